@@ -1,0 +1,118 @@
+/**
+ * Builds the Fastify application. Never listens: `server.ts` does.
+ *
+ * Registration order: external plugins, then ours (headers, errors), then routes.
+ */
+import { randomBytes } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Bridge } from './bridge.js';
+import { BridgeError, Reasons } from './errors.js';
+import type { Logger } from './log.js';
+import { errorJson, PAGE_CSP, renderErrorPage } from './pages.js';
+import { callbackRoutes } from './routes/callback.js';
+import { initiateRoutes } from './routes/initiate.js';
+import { loginRoutes } from './routes/login.js';
+import { pageRoutes } from './routes/pages.js';
+
+/** Maximum size of a request body (`POST /initiate` only takes a small form). */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+export interface AppOptions {
+  readonly bridge: Bridge;
+  readonly logger: Logger;
+}
+
+/** Builds the application; the caller listens and closes it. */
+export async function buildApp({ bridge, logger }: AppOptions): Promise<FastifyInstance> {
+  const { config } = bridge;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Each login logs one outcome line of its own; no per-request lines.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    // A hop count is accepted at run time (proxy-addr), though the types omit it.
+    trustProxy: config.trustProxy as boolean | string[],
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => randomBytes(8).toString('hex'),
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  });
+
+  // External
+  await app.register(fastifyCookie);
+
+  // Ours: forms for POST /initiate, headers on every answer, errors as pages.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(body as string)) {
+      const prev = out[k];
+      out[k] = prev === undefined ? v : ([] as string[]).concat(prev, v);
+    }
+    done(null, out);
+  });
+  const headers: Record<string, string> = {
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'content-security-policy': PAGE_CSP,
+  };
+  if (config.secureCookies) headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
+  app.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
+  app.setErrorHandler((error, req, reply) => sendError(bridge, req, reply, toBridgeError(error)));
+  app.setNotFoundHandler((req, reply) => sendError(bridge, req, reply, new BridgeError(Reasons.notFound, 404, { detail: `${req.method} ${req.url.split('?')[0]}` })));
+
+  // Routes
+  await app.register(pageRoutes, { bridge });
+  await app.register(loginRoutes, { bridge });
+  await app.register(initiateRoutes, { bridge });
+  await app.register(callbackRoutes, { bridge });
+
+  app.addHook('onClose', async () => bridge.close());
+  return app;
+}
+
+function toBridgeError(error: unknown): BridgeError {
+  if (error instanceof BridgeError) return error;
+  const e = error as FastifyError;
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new BridgeError(Reasons.badRequest, e.statusCode, { detail: `${e.code ?? 'error'}: ${e.message}`.slice(0, 300) });
+  }
+  return new BridgeError(Reasons.internalError, 500, { detail: 'unexpected error', cause: error });
+}
+
+/** True when the client asked for JSON rather than a page. */
+function wantsJson(req: FastifyRequest): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyReply, err: BridgeError): FastifyReply {
+  const login = req.login;
+  const fields = {
+    event: login ? 'login' : 'request',
+    reason: err.reason,
+    status: err.status,
+    detail: err.detail,
+    sub: login?.sub,
+    username: login?.username,
+    commboxAttempts: login?.ticket?.attempts,
+    commboxStatus: login?.ticket?.lastStatus,
+    req: req,
+  };
+  if (err.status >= 500) {
+    const cause = err.reason === Reasons.internalError ? err.cause : undefined;
+    req.log.error(cause === undefined ? fields : { ...fields, err: cause }, login ? 'login failed' : 'request failed');
+  } else if (login || err.status === 403) {
+    req.log.warn(fields, 'login refused');
+  } else {
+    req.log.info(fields, 'request refused');
+  }
+  reply.code(err.status);
+  if (err.reason === Reasons.idpUnavailable) reply.header('retry-after', '30');
+  if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send(errorJson(err.reason, req.id, err.userDetail));
+  return reply.type('text/html; charset=utf-8').send(renderErrorPage(err.reason, req.id, bridge.loginUrl, err.userDetail));
+}

@@ -1,0 +1,82 @@
+/**
+ * The parts a request needs, built once from the configuration and shared by
+ * the routes.
+ */
+import { mappingPaths, rootClaims } from './claims.js';
+import { CommboxClient } from './commbox.js';
+import type { BridgeConfig } from './config.js';
+import { createHttpClient, type HttpClient } from './http-client.js';
+import { ConsumedTransactions, TransactionSealer } from './login-state.js';
+import { OidcClient } from './oidc.js';
+
+/** Seconds of clock skew tolerated on ID token times. */
+export const CLOCK_TOLERANCE_SEC = 60;
+/** Timeout of each request to the IdP. */
+export const IDP_TIMEOUT_MS = 10_000;
+
+export interface Bridge {
+  readonly config: BridgeConfig;
+  readonly oidc: OidcClient;
+  readonly commbox: CommboxClient;
+  readonly sealer: TransactionSealer;
+  readonly consumed: ConsumedTransactions;
+  /** Root claims that the mapping and the access rules read: userinfo is fetched when one is missing. */
+  readonly neededClaims: readonly string[];
+  /** Absolute URL of `/login`, for links on pages. */
+  readonly loginUrl: string;
+  close(): Promise<void>;
+}
+
+/** The scope that releases each standard claim (OpenID Connect Core §5.4). */
+const STANDARD_CLAIM_SCOPE: Record<string, string> = {
+  email: 'email', email_verified: 'email',
+  phone_number: 'phone', phone_number_verified: 'phone',
+  address: 'address',
+  name: 'profile', family_name: 'profile', given_name: 'profile', middle_name: 'profile', nickname: 'profile',
+  preferred_username: 'profile', profile: 'profile', picture: 'profile', website: 'profile', gender: 'profile',
+  birthdate: 'profile', zoneinfo: 'profile', locale: 'profile', updated_at: 'profile',
+};
+
+/**
+ * The claims whose absence from the ID token makes the bridge ask userinfo: those
+ * the mapping and the rules read, less the standard claims of scopes not requested
+ * (userinfo would not have them either) and `email_verified` (Entra ID never sends it).
+ */
+export function neededClaims(claims: readonly string[], scopes: readonly string[]): string[] {
+  return claims.filter((c) => c !== 'email_verified' && (STANDARD_CLAIM_SCOPE[c] === undefined || scopes.includes(STANDARD_CLAIM_SCOPE[c])));
+}
+
+/** Builds the bridge's clients and state from the configuration (no I/O yet). */
+export function createBridge(config: BridgeConfig, opts: { http?: HttpClient } = {}): Bridge {
+  const http = opts.http ?? createHttpClient({ timeoutMs: IDP_TIMEOUT_MS });
+  const oidc = new OidcClient(
+    {
+      issuer: config.oidc.issuer,
+      clientId: config.oidc.clientId,
+      clientSecret: config.oidc.clientSecret,
+      scopes: config.oidc.scopes,
+      redirectUri: config.redirectUri,
+      idTokenAlg: config.oidc.idTokenAlg,
+      clockToleranceSec: CLOCK_TOLERANCE_SEC,
+      timeoutMs: IDP_TIMEOUT_MS,
+    },
+    http,
+  );
+  const commbox = new CommboxClient({ apiUrl: config.commbox.apiUrl, apiKey: config.commbox.apiKey, timeoutMs: config.commbox.timeoutMs });
+  const paths = mappingPaths(config.mapping);
+  if (config.access.allowedGroups.length > 0) paths.push(config.access.groupsClaim);
+  if (config.access.allowedEmailDomains.length > 0) paths.push(['email']);
+  if (paths.some((p) => p[0] === 'email')) paths.push(['email_verified']);
+  return {
+    config,
+    oidc,
+    commbox,
+    sealer: new TransactionSealer(config.cookieSecret),
+    consumed: new ConsumedTransactions(),
+    neededClaims: neededClaims(rootClaims(paths), config.oidc.scopes.split(' ')),
+    loginUrl: `${config.publicUrl}/login`,
+    async close() {
+      await Promise.allSettled([commbox.close(), http.close()]);
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * Claim extraction and access rules: pure functions over the verified claims.
+ *
+ * A mapping is written `path|transform|transform…`, where `path` is a dotted claim
+ * path (`realm_access.roles`, `https://example.com/claims.groups` is not supported:
+ * dots always separate levels) and the transforms apply left to right.
+ */
+
+export type Claims = Record<string, unknown>;
+
+const TRANSFORMS = {
+  lower: (s: string) => s.toLowerCase(),
+  upper: (s: string) => s.toUpperCase(),
+  trim: (s: string) => s.trim(),
+  /** The part of an email address before the last `@`. */
+  localpart: (s: string) => {
+    const at = s.lastIndexOf('@');
+    return at === -1 ? s : s.slice(0, at);
+  },
+  /** The part of an email address after the last `@`. */
+  domain: (s: string) => {
+    const at = s.lastIndexOf('@');
+    return at === -1 ? '' : s.slice(at + 1);
+  },
+} as const;
+
+export type TransformName = keyof typeof TRANSFORMS;
+export const TRANSFORM_NAMES = Object.keys(TRANSFORMS) as TransformName[];
+
+/** A parsed `claim|transform…` mapping. */
+export interface ClaimMapping {
+  /** The text as configured, for messages. */
+  readonly source: string;
+  readonly path: readonly string[];
+  readonly transforms: readonly TransformName[];
+}
+
+/**
+ * Parses `path|t1|t2`. Throws a plain `Error` naming the problem (the caller
+ * attaches the variable name).
+ */
+export function parseClaimMapping(source: string): ClaimMapping {
+  const [rawPath = '', ...rawTransforms] = source.split('|').map((s) => s.trim());
+  if (rawPath === '') throw new Error('the claim path is empty');
+  const path = rawPath.split('.');
+  if (path.some((p) => p === '')) throw new Error(`"${rawPath}" is not a dotted claim path`);
+  const transforms = rawTransforms.map((t) => {
+    if (!(t in TRANSFORMS)) {
+      throw new Error(`unknown transform "${t}" (known: ${TRANSFORM_NAMES.join(', ')})`);
+    }
+    return t as TransformName;
+  });
+  return { source, path, transforms };
+}
+
+/** Parses a dotted path such as `realm_access.roles`. */
+export function parseClaimPath(source: string): readonly string[] {
+  return parseClaimMapping(source).path;
+}
+
+/** Reads a dotted path out of the claims; `undefined` when any level is missing. */
+export function getClaim(claims: Claims, path: readonly string[]): unknown {
+  let value: unknown = claims;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    if (!Object.prototype.hasOwnProperty.call(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * Applies a mapping. Numbers become strings (phone numbers sometimes arrive as
+ * numbers); anything else that is not a string, or an empty result, is `undefined`.
+ */
+export function applyMapping(claims: Claims, mapping: ClaimMapping): string | undefined {
+  const raw = getClaim(claims, mapping.path);
+  let value: string;
+  if (typeof raw === 'string') value = raw;
+  else if (typeof raw === 'number' && Number.isFinite(raw)) value = String(raw);
+  else return undefined;
+  for (const t of mapping.transforms) value = TRANSFORMS[t](value);
+  value = value.trim();
+  return value === '' ? undefined : value;
+}
+
+/** The groups claim as a list: an array of strings, or one string. */
+export function readGroups(claims: Claims, path: readonly string[]): string[] {
+  const raw = getClaim(claims, path);
+  if (typeof raw === 'string') return [raw];
+  if (Array.isArray(raw)) return raw.filter((g): g is string => typeof g === 'string');
+  return [];
+}
+
+/** The access rules, as configured. */
+export interface AccessRules {
+  /** Empty: everyone the IdP signs in. Exact, case-sensitive match. */
+  readonly allowedGroups: readonly string[];
+  readonly groupsClaim: readonly string[];
+  /** Empty: any domain. Lower-case, exact match on the part after `@`. */
+  readonly allowedEmailDomains: readonly string[];
+  /** Dangerous: when true, `email_verified: false` is accepted. */
+  readonly allowUnverifiedEmail: boolean;
+}
+
+export type AccessDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly rule: 'email_unverified' | 'group_not_allowed' | 'email_domain_not_allowed'; readonly detail: string };
+
+/**
+ * Decides whether the user may open CommBox. `email_verified: false` (or the
+ * string "false", as some IdPs send it) is refused; an absent claim is accepted,
+ * because Entra ID never sends it.
+ */
+export function evaluateAccess(claims: Claims, rules: AccessRules): AccessDecision {
+  const verified = claims['email_verified'];
+  if (!rules.allowUnverifiedEmail && (verified === false || verified === 'false')) {
+    return { allowed: false, rule: 'email_unverified', detail: 'email_verified is false' };
+  }
+  if (rules.allowedEmailDomains.length > 0) {
+    const email = claims['email'];
+    const domain = typeof email === 'string' ? TRANSFORMS.domain(email).toLowerCase() : '';
+    if (!rules.allowedEmailDomains.includes(domain)) {
+      return {
+        allowed: false,
+        rule: 'email_domain_not_allowed',
+        detail: domain === '' ? 'no email claim' : `email domain ${domain} is not allowed`,
+      };
+    }
+  }
+  if (rules.allowedGroups.length > 0) {
+    const groups = readGroups(claims, rules.groupsClaim);
+    if (!groups.some((g) => rules.allowedGroups.includes(g))) {
+      return {
+        allowed: false,
+        rule: 'group_not_allowed',
+        detail: `none of the user's ${groups.length} group(s) in "${rules.groupsClaim.join('.')}" is allowed`,
+      };
+    }
+  }
+  return { allowed: true };
+}
+
+/** The claim names at the root of the given paths (what the ID token must carry). */
+export function rootClaims(paths: readonly (readonly string[])[]): string[] {
+  return [...new Set(paths.map((p) => p[0]).filter((p): p is string => p !== undefined))];
+}
+
+/** The identity CommBox receives, as claim mappings (`MAP_*`). */
+export interface IdentityMapping {
+  readonly username: ClaimMapping;
+  readonly email: ClaimMapping | undefined;
+  readonly firstName: ClaimMapping | undefined;
+  readonly lastName: ClaimMapping | undefined;
+  readonly phone: ClaimMapping | undefined;
+}
+
+/** An agent identity for the ticket request; absent fields are left out. */
+export interface AgentIdentity {
+  username: string;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  phone1?: string;
+}
+
+export type IdentityResult =
+  | { readonly ok: true; readonly identity: AgentIdentity }
+  | { readonly ok: false; readonly missing: string; readonly detail: string };
+
+/**
+ * Maps claims to the CommBox agent identity. `username` is required, and so is
+ * one strong identifier (email or phone), as CommBox demands for agents.
+ */
+export function mapAgentIdentity(claims: Claims, mapping: IdentityMapping): IdentityResult {
+  const username = applyMapping(claims, mapping.username);
+  if (username === undefined) {
+    return { ok: false, missing: mapping.username.path.join('.'), detail: `MAP_USERNAME (${mapping.username.source}) maps to nothing` };
+  }
+  const identity: AgentIdentity = { username };
+  const email = mapping.email && applyMapping(claims, mapping.email);
+  const firstName = mapping.firstName && applyMapping(claims, mapping.firstName);
+  const lastName = mapping.lastName && applyMapping(claims, mapping.lastName);
+  const phone1 = mapping.phone && applyMapping(claims, mapping.phone);
+  if (email) identity.email = email;
+  if (firstName) identity.firstName = firstName;
+  if (lastName) identity.lastName = lastName;
+  if (phone1) identity.phone1 = phone1;
+  if (!email && !phone1) {
+    const wanted = [mapping.email?.path.join('.'), mapping.phone?.path.join('.')].filter(Boolean).join(' or ');
+    return { ok: false, missing: wanted, detail: `neither MAP_EMAIL nor MAP_PHONE maps to a value (CommBox needs one of them)` };
+  }
+  return { ok: true, identity };
+}
+
+/** Every claim path the mapping reads. */
+export function mappingPaths(mapping: IdentityMapping): (readonly string[])[] {
+  return [mapping.username, mapping.email, mapping.firstName, mapping.lastName, mapping.phone]
+    .filter((m): m is ClaimMapping => m !== undefined)
+    .map((m) => m.path);
+}

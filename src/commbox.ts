@@ -1,0 +1,189 @@
+/**
+ * The CommBox Create Ticket API (`POST {COMMBOX_API_URL}/auth/ticket`) and the
+ * redirect that carries the ticket into CommBox.
+ */
+import { Pool } from 'undici';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BridgeError, Reasons } from './errors.js';
+
+/** The body's `data` object, per the Create Ticket OpenAPI. Absent fields are left out. */
+export interface TicketData {
+  brand: string;
+  username?: string;
+  email?: string;
+  uniqueId?: string;
+  firstName?: string;
+  lastName?: string;
+  phone1?: string;
+  overrideUserInfo?: boolean;
+  oneTimeUse: true;
+}
+
+export interface CommboxOptions {
+  readonly apiUrl: string;
+  readonly apiKey: string;
+  /** Budget of the whole ticket step, retries included. */
+  readonly timeoutMs: number;
+  /** Retries after the first attempt (429, 502, 503, 504, connection errors). */
+  readonly maxRetries?: number;
+  readonly connections?: number;
+}
+
+/** The outcome of one ticket request, for logs and metrics (never the ticket itself). */
+export interface TicketAttempts {
+  attempts: number;
+  lastStatus: number | undefined;
+}
+
+const RETRY_STATUS = new Set([429, 502, 503, 504]);
+const MAX_TICKET_LENGTH = 8192;
+const RETRY_BACKOFF_MS = [100, 300];
+
+/** A keep-alive client of the CommBox ticket API. */
+export class CommboxClient {
+  readonly #pool: Pool;
+  readonly #path: string;
+  readonly #auth: string;
+  readonly #timeoutMs: number;
+  readonly #maxRetries: number;
+
+  constructor(opts: CommboxOptions) {
+    const url = new URL(opts.apiUrl);
+    this.#pool = new Pool(url.origin, {
+      connections: opts.connections ?? 64,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: opts.timeoutMs },
+    });
+    this.#path = `${url.pathname.replace(/\/+$/, '')}/auth/ticket`;
+    this.#auth = `Bearer ${opts.apiKey}`;
+    this.#timeoutMs = opts.timeoutMs;
+    this.#maxRetries = opts.maxRetries ?? 2;
+  }
+
+  /**
+   * Requests a one-time ticket. Retries 429 (honouring `Retry-After`), 502/503/504
+   * and connection errors at most {@link CommboxOptions.maxRetries} times inside the
+   * time budget; never retries other answers. Throws a {@link BridgeError}:
+   * `commbox_unauthorized`, `commbox_rejected`, `commbox_unavailable`,
+   * `commbox_timeout` or `commbox_bad_response`.
+   */
+  async requestTicket(data: TicketData, stats: TicketAttempts = { attempts: 0, lastStatus: undefined }): Promise<string> {
+    const deadline = performance.now() + this.#timeoutMs;
+    const body = JSON.stringify({ data });
+    for (let retry = 0; ; retry++) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) throw timeout(stats);
+      stats.attempts++;
+      let status: number;
+      let text: string;
+      let retryAfterMs: number | undefined;
+      try {
+        const res = await this.#pool.request({
+          path: this.#path,
+          method: 'POST',
+          headers: { authorization: this.#auth, 'content-type': 'application/json', accept: 'application/json' },
+          body,
+          headersTimeout: Math.ceil(remaining),
+          bodyTimeout: Math.ceil(remaining),
+        });
+        status = res.statusCode;
+        stats.lastStatus = status;
+        text = await res.body.text();
+        retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+      } catch (cause) {
+        const code = (cause as { code?: string }).code ?? '';
+        if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || deadline - performance.now() <= 0) {
+          throw timeout(stats, cause);
+        }
+        if (retry < this.#maxRetries && (await this.#backoff(retry, undefined, deadline))) continue;
+        throw new BridgeError(Reasons.commboxUnavailable, 502, { detail: `CommBox could not be reached: ${code || (cause as Error).message}`, cause });
+      }
+
+      if (status >= 200 && status < 300) return readTicket(text);
+      if (RETRY_STATUS.has(status) && retry < this.#maxRetries && (await this.#backoff(retry, retryAfterMs, deadline))) continue;
+      if (status === 401) {
+        throw new BridgeError(Reasons.commboxUnauthorized, 502, { detail: 'CommBox answered 401: COMMBOX_API_KEY is wrong, revoked or rotated' });
+      }
+      if (RETRY_STATUS.has(status) || status >= 500) {
+        throw new BridgeError(Reasons.commboxUnavailable, 502, { detail: `CommBox answered HTTP ${status} after ${stats.attempts} attempt(s)${describeBody(text)}` });
+      }
+      throw new BridgeError(Reasons.commboxRejected, 502, { detail: `CommBox refused the ticket request with HTTP ${status}${describeBody(text)}` });
+    }
+  }
+
+  /** Waits before a retry; false when the wait would overrun the budget. */
+  async #backoff(retry: number, retryAfterMs: number | undefined, deadline: number): Promise<boolean> {
+    const wait = retryAfterMs ?? RETRY_BACKOFF_MS[retry] ?? 300;
+    if (performance.now() + wait >= deadline) return false;
+    await sleep(wait);
+    return true;
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}
+
+function timeout(stats: TicketAttempts, cause?: unknown): BridgeError {
+  return new BridgeError(Reasons.commboxTimeout, 504, { detail: `CommBox did not answer within COMMBOX_TIMEOUT_MS (${stats.attempts} attempt(s))`, cause });
+}
+
+/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (v === undefined || v.trim() === '') return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** The status and description of a CommBox error body, for the log (bounded, no ticket). */
+function describeBody(text: string): string {
+  try {
+    const j = JSON.parse(text) as { description?: unknown };
+    if (typeof j?.description === 'string') return `: ${JSON.stringify(j.description.slice(0, 200))}`;
+  } catch {
+    /* not JSON */
+  }
+  return text.trimStart().startsWith('<') ? ' (an HTML page, not the API)' : '';
+}
+
+/** Reads `data.encpryptedString` (the documented spelling) or `data.encryptedString`. */
+export function readTicket(text: string): string {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    throw new BridgeError(Reasons.commboxBadResponse, 502, { detail: `CommBox answered 2xx with a body that is not JSON${describeBody(text)}` });
+  }
+  const data = (j as { data?: Record<string, unknown> } | null)?.data;
+  const ticket = data?.['encpryptedString'] ?? data?.['encryptedString'];
+  if (typeof ticket !== 'string' || ticket === '') {
+    throw new BridgeError(Reasons.commboxBadResponse, 502, { detail: 'CommBox answered 2xx without data.encpryptedString' });
+  }
+  // A ticket is opaque but must be one printable ASCII token.
+  if (ticket.length > MAX_TICKET_LENGTH || /[^\x21-\x7e]/.test(ticket)) {
+    throw new BridgeError(Reasons.commboxBadResponse, 502, { detail: 'CommBox answered a ticket that is not a printable token' });
+  }
+  return ticket;
+}
+
+/**
+ * Percent-encodes what is not URL-safe in the ticket and leaves everything else,
+ * including existing `%xx` escapes (CommBox's own example ends in `%3d%3d`), as is.
+ */
+export function encodeTicket(ticket: string): string {
+  return ticket.replace(/%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~%]/gu, (c) => encodeURIComponent(c));
+}
+
+/**
+ * Appends `ta=<ticket>` to a URL, keeping its query and fragment, without
+ * re-encoding anything already in it.
+ */
+export function appendTicket(baseUrl: string, ticket: string): string {
+  const hash = baseUrl.indexOf('#');
+  const head = hash === -1 ? baseUrl : baseUrl.slice(0, hash);
+  const tail = hash === -1 ? '' : baseUrl.slice(hash);
+  const sep = !head.includes('?') ? '?' : head.endsWith('?') || head.endsWith('&') ? '' : '&';
+  return `${head}${sep}ta=${encodeTicket(ticket)}${tail}`;
+}

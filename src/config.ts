@@ -1,0 +1,258 @@
+/**
+ * Configuration: the only module that reads the environment.
+ *
+ * {@link readEnvironment} gathers the variables (the process environment, plus a
+ * `.env` file in the working directory when present); {@link parseConfig} turns
+ * them into plain data and collects every problem before it throws one
+ * {@link ConfigError} naming each bad variable.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parseEnv } from 'node:util';
+import { parseClaimMapping, parseClaimPath, type AccessRules, type ClaimMapping, type IdentityMapping } from './claims.js';
+import { ConfigError } from './errors.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The validated configuration: plain data. */
+export interface BridgeConfig {
+  readonly port: number;
+  readonly host: string;
+  /** External base URL, without a trailing slash. */
+  readonly publicUrl: string;
+  readonly publicOrigin: string;
+  /** `publicUrl + /callback`. */
+  readonly redirectUri: string;
+  /** True when `PUBLIC_URL` is https: cookies are Secure and `__Host-` prefixed. */
+  readonly secureCookies: boolean;
+  readonly oidc: {
+    readonly issuer: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly scopes: string;
+    /** Pinned ID token algorithm; undefined: chosen from the IdP's metadata. */
+    readonly idTokenAlg: string | undefined;
+  };
+  readonly commbox: {
+    readonly apiUrl: string;
+    readonly apiKey: string;
+    readonly brand: string;
+    readonly loginUrl: string;
+    readonly timeoutMs: number;
+  };
+  readonly cookieSecret: string;
+  readonly access: AccessRules;
+  readonly mapping: IdentityMapping;
+  readonly logLevel: LogLevel;
+  /** Passed to Fastify's `trustProxy`. */
+  readonly trustProxy: boolean | number | string[];
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Asymmetric JWS algorithms accepted for ID tokens. `none` and `HS*` never are. */
+export const ID_TOKEN_ALGORITHMS = [
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
+] as const;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Every variable the bridge reads, for documentation checks and `.env.example`. */
+export const VARIABLES = [
+  'PUBLIC_URL', 'OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'COMMBOX_API_KEY', 'COMMBOX_BRAND',
+  'COMMBOX_LOGIN_URL', 'COOKIE_SECRET', 'PORT', 'HOST', 'COMMBOX_API_URL', 'COMMBOX_TIMEOUT_MS', 'OIDC_SCOPES',
+  'OIDC_ID_TOKEN_ALG', 'ALLOWED_GROUPS', 'GROUPS_CLAIM', 'ALLOWED_EMAIL_DOMAINS', 'ALLOW_UNVERIFIED_EMAIL',
+  'MAP_USERNAME', 'MAP_EMAIL', 'MAP_FIRST_NAME', 'MAP_LAST_NAME', 'MAP_PHONE', 'LOG_LEVEL', 'TRUST_PROXY',
+] as const;
+
+/**
+ * The process environment, over a `.env` file in `cwd` when one exists (a variable
+ * set in the environment wins over the file).
+ */
+export function readEnvironment(cwd = process.cwd()): Environment {
+  const file = `${cwd}/.env`;
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}
+
+/** True for `localhost`, `*.localhost`, 127.0.0.0/8 and ::1. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  return h === '::1';
+}
+
+/**
+ * Validates the environment into a {@link BridgeConfig}. Throws a
+ * {@link ConfigError} listing every bad or missing variable.
+ */
+export function parseConfig(env: Environment): BridgeConfig {
+  const problems: { variable: string; problem: string }[] = [];
+  const bad = (variable: string, problem: string) => void problems.push({ variable, problem });
+  const text = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const required = (name: string): string => {
+    const v = text(name);
+    if (v === undefined) bad(name, 'is required');
+    return v ?? '';
+  };
+  const url = (name: string, value: string | undefined, opts: { allowQuery?: boolean } = {}): URL | undefined => {
+    if (value === undefined) return undefined;
+    let u: URL;
+    try {
+      u = new URL(value);
+    } catch {
+      bad(name, `"${value}" is not an absolute URL`);
+      return undefined;
+    }
+    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname))) {
+      bad(name, 'must be https (http is accepted only for localhost and 127.0.0.1, for local testing)');
+      return undefined;
+    }
+    if (u.username || u.password) bad(name, 'must not contain credentials');
+    if (u.hash) bad(name, 'must not contain a #fragment');
+    if (!opts.allowQuery && u.search) bad(name, 'must not contain a query string');
+    return u;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const v = text(name);
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      bad(name, `must be a whole number from ${min} to ${max}, got "${v}"`);
+      return fallback;
+    }
+    return Number(v);
+  };
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const v = text(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(v)) return true;
+    if (['false', '0', 'no', 'off'].includes(v)) return false;
+    bad(name, `must be true or false, got "${text(name)}"`);
+    return fallback;
+  };
+  const list = (name: string): string[] =>
+    (text(name) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const mapping = (name: string, fallback: string, optional: boolean): ClaimMapping | undefined => {
+    const raw = env[name];
+    // An optional field can be switched off with an empty value.
+    if (optional && raw !== undefined && raw.trim() === '') return undefined;
+    try {
+      return parseClaimMapping(raw === undefined || raw.trim() === '' ? fallback : raw.trim());
+    } catch (e) {
+      bad(name, (e as Error).message);
+      return undefined;
+    }
+  };
+
+  // PUBLIC_URL
+  const publicUrlText = required('PUBLIC_URL');
+  const publicUrl = url('PUBLIC_URL', publicUrlText || undefined);
+  const base = publicUrl ? publicUrl.href.replace(/\/+$/, '') : '';
+
+  // OIDC
+  const issuerText = required('OIDC_ISSUER');
+  url('OIDC_ISSUER', issuerText || undefined);
+  const clientId = required('OIDC_CLIENT_ID');
+  const clientSecret = required('OIDC_CLIENT_SECRET');
+  const scopes = (text('OIDC_SCOPES') ?? 'openid email profile').split(/\s+/).join(' ');
+  if (!scopes.split(' ').includes('openid')) bad('OIDC_SCOPES', 'must include "openid"');
+  const alg = text('OIDC_ID_TOKEN_ALG');
+  if (alg !== undefined && !(ID_TOKEN_ALGORITHMS as readonly string[]).includes(alg)) {
+    bad(
+      'OIDC_ID_TOKEN_ALG',
+      /^(none|HS\d+)$/i.test(alg)
+        ? `"${alg}" is never accepted: ID tokens must be signed with the IdP's private key`
+        : `"${alg}" is not one of ${ID_TOKEN_ALGORITHMS.join(', ')}`,
+    );
+  }
+
+  // CommBox
+  const apiKey = required('COMMBOX_API_KEY');
+  const brand = required('COMMBOX_BRAND');
+  const apiUrl = url('COMMBOX_API_URL', text('COMMBOX_API_URL') ?? 'https://api.commbox.io');
+  const loginUrlText = required('COMMBOX_LOGIN_URL');
+  const loginUrl = url('COMMBOX_LOGIN_URL', loginUrlText || undefined, { allowQuery: true });
+  if (loginUrl?.searchParams.has('ta')) bad('COMMBOX_LOGIN_URL', 'must not already contain a "ta" parameter');
+  const timeoutMs = integer('COMMBOX_TIMEOUT_MS', 5000, 100, 60000);
+
+  // Cookies
+  const cookieSecret = required('COOKIE_SECRET');
+  if (cookieSecret && cookieSecret.length < 32) {
+    bad('COOKIE_SECRET', `must be at least 32 characters (has ${cookieSecret.length}); generate one with: openssl rand -base64 32`);
+  }
+
+  // Access rules
+  let groupsClaim: readonly string[] = ['groups'];
+  try {
+    groupsClaim = parseClaimPath(text('GROUPS_CLAIM') ?? 'groups');
+  } catch (e) {
+    bad('GROUPS_CLAIM', (e as Error).message);
+  }
+  if (text('GROUPS_CLAIM')?.includes('|')) bad('GROUPS_CLAIM', 'takes a claim path without transforms');
+  const domains = list('ALLOWED_EMAIL_DOMAINS').map((d) => d.toLowerCase().replace(/^@/, ''));
+  for (const d of domains) if (!/^[a-z0-9.-]+\.[a-z0-9-]+$/.test(d)) bad('ALLOWED_EMAIL_DOMAINS', `"${d}" is not a domain name`);
+
+  // Mapping
+  const username = mapping('MAP_USERNAME', 'preferred_username', false);
+  const email = mapping('MAP_EMAIL', 'email', true);
+  const firstName = mapping('MAP_FIRST_NAME', 'given_name', true);
+  const lastName = mapping('MAP_LAST_NAME', 'family_name', true);
+  const phone = mapping('MAP_PHONE', 'phone_number', true);
+  if (env['MAP_EMAIL']?.trim() === '' && env['MAP_PHONE']?.trim() === '') {
+    bad('MAP_EMAIL', 'and MAP_PHONE are both empty: CommBox needs email or phone to identify an agent');
+  }
+
+  // Server
+  const port = integer('PORT', 3000, 0, 65535);
+  const host = text('HOST') ?? '0.0.0.0';
+  const logLevelText = (text('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevelText)) bad('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const trustProxy = parseTrustProxy(text('TRUST_PROXY'), (p) => bad('TRUST_PROXY', p));
+  const allowUnverifiedEmail = boolean('ALLOW_UNVERIFIED_EMAIL', false);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    port,
+    host,
+    publicUrl: base,
+    publicOrigin: publicUrl!.origin,
+    redirectUri: `${base}/callback`,
+    secureCookies: publicUrl!.protocol === 'https:',
+    oidc: { issuer: issuerText, clientId, clientSecret, scopes, idTokenAlg: alg },
+    commbox: { apiUrl: apiUrl!.href.replace(/\/+$/, ''), apiKey, brand, loginUrl: loginUrlText, timeoutMs },
+    cookieSecret,
+    access: {
+      allowedGroups: list('ALLOWED_GROUPS'),
+      groupsClaim,
+      allowedEmailDomains: domains,
+      allowUnverifiedEmail,
+    },
+    mapping: { username: username!, email, firstName, lastName, phone },
+    logLevel: logLevelText as LogLevel,
+    trustProxy,
+  };
+}
+
+function parseTrustProxy(v: string | undefined, bad: (problem: string) => void): boolean | number | string[] {
+  if (v === undefined || v.toLowerCase() === 'false') return false;
+  if (v.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  const entries = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const e of entries) {
+    const [addr, bits] = e.split('/');
+    if (isIP(addr ?? '') === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+      bad(`"${e}" is not an IP address or CIDR range (use true, false, a hop count, or a comma list of addresses/CIDRs)`);
+    }
+  }
+  return entries;
+}
+
+/** Reads and validates the configuration of this process. */
+export function loadConfig(cwd?: string): BridgeConfig {
+  return parseConfig(readEnvironment(cwd));
+}

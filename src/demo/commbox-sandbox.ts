@@ -1,0 +1,240 @@
+/**
+ * A CommBox sandbox: the Create Ticket API (`POST /auth/ticket`), checked against
+ * the OpenAPI contract, and an agent login page that shows who arrived with which
+ * ticket (each ticket works once). Used by `npm run demo` and by the tests, where
+ * it can also misbehave on demand ({@link Sandbox.fault}).
+ */
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { escapeHtml } from '../pages.js';
+
+/** The `data` properties of the Create Ticket request body and their JSON types (OpenAPI 2.07). */
+export const TICKET_DATA_SCHEMA: Record<string, 'string' | 'boolean'> = {
+  brand: 'string',
+  username: 'string',
+  email: 'string',
+  uniqueId: 'string',
+  firstName: 'string',
+  lastName: 'string',
+  phone1: 'string',
+  overrideUserInfo: 'boolean',
+  oneTimeUse: 'boolean',
+};
+
+/**
+ * Checks a request body against the contract; returns the problems (empty: valid).
+ * Stricter than the OpenAPI page where CommBox's help article is: `brand` is
+ * mandatory, and so is one strong identifier (email, uniqueId or phone1).
+ */
+export function validateTicketRequest(body: unknown): string[] {
+  const problems: string[] = [];
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return ['body is not a JSON object'];
+  const extra = Object.keys(body).filter((k) => k !== 'data');
+  if (extra.length) problems.push(`unknown top-level properties: ${extra.join(', ')}`);
+  const data = (body as { data?: unknown }).data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [...problems, 'data is not an object'];
+  for (const [k, v] of Object.entries(data)) {
+    const type = TICKET_DATA_SCHEMA[k];
+    if (type === undefined) problems.push(`data.${k} is not in the contract`);
+    else if (typeof v !== type) problems.push(`data.${k} must be a ${type}`);
+    else if (type === 'string' && v === '') problems.push(`data.${k} is empty (leave it out instead)`);
+  }
+  const d = data as Record<string, unknown>;
+  if (typeof d['brand'] !== 'string') problems.push('data.brand is required');
+  if (!d['email'] && !d['uniqueId'] && !d['phone1']) problems.push('one of data.email, data.uniqueId, data.phone1 is required');
+  return problems;
+}
+
+/** An agent record of the sandbox brand. */
+export interface SandboxAgent {
+  username: string;
+  email?: string;
+  phone1?: string;
+}
+
+export type SandboxFault =
+  | 'none' | '429' | '429-then-ok' | '503-then-ok' | '500' | '400' | '401' | 'html' | 'truncated' | 'no-token' | 'hang' | 'reset';
+
+export interface TicketRecord {
+  at: number;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  body: unknown;
+  problems: string[];
+  status: number;
+  ticket?: string;
+}
+
+export interface Arrival {
+  at: number;
+  ticket: string;
+  accepted: boolean;
+  username?: string;
+  email?: string;
+  why?: string;
+}
+
+export interface Sandbox {
+  readonly url: string;
+  readonly loginUrl: string;
+  readonly brand: string;
+  readonly apiKey: string;
+  /** Every ticket request, in order. */
+  readonly requests: TicketRecord[];
+  readonly arrivals: Arrival[];
+  /** Misbehaviour of the API; `failures` counts down for the `*-then-ok` faults. */
+  fault: SandboxFault;
+  failures: number;
+  /** Ticket format: `plain`, or `percent` (ends in `%3d%3d`, as CommBox's own example). */
+  ticketStyle: 'plain' | 'percent';
+  close(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  port?: number;
+  host?: string;
+  brand?: string;
+  apiKey?: string;
+  /** When given, tickets are issued only for these agents, and email/phone must match. */
+  agents?: SandboxAgent[];
+}
+
+const now = () => new Date().toISOString();
+
+/** Starts the sandbox. */
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const brand = opts.brand ?? 'demo';
+  const apiKey = opts.apiKey ?? 'sandbox-api-key-0123456789';
+  const issued = new Map<string, { used: boolean; data: Record<string, unknown> }>();
+  const sockets = new Set<import('node:net').Socket>();
+  const sb = {
+    requests: [] as TicketRecord[],
+    arrivals: [] as Arrival[],
+    fault: 'none' as SandboxFault,
+    failures: 0,
+    ticketStyle: 'plain' as 'plain' | 'percent',
+  };
+
+  const json = (res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  };
+  const err = (res: http.ServerResponse, status: number, description: string, headers?: http.OutgoingHttpHeaders) =>
+    json(res, status, { status, description, response_time: now() }, headers);
+
+  function ticketApi(req: http.IncomingMessage, res: http.ServerResponse, raw: string) {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = undefined;
+    }
+    const rec: TicketRecord = {
+      at: Date.now(),
+      authorization: req.headers.authorization,
+      contentType: req.headers['content-type'],
+      body,
+      problems: [],
+      status: 0,
+    };
+    sb.requests.push(rec);
+    const answer = (status: number, description: string, headers?: http.OutgoingHttpHeaders) => {
+      rec.status = status;
+      err(res, status, description, headers);
+    };
+    if (sb.fault === 'hang') return;
+    if (sb.fault === 'reset') return void req.socket.destroy();
+    if (req.headers.authorization !== `Bearer ${apiKey}` || sb.fault === '401') return answer(401, 'Unauthorized');
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) rec.problems.push('content-type is not application/json');
+    rec.problems.push(...(body === undefined ? ['body is not JSON'] : validateTicketRequest(body)));
+    if (rec.problems.length) return answer(400, 'Bad Request');
+    const data = (body as { data: Record<string, unknown> }).data;
+    if (data['brand'] !== brand) return answer(404, 'Not Found');
+    if (opts.agents && data['username'] !== undefined) {
+      const agent = opts.agents.find((a) => a.username === data['username']);
+      const matches = agent && (data['email'] === undefined || data['email'] === agent.email) && (data['phone1'] === undefined || data['phone1'] === agent.phone1);
+      if (!matches) return answer(404, 'Not Found');
+    }
+    if (sb.failures > 0 && (sb.fault === '429-then-ok' || sb.fault === '503-then-ok')) {
+      sb.failures--;
+      return sb.fault === '429-then-ok' ? answer(429, 'Too Many Requests', { 'retry-after': '1' }) : answer(503, 'Service Unavailable');
+    }
+    switch (sb.fault) {
+      case '429': return answer(429, 'Too Many Requests', { 'retry-after': '1' });
+      case '500': return answer(500, 'Internal Server Error');
+      case '400': return answer(400, 'Bad Request');
+      case 'html':
+        rec.status = 502;
+        res.writeHead(502, { 'content-type': 'text/html' });
+        return void res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+      case 'truncated':
+        rec.status = 200;
+        return json(res, 200, '{"status":"200","data":{"encpry');
+      case 'no-token':
+        rec.status = 200;
+        return json(res, 200, { status: '200', description: 'Operation successful', response_time: now(), data: {} });
+    }
+    let ticket = randomBytes(48).toString('base64').replace(/\//g, '_f').replace(/\+/g, '_p');
+    ticket = sb.ticketStyle === 'percent' ? ticket.replace(/=/g, '%3d') : ticket.replace(/=+$/, '');
+    if (sb.ticketStyle === 'percent' && !ticket.endsWith('%3d')) ticket += '%3d%3d';
+    issued.set(ticket, { used: false, data });
+    rec.status = 200;
+    rec.ticket = ticket;
+    json(res, 200, { status: '200', description: 'Operation successful', response_time: now(), data: { encpryptedString: ticket } });
+  }
+
+  function loginPage(url: URL, res: http.ServerResponse) {
+    // The raw query value: the ticket must arrive exactly as issued, escapes included.
+    const m = /(?:^|&)ta=([^&]*)/.exec(url.search.slice(1));
+    const ticket = m?.[1];
+    const page = (status: number, title: string, body: string) => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`);
+    };
+    if (ticket === undefined) return page(200, 'CommBox sandbox: agent login', '<p>No ticket: this is where agents would type a password.</p>');
+    const entry = issued.get(ticket);
+    if (!entry || entry.used) {
+      sb.arrivals.push({ at: Date.now(), ticket, accepted: false, why: entry ? 'used' : 'unknown' });
+      return page(401, 'CommBox sandbox: ticket refused', `<p>This ticket is ${entry ? 'already used' : 'unknown'}.</p>`);
+    }
+    entry.used = true;
+    const d = entry.data;
+    sb.arrivals.push({ at: Date.now(), ticket, accepted: true, username: d['username'] as string, email: d['email'] as string });
+    const rows = Object.entries(d).map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`).join('');
+    page(200, `CommBox sandbox: signed in as ${String(d['username'] ?? d['email'])}`, `<p>Ticket accepted (one-time use).</p><table>${rows}</table>`);
+  }
+
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => {
+      raw += c;
+      if (raw.length > 65536) req.destroy();
+    });
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://sandbox');
+      if (url.pathname === '/auth/ticket' && req.method === 'POST') return ticketApi(req, res, raw);
+      if (url.pathname === '/login' && req.method === 'GET') return loginPage(url, res);
+      err(res, 404, 'Not Found');
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((ok) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+  return Object.assign(sb, {
+    url,
+    loginUrl: `${url}/login`,
+    brand,
+    apiKey,
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => ok());
+      }),
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * `npm run demo`: the bridge with an embedded development IdP and a CommBox
+ * sandbox, all on this machine. Open the printed URL and sign in as alice.
+ */
+import { buildApp } from '../app.js';
+import { createBridge } from '../bridge.js';
+import { parseConfig, readEnvironment } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { startSandbox } from './commbox-sandbox.js';
+import { DEMO_PASSWORD, startDemoIdp } from './idp.js';
+
+const env = readEnvironment();
+const port = Number(env['PORT'] ?? 3000);
+const publicUrl = `http://localhost:${port}`;
+
+const sandbox = await startSandbox({
+  brand: 'demo',
+  agents: [{ username: 'alice', email: 'alice@example.com', phone1: '+442501234567' }, { username: 'carol', email: 'carol@example.com' }],
+});
+const idp = await startDemoIdp({ redirectUris: [`${publicUrl}/callback`] });
+
+let config;
+try {
+  config = parseConfig({
+    ALLOWED_GROUPS: 'commbox-agents',
+    LOG_LEVEL: env['LOG_LEVEL'] ?? 'info',
+    PORT: String(port),
+    HOST: env['HOST'] ?? '127.0.0.1',
+    PUBLIC_URL: publicUrl,
+    OIDC_ISSUER: idp.issuer,
+    OIDC_CLIENT_ID: idp.clientId,
+    OIDC_CLIENT_SECRET: idp.clientSecret,
+    COMMBOX_API_URL: sandbox.url,
+    COMMBOX_API_KEY: sandbox.apiKey,
+    COMMBOX_BRAND: sandbox.brand,
+    COMMBOX_LOGIN_URL: sandbox.loginUrl,
+    COOKIE_SECRET: 'demo-cookie-secret-not-for-production-0123456789',
+  });
+} catch (e) {
+  process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
+  process.exit(1);
+}
+
+const logger = createLogger({ level: config.logLevel, secrets: [config.oidc.clientSecret, config.commbox.apiKey, config.cookieSecret] });
+const bridge = createBridge(config);
+const app = await buildApp({ bridge, logger });
+await app.listen({ port: config.port, host: config.host });
+await bridge.oidc.discover();
+
+process.stdout.write(`
+CommBox SSO bridge demo is running.
+
+  Open ${publicUrl}/ and click "Open CommBox".
+  Sign in as alice (an agent), bob (not in the allowed group) or carol (unverified email);
+  the password is "${DEMO_PASSWORD}".
+
+  Demo IdP:        ${idp.issuer}
+  CommBox sandbox: ${sandbox.loginUrl}
+
+Press Ctrl+C to stop.
+`);
+
+async function stop() {
+  await app.close();
+  await idp.close();
+  await sandbox.close();
+  process.exit(0);
+}
+process.once('SIGINT', () => void stop());
+process.once('SIGTERM', () => void stop());

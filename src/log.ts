@@ -1,0 +1,79 @@
+/**
+ * The pino logger, with secrets kept out of every line.
+ *
+ * Three layers: serializers that log a request as method + path (never the query,
+ * which carries the authorization code, nor headers with cookies); `redact` paths
+ * for the structured fields that could hold a secret; and a last scrub of every
+ * line for the configured secret values and anything shaped like a JWT.
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+export type { Logger };
+
+const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+
+/** Query parameters that may be logged; every other one is replaced by `[redacted]`. */
+const SAFE_QUERY_PARAMS = new Set(['iss', 'error', 'error_description']);
+
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'res.headers.location',
+  '*.client_secret',
+  '*.clientSecret',
+  '*.apiKey',
+  '*.cookieSecret',
+  '*.code',
+  '*.id_token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.ticket',
+  '*.encpryptedString',
+  '*.encryptedString',
+];
+
+export interface LoggerOptions {
+  readonly level: string;
+  /** Secret values to scrub from every line (client secret, API key, cookie secret). */
+  readonly secrets: readonly string[];
+  /** Defaults to stdout. */
+  readonly destination?: DestinationStream;
+  readonly name?: string;
+}
+
+/** A URL path with every query value not known to be safe replaced by `[redacted]`. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  const parts: string[] = [];
+  for (const [k, v] of params) parts.push(`${encodeURIComponent(k)}=${SAFE_QUERY_PARAMS.has(k) ? encodeURIComponent(v.slice(0, 200)) : '[redacted]'}`);
+  return `${url.slice(0, q)}?${parts.join('&')}`;
+}
+
+/** Creates the application logger. */
+export function createLogger(opts: LoggerOptions): Logger {
+  const secrets = opts.secrets.filter((s) => s.length >= 8);
+  const scrub = (line: string): string => {
+    let out = line;
+    for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
+    return out.includes('eyJ') ? out.replace(JWT_SHAPE, '[redacted-jwt]') : out;
+  };
+  return pino(
+    {
+      level: opts.level,
+      name: opts.name ?? 'commbox-sso-bridge',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: {
+        req: (req: { method?: string; url?: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url ?? ''), ip: req.ip }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+        err: (err: Error & { code?: unknown }) => ({ type: err.name, code: err.code, message: scrub(String(err.message)) }),
+      },
+      hooks: { streamWrite: scrub },
+    },
+    opts.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}

@@ -1,0 +1,135 @@
+/**
+ * The login transaction (state, nonce, PKCE verifier) between `/login` and
+ * `/callback`, kept in the browser in a sealed cookie: encrypted and
+ * authenticated with AES-256-GCM under a key derived once from `COOKIE_SECRET`.
+ *
+ * Each transaction has its own cookie, named after the start of its `state`, so
+ * logins started in two tabs both complete, and a callback whose `state` names
+ * no cookie is refused before any request to the IdP.
+ */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** How long a login may take between `/login` and `/callback`. */
+export const TRANSACTION_TTL_MS = 10 * 60 * 1000;
+
+/** What the bridge must remember between `/login` and `/callback`. */
+export interface LoginTransaction {
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  /** Where the login goes after sign-in: a path of this bridge (default `/login` = agent). */
+  readonly target?: string | undefined;
+}
+
+const VERSION = 1;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const STATE_PREFIX_CHARS = 16;
+
+/** A fresh transaction with 256-bit random state, nonce and PKCE verifier. */
+export function createTransaction(now = Date.now(), target?: string): LoginTransaction {
+  const r = randomBytes(96).toString('base64url');
+  return { state: r.slice(0, 43), nonce: r.slice(43, 86), codeVerifier: randomBytes(32).toString('base64url'), createdAt: now, target };
+}
+
+/** The cookie that holds the transaction for `state`. */
+export function transactionCookieName(state: string, secure: boolean): string {
+  return `${secure ? '__Host-' : ''}cbx_tx_${state.slice(0, STATE_PREFIX_CHARS)}`;
+}
+
+/** True when the cookie name belongs to a login transaction. */
+export function isTransactionCookieName(name: string): boolean {
+  return name.startsWith('cbx_tx_') || name.startsWith('__Host-cbx_tx_');
+}
+
+/** Why a transaction cookie could not be opened. */
+export type OpenFailure = 'invalid' | 'expired' | 'state_mismatch';
+
+/** Seals and opens transaction cookies. */
+export class TransactionSealer {
+  readonly #key: Buffer;
+
+  constructor(cookieSecret: string) {
+    this.#key = Buffer.from(hkdfSync('sha256', cookieSecret, 'commbox-sso-bridge', 'login-transaction v1', 32));
+  }
+
+  /** Seals the transaction; the cookie name is bound in as associated data. */
+  seal(tx: LoginTransaction, cookieName: string): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    cipher.setAAD(Buffer.from(cookieName));
+    const body = JSON.stringify([tx.state, tx.nonce, tx.codeVerifier, tx.createdAt, tx.target ?? null]);
+    const ct = Buffer.concat([cipher.update(body, 'utf8'), cipher.final()]);
+    return Buffer.concat([Buffer.of(VERSION), iv, ct, cipher.getAuthTag()]).toString('base64url');
+  }
+
+  /**
+   * Opens a sealed value and checks it is live and belongs to `expectedState`.
+   * Returns the transaction, or why it cannot be used.
+   */
+  open(
+    sealed: string,
+    cookieName: string,
+    expectedState: string,
+    now = Date.now(),
+  ): { ok: true; tx: LoginTransaction } | { ok: false; why: OpenFailure } {
+    const raw = Buffer.from(sealed, 'base64url');
+    if (raw.length < 1 + IV_BYTES + TAG_BYTES + 2 || raw[0] !== VERSION) return { ok: false, why: 'invalid' };
+    let tx: LoginTransaction;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(1, 1 + IV_BYTES));
+      decipher.setAAD(Buffer.from(cookieName));
+      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+      const pt = Buffer.concat([decipher.update(raw.subarray(1 + IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
+      const [state, nonce, codeVerifier, createdAt, target] = JSON.parse(pt.toString('utf8')) as [string, string, string, number, string | null];
+      tx = { state, nonce, codeVerifier, createdAt, target: target ?? undefined };
+    } catch {
+      return { ok: false, why: 'invalid' };
+    }
+    if (!(now - tx.createdAt < TRANSACTION_TTL_MS) || tx.createdAt > now + 60_000) return { ok: false, why: 'expired' };
+    const a = Buffer.from(tx.state);
+    const b = Buffer.from(expectedState);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, why: 'state_mismatch' };
+    return { ok: true, tx };
+  }
+}
+
+/**
+ * Remembers consumed transactions until they expire, so a replayed callback
+ * (same cookie, same state) is refused even if the browser kept the cookie.
+ * Bounded: the oldest entries go first when `max` is reached.
+ */
+export class ConsumedTransactions {
+  readonly #seen = new Map<string, number>();
+  readonly #max: number;
+
+  constructor(max = 100_000) {
+    this.#max = max;
+  }
+
+  /** Marks the state consumed; false when it already was. */
+  consume(state: string, createdAt: number, now = Date.now()): boolean {
+    if (this.#seen.has(state)) return false;
+    if (this.#seen.size >= this.#max) this.prune(now);
+    if (this.#seen.size >= this.#max) {
+      const oldest = this.#seen.keys().next().value;
+      if (oldest !== undefined) this.#seen.delete(oldest);
+    }
+    this.#seen.set(state, createdAt + TRANSACTION_TTL_MS);
+    return true;
+  }
+
+  /** Drops the entries whose transaction has expired anyway. */
+  prune(now = Date.now()): void {
+    for (const [state, expires] of this.#seen) {
+      if (expires > now) break; // insertion order is roughly expiry order
+      this.#seen.delete(state);
+    }
+  }
+
+  get size(): number {
+    return this.#seen.size;
+  }
+}

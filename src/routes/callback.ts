@@ -1,0 +1,105 @@
+/**
+ * `GET /callback`: the end of the login. Refuses before any request to the IdP
+ * unless a live transaction matches; then verifies the sign-in, applies the
+ * access rules, maps the identity, obtains a CommBox ticket, and 302s into
+ * CommBox with `?ta=`.
+ */
+import type {} from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Bridge } from '../bridge.js';
+import { evaluateAccess, mapAgentIdentity } from '../claims.js';
+import { appendTicket, type TicketAttempts } from '../commbox.js';
+import { BridgeError, Reasons } from '../errors.js';
+import { transactionCookieName, type LoginTransaction } from '../login-state.js';
+
+/** What is known of the login so far, for the outcome log line. */
+export interface LoginOutcome {
+  sub?: string;
+  username?: string;
+  ticket?: TicketAttempts;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    login: LoginOutcome | undefined;
+  }
+}
+
+/** Finds, opens and consumes the transaction named by `state`; clears its cookie. */
+function takeTransaction(bridge: Bridge, req: FastifyRequest, reply: FastifyReply, state: string): LoginTransaction {
+  const secure = bridge.config.secureCookies;
+  const name = transactionCookieName(state, secure);
+  const sealed = req.cookies[name];
+  if (sealed === undefined) {
+    const others = Object.keys(req.cookies).filter((n) => n.includes('cbx_tx_')).length;
+    throw new BridgeError(Reasons.loginCookieMissing, 400, {
+      detail: `no login cookie for this state (the browser sent ${others} other login cookie(s))`,
+    });
+  }
+  reply.clearCookie(name, { path: '/', httpOnly: true, sameSite: 'lax', secure });
+  const opened = bridge.sealer.open(sealed, name, state);
+  if (!opened.ok) {
+    const reason = opened.why === 'expired' ? Reasons.loginExpired : opened.why === 'state_mismatch' ? Reasons.stateMismatch : Reasons.loginCookieInvalid;
+    throw new BridgeError(reason, 400, { detail: `login cookie refused: ${opened.why}` });
+  }
+  if (!bridge.consumed.consume(opened.tx.state, opened.tx.createdAt)) {
+    throw new BridgeError(Reasons.callbackReplayed, 400, { detail: 'this login transaction was already used' });
+  }
+  return opened.tx;
+}
+
+async function callback(bridge: Bridge, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const outcome: LoginOutcome = {};
+  req.login = outcome;
+  const started = performance.now();
+  const url = new URL(req.url, bridge.config.publicOrigin);
+  const state = url.searchParams.getAll('state');
+  if (state.length !== 1 || state[0] === '') {
+    throw new BridgeError(Reasons.loginCookieMissing, 400, { detail: state.length === 0 ? 'callback without "state"' : 'callback with several "state"' });
+  }
+  const tx = takeTransaction(bridge, req, reply, state[0]!);
+
+  // openid-client compares the callback URL with the registered redirect URI.
+  const callbackUrl = new URL(bridge.config.redirectUri);
+  callbackUrl.search = url.search;
+  const login = await bridge.oidc.completeLogin(callbackUrl, tx, bridge.neededClaims);
+  outcome.sub = login.sub;
+
+  const access = evaluateAccess(login.claims, bridge.config.access);
+  if (!access.allowed) {
+    const status = 403;
+    throw new BridgeError(access.rule, status, { detail: access.detail });
+  }
+  const mapped = mapAgentIdentity(login.claims, bridge.config.mapping);
+  if (!mapped.ok) {
+    throw new BridgeError(Reasons.claimMissing, 403, {
+      detail: `${mapped.detail}; claims present: ${Object.keys(login.claims).sort().join(', ')}`,
+      userDetail: `Missing: ${mapped.missing}.`,
+    });
+  }
+  outcome.username = mapped.identity.username;
+
+  outcome.ticket = { attempts: 0, lastStatus: undefined };
+  const ticket = await bridge.commbox.requestTicket(
+    { brand: bridge.config.commbox.brand, ...mapped.identity, oneTimeUse: true },
+    outcome.ticket,
+  );
+  req.log.info(
+    {
+      event: 'login',
+      reason: 'ok',
+      sub: outcome.sub,
+      username: outcome.username,
+      userinfo: login.usedUserinfo,
+      commboxAttempts: outcome.ticket.attempts,
+      ms: Math.round(performance.now() - started),
+    },
+    'login completed',
+  );
+  return reply.redirect(appendTicket(bridge.config.commbox.loginUrl, ticket), 302);
+}
+
+export async function callbackRoutes(app: FastifyInstance, { bridge }: { bridge: Bridge }): Promise<void> {
+  app.decorateRequest('login', undefined);
+  app.get('/callback', (req, reply) => callback(bridge, req, reply));
+}

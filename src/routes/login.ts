@@ -1,0 +1,35 @@
+/**
+ * `GET /login`: starts a login (the intranet "Open CommBox" link).
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type {} from '@fastify/cookie';
+import type { Bridge } from '../bridge.js';
+import { createTransaction, TRANSACTION_TTL_MS, transactionCookieName } from '../login-state.js';
+
+/**
+ * Starts a login: a new transaction in its own sealed cookie, then a 302 to the
+ * IdP. Throws `idp_unavailable` when the IdP's metadata cannot be had.
+ */
+export async function startLogin(
+  bridge: Bridge,
+  reply: FastifyReply,
+  opts: { loginHint?: string | undefined; target?: string | undefined } = {},
+): Promise<FastifyReply> {
+  const tx = createTransaction(Date.now(), opts.target);
+  const location = await bridge.oidc.authorizationUrl(tx, opts.loginHint);
+  const secure = bridge.config.secureCookies;
+  const name = transactionCookieName(tx.state, secure);
+  reply.setCookie(name, bridge.sealer.seal(tx, name), {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    path: '/',
+    maxAge: TRANSACTION_TTL_MS / 1000,
+  });
+  reply.request.log.debug({ event: 'login_started', hint: opts.loginHint !== undefined }, 'login started');
+  return reply.redirect(location, 302);
+}
+
+export async function loginRoutes(app: FastifyInstance, { bridge }: { bridge: Bridge }): Promise<void> {
+  app.get('/login', (_req, reply) => startLogin(bridge, reply));
+}

@@ -1,0 +1,234 @@
+/**
+ * A scriptable OpenID Provider for the hostile-IdP suite (the OpenID Foundation
+ * RP certification list): honest by default, it misbehaves in exactly one way
+ * when `idp.mode` says so. Authorization auto-approves `idp.user` (no form).
+ */
+import http from 'node:http';
+import { createHash, randomBytes, randomUUID, createPublicKey } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import * as jose from 'jose';
+
+export type HostileMode =
+  | 'ok' | 'bad-sig' | 'wrong-aud' | 'extra-aud' | 'azp-mismatch' | 'wrong-iss' | 'expired' | 'no-iat' | 'no-exp'
+  | 'no-sub' | 'no-nonce' | 'nonce-mismatch' | 'alg-none' | 'hs256-client-secret' | 'hs256-public-key' | 'kid-unknown'
+  | 'kid-absent-single' | 'multiple-keys-no-kid' | 'state-mismatch' | 'iss-param-mismatch' | 'iss-param-missing'
+  | 'userinfo-only-claims' | 'userinfo-bad-sub' | 'error-response' | 'token-error' | 'token-500' | 'skew-small' | 'skew-large'
+  | 'userinfo-500';
+
+interface Key {
+  privateKey: jose.CryptoKey;
+  publicKey: jose.CryptoKey;
+  jwk: jose.JWK;
+}
+
+export interface HostileUser {
+  sub: string;
+  [claim: string]: unknown;
+}
+
+export interface HostileIdp {
+  mode: HostileMode;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly alg: string;
+  redirectUris: string[];
+  users: Record<string, HostileUser>;
+  user: string;
+  keys: Key[];
+  stats: { authorize: number; token: number; userinfo: number; jwks: number; discovery: number };
+  lastAuthorize: Record<string, string> | undefined;
+  /** Discovery answers 503 while true. */
+  down: boolean;
+  /** Puts a new signing key first; the old one stays published. */
+  rotate(opts?: { dropOld?: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const HOSTILE_USERS: Record<string, HostileUser> = {
+  alice: { sub: 'u-alice', preferred_username: 'alice', email: 'alice@example.com', email_verified: true, given_name: 'Alice', family_name: 'Liddell', phone_number: '+442501234567', groups: ['commbox-agents'] },
+  bob: { sub: 'u-bob', preferred_username: 'bob', email: 'bob@example.com', email_verified: true, given_name: 'Bob', family_name: 'Builder', groups: ['finance'] },
+  carol: { sub: 'u-carol', preferred_username: 'carol', email: 'carol@example.com', email_verified: false, given_name: 'Carol', family_name: 'Danvers', groups: ['commbox-agents'] },
+};
+
+export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParameter?: boolean } = {}): Promise<HostileIdp> {
+  const alg = opts.alg ?? 'RS256';
+  const issParameter = opts.issParameter ?? true;
+  const mk = async (): Promise<Key> => {
+    const { privateKey, publicKey } = await jose.generateKeyPair(alg, { extractable: true });
+    const jwk = await jose.exportJWK(publicKey);
+    return { privateKey, publicKey, jwk: { ...jwk, kid: randomUUID(), alg, use: 'sig' } };
+  };
+  const codes = new Map<string, { user: string; nonce: string | undefined; challenge: string | undefined; redirectUri: string }>();
+  const tokens = new Map<string, string>();
+  const server = http.createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const idp: HostileIdp = {
+    mode: 'ok',
+    issuer,
+    clientId: 'bridge',
+    clientSecret: 'bridge-client-secret-0123456789',
+    alg,
+    redirectUris: [],
+    users: structuredClone(HOSTILE_USERS),
+    user: 'alice',
+    keys: [await mk()],
+    stats: { authorize: 0, token: 0, userinfo: 0, jwks: 0, discovery: 0 },
+    lastAuthorize: undefined,
+    down: false,
+    async rotate({ dropOld = false } = {}) {
+      const k = await mk();
+      idp.keys = dropOld ? [k] : [k, ...idp.keys];
+    },
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+
+  const b64u = (s: string) => Buffer.from(s).toString('base64url');
+
+  async function idToken(user: HostileUser, nonce: string | undefined): Promise<string> {
+    const m = idp.mode;
+    const now = Math.floor(Date.now() / 1000);
+    let claims: Record<string, unknown> = { iss: issuer, sub: user.sub, aud: idp.clientId, iat: now, exp: now + 300, auth_time: now, nonce };
+    if (m !== 'userinfo-only-claims' && m !== 'userinfo-bad-sub') claims = { ...user, ...claims };
+    if (m === 'wrong-aud') claims['aud'] = 'someone-else';
+    if (m === 'extra-aud') claims['aud'] = [idp.clientId, 'someone-else'];
+    if (m === 'azp-mismatch') {
+      claims['aud'] = [idp.clientId, 'someone-else'];
+      claims['azp'] = 'someone-else';
+    }
+    if (m === 'wrong-iss') claims['iss'] = 'https://evil.example';
+    if (m === 'expired') {
+      claims['iat'] = now - 7200;
+      claims['exp'] = now - 3600;
+    }
+    if (m === 'no-iat') delete claims['iat'];
+    if (m === 'no-exp') delete claims['exp'];
+    if (m === 'no-sub') delete claims['sub'];
+    if (m === 'no-nonce') delete claims['nonce'];
+    if (m === 'nonce-mismatch') claims['nonce'] = 'not-your-nonce';
+    if (m === 'skew-small') claims['iat'] = now + 30;
+    if (m === 'skew-large') {
+      claims['iat'] = now - 3900;
+      claims['exp'] = now - 3700;
+    }
+    const key = idp.keys[0]!;
+    const header: jose.JWTHeaderParameters = { alg, kid: key.jwk.kid, typ: 'JWT' };
+    if (m === 'kid-absent-single' || m === 'multiple-keys-no-kid') delete header.kid;
+    if (m === 'kid-unknown') header.kid = 'no-such-kid';
+    if (m === 'alg-none') return `${b64u(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64u(JSON.stringify(claims))}.`;
+    if (m === 'hs256-client-secret') {
+      return new jose.SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(idp.clientSecret));
+    }
+    if (m === 'hs256-public-key') {
+      const pem = createPublicKey({ key: key.jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
+      return new jose.SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: key.jwk.kid! }).sign(new TextEncoder().encode(pem));
+    }
+    const signWith = m === 'bad-sig' ? (await mk()).privateKey : key.privateKey;
+    return new jose.SignJWT(claims).setProtectedHeader(header).sign(signWith);
+  }
+
+  const send = (res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  };
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    let raw = '';
+    req.on('data', (c) => (raw += String(c)));
+    req.on('end', () => {
+      void (async () => {
+        const url = new URL(req.url ?? '/', issuer);
+        const p = url.pathname;
+        if (p === '/.well-known/openid-configuration') {
+          idp.stats.discovery++;
+          if (idp.down) return send(res, 503, { error: 'temporarily_unavailable' });
+          return send(res, 200, {
+            issuer,
+            authorization_endpoint: `${issuer}/authorize`,
+            token_endpoint: `${issuer}/token`,
+            userinfo_endpoint: `${issuer}/userinfo`,
+            jwks_uri: `${issuer}/jwks`,
+            response_types_supported: ['code'],
+            subject_types_supported: ['public'],
+            id_token_signing_alg_values_supported: [alg, 'HS256', 'none'],
+            token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+            code_challenge_methods_supported: ['S256'],
+            authorization_response_iss_parameter_supported: issParameter,
+          });
+        }
+        if (p === '/jwks') {
+          idp.stats.jwks++;
+          const keys = idp.keys.map((k) => (idp.mode === 'multiple-keys-no-kid' ? { ...k.jwk, kid: undefined } : k.jwk));
+          if (idp.mode === 'multiple-keys-no-kid' && keys.length < 2) keys.push({ ...(await mk()).jwk, kid: undefined });
+          return send(res, 200, { keys });
+        }
+        if (p === '/authorize') {
+          idp.stats.authorize++;
+          const q = Object.fromEntries(url.searchParams);
+          idp.lastAuthorize = q;
+          if (q['client_id'] !== idp.clientId) return send(res, 400, { error: 'invalid_client' });
+          if (!q['redirect_uri'] || !idp.redirectUris.includes(q['redirect_uri'])) return send(res, 400, { error: 'invalid_request', error_description: 'redirect_uri not registered' });
+          const back = new URL(q['redirect_uri']);
+          back.searchParams.set('state', idp.mode === 'state-mismatch' ? 'forged-state-forged-state-forged-state-1234' : (q['state'] ?? ''));
+          if (issParameter && idp.mode !== 'iss-param-missing') back.searchParams.set('iss', idp.mode === 'iss-param-mismatch' ? 'https://evil.example' : issuer);
+          if (idp.mode === 'error-response') {
+            back.searchParams.set('error', 'access_denied');
+            back.searchParams.set('error_description', '<script>alert(1)</script> The user said no');
+          } else {
+            const code = randomBytes(24).toString('base64url');
+            const user = q['login_hint'] && idp.users[q['login_hint']] ? q['login_hint'] : idp.user;
+            codes.set(code, { user, nonce: q['nonce'], challenge: q['code_challenge'], redirectUri: q['redirect_uri'] });
+            back.searchParams.set('code', code);
+          }
+          res.writeHead(302, { location: back.href });
+          return void res.end();
+        }
+        if (p === '/token' && req.method === 'POST') {
+          idp.stats.token++;
+          const form = new URLSearchParams(raw);
+          let id = form.get('client_id');
+          let secret = form.get('client_secret');
+          const auth = req.headers.authorization;
+          if (auth?.startsWith('Basic ')) {
+            const [a = '', b = ''] = Buffer.from(auth.slice(6), 'base64').toString().split(':');
+            id = decodeURIComponent(a.replace(/\+/g, ' '));
+            secret = decodeURIComponent(b.replace(/\+/g, ' '));
+          }
+          if (id !== idp.clientId || secret !== idp.clientSecret) return send(res, 401, { error: 'invalid_client' });
+          if (idp.mode === 'token-500') return send(res, 500, '<html>Internal error</html>', { 'content-type': 'text/html' });
+          if (idp.mode === 'token-error') return send(res, 400, { error: 'invalid_grant', error_description: 'code expired' });
+          const code = form.get('code') ?? '';
+          const entry = codes.get(code);
+          codes.delete(code);
+          if (!entry) return send(res, 400, { error: 'invalid_grant', error_description: 'unknown or used code' });
+          if (form.get('redirect_uri') !== entry.redirectUri) return send(res, 400, { error: 'invalid_grant', error_description: 'redirect_uri mismatch' });
+          const verifier = form.get('code_verifier') ?? '';
+          if (!entry.challenge || createHash('sha256').update(verifier).digest('base64url') !== entry.challenge) {
+            return send(res, 400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
+          }
+          const accessToken = randomBytes(24).toString('base64url');
+          tokens.set(accessToken, entry.user);
+          const user = idp.users[entry.user]!;
+          return send(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: 300, id_token: await idToken(user, entry.nonce) });
+        }
+        if (p === '/userinfo') {
+          idp.stats.userinfo++;
+          const who = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /i, ''));
+          if (!who) return send(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+          if (idp.mode === 'userinfo-500') return send(res, 500, { error: 'server_error' });
+          const u = { ...idp.users[who]! };
+          if (idp.mode === 'userinfo-bad-sub') u.sub = 'u-mallory';
+          return send(res, 200, u);
+        }
+        send(res, 404, { error: 'not_found' });
+      })().catch((e: unknown) => send(res, 500, { error: 'server_error', error_description: String(e) }));
+    });
+  });
+  return idp;
+}

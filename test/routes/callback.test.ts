@@ -1,0 +1,238 @@
+/**
+ * The whole flow over real HTTP against the real `oidc-provider` IdP and the
+ * CommBox sandbox: the login form, cookies, the callback and the ticket.
+ */
+import t from 'tap';
+import { signInWithForm, startDemoStack } from '../helpers/stack.js';
+
+const AGENTS = { ALLOWED_GROUPS: 'commbox-agents' };
+
+t.test('an agent signs in and lands in CommBox with a one-time ticket', async (t) => {
+  const s = await startDemoStack({ env: AGENTS });
+  t.teardown(() => s.close());
+  const b = s.browser();
+  const r = await signInWithForm(b, `${s.base}/login`, 'alice', s.sandbox.loginUrl);
+  t.ok(r.stoppedAt, `redirected into CommBox (last: ${r.last.status} ${r.last.url})`);
+  t.equal(r.last.status, 302);
+  t.equal(r.last.headers['cache-control'], 'no-store');
+  t.equal(r.last.headers['referrer-policy'], 'no-referrer');
+  t.equal(s.sandbox.requests.length, 1);
+  const req = s.sandbox.requests[0]!;
+  t.same(req.problems, [], 'the request matches the OpenAPI contract');
+  t.equal(req.authorization, `Bearer ${s.sandbox.apiKey}`);
+  // The default scopes (openid email profile) do not ask for the phone number.
+  t.same(req.body, { data: { brand: 'acme', username: 'alice', email: 'alice@example.com', firstName: 'Alice', lastName: 'Agent', oneTimeUse: true } });
+  t.equal(r.stoppedAt, `${s.sandbox.loginUrl}?ta=${req.ticket}`);
+  const landing = await b.fetch(r.stoppedAt!);
+  t.equal(landing.status, 200);
+  t.match(landing.body, /signed in as alice/);
+  t.equal((await b.fetch(r.stoppedAt!)).status, 401, 'the sandbox refuses the ticket a second time');
+  t.match(s.logs.find((e) => e['msg'] === 'login completed'), { reason: 'ok', sub: String, username: 'alice', userinfo: true });
+  t.same(b.jar.names(new URL(s.base).host).filter((n) => n.includes('cbx_tx_')), [], 'the login cookie is cleared');
+});
+
+t.test('the login cookie is sealed, HttpOnly, SameSite=Lax, path /, 10 minutes', async (t) => {
+  const s = await startDemoStack();
+  t.teardown(() => s.close());
+  const hop = await s.browser().fetch(`${s.base}/login`);
+  t.equal(hop.status, 302);
+  const idp = new URL(hop.location!);
+  t.equal(idp.origin, s.idp.issuer);
+  t.equal(idp.searchParams.get('code_challenge_method'), 'S256');
+  t.equal(idp.searchParams.get('redirect_uri'), `${s.base}/callback`);
+  t.equal(idp.searchParams.get('scope'), 'openid email profile');
+  t.ok(idp.searchParams.get('nonce')!.length >= 43);
+  const state = idp.searchParams.get('state')!;
+  t.ok(state.length >= 43);
+  t.equal(hop.setCookies.length, 1);
+  const c = hop.setCookies[0]!;
+  t.match(c, new RegExp(`^cbx_tx_${state.slice(0, 16)}=`));
+  t.match(c, /; Max-Age=600/);
+  t.match(c, /; Path=\//);
+  t.match(c, /; HttpOnly/);
+  t.match(c, /; SameSite=Lax/);
+  t.notMatch(c, new RegExp(state), 'the state is not readable in the cookie');
+});
+
+t.test('claims in the ID token: no userinfo request', async (t) => {
+  const s = await startDemoStack({ env: AGENTS, idp: { conformIdTokenClaims: false } });
+  t.teardown(() => s.close());
+  const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
+  t.ok(r.stoppedAt);
+  t.match(s.logs.find((e) => e['msg'] === 'login completed'), { userinfo: false });
+});
+
+t.test('ES256 ID tokens', async (t) => {
+  const s = await startDemoStack({ env: { ...AGENTS, OIDC_ID_TOKEN_ALG: 'ES256' }, idp: { idTokenAlg: 'ES256' } });
+  t.teardown(() => s.close());
+  const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
+  t.ok(r.stoppedAt);
+});
+
+t.test('refusals by the access rules: a 403 page, and no ticket', async (t) => {
+  const s = await startDemoStack({ env: AGENTS });
+  t.teardown(() => s.close());
+
+  const bob = await signInWithForm(s.browser(), `${s.base}/login`, 'bob', s.sandbox.loginUrl);
+  t.equal(bob.last.status, 403);
+  t.match(bob.last.headers['content-type'], /^text\/html/);
+  t.match(bob.last.body, /not in a group that may use CommBox/);
+  t.match(bob.last.body, /Reference: <code>[0-9a-f]{16}<\/code> \(group_not_allowed\)/);
+  const ref = /Reference: <code>([0-9a-f]+)</.exec(bob.last.body)![1];
+  t.match(s.logs.find((e) => e['reqId'] === ref), { reason: 'group_not_allowed', sub: String, level: 40 }, 'the reference is the log line');
+
+  const carol = await signInWithForm(s.browser(), `${s.base}/login`, 'carol', s.sandbox.loginUrl);
+  t.equal(carol.last.status, 403);
+  t.match(carol.last.body, /email address is not verified/);
+  t.notMatch(carol.last.body, /Try again/, 'no pointless retry button');
+  t.equal(s.ticketRequests(), 0, 'no ticket was requested');
+});
+
+t.test('ALLOW_UNVERIFIED_EMAIL=true lets carol in', async (t) => {
+  const s = await startDemoStack({ env: { ...AGENTS, ALLOW_UNVERIFIED_EMAIL: 'true' } });
+  t.teardown(() => s.close());
+  const r = await signInWithForm(s.browser(), `${s.base}/login`, 'carol', s.sandbox.loginUrl);
+  t.ok(r.stoppedAt);
+});
+
+t.test('ALLOWED_EMAIL_DOMAINS refuses other domains', async (t) => {
+  const s = await startDemoStack({ env: { ALLOWED_EMAIL_DOMAINS: 'corp.example' } });
+  t.teardown(() => s.close());
+  const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
+  t.equal(r.last.status, 403);
+  t.match(r.last.body, /email_domain_not_allowed/);
+  t.equal(s.ticketRequests(), 0);
+});
+
+t.test('a required claim that maps to nothing: 403 naming the claim', async (t) => {
+  const s = await startDemoStack({ env: { MAP_USERNAME: 'employee.id|lower' } });
+  t.teardown(() => s.close());
+  const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
+  t.equal(r.last.status, 403);
+  t.match(r.last.body, /Missing: employee\.id\./);
+  t.match(s.logs.find((e) => e['reason'] === 'claim_missing'), { detail: /MAP_USERNAME \(employee\.id\|lower\) maps to nothing; claims present: .*email/ });
+  t.equal(s.ticketRequests(), 0);
+});
+
+t.test('MAP_USERNAME transforms: email|localpart|upper', async (t) => {
+  const s = await startDemoStack({ env: { MAP_USERNAME: 'email|localpart|upper', MAP_FIRST_NAME: '', MAP_LAST_NAME: '' } });
+  t.teardown(() => s.close());
+  const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
+  t.ok(r.stoppedAt);
+  t.same(s.sandbox.requests[0]!.body, { data: { brand: 'acme', username: 'ALICE', email: 'alice@example.com', oneTimeUse: true } });
+});
+
+t.test('the login cookie lost between /login and /callback', async (t) => {
+  const s = await startDemoStack();
+  t.teardown(() => s.close());
+  const b = s.browser();
+  const bridgeHost = new URL(s.base).host;
+  const first = await b.walk(`${s.base}/login`);
+  t.match(first.last.url, /\/interaction\//);
+  b.jar.delete(bridgeHost, (n) => n.includes('cbx_tx_'));
+  const action = /action="([^"]+)"/.exec(first.last.body)![1]!;
+  const r = await b.walk(new URL(action, first.last.url).href, {
+    method: 'POST',
+    body: 'username=alice&password=demo',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    stopAt: s.sandbox.loginUrl,
+  });
+  t.equal(r.last.status, 400);
+  t.match(r.last.url, /\/callback\?/);
+  t.match(r.last.body, /login cookie/);
+  t.match(r.last.body, /cookies are blocked|allow cookies/);
+  t.match(r.last.body, /href="http:\/\/127\.0\.0\.1:\d+\/login">Try again/);
+  t.match(s.logs.find((e) => e['reason'] === 'login_cookie_missing'), { level: 40, msg: 'login refused' });
+  t.equal(s.ticketRequests(), 0);
+  t.notOk(r.last.body.includes(new URL(r.last.url).searchParams.get('code')!), 'the page does not echo the code');
+});
+
+t.test('a replayed callback is refused', async (t) => {
+  const s = await startDemoStack();
+  t.teardown(() => s.close());
+  const b = s.browser();
+  // Keep a copy of the login cookie, as an attacker or a back button might.
+  const first = await b.walk(`${s.base}/login`);
+  const host = new URL(s.base).host;
+  const name = b.jar.names(host).find((n) => n.includes('cbx_tx_'))!;
+  const value = b.jar.get(host, name)!;
+  const action = /action="([^"]+)"/.exec(first.last.body)![1]!;
+  const r = await b.walk(new URL(action, first.last.url).href, {
+    method: 'POST', body: 'username=alice&password=demo', headers: { 'content-type': 'application/x-www-form-urlencoded' }, stopAt: s.sandbox.loginUrl,
+  });
+  t.ok(r.stoppedAt);
+  const callback = r.hops.find((h) => h.url.includes('/callback?'))!.url;
+  b.jar.set(host, name, value);
+  const replay = await b.fetch(callback);
+  t.equal(replay.status, 400);
+  t.match(replay.body, /callback_replayed/);
+  t.equal(s.ticketRequests(), 1, 'only the first callback got a ticket');
+});
+
+t.test('a tampered login cookie is refused before any token request', async (t) => {
+  const s = await startDemoStack();
+  t.teardown(() => s.close());
+  const b = s.browser();
+  const first = await b.walk(`${s.base}/login`);
+  const host = new URL(s.base).host;
+  const name = b.jar.names(host).find((n) => n.includes('cbx_tx_'))!;
+  const v = b.jar.get(host, name)!;
+  b.jar.set(host, name, v.slice(0, -4) + (v.endsWith('AAAA') ? 'BBBB' : 'AAAA'));
+  const action = /action="([^"]+)"/.exec(first.last.body)![1]!;
+  const r = await b.walk(new URL(action, first.last.url).href, {
+    method: 'POST', body: 'username=alice&password=demo', headers: { 'content-type': 'application/x-www-form-urlencoded' }, stopAt: s.sandbox.loginUrl,
+  });
+  t.equal(r.last.status, 400);
+  t.match(r.last.body, /login_cookie_invalid/);
+  t.equal(s.ticketRequests(), 0);
+});
+
+t.test('two tabs started together both land', async (t) => {
+  const s = await startDemoStack();
+  t.teardown(() => s.close());
+  const b = s.browser();
+  const tab1 = await b.walk(`${s.base}/login`);
+  const tab2 = await b.walk(`${s.base}/login`);
+  const host = new URL(s.base).host;
+  t.equal(b.jar.names(host).filter((n) => n.includes('cbx_tx_')).length, 2, 'one cookie per transaction');
+  const submit = (page: typeof tab1) =>
+    b.walk(new URL(/action="([^"]+)"/.exec(page.last.body)![1]!, page.last.url).href, {
+      method: 'POST', body: 'username=alice&password=demo', headers: { 'content-type': 'application/x-www-form-urlencoded' }, stopAt: s.sandbox.loginUrl,
+    });
+  const r2 = await submit(tab2);
+  const r1 = await submit(tab1);
+  t.ok(r1.stoppedAt, 'tab 1 lands');
+  t.ok(r2.stoppedAt, 'tab 2 lands');
+  t.equal(s.ticketRequests(), 2);
+});
+
+t.test('an already signed-in IdP session: the second click goes straight through', async (t) => {
+  const s = await startDemoStack();
+  t.teardown(() => s.close());
+  const b = s.browser();
+  t.ok((await signInWithForm(b, `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt);
+  const second = await b.walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.ok(second.stoppedAt, 'no form this time');
+  t.notOk(second.hops.some((h) => h.url.includes('/interaction/')));
+});
+
+t.test('an already percent-encoded ticket is passed on exactly as received', async (t) => {
+  const s = await startDemoStack();
+  t.teardown(() => s.close());
+  s.sandbox.ticketStyle = 'percent';
+  const b = s.browser();
+  const r = await signInWithForm(b, `${s.base}/login`, 'alice', s.sandbox.loginUrl);
+  const ticket = s.sandbox.requests[0]!.ticket!;
+  t.match(ticket, /%3d$/);
+  t.equal(r.stoppedAt, `${s.sandbox.loginUrl}?ta=${ticket}`, 'no %25 double encoding');
+  t.equal((await b.fetch(r.stoppedAt!)).status, 200, 'the sandbox accepts it');
+});
+
+t.test('COMMBOX_LOGIN_URL with a query of its own keeps it', async (t) => {
+  const s = await startDemoStack({ env: (sb) => ({ COMMBOX_LOGIN_URL: `${sb.loginUrl}?lang=en` }) });
+  t.teardown(() => s.close());
+  const b = s.browser();
+  const r = await signInWithForm(b, `${s.base}/login`, 'alice', s.sandbox.loginUrl);
+  t.equal(r.stoppedAt, `${s.sandbox.loginUrl}?lang=en&ta=${s.sandbox.requests[0]!.ticket}`);
+  t.equal((await b.fetch(r.stoppedAt!)).status, 200);
+});
