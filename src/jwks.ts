@@ -44,6 +44,7 @@ export class JwksVerifier {
   readonly #now: () => number;
   #keys: Jwk[] = [];
   #fetchedAt = -Infinity;
+  #lastMissRefetchAt = -Infinity;
   #inflight: Promise<void> | undefined;
   readonly #imported = new WeakMap<Jwk, KeyObject>();
 
@@ -79,9 +80,18 @@ export class JwksVerifier {
     const kid = typeof header['kid'] === 'string' ? header['kid'] : undefined;
     if (header['kid'] !== undefined && kid === undefined) throw new JwsError('JWS_MALFORMED', 'ID token "kid" is not a string');
 
-    if (this.#now() - this.#fetchedAt > JWKS_MAX_AGE_MS) await this.#refresh();
+    if (this.#now() - this.#fetchedAt > JWKS_MAX_AGE_MS) {
+      try {
+        await this.#refresh();
+      } catch (e) {
+        // Keys the IdP published are still its keys: keep using them while its
+        // JWKS endpoint is briefly unavailable.
+        if (this.#keys.length === 0) throw e;
+      }
+    }
     let key = this.#select(alg, kid);
-    if (key === undefined && this.#now() - this.#fetchedAt >= JWKS_REFETCH_MIN_INTERVAL_MS) {
+    if (key === undefined && this.#now() - this.#lastMissRefetchAt >= JWKS_REFETCH_MIN_INTERVAL_MS) {
+      this.#lastMissRefetchAt = this.#now();
       await this.#refresh();
       key = this.#select(alg, kid);
     }

@@ -10,7 +10,7 @@ import type { Bridge } from '../bridge.js';
 import { evaluateAccess, mapAgentIdentity } from '../claims.js';
 import { appendTicket, type TicketAttempts } from '../commbox.js';
 import { BridgeError, Reasons } from '../errors.js';
-import { transactionCookieName, type LoginTransaction } from '../login-state.js';
+import { isTransactionCookieName, transactionCookieName, type LoginTransaction } from '../login-state.js';
 
 /** What is known of the login so far, for the outcome log line. */
 export interface LoginOutcome {
@@ -31,8 +31,10 @@ function takeTransaction(bridge: Bridge, req: FastifyRequest, reply: FastifyRepl
   const name = transactionCookieName(state, secure);
   const sealed = req.cookies[name];
   if (sealed === undefined) {
-    const others = Object.keys(req.cookies).filter((n) => n.includes('cbx_tx_')).length;
-    throw new BridgeError(Reasons.loginCookieMissing, 400, {
+    // Other live transactions but none for this state: the answer belongs to a
+    // login this browser did not start (or a forged one).
+    const others = Object.keys(req.cookies).filter(isTransactionCookieName).length;
+    throw new BridgeError(others > 0 ? Reasons.stateMismatch : Reasons.loginCookieMissing, 400, {
       detail: `no login cookie for this state (the browser sent ${others} other login cookie(s))`,
     });
   }

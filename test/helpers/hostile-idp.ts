@@ -95,7 +95,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     const m = idp.mode;
     const now = Math.floor(Date.now() / 1000);
     let claims: Record<string, unknown> = { iss: issuer, sub: user.sub, aud: idp.clientId, iat: now, exp: now + 300, auth_time: now, nonce };
-    if (m !== 'userinfo-only-claims' && m !== 'userinfo-bad-sub') claims = { ...user, ...claims };
+    if (m !== 'userinfo-only-claims' && m !== 'userinfo-bad-sub' && m !== 'userinfo-500') claims = { ...user, ...claims };
     if (m === 'wrong-aud') claims['aud'] = 'someone-else';
     if (m === 'extra-aud') claims['aud'] = [idp.clientId, 'someone-else'];
     if (m === 'azp-mismatch') {

@@ -1,0 +1,105 @@
+import t from 'tap';
+import { appendTicket, encodeTicket, parseRetryAfter, readTicket } from '../src/commbox.js';
+import type { SandboxFault } from '../src/demo/commbox-sandbox.js';
+import { freePort, startHostileStack } from './helpers/stack.js';
+
+t.test('encodeTicket leaves the ticket as received, encoding only what is not URL-safe', async (t) => {
+  t.equal(encodeTicket('hZ8uTCLgf1HnOwVy_bIEW-VJ0.~'), 'hZ8uTCLgf1HnOwVy_bIEW-VJ0.~');
+  t.equal(encodeTicket('nex9tHPKdBkD_fAfbuUPABg%3d%3d'), 'nex9tHPKdBkD_fAfbuUPABg%3d%3d', 'existing %xx stay');
+  t.equal(encodeTicket('a+b/c=='), 'a%2Bb%2Fc%3D%3D');
+  t.equal(encodeTicket('50%off&x=1#frag'), '50%25off%26x%3D1%23frag', 'a bare % is encoded');
+  t.equal(encodeTicket('%zz%4'), '%25zz%254');
+});
+
+t.test('appendTicket keeps the URL as it is', async (t) => {
+  t.equal(appendTicket('https://acme.commbox.io/login', 'T%3d'), 'https://acme.commbox.io/login?ta=T%3d');
+  t.equal(appendTicket('https://acme.commbox.io/login?lang=en', 'T'), 'https://acme.commbox.io/login?lang=en&ta=T');
+  t.equal(appendTicket('https://acme.commbox.io/login?', 'T'), 'https://acme.commbox.io/login?ta=T');
+  t.equal(appendTicket('https://acme.commbox.io/login?a=%2F&', 'T'), 'https://acme.commbox.io/login?a=%2F&ta=T');
+  t.equal(appendTicket('https://acme.commbox.io/#/login', 'T'), 'https://acme.commbox.io/?ta=T#/login');
+});
+
+t.test('readTicket', async (t) => {
+  t.equal(readTicket('{"data":{"encpryptedString":"abc%3d"}}'), 'abc%3d');
+  t.equal(readTicket('{"data":{"encryptedString":"abc"}}'), 'abc', 'the corrected spelling too');
+  t.throws(() => readTicket('{"data":{"encpry'), { reason: 'commbox_bad_response' });
+  t.throws(() => readTicket('{"data":{}}'), { reason: 'commbox_bad_response' });
+  t.throws(() => readTicket('null'), { reason: 'commbox_bad_response' });
+  t.throws(() => readTicket('{"data":{"encpryptedString":"a b"}}'), { reason: 'commbox_bad_response' });
+  t.throws(() => readTicket('{"data":{"encpryptedString":"é"}}'), { reason: 'commbox_bad_response' });
+  t.throws(() => readTicket(JSON.stringify({ data: { encpryptedString: 'x'.repeat(9000) } })), { reason: 'commbox_bad_response' });
+});
+
+t.test('parseRetryAfter', async (t) => {
+  t.equal(parseRetryAfter('2'), 2000);
+  t.equal(parseRetryAfter(undefined), undefined);
+  t.equal(parseRetryAfter('soon'), undefined);
+  const d = parseRetryAfter(new Date(Date.now() + 3000).toUTCString())!;
+  t.ok(d > 1000 && d <= 3000);
+  t.equal(parseRetryAfter(new Date(0).toUTCString()), 0);
+});
+
+/** The CommBox fault suite: each misbehaviour through the whole flow. */
+const FAULTS: { fault: SandboxFault; failures?: number; status: number; reason?: string; attempts: number }[] = [
+  { fault: '429-then-ok', failures: 1, status: 302, attempts: 2 },
+  { fault: '503-then-ok', failures: 2, status: 302, attempts: 3 },
+  { fault: '429', status: 502, reason: 'commbox_unavailable', attempts: 3 },
+  { fault: '500', status: 502, reason: 'commbox_unavailable', attempts: 1 },
+  { fault: '400', status: 502, reason: 'commbox_rejected', attempts: 1 },
+  { fault: '401', status: 502, reason: 'commbox_unauthorized', attempts: 1 },
+  { fault: 'html', status: 502, reason: 'commbox_unavailable', attempts: 3 },
+  { fault: 'truncated', status: 502, reason: 'commbox_bad_response', attempts: 1 },
+  { fault: 'no-token', status: 502, reason: 'commbox_bad_response', attempts: 1 },
+  { fault: 'reset', status: 502, reason: 'commbox_unavailable', attempts: 3 },
+  { fault: 'hang', status: 504, reason: 'commbox_timeout', attempts: 1 },
+];
+
+t.test('CommBox faults', async (t) => {
+  const s = await startHostileStack({ env: { COMMBOX_TIMEOUT_MS: '3000' } });
+  t.teardown(() => s.close());
+  for (const f of FAULTS) {
+    await t.test(`${f.fault}${f.failures ? ` x${f.failures}` : ''}`, async (t) => {
+      s.sandbox.fault = f.fault;
+      s.sandbox.failures = f.failures ?? 0;
+      const before = s.sandbox.requests.length;
+      const logsBefore = s.logs.lines.length;
+      const started = Date.now();
+      const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+      t.equal(r.last.status, f.status);
+      t.equal(s.sandbox.requests.length - before, f.attempts, `${f.attempts} ticket request(s)`);
+      t.ok(Date.now() - started < 3500, 'inside the budget');
+      if (f.reason) {
+        t.notOk(r.stoppedAt);
+        t.match(r.last.body, new RegExp(`\\(${f.reason}\\)`));
+        t.match(r.last.headers['content-type'], /text\/html/);
+        const line = s.logs.entries.slice(logsBefore).find((e) => e['reason'] === f.reason);
+        t.match(line, { sub: 'u-alice', username: 'alice', commboxAttempts: f.attempts, level: 50 });
+        if (f.fault === '401') t.match(line, { detail: /COMMBOX_API_KEY is wrong/ });
+      } else {
+        t.ok(r.stoppedAt, 'lands after the retries');
+      }
+    });
+  }
+  s.sandbox.fault = 'none';
+});
+
+t.test('a Retry-After longer than the budget is not waited for', async (t) => {
+  const s = await startHostileStack({ env: { COMMBOX_TIMEOUT_MS: '800' } });
+  t.teardown(() => s.close());
+  s.sandbox.fault = '429';
+  const started = Date.now();
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(r.last.status, 502);
+  t.equal(s.sandbox.requests.length, 1);
+  t.ok(Date.now() - started < 700, 'fails fast instead of sleeping past the budget');
+});
+
+t.test('CommBox unreachable', async (t) => {
+  const closed = await freePort();
+  const s = await startHostileStack({ env: { COMMBOX_API_URL: `http://127.0.0.1:${closed}` } });
+  t.teardown(() => s.close());
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(r.last.status, 502);
+  t.match(r.last.body, /\(commbox_unavailable\)/);
+  t.match(s.logs.find((e) => e['reason'] === 'commbox_unavailable'), { detail: /ECONNREFUSED/, commboxAttempts: 3 });
+});

@@ -1,0 +1,142 @@
+import t from 'tap';
+import { isLoopbackHost, parseConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+
+const BASE = {
+  PUBLIC_URL: 'https://commbox-sso.example.com',
+  OIDC_ISSUER: 'https://idp.example.com/realms/corp',
+  OIDC_CLIENT_ID: 'commbox',
+  OIDC_CLIENT_SECRET: 'client-secret-value',
+  COMMBOX_API_KEY: 'api-key-value',
+  COMMBOX_BRAND: 'acme',
+  COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login',
+  COOKIE_SECRET: 'c'.repeat(32),
+};
+
+function problems(env: Record<string, string | undefined>): Record<string, string> {
+  try {
+    parseConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return Object.fromEntries(e.problems.map((p) => [p.variable, p.problem]));
+    throw e;
+  }
+  return {};
+}
+
+t.test('defaults', async (t) => {
+  const c = parseConfig(BASE);
+  t.equal(c.port, 3000);
+  t.equal(c.host, '0.0.0.0');
+  t.equal(c.redirectUri, 'https://commbox-sso.example.com/callback');
+  t.equal(c.secureCookies, true);
+  t.equal(c.commbox.apiUrl, 'https://api.commbox.io');
+  t.equal(c.commbox.timeoutMs, 5000);
+  t.equal(c.oidc.scopes, 'openid email profile');
+  t.equal(c.oidc.idTokenAlg, undefined);
+  t.same(c.access, { allowedGroups: [], groupsClaim: ['groups'], allowedEmailDomains: [], allowUnverifiedEmail: false });
+  t.equal(c.mapping.username.source, 'preferred_username');
+  t.equal(c.mapping.email?.source, 'email');
+  t.equal(c.mapping.phone?.source, 'phone_number');
+  t.equal(c.logLevel, 'info');
+  t.equal(c.trustProxy, false);
+});
+
+t.test('every missing required variable is named in one error', async (t) => {
+  const p = problems({});
+  t.same(Object.keys(p).sort(), ['COMMBOX_API_KEY', 'COMMBOX_BRAND', 'COMMBOX_LOGIN_URL', 'COOKIE_SECRET', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_ISSUER', 'PUBLIC_URL']);
+  try {
+    parseConfig({});
+    t.fail('should throw');
+  } catch (e) {
+    t.match((e as Error).message, /^Invalid configuration \(8 problems\):\n {2}- PUBLIC_URL: is required\n/);
+    t.equal((e as ConfigError).code, 'ERR_CONFIG');
+  }
+});
+
+t.test('bad values, all reported together', async (t) => {
+  const p = problems({
+    ...BASE,
+    PUBLIC_URL: 'not a url',
+    OIDC_ISSUER: 'http://idp.example.com',
+    COMMBOX_API_URL: 'http://api.commbox.io',
+    COOKIE_SECRET: 'short',
+    PORT: '70000',
+    COMMBOX_TIMEOUT_MS: 'soon',
+    OIDC_ID_TOKEN_ALG: 'HS256',
+    OIDC_SCOPES: 'email profile',
+    LOG_LEVEL: 'loud',
+    ALLOW_UNVERIFIED_EMAIL: 'maybe',
+    MAP_USERNAME: 'email|shout',
+    GROUPS_CLAIM: 'realm_access..roles',
+    ALLOWED_EMAIL_DOMAINS: 'example.com, not a domain',
+    TRUST_PROXY: '10.0.0.0/8,banana',
+  });
+  t.match(p, {
+    PUBLIC_URL: /not an absolute URL/,
+    OIDC_ISSUER: /must be https/,
+    COMMBOX_API_URL: /must be https/,
+    COOKIE_SECRET: /at least 32 characters \(has 5\)/,
+    PORT: /0 to 65535/,
+    COMMBOX_TIMEOUT_MS: /whole number/,
+    OIDC_ID_TOKEN_ALG: /never accepted/,
+    OIDC_SCOPES: /openid/,
+    LOG_LEVEL: /one of/,
+    ALLOW_UNVERIFIED_EMAIL: /true or false/,
+    MAP_USERNAME: /unknown transform "shout"/,
+    GROUPS_CLAIM: /not a dotted claim path/,
+    ALLOWED_EMAIL_DOMAINS: /"not a domain"/,
+    TRUST_PROXY: /"banana"/,
+  });
+  t.notOk(JSON.stringify(p).includes('short'), 'the secret value is not echoed');
+});
+
+t.test('alg none is refused; an unknown alg too', async (t) => {
+  t.match(problems({ ...BASE, OIDC_ID_TOKEN_ALG: 'none' }), { OIDC_ID_TOKEN_ALG: /never accepted/ });
+  t.match(problems({ ...BASE, OIDC_ID_TOKEN_ALG: 'XX1' }), { OIDC_ID_TOKEN_ALG: /not one of/ });
+  t.equal(parseConfig({ ...BASE, OIDC_ID_TOKEN_ALG: 'ES256' }).oidc.idTokenAlg, 'ES256');
+});
+
+t.test('http is accepted for loopback hosts only', async (t) => {
+  const c = parseConfig({ ...BASE, PUBLIC_URL: 'http://localhost:3000/', OIDC_ISSUER: 'http://127.0.0.1:4000', COMMBOX_API_URL: 'http://[::1]:5000', COMMBOX_LOGIN_URL: 'http://127.0.0.1:5000/login' });
+  t.equal(c.secureCookies, false);
+  t.equal(c.publicUrl, 'http://localhost:3000');
+  t.equal(c.redirectUri, 'http://localhost:3000/callback');
+  t.match(problems({ ...BASE, PUBLIC_URL: 'http://bridge.internal' }), { PUBLIC_URL: /https/ });
+  t.match(problems({ ...BASE, COMMBOX_LOGIN_URL: 'http://10.0.0.1/login' }), { COMMBOX_LOGIN_URL: /https/ });
+  t.ok(isLoopbackHost('127.1.2.3'));
+  t.ok(isLoopbackHost('app.localhost'));
+  t.notOk(isLoopbackHost('localhost.evil.com'));
+  t.notOk(isLoopbackHost('128.0.0.1'));
+});
+
+t.test('URL hygiene', async (t) => {
+  t.match(problems({ ...BASE, OIDC_ISSUER: 'https://user:pw@idp.example.com' }), { OIDC_ISSUER: /credentials/ });
+  t.match(problems({ ...BASE, PUBLIC_URL: 'https://b.example.com/?x=1' }), { PUBLIC_URL: /query/ });
+  t.match(problems({ ...BASE, COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login?ta=abc' }), { COMMBOX_LOGIN_URL: /"ta"/ });
+  t.equal(parseConfig({ ...BASE, COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login?lang=en' }).commbox.loginUrl, 'https://acme.commbox.io/login?lang=en');
+  t.equal(parseConfig({ ...BASE, PUBLIC_URL: 'https://intranet.example.com/commbox/' }).redirectUri, 'https://intranet.example.com/commbox/callback');
+});
+
+t.test('lists, booleans, mappings and proxies', async (t) => {
+  const c = parseConfig({
+    ...BASE,
+    ALLOWED_GROUPS: ' commbox-agents , /support ',
+    GROUPS_CLAIM: 'realm_access.roles',
+    ALLOWED_EMAIL_DOMAINS: '@Example.COM,corp.example.com',
+    ALLOW_UNVERIFIED_EMAIL: 'yes',
+    MAP_USERNAME: 'email|localpart|lower',
+    MAP_PHONE: '',
+    TRUST_PROXY: '2',
+  });
+  t.same(c.access.allowedGroups, ['commbox-agents', '/support']);
+  t.same(c.access.groupsClaim, ['realm_access', 'roles']);
+  t.same(c.access.allowedEmailDomains, ['example.com', 'corp.example.com']);
+  t.equal(c.access.allowUnverifiedEmail, true);
+  t.same(c.mapping.username.transforms, ['localpart', 'lower']);
+  t.equal(c.mapping.phone, undefined, 'an empty optional mapping switches the field off');
+  t.equal(c.trustProxy, 2);
+  t.same(parseConfig({ ...BASE, TRUST_PROXY: '10.0.0.0/8, 192.168.1.1' }).trustProxy, ['10.0.0.0/8', '192.168.1.1']);
+  t.equal(parseConfig({ ...BASE, TRUST_PROXY: 'true' }).trustProxy, true);
+  t.match(problems({ ...BASE, MAP_EMAIL: '', MAP_PHONE: '' }), { MAP_EMAIL: /email or phone/ });
+  t.match(problems({ ...BASE, MAP_USERNAME: '' }), {}, 'an empty MAP_USERNAME falls back to the default');
+});

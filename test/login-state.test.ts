@@ -1,0 +1,58 @@
+import t from 'tap';
+import { ConsumedTransactions, createTransaction, isTransactionCookieName, TRANSACTION_TTL_MS, TransactionSealer, transactionCookieName } from '../src/login-state.js';
+
+const SECRET = 's'.repeat(40);
+
+t.test('createTransaction: fresh 256-bit values', async (t) => {
+  const a = createTransaction(1000);
+  const b = createTransaction(1000);
+  t.equal(a.state.length, 43);
+  t.equal(a.nonce.length, 43);
+  t.equal(a.codeVerifier.length, 43);
+  t.not(a.state, b.state);
+  t.not(a.state, a.nonce);
+  t.equal(a.createdAt, 1000);
+});
+
+t.test('cookie names', async (t) => {
+  t.equal(transactionCookieName('abcdefghijklmnopqrstuvwxyz', false), 'cbx_tx_abcdefghijklmnop');
+  t.equal(transactionCookieName('abcdefghijklmnopqrstuvwxyz', true), '__Host-cbx_tx_abcdefghijklmnop');
+  t.ok(isTransactionCookieName('__Host-cbx_tx_x'));
+  t.ok(isTransactionCookieName('cbx_tx_x'));
+  t.notOk(isTransactionCookieName('session'));
+});
+
+t.test('seal and open', async (t) => {
+  const sealer = new TransactionSealer(SECRET);
+  const tx = createTransaction(Date.now(), '/login');
+  const name = transactionCookieName(tx.state, true);
+  const sealed = sealer.seal(tx, name);
+  t.match(sealed, /^[A-Za-z0-9_-]+$/, 'cookie-safe');
+  t.notOk(sealed.includes(tx.state) || sealed.includes(tx.codeVerifier));
+  t.same(sealer.open(sealed, name, tx.state), { ok: true, tx });
+  t.not(sealer.seal(tx, name), sealed, 'a fresh IV each time');
+
+  t.same(sealer.open(sealed, name, createTransaction().state), { ok: false, why: 'state_mismatch' });
+  t.same(sealer.open(sealed, 'cbx_tx_other', tx.state), { ok: false, why: 'invalid' }, 'bound to its cookie name');
+  t.same(new TransactionSealer('t'.repeat(40)).open(sealed, name, tx.state), { ok: false, why: 'invalid' }, 'another secret cannot open it');
+  const raw = Buffer.from(sealed, 'base64url');
+  raw[20] = raw[20]! ^ 1;
+  t.same(sealer.open(raw.toString('base64url'), name, tx.state), { ok: false, why: 'invalid' }, 'tampering is detected');
+  t.same(sealer.open('', name, tx.state), { ok: false, why: 'invalid' });
+  t.same(sealer.open('!!!', name, tx.state), { ok: false, why: 'invalid' });
+  t.same(sealer.open(sealed, name, tx.state, tx.createdAt + TRANSACTION_TTL_MS), { ok: false, why: 'expired' });
+  t.same(sealer.open(sealed, name, tx.state, tx.createdAt + TRANSACTION_TTL_MS - 1).ok, true);
+  t.same(sealer.open(sealed, name, tx.state, tx.createdAt - 120_000), { ok: false, why: 'expired' }, 'not from the future');
+});
+
+t.test('ConsumedTransactions', async (t) => {
+  const c = new ConsumedTransactions(3);
+  t.ok(c.consume('a', 0, 0));
+  t.notOk(c.consume('a', 0, 0), 'a second use is refused');
+  t.ok(c.consume('b', 1, 1));
+  t.ok(c.consume('c', 2, 2));
+  t.ok(c.consume('d', 3, 3), 'full: the oldest makes room');
+  t.equal(c.size, 3);
+  c.prune(TRANSACTION_TTL_MS + 2);
+  t.equal(c.size, 1, 'expired entries are pruned');
+});
