@@ -15,22 +15,19 @@ const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 /** Query parameters that may be logged; every other one is replaced by `[redacted]`. */
 const SAFE_QUERY_PARAMS = new Set(['iss', 'error', 'error_description']);
 
+/** Field names that hold secrets, redacted at the top level and one level down. */
+const SECRET_FIELDS = [
+  'client_secret', 'clientSecret', 'apiKey', 'cookieSecret', 'code', 'id_token', 'access_token', 'refresh_token',
+  'ticket', 'encpryptedString', 'encryptedString', 'authorization', 'cookie',
+];
+
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
   'res.headers.location',
-  '*.client_secret',
-  '*.clientSecret',
-  '*.apiKey',
-  '*.cookieSecret',
-  '*.code',
-  '*.id_token',
-  '*.access_token',
-  '*.refresh_token',
-  '*.ticket',
-  '*.encpryptedString',
-  '*.encryptedString',
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((f) => `*.${f}`),
 ];
 
 export interface LoggerOptions {

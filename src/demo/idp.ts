@@ -110,6 +110,7 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
     scopes: ['openid', 'email', 'profile', 'phone'],
     conformIdTokenClaims: opts.conformIdTokenClaims ?? true,
     cookies: { keys: [randomBytes(32).toString('base64url')] },
+    ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
     features: { devInteractions: { enabled: false } },
     pkce: { required: () => true },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

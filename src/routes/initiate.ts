@@ -39,6 +39,9 @@ function single(params: Record<string, unknown>, name: string): string | undefin
 }
 
 async function initiate(bridge: Bridge, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  if (req.method === 'POST' && !/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) {
+    throw new BridgeError(Reasons.badRequest, 415, { detail: 'POST /initiate takes an application/x-www-form-urlencoded form' });
+  }
   const params = ((req.method === 'POST' ? req.body : req.query) ?? {}) as Record<string, unknown>;
   const iss = single(params, 'iss');
   const loginHint = single(params, 'login_hint');

@@ -38,6 +38,8 @@ export interface HostileIdp {
   keys: Key[];
   stats: { authorize: number; token: number; userinfo: number; jwks: number; discovery: number };
   lastAuthorize: Record<string, string> | undefined;
+  /** Every code, access token and ID token handed out (for redaction tests). */
+  issued: string[];
   /** Discovery answers 503 while true. */
   down: boolean;
   /** Puts a new signing key first; the old one stays published. */
@@ -77,6 +79,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     keys: [await mk()],
     stats: { authorize: 0, token: 0, userinfo: 0, jwks: 0, discovery: 0 },
     lastAuthorize: undefined,
+    issued: [],
     down: false,
     async rotate({ dropOld = false } = {}) {
       const k = await mk();
@@ -183,6 +186,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           } else {
             const code = randomBytes(24).toString('base64url');
             const user = q['login_hint'] && idp.users[q['login_hint']] ? q['login_hint'] : idp.user;
+            idp.issued.push(code);
             codes.set(code, { user, nonce: q['nonce'], challenge: q['code_challenge'], redirectUri: q['redirect_uri'] });
             back.searchParams.set('code', code);
           }
@@ -215,7 +219,9 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           const accessToken = randomBytes(24).toString('base64url');
           tokens.set(accessToken, entry.user);
           const user = idp.users[entry.user]!;
-          return send(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: 300, id_token: await idToken(user, entry.nonce) });
+          const idTok = await idToken(user, entry.nonce);
+          idp.issued.push(accessToken, idTok);
+          return send(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: 300, id_token: idTok });
         }
         if (p === '/userinfo') {
           idp.stats.userinfo++;

@@ -137,7 +137,7 @@ export async function startHostileStack(
  */
 export async function signInWithForm(browser: Browser, start: string, username: string, stopAt: string, opts: { method?: string; body?: string; headers?: Record<string, string>; password?: string } = {}) {
   const first = await browser.walk(start, { stopAt, method: opts.method, body: opts.body, headers: opts.headers });
-  if (first.stoppedAt || !first.last.url.includes('/interaction/')) return first; // already signed in, or refused
+  if (first.stoppedAt || !first.last.url.includes('/interaction/')) return { ...first, formPage: undefined }; // already signed in, or refused
   const action = /action="([^"]+)"/.exec(first.last.body)?.[1];
   if (!action) throw new Error(`no login form at ${first.last.url}: ${first.last.status}`);
   const form = new URLSearchParams({ username, password: opts.password ?? 'demo' }).toString();

@@ -1,0 +1,74 @@
+/**
+ * What every answer of the app carries: pages, JSON on request, headers, limits.
+ */
+import t from 'tap';
+import { startHostileStack } from './helpers/stack.js';
+
+t.test('landing page, health, 404, JSON errors, headers', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const b = s.browser();
+
+  const home = await b.fetch(`${s.base}/`);
+  t.equal(home.status, 200);
+  t.match(home.headers['content-type'], /^text\/html; charset=utf-8/);
+  t.match(home.body, /<html lang="en">/);
+  t.match(home.body, /<title>Open CommBox<\/title>/);
+  t.match(home.body, new RegExp(`<a class="button" href="${s.base}/login">Open CommBox</a>`));
+  t.notMatch(home.body, /<script|https?:\/\/(?!127\.0\.0\.1)/, 'no scripts, no external assets');
+  t.match(home.headers['content-security-policy'], /default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'/);
+  t.equal(home.headers['x-content-type-options'], 'nosniff');
+  t.equal(home.headers['cache-control'], 'no-store');
+  t.equal(home.headers['referrer-policy'], 'no-referrer');
+  t.equal(home.headers['strict-transport-security'], undefined, 'no HSTS over http');
+
+  const health = await b.fetch(`${s.base}/healthz`);
+  t.equal(health.status, 200);
+  t.same(JSON.parse(health.body), { status: 'ok' });
+
+  const missing = await b.fetch(`${s.base}/nope?code=secret`);
+  t.equal(missing.status, 404);
+  t.match(missing.body, /Page not found/);
+  t.match(missing.body, /Reference: <code>[0-9a-f]{16}<\/code>/);
+
+  const json = await b.fetch(`${s.base}/callback?state=x`, { headers: { accept: 'application/json' } });
+  t.equal(json.status, 400);
+  t.match(json.headers['content-type'], /^application\/json/);
+  const body = JSON.parse(json.body) as Record<string, string>;
+  t.match(body, { error: 'login_cookie_missing', title: String, message: /login cookie/, action: String, reference: /^[0-9a-f]{16}$/ });
+  t.ok(s.logs.find((e) => e['reqId'] === body['reference']), 'the reference is in the log');
+});
+
+t.test('the style hash in the CSP matches the inline style', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const home = await s.browser().fetch(`${s.base}/`);
+  const style = /<style>([\s\S]*?)<\/style>/.exec(home.body)![1]!;
+  const { createHash } = await import('node:crypto');
+  t.match(home.headers['content-security-policy'], `'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+});
+
+t.test('oversized and malformed requests get a page, not a stack trace', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const big = await s.browser().fetch(`${s.base}/initiate`, { method: 'POST', body: `iss=${'x'.repeat(20000)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  t.equal(big.status, 413);
+  t.match(big.body, /Reference/);
+  const odd = await s.browser().fetch(`${s.base}/initiate`, { method: 'POST', body: '{"iss":1}', headers: { 'content-type': 'application/json' } });
+  t.equal(odd.status, 415);
+  t.notMatch(odd.body, /at .*\.ts:\d+|Error:/);
+  const typ = await s.browser().fetch(`${s.base}/initiate`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } });
+  t.equal(typ.status, 415);
+  t.match(typ.body, /Bad request/);
+});
+
+t.test('HSTS and __Host- cookies when PUBLIC_URL is https', async (t) => {
+  const s = await startHostileStack({ env: { PUBLIC_URL: 'https://localhost:8443' } });
+  t.teardown(() => s.close());
+  s.idp.redirectUris = ['https://localhost:8443/callback'];
+  const hop = await s.browser().fetch(`${s.base}/login`);
+  t.equal(hop.status, 302);
+  t.match(hop.headers['strict-transport-security'], /max-age=31536000/);
+  t.match(hop.setCookies[0], /^__Host-cbx_tx_[A-Za-z0-9_-]{16}=[^;]+; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+  t.equal(new URL(hop.location!).searchParams.get('redirect_uri'), 'https://localhost:8443/callback');
+});
