@@ -3,12 +3,12 @@
  *
  * Registration order: external plugins, then ours (headers, errors), then routes.
  */
-import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Bridge } from './bridge.js';
 import { BridgeError, Reasons } from './errors.js';
 import type { Logger } from './log.js';
+import { random } from './login-state.js';
 import { errorJson, PAGE_CSP, renderErrorPage } from './pages.js';
 import { callbackRoutes } from './routes/callback.js';
 import { initiateRoutes } from './routes/initiate.js';
@@ -33,13 +33,14 @@ export async function buildApp({ bridge, logger }: AppOptions): Promise<FastifyI
     // A hop count is accepted at run time (proxy-addr), though the types omit it.
     trustProxy: config.trustProxy as boolean | string[],
     bodyLimit: BODY_LIMIT_BYTES,
-    genReqId: () => randomBytes(8).toString('hex'),
+    genReqId: () => random(8).toString('hex'),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   });
 
   // External
-  await app.register(fastifyCookie);
+  // Cookies are parsed only where they are read (the callback), not on every request.
+  await app.register(fastifyCookie, { hook: false });
 
   // Ours: forms for POST /initiate, headers on every answer, errors as pages.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {

@@ -6,6 +6,7 @@
  * `iss`/`aud`/`azp`/`exp`/`iat`/`nonce`/`sub`, the userinfo `sub`); the ID token
  * signature is verified here, always, by {@link JwksVerifier}.
  */
+import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import { BridgeError, Reasons } from './errors.js';
 import { ID_TOKEN_ALGORITHMS } from './config.js';
@@ -34,6 +35,9 @@ export interface VerifiedLogin {
   readonly claims: Claims;
   readonly sub: string;
   readonly usedUserinfo: boolean;
+  /** Milliseconds spent waiting on the token endpoint and on userinfo. */
+  readonly tokenMs: number;
+  readonly userinfoMs: number;
 }
 
 /** What the IdP advertised, for logs and `check-config`. */
@@ -62,6 +66,7 @@ export class OidcClient {
   #verifier: JwksVerifier | undefined;
   #idp: DiscoveredIdp | undefined;
   #discovering: Promise<DiscoveredIdp> | undefined;
+  #authorizationPrefix: string | undefined;
 
   constructor(opts: OidcOptions, http: HttpClient) {
     this.#opts = opts;
@@ -115,7 +120,9 @@ export class OidcClient {
     };
     const config = new client.Configuration(server, o.clientId, metadata, client.ClientSecretBasic(o.clientSecret));
     config[client.customFetch] = this.#http.fetch;
-    config.timeout = Math.ceil(o.timeoutMs / 1000);
+    // The HTTP client enforces connect, header and body timeouts itself; an
+    // AbortSignal timer per request on top would only cost.
+    config.timeout = 0;
     if (insecure) client.allowInsecureRequests(config);
 
     const jwksUri = server.jwks_uri;
@@ -142,17 +149,18 @@ export class OidcClient {
   /** The IdP authorization URL for a new transaction. */
   async authorizationUrl(tx: LoginTransaction, loginHint?: string): Promise<string> {
     await this.discover();
-    const params: Record<string, string> = {
+    // The fixed part is built once by openid-client; per login only the random
+    // values (URL-safe base64, no escaping needed) and the hint are appended.
+    this.#authorizationPrefix ??= client.buildAuthorizationUrl(this.#config!, {
       response_type: 'code',
       redirect_uri: this.#opts.redirectUri,
       scope: this.#opts.scopes,
-      state: tx.state,
-      nonce: tx.nonce,
-      code_challenge: await client.calculatePKCECodeChallenge(tx.codeVerifier),
       code_challenge_method: 'S256',
-    };
-    if (loginHint) params['login_hint'] = loginHint;
-    return client.buildAuthorizationUrl(this.#config!, params).href;
+    }).href;
+    const challenge = createHash('sha256').update(tx.codeVerifier).digest('base64url');
+    let url = `${this.#authorizationPrefix}&state=${tx.state}&nonce=${tx.nonce}&code_challenge=${challenge}`;
+    if (loginHint) url += `&login_hint=${encodeURIComponent(loginHint)}`;
+    return url;
   }
 
   /**
@@ -183,6 +191,7 @@ export class OidcClient {
     if (!params.get('code')) throw new BridgeError(Reasons.callbackInvalid, 400, { detail: 'the callback has no "code"' });
 
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+    const tokenStart = performance.now();
     try {
       tokens = await client.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: tx.codeVerifier,
@@ -193,6 +202,7 @@ export class OidcClient {
     } catch (cause) {
       throw classifyGrantError(cause);
     }
+    const tokenMs = performance.now() - tokenStart;
     const idToken = tokens.id_token;
     const idClaims = tokens.claims();
     if (!idToken || !idClaims) throw new BridgeError(Reasons.idTokenInvalid, 502, { detail: 'the token response has no ID token' });
@@ -213,8 +223,10 @@ export class OidcClient {
     const claims: Claims = { ...idClaims };
     const sub = idClaims.sub;
     let usedUserinfo = false;
+    let userinfoMs = 0;
     if (neededClaims.some((c) => claims[c] === undefined) && idp.userinfoEndpoint && tokens.access_token) {
       let info: client.UserInfoResponse;
+      const userinfoStart = performance.now();
       try {
         info = await client.fetchUserInfo(config, tokens.access_token, sub);
       } catch (cause) {
@@ -224,10 +236,11 @@ export class OidcClient {
         }
         throw new BridgeError(Reasons.userinfoFailed, 502, { detail: `userinfo request failed: ${describe(cause)}`, cause });
       }
+      userinfoMs = performance.now() - userinfoStart;
       for (const [k, v] of Object.entries(info)) if (claims[k] === undefined) claims[k] = v;
       usedUserinfo = true;
     }
-    return { claims, sub, usedUserinfo };
+    return { claims, sub, usedUserinfo, tokenMs, userinfoMs };
   }
 }
 

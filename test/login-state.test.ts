@@ -8,9 +8,13 @@ t.test('createTransaction: fresh 256-bit values', async (t) => {
   const b = createTransaction(1000);
   t.equal(a.state.length, 43);
   t.equal(a.nonce.length, 43);
-  t.equal(a.codeVerifier.length, 43);
+  t.equal(a.codeVerifier.length, 46);
+  t.match(a.codeVerifier, /^[A-Za-z0-9_-]+$/);
   t.not(a.state, b.state);
   t.not(a.state, a.nonce);
+  t.not(a.codeVerifier, b.codeVerifier);
+  const many = new Set(Array.from({ length: 200 }, () => createTransaction().state));
+  t.equal(many.size, 200, 'no value is handed out twice across pool refills');
   t.equal(a.createdAt, 1000);
 });
 

@@ -29,11 +29,12 @@ declare module 'fastify' {
 function takeTransaction(bridge: Bridge, req: FastifyRequest, reply: FastifyReply, state: string): LoginTransaction {
   const secure = bridge.config.secureCookies;
   const name = transactionCookieName(state, secure);
-  const sealed = req.cookies[name];
+  const cookies = req.server.parseCookie(req.headers.cookie ?? '');
+  const sealed = cookies[name];
   if (sealed === undefined) {
     // Other live transactions but none for this state: the answer belongs to a
     // login this browser did not start (or a forged one).
-    const others = Object.keys(req.cookies).filter(isTransactionCookieName).length;
+    const others = Object.keys(cookies).filter(isTransactionCookieName).length;
     throw new BridgeError(others > 0 ? Reasons.stateMismatch : Reasons.loginCookieMissing, 400, {
       detail: `no login cookie for this state (the browser sent ${others} other login cookie(s))`,
     });
@@ -82,6 +83,7 @@ async function callback(bridge: Bridge, req: FastifyRequest, reply: FastifyReply
   outcome.username = mapped.identity.username;
 
   outcome.ticket = { attempts: 0, lastStatus: undefined };
+  const commboxStart = performance.now();
   const ticket = await bridge.commbox.requestTicket(
     { brand: bridge.config.commbox.brand, ...mapped.identity, oneTimeUse: true },
     outcome.ticket,
@@ -94,12 +96,18 @@ async function callback(bridge: Bridge, req: FastifyRequest, reply: FastifyReply
       username: outcome.username,
       userinfo: login.usedUserinfo,
       commboxAttempts: outcome.ticket.attempts,
-      ms: Math.round(performance.now() - started),
+      // Milliseconds: the whole callback, and its waits on the IdP and CommBox.
+      ms: round(performance.now() - started),
+      tokenMs: round(login.tokenMs),
+      userinfoMs: round(login.userinfoMs),
+      commboxMs: round(performance.now() - commboxStart),
     },
     'login completed',
   );
   return reply.redirect(appendTicket(bridge.config.commbox.loginUrl, ticket), 302);
 }
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
 
 export async function callbackRoutes(app: FastifyInstance, { bridge }: { bridge: Bridge }): Promise<void> {
   app.decorateRequest('login', undefined);

@@ -1,0 +1,150 @@
+/**
+ * `npm run bench`: complete login flows against the bridge started as its own
+ * process (`node dist/server.js`, as `npm start` does), with in-process fakes of
+ * the IdP and CommBox. Prints medians over several runs and keeps the raw numbers.
+ *
+ *   npm run bench -- [--seconds 10] [--conc 16] [--runs 3] [--alg ES256|RS256] [--profile]
+ *
+ * Figures per run: flows/s; flow latency p50/p99 (the whole browser walk, fakes
+ * included); the bridge's callback time split into its own work and its waits on
+ * the token endpoint, userinfo and CommBox (from its `login completed` log lines);
+ * CPU microseconds per flow (utime+stime of the server process from /proc); peak
+ * RSS (VmHWM); time to ready after spawn. `--profile` writes a CPU profile of the
+ * bridge (bench/results/*.cpuprofile, open it in Chrome DevTools).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startSandbox } from '../src/demo/commbox-sandbox.js';
+import { Browser, dispatcher } from '../test/helpers/browser.js';
+import { startHostileIdp } from '../test/helpers/hostile-idp.js';
+import { freePort } from '../test/helpers/stack.js';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+};
+const seconds = Number(arg('seconds', '10'));
+const conc = Number(arg('conc', '16'));
+const runs = Number(arg('runs', '3'));
+const alg = arg('alg', 'ES256') as 'ES256' | 'RS256';
+const profile = process.argv.includes('--profile');
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outDir = `${root}bench/results`;
+mkdirSync(outDir, { recursive: true });
+
+const TICK = 100; // clock ticks per second (/proc/<pid>/stat)
+function procStat(pid: number) {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return { cpuSec: (Number(f[11]) + Number(f[12])) / TICK };
+}
+const peakRssMB = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const pct = (a: number[], q: number) => a[Math.min(a.length - 1, Math.floor(q * a.length))] ?? NaN;
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? NaN;
+const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
+
+interface RunResult {
+  flows: number; errors: number; flowsPerSec: number; p50Ms: number; p99Ms: number; cpuUsPerFlow: number; peakRssMB: number;
+  readyMs: number; callbackMs: number; ownMs: number; tokenMs: number; userinfoMs: number; commboxMs: number;
+}
+
+async function runOnce(n: number): Promise<RunResult> {
+  const idp = await startHostileIdp({ alg });
+  const sandbox = await startSandbox({ brand: 'acme' });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  idp.redirectUris = [`${base}/callback`];
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', NODE_ENV: 'production',
+    PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, LOG_LEVEL: 'info',
+    OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret, OIDC_ID_TOKEN_ALG: alg,
+    COMMBOX_API_URL: sandbox.url, COMMBOX_API_KEY: sandbox.apiKey, COMMBOX_BRAND: sandbox.brand, COMMBOX_LOGIN_URL: sandbox.loginUrl,
+    COOKIE_SECRET: 'bench-cookie-secret-0123456789-abcdefghijkl',
+  };
+  const nodeArgs = profile ? [`--cpu-prof`, `--cpu-prof-dir=${outDir}`] : [];
+  const cmd = ['node', ...nodeArgs, 'dist/server.js'];
+  const pinned = process.platform === 'linux';
+  const t0 = performance.now();
+  const child: ChildProcess = spawn(pinned ? 'taskset' : cmd[0]!, pinned ? ['-c', '1', ...cmd] : cmd.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  let buf = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    buf += c.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    for (const l of parts) if (l.includes('"login completed"')) lines.push(l);
+  });
+  const b = new Browser();
+  let readyMs = NaN;
+  for (let i = 0; i < 300; i++) {
+    // Ready = a login can start (discovery done), not merely listening.
+    const r = await b.fetch(`${base}/login`).catch(() => undefined);
+    if (r?.status === 302) {
+      readyMs = performance.now() - t0;
+      break;
+    }
+    await new Promise((ok) => setTimeout(ok, 10));
+  }
+  const login = `${base}/login`;
+  const loop = async (until: number, lat: number[], errs: unknown[]) => {
+    while (Date.now() < until) {
+      const t = performance.now();
+      try {
+        const r = await new Browser().walk(login, { stopAt: sandbox.loginUrl });
+        if (r.stoppedAt) lat.push(performance.now() - t);
+        else errs.push(r.last.status);
+      } catch (e) {
+        errs.push(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: conc }, () => loop(Date.now() + 2000, [], [])));
+  const lat: number[] = [];
+  const errs: unknown[] = [];
+  const linesBefore = lines.length;
+  const c0 = procStat(child.pid!).cpuSec;
+  const w0 = Date.now();
+  await Promise.all(Array.from({ length: conc }, () => loop(w0 + seconds * 1000, lat, errs)));
+  const wall = (Date.now() - w0) / 1000;
+  const cpu = procStat(child.pid!).cpuSec - c0;
+  const rss = peakRssMB(child.pid!);
+  await new Promise((r) => setTimeout(r, 200)); // let the last log lines arrive
+  const timings = lines.slice(linesBefore).map((l) => JSON.parse(l) as Record<string, number>);
+  const exited = new Promise((ok) => child.on('exit', ok));
+  child.kill('SIGTERM');
+  await exited;
+  await idp.close();
+  await sandbox.close();
+  lat.sort((x, y) => x - y);
+  const callbackMs = mean(timings.map((x) => x['ms']!));
+  const tokenMs = mean(timings.map((x) => x['tokenMs']!));
+  const userinfoMs = mean(timings.map((x) => x['userinfoMs']!));
+  const commboxMs = mean(timings.map((x) => x['commboxMs']!));
+  const r: RunResult = {
+    flows: lat.length, errors: errs.length, flowsPerSec: lat.length / wall, p50Ms: pct(lat, 0.5), p99Ms: pct(lat, 0.99),
+    cpuUsPerFlow: (cpu * 1e6) / Math.max(1, lat.length), peakRssMB: rss, readyMs,
+    callbackMs, ownMs: callbackMs - tokenMs - userinfoMs - commboxMs, tokenMs, userinfoMs, commboxMs,
+  };
+  console.log(`run ${n}: ${r.flowsPerSec.toFixed(0)} flows/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.cpuUsPerFlow.toFixed(0)} µs CPU/flow, peak RSS ${r.peakRssMB.toFixed(0)} MB, ready ${r.readyMs.toFixed(0)} ms, errors ${r.errors}`);
+  return r;
+}
+
+console.log(`bench: ${runs} run(s) of ${seconds} s at concurrency ${conc}, ${alg}, node ${process.version}`);
+const results: RunResult[] = [];
+for (let i = 1; i <= runs; i++) results.push(await runOnce(i));
+const m = (k: keyof RunResult) => median(results.map((r) => r[k]));
+console.log(`
+median of ${runs} run(s)
+  flows/s                 ${m('flowsPerSec').toFixed(0)}
+  flow latency p50 / p99  ${m('p50Ms').toFixed(2)} / ${m('p99Ms').toFixed(2)} ms   (the whole browser walk, fakes included)
+  CPU per flow            ${m('cpuUsPerFlow').toFixed(0)} µs   (one core: ${(1e6 / m('cpuUsPerFlow')).toFixed(0)} logins/s)
+  peak RSS                ${m('peakRssMB').toFixed(0)} MB
+  ready after spawn       ${m('readyMs').toFixed(0)} ms   (discovery included)
+  callback, mean          ${m('callbackMs').toFixed(2)} ms = own ${m('ownMs').toFixed(2)} + token ${m('tokenMs').toFixed(2)} + userinfo ${m('userinfoMs').toFixed(2)} + CommBox ${m('commboxMs').toFixed(2)} ms
+  errors                  ${results.reduce((a, r) => a + r.errors, 0)}`);
+const file = `${outDir}/${new Date().toISOString().replace(/[:.]/g, '-')}-${alg}-c${conc}.json`;
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, alg, conc, seconds, runs: results }, null, 2));
+console.log(`raw numbers: ${file.slice(root.length)}`);
+if (profile) console.log(`CPU profiles: ${readdirSync(outDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => `bench/results/${f}`).join(', ')}`);
+await dispatcher.close();
