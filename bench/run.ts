@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: complete login flows against the bridge started as its own
- * process (`node dist/server.js`, as `npm start` does), with in-process fakes of
+ * process (`node dist/commbox-sso-bridge.mjs`, as `npm start` does), with in-process fakes of
  * the IdP and CommBox. Prints medians over several runs and keeps the raw numbers.
  *
  *   npm run bench -- [--seconds 10] [--conc 16] [--runs 3] [--alg ES256|RS256] [--profile]
+ *   npm run bench -- --soak 100000     RSS after 10% of the flows and at the end (memory growth)
  *
  * Figures per run: flows/s; flow latency p50/p99 (the whole browser walk, fakes
  * included); the bridge's callback time split into its own work and its waits on
@@ -29,6 +30,7 @@ const conc = Number(arg('conc', '16'));
 const runs = Number(arg('runs', '3'));
 const alg = arg('alg', 'ES256') as 'ES256' | 'RS256';
 const profile = process.argv.includes('--profile');
+const soakFlows = Number(arg('soak', '0'));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = `${root}bench/results`;
 mkdirSync(outDir, { recursive: true });
@@ -63,7 +65,7 @@ async function runOnce(n: number): Promise<RunResult> {
     COOKIE_SECRET: 'bench-cookie-secret-0123456789-abcdefghijkl',
   };
   const nodeArgs = profile ? [`--cpu-prof`, `--cpu-prof-dir=${outDir}`] : [];
-  const cmd = ['node', ...nodeArgs, 'dist/server.js'];
+  const cmd = ['node', ...nodeArgs, 'dist/commbox-sso-bridge.mjs'];
   const pinned = process.platform === 'linux';
   const t0 = performance.now();
   const child: ChildProcess = spawn(pinned ? 'taskset' : cmd[0]!, pinned ? ['-c', '1', ...cmd] : cmd.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -99,6 +101,28 @@ async function runOnce(n: number): Promise<RunResult> {
       }
     }
   };
+  if (soakFlows > 0) {
+    const rssMB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
+    let done = 0;
+    let failed = 0;
+    let early = NaN;
+    const started = Date.now();
+    await Promise.all(Array.from({ length: conc }, async () => {
+      while (done + failed < soakFlows) {
+        const r = await new Browser().walk(login, { stopAt: sandbox.loginUrl }).catch(() => undefined);
+        if (r?.stoppedAt) done++;
+        else failed++;
+        if (Number.isNaN(early) && done >= soakFlows / 10) early = rssMB();
+      }
+    }));
+    const late = rssMB();
+    console.log(`soak: ${done} flows (${failed} failed) in ${((Date.now() - started) / 1000).toFixed(0)} s; RSS after ${soakFlows / 10}: ${early.toFixed(1)} MB, after ${soakFlows}: ${late.toFixed(1)} MB (${(((late - early) / early) * 100).toFixed(1)}%)`);
+    child.kill('SIGTERM');
+    await idp.close();
+    await sandbox.close();
+    await dispatcher.close();
+    process.exit(failed === 0 ? 0 : 1);
+  }
   await Promise.all(Array.from({ length: conc }, () => loop(Date.now() + 2000, [], [])));
   const lat: number[] = [];
   const errs: unknown[] = [];

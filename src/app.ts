@@ -4,6 +4,7 @@
  * Registration order: external plugins, then ours (headers, errors), then routes.
  */
 import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Bridge } from './bridge.js';
 import { BridgeError, Reasons } from './errors.js';
@@ -11,6 +12,7 @@ import type { Logger } from './log.js';
 import { random } from './login-state.js';
 import { errorJson, PAGE_CSP, renderErrorPage } from './pages.js';
 import { callbackRoutes } from './routes/callback.js';
+import { healthRoutes } from './routes/health.js';
 import { initiateRoutes } from './routes/initiate.js';
 import { loginRoutes } from './routes/login.js';
 import { pageRoutes } from './routes/pages.js';
@@ -21,10 +23,14 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 export interface AppOptions {
   readonly bridge: Bridge;
   readonly logger: Logger;
+  /** One line per issued ticket, on a logger of its own; defaults to `logger`. */
+  readonly audit?: Logger;
+  /** Serve `/metrics` here (false when it has a port of its own). */
+  readonly metricsRoute?: boolean;
 }
 
 /** Builds the application; the caller listens and closes it. */
-export async function buildApp({ bridge, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ bridge, logger, audit = logger, metricsRoute = true }: AppOptions): Promise<FastifyInstance> {
   const { config } = bridge;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -41,6 +47,15 @@ export async function buildApp({ bridge, logger }: AppOptions): Promise<FastifyI
   // External
   // Cookies are parsed only where they are read (the callback), not on every request.
   await app.register(fastifyCookie, { hook: false });
+  // Per client IP, on the routes that start or end a login; the key is the IP
+  // Fastify derives, which honours X-Forwarded-For only as TRUST_PROXY allows.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    max: config.rateLimitMax,
+    timeWindow: config.rateLimitWindowMs,
+    errorResponseBuilder: (_req, ctx) =>
+      new BridgeError(Reasons.rateLimited, 429, { detail: `more than ${ctx.max} requests in ${ctx.after}` }),
+  });
 
   // Ours: forms for POST /initiate, headers on every answer, errors as pages.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -67,14 +82,20 @@ export async function buildApp({ bridge, logger }: AppOptions): Promise<FastifyI
   app.setNotFoundHandler((req, reply) => sendError(bridge, req, reply, new BridgeError(Reasons.notFound, 404, { detail: `${req.method} ${req.url.split('?')[0]}` })));
 
   // Routes
+  // Per client IP and route.
+  const rateLimit = config.rateLimitMax > 0 ? { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs, groupId: 'auth' } : false;
+  await app.register(healthRoutes, { bridge, metrics: metricsRoute });
   await app.register(pageRoutes, { bridge });
-  await app.register(loginRoutes, { bridge });
-  await app.register(initiateRoutes, { bridge });
-  await app.register(callbackRoutes, { bridge });
+  await app.register(loginRoutes, { bridge, rateLimit });
+  await app.register(initiateRoutes, { bridge, rateLimit });
+  await app.register(callbackRoutes, { bridge, rateLimit, audit });
 
   app.addHook('onClose', async () => bridge.close());
   return app;
 }
+
+/** Routes where a failure is a refused login (metrics). */
+const AUTH_ROUTES = new Set(['/login', '/initiate', '/callback']);
 
 function toBridgeError(error: unknown): BridgeError {
   if (error instanceof BridgeError) return error;
@@ -93,6 +114,7 @@ function wantsJson(req: FastifyRequest): boolean {
 
 function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyReply, err: BridgeError): FastifyReply {
   const login = req.login;
+  if (login || AUTH_ROUTES.has(req.routeOptions.url ?? '')) bridge.metrics.loginsRefused.inc({ reason: err.reason });
   const fields = {
     event: login ? 'login' : 'request',
     reason: err.reason,
@@ -114,6 +136,7 @@ function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyReply, err
   }
   reply.code(err.status);
   if (err.reason === Reasons.idpUnavailable) reply.header('retry-after', '30');
+  if (err.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(Math.ceil(bridge.config.rateLimitWindowMs / 1000)));
   if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send(errorJson(err.reason, req.id, err.userDetail));
   return reply.type('text/html; charset=utf-8').send(renderErrorPage(err.reason, req.id, bridge.loginUrl, err.userDetail));
 }

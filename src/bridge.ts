@@ -7,7 +7,16 @@ import { CommboxClient } from './commbox.js';
 import type { BridgeConfig } from './config.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
 import { ConsumedTransactions, TransactionSealer } from './login-state.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { OidcClient } from './oidc.js';
+
+/** What readiness is made of. */
+export interface Health {
+  /** SIGTERM received: readiness fails so load balancers stop sending logins. */
+  draining: boolean;
+  /** CommBox answered at least once (any HTTP status); undefined: not tried yet. */
+  commboxReachable: boolean | undefined;
+}
 
 /** Seconds of clock skew tolerated on ID token times. */
 export const CLOCK_TOLERANCE_SEC = 60;
@@ -24,6 +33,8 @@ export interface Bridge {
   readonly neededClaims: readonly string[];
   /** Absolute URL of `/login`, for links on pages. */
   readonly loginUrl: string;
+  readonly metrics: Metrics;
+  readonly health: Health;
   close(): Promise<void>;
 }
 
@@ -46,9 +57,15 @@ export function neededClaims(claims: readonly string[], scopes: readonly string[
   return claims.filter((c) => c !== 'email_verified' && (STANDARD_CLAIM_SCOPE[c] === undefined || scopes.includes(STANDARD_CLAIM_SCOPE[c])));
 }
 
+/** The rate limit of the login routes, as route options (nothing when it is off). */
+export type RateLimit = false | { max: number; timeWindow: number; groupId: string };
+export const limited = (rateLimit: RateLimit) => (rateLimit ? { config: { rateLimit } } : {});
+
 /** Builds the bridge's clients and state from the configuration (no I/O yet). */
-export function createBridge(config: BridgeConfig, opts: { http?: HttpClient } = {}): Bridge {
+export function createBridge(config: BridgeConfig, opts: { http?: HttpClient; metrics?: Metrics } = {}): Bridge {
   const http = opts.http ?? createHttpClient({ timeoutMs: IDP_TIMEOUT_MS });
+  const metrics = opts.metrics ?? createMetrics();
+  const health: Health = { draining: false, commboxReachable: undefined };
   const oidc = new OidcClient(
     {
       issuer: config.oidc.issuer,
@@ -62,7 +79,16 @@ export function createBridge(config: BridgeConfig, opts: { http?: HttpClient } =
     },
     http,
   );
-  const commbox = new CommboxClient({ apiUrl: config.commbox.apiUrl, apiKey: config.commbox.apiKey, timeoutMs: config.commbox.timeoutMs });
+  const commbox = new CommboxClient({
+    apiUrl: config.commbox.apiUrl,
+    apiKey: config.commbox.apiKey,
+    timeoutMs: config.commbox.timeoutMs,
+    onAttempt(status) {
+      metrics.ticketRequests.inc({ status: String(status) });
+      if (typeof status === 'number') health.commboxReachable = true;
+      else health.commboxReachable ??= false;
+    },
+  });
   const paths = mappingPaths(config.mapping);
   if (config.access.allowedGroups.length > 0) paths.push(config.access.groupsClaim);
   if (config.access.allowedEmailDomains.length > 0) paths.push(['email']);
@@ -71,10 +97,12 @@ export function createBridge(config: BridgeConfig, opts: { http?: HttpClient } =
     config,
     oidc,
     commbox,
-    sealer: new TransactionSealer(config.cookieSecret),
+    sealer: new TransactionSealer(config.cookieSecrets),
     consumed: new ConsumedTransactions(),
     neededClaims: neededClaims(rootClaims(paths), config.oidc.scopes.split(' ')),
     loginUrl: `${config.publicUrl}/login`,
+    metrics,
+    health,
     async close() {
       await Promise.allSettled([commbox.close(), http.close()]);
     },

@@ -27,6 +27,8 @@ export interface CommboxOptions {
   /** Retries after the first attempt (429, 502, 503, 504, connection errors). */
   readonly maxRetries?: number;
   readonly connections?: number;
+  /** Called after each attempt with its HTTP status, or `error` / `timeout` (metrics, readiness). */
+  readonly onAttempt?: (status: number | 'error' | 'timeout') => void;
 }
 
 /** The outcome of one ticket request, for logs and metrics (never the ticket itself). */
@@ -46,6 +48,7 @@ export class CommboxClient {
   readonly #auth: string;
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
+  readonly #onAttempt: (status: number | 'error' | 'timeout') => void;
 
   constructor(opts: CommboxOptions) {
     const url = new URL(opts.apiUrl);
@@ -58,6 +61,7 @@ export class CommboxClient {
     this.#auth = `Bearer ${opts.apiKey}`;
     this.#timeoutMs = opts.timeoutMs;
     this.#maxRetries = opts.maxRetries ?? 2;
+    this.#onAttempt = opts.onAttempt ?? (() => {});
   }
 
   /**
@@ -88,13 +92,16 @@ export class CommboxClient {
         });
         status = res.statusCode;
         stats.lastStatus = status;
+        this.#onAttempt(status);
         text = await res.body.text();
         retryAfterMs = parseRetryAfter(res.headers['retry-after']);
       } catch (cause) {
         const code = (cause as { code?: string }).code ?? '';
         if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || deadline - performance.now() <= 0) {
+          this.#onAttempt('timeout');
           throw timeout(stats, cause);
         }
+        this.#onAttempt('error');
         if (retry < this.#maxRetries && (await this.#backoff(retry, undefined, deadline))) continue;
         throw new BridgeError(Reasons.commboxUnavailable, 502, { detail: `CommBox could not be reached: ${code || (cause as Error).message}`, cause });
       }

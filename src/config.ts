@@ -40,12 +40,22 @@ export interface BridgeConfig {
     readonly loginUrl: string;
     readonly timeoutMs: number;
   };
-  readonly cookieSecret: string;
+  /** The first seals login cookies; all open them (rotation). */
+  readonly cookieSecrets: readonly string[];
   readonly access: AccessRules;
   readonly mapping: IdentityMapping;
   readonly logLevel: LogLevel;
   /** Passed to Fastify's `trustProxy`. */
   readonly trustProxy: boolean | number | string[];
+  /** Serve `/metrics` on this port instead of the main one. */
+  readonly metricsPort: number | undefined;
+  /** After SIGTERM: how long new logins are still served while the load balancer notices. */
+  readonly shutdownGraceMs: number;
+  /** After SIGTERM: the longest the process waits for in-flight logins before it exits. */
+  readonly shutdownTimeoutMs: number;
+  /** Requests per client IP, route and window on /login, /initiate and /callback; 0: no limit. */
+  readonly rateLimitMax: number;
+  readonly rateLimitWindowMs: number;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -63,7 +73,11 @@ export const VARIABLES = [
   'COMMBOX_LOGIN_URL', 'COOKIE_SECRET', 'PORT', 'HOST', 'COMMBOX_API_URL', 'COMMBOX_TIMEOUT_MS', 'OIDC_SCOPES',
   'OIDC_ID_TOKEN_ALG', 'ALLOWED_GROUPS', 'GROUPS_CLAIM', 'ALLOWED_EMAIL_DOMAINS', 'ALLOW_UNVERIFIED_EMAIL',
   'MAP_USERNAME', 'MAP_EMAIL', 'MAP_FIRST_NAME', 'MAP_LAST_NAME', 'MAP_PHONE', 'LOG_LEVEL', 'TRUST_PROXY',
+  'METRICS_PORT', 'SHUTDOWN_GRACE_MS', 'SHUTDOWN_TIMEOUT_MS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS',
 ] as const;
+
+/** Secrets that may also be given as a file (`NAME_FILE`), for Docker and Kubernetes secrets. */
+export const SECRET_VARIABLES = ['OIDC_CLIENT_SECRET', 'COMMBOX_API_KEY', 'COOKIE_SECRET'] as const;
 
 /**
  * The process environment, over a `.env` file in `cwd` when one exists (a variable
@@ -87,16 +101,33 @@ export function isLoopbackHost(hostname: string): boolean {
  * Validates the environment into a {@link BridgeConfig}. Throws a
  * {@link ConfigError} listing every bad or missing variable.
  */
-export function parseConfig(env: Environment): BridgeConfig {
+export function parseConfig(env: Environment, readSecretFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): BridgeConfig {
   const problems: { variable: string; problem: string }[] = [];
   const bad = (variable: string, problem: string) => void problems.push({ variable, problem });
   const text = (name: string): string | undefined => {
     const v = env[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
+  // NAME, or the content of the file NAME_FILE names (a trailing newline dropped).
+  const secretText = (name: string): string | undefined => {
+    const file = text(`${name}_FILE`);
+    if (file === undefined) return text(name);
+    if (text(name) !== undefined) {
+      bad(name, `and ${name}_FILE are both set; set only one`);
+      return text(name);
+    }
+    try {
+      const v = readSecretFile(file).replace(/\r?\n$/, '');
+      if (v.trim() === '') bad(`${name}_FILE`, `the file ${file} is empty`);
+      return v;
+    } catch (e) {
+      bad(`${name}_FILE`, `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  };
   const required = (name: string): string => {
-    const v = text(name);
-    if (v === undefined) bad(name, 'is required');
+    const v = (SECRET_VARIABLES as readonly string[]).includes(name) ? secretText(name) : text(name);
+    if (v === undefined) bad(name, (SECRET_VARIABLES as readonly string[]).includes(name) ? `is required (or ${name}_FILE)` : 'is required');
     return v ?? '';
   };
   const url = (name: string, value: string | undefined, opts: { allowQuery?: boolean } = {}): URL | undefined => {
@@ -179,11 +210,13 @@ export function parseConfig(env: Environment): BridgeConfig {
   if (loginUrl?.searchParams.has('ta')) bad('COMMBOX_LOGIN_URL', 'must not already contain a "ta" parameter');
   const timeoutMs = integer('COMMBOX_TIMEOUT_MS', 5000, 100, 60000);
 
-  // Cookies
-  const cookieSecret = required('COOKIE_SECRET');
-  if (cookieSecret && cookieSecret.length < 32) {
-    bad('COOKIE_SECRET', `must be at least 32 characters (has ${cookieSecret.length}); generate one with: openssl rand -base64 32`);
-  }
+  // Cookies: a comma list, for rotation (base64 secrets have no commas).
+  const cookieSecrets = required('COOKIE_SECRET').split(',').map((c) => c.trim()).filter((c) => c !== '');
+  cookieSecrets.forEach((c, i) => {
+    if (c.length < 32) {
+      bad('COOKIE_SECRET', `${cookieSecrets.length > 1 ? `secret #${i + 1} ` : ''}must be at least 32 characters (has ${c.length}); generate one with: openssl rand -base64 32`);
+    }
+  });
 
   // Access rules
   let groupsClaim: readonly string[] = ['groups'];
@@ -213,6 +246,13 @@ export function parseConfig(env: Environment): BridgeConfig {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevelText)) bad('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   const trustProxy = parseTrustProxy(text('TRUST_PROXY'), (p) => bad('TRUST_PROXY', p));
   const allowUnverifiedEmail = boolean('ALLOW_UNVERIFIED_EMAIL', false);
+  const metricsPort = text('METRICS_PORT') === undefined ? undefined : integer('METRICS_PORT', 0, 1, 65535);
+  if (metricsPort !== undefined && metricsPort === port && port !== 0) bad('METRICS_PORT', 'must differ from PORT');
+  const shutdownGraceMs = integer('SHUTDOWN_GRACE_MS', 5000, 0, 300_000);
+  const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 20_000, 1000, 600_000);
+  if (shutdownTimeoutMs <= shutdownGraceMs) bad('SHUTDOWN_TIMEOUT_MS', 'must be longer than SHUTDOWN_GRACE_MS');
+  const rateLimitMax = integer('RATE_LIMIT_MAX', 1200, 0, 1_000_000);
+  const rateLimitWindowMs = integer('RATE_LIMIT_WINDOW_MS', 60_000, 1000, 3_600_000);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -225,7 +265,7 @@ export function parseConfig(env: Environment): BridgeConfig {
     secureCookies: publicUrl!.protocol === 'https:',
     oidc: { issuer: issuerText, clientId, clientSecret, scopes, idTokenAlg: alg },
     commbox: { apiUrl: apiUrl!.href.replace(/\/+$/, ''), apiKey, brand, loginUrl: loginUrlText, timeoutMs },
-    cookieSecret,
+    cookieSecrets,
     access: {
       allowedGroups: list('ALLOWED_GROUPS'),
       groupsClaim,
@@ -235,6 +275,11 @@ export function parseConfig(env: Environment): BridgeConfig {
     mapping: { username: username!, email, firstName, lastName, phone },
     logLevel: logLevelText as LogLevel,
     trustProxy,
+    metricsPort,
+    shutdownGraceMs,
+    shutdownTimeoutMs,
+    rateLimitMax,
+    rateLimitWindowMs,
   };
 }
 
@@ -250,6 +295,11 @@ function parseTrustProxy(v: string | undefined, bad: (problem: string) => void):
     }
   }
   return entries;
+}
+
+/** Every secret value of the configuration, for the log scrubber. */
+export function secretValues(c: BridgeConfig): string[] {
+  return [c.oidc.clientSecret, c.commbox.apiKey, ...c.cookieSecrets];
 }
 
 /** Reads and validates the configuration of this process. */

@@ -36,6 +36,7 @@ export const Reasons = {
   initiateUnknownIssuer: 'initiate_unknown_issuer',
   initiateBadTarget: 'initiate_bad_target',
   badRequest: 'bad_request',
+  rateLimited: 'rate_limited',
   notFound: 'not_found',
   internalError: 'internal_error',
 } as const;

@@ -53,6 +53,11 @@ export class JwksVerifier {
     this.#now = now;
   }
 
+  /** How many keys the last JWKS held. */
+  get keyCount(): number {
+    return this.#keys.length;
+  }
+
   /** Fetches the key set now (start-up, readiness). */
   async load(): Promise<void> {
     await this.#refresh();

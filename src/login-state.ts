@@ -65,18 +65,23 @@ export function isTransactionCookieName(name: string): boolean {
 /** Why a transaction cookie could not be opened. */
 export type OpenFailure = 'invalid' | 'expired' | 'state_mismatch';
 
-/** Seals and opens transaction cookies. */
+/**
+ * Seals and opens transaction cookies. Given several secrets (rotation), the
+ * first seals and every one opens.
+ */
 export class TransactionSealer {
-  readonly #key: Buffer;
+  readonly #keys: Buffer[];
 
-  constructor(cookieSecret: string) {
-    this.#key = Buffer.from(hkdfSync('sha256', cookieSecret, 'commbox-sso-bridge', 'login-transaction v1', 32));
+  constructor(cookieSecrets: string | readonly string[]) {
+    const secrets = typeof cookieSecrets === 'string' ? [cookieSecrets] : cookieSecrets;
+    if (secrets.length === 0) throw new TypeError('at least one cookie secret is needed');
+    this.#keys = secrets.map((s) => Buffer.from(hkdfSync('sha256', s, 'commbox-sso-bridge', 'login-transaction v1', 32)));
   }
 
   /** Seals the transaction; the cookie name is bound in as associated data. */
   seal(tx: LoginTransaction, cookieName: string): string {
     const iv = random(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.#keys[0]!, iv);
     cipher.setAAD(Buffer.from(cookieName));
     const body = JSON.stringify([tx.state, tx.nonce, tx.codeVerifier, tx.createdAt, tx.target ?? null]);
     const ct = Buffer.concat([cipher.update(body, 'utf8'), cipher.final()]);
@@ -95,17 +100,21 @@ export class TransactionSealer {
   ): { ok: true; tx: LoginTransaction } | { ok: false; why: OpenFailure } {
     const raw = Buffer.from(sealed, 'base64url');
     if (raw.length < 1 + IV_BYTES + TAG_BYTES + 2 || raw[0] !== VERSION) return { ok: false, why: 'invalid' };
-    let tx: LoginTransaction;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(1, 1 + IV_BYTES));
-      decipher.setAAD(Buffer.from(cookieName));
-      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-      const pt = Buffer.concat([decipher.update(raw.subarray(1 + IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
-      const [state, nonce, codeVerifier, createdAt, target] = JSON.parse(pt.toString('utf8')) as [string, string, string, number, string | null];
-      tx = { state, nonce, codeVerifier, createdAt, target: target ?? undefined };
-    } catch {
-      return { ok: false, why: 'invalid' };
+    let tx: LoginTransaction | undefined;
+    for (const key of this.#keys) {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(1, 1 + IV_BYTES));
+        decipher.setAAD(Buffer.from(cookieName));
+        decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+        const pt = Buffer.concat([decipher.update(raw.subarray(1 + IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
+        const [state, nonce, codeVerifier, createdAt, target] = JSON.parse(pt.toString('utf8')) as [string, string, string, number, string | null];
+        tx = { state, nonce, codeVerifier, createdAt, target: target ?? undefined };
+        break;
+      } catch {
+        // not this key
+      }
     }
+    if (tx === undefined) return { ok: false, why: 'invalid' };
     if (!(now - tx.createdAt < TRANSACTION_TTL_MS) || tx.createdAt > now + 60_000) return { ok: false, why: 'expired' };
     const a = Buffer.from(tx.state);
     const b = Buffer.from(expectedState);

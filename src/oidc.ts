@@ -48,6 +48,8 @@ export interface DiscoveredIdp {
   readonly userinfoEndpoint: string | undefined;
   readonly jwksUri: string;
   readonly idTokenAlg: string;
+  readonly advertisedAlgs: readonly string[];
+  readonly keyCount: number;
   readonly issParameterSupported: boolean;
 }
 
@@ -141,6 +143,8 @@ export class OidcClient {
       userinfoEndpoint: server.userinfo_endpoint,
       jwksUri,
       idTokenAlg: alg,
+      advertisedAlgs: server.id_token_signing_alg_values_supported ?? [],
+      keyCount: verifier.keyCount,
       issParameterSupported: server.authorization_response_iss_parameter_supported === true,
     };
     return this.#idp;

@@ -208,6 +208,12 @@ const EXPLANATIONS: Record<Reason, Explanation> = {
     todo: 'Use your company\'s CommBox link or app tile, or start from the button below.',
     retry: true,
   },
+  [Reasons.rateLimited]: {
+    title: 'Too many attempts',
+    what: 'Too many sign-in requests came from your network in a short time.',
+    todo: 'Wait a minute, then try again.',
+    retry: true,
+  },
   [Reasons.badRequest]: {
     title: 'Bad request',
     what: 'The request could not be understood.',

@@ -1,9 +1,12 @@
 /**
- * The process: configuration → app → listen → graceful stop. Nothing else.
+ * The process: configuration → app → listen → graceful drain. Nothing else.
+ * With `--check`, validates the configuration and the IdP instead of serving.
  */
+import Fastify from 'fastify';
 import { buildApp } from './app.js';
 import { createBridge } from './bridge.js';
-import { loadConfig, type BridgeConfig } from './config.js';
+import { checkConfig } from './check-config.js';
+import { loadConfig, secretValues, type BridgeConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './log.js';
 import { describe } from './oidc.js';
@@ -21,35 +24,48 @@ try {
   throw e;
 }
 
-const logger = createLogger({
-  level: config.logLevel,
-  secrets: [config.oidc.clientSecret, config.commbox.apiKey, config.cookieSecret],
-});
-const bridge = createBridge(config);
-const app = await buildApp({ bridge, logger });
+if (process.argv.includes('--check')) {
+  process.exit(await checkConfig(config, (line) => process.stdout.write(`${line}\n`)));
+}
 
+const secrets = secretValues(config);
+const logger = createLogger({ level: config.logLevel, secrets });
+const audit = createLogger({ level: 'info', secrets, name: 'commbox-sso-bridge.audit' });
+const bridge = createBridge(config);
+const app = await buildApp({ bridge, logger, audit, metricsRoute: config.metricsPort === undefined });
+const metricsServer = config.metricsPort === undefined ? undefined : Fastify({ logger: false });
+metricsServer?.get('/metrics', async (_req, reply) => reply.type(bridge.metrics.registry.contentType).send(await bridge.metrics.registry.metrics()));
+
+// SIGTERM/SIGINT: readiness fails at once; logins are still served for the
+// grace period (load balancers take a while to notice); then the listener
+// closes, in-flight logins finish, and the process exits 0.
 let stopping = false;
-async function stop(signal: string): Promise<void> {
+async function drain(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, 'stopping: finishing in-flight requests');
+  bridge.health.draining = true;
+  logger.info({ signal, graceMs: config.shutdownGraceMs }, 'draining: readiness is now failing');
   const force = setTimeout(() => {
-    logger.error('in-flight requests did not finish in 10 s; exiting');
+    logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; exiting');
+    logger.flush();
     process.exit(1);
-  }, 10_000);
+  }, config.shutdownTimeoutMs);
   force.unref();
+  await new Promise((r) => setTimeout(r, config.shutdownGraceMs));
   await app.close();
+  await metricsServer?.close();
   logger.info('stopped');
   logger.flush();
   process.exitCode = 0;
 }
-process.once('SIGTERM', () => void stop('SIGTERM'));
-process.once('SIGINT', () => void stop('SIGINT'));
+process.once('SIGTERM', () => void drain('SIGTERM'));
+process.once('SIGINT', () => void drain('SIGINT'));
 
 await app.listen({ port: config.port, host: config.host });
+if (metricsServer) await metricsServer.listen({ port: config.metricsPort!, host: config.host });
 
 // Discovery runs in the background, retried with backoff: an IdP that is down at
-// start-up must not crash the bridge (logins meanwhile get a clear 503 page).
+// start-up must not crash the bridge (readiness says why; logins get a 503 page).
 void (async () => {
   for (let delay = 500; !stopping; delay = Math.min(delay * 2, DISCOVERY_RETRY_MAX_MS)) {
     try {

@@ -140,3 +140,44 @@ t.test('lists, booleans, mappings and proxies', async (t) => {
   t.match(problems({ ...BASE, MAP_EMAIL: '', MAP_PHONE: '' }), { MAP_EMAIL: /email or phone/ });
   t.match(problems({ ...BASE, MAP_USERNAME: '' }), {}, 'an empty MAP_USERNAME falls back to the default');
 });
+
+t.test('secrets from files (_FILE), and both set is an error', async (t) => {
+  const files: Record<string, string> = { '/run/secrets/api': 'api-from-file\n', '/run/secrets/cookie': `${'k'.repeat(32)},${'o'.repeat(40)}\n`, '/run/secrets/empty': '\n' };
+  const read = (p: string) => {
+    if (!(p in files)) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+    return files[p]!;
+  };
+  const env = { ...BASE, COMMBOX_API_KEY: undefined, COOKIE_SECRET: undefined, COMMBOX_API_KEY_FILE: '/run/secrets/api', COOKIE_SECRET_FILE: '/run/secrets/cookie' };
+  const c = parseConfig(env, read);
+  t.equal(c.commbox.apiKey, 'api-from-file', 'the trailing newline is dropped');
+  t.same(c.cookieSecrets, ['k'.repeat(32), 'o'.repeat(40)], 'a list of cookie secrets: the first seals, all open');
+  const p = (() => {
+    try {
+      parseConfig({ ...BASE, COMMBOX_API_KEY_FILE: '/run/secrets/api', OIDC_CLIENT_SECRET: undefined, OIDC_CLIENT_SECRET_FILE: '/run/secrets/missing', COOKIE_SECRET: undefined, COOKIE_SECRET_FILE: '/run/secrets/empty' }, read);
+    } catch (e) {
+      return Object.fromEntries((e as ConfigError).problems.map((x) => [x.variable, x.problem]));
+    }
+    return {};
+  })();
+  t.match(p, {
+    COMMBOX_API_KEY: /COMMBOX_API_KEY_FILE are both set/,
+    OIDC_CLIENT_SECRET_FILE: /cannot read \/run\/secrets\/missing \(ENOENT\)/,
+    COOKIE_SECRET_FILE: /is empty/,
+  });
+  t.match(problems({ ...BASE, OIDC_CLIENT_SECRET: undefined }), { OIDC_CLIENT_SECRET: /is required \(or OIDC_CLIENT_SECRET_FILE\)/ });
+  t.match(problems({ ...BASE, COOKIE_SECRET: `${'a'.repeat(32)},short` }), { COOKIE_SECRET: /secret #2 must be at least 32/ });
+});
+
+t.test('operations settings', async (t) => {
+  const c = parseConfig(BASE);
+  t.equal(c.metricsPort, undefined);
+  t.equal(c.shutdownGraceMs, 5000);
+  t.equal(c.shutdownTimeoutMs, 20000);
+  t.equal(c.rateLimitMax, 1200);
+  t.equal(c.rateLimitWindowMs, 60000);
+  const d = parseConfig({ ...BASE, METRICS_PORT: '9100', SHUTDOWN_GRACE_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000', RATE_LIMIT_MAX: '0' });
+  t.equal(d.metricsPort, 9100);
+  t.equal(d.rateLimitMax, 0);
+  t.match(problems({ ...BASE, METRICS_PORT: '3000' }), { METRICS_PORT: /differ from PORT/ });
+  t.match(problems({ ...BASE, SHUTDOWN_GRACE_MS: '30000', SHUTDOWN_TIMEOUT_MS: '10000' }), { SHUTDOWN_TIMEOUT_MS: /longer than SHUTDOWN_GRACE_MS/ });
+});

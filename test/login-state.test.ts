@@ -60,3 +60,17 @@ t.test('ConsumedTransactions', async (t) => {
   c.prune(TRANSACTION_TTL_MS + 2);
   t.equal(c.size, 1, 'expired entries are pruned');
 });
+
+t.test('cookie secret rotation: the first seals, all open', async (t) => {
+  const old = new TransactionSealer(['o'.repeat(40)]);
+  const rotated = new TransactionSealer(['n'.repeat(40), 'o'.repeat(40)]);
+  const onlyNew = new TransactionSealer(['n'.repeat(40)]);
+  const tx = createTransaction();
+  const name = transactionCookieName(tx.state, false);
+  const sealedByOld = old.seal(tx, name);
+  t.equal(rotated.open(sealedByOld, name, tx.state).ok, true, 'cookies sealed before the rotation still open');
+  const sealedByRotated = rotated.seal(tx, name);
+  t.equal(onlyNew.open(sealedByRotated, name, tx.state).ok, true, 'new cookies use the new secret');
+  t.equal(old.open(sealedByRotated, name, tx.state).ok, false);
+  t.throws(() => new TransactionSealer([]));
+});

@@ -2,9 +2,9 @@
  * The process as operators run it: configuration errors stop the start with one
  * message; a `.env` file is read; SIGTERM stops it cleanly.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,11 +14,15 @@ import { Browser } from './helpers/browser.js';
 import { startHostileIdp } from './helpers/hostile-idp.js';
 import { COOKIE_SECRET, freePort } from './helpers/stack.js';
 
-const server = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** The server from source, and the bundle `npm start` runs (built by `npm ci` / `npm run build`). */
+const ENTRIES: Record<string, string[]> = {
+  source: [`--import=${tsx}`, fileURLToPath(new URL('../src/server.ts', import.meta.url))],
+  bundle: [fileURLToPath(new URL('../dist/commbox-sso-bridge.mjs', import.meta.url))],
+};
 
-function run(cwd: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [`--import=${tsx}`, server], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(cwd: string, env: Record<string, string>, entry = 'source') {
+  const child = spawn(process.execPath, ENTRIES[entry]!, { cwd, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => (stdout += String(c)));
@@ -41,7 +45,8 @@ t.test('bad configuration: exit 1 with every bad variable named, no stack trace'
   t.equal(p.out(), '');
 });
 
-t.test('starts from a .env file, serves a login, stops on SIGTERM with exit 0', async (t) => {
+for (const entry of Object.keys(ENTRIES)) t.test(`${entry}: starts from a .env file, serves a login, stops on SIGTERM with exit 0`, async (t) => {
+  if (entry === 'bundle') t.ok(existsSync(ENTRIES['bundle']![0]!), 'the bundle exists (npm run build)');
   const port = await freePort();
   const idp = await startHostileIdp();
   const sandbox = await startSandbox({ brand: 'acme' });
@@ -58,7 +63,7 @@ t.test('starts from a .env file, serves a login, stops on SIGTERM with exit 0', 
     `COOKIE_SECRET=${COOKIE_SECRET}`, 'PORT=1', 'HOST=127.0.0.1',
   ].join('\n'));
   // The environment wins over the file.
-  const p = run(cwd, { PORT: String(port) });
+  const p = run(cwd, { PORT: String(port) }, entry);
   t.teardown(() => p.child.kill('SIGKILL'));
   const b = new Browser();
   let healthy = false;
@@ -76,4 +81,98 @@ t.test('starts from a .env file, serves a login, stops on SIGTERM with exit 0', 
   t.ok(lines.some((l) => l['msg'] === 'login completed' && l['username'] === 'alice'));
   t.ok(lines.some((l) => l['msg'] === 'stopped'));
   for (const secret of [idp.clientSecret, sandbox.apiKey, COOKIE_SECRET]) t.notOk(p.out().includes(secret));
+});
+
+/** Starts the server from source against a hostile IdP and the sandbox; resolves when a login can start. */
+async function startServer(t: Test, extra: Record<string, string> = {}) {
+  const port = await freePort();
+  const idp = await startHostileIdp();
+  const sandbox = await startSandbox({ brand: 'acme' });
+  const base = `http://127.0.0.1:${port}`;
+  idp.redirectUris = [`${base}/callback`];
+  const cwd = mkdtempSync(join(tmpdir(), 'bridge-'));
+  const p = run(cwd, {
+    PUBLIC_URL: base, OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret,
+    COMMBOX_API_URL: sandbox.url, COMMBOX_API_KEY: sandbox.apiKey, COMMBOX_BRAND: 'acme', COMMBOX_LOGIN_URL: sandbox.loginUrl,
+    COOKIE_SECRET, PORT: String(port), HOST: '127.0.0.1', ...extra,
+  });
+  t.teardown(async () => {
+    p.child.kill('SIGKILL');
+    await idp.close();
+    await sandbox.close();
+  });
+  const b = new Browser();
+  for (let i = 0; i < 200; i++) {
+    if ((await b.fetch(`${base}/readyz`).then((r) => r.status, () => 0)) === 200) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { p, base, idp, sandbox, b };
+}
+
+t.test('SIGTERM during a burst of logins: readiness fails at once, no login fails, exit 0', async (t) => {
+  const { p, base, sandbox, b } = await startServer(t, { SHUTDOWN_GRACE_MS: '1500', SHUTDOWN_TIMEOUT_MS: '10000' });
+  t.equal((await b.fetch(`${base}/readyz`)).status, 200, 'ready before');
+  let ok = 0;
+  const failures: string[] = [];
+  let keepGoing = true;
+  const worker = async () => {
+    while (keepGoing) {
+      const r = await new Browser().walk(`${base}/login`, { stopAt: sandbox.loginUrl }).catch((e: Error) => ({ stoppedAt: undefined, last: { status: e.message } }));
+      if (r.stoppedAt) ok++;
+      else failures.push(String(r.last.status));
+    }
+  };
+  const workers = Array.from({ length: 8 }, worker);
+  await new Promise((r) => setTimeout(r, 500));
+  const signalled = Date.now();
+  p.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 100));
+  const ready = await b.fetch(`${base}/readyz`);
+  t.equal(ready.status, 503, 'readiness fails at once');
+  t.match(JSON.parse(ready.body), { problems: ['draining: shutting down'] });
+  // The load balancer stops sending new logins within the grace period.
+  await new Promise((r) => setTimeout(r, 1000));
+  keepGoing = false;
+  await Promise.all(workers);
+  t.equal(await p.exited, 0, 'exit 0');
+  t.ok(Date.now() - signalled >= 1500, 'served through the grace period');
+  t.ok(ok > 10, `${ok} logins completed during the burst`);
+  t.same(failures, [], 'none failed');
+});
+
+t.test('METRICS_PORT serves /metrics apart from the bridge', async (t) => {
+  const metricsPort = await freePort();
+  const { base, b } = await startServer(t, { METRICS_PORT: String(metricsPort) });
+  const m = await b.fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+  t.equal(m.status, 200);
+  t.match(m.body, /commbox_bridge_logins_started_total/);
+  t.match(m.body, /commbox_bridge_process_cpu_seconds_total/, 'process metrics');
+  t.equal((await b.fetch(`${base}/metrics`)).status, 404, 'not on the public port');
+});
+
+t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable', async (t) => {
+  const idp = await startHostileIdp();
+  t.teardown(() => idp.close());
+  const env = {
+    PUBLIC_URL: 'https://bridge.example.com', OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret,
+    COMMBOX_API_KEY: 'k', COMMBOX_BRAND: 'acme', COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login', COOKIE_SECRET,
+  };
+  const cwd = mkdtempSync(join(tmpdir(), 'bridge-'));
+  const good = spawn(process.execPath, [...ENTRIES['source']!, '--check'], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env } });
+  let out = '';
+  good.stdout.on('data', (c) => (out += String(c)));
+  t.equal(await new Promise((ok) => good.on('exit', ok)), 0);
+  t.match(out, /configuration: ok/);
+  t.match(out, /redirect URI https:\/\/bridge\.example\.com\/callback/);
+  t.match(out, new RegExp(`IdP: ${idp.issuer}`));
+  t.match(out, /ID token algorithm: +RS256 \(from the IdP metadata\)/);
+  t.match(out, /RFC 9207 iss parameter: advertised/);
+  t.match(out, /JWKS: .* \(1 key\(s\)\)/);
+  t.notMatch(out, new RegExp(idp.clientSecret));
+  const port = await freePort();
+  const bad = spawn(process.execPath, [...ENTRIES['source']!, '--check'], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env, OIDC_ISSUER: `http://127.0.0.1:${port}` } });
+  let badOut = '';
+  bad.stdout.on('data', (c) => (badOut += String(c)));
+  t.equal(await new Promise((ok) => bad.on('exit', ok)), 1);
+  t.match(badOut, /IdP: FAILED: OIDC discovery of http:\/\/127\.0\.0\.1:\d+ failed/);
 });

@@ -4,7 +4,7 @@
  */
 import { buildApp } from '../app.js';
 import { createBridge } from '../bridge.js';
-import { parseConfig, readEnvironment } from '../config.js';
+import { parseConfig, readEnvironment, secretValues } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { startSandbox } from './commbox-sandbox.js';
@@ -42,7 +42,7 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger({ level: config.logLevel, secrets: [config.oidc.clientSecret, config.commbox.apiKey, config.cookieSecret] });
+const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
 const bridge = createBridge(config);
 const app = await buildApp({ bridge, logger });
 await app.listen({ port: config.port, host: config.host });

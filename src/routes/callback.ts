@@ -6,7 +6,8 @@
  */
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Bridge } from '../bridge.js';
+import { limited, type Bridge, type RateLimit } from '../bridge.js';
+import type { Logger } from '../log.js';
 import { evaluateAccess, mapAgentIdentity } from '../claims.js';
 import { appendTicket, type TicketAttempts } from '../commbox.js';
 import { BridgeError, Reasons } from '../errors.js';
@@ -51,7 +52,7 @@ function takeTransaction(bridge: Bridge, req: FastifyRequest, reply: FastifyRepl
   return opened.tx;
 }
 
-async function callback(bridge: Bridge, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function callback(bridge: Bridge, audit: Logger, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const outcome: LoginOutcome = {};
   req.login = outcome;
   const started = performance.now();
@@ -67,6 +68,9 @@ async function callback(bridge: Bridge, req: FastifyRequest, reply: FastifyReply
   callbackUrl.search = url.search;
   const login = await bridge.oidc.completeLogin(callbackUrl, tx, bridge.neededClaims);
   outcome.sub = login.sub;
+  const m = bridge.metrics;
+  m.tokenDuration.observe(login.tokenMs / 1000);
+  if (login.usedUserinfo) m.userinfoDuration.observe(login.userinfoMs / 1000);
 
   const access = evaluateAccess(login.claims, bridge.config.access);
   if (!access.allowed) {
@@ -88,6 +92,25 @@ async function callback(bridge: Bridge, req: FastifyRequest, reply: FastifyReply
     { brand: bridge.config.commbox.brand, ...mapped.identity, oneTimeUse: true },
     outcome.ticket,
   );
+  const ms = performance.now() - started;
+  const commboxMs = performance.now() - commboxStart;
+  m.loginsCompleted.inc();
+  m.loginDuration.observe(ms / 1000);
+  m.commboxDuration.observe(commboxMs / 1000);
+  // The audit trail: one line per issued ticket (never the ticket itself).
+  audit.info(
+    {
+      event: 'ticket_issued',
+      reqId: req.id,
+      sub: outcome.sub,
+      username: outcome.username,
+      email: mapped.identity.email,
+      ip: req.ip,
+      userAgent: req.headers['user-agent']?.slice(0, 300),
+      ms: round(ms),
+    },
+    'ticket issued',
+  );
   req.log.info(
     {
       event: 'login',
@@ -97,10 +120,10 @@ async function callback(bridge: Bridge, req: FastifyRequest, reply: FastifyReply
       userinfo: login.usedUserinfo,
       commboxAttempts: outcome.ticket.attempts,
       // Milliseconds: the whole callback, and its waits on the IdP and CommBox.
-      ms: round(performance.now() - started),
+      ms: round(ms),
       tokenMs: round(login.tokenMs),
       userinfoMs: round(login.userinfoMs),
-      commboxMs: round(performance.now() - commboxStart),
+      commboxMs: round(commboxMs),
     },
     'login completed',
   );
@@ -109,7 +132,10 @@ async function callback(bridge: Bridge, req: FastifyRequest, reply: FastifyReply
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
-export async function callbackRoutes(app: FastifyInstance, { bridge }: { bridge: Bridge }): Promise<void> {
+export async function callbackRoutes(
+  app: FastifyInstance,
+  { bridge, rateLimit, audit }: { bridge: Bridge; rateLimit: RateLimit; audit: Logger },
+): Promise<void> {
   app.decorateRequest('login', undefined);
-  app.get('/callback', (req, reply) => callback(bridge, req, reply));
+  app.get('/callback', limited(rateLimit), (req, reply) => callback(bridge, audit, req, reply));
 }

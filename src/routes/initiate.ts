@@ -3,7 +3,7 @@
  * for IdP app-launcher tiles.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Bridge } from '../bridge.js';
+import { limited, type Bridge, type RateLimit } from '../bridge.js';
 import { BridgeError, Reasons } from '../errors.js';
 import { startLogin } from './login.js';
 
@@ -47,7 +47,7 @@ async function initiate(bridge: Bridge, req: FastifyRequest, reply: FastifyReply
   const loginHint = single(params, 'login_hint');
   const targetLinkUri = single(params, 'target_link_uri');
   if (iss === undefined && loginHint === undefined && targetLinkUri === undefined && Object.keys(params).length === 0) {
-    return startLogin(bridge, reply); // a bare link: a normal login
+    return startLogin(bridge, reply, { entry: 'initiate' }); // a bare link: a normal login
   }
   if (iss !== bridge.config.oidc.issuer) {
     throw new BridgeError(Reasons.initiateUnknownIssuer, 400, {
@@ -55,10 +55,10 @@ async function initiate(bridge: Bridge, req: FastifyRequest, reply: FastifyReply
     });
   }
   const target = resolveTarget(bridge, targetLinkUri);
-  return startLogin(bridge, reply, { loginHint: loginHint?.slice(0, 256), target });
+  return startLogin(bridge, reply, { entry: 'initiate', loginHint: loginHint?.slice(0, 256), target });
 }
 
-export async function initiateRoutes(app: FastifyInstance, { bridge }: { bridge: Bridge }): Promise<void> {
-  app.get('/initiate', (req, reply) => initiate(bridge, req, reply));
-  app.post('/initiate', (req, reply) => initiate(bridge, req, reply));
+export async function initiateRoutes(app: FastifyInstance, { bridge, rateLimit }: { bridge: Bridge; rateLimit: RateLimit }): Promise<void> {
+  app.get('/initiate', limited(rateLimit), (req, reply) => initiate(bridge, req, reply));
+  app.post('/initiate', limited(rateLimit), (req, reply) => initiate(bridge, req, reply));
 }

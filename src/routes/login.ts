@@ -3,7 +3,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type {} from '@fastify/cookie';
-import type { Bridge } from '../bridge.js';
+import { limited, type Bridge, type RateLimit } from '../bridge.js';
 import { createTransaction, TRANSACTION_TTL_MS, transactionCookieName } from '../login-state.js';
 
 /**
@@ -13,8 +13,9 @@ import { createTransaction, TRANSACTION_TTL_MS, transactionCookieName } from '..
 export async function startLogin(
   bridge: Bridge,
   reply: FastifyReply,
-  opts: { loginHint?: string | undefined; target?: string | undefined } = {},
+  opts: { entry: 'login' | 'initiate'; loginHint?: string | undefined; target?: string | undefined },
 ): Promise<FastifyReply> {
+  bridge.metrics.loginsStarted.inc({ entry: opts.entry });
   const tx = createTransaction(Date.now(), opts.target);
   const location = await bridge.oidc.authorizationUrl(tx, opts.loginHint);
   const secure = bridge.config.secureCookies;
@@ -30,6 +31,6 @@ export async function startLogin(
   return reply.redirect(location, 302);
 }
 
-export async function loginRoutes(app: FastifyInstance, { bridge }: { bridge: Bridge }): Promise<void> {
-  app.get('/login', (_req, reply) => startLogin(bridge, reply));
+export async function loginRoutes(app: FastifyInstance, { bridge, rateLimit }: { bridge: Bridge; rateLimit: RateLimit }): Promise<void> {
+  app.get('/login', limited(rateLimit), (_req, reply) => startLogin(bridge, reply, { entry: 'login' }));
 }

@@ -1,5 +1,5 @@
 /**
- * `GET /` (the landing page with the "Open CommBox" button) and `GET /healthz`.
+ * `GET /`: the landing page with the "Open CommBox" button.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Bridge } from '../bridge.js';
@@ -8,5 +8,4 @@ import { renderLanding } from '../pages.js';
 export async function pageRoutes(app: FastifyInstance, { bridge }: { bridge: Bridge }): Promise<void> {
   const landing = renderLanding(bridge.loginUrl);
   app.get('/', (_req, reply) => reply.type('text/html; charset=utf-8').send(landing));
-  app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
 }

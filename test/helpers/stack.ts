@@ -7,10 +7,11 @@ import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { createBridge, type Bridge } from '../../src/bridge.js';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig, secretValues } from '../../src/config.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/demo/commbox-sandbox.js';
 import { startDemoIdp, type DemoIdp, type DemoIdpOptions } from '../../src/demo/idp.js';
 import { createLogger } from '../../src/log.js';
+import { createMetrics } from '../../src/metrics.js';
 import { startHostileIdp, type HostileIdp } from './hostile-idp.js';
 import { Browser } from './browser.js';
 
@@ -54,6 +55,8 @@ interface StackBase {
   bridge: Bridge;
   sandbox: Sandbox;
   logs: LogCapture;
+  /** The audit logger's lines. */
+  audit: LogCapture;
   browser(): Browser;
   /** Ticket requests the sandbox has received so far. */
   ticketRequests(): number;
@@ -77,9 +80,12 @@ async function startBridge(port: number, env: Record<string, string>, sandbox: S
     LOG_LEVEL: 'debug',
     ...env,
   });
-  const logger = createLogger({ level: config.logLevel, secrets: [config.oidc.clientSecret, config.commbox.apiKey, config.cookieSecret], destination: logs });
-  const bridge = createBridge(config);
-  const app = await buildApp({ bridge, logger });
+  const logger = createLogger({ level: config.logLevel, secrets: secretValues(config), destination: logs });
+  const audit = new LogCapture();
+  const auditLogger = createLogger({ level: 'info', secrets: secretValues(config), destination: audit, name: 'commbox-sso-bridge.audit' });
+  // Default process metrics start timers; the tests need only the bridge's own.
+  const bridge = createBridge(config, { metrics: createMetrics({ defaults: false }) });
+  const app = await buildApp({ bridge, logger, audit: auditLogger });
   await app.listen({ port, host: '127.0.0.1' });
   return {
     base,
@@ -87,6 +93,7 @@ async function startBridge(port: number, env: Record<string, string>, sandbox: S
     bridge,
     sandbox,
     logs,
+    audit,
     browser: () => new Browser(),
     ticketRequests: () => sandbox.requests.length,
     async close() {

@@ -1,0 +1,39 @@
+/**
+ * Prometheus metrics (prom-client), in a registry of their own. Labels hold only
+ * bounded values: reason codes, entry points, CommBox status classes; never a
+ * user name, an email or anything a user controls.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Seconds; the flow is dominated by the IdP and CommBox round trips. */
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly loginsStarted: Counter<'entry'>;
+  readonly loginsCompleted: Counter;
+  readonly loginsRefused: Counter<'reason'>;
+  readonly ticketRequests: Counter<'status'>;
+  readonly loginDuration: Histogram;
+  readonly tokenDuration: Histogram;
+  readonly userinfoDuration: Histogram;
+  readonly commboxDuration: Histogram;
+}
+
+/** Creates the metrics; `defaults` adds the usual process metrics (CPU, memory, event loop, GC). */
+export function createMetrics({ defaults = true }: { defaults?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (defaults) collectDefaultMetrics({ register: registry, prefix: 'commbox_bridge_' });
+  const registers = [registry];
+  return {
+    registry,
+    loginsStarted: new Counter({ name: 'commbox_bridge_logins_started_total', help: 'Logins started, by entry point (login, initiate).', labelNames: ['entry'], registers }),
+    loginsCompleted: new Counter({ name: 'commbox_bridge_logins_completed_total', help: 'Logins that ended in CommBox with a ticket.', registers }),
+    loginsRefused: new Counter({ name: 'commbox_bridge_logins_refused_total', help: 'Logins refused or failed, by reason code.', labelNames: ['reason'], registers }),
+    ticketRequests: new Counter({ name: 'commbox_bridge_commbox_ticket_requests_total', help: 'Requests to the CommBox ticket API (each attempt), by HTTP status, or "error" and "timeout".', labelNames: ['status'], registers }),
+    loginDuration: new Histogram({ name: 'commbox_bridge_login_duration_seconds', help: 'The callback: from the IdP answer to the redirect into CommBox.', buckets: BUCKETS, registers }),
+    tokenDuration: new Histogram({ name: 'commbox_bridge_idp_token_duration_seconds', help: 'The IdP token request and ID token checks.', buckets: BUCKETS, registers }),
+    userinfoDuration: new Histogram({ name: 'commbox_bridge_idp_userinfo_duration_seconds', help: 'The IdP userinfo request, when one is needed.', buckets: BUCKETS, registers }),
+    commboxDuration: new Histogram({ name: 'commbox_bridge_commbox_ticket_duration_seconds', help: 'The whole ticket step, retries included.', buckets: BUCKETS, registers }),
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * `GET /healthz` (liveness: the event loop answers), `GET /readyz` (readiness:
+ * the IdP's metadata and keys are loaded, CommBox has answered at least once or
+ * was not tried yet, and the process is not draining), and `GET /metrics` when
+ * metrics are not on a port of their own.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Bridge } from '../bridge.js';
+
+/** Why the bridge is not ready; empty when it is. */
+export function readinessProblems(bridge: Bridge): string[] {
+  const problems: string[] = [];
+  if (bridge.health.draining) problems.push('draining: shutting down');
+  if (!bridge.oidc.discovered) problems.push('idp: discovery and JWKS not loaded yet');
+  if (bridge.health.commboxReachable === false) problems.push('commbox: not reachable so far');
+  return problems;
+}
+
+export async function healthRoutes(app: FastifyInstance, { bridge, metrics }: { bridge: Bridge; metrics: boolean }): Promise<void> {
+  app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
+  app.get('/readyz', (_req, reply) => {
+    const problems = readinessProblems(bridge);
+    return problems.length === 0 ? reply.send({ status: 'ready' }) : reply.code(503).send({ status: 'not ready', problems });
+  });
+  if (metrics) {
+    app.get('/metrics', async (_req, reply) => reply.type(bridge.metrics.registry.contentType).send(await bridge.metrics.registry.metrics()));
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Liveness, readiness, metrics, rate limits and the audit trail.
+ */
+import t from 'tap';
+import { freePort, startHostileStack } from '../helpers/stack.js';
+
+t.test('readiness follows discovery and CommBox reachability', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const b = s.browser();
+  s.idp.down = true;
+  t.equal((await b.fetch(`${s.base}/healthz`)).status, 200, 'alive even when the IdP is down');
+  const notReady = await b.fetch(`${s.base}/readyz`);
+  t.equal(notReady.status, 503);
+  t.match(JSON.parse(notReady.body), { status: 'not ready', problems: [/idp: discovery/] });
+  s.idp.down = false;
+  await s.bridge.oidc.discover();
+  t.same(JSON.parse((await b.fetch(`${s.base}/readyz`)).body), { status: 'ready' }, 'CommBox not tried yet counts as ready');
+  s.bridge.health.draining = true;
+  t.match(JSON.parse((await b.fetch(`${s.base}/readyz`)).body), { problems: ['draining: shutting down'] });
+  s.bridge.health.draining = false;
+});
+
+t.test('CommBox never reachable makes the bridge not ready; one answer makes it ready', async (t) => {
+  const closed = await freePort();
+  const s = await startHostileStack({ env: { COMMBOX_API_URL: `http://127.0.0.1:${closed}`, COMMBOX_TIMEOUT_MS: '1000' } });
+  t.teardown(() => s.close());
+  await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  const r = await s.browser().fetch(`${s.base}/readyz`);
+  t.equal(r.status, 503);
+  t.match(JSON.parse(r.body), { problems: ['commbox: not reachable so far'] });
+});
+
+t.test('metrics count logins, refusals and ticket requests without user data', async (t) => {
+  const s = await startHostileStack({ env: { ALLOWED_GROUPS: 'commbox-agents' } });
+  t.teardown(() => s.close());
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+  s.idp.user = 'bob';
+  await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  s.idp.user = 'alice';
+  s.sandbox.fault = '503-then-ok';
+  s.sandbox.failures = 1;
+  await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  await s.browser().fetch(`${s.base}/callback?state=${'x'.repeat(43)}&code=c`);
+  const m = await s.browser().fetch(`${s.base}/metrics`);
+  t.equal(m.status, 200);
+  t.match(m.headers['content-type'], /^text\/plain/);
+  const text = m.body;
+  t.match(text, /commbox_bridge_logins_started_total\{entry="login"\} 3/);
+  t.match(text, /commbox_bridge_logins_completed_total 2/);
+  t.match(text, /commbox_bridge_logins_refused_total\{reason="group_not_allowed"\} 1/);
+  t.match(text, /commbox_bridge_logins_refused_total\{reason="login_cookie_missing"\} 1/);
+  t.match(text, /commbox_bridge_commbox_ticket_requests_total\{status="200"\} 2/);
+  t.match(text, /commbox_bridge_commbox_ticket_requests_total\{status="503"\} 1/);
+  t.match(text, /commbox_bridge_login_duration_seconds_count 2/);
+  t.match(text, /commbox_bridge_idp_token_duration_seconds_count 3/);
+  t.match(text, /commbox_bridge_commbox_ticket_duration_seconds_bucket\{le="\+Inf"\} 2/);
+  t.notMatch(text, /alice|bob|u-alice|example\.com/, 'no user data in metrics');
+});
+
+t.test('rate limit per client IP on the login routes: a 429 page with Retry-After', async (t) => {
+  const s = await startHostileStack({ env: { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' } });
+  t.teardown(() => s.close());
+  const b = s.browser();
+  for (let i = 0; i < 3; i++) t.equal((await b.fetch(`${s.base}/login`)).status, 302);
+  const limited = await b.fetch(`${s.base}/login`);
+  t.equal(limited.status, 429);
+  t.ok(Number(limited.headers['retry-after']) > 0, `Retry-After: ${limited.headers['retry-after']}`);
+  t.match(limited.body, /Too many attempts/);
+  t.match(limited.body, /\(rate_limited\)/);
+  for (let i = 0; i < 3; i++) t.equal((await b.fetch(`${s.base}/callback`)).status, 400, 'refused callbacks count too');
+  const json = await b.fetch(`${s.base}/callback`, { headers: { accept: 'application/json' } });
+  t.equal(json.status, 429);
+  t.match(JSON.parse(json.body), { error: 'rate_limited' });
+  t.equal((await b.fetch(`${s.base}/healthz`)).status, 200, 'health is never limited');
+  t.equal((await b.fetch(`${s.base}/`)).status, 200);
+});
+
+t.test('RATE_LIMIT_MAX=0 switches the limit off', async (t) => {
+  const s = await startHostileStack({ env: { RATE_LIMIT_MAX: '0' } });
+  t.teardown(() => s.close());
+  for (let i = 0; i < 5; i++) t.equal((await s.browser().fetch(`${s.base}/login`)).status, 302);
+});
+
+t.test('X-Forwarded-For is honoured only when TRUST_PROXY says so', async (t) => {
+  for (const trust of ['false', 'true']) {
+    const s = await startHostileStack({ env: { RATE_LIMIT_MAX: '1', TRUST_PROXY: trust } });
+    const b = s.browser();
+    const first = await b.fetch(`${s.base}/login`, { headers: { 'x-forwarded-for': '203.0.113.1' } });
+    const second = await b.fetch(`${s.base}/login`, { headers: { 'x-forwarded-for': '203.0.113.2' } });
+    t.equal(first.status, 302);
+    t.equal(second.status, trust === 'true' ? 302 : 429, `TRUST_PROXY=${trust}: ${trust === 'true' ? 'two clients' : 'one client'}`);
+    await s.close();
+  }
+});
+
+t.test('audit: one line per issued ticket, on its own logger, never the ticket', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl, headers: { 'user-agent': 'AgentBrowser/1.0' } });
+  t.ok(r.stoppedAt);
+  s.idp.mode = 'bad-sig';
+  await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(s.audit.entries.length, 1, 'refused logins issue no ticket and no audit line');
+  const line = s.audit.entries[0]!;
+  t.match(line, { name: 'commbox-sso-bridge.audit', msg: 'ticket issued', event: 'ticket_issued', sub: 'u-alice', username: 'alice', email: 'alice@example.com', ip: '127.0.0.1', userAgent: 'test-browser', reqId: /^[0-9a-f]{16}$/, ms: Number, time: String });
+  t.notOk(s.audit.text.includes(s.sandbox.requests[0]!.ticket!));
+});
