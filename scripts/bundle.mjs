@@ -3,9 +3,7 @@
 // the README's performance section), which is most of the time to ready.
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['src/server.ts'],
-  outfile: 'dist/commbox-sso-bridge.mjs',
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -15,4 +13,9 @@ await build({
   logLevel: 'warning',
   // Some dependencies are CommonJS and call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __bridgeRequire } from 'node:module'; const require = __bridgeRequire(import.meta.url);" },
-});
+};
+
+await build({ ...common, entryPoints: ['src/server.ts'], outfile: 'dist/commbox-sso-bridge.mjs' });
+// The demo IdP and CommBox sandbox as services, for the Docker Compose stack's
+// demo image (never the bridge's runtime image).
+await build({ ...common, entryPoints: ['src/demo/services.ts'], outfile: 'dist/demo-services.mjs' });

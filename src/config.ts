@@ -251,7 +251,9 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
   const shutdownGraceMs = integer('SHUTDOWN_GRACE_MS', 5000, 0, 300_000);
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 20_000, 1000, 600_000);
   if (shutdownTimeoutMs <= shutdownGraceMs) bad('SHUTDOWN_TIMEOUT_MS', 'must be longer than SHUTDOWN_GRACE_MS');
-  const rateLimitMax = integer('RATE_LIMIT_MAX', 1200, 0, 1_000_000);
+  // Off by default: behind a proxy without TRUST_PROXY, or behind an office NAT,
+  // every agent shares one address, and a shift change would lock them all out.
+  const rateLimitMax = integer('RATE_LIMIT_MAX', 0, 0, 1_000_000);
   const rateLimitWindowMs = integer('RATE_LIMIT_WINDOW_MS', 60_000, 1000, 3_600_000);
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -173,11 +173,11 @@ t.test('operations settings', async (t) => {
   t.equal(c.metricsPort, undefined);
   t.equal(c.shutdownGraceMs, 5000);
   t.equal(c.shutdownTimeoutMs, 20000);
-  t.equal(c.rateLimitMax, 1200);
+  t.equal(c.rateLimitMax, 0, 'off unless configured');
   t.equal(c.rateLimitWindowMs, 60000);
-  const d = parseConfig({ ...BASE, METRICS_PORT: '9100', SHUTDOWN_GRACE_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000', RATE_LIMIT_MAX: '0' });
+  const d = parseConfig({ ...BASE, METRICS_PORT: '9100', SHUTDOWN_GRACE_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000', RATE_LIMIT_MAX: '600' });
   t.equal(d.metricsPort, 9100);
-  t.equal(d.rateLimitMax, 0);
+  t.equal(d.rateLimitMax, 600);
   t.match(problems({ ...BASE, METRICS_PORT: '3000' }), { METRICS_PORT: /differ from PORT/ });
   t.match(problems({ ...BASE, SHUTDOWN_GRACE_MS: '30000', SHUTDOWN_TIMEOUT_MS: '10000' }), { SHUTDOWN_TIMEOUT_MS: /longer than SHUTDOWN_GRACE_MS/ });
 });

@@ -94,6 +94,8 @@ export interface Sandbox {
 export interface SandboxOptions {
   port?: number;
   host?: string;
+  /** The base URL browsers use, when it is not `http://host:port`. */
+  publicUrl?: string;
   brand?: string;
   apiKey?: string;
   /** When given, tickets are issued only for these agents, and email/phone must match. */
@@ -225,7 +227,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   });
   await new Promise<void>((ok) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;
-  const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+  const url = opts.publicUrl ?? `http://${opts.host ?? '127.0.0.1'}:${port}`;
   return Object.assign(sb, {
     url,
     loginUrl: `${url}/login`,

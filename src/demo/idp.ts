@@ -30,7 +30,10 @@ export const DEMO_USERS: Record<string, DemoUser> = {
 
 export interface DemoIdpOptions {
   port?: number;
+  /** Listening address (127.0.0.1). */
   host?: string;
+  /** The issuer URL, when browsers reach the IdP by another name than `http://host:port`. */
+  issuer?: string;
   clientId?: string;
   clientSecret?: string;
   redirectUris: string[];
@@ -91,7 +94,7 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
   // The port must be known before the provider (it is part of the issuer).
   const server = http.createServer();
   await new Promise<void>((ok) => server.listen(opts.port ?? 0, host, ok));
-  const issuer = `http://${host}:${(server.address() as AddressInfo).port}`;
+  const issuer = opts.issuer ?? `http://${host}:${(server.address() as AddressInfo).port}`;
 
   const configuration: Configuration = {
     clients: [

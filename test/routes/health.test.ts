@@ -76,8 +76,8 @@ t.test('rate limit per client IP on the login routes: a 429 page with Retry-Afte
   t.equal((await b.fetch(`${s.base}/`)).status, 200);
 });
 
-t.test('RATE_LIMIT_MAX=0 switches the limit off', async (t) => {
-  const s = await startHostileStack({ env: { RATE_LIMIT_MAX: '0' } });
+t.test('no limit unless RATE_LIMIT_MAX is set', async (t) => {
+  const s = await startHostileStack();
   t.teardown(() => s.close());
   for (let i = 0; i < 5; i++) t.equal((await s.browser().fetch(`${s.base}/login`)).status, 302);
 });
