@@ -13,7 +13,7 @@ import { startDemoIdp, type DemoIdp, type DemoIdpOptions } from '../../src/demo/
 import { createLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics.js';
 import { startHostileIdp, type HostileIdp } from './hostile-idp.js';
-import { Browser } from './browser.js';
+import { Browser, type Hop } from './browser.js';
 
 export const COOKIE_SECRET = 'test-cookie-secret-0123456789-abcdefghijkl';
 
@@ -104,37 +104,39 @@ async function startBridge(port: number, env: Record<string, string>, sandbox: S
   };
 }
 
-/** The stack with the real `oidc-provider` IdP. */
-export async function startDemoStack(
-  opts: { env?: Env; idp?: Partial<DemoIdpOptions>; sandbox?: SandboxOptions } = {},
-): Promise<Stack<DemoIdp>> {
+interface AnyIdp {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  close(): Promise<void>;
+}
+
+/** Starts the sandbox, the IdP (given the redirect URI) and the bridge wired to both. */
+async function startStack<I extends AnyIdp>(startIdp: (redirectUri: string) => Promise<I>, env: Env | undefined, sandboxOpts?: SandboxOptions): Promise<Stack<I>> {
   const port = await freePort();
-  const sandbox = await startSandbox({ brand: 'acme', ...opts.sandbox });
-  const idp = await startDemoIdp({ redirectUris: [`http://127.0.0.1:${port}/callback`], ...opts.idp });
+  const sandbox = await startSandbox({ brand: 'acme', ...sandboxOpts });
+  const idp = await startIdp(`http://127.0.0.1:${port}/callback`);
   const s = await startBridge(
     port,
-    { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret, ...resolveEnv(opts.env, sandbox) },
+    { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret, ...resolveEnv(env, sandbox) },
     sandbox,
     () => idp.close(),
   );
   return { ...s, idp };
 }
 
+/** The stack with the real `oidc-provider` IdP. */
+export function startDemoStack(opts: { env?: Env; idp?: Partial<DemoIdpOptions>; sandbox?: SandboxOptions } = {}): Promise<Stack<DemoIdp>> {
+  return startStack((redirectUri) => startDemoIdp({ redirectUris: [redirectUri], ...opts.idp }), opts.env, opts.sandbox);
+}
+
 /** The stack with the scriptable hostile IdP. */
-export async function startHostileStack(
-  opts: { env?: Env; alg?: 'RS256' | 'ES256'; issParameter?: boolean } = {},
-): Promise<Stack<HostileIdp>> {
-  const port = await freePort();
-  const sandbox = await startSandbox({ brand: 'acme' });
-  const idp = await startHostileIdp({ alg: opts.alg, issParameter: opts.issParameter });
-  idp.redirectUris = [`http://127.0.0.1:${port}/callback`];
-  const s = await startBridge(
-    port,
-    { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret, ...resolveEnv(opts.env, sandbox) },
-    sandbox,
-    () => idp.close(),
-  );
-  return { ...s, idp };
+export function startHostileStack(opts: { env?: Env; alg?: 'RS256' | 'ES256'; issParameter?: boolean } = {}): Promise<Stack<HostileIdp>> {
+  return startStack(async (redirectUri) => {
+    const idp = await startHostileIdp({ alg: opts.alg, issParameter: opts.issParameter });
+    idp.redirectUris = [redirectUri];
+    return idp;
+  }, opts.env);
 }
 
 /**
@@ -145,14 +147,18 @@ export async function startHostileStack(
 export async function signInWithForm(browser: Browser, start: string, username: string, stopAt: string, opts: { method?: string; body?: string; headers?: Record<string, string>; password?: string } = {}) {
   const first = await browser.walk(start, { stopAt, method: opts.method, body: opts.body, headers: opts.headers });
   if (first.stoppedAt || !first.last.url.includes('/interaction/')) return { ...first, formPage: undefined }; // already signed in, or refused
-  const action = /action="([^"]+)"/.exec(first.last.body)?.[1];
-  if (!action) throw new Error(`no login form at ${first.last.url}: ${first.last.status}`);
-  const form = new URLSearchParams({ username, password: opts.password ?? 'demo' }).toString();
-  const second = await browser.walk(new URL(action, first.last.url).href, {
+  const second = await submitLoginForm(browser, first.last, username, stopAt, opts.password);
+  return { hops: [...first.hops, ...second.hops], last: second.last, stoppedAt: second.stoppedAt, formPage: first.last };
+}
+
+/** Posts the demo IdP's login form found on `page`, and walks on until `stopAt` or a page. */
+export function submitLoginForm(browser: Browser, page: Hop, username: string, stopAt: string, password = 'demo') {
+  const action = /action="([^"]+)"/.exec(page.body)?.[1];
+  if (!action) throw new Error(`no login form at ${page.url}: ${page.status}`);
+  return browser.walk(new URL(action, page.url).href, {
     stopAt,
     method: 'POST',
-    body: form,
+    body: new URLSearchParams({ username, password }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
-  return { hops: [...first.hops, ...second.hops], last: second.last, stoppedAt: second.stoppedAt, formPage: first.last };
 }

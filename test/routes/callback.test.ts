@@ -3,7 +3,7 @@
  * CommBox sandbox: the login form, cookies, the callback and the ticket.
  */
 import t from 'tap';
-import { signInWithForm, startDemoStack } from '../helpers/stack.js';
+import { signInWithForm, startDemoStack, submitLoginForm } from '../helpers/stack.js';
 
 const AGENTS = { ALLOWED_GROUPS: 'commbox-agents' };
 
@@ -130,13 +130,7 @@ t.test('the login cookie lost between /login and /callback', async (t) => {
   const first = await b.walk(`${s.base}/login`);
   t.match(first.last.url, /\/interaction\//);
   b.jar.delete(bridgeHost, (n) => n.includes('cbx_tx_'));
-  const action = /action="([^"]+)"/.exec(first.last.body)![1]!;
-  const r = await b.walk(new URL(action, first.last.url).href, {
-    method: 'POST',
-    body: 'username=alice&password=demo',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    stopAt: s.sandbox.loginUrl,
-  });
+  const r = await submitLoginForm(b, first.last, 'alice', s.sandbox.loginUrl);
   t.equal(r.last.status, 400);
   t.match(r.last.url, /\/callback\?/);
   t.match(r.last.body, /login cookie/);
@@ -156,10 +150,7 @@ t.test('a replayed callback is refused', async (t) => {
   const host = new URL(s.base).host;
   const name = b.jar.names(host).find((n) => n.includes('cbx_tx_'))!;
   const value = b.jar.get(host, name)!;
-  const action = /action="([^"]+)"/.exec(first.last.body)![1]!;
-  const r = await b.walk(new URL(action, first.last.url).href, {
-    method: 'POST', body: 'username=alice&password=demo', headers: { 'content-type': 'application/x-www-form-urlencoded' }, stopAt: s.sandbox.loginUrl,
-  });
+  const r = await submitLoginForm(b, first.last, 'alice', s.sandbox.loginUrl);
   t.ok(r.stoppedAt);
   const callback = r.hops.find((h) => h.url.includes('/callback?'))!.url;
   b.jar.set(host, name, value);
@@ -178,10 +169,7 @@ t.test('a tampered login cookie is refused before any token request', async (t) 
   const name = b.jar.names(host).find((n) => n.includes('cbx_tx_'))!;
   const v = b.jar.get(host, name)!;
   b.jar.set(host, name, v.slice(0, -4) + (v.endsWith('AAAA') ? 'BBBB' : 'AAAA'));
-  const action = /action="([^"]+)"/.exec(first.last.body)![1]!;
-  const r = await b.walk(new URL(action, first.last.url).href, {
-    method: 'POST', body: 'username=alice&password=demo', headers: { 'content-type': 'application/x-www-form-urlencoded' }, stopAt: s.sandbox.loginUrl,
-  });
+  const r = await submitLoginForm(b, first.last, 'alice', s.sandbox.loginUrl);
   t.equal(r.last.status, 400);
   t.match(r.last.body, /login_cookie_invalid/);
   t.equal(s.ticketRequests(), 0);
@@ -195,10 +183,7 @@ t.test('two tabs started together both land', async (t) => {
   const tab2 = await b.walk(`${s.base}/login`);
   const host = new URL(s.base).host;
   t.equal(b.jar.names(host).filter((n) => n.includes('cbx_tx_')).length, 2, 'one cookie per transaction');
-  const submit = (page: typeof tab1) =>
-    b.walk(new URL(/action="([^"]+)"/.exec(page.last.body)![1]!, page.last.url).href, {
-      method: 'POST', body: 'username=alice&password=demo', headers: { 'content-type': 'application/x-www-form-urlencoded' }, stopAt: s.sandbox.loginUrl,
-    });
+  const submit = (page: typeof tab1) => submitLoginForm(b, page.last, 'alice', s.sandbox.loginUrl);
   const r2 = await submit(tab2);
   const r1 = await submit(tab1);
   t.ok(r1.stoppedAt, 'tab 1 lands');
