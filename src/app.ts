@@ -12,6 +12,7 @@ import type { Logger } from './log.js';
 import { random } from './login-state.js';
 import { errorJson, PAGE_CSP, renderErrorPage } from './pages.js';
 import { callbackRoutes } from './routes/callback.js';
+import { chatRoutes } from './routes/chat.js';
 import { healthRoutes } from './routes/health.js';
 import { initiateRoutes } from './routes/initiate.js';
 import { loginRoutes } from './routes/login.js';
@@ -88,6 +89,7 @@ export async function buildApp({ bridge, logger, audit = logger, metricsRoute = 
   await app.register(pageRoutes, { bridge });
   await app.register(loginRoutes, { bridge, rateLimit });
   await app.register(initiateRoutes, { bridge, rateLimit });
+  await app.register(chatRoutes, { bridge, rateLimit });
   await app.register(callbackRoutes, { bridge, rateLimit, audit });
 
   app.addHook('onClose', async () => bridge.close());
@@ -95,7 +97,7 @@ export async function buildApp({ bridge, logger, audit = logger, metricsRoute = 
 }
 
 /** Routes where a failure is a refused login (metrics). */
-const AUTH_ROUTES = new Set(['/login', '/initiate', '/callback']);
+const AUTH_ROUTES = new Set(['/login', '/initiate', '/callback', '/chat/:channel']);
 
 function toBridgeError(error: unknown): BridgeError {
   if (error instanceof BridgeError) return error;

@@ -153,6 +153,8 @@ export interface IdentityMapping {
   readonly firstName: ClaimMapping | undefined;
   readonly lastName: ClaimMapping | undefined;
   readonly phone: ClaimMapping | undefined;
+  /** Customer chat access: the customer record's `uniqueId` (`MAP_UNIQUE_ID`, default `sub`). */
+  readonly uniqueId: ClaimMapping;
 }
 
 /** An agent identity for the ticket request; absent fields are left out. */
@@ -177,25 +179,53 @@ export function mapAgentIdentity(claims: Claims, mapping: IdentityMapping): Iden
   if (username === undefined) {
     return { ok: false, missing: mapping.username.path.join('.'), detail: `MAP_USERNAME (${mapping.username.source}) maps to nothing` };
   }
-  const identity: AgentIdentity = { username };
-  const email = mapping.email && applyMapping(claims, mapping.email);
-  const firstName = mapping.firstName && applyMapping(claims, mapping.firstName);
-  const lastName = mapping.lastName && applyMapping(claims, mapping.lastName);
-  const phone1 = mapping.phone && applyMapping(claims, mapping.phone);
-  if (email) identity.email = email;
-  if (firstName) identity.firstName = firstName;
-  if (lastName) identity.lastName = lastName;
-  if (phone1) identity.phone1 = phone1;
-  if (!email && !phone1) {
+  const identity: AgentIdentity = { username, ...profileFields(claims, mapping) };
+  if (!identity.email && !identity.phone1) {
     const wanted = [mapping.email?.path.join('.'), mapping.phone?.path.join('.')].filter(Boolean).join(' or ');
     return { ok: false, missing: wanted, detail: `neither MAP_EMAIL nor MAP_PHONE maps to a value (CommBox needs one of them)` };
   }
   return { ok: true, identity };
 }
 
+/** The optional fields both kinds of ticket carry; those that map to nothing are left out. */
+function profileFields(claims: Claims, mapping: IdentityMapping): { email?: string; firstName?: string; lastName?: string; phone1?: string } {
+  const out: { email?: string; firstName?: string; lastName?: string; phone1?: string } = {};
+  const email = mapping.email && applyMapping(claims, mapping.email);
+  const firstName = mapping.firstName && applyMapping(claims, mapping.firstName);
+  const lastName = mapping.lastName && applyMapping(claims, mapping.lastName);
+  const phone1 = mapping.phone && applyMapping(claims, mapping.phone);
+  if (email) out.email = email;
+  if (firstName) out.firstName = firstName;
+  if (lastName) out.lastName = lastName;
+  if (phone1) out.phone1 = phone1;
+  return out;
+}
+
+/** A customer identity for a chat ticket: no username; `uniqueId` identifies the customer record. */
+export interface ChatIdentity {
+  uniqueId: string;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  phone1?: string;
+}
+
+export type ChatIdentityResult =
+  | { readonly ok: true; readonly identity: ChatIdentity }
+  | { readonly ok: false; readonly missing: string; readonly detail: string };
+
+/** Maps claims to the customer identity of a chat ticket; `uniqueId` is required. */
+export function mapChatIdentity(claims: Claims, mapping: IdentityMapping): ChatIdentityResult {
+  const uniqueId = applyMapping(claims, mapping.uniqueId);
+  if (uniqueId === undefined) {
+    return { ok: false, missing: mapping.uniqueId.path.join('.'), detail: `MAP_UNIQUE_ID (${mapping.uniqueId.source}) maps to nothing` };
+  }
+  return { ok: true, identity: { uniqueId, ...profileFields(claims, mapping) } };
+}
+
 /** Every claim path the mapping reads. */
 export function mappingPaths(mapping: IdentityMapping): (readonly string[])[] {
-  return [mapping.username, mapping.email, mapping.firstName, mapping.lastName, mapping.phone]
+  return [mapping.username, mapping.email, mapping.firstName, mapping.lastName, mapping.phone, mapping.uniqueId]
     .filter((m): m is ClaimMapping => m !== undefined)
     .map((m) => m.path);
 }

@@ -39,6 +39,12 @@ export interface BridgeConfig {
     readonly brand: string;
     readonly loginUrl: string;
     readonly timeoutMs: number;
+    /** Customer chat access: `{chatUrl}/{channel}?ta=`; undefined: /chat is off. */
+    readonly chatUrl: string | undefined;
+    /** `overrideUserInfo` of chat tickets. */
+    readonly chatOverrideUserInfo: boolean;
+    /** Allowed chat channels (decoded); empty: any channel. */
+    readonly chatChannels: readonly string[];
   };
   /** The first seals login cookies; all open them (rotation). */
   readonly cookieSecrets: readonly string[];
@@ -74,6 +80,7 @@ export const VARIABLES = [
   'OIDC_ID_TOKEN_ALG', 'ALLOWED_GROUPS', 'GROUPS_CLAIM', 'ALLOWED_EMAIL_DOMAINS', 'ALLOW_UNVERIFIED_EMAIL',
   'MAP_USERNAME', 'MAP_EMAIL', 'MAP_FIRST_NAME', 'MAP_LAST_NAME', 'MAP_PHONE', 'LOG_LEVEL', 'TRUST_PROXY',
   'METRICS_PORT', 'SHUTDOWN_GRACE_MS', 'SHUTDOWN_TIMEOUT_MS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS',
+  'COMMBOX_CHAT_URL', 'COMMBOX_CHAT_OVERRIDE_USER_INFO', 'COMMBOX_CHAT_CHANNELS', 'MAP_UNIQUE_ID',
 ] as const;
 
 /** Secrets that may also be given as a file (`NAME_FILE`), for Docker and Kubernetes secrets. */
@@ -209,6 +216,16 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
   const loginUrl = url('COMMBOX_LOGIN_URL', loginUrlText || undefined, { allowQuery: true });
   if (loginUrl?.searchParams.has('ta')) bad('COMMBOX_LOGIN_URL', 'must not already contain a "ta" parameter');
   const timeoutMs = integer('COMMBOX_TIMEOUT_MS', 5000, 100, 60000);
+  const chatUrlText = text('COMMBOX_CHAT_URL');
+  const chatUrl = url('COMMBOX_CHAT_URL', chatUrlText);
+  const chatOverrideUserInfo = boolean('COMMBOX_CHAT_OVERRIDE_USER_INFO', true);
+  const chatChannels: string[] = [];
+  for (const c of list('COMMBOX_CHAT_CHANNELS')) {
+    const decoded = decodeChannel(c);
+    if (decoded === undefined) bad('COMMBOX_CHAT_CHANNELS', `"${c}" is not a channel ID as CommBox shows it`);
+    else chatChannels.push(decoded);
+  }
+  if (chatChannels.length > 0 && chatUrlText === undefined) bad('COMMBOX_CHAT_CHANNELS', 'is set but COMMBOX_CHAT_URL is not');
 
   // Cookies: a comma list, for rotation (base64 secrets have no commas).
   const cookieSecrets = required('COOKIE_SECRET').split(',').map((c) => c.trim()).filter((c) => c !== '');
@@ -235,6 +252,7 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
   const firstName = mapping('MAP_FIRST_NAME', 'given_name', true);
   const lastName = mapping('MAP_LAST_NAME', 'family_name', true);
   const phone = mapping('MAP_PHONE', 'phone_number', true);
+  const uniqueId = mapping('MAP_UNIQUE_ID', 'sub', false);
   if (env['MAP_EMAIL']?.trim() === '' && env['MAP_PHONE']?.trim() === '') {
     bad('MAP_EMAIL', 'and MAP_PHONE are both empty: CommBox needs email or phone to identify an agent');
   }
@@ -266,7 +284,16 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
     redirectUri: `${base}/callback`,
     secureCookies: publicUrl!.protocol === 'https:',
     oidc: { issuer: issuerText, clientId, clientSecret, scopes, idTokenAlg: alg },
-    commbox: { apiUrl: apiUrl!.href.replace(/\/+$/, ''), apiKey, brand, loginUrl: loginUrlText, timeoutMs },
+    commbox: {
+      apiUrl: apiUrl!.href.replace(/\/+$/, ''),
+      apiKey,
+      brand,
+      loginUrl: loginUrlText,
+      timeoutMs,
+      chatUrl: chatUrl ? chatUrlText!.replace(/\/+$/, '') : undefined,
+      chatOverrideUserInfo,
+      chatChannels,
+    },
     cookieSecrets,
     access: {
       allowedGroups: list('ALLOWED_GROUPS'),
@@ -274,7 +301,7 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
       allowedEmailDomains: domains,
       allowUnverifiedEmail,
     },
-    mapping: { username: username!, email, firstName, lastName, phone },
+    mapping: { username: username!, email, firstName, lastName, phone, uniqueId: uniqueId! },
     logLevel: logLevelText as LogLevel,
     trustProxy,
     metricsPort,
@@ -297,6 +324,21 @@ function parseTrustProxy(v: string | undefined, bad: (problem: string) => void):
     }
   }
   return entries;
+}
+
+/**
+ * A chat channel ID as CommBox shows it (percent-encoded, e.g.
+ * `nex9tHPKdBkD_fAfbuUPABg%3d%3d`), decoded for comparison; undefined when it is
+ * not one: only URL-safe characters and well-formed `%xx` escapes.
+ */
+export function decodeChannel(raw: string): string | undefined {
+  if (raw.length === 0 || raw.length > 256 || !/^(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+$/.test(raw)) return undefined;
+  try {
+    const decoded = decodeURIComponent(raw);
+    return /[\u0000-\u001f/\\?#]/.test(decoded) ? undefined : decoded;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every secret value of the configuration, for the log scrubber. */

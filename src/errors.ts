@@ -26,6 +26,7 @@ export const Reasons = {
   groupNotAllowed: 'group_not_allowed',
   emailDomainNotAllowed: 'email_domain_not_allowed',
   claimMissing: 'claim_missing',
+  chatChannelNotAllowed: 'chat_channel_not_allowed',
   // CommBox
   commboxUnauthorized: 'commbox_unauthorized',
   commboxRejected: 'commbox_rejected',

@@ -27,7 +27,7 @@ export function createMetrics({ defaults = true }: { defaults?: boolean } = {}):
   const registers = [registry];
   return {
     registry,
-    loginsStarted: new Counter({ name: 'commbox_bridge_logins_started_total', help: 'Logins started, by entry point (login, initiate).', labelNames: ['entry'], registers }),
+    loginsStarted: new Counter({ name: 'commbox_bridge_logins_started_total', help: 'Logins started, by entry point (login, initiate, chat).', labelNames: ['entry'], registers }),
     loginsCompleted: new Counter({ name: 'commbox_bridge_logins_completed_total', help: 'Logins that ended in CommBox with a ticket.', registers }),
     loginsRefused: new Counter({ name: 'commbox_bridge_logins_refused_total', help: 'Logins refused or failed, by reason code.', labelNames: ['reason'], registers }),
     ticketRequests: new Counter({ name: 'commbox_bridge_commbox_ticket_requests_total', help: 'Requests to the CommBox ticket API (each attempt), by HTTP status, or "error" and "timeout".', labelNames: ['status'], registers }),

@@ -166,6 +166,12 @@ const EXPLANATIONS: Record<Reason, Explanation> = {
     todo: 'Ask your IT service desk to complete your account, quoting the reference below.',
     retry: false,
   },
+  [Reasons.chatChannelNotAllowed]: {
+    title: 'Chat not available',
+    what: 'This chat channel cannot be opened from this sign-in service.',
+    todo: 'Use the chat link your company published, or ask your IT service desk.',
+    retry: false,
+  },
   [Reasons.commboxUnauthorized]: {
     title: 'CommBox refused this service',
     what: 'CommBox did not accept this sign-in service\'s credentials. This is a configuration problem, not yours.',

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { applyMapping, evaluateAccess, getClaim, mapAgentIdentity, parseClaimMapping, readGroups, type AccessRules, type IdentityMapping } from '../src/claims.js';
+import { applyMapping, evaluateAccess, getClaim, mapAgentIdentity, mapChatIdentity, parseClaimMapping, readGroups, type AccessRules, type IdentityMapping } from '../src/claims.js';
 
 const claims = {
   sub: 'u1',
@@ -76,6 +76,7 @@ const mapping: IdentityMapping = {
   firstName: parseClaimMapping('given_name'),
   lastName: undefined,
   phone: parseClaimMapping('phone'),
+  uniqueId: parseClaimMapping('sub'),
 };
 
 t.test('mapAgentIdentity', async (t) => {
@@ -83,4 +84,10 @@ t.test('mapAgentIdentity', async (t) => {
   t.match(mapAgentIdentity({ email: 'a@b.c' }, mapping), { ok: false, missing: 'preferred_username' });
   t.match(mapAgentIdentity({ preferred_username: 'x' }, mapping), { ok: false, missing: 'email or phone' });
   t.same(mapAgentIdentity({ preferred_username: 'x', phone: '+1' }, mapping), { ok: true, identity: { username: 'x', phone1: '+1' } });
+});
+
+t.test('mapChatIdentity', async (t) => {
+  t.same(mapChatIdentity(claims, mapping), { ok: true, identity: { uniqueId: 'u1', email: 'alice.smith@example.com', phone1: '442501234567' } });
+  t.same(mapChatIdentity({ sub: 'x' }, mapping), { ok: true, identity: { uniqueId: 'x' } }, 'uniqueId alone is a strong identifier');
+  t.match(mapChatIdentity({ email: 'a@b.c' }, mapping), { ok: false, missing: 'sub' });
 });

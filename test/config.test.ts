@@ -181,3 +181,17 @@ t.test('operations settings', async (t) => {
   t.match(problems({ ...BASE, METRICS_PORT: '3000' }), { METRICS_PORT: /differ from PORT/ });
   t.match(problems({ ...BASE, SHUTDOWN_GRACE_MS: '30000', SHUTDOWN_TIMEOUT_MS: '10000' }), { SHUTDOWN_TIMEOUT_MS: /longer than SHUTDOWN_GRACE_MS/ });
 });
+
+t.test('customer chat settings', async (t) => {
+  const off = parseConfig(BASE);
+  t.equal(off.commbox.chatUrl, undefined);
+  t.equal(off.commbox.chatOverrideUserInfo, true);
+  t.equal(off.mapping.uniqueId.source, 'sub');
+  const on = parseConfig({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat/', COMMBOX_CHAT_CHANNELS: 'nex9tHPKdBkD_fAfbuUPABg%3d%3d, plain', COMMBOX_CHAT_OVERRIDE_USER_INFO: 'false', MAP_UNIQUE_ID: 'employee_id' });
+  t.equal(on.commbox.chatUrl, 'https://apps.commbox.io/chat');
+  t.same(on.commbox.chatChannels, ['nex9tHPKdBkD_fAfbuUPABg==', 'plain']);
+  t.equal(on.commbox.chatOverrideUserInfo, false);
+  t.match(problems({ ...BASE, COMMBOX_CHAT_CHANNELS: 'a' }), { COMMBOX_CHAT_CHANNELS: /COMMBOX_CHAT_URL is not/ });
+  t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat', COMMBOX_CHAT_CHANNELS: 'a/b' }), { COMMBOX_CHAT_CHANNELS: /"a\/b"/ });
+  t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'http://apps.commbox.io/chat' }), { COMMBOX_CHAT_URL: /https/ });
+});

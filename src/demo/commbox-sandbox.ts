@@ -68,6 +68,10 @@ export interface TicketRecord {
 
 export interface Arrival {
   at: number;
+  /** `agent` at /login, `chat` at /chat/<channel>. */
+  kind: 'agent' | 'chat';
+  /** The channel exactly as it arrived in the path (chat only). */
+  channel?: string;
   ticket: string;
   accepted: boolean;
   username?: string;
@@ -78,6 +82,8 @@ export interface Arrival {
 export interface Sandbox {
   readonly url: string;
   readonly loginUrl: string;
+  /** Base of the chat pages: `{chatUrl}/{channel}?ta=`. */
+  readonly chatUrl: string;
   readonly brand: string;
   readonly apiKey: string;
   /** Every ticket request, in order. */
@@ -186,7 +192,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     json(res, 200, { status: '200', description: 'Operation successful', response_time: now(), data: { encpryptedString: ticket } });
   }
 
-  function loginPage(url: URL, res: http.ServerResponse) {
+  function loginPage(url: URL, res: http.ServerResponse, channel?: string) {
+    const kind = channel === undefined ? 'agent' : 'chat';
     // The raw query value: the ticket must arrive exactly as issued, escapes included.
     const m = /(?:^|&)ta=([^&]*)/.exec(url.search.slice(1));
     const ticket = m?.[1];
@@ -194,17 +201,24 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`);
     };
-    if (ticket === undefined) return page(200, 'CommBox sandbox: agent login', '<p>No ticket: this is where agents would type a password.</p>');
+    if (ticket === undefined) {
+      return page(200, `CommBox sandbox: ${kind === 'agent' ? 'agent login' : `chat ${channel}`}`, '<p>No ticket: this is where people would identify themselves.</p>');
+    }
     const entry = issued.get(ticket);
-    if (!entry || entry.used) {
-      sb.arrivals.push({ at: Date.now(), ticket, accepted: false, why: entry ? 'used' : 'unknown' });
-      return page(401, 'CommBox sandbox: ticket refused', `<p>This ticket is ${entry ? 'already used' : 'unknown'}.</p>`);
+    // An agent ticket carries a username, a chat ticket does not.
+    const wrongKind = entry !== undefined && (kind === 'agent') !== (typeof entry.data['username'] === 'string');
+    if (!entry || entry.used || wrongKind) {
+      const why = !entry ? 'unknown' : entry.used ? 'already used' : `not a ${kind} ticket`;
+      sb.arrivals.push({ at: Date.now(), kind, channel, ticket, accepted: false, why });
+      return page(401, 'CommBox sandbox: ticket refused', `<p>This ticket is ${escapeHtml(why)}.</p>`);
     }
     entry.used = true;
     const d = entry.data;
-    sb.arrivals.push({ at: Date.now(), ticket, accepted: true, username: d['username'] as string, email: d['email'] as string });
+    sb.arrivals.push({ at: Date.now(), kind, channel, ticket, accepted: true, username: d['username'] as string, email: d['email'] as string });
     const rows = Object.entries(d).map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`).join('');
-    page(200, `CommBox sandbox: signed in as ${String(d['username'] ?? d['email'])}`, `<p>Ticket accepted (one-time use).</p><table>${rows}</table>`);
+    const who = String(d['username'] ?? d['email'] ?? d['uniqueId']);
+    const title = kind === 'agent' ? `CommBox sandbox: signed in as ${who}` : `CommBox sandbox: chat ${channel} opened for ${who}`;
+    page(200, title, `<p>Ticket accepted (one-time use).</p><table>${rows}</table>`);
   }
 
   const server = http.createServer((req, res) => {
@@ -218,6 +232,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const url = new URL(req.url ?? '/', 'http://sandbox');
       if (url.pathname === '/auth/ticket' && req.method === 'POST') return ticketApi(req, res, raw);
       if (url.pathname === '/login' && req.method === 'GET') return loginPage(url, res);
+      const chat = /^\/chat\/([^/]+)$/.exec(url.pathname);
+      if (chat && req.method === 'GET') return loginPage(url, res, chat[1]);
       err(res, 404, 'Not Found');
     });
   });
@@ -231,6 +247,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   return Object.assign(sb, {
     url,
     loginUrl: `${url}/login`,
+    chatUrl: `${url}/chat`,
     brand,
     apiKey,
     close: () =>

@@ -35,6 +35,7 @@ try {
     COMMBOX_API_KEY: sandbox.apiKey,
     COMMBOX_BRAND: sandbox.brand,
     COMMBOX_LOGIN_URL: sandbox.loginUrl,
+    COMMBOX_CHAT_URL: sandbox.chatUrl,
     COOKIE_SECRET: 'demo-cookie-secret-not-for-production-0123456789',
   });
 } catch (e) {
@@ -51,7 +52,8 @@ await bridge.oidc.discover();
 process.stdout.write(`
 CommBox SSO bridge demo is running.
 
-  Open ${publicUrl}/ and click "Open CommBox".
+  Open ${publicUrl}/ and click "Open CommBox",
+  or ${publicUrl}/chat/nex9tHPKdBkD_fAfbuUPABg%3d%3d for customer chat access.
   Sign in as alice (an agent), bob (not in the allowed group) or carol (unverified email);
   the password is "${DEMO_PASSWORD}".
 

@@ -8,9 +8,10 @@ import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { limited, type Bridge, type RateLimit } from '../bridge.js';
 import type { Logger } from '../log.js';
-import { evaluateAccess, mapAgentIdentity } from '../claims.js';
-import { appendTicket, type TicketAttempts } from '../commbox.js';
+import { evaluateAccess, mapAgentIdentity, mapChatIdentity } from '../claims.js';
+import { appendTicket, type TicketAttempts, type TicketData } from '../commbox.js';
 import { BridgeError, Reasons } from '../errors.js';
+import { isChatPath, resolveChatChannel } from './chat.js';
 import { isTransactionCookieName, transactionCookieName, type LoginTransaction } from '../login-state.js';
 
 /** What is known of the login so far, for the outcome log line. */
@@ -73,25 +74,27 @@ async function callback(bridge: Bridge, audit: Logger, req: FastifyRequest, repl
   if (login.usedUserinfo) m.userinfoDuration.observe(login.userinfoMs / 1000);
 
   const access = evaluateAccess(login.claims, bridge.config.access);
-  if (!access.allowed) {
-    const status = 403;
-    throw new BridgeError(access.rule, status, { detail: access.detail });
-  }
-  const mapped = mapAgentIdentity(login.claims, bridge.config.mapping);
+  if (!access.allowed) throw new BridgeError(access.rule, 403, { detail: access.detail });
+  // Where the login goes: an agent into CommBox, or a customer into a chat
+  // channel (checked again: the allow-list may have changed since /chat).
+  const { commbox } = bridge.config;
+  const channel = tx.target !== undefined && isChatPath(tx.target) ? resolveChatChannel(bridge, tx.target) : undefined;
+  const mapped = channel === undefined ? mapAgentIdentity(login.claims, bridge.config.mapping) : mapChatIdentity(login.claims, bridge.config.mapping);
   if (!mapped.ok) {
     throw new BridgeError(Reasons.claimMissing, 403, {
       detail: `${mapped.detail}; claims present: ${Object.keys(login.claims).sort().join(', ')}`,
       userDetail: `Missing: ${mapped.missing}.`,
     });
   }
-  outcome.username = mapped.identity.username;
+  const data: TicketData = channel === undefined
+    ? { brand: commbox.brand, ...mapped.identity, oneTimeUse: true }
+    : { brand: commbox.brand, ...mapped.identity, overrideUserInfo: commbox.chatOverrideUserInfo, oneTimeUse: true };
+  outcome.username = 'username' in mapped.identity ? mapped.identity.username : undefined;
 
   outcome.ticket = { attempts: 0, lastStatus: undefined };
   const commboxStart = performance.now();
-  const ticket = await bridge.commbox.requestTicket(
-    { brand: bridge.config.commbox.brand, ...mapped.identity, oneTimeUse: true },
-    outcome.ticket,
-  );
+  const ticket = await bridge.commbox.requestTicket(data, outcome.ticket);
+  const destination = channel === undefined ? commbox.loginUrl : `${commbox.chatUrl}/${channel}`;
   const ms = performance.now() - started;
   const commboxMs = performance.now() - commboxStart;
   m.loginsCompleted.inc();
@@ -105,6 +108,7 @@ async function callback(bridge: Bridge, audit: Logger, req: FastifyRequest, repl
       sub: outcome.sub,
       username: outcome.username,
       email: mapped.identity.email,
+      channel,
       ip: req.ip,
       userAgent: req.headers['user-agent']?.slice(0, 300),
       ms: round(ms),
@@ -117,6 +121,7 @@ async function callback(bridge: Bridge, audit: Logger, req: FastifyRequest, repl
       reason: 'ok',
       sub: outcome.sub,
       username: outcome.username,
+      channel,
       userinfo: login.usedUserinfo,
       commboxAttempts: outcome.ticket.attempts,
       // Milliseconds: the whole callback, and its waits on the IdP and CommBox.
@@ -127,7 +132,7 @@ async function callback(bridge: Bridge, audit: Logger, req: FastifyRequest, repl
     },
     'login completed',
   );
-  return reply.redirect(appendTicket(bridge.config.commbox.loginUrl, ticket), 302);
+  return reply.redirect(appendTicket(destination, ticket), 302);
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

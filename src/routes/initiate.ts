@@ -5,9 +5,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { limited, type Bridge, type RateLimit } from '../bridge.js';
 import { BridgeError, Reasons } from '../errors.js';
+import { isChatPath, resolveChatChannel } from './chat.js';
 import { startLogin } from './login.js';
 
-/** Paths of this bridge that a `target_link_uri` may name. */
+/** Paths of this bridge that a `target_link_uri` may name (and `/chat/<channel>`). */
 const TARGET_PATHS = new Set(['/', '/login']);
 
 /**
@@ -25,9 +26,11 @@ export function resolveTarget(bridge: Bridge, target: string | undefined): strin
   const base = new URL(bridge.config.publicUrl + '/');
   const prefix = base.pathname.replace(/\/$/, '');
   const path = u.pathname.startsWith(prefix) ? u.pathname.slice(prefix.length) || '/' : undefined;
-  if (u.origin !== bridge.config.publicOrigin || path === undefined || !TARGET_PATHS.has(path) || u.username || u.password) {
+  const ours = u.origin === bridge.config.publicOrigin && path !== undefined && !u.username && !u.password && u.search === '' && u.hash === '';
+  if (!ours || !(TARGET_PATHS.has(path) || isChatPath(path))) {
     throw new BridgeError(Reasons.initiateBadTarget, 400, { detail: `target_link_uri points outside this bridge: ${JSON.stringify(target.slice(0, 200))}` });
   }
+  if (isChatPath(path)) return `/chat/${resolveChatChannel(bridge, path)}`;
   return path === '/' ? '/login' : path;
 }
 

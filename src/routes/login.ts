@@ -13,7 +13,7 @@ import { createTransaction, TRANSACTION_TTL_MS, transactionCookieName } from '..
 export async function startLogin(
   bridge: Bridge,
   reply: FastifyReply,
-  opts: { entry: 'login' | 'initiate'; loginHint?: string | undefined; target?: string | undefined },
+  opts: { entry: 'login' | 'initiate' | 'chat'; loginHint?: string | undefined; target?: string | undefined },
 ): Promise<FastifyReply> {
   bridge.metrics.loginsStarted.inc({ entry: opts.entry });
   const tx = createTransaction(Date.now(), opts.target);
