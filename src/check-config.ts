@@ -5,7 +5,7 @@
  */
 import { createBridge } from './bridge.js';
 import type { BridgeConfig } from './config.js';
-import { describe } from './oidc.js';
+import { describe, secretNeedsFormEncoding } from './oidc.js';
 
 /** Runs the checks and writes a report; resolves to the exit code. */
 export async function checkConfig(config: BridgeConfig, out: (line: string) => void): Promise<number> {
@@ -22,6 +22,15 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
     out(`  JWKS:                   ${idp.jwksUri} (${idp.keyCount} key(s))`);
     out(`  ID token algorithm:     ${idp.idTokenAlg}${config.oidc.idTokenAlg ? ' (pinned by OIDC_ID_TOKEN_ALG)' : ' (from the IdP metadata)'}; the IdP lists ${idp.advertisedAlgs.join(', ') || 'none'}`);
     out(`  RFC 9207 iss parameter: ${idp.issParameterSupported ? 'advertised (checked on every callback)' : 'not advertised'}`);
+    out(`  client authentication:  ${config.oidc.clientAuth}; the IdP offers ${idp.tokenEndpointAuthMethods.join(', ')}`);
+    if (!idp.tokenEndpointAuthMethods.includes(config.oidc.clientAuth)) {
+      out(`WARNING: the IdP does not list ${config.oidc.clientAuth}; set OIDC_CLIENT_AUTH to one it offers`);
+    }
+    if (config.oidc.clientAuth === 'client_secret_basic' && secretNeedsFormEncoding(config.oidc.clientSecret) && idp.tokenEndpointAuthMethods.includes('client_secret_post')) {
+      out('WARNING: the client secret has characters other than letters and digits; the bridge form-encodes them in the');
+      out('  HTTP Basic header (RFC 6749 §2.3.1) and some IdPs do not decode them, answering invalid_client or');
+      out('  unauthorized_client. If logins fail with token_exchange_failed, set OIDC_CLIENT_AUTH=client_secret_post.');
+    }
     return 0;
   } catch (e) {
     out(`IdP: FAILED: ${describe(e)}`);

@@ -6,6 +6,7 @@
  * them into plain data and collects every problem before it throws one
  * {@link ConfigError} naming each bad variable.
  */
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
@@ -28,7 +29,12 @@ export interface BridgeConfig {
   readonly oidc: {
     readonly issuer: string;
     readonly clientId: string;
+    /** Empty with `private_key_jwt`. */
     readonly clientSecret: string;
+    readonly clientAuth: ClientAuthMethod;
+    /** `private_key_jwt`: the private key (PEM or JWK text) and its key ID. */
+    readonly clientPrivateKey: string | undefined;
+    readonly clientPrivateKeyKid: string | undefined;
     readonly scopes: string;
     /** Pinned ID token algorithm; undefined: chosen from the IdP's metadata. */
     readonly idTokenAlg: string | undefined;
@@ -66,6 +72,10 @@ export interface BridgeConfig {
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+/** How the bridge authenticates at the token endpoint. */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+
 /** Asymmetric JWS algorithms accepted for ID tokens. `none` and `HS*` never are. */
 export const ID_TOKEN_ALGORITHMS = [
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
@@ -81,6 +91,7 @@ export const VARIABLES = [
   'MAP_USERNAME', 'MAP_EMAIL', 'MAP_FIRST_NAME', 'MAP_LAST_NAME', 'MAP_PHONE', 'LOG_LEVEL', 'TRUST_PROXY',
   'METRICS_PORT', 'SHUTDOWN_GRACE_MS', 'SHUTDOWN_TIMEOUT_MS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS',
   'COMMBOX_CHAT_URL', 'COMMBOX_CHAT_OVERRIDE_USER_INFO', 'COMMBOX_CHAT_CHANNELS', 'MAP_UNIQUE_ID',
+  'OIDC_CLIENT_AUTH', 'OIDC_CLIENT_PRIVATE_KEY_FILE', 'OIDC_CLIENT_PRIVATE_KEY_KID',
 ] as const;
 
 /** Secrets that may also be given as a file (`NAME_FILE`), for Docker and Kubernetes secrets. */
@@ -195,7 +206,32 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
   const issuerText = required('OIDC_ISSUER');
   url('OIDC_ISSUER', issuerText || undefined);
   const clientId = required('OIDC_CLIENT_ID');
-  const clientSecret = required('OIDC_CLIENT_SECRET');
+  const clientAuthText = text('OIDC_CLIENT_AUTH') ?? 'client_secret_basic';
+  if (!(CLIENT_AUTH_METHODS as readonly string[]).includes(clientAuthText)) bad('OIDC_CLIENT_AUTH', `must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
+  const clientAuth = clientAuthText as ClientAuthMethod;
+  let clientSecret = '';
+  let clientPrivateKey: string | undefined;
+  let clientPrivateKeyKid = text('OIDC_CLIENT_PRIVATE_KEY_KID');
+  if (clientAuth === 'private_key_jwt') {
+    const keyFile = text('OIDC_CLIENT_PRIVATE_KEY_FILE');
+    if (keyFile === undefined) bad('OIDC_CLIENT_PRIVATE_KEY_FILE', 'is required with OIDC_CLIENT_AUTH=private_key_jwt');
+    else {
+      try {
+        clientPrivateKey = readSecretFile(keyFile);
+        const key = parsePrivateKey(clientPrivateKey);
+        if (key.problem) bad('OIDC_CLIENT_PRIVATE_KEY_FILE', key.problem);
+        clientPrivateKeyKid ??= key.kid;
+      } catch (e) {
+        bad('OIDC_CLIENT_PRIVATE_KEY_FILE', `cannot read ${keyFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
+    if (clientPrivateKeyKid === undefined) bad('OIDC_CLIENT_PRIVATE_KEY_KID', 'is required with private_key_jwt unless the JWK has a "kid"');
+    if (text('OIDC_CLIENT_SECRET') !== undefined || text('OIDC_CLIENT_SECRET_FILE') !== undefined) {
+      bad('OIDC_CLIENT_SECRET', 'is set, but OIDC_CLIENT_AUTH=private_key_jwt does not use it; remove it');
+    }
+  } else {
+    clientSecret = required('OIDC_CLIENT_SECRET');
+  }
   const scopes = (text('OIDC_SCOPES') ?? 'openid email profile').split(/\s+/).join(' ');
   if (!scopes.split(' ').includes('openid')) bad('OIDC_SCOPES', 'must include "openid"');
   const alg = text('OIDC_ID_TOKEN_ALG');
@@ -283,7 +319,7 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
     publicOrigin: publicUrl!.origin,
     redirectUri: `${base}/callback`,
     secureCookies: publicUrl!.protocol === 'https:',
-    oidc: { issuer: issuerText, clientId, clientSecret, scopes, idTokenAlg: alg },
+    oidc: { issuer: issuerText, clientId, clientSecret, clientAuth, clientPrivateKey, clientPrivateKeyKid, scopes, idTokenAlg: alg },
     commbox: {
       apiUrl: apiUrl!.href.replace(/\/+$/, ''),
       apiKey,
@@ -341,9 +377,34 @@ export function decodeChannel(raw: string): string | undefined {
   }
 }
 
+/**
+ * Reads a private key given as PEM or as a JWK (JSON); names the problem when it
+ * is not an RSA (2048 bits or more) or P-256/P-384 key.
+ */
+export function parsePrivateKey(text: string): { key?: KeyObject; kid?: string; problem?: string } {
+  let key: KeyObject;
+  let kid: string | undefined;
+  try {
+    if (text.trimStart().startsWith('{')) {
+      const jwk = JSON.parse(text) as JsonWebKey & { kid?: string };
+      kid = typeof jwk.kid === 'string' ? jwk.kid : undefined;
+      key = createPrivateKey({ key: jwk, format: 'jwk' });
+    } else {
+      key = createPrivateKey(text);
+    }
+  } catch {
+    return { problem: 'is not a private key in PEM or JWK form' };
+  }
+  const type = key.asymmetricKeyType;
+  const details = key.asymmetricKeyDetails ?? {};
+  if (type === 'rsa' && (details.modulusLength ?? 0) >= 2048) return { key, kid };
+  if (type === 'ec' && (details.namedCurve === 'prime256v1' || details.namedCurve === 'secp384r1')) return { key, kid };
+  return { problem: 'must be an RSA key of 2048 bits or more, or an EC key on P-256 or P-384' };
+}
+
 /** Every secret value of the configuration, for the log scrubber. */
 export function secretValues(c: BridgeConfig): string[] {
-  return [c.oidc.clientSecret, c.commbox.apiKey, ...c.cookieSecrets];
+  return [c.oidc.clientSecret, c.commbox.apiKey, ...c.cookieSecrets].filter((v) => v !== '');
 }
 
 /** Reads and validates the configuration of this process. */

@@ -6,10 +6,10 @@
  * `iss`/`aud`/`azp`/`exp`/`iat`/`nonce`/`sub`, the userinfo `sub`); the ID token
  * signature is verified here, always, by {@link JwksVerifier}.
  */
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import * as client from 'openid-client';
 import { BridgeError, Reasons } from './errors.js';
-import { ID_TOKEN_ALGORITHMS } from './config.js';
+import { ID_TOKEN_ALGORITHMS, parsePrivateKey, type ClientAuthMethod } from './config.js';
 import { JwksVerifier, JwsError } from './jwks.js';
 import type { HttpClient } from './http-client.js';
 import type { Claims } from './claims.js';
@@ -19,6 +19,9 @@ export interface OidcOptions {
   readonly issuer: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  readonly clientAuth: ClientAuthMethod;
+  readonly clientPrivateKey?: string | undefined;
+  readonly clientPrivateKeyKid?: string | undefined;
   readonly scopes: string;
   readonly redirectUri: string;
   /** Pinned algorithm; undefined: RS256 when the IdP lists it, else its first asymmetric one. */
@@ -51,6 +54,7 @@ export interface DiscoveredIdp {
   readonly advertisedAlgs: readonly string[];
   readonly keyCount: number;
   readonly issParameterSupported: boolean;
+  readonly tokenEndpointAuthMethods: readonly string[];
 }
 
 const TOKEN_ENDPOINT_ERROR_CODES = new Set([
@@ -116,11 +120,11 @@ export class OidcClient {
     }
     if (!server.jwks_uri) throw new BridgeError(Reasons.idpUnavailable, 503, { detail: 'the IdP metadata has no jwks_uri' });
     const metadata: Partial<client.ClientMetadata> = {
-      client_secret: o.clientSecret,
       id_token_signed_response_alg: alg,
       [client.clockTolerance]: o.clockToleranceSec,
     };
-    const config = new client.Configuration(server, o.clientId, metadata, client.ClientSecretBasic(o.clientSecret));
+    if (o.clientSecret) metadata.client_secret = o.clientSecret;
+    const config = new client.Configuration(server, o.clientId, metadata, await clientAuthentication(o));
     config[client.customFetch] = this.#http.fetch;
     // The HTTP client enforces connect, header and body timeouts itself; an
     // AbortSignal timer per request on top would only cost.
@@ -146,6 +150,7 @@ export class OidcClient {
       advertisedAlgs: server.id_token_signing_alg_values_supported ?? [],
       keyCount: verifier.keyCount,
       issParameterSupported: server.authorization_response_iss_parameter_supported === true,
+      tokenEndpointAuthMethods: server.token_endpoint_auth_methods_supported ?? ['client_secret_basic'],
     };
     return this.#idp;
   }
@@ -248,6 +253,32 @@ export class OidcClient {
   }
 }
 
+/** The token endpoint authentication `OIDC_CLIENT_AUTH` names. */
+async function clientAuthentication(o: OidcOptions): Promise<client.ClientAuth> {
+  switch (o.clientAuth) {
+    case 'client_secret_post':
+      return client.ClientSecretPost(o.clientSecret);
+    case 'private_key_jwt': {
+      const { key } = parsePrivateKey(o.clientPrivateKey ?? '');
+      if (!key) throw new BridgeError(Reasons.internalError, 500, { detail: 'the client private key cannot be read' });
+      const curve = key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'P-384' : 'P-256';
+      const algorithm = key.asymmetricKeyType === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'ECDSA', namedCurve: curve };
+      const cryptoKey = await webcrypto.subtle.importKey('pkcs8', key.export({ format: 'der', type: 'pkcs8' }), algorithm, false, ['sign']);
+      return client.PrivateKeyJwt({ key: cryptoKey, kid: o.clientPrivateKeyKid });
+    }
+    default:
+      return client.ClientSecretBasic(o.clientSecret);
+  }
+}
+
+/**
+ * True when a client secret has characters that openid-client form-encodes in
+ * the HTTP Basic header (RFC 6749 §2.3.1) and some IdPs do not decode.
+ */
+export function secretNeedsFormEncoding(secret: string): boolean {
+  return /[^A-Za-z0-9]/.test(secret);
+}
+
 /** Picks the ID token algorithm: the pinned one, else RS256 when listed, else the first asymmetric one. */
 export function chooseIdTokenAlg(pinned: string | undefined, advertised: readonly string[] | undefined): string | undefined {
   if (pinned !== undefined) return pinned;
@@ -260,6 +291,15 @@ function classifyGrantError(cause: unknown): BridgeError {
   if (e?.name === 'ResponseBodyError') {
     return new BridgeError(Reasons.tokenExchangeFailed, 502, {
       detail: `the token endpoint answered HTTP ${e.status} error=${JSON.stringify(String(e.error).slice(0, 100))}${e.error_description ? ` (${JSON.stringify(String(e.error_description).slice(0, 300))})` : ''}`,
+      cause,
+    });
+  }
+  if (e?.name === 'WWWAuthenticateChallengeError') {
+    // A 401 with a challenge: the IdP did not accept the client's credentials.
+    const challenges = (cause as { cause?: { scheme?: string; parameters?: Record<string, string> }[] }).cause ?? [];
+    const p = challenges[0]?.parameters ?? {};
+    return new BridgeError(Reasons.tokenExchangeFailed, 502, {
+      detail: `the token endpoint answered HTTP ${e.status} (${challenges[0]?.scheme ?? 'challenge'}) error=${JSON.stringify(String(p['error'] ?? 'invalid_client').slice(0, 100))}${p['error_description'] ? ` (${JSON.stringify(p['error_description'].slice(0, 300))})` : ''}: check OIDC_CLIENT_ID, the client credentials and OIDC_CLIENT_AUTH`,
       cause,
     });
   }

@@ -195,3 +195,36 @@ t.test('customer chat settings', async (t) => {
   t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat', COMMBOX_CHAT_CHANNELS: 'a/b' }), { COMMBOX_CHAT_CHANNELS: /"a\/b"/ });
   t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'http://apps.commbox.io/chat' }), { COMMBOX_CHAT_URL: /https/ });
 });
+
+t.test('client authentication settings', async (t) => {
+  t.equal(parseConfig(BASE).oidc.clientAuth, 'client_secret_basic');
+  t.equal(parseConfig({ ...BASE, OIDC_CLIENT_AUTH: 'client_secret_post' }).oidc.clientAuth, 'client_secret_post');
+  t.match(problems({ ...BASE, OIDC_CLIENT_AUTH: 'tls_client_auth' }), { OIDC_CLIENT_AUTH: /one of/ });
+  const { generateKeyPairSync } = await import('node:crypto');
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const files: Record<string, string> = {
+    '/k/rsa.pem': rsa.export({ format: 'pem', type: 'pkcs8' }) as string,
+    '/k/rsa.json': JSON.stringify({ ...rsa.export({ format: 'jwk' }), kid: 'from-jwk' }),
+    '/k/short.pem': generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+    '/k/junk.pem': 'not a key',
+  };
+  const read = (p: string) => files[p] ?? (() => { throw Object.assign(new Error(), { code: 'ENOENT' }); })();
+  const pk = { ...BASE, OIDC_CLIENT_SECRET: undefined, OIDC_CLIENT_AUTH: 'private_key_jwt' };
+  const c = parseConfig({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.json' }, read);
+  t.equal(c.oidc.clientPrivateKeyKid, 'from-jwk');
+  t.equal(c.oidc.clientSecret, '');
+  t.equal(parseConfig({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.pem', OIDC_CLIENT_PRIVATE_KEY_KID: 'k1' }, read).oidc.clientPrivateKeyKid, 'k1');
+  const probs = (env: Record<string, string | undefined>) => {
+    try {
+      parseConfig(env, read);
+    } catch (e) {
+      return Object.fromEntries((e as ConfigError).problems.map((x) => [x.variable, x.problem]));
+    }
+    return {};
+  };
+  t.match(probs(pk), { OIDC_CLIENT_PRIVATE_KEY_FILE: /is required/ });
+  t.match(probs({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.pem' }), { OIDC_CLIENT_PRIVATE_KEY_KID: /is required/ });
+  t.match(probs({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/short.pem', OIDC_CLIENT_PRIVATE_KEY_KID: 'k' }), { OIDC_CLIENT_PRIVATE_KEY_FILE: /2048/ });
+  t.match(probs({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/junk.pem', OIDC_CLIENT_PRIVATE_KEY_KID: 'k' }), { OIDC_CLIENT_PRIVATE_KEY_FILE: /not a private key/ });
+  t.match(probs({ ...pk, OIDC_CLIENT_SECRET: 'x', OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.json' }), { OIDC_CLIENT_SECRET: /does not use it/ });
+});

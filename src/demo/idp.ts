@@ -42,6 +42,10 @@ export interface DemoIdpOptions {
   /** When false, profile claims go into the ID token too (oidc-provider puts them only in userinfo by default). */
   conformIdTokenClaims?: boolean;
   users?: Record<string, DemoUser>;
+  /** How the client authenticates at the token endpoint (client_secret_basic). */
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+  /** The client's public keys, for private_key_jwt. */
+  clientJwks?: { keys: object[] };
 }
 
 export interface DemoIdp {
@@ -104,8 +108,9 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
         redirect_uris: opts.redirectUris,
         response_types: ['code'],
         grant_types: ['authorization_code'],
-        token_endpoint_auth_method: 'client_secret_basic',
+        token_endpoint_auth_method: opts.tokenEndpointAuthMethod ?? 'client_secret_basic',
         id_token_signed_response_alg: opts.idTokenAlg ?? 'RS256',
+        ...(opts.clientJwks ? { jwks: opts.clientJwks as never } : {}),
       },
     ],
     jwks: { keys: signingKeys() as never },

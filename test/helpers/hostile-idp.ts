@@ -38,6 +38,8 @@ export interface HostileIdp {
   keys: Key[];
   stats: { authorize: number; token: number; userinfo: number; jwks: number; discovery: number };
   lastAuthorize: Record<string, string> | undefined;
+  /** How the client authenticated at the last token request. */
+  lastTokenAuth: 'basic' | 'post' | undefined;
   /** Every code, access token and ID token handed out (for redaction tests). */
   issued: string[];
   /** Discovery answers 503 while true. */
@@ -80,6 +82,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     stats: { authorize: 0, token: 0, userinfo: 0, jwks: 0, discovery: 0 },
     lastAuthorize: undefined,
     issued: [],
+    lastTokenAuth: undefined,
     down: false,
     async rotate({ dropOld = false } = {}) {
       const k = await mk();
@@ -198,8 +201,10 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           const form = new URLSearchParams(raw);
           let id = form.get('client_id');
           let secret = form.get('client_secret');
+          idp.lastTokenAuth = secret !== null ? 'post' : undefined;
           const auth = req.headers.authorization;
           if (auth?.startsWith('Basic ')) {
+            idp.lastTokenAuth = 'basic';
             const [a = '', b = ''] = Buffer.from(auth.slice(6), 'base64').toString().split(':');
             id = decodeURIComponent(a.replace(/\+/g, ' '));
             secret = decodeURIComponent(b.replace(/\+/g, ' '));
