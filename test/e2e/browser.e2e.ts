@@ -1,0 +1,209 @@
+/**
+ * What people do, in a real browser: Debian's Chromium driven by playwright-core
+ * against the demo stack (the real oidc-provider IdP and the CommBox sandbox),
+ * started here on free ports. Screenshots go to test-output/e2e/.
+ *
+ *   npm run test:e2e     (needs /usr/bin/chromium: apt-get install -y chromium)
+ */
+import t, { type Test } from 'tap';
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startDemoStack, type Stack } from '../helpers/stack.js';
+import type { DemoIdp } from '../../src/demo/idp.js';
+
+const OUT = new URL('../../test-output/e2e/', import.meta.url).pathname;
+mkdirSync(OUT, { recursive: true });
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+let browser: Browser;
+let s: Stack<DemoIdp>;
+
+t.before(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  s = await startDemoStack({ env: (sb) => ({ ALLOWED_GROUPS: 'commbox-agents', COMMBOX_CHAT_URL: sb.chatUrl }) });
+});
+t.teardown(async () => {
+  await browser?.close();
+  await s?.close();
+});
+
+/** A fresh browser profile that records every request and CSP complaint. */
+async function context(t: Test): Promise<{ ctx: BrowserContext; page: Page; requests: string[]; problems: string[] }> {
+  const ctx = await browser.newContext();
+  t.teardown(() => ctx.close());
+  const page = await ctx.newPage();
+  const requests: string[] = [];
+  const problems: string[] = [];
+  ctx.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  return { ctx, page, requests, problems };
+}
+
+async function signIn(page: Page, username: string) {
+  await page.waitForURL(/\/interaction\//);
+  await page.fill('#username', username);
+  await page.fill('#password', 'demo');
+  await page.click('button[type=submit]');
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `${OUT}${name}.png`, fullPage: true });
+}
+
+/** WCAG contrast ratios of the main text and of the button, computed in the page. */
+const CONTRAST_SCRIPT = `(() => {
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.match(/\\d+/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => {
+    const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  const main = document.querySelector('main');
+  const out = [ratio(getComputedStyle(main).color, getComputedStyle(main).backgroundColor)];
+  const button = document.querySelector('.button');
+  if (button) out.push(ratio(getComputedStyle(button).color, getComputedStyle(button).backgroundColor));
+  return out;
+})()`;
+
+/** Readable, accessible, self-contained: checked on every page the bridge shows. */
+async function checkBridgePage(t: Test, page: Page, requests: string[], problems: string[]) {
+  t.equal(await page.getAttribute('html', 'lang'), 'en', 'lang');
+  t.ok((await page.title()).length > 0, 'a title');
+  t.equal(await page.locator('h1').count(), 1, 'one heading');
+  t.same(problems.filter((p) => /Content Security Policy|Refused/.test(p)), [], 'no CSP violations');
+  t.same(requests.filter((u) => !u.startsWith('http://127.0.0.1:')), [], 'no external assets');
+  // A string, not a function: tsx would add helpers the page does not have.
+  const contrast = (await page.evaluate(CONTRAST_SCRIPT)) as number[];
+  for (const c of contrast) t.ok(c >= 4.5, `contrast ${c.toFixed(1)}:1 is at least 4.5:1`);
+  await page.setViewportSize({ width: 320, height: 640 });
+  t.ok(await page.evaluate('document.documentElement.scrollWidth <= 320'), 'usable at 320 px: no horizontal scrolling');
+  await page.setViewportSize({ width: 1280, height: 720 });
+}
+
+t.test('intranet link: landing page, "Open CommBox", the IdP form, CommBox as alice', async (t) => {
+  const { page, requests, problems } = await context(t);
+  await page.goto(`${s.base}/`);
+  await checkBridgePage(t, page, requests, problems);
+  await shot(page, 'landing');
+  await page.getByRole('link', { name: 'Open CommBox' }).click();
+  await signIn(page, 'alice');
+  await page.waitForURL((u) => u.href.startsWith(s.sandbox.loginUrl));
+  t.match(await page.textContent('h1'), /signed in as alice/);
+  await shot(page, 'agent-landed');
+  t.equal(s.sandbox.arrivals.at(-1)?.accepted, true, 'the sandbox accepted the ticket');
+  t.equal((await page.goto(page.url()))?.status(), 401, 'the same ticket works once');
+
+  // Signed in at the IdP already: the next click goes straight through.
+  await page.goto(`${s.base}/`);
+  await page.getByRole('link', { name: 'Open CommBox' }).click();
+  await page.waitForURL((u) => u.href.startsWith(s.sandbox.loginUrl));
+  t.match(await page.textContent('h1'), /signed in as alice/, 'no form the second time');
+});
+
+t.test('launcher tile: GET /initiate with login_hint, and a POSTed tile', async (t) => {
+  const { page } = await context(t);
+  const q = new URLSearchParams({ iss: s.idp.issuer, login_hint: 'alice', target_link_uri: `${s.base}/` });
+  await page.goto(`${s.base}/initiate?${q}`);
+  await page.waitForURL(/\/interaction\//);
+  t.equal(await page.inputValue('#username'), 'alice', 'login_hint reached the IdP form');
+  await signIn(page, 'alice');
+  await page.waitForURL((u) => u.href.startsWith(s.sandbox.loginUrl));
+  t.match(await page.textContent('h1'), /signed in as alice/);
+
+  const { page: tile } = await context(t);
+  await tile.setContent(`<form method="post" action="${s.base}/initiate"><input type="hidden" name="iss" value="${s.idp.issuer}"><input type="hidden" name="login_hint" value="alice"><button>CommBox</button></form>`);
+  await tile.click('button');
+  await signIn(tile, 'alice');
+  await tile.waitForURL((u) => u.href.startsWith(s.sandbox.loginUrl));
+  t.match(await tile.textContent('h1'), /signed in as alice/);
+  await shot(tile, 'tile-post-landed');
+});
+
+t.test('customer chat access opens the channel', async (t) => {
+  const { page } = await context(t);
+  await page.goto(`${s.base}/chat/nex9tHPKdBkD_fAfbuUPABg%3d%3d`);
+  await signIn(page, 'alice');
+  await page.waitForURL((u) => u.href.startsWith(s.sandbox.chatUrl));
+  t.equal(new URL(page.url()).pathname, '/chat/nex9tHPKdBkD_fAfbuUPABg%3d%3d');
+  t.match(await page.textContent('h1'), /opened for alice@example\.com/);
+  await shot(page, 'chat-landed');
+});
+
+for (const [name, user, text] of [
+  ['refused-group', 'bob', /not in a group that may use CommBox/],
+  ['refused-unverified', 'carol', /email address is not verified/],
+] as const) {
+  t.test(`refusal seen by a person: ${name}`, async (t) => {
+    const before = s.ticketRequests();
+    const { page, requests, problems } = await context(t);
+    await page.goto(`${s.base}/login`);
+    await signIn(page, user);
+    await page.waitForURL(/\/callback\?/);
+    t.match(await page.textContent('main'), text);
+    t.match(await page.textContent('main'), /Reference: [0-9a-f]{16}/);
+    await checkBridgePage(t, page, requests, problems);
+    await shot(page, name);
+    t.equal(s.ticketRequests(), before, 'no ticket was requested');
+  });
+}
+
+t.test('refusal seen by a person: the login cookie deleted before the callback', async (t) => {
+  const before = s.ticketRequests();
+  const { ctx, page, requests, problems } = await context(t);
+  await page.goto(`${s.base}/login`);
+  await page.waitForURL(/\/interaction\//);
+  const cookies = await ctx.cookies(s.base);
+  t.ok(cookies.some((c) => c.name.startsWith('cbx_tx_')), 'the login cookie was set');
+  await ctx.clearCookies({ name: /^cbx_tx_/ });
+  await signIn(page, 'alice');
+  await page.waitForURL(/\/callback\?/);
+  t.match(await page.textContent('main'), /login cookie/);
+  t.match(await page.textContent('main'), /allow cookies/);
+  await checkBridgePage(t, page, requests, problems);
+  await shot(page, 'refused-cookie-lost');
+  await page.getByRole('link', { name: 'Try again' }).click();
+  await page.waitForURL((u) => u.href.startsWith(s.sandbox.loginUrl));
+  t.pass('"Try again" gets the person in');
+  t.equal(s.ticketRequests(), before + 1);
+});
+
+t.test('refusal seen by a person: CommBox down', async (t) => {
+  const { page, requests, problems } = await context(t);
+  s.sandbox.fault = '500';
+  t.teardown(() => {
+    s.sandbox.fault = 'none';
+  });
+  await page.goto(`${s.base}/login`);
+  await signIn(page, 'alice');
+  await page.waitForURL(/\/callback\?/);
+  t.match(await page.textContent('h1'), /CommBox is unavailable/);
+  t.match(await page.textContent('main'), /Wait a minute and try again/);
+  await checkBridgePage(t, page, requests, problems);
+  await shot(page, 'refused-commbox-down');
+});
+
+t.test('two tabs started together both land', async (t) => {
+  const { ctx } = await context(t);
+  const [a, b] = [await ctx.newPage(), await ctx.newPage()];
+  await a.goto(`${s.base}/login`);
+  await b.goto(`${s.base}/login`);
+  await a.waitForURL(/\/interaction\//);
+  await b.waitForURL(/\/interaction\//);
+  await signIn(b, 'alice');
+  await b.waitForURL((u) => u.href.startsWith(s.sandbox.loginUrl));
+  // Tab a's IdP interaction is still open; the IdP session from tab b may or may
+  // not skip its form, so submit it only if it is still there.
+  if ((await a.locator('#username').count()) > 0) await signIn(a, 'alice');
+  await a.waitForURL((u) => u.href.startsWith(s.sandbox.loginUrl));
+  t.match(await a.textContent('h1'), /signed in as alice/);
+  t.match(await b.textContent('h1'), /signed in as alice/);
+  await shot(a, 'two-tabs-a');
+});
