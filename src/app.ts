@@ -97,7 +97,7 @@ export async function buildApp({ bridge, logger, audit = logger, metricsRoute = 
 }
 
 /** Routes where a failure is a refused login (metrics). */
-const AUTH_ROUTES = new Set(['/login', '/initiate', '/callback', '/chat/:channel']);
+const isAuthRoute = (url: string) => /^\/(login|initiate|callback|chat)(\/|$)/.test(url);
 
 function toBridgeError(error: unknown): BridgeError {
   if (error instanceof BridgeError) return error;
@@ -116,7 +116,7 @@ function wantsJson(req: FastifyRequest): boolean {
 
 function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyReply, err: BridgeError): FastifyReply {
   const login = req.login;
-  if (login || AUTH_ROUTES.has(req.routeOptions.url ?? '')) bridge.metrics.loginsRefused.inc({ reason: err.reason });
+  if (login || isAuthRoute(req.routeOptions.url ?? '')) bridge.metrics.loginsRefused.inc({ reason: err.reason });
   const fields = {
     event: login ? 'login' : 'request',
     reason: err.reason,

@@ -4,7 +4,7 @@
  */
 import { mappingPaths, rootClaims } from './claims.js';
 import { CommboxClient } from './commbox.js';
-import type { BridgeConfig } from './config.js';
+import type { BridgeConfig, IdpConfig } from './config.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
 import { ConsumedTransactions, TransactionSealer } from './login-state.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -23,14 +23,23 @@ export const CLOCK_TOLERANCE_SEC = 60;
 /** Timeout of each request to the IdP. */
 export const IDP_TIMEOUT_MS = 10_000;
 
+/** One IdP as the routes use it. */
+export interface Idp {
+  readonly config: IdpConfig;
+  readonly oidc: OidcClient;
+  /** Root claims that the mapping and the access rules read: userinfo is fetched when one is missing. */
+  readonly neededClaims: readonly string[];
+}
+
 export interface Bridge {
   readonly config: BridgeConfig;
+  /** Every IdP by name; `default` is the OIDC_* one. */
+  readonly idps: ReadonlyMap<string, Idp>;
+  /** The default IdP's client (`idps.get('default').oidc`). */
   readonly oidc: OidcClient;
   readonly commbox: CommboxClient;
   readonly sealer: TransactionSealer;
   readonly consumed: ConsumedTransactions;
-  /** Root claims that the mapping and the access rules read: userinfo is fetched when one is missing. */
-  readonly neededClaims: readonly string[];
   /** Absolute URL of `/login`, for links on pages. */
   readonly loginUrl: string;
   readonly metrics: Metrics;
@@ -61,27 +70,36 @@ export function neededClaims(claims: readonly string[], scopes: readonly string[
 export type RateLimit = false | { max: number; timeWindow: number; groupId: string };
 export const limited = (rateLimit: RateLimit) => (rateLimit ? { config: { rateLimit } } : {});
 
-/** Builds the bridge's clients and state from the configuration (no I/O yet). */
-export function createBridge(config: BridgeConfig, opts: { http?: HttpClient; metrics?: Metrics } = {}): Bridge {
-  const http = opts.http ?? createHttpClient({ timeoutMs: IDP_TIMEOUT_MS });
-  const metrics = opts.metrics ?? createMetrics();
-  const health: Health = { draining: false, commboxReachable: undefined };
+function createIdp(config: IdpConfig, http: HttpClient): Idp {
+  const { oidc: o } = config;
   const oidc = new OidcClient(
     {
-      issuer: config.oidc.issuer,
-      clientId: config.oidc.clientId,
-      clientSecret: config.oidc.clientSecret,
-      clientAuth: config.oidc.clientAuth,
-      clientPrivateKey: config.oidc.clientPrivateKey,
-      clientPrivateKeyKid: config.oidc.clientPrivateKeyKid,
-      scopes: config.oidc.scopes,
+      issuer: o.issuer,
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      clientAuth: o.clientAuth,
+      clientPrivateKey: o.clientPrivateKey,
+      clientPrivateKeyKid: o.clientPrivateKeyKid,
+      scopes: o.scopes,
       redirectUri: config.redirectUri,
-      idTokenAlg: config.oidc.idTokenAlg,
+      idTokenAlg: o.idTokenAlg,
       clockToleranceSec: CLOCK_TOLERANCE_SEC,
       timeoutMs: IDP_TIMEOUT_MS,
     },
     http,
   );
+  const paths = mappingPaths(config.mapping);
+  if (config.access.allowedGroups.length > 0) paths.push(config.access.groupsClaim);
+  if (config.access.allowedEmailDomains.length > 0) paths.push(['email']);
+  return { config, oidc, neededClaims: neededClaims(rootClaims(paths), o.scopes.split(' ')) };
+}
+
+/** Builds the bridge's clients and state from the configuration (no I/O yet). */
+export function createBridge(config: BridgeConfig, opts: { http?: HttpClient; metrics?: Metrics } = {}): Bridge {
+  const http = opts.http ?? createHttpClient({ timeoutMs: IDP_TIMEOUT_MS });
+  const metrics = opts.metrics ?? createMetrics();
+  const health: Health = { draining: false, commboxReachable: undefined };
+  const idps = new Map<string, Idp>(config.idps.map((c) => [c.name, createIdp(c, http)]));
   const commbox = new CommboxClient({
     apiUrl: config.commbox.apiUrl,
     apiKey: config.commbox.apiKey,
@@ -92,17 +110,13 @@ export function createBridge(config: BridgeConfig, opts: { http?: HttpClient; me
       else health.commboxReachable ??= false;
     },
   });
-  const paths = mappingPaths(config.mapping);
-  if (config.access.allowedGroups.length > 0) paths.push(config.access.groupsClaim);
-  if (config.access.allowedEmailDomains.length > 0) paths.push(['email']);
-  if (paths.some((p) => p[0] === 'email')) paths.push(['email_verified']);
   return {
     config,
-    oidc,
+    idps,
+    oidc: idps.get('default')!.oidc,
     commbox,
     sealer: new TransactionSealer(config.cookieSecrets),
     consumed: new ConsumedTransactions(),
-    neededClaims: neededClaims(rootClaims(paths), config.oidc.scopes.split(' ')),
     loginUrl: `${config.publicUrl}/login`,
     metrics,
     health,

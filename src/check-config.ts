@@ -13,29 +13,36 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
   out(`  public URL:   ${config.publicUrl} (redirect URI ${config.redirectUri}, initiate-login URI ${config.publicUrl}/initiate)`);
   out(`  CommBox:      ${config.commbox.apiUrl} brand "${config.commbox.brand}", login ${config.commbox.loginUrl}`);
   const bridge = createBridge(config);
+  let code = 0;
   try {
-    const idp = await bridge.oidc.discover();
-    out(`IdP: ${idp.issuer}`);
-    out(`  authorization endpoint: ${idp.authorizationEndpoint}`);
-    out(`  token endpoint:         ${idp.tokenEndpoint}`);
-    out(`  userinfo endpoint:      ${idp.userinfoEndpoint ?? '(none: claims must be in the ID token)'}`);
-    out(`  JWKS:                   ${idp.jwksUri} (${idp.keyCount} key(s))`);
-    out(`  ID token algorithm:     ${idp.idTokenAlg}${config.oidc.idTokenAlg ? ' (pinned by OIDC_ID_TOKEN_ALG)' : ' (from the IdP metadata)'}; the IdP lists ${idp.advertisedAlgs.join(', ') || 'none'}`);
-    out(`  RFC 9207 iss parameter: ${idp.issParameterSupported ? 'advertised (checked on every callback)' : 'not advertised'}`);
-    out(`  client authentication:  ${config.oidc.clientAuth}; the IdP offers ${idp.tokenEndpointAuthMethods.join(', ')}`);
-    if (!idp.tokenEndpointAuthMethods.includes(config.oidc.clientAuth)) {
-      out(`WARNING: the IdP does not list ${config.oidc.clientAuth}; set OIDC_CLIENT_AUTH to one it offers`);
+    for (const { config: c, oidc } of bridge.idps.values()) {
+      const label = c.name === 'default' ? 'IdP' : `IdP "${c.name}"`;
+      try {
+        const idp = await oidc.discover();
+        out(`${label}: ${idp.issuer}`);
+        out(`  login / redirect URI:   ${config.publicUrl}${c.loginPath} / ${c.redirectUri}`);
+        out(`  authorization endpoint: ${idp.authorizationEndpoint}`);
+        out(`  token endpoint:         ${idp.tokenEndpoint}`);
+        out(`  userinfo endpoint:      ${idp.userinfoEndpoint ?? '(none: claims must be in the ID token)'}`);
+        out(`  JWKS:                   ${idp.jwksUri} (${idp.keyCount} key(s))`);
+        out(`  ID token algorithm:     ${idp.idTokenAlg}${c.oidc.idTokenAlg ? ' (pinned)' : ' (from the IdP metadata)'}; the IdP lists ${idp.advertisedAlgs.join(', ') || 'none'}`);
+        out(`  RFC 9207 iss parameter: ${idp.issParameterSupported ? 'advertised (checked on every callback)' : 'not advertised'}`);
+        out(`  client authentication:  ${c.oidc.clientAuth}; the IdP offers ${idp.tokenEndpointAuthMethods.join(', ')}`);
+        if (!idp.tokenEndpointAuthMethods.includes(c.oidc.clientAuth)) {
+          out(`WARNING: the IdP does not list ${c.oidc.clientAuth}; set the client authentication to one it offers`);
+        }
+        if (c.oidc.clientAuth === 'client_secret_basic' && secretNeedsFormEncoding(c.oidc.clientSecret) && idp.tokenEndpointAuthMethods.includes('client_secret_post')) {
+          out('WARNING: the client secret has characters other than letters and digits; the bridge form-encodes them in the');
+          out('  HTTP Basic header (RFC 6749 §2.3.1) and some IdPs do not decode them, answering invalid_client or');
+          out('  unauthorized_client. If logins fail with token_exchange_failed, use client_secret_post.');
+        }
+      } catch (e) {
+        out(`${label}: FAILED: ${describe(e)}`);
+        code = 1;
+      }
     }
-    if (config.oidc.clientAuth === 'client_secret_basic' && secretNeedsFormEncoding(config.oidc.clientSecret) && idp.tokenEndpointAuthMethods.includes('client_secret_post')) {
-      out('WARNING: the client secret has characters other than letters and digits; the bridge form-encodes them in the');
-      out('  HTTP Basic header (RFC 6749 §2.3.1) and some IdPs do not decode them, answering invalid_client or');
-      out('  unauthorized_client. If logins fail with token_exchange_failed, set OIDC_CLIENT_AUTH=client_secret_post.');
-    }
-    return 0;
-  } catch (e) {
-    out(`IdP: FAILED: ${describe(e)}`);
-    return 1;
   } finally {
     await bridge.close();
   }
+  return code;
 }

@@ -15,6 +15,19 @@ import { ConfigError } from './errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** One IdP the bridge signs people in with, and its own rules and mapping. */
+export interface IdpConfig {
+  /** `default` for the OIDC_* IdP; else the name listed in OIDC_IDPS. */
+  readonly name: string;
+  readonly oidc: BridgeConfig['oidc'];
+  readonly access: AccessRules;
+  readonly mapping: IdentityMapping;
+  /** `/login` or `/login/<name>`, `/callback` or `/callback/<name>` (its own redirect URI). */
+  readonly loginPath: string;
+  readonly callbackPath: string;
+  readonly redirectUri: string;
+}
+
 /** The validated configuration: plain data. */
 export interface BridgeConfig {
   readonly port: number;
@@ -68,6 +81,8 @@ export interface BridgeConfig {
   /** Requests per client IP, route and window on /login, /initiate and /callback; 0: no limit. */
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
+  /** Every IdP, the default (OIDC_*) first; the same values as `oidc`, `access`, `mapping` for it. */
+  readonly idps: readonly IdpConfig[];
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -91,8 +106,13 @@ export const VARIABLES = [
   'MAP_USERNAME', 'MAP_EMAIL', 'MAP_FIRST_NAME', 'MAP_LAST_NAME', 'MAP_PHONE', 'LOG_LEVEL', 'TRUST_PROXY',
   'METRICS_PORT', 'SHUTDOWN_GRACE_MS', 'SHUTDOWN_TIMEOUT_MS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS',
   'COMMBOX_CHAT_URL', 'COMMBOX_CHAT_OVERRIDE_USER_INFO', 'COMMBOX_CHAT_CHANNELS', 'MAP_UNIQUE_ID',
-  'OIDC_CLIENT_AUTH', 'OIDC_CLIENT_PRIVATE_KEY_FILE', 'OIDC_CLIENT_PRIVATE_KEY_KID',
+  'OIDC_CLIENT_AUTH', 'OIDC_CLIENT_PRIVATE_KEY_FILE', 'OIDC_CLIENT_PRIVATE_KEY_KID', 'OIDC_IDPS',
 ] as const;
+
+/** The IdP client settings an extra IdP N sets as IDP_<N>_<SETTING> (never inherited). */
+const IDP_CLIENT_SETTINGS = ['ISSUER', 'CLIENT_ID', 'CLIENT_SECRET', 'CLIENT_SECRET_FILE', 'CLIENT_AUTH', 'CLIENT_PRIVATE_KEY_FILE', 'CLIENT_PRIVATE_KEY_KID', 'SCOPES', 'ID_TOKEN_ALG'];
+/** Rules and mapping an extra IdP may set as IDP_<N>_<VARIABLE>; unset, the global one applies. */
+const IDP_INHERITED = ['ALLOWED_GROUPS', 'GROUPS_CLAIM', 'ALLOWED_EMAIL_DOMAINS', 'MAP_USERNAME', 'MAP_EMAIL', 'MAP_FIRST_NAME', 'MAP_LAST_NAME', 'MAP_PHONE', 'MAP_UNIQUE_ID'];
 
 /** Secrets that may also be given as a file (`NAME_FILE`), for Docker and Kubernetes secrets. */
 export const SECRET_VARIABLES = ['OIDC_CLIENT_SECRET', 'COMMBOX_API_KEY', 'COOKIE_SECRET'] as const;
@@ -119,7 +139,7 @@ export function isLoopbackHost(hostname: string): boolean {
  * Validates the environment into a {@link BridgeConfig}. Throws a
  * {@link ConfigError} listing every bad or missing variable.
  */
-export function parseConfig(env: Environment, readSecretFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): BridgeConfig {
+export function parseConfig(env: Environment, readSecretFile: (path: string) => string = (p) => readFileSync(p, 'utf8'), nested = false): BridgeConfig {
   const problems: { variable: string; problem: string }[] = [];
   const bad = (variable: string, problem: string) => void problems.push({ variable, problem });
   const text = (name: string): string | undefined => {
@@ -310,7 +330,45 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
   const rateLimitMax = integer('RATE_LIMIT_MAX', 0, 0, 1_000_000);
   const rateLimitWindowMs = integer('RATE_LIMIT_WINDOW_MS', 60_000, 1000, 3_600_000);
 
+  // Several IdPs: each extra one is the default's settings read from its own
+  // IDP_<NAME>_* variables (client settings never inherited; rules and mapping are).
+  const extraIdps: IdpConfig[] = [];
+  const base0 = publicUrl ? publicUrl.href.replace(/\/+$/, '') : '';
+  for (const name of nested ? [] : list('OIDC_IDPS')) {
+    if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(name) || name === 'default') {
+      bad('OIDC_IDPS', `"${name}" is not a name of lower-case letters, digits and dashes (and not "default")`);
+      continue;
+    }
+    if (extraIdps.some((i) => i.name === name)) {
+      bad('OIDC_IDPS', `"${name}" is listed twice`);
+      continue;
+    }
+    const prefix = `IDP_${name.toUpperCase().replace(/-/g, '_')}_`;
+    const sub: Record<string, string | undefined> = { ...env };
+    for (const k of IDP_CLIENT_SETTINGS) sub[`OIDC_${k}`] = env[`${prefix}${k}`];
+    for (const k of IDP_INHERITED) if (env[`${prefix}${k}`] !== undefined) sub[k] = env[`${prefix}${k}`];
+    try {
+      const c = parseConfig(sub, readSecretFile, true);
+      extraIdps.push({ name, oidc: c.oidc, access: c.access, mapping: c.mapping, loginPath: `/login/${name}`, callbackPath: `/callback/${name}`, redirectUri: `${base0}/callback/${name}` });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      for (const p of e.problems) {
+        const setting = p.variable.startsWith('OIDC_') ? p.variable.slice(5) : undefined;
+        if (setting !== undefined && IDP_CLIENT_SETTINGS.includes(setting)) bad(`${prefix}${setting}`, p.problem.replace(/OIDC_/g, prefix));
+        else if (IDP_INHERITED.includes(p.variable) && env[`${prefix}${p.variable}`] !== undefined) bad(`${prefix}${p.variable}`, p.problem);
+        // anything else is a global variable, reported once by the main parse
+      }
+    }
+  }
+  const issuers = [issuerText, ...extraIdps.map((i) => i.oidc.issuer)];
+  if (new Set(issuers).size !== issuers.length) bad('OIDC_IDPS', 'two IdPs have the same issuer; launcher tiles could not tell them apart');
+
   if (problems.length > 0) throw new ConfigError(problems);
+
+  const oidc = { issuer: issuerText, clientId, clientSecret, clientAuth, clientPrivateKey, clientPrivateKeyKid, scopes, idTokenAlg: alg };
+  const access = { allowedGroups: list('ALLOWED_GROUPS'), groupsClaim, allowedEmailDomains: domains, allowUnverifiedEmail };
+  const idMapping = { username: username!, email, firstName, lastName, phone, uniqueId: uniqueId! };
+  const defaultIdp: IdpConfig = { name: 'default', oidc, access, mapping: idMapping, loginPath: '/login', callbackPath: '/callback', redirectUri: `${base}/callback` };
 
   return {
     port,
@@ -319,7 +377,7 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
     publicOrigin: publicUrl!.origin,
     redirectUri: `${base}/callback`,
     secureCookies: publicUrl!.protocol === 'https:',
-    oidc: { issuer: issuerText, clientId, clientSecret, clientAuth, clientPrivateKey, clientPrivateKeyKid, scopes, idTokenAlg: alg },
+    oidc,
     commbox: {
       apiUrl: apiUrl!.href.replace(/\/+$/, ''),
       apiKey,
@@ -331,13 +389,8 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
       chatChannels,
     },
     cookieSecrets,
-    access: {
-      allowedGroups: list('ALLOWED_GROUPS'),
-      groupsClaim,
-      allowedEmailDomains: domains,
-      allowUnverifiedEmail,
-    },
-    mapping: { username: username!, email, firstName, lastName, phone, uniqueId: uniqueId! },
+    access,
+    mapping: idMapping,
     logLevel: logLevelText as LogLevel,
     trustProxy,
     metricsPort,
@@ -345,6 +398,7 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
     shutdownTimeoutMs,
     rateLimitMax,
     rateLimitWindowMs,
+    idps: [defaultIdp, ...extraIdps],
   };
 }
 
@@ -404,7 +458,7 @@ export function parsePrivateKey(text: string): { key?: KeyObject; kid?: string; 
 
 /** Every secret value of the configuration, for the log scrubber. */
 export function secretValues(c: BridgeConfig): string[] {
-  return [c.oidc.clientSecret, c.commbox.apiKey, ...c.cookieSecrets].filter((v) => v !== '');
+  return [...c.idps.map((i) => i.oidc.clientSecret), c.commbox.apiKey, ...c.cookieSecrets].filter((v) => v !== '');
 }
 
 /** Reads and validates the configuration of this process. */

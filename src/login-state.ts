@@ -21,6 +21,8 @@ export interface LoginTransaction {
   readonly createdAt: number;
   /** Where the login goes after sign-in: a path of this bridge (default `/login` = agent). */
   readonly target?: string | undefined;
+  /** The IdP it was started with; undefined: `default`. */
+  readonly idp?: string | undefined;
 }
 
 const VERSION = 1;
@@ -46,10 +48,10 @@ export function random(bytes: number): Buffer {
 }
 
 /** A fresh transaction with 256-bit random state, nonce and PKCE verifier. */
-export function createTransaction(now = Date.now(), target?: string): LoginTransaction {
+export function createTransaction(now = Date.now(), target?: string, idp?: string): LoginTransaction {
   // 99 bytes: 132 base64url characters, 43 + 43 + 46 (PKCE wants 43 to 128).
   const r = random(99).toString('base64url');
-  return { state: r.slice(0, 43), nonce: r.slice(43, 86), codeVerifier: r.slice(86), createdAt: now, target };
+  return { state: r.slice(0, 43), nonce: r.slice(43, 86), codeVerifier: r.slice(86), createdAt: now, target, idp: idp === 'default' ? undefined : idp };
 }
 
 /** The cookie that holds the transaction for `state`. */
@@ -83,7 +85,7 @@ export class TransactionSealer {
     const iv = random(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#keys[0]!, iv);
     cipher.setAAD(Buffer.from(cookieName));
-    const body = JSON.stringify([tx.state, tx.nonce, tx.codeVerifier, tx.createdAt, tx.target ?? null]);
+    const body = JSON.stringify([tx.state, tx.nonce, tx.codeVerifier, tx.createdAt, tx.target ?? null, tx.idp ?? null]);
     const ct = Buffer.concat([cipher.update(body, 'utf8'), cipher.final()]);
     return Buffer.concat([Buffer.of(VERSION), iv, ct, cipher.getAuthTag()]).toString('base64url');
   }
@@ -107,8 +109,8 @@ export class TransactionSealer {
         decipher.setAAD(Buffer.from(cookieName));
         decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
         const pt = Buffer.concat([decipher.update(raw.subarray(1 + IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
-        const [state, nonce, codeVerifier, createdAt, target] = JSON.parse(pt.toString('utf8')) as [string, string, string, number, string | null];
-        tx = { state, nonce, codeVerifier, createdAt, target: target ?? undefined };
+        const [state, nonce, codeVerifier, createdAt, target, idp] = JSON.parse(pt.toString('utf8')) as [string, string, string, number, string | null, string | null | undefined];
+        tx = { state, nonce, codeVerifier, createdAt, target: target ?? undefined, idp: idp ?? undefined };
         break;
       } catch {
         // not this key

@@ -66,15 +66,17 @@ if (metricsServer) await metricsServer.listen({ port: config.metricsPort!, host:
 
 // Discovery runs in the background, retried with backoff: an IdP that is down at
 // start-up must not crash the bridge (readiness says why; logins get a 503 page).
-void (async () => {
-  for (let delay = 500; !stopping; delay = Math.min(delay * 2, DISCOVERY_RETRY_MAX_MS)) {
-    try {
-      const idp = await bridge.oidc.discover();
-      logger.info({ issuer: idp.issuer, idTokenAlg: idp.idTokenAlg, rfc9207: idp.issParameterSupported }, 'IdP discovered');
-      return;
-    } catch (e) {
-      logger.warn({ retryInMs: delay, detail: describe(e) }, 'IdP discovery failed; retrying');
-      await new Promise((r) => setTimeout(r, delay).unref());
+for (const { config: idpConfig, oidc } of bridge.idps.values()) {
+  void (async () => {
+    for (let delay = 500; !stopping; delay = Math.min(delay * 2, DISCOVERY_RETRY_MAX_MS)) {
+      try {
+        const idp = await oidc.discover();
+        logger.info({ idp: idpConfig.name, issuer: idp.issuer, idTokenAlg: idp.idTokenAlg, rfc9207: idp.issParameterSupported }, 'IdP discovered');
+        return;
+      } catch (e) {
+        logger.warn({ idp: idpConfig.name, retryInMs: delay, detail: describe(e) }, 'IdP discovery failed; retrying');
+        await new Promise((r) => setTimeout(r, delay).unref());
+      }
     }
-  }
-})();
+  })();
+}

@@ -6,7 +6,7 @@
  */
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { limited, type Bridge, type RateLimit } from '../bridge.js';
+import { limited, type Bridge, type Idp, type RateLimit } from '../bridge.js';
 import type { Logger } from '../log.js';
 import { evaluateAccess, mapAgentIdentity, mapChatIdentity } from '../claims.js';
 import { appendTicket, type TicketAttempts, type TicketData } from '../commbox.js';
@@ -53,7 +53,7 @@ function takeTransaction(bridge: Bridge, req: FastifyRequest, reply: FastifyRepl
   return opened.tx;
 }
 
-async function callback(bridge: Bridge, audit: Logger, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function callback(bridge: Bridge, idp: Idp, audit: Logger, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const outcome: LoginOutcome = {};
   req.login = outcome;
   const started = performance.now();
@@ -63,23 +63,28 @@ async function callback(bridge: Bridge, audit: Logger, req: FastifyRequest, repl
     throw new BridgeError(Reasons.loginCookieMissing, 400, { detail: state.length === 0 ? 'callback without "state"' : 'callback with several "state"' });
   }
   const tx = takeTransaction(bridge, req, reply, state[0]!);
+  // Each IdP has its own redirect URI: an answer at another IdP's callback is
+  // a mix-up, refused before any request.
+  if ((tx.idp ?? 'default') !== idp.config.name) {
+    throw new BridgeError(Reasons.issMismatch, 400, { detail: `a login started with IdP "${tx.idp ?? 'default'}" came back at the callback of "${idp.config.name}"` });
+  }
 
   // openid-client compares the callback URL with the registered redirect URI.
-  const callbackUrl = new URL(bridge.config.redirectUri);
+  const callbackUrl = new URL(idp.config.redirectUri);
   callbackUrl.search = url.search;
-  const login = await bridge.oidc.completeLogin(callbackUrl, tx, bridge.neededClaims);
+  const login = await idp.oidc.completeLogin(callbackUrl, tx, idp.neededClaims);
   outcome.sub = login.sub;
   const m = bridge.metrics;
   m.tokenDuration.observe(login.tokenMs / 1000);
   if (login.usedUserinfo) m.userinfoDuration.observe(login.userinfoMs / 1000);
 
-  const access = evaluateAccess(login.claims, bridge.config.access);
+  const access = evaluateAccess(login.claims, idp.config.access);
   if (!access.allowed) throw new BridgeError(access.rule, 403, { detail: access.detail });
   // Where the login goes: an agent into CommBox, or a customer into a chat
   // channel (checked again: the allow-list may have changed since /chat).
   const { commbox } = bridge.config;
   const channel = tx.target !== undefined && isChatPath(tx.target) ? resolveChatChannel(bridge, tx.target) : undefined;
-  const mapped = channel === undefined ? mapAgentIdentity(login.claims, bridge.config.mapping) : mapChatIdentity(login.claims, bridge.config.mapping);
+  const mapped = channel === undefined ? mapAgentIdentity(login.claims, idp.config.mapping) : mapChatIdentity(login.claims, idp.config.mapping);
   if (!mapped.ok) {
     throw new BridgeError(Reasons.claimMissing, 403, {
       detail: `${mapped.detail}; claims present: ${Object.keys(login.claims).sort().join(', ')}`,
@@ -105,6 +110,7 @@ async function callback(bridge: Bridge, audit: Logger, req: FastifyRequest, repl
     {
       event: 'ticket_issued',
       reqId: req.id,
+      idp: idp.config.name,
       sub: outcome.sub,
       username: outcome.username,
       email: mapped.identity.email,
@@ -119,6 +125,7 @@ async function callback(bridge: Bridge, audit: Logger, req: FastifyRequest, repl
     {
       event: 'login',
       reason: 'ok',
+      idp: idp.config.name,
       sub: outcome.sub,
       username: outcome.username,
       channel,
@@ -142,5 +149,7 @@ export async function callbackRoutes(
   { bridge, rateLimit, audit }: { bridge: Bridge; rateLimit: RateLimit; audit: Logger },
 ): Promise<void> {
   app.decorateRequest('login', undefined);
-  app.get('/callback', limited(rateLimit), (req, reply) => callback(bridge, audit, req, reply));
+  for (const idp of bridge.idps.values()) {
+    app.get(idp.config.callbackPath, limited(rateLimit), (req, reply) => callback(bridge, idp, audit, req, reply));
+  }
 }

@@ -11,7 +11,9 @@ import type { Bridge } from '../bridge.js';
 export function readinessProblems(bridge: Bridge): string[] {
   const problems: string[] = [];
   if (bridge.health.draining) problems.push('draining: shutting down');
-  if (!bridge.oidc.discovered) problems.push('idp: discovery and JWKS not loaded yet');
+  for (const idp of bridge.idps.values()) {
+    if (!idp.oidc.discovered) problems.push(`idp${idp.config.name === 'default' ? '' : ` ${idp.config.name}`}: discovery and JWKS not loaded yet`);
+  }
   if (bridge.health.commboxReachable === false) problems.push('commbox: not reachable so far');
   return problems;
 }

@@ -52,13 +52,15 @@ async function initiate(bridge: Bridge, req: FastifyRequest, reply: FastifyReply
   if (iss === undefined && loginHint === undefined && targetLinkUri === undefined && Object.keys(params).length === 0) {
     return startLogin(bridge, reply, { entry: 'initiate' }); // a bare link: a normal login
   }
-  if (iss !== bridge.config.oidc.issuer) {
+  // The IdP is chosen by the issuer; an unknown one is refused, never visited.
+  const idp = [...bridge.idps.values()].find((i) => i.config.oidc.issuer === iss);
+  if (iss === undefined || idp === undefined) {
     throw new BridgeError(Reasons.initiateUnknownIssuer, 400, {
       detail: iss === undefined ? 'initiate login without "iss"' : `initiate login names issuer ${JSON.stringify(iss.slice(0, 200))}`,
     });
   }
   const target = resolveTarget(bridge, targetLinkUri);
-  return startLogin(bridge, reply, { entry: 'initiate', loginHint: loginHint?.slice(0, 256), target });
+  return startLogin(bridge, reply, { entry: 'initiate', idp, loginHint: loginHint?.slice(0, 256), target });
 }
 
 export async function initiateRoutes(app: FastifyInstance, { bridge, rateLimit }: { bridge: Bridge; rateLimit: RateLimit }): Promise<void> {

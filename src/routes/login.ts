@@ -3,7 +3,8 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type {} from '@fastify/cookie';
-import { limited, type Bridge, type RateLimit } from '../bridge.js';
+import { limited, type Bridge, type Idp, type RateLimit } from '../bridge.js';
+import { BridgeError, Reasons } from '../errors.js';
 import { createTransaction, TRANSACTION_TTL_MS, transactionCookieName } from '../login-state.js';
 
 /**
@@ -13,11 +14,12 @@ import { createTransaction, TRANSACTION_TTL_MS, transactionCookieName } from '..
 export async function startLogin(
   bridge: Bridge,
   reply: FastifyReply,
-  opts: { entry: 'login' | 'initiate' | 'chat'; loginHint?: string | undefined; target?: string | undefined },
+  opts: { entry: 'login' | 'initiate' | 'chat'; idp?: Idp; loginHint?: string | undefined; target?: string | undefined },
 ): Promise<FastifyReply> {
   bridge.metrics.loginsStarted.inc({ entry: opts.entry });
-  const tx = createTransaction(Date.now(), opts.target);
-  const location = await bridge.oidc.authorizationUrl(tx, opts.loginHint);
+  const idp = opts.idp ?? bridge.idps.get('default')!;
+  const tx = createTransaction(Date.now(), opts.target, idp.config.name);
+  const location = await idp.oidc.authorizationUrl(tx, opts.loginHint);
   const secure = bridge.config.secureCookies;
   const name = transactionCookieName(tx.state, secure);
   reply.setCookie(name, bridge.sealer.seal(tx, name), {
@@ -33,4 +35,10 @@ export async function startLogin(
 
 export async function loginRoutes(app: FastifyInstance, { bridge, rateLimit }: { bridge: Bridge; rateLimit: RateLimit }): Promise<void> {
   app.get('/login', limited(rateLimit), (_req, reply) => startLogin(bridge, reply, { entry: 'login' }));
+  // Several IdPs: /login/<name> signs in with that one.
+  app.get<{ Params: { idp: string } }>('/login/:idp', limited(rateLimit), (req, reply) => {
+    const idp = req.params.idp === 'default' ? undefined : bridge.idps.get(req.params.idp);
+    if (!idp) throw new BridgeError(Reasons.notFound, 404, { detail: `no IdP named ${JSON.stringify(req.params.idp.slice(0, 40))}` });
+    return startLogin(bridge, reply, { entry: 'login', idp });
+  });
 }
