@@ -20,6 +20,8 @@ import { pageRoutes } from './routes/pages.js';
 
 /** Maximum size of a request body (`POST /initiate` only takes a small form). */
 export const BODY_LIMIT_BYTES = 16 * 1024;
+/** Maximum size of the request headers (cookies included: a few login cookies fit easily). */
+export const HEADER_LIMIT_BYTES = 16 * 1024;
 
 export interface AppOptions {
   readonly bridge: Bridge;
@@ -40,6 +42,8 @@ export async function buildApp({ bridge, logger, audit = logger, metricsRoute = 
     // A hop count is accepted at run time (proxy-addr), though the types omit it.
     trustProxy: config.trustProxy as boolean | string[],
     bodyLimit: BODY_LIMIT_BYTES,
+    // Node answers 431 past this; set here so it does not depend on node flags.
+    http: { maxHeaderSize: HEADER_LIMIT_BYTES },
     genReqId: () => random(8).toString('hex'),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },

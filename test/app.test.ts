@@ -57,6 +57,8 @@ t.test('oversized and malformed requests get a page, not a stack trace', async (
   const odd = await s.browser().fetch(`${s.base}/initiate`, { method: 'POST', body: '{"iss":1}', headers: { 'content-type': 'application/json' } });
   t.equal(odd.status, 415);
   t.notMatch(odd.body, /at .*\.ts:\d+|Error:/);
+  const headers = await s.browser().fetch(`${s.base}/login`, { headers: { cookie: `x=${'a'.repeat(20_000)}` } });
+  t.equal(headers.status, 431, 'oversized headers are refused');
   const typ = await s.browser().fetch(`${s.base}/initiate`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } });
   t.equal(typ.status, 415);
   t.match(typ.body, /Bad request/);
