@@ -96,7 +96,7 @@ export const ID_TOKEN_ALGORITHMS = [
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
 ] as const;
 
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LEVEL_NAMES: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Every variable the bridge reads, for documentation checks and `.env.example`. */
 export const VARIABLES = [
@@ -317,7 +317,7 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
   const port = integer('PORT', 3000, 0, 65535);
   const host = text('HOST') ?? '0.0.0.0';
   const logLevelText = (text('LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevelText)) bad('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!(LEVEL_NAMES as readonly string[]).includes(logLevelText)) bad('LOG_LEVEL', `must be one of ${LEVEL_NAMES.join(', ')}`);
   const trustProxy = parseTrustProxy(text('TRUST_PROXY'), (p) => bad('TRUST_PROXY', p));
   const allowUnverifiedEmail = boolean('ALLOW_UNVERIFIED_EMAIL', false);
   const metricsPort = text('METRICS_PORT') === undefined ? undefined : integer('METRICS_PORT', 0, 1, 65535);
