@@ -64,7 +64,8 @@ export async function buildApp({ bridge, logger, audit = logger, metricsRoute = 
 
   // Ours: forms for POST /initiate, headers on every answer, errors as pages.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    const out: Record<string, string | string[]> = {};
+    // No prototype: a field named __proto__ is just a field.
+    const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
     for (const [k, v] of new URLSearchParams(body as string)) {
       const prev = out[k];
       out[k] = prev === undefined ? v : ([] as string[]).concat(prev, v);

@@ -67,6 +67,15 @@ t.test('refusals: unknown issuer, no issuer, foreign target; the browser is neve
   t.equal(s.ticketRequests(), 0);
 });
 
+t.test('a form field named __proto__ is just a field', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const body = `__proto__=x&__proto__=y&iss=${encodeURIComponent(s.idp.issuer)}`;
+  const r = await s.browser().fetch(`${s.base}/initiate`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  t.equal(r.status, 302);
+  t.ok(r.location?.startsWith(`${s.idp.issuer}/authorize?`));
+});
+
 t.test('anti-clickjacking on /initiate', async (t) => {
   const s = await startHostileStack();
   t.teardown(() => s.close());
