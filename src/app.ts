@@ -89,7 +89,7 @@ export async function buildApp({ bridge, logger, audit = logger, metricsRoute = 
 
   // Routes
   // Per client IP and route.
-  const rateLimit = config.rateLimitMax > 0 ? { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs, groupId: 'auth' } : false;
+  const rateLimit = config.rateLimitMax > 0 ? { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs } : false;
   await app.register(healthRoutes, { bridge, metrics: metricsRoute });
   await app.register(pageRoutes, { bridge });
   await app.register(loginRoutes, { bridge, rateLimit });

@@ -67,7 +67,7 @@ export function neededClaims(claims: readonly string[], scopes: readonly string[
 }
 
 /** The rate limit of the login routes, as route options (nothing when it is off). */
-export type RateLimit = false | { max: number; timeWindow: number; groupId: string };
+export type RateLimit = false | { max: number; timeWindow: number };
 export const limited = (rateLimit: RateLimit) => (rateLimit ? { config: { rateLimit } } : {});
 
 function createIdp(config: IdpConfig, http: HttpClient): Idp {

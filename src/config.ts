@@ -146,6 +146,15 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
     const v = env[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
+  // The content of the file a variable names; undefined (and the problem noted) when unreadable.
+  const fileOf = (variable: string, path: string): string | undefined => {
+    try {
+      return readSecretFile(path);
+    } catch (e) {
+      bad(variable, `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  };
   // NAME, or the content of the file NAME_FILE names (a trailing newline dropped).
   const secretText = (name: string): string | undefined => {
     const file = text(`${name}_FILE`);
@@ -154,14 +163,9 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
       bad(name, `and ${name}_FILE are both set; set only one`);
       return text(name);
     }
-    try {
-      const v = readSecretFile(file).replace(/\r?\n$/, '');
-      if (v.trim() === '') bad(`${name}_FILE`, `the file ${file} is empty`);
-      return v;
-    } catch (e) {
-      bad(`${name}_FILE`, `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-      return undefined;
-    }
+    const v = fileOf(`${name}_FILE`, file)?.replace(/\r?\n$/, '');
+    if (v !== undefined && v.trim() === '') bad(`${name}_FILE`, `the file ${file} is empty`);
+    return v;
   };
   const required = (name: string): string => {
     const v = (SECRET_VARIABLES as readonly string[]).includes(name) ? secretText(name) : text(name);
@@ -236,13 +240,11 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
     const keyFile = text('OIDC_CLIENT_PRIVATE_KEY_FILE');
     if (keyFile === undefined) bad('OIDC_CLIENT_PRIVATE_KEY_FILE', 'is required with OIDC_CLIENT_AUTH=private_key_jwt');
     else {
-      try {
-        clientPrivateKey = readSecretFile(keyFile);
+      clientPrivateKey = fileOf('OIDC_CLIENT_PRIVATE_KEY_FILE', keyFile);
+      if (clientPrivateKey !== undefined) {
         const key = parsePrivateKey(clientPrivateKey);
         if (key.problem) bad('OIDC_CLIENT_PRIVATE_KEY_FILE', key.problem);
         clientPrivateKeyKid ??= key.kid;
-      } catch (e) {
-        bad('OIDC_CLIENT_PRIVATE_KEY_FILE', `cannot read ${keyFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
       }
     }
     if (clientPrivateKeyKid === undefined) bad('OIDC_CLIENT_PRIVATE_KEY_KID', 'is required with private_key_jwt unless the JWK has a "kid"');
@@ -333,7 +335,6 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
   // Several IdPs: each extra one is the default's settings read from its own
   // IDP_<NAME>_* variables (client settings never inherited; rules and mapping are).
   const extraIdps: IdpConfig[] = [];
-  const base0 = publicUrl ? publicUrl.href.replace(/\/+$/, '') : '';
   for (const name of nested ? [] : list('OIDC_IDPS')) {
     if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(name) || name === 'default') {
       bad('OIDC_IDPS', `"${name}" is not a name of lower-case letters, digits and dashes (and not "default")`);
@@ -349,7 +350,7 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
     for (const k of IDP_INHERITED) if (env[`${prefix}${k}`] !== undefined) sub[k] = env[`${prefix}${k}`];
     try {
       const c = parseConfig(sub, readSecretFile, true);
-      extraIdps.push({ name, oidc: c.oidc, access: c.access, mapping: c.mapping, loginPath: `/login/${name}`, callbackPath: `/callback/${name}`, redirectUri: `${base0}/callback/${name}` });
+      extraIdps.push({ name, oidc: c.oidc, access: c.access, mapping: c.mapping, loginPath: `/login/${name}`, callbackPath: `/callback/${name}`, redirectUri: `${base}/callback/${name}` });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       for (const p of e.problems) {

@@ -10,6 +10,7 @@ import { loadConfig, secretValues, type BridgeConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './log.js';
 import { describe } from './oidc.js';
+import { metricsHandler } from './routes/health.js';
 
 const DISCOVERY_RETRY_MAX_MS = 30_000;
 
@@ -34,7 +35,7 @@ const audit = createLogger({ level: 'info', secrets, name: 'commbox-sso-bridge.a
 const bridge = createBridge(config);
 const app = await buildApp({ bridge, logger, audit, metricsRoute: config.metricsPort === undefined });
 const metricsServer = config.metricsPort === undefined ? undefined : Fastify({ logger: false });
-metricsServer?.get('/metrics', async (_req, reply) => reply.type(bridge.metrics.registry.contentType).send(await bridge.metrics.registry.metrics()));
+metricsServer?.get('/metrics', metricsHandler(bridge.metrics));
 
 // SIGTERM/SIGINT: readiness fails at once; logins are still served for the
 // grace period (load balancers take a while to notice); then the listener

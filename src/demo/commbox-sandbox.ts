@@ -53,6 +53,12 @@ export interface SandboxAgent {
   phone1?: string;
 }
 
+/** The demo brand's agents (the demo IdP's alice and carol; bob has no agent record). */
+export const DEMO_AGENTS: SandboxAgent[] = [
+  { username: 'alice', email: 'alice@example.com', phone1: '+442501234567' },
+  { username: 'carol', email: 'carol@example.com' },
+];
+
 export type SandboxFault =
   | 'none' | '429' | '429-then-ok' | '503-then-ok' | '500' | '400' | '401' | 'html' | 'truncated' | 'no-token' | 'hang' | 'reset';
 

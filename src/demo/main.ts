@@ -7,7 +7,7 @@ import { createBridge } from '../bridge.js';
 import { parseConfig, readEnvironment, secretValues } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { startSandbox } from './commbox-sandbox.js';
+import { DEMO_AGENTS, startSandbox } from './commbox-sandbox.js';
 import { DEMO_PASSWORD, startDemoIdp } from './idp.js';
 
 const env = readEnvironment();
@@ -16,7 +16,7 @@ const publicUrl = `http://localhost:${port}`;
 
 const sandbox = await startSandbox({
   brand: 'demo',
-  agents: [{ username: 'alice', email: 'alice@example.com', phone1: '+442501234567' }, { username: 'carol', email: 'carol@example.com' }],
+  agents: DEMO_AGENTS,
 });
 const idp = await startDemoIdp({ redirectUris: [`${publicUrl}/callback`] });
 

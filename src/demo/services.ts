@@ -4,7 +4,7 @@
  * DEMO_* variables (see docker-compose.yml). Development only.
  */
 import { readEnvironment } from '../config.js';
-import { startSandbox } from './commbox-sandbox.js';
+import { DEMO_AGENTS, startSandbox } from './commbox-sandbox.js';
 import { startDemoIdp } from './idp.js';
 
 const env = readEnvironment();
@@ -33,7 +33,7 @@ if (which === 'idp') {
     publicUrl: env['DEMO_SANDBOX_URL'] ?? `http://localhost:${port}`,
     brand: env['DEMO_BRAND'] ?? 'demo',
     apiKey: env['DEMO_API_KEY'] ?? 'sandbox-api-key-0123456789',
-    agents: [{ username: 'alice', email: 'alice@example.com', phone1: '+442501234567' }, { username: 'carol', email: 'carol@example.com' }],
+    agents: DEMO_AGENTS,
   });
   process.stdout.write(`CommBox sandbox: ${sandbox.loginUrl}\n`);
   const stop = () => void sandbox.close().then(() => process.exit(0));

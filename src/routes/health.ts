@@ -4,8 +4,13 @@
  * was not tried yet, and the process is not draining), and `GET /metrics` when
  * metrics are not on a port of their own.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bridge } from '../bridge.js';
+import type { Metrics } from '../metrics.js';
+
+/** The `/metrics` handler, here and on METRICS_PORT alike. */
+export const metricsHandler = (metrics: Metrics) => async (_req: FastifyRequest, reply: FastifyReply) =>
+  reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
 
 /** Why the bridge is not ready; empty when it is. */
 export function readinessProblems(bridge: Bridge): string[] {
@@ -25,6 +30,6 @@ export async function healthRoutes(app: FastifyInstance, { bridge, metrics }: { 
     return problems.length === 0 ? reply.send({ status: 'ready' }) : reply.code(503).send({ status: 'not ready', problems });
   });
   if (metrics) {
-    app.get('/metrics', async (_req, reply) => reply.type(bridge.metrics.registry.contentType).send(await bridge.metrics.registry.metrics()));
+    app.get('/metrics', metricsHandler(bridge.metrics));
   }
 }
