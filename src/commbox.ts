@@ -5,6 +5,7 @@
 import { Pool } from 'undici';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BridgeError, Reasons } from './errors.js';
+import { send } from './http-client.js';
 
 /** The body's `data` object, per the Create Ticket OpenAPI. Absent fields are left out. */
 export interface TicketData {
@@ -44,8 +45,9 @@ const RETRY_BACKOFF_MS = [100, 300];
 /** A keep-alive client of the CommBox ticket API. */
 export class CommboxClient {
   readonly #pool: Pool;
+  readonly #origin: string;
   readonly #path: string;
-  readonly #auth: string;
+  readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
   readonly #onAttempt: (status: number | 'error' | 'timeout') => void;
@@ -58,7 +60,8 @@ export class CommboxClient {
       connect: { timeout: opts.timeoutMs },
     });
     this.#path = `${url.pathname.replace(/\/+$/, '')}/auth/ticket`;
-    this.#auth = `Bearer ${opts.apiKey}`;
+    this.#origin = url.origin;
+    this.#headers = { authorization: `Bearer ${opts.apiKey}`, 'content-type': 'application/json', accept: 'application/json' };
     this.#timeoutMs = opts.timeoutMs;
     this.#maxRetries = opts.maxRetries ?? 2;
     this.#onAttempt = opts.onAttempt ?? (() => {});
@@ -82,18 +85,19 @@ export class CommboxClient {
       let text: string;
       let retryAfterMs: number | undefined;
       try {
-        const res = await this.#pool.request({
+        const res = await send(this.#pool, {
+          origin: this.#origin,
           path: this.#path,
           method: 'POST',
-          headers: { authorization: this.#auth, 'content-type': 'application/json', accept: 'application/json' },
+          headers: this.#headers,
           body,
           headersTimeout: Math.ceil(remaining),
           bodyTimeout: Math.ceil(remaining),
         });
-        status = res.statusCode;
+        status = res.status;
         stats.lastStatus = status;
         this.#onAttempt(status);
-        text = await res.body.text();
+        text = res.body;
         retryAfterMs = parseRetryAfter(res.headers['retry-after']);
       } catch (cause) {
         const code = (cause as { code?: string }).code ?? '';

@@ -1,12 +1,66 @@
 /**
- * Outbound HTTP for the IdP: a `fetch`-shaped function on an undici keep-alive
- * Agent, for openid-client's `customFetch`. It skips the global `fetch` (web
- * streams per body) and reuses connections to the token and userinfo endpoints.
+ * Outbound HTTP: {@link send} collects a whole, size-capped answer straight from
+ * undici's handler API (token, userinfo, CommBox); for the IdP, one keep-alive
+ * Agent, also behind a `fetch`-shaped function for openid-client's discovery.
  */
-import { Agent, request } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Agent, request, type Dispatcher } from 'undici';
 import type { CustomFetch } from 'openid-client';
 
+/** A whole HTTP answer, its body read as UTF-8 text. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** Bodies larger than this are refused: the IdP and CommBox answer a few KiB. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** An answer body over {@link MAX_ANSWER_BYTES}. */
+export class AnswerTooLargeError extends Error {
+  override name = 'AnswerTooLargeError';
+  readonly code = 'ANSWER_TOO_LARGE';
+}
+
+/**
+ * Sends one request on `dispatcher` and collects the whole answer. Uses undici's
+ * handler API directly: no body stream, no `Response`, no abort signal per
+ * request (the dispatcher's timeouts apply). Rejects with undici's coded errors.
+ */
+export function send(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, maxBytes = MAX_ANSWER_BYTES): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    let status = 0;
+    let headers: IncomingHttpHeaders = {};
+    let chunks: Buffer[] = [];
+    let size = 0;
+    dispatcher.dispatch(opts, {
+      onRequestStart() {},
+      onResponseStart(_controller, statusCode, responseHeaders) {
+        status = statusCode;
+        headers = responseHeaders;
+        chunks = [];
+        size = 0;
+      },
+      onResponseData(controller, chunk) {
+        size += chunk.length;
+        if (size > maxBytes) controller.abort(new AnswerTooLargeError(`the answer is larger than ${maxBytes} bytes`));
+        else chunks.push(chunk);
+      },
+      onResponseEnd() {
+        const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+        resolve({ status, headers, body });
+      },
+      onResponseError(_controller, error) {
+        reject(error);
+      },
+    });
+  });
+}
+
 export interface HttpClient {
+  /** The keep-alive dispatcher towards the IdP, for {@link send}. */
+  readonly dispatcher: Dispatcher;
   readonly fetch: CustomFetch;
   /** GETs a JSON document (discovery, JWKS). */
   getJson(url: string, timeoutMs: number): Promise<unknown>;
@@ -45,6 +99,7 @@ export function createHttpClient(opts: { timeoutMs: number; connections?: number
   };
 
   return {
+    dispatcher,
     fetch: customFetch,
     async getJson(url, timeoutMs) {
       const res = await request(url, {

@@ -2,16 +2,20 @@
  * OpenID Connect against the company IdP: discovery, the authorization URL, and
  * the callback (code exchange, full ID token verification, userinfo when needed).
  *
- * openid-client checks the protocol (state, RFC 9207 `iss`, PKCE, ID token
- * `iss`/`aud`/`azp`/`exp`/`iat`/`nonce`/`sub`, the userinfo `sub`); the ID token
- * signature is verified here, always, by {@link JwksVerifier}.
+ * Discovery goes through openid-client. The callback's requests and checks are
+ * done here, on one keep-alive undici dispatcher: the authorization response
+ * (RFC 9207 `iss`, single-valued parameters, no implicit or JARM answers), the
+ * token request with PKCE and the client's authentication, the ID token
+ * signature ({@link JwksVerifier}) and every claim ({@link validateIdTokenClaims}),
+ * and the userinfo `sub`. The state was matched before, by the login cookie.
  */
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash, randomUUID, sign, type KeyObject } from 'node:crypto';
 import * as client from 'openid-client';
 import { BridgeError, Reasons } from './errors.js';
 import { ID_TOKEN_ALGORITHMS, parsePrivateKey, type ClientAuthMethod } from './config.js';
 import { JwksVerifier, JwsError } from './jwks.js';
-import type { HttpClient } from './http-client.js';
+import { send, type HttpAnswer, type HttpClient } from './http-client.js';
+import { decodeIdTokenPayload, readTokenResponse, TokenCheckError, validateIdTokenClaims } from './id-token.js';
 import type { Claims } from './claims.js';
 import type { LoginTransaction } from './login-state.js';
 
@@ -57,12 +61,15 @@ export interface DiscoveredIdp {
   readonly tokenEndpointAuthMethods: readonly string[];
 }
 
-const TOKEN_ENDPOINT_ERROR_CODES = new Set([
-  'OAUTH_RESPONSE_IS_NOT_CONFORM',
-  'OAUTH_RESPONSE_IS_NOT_JSON',
-  'OAUTH_HTTP_REQUEST_FORBIDDEN',
-  'OAUTH_WWW_AUTHENTICATE_CHALLENGE',
-]);
+const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** How the token request authenticates the client, prepared once at discovery. */
+interface ClientAuthenticator {
+  /** The HTTP Basic header, when the method uses one. */
+  readonly authorization: string | undefined;
+  /** Form fields to append (starting with `&`), built per request. */
+  fields(): string;
+}
 
 /** The IdP as this bridge uses it. Discovery happens in {@link OidcClient.discover}. */
 export class OidcClient {
@@ -73,10 +80,15 @@ export class OidcClient {
   #idp: DiscoveredIdp | undefined;
   #discovering: Promise<DiscoveredIdp> | undefined;
   #authorizationPrefix: string | undefined;
+  #auth: ClientAuthenticator | undefined;
+  #tokenEndpoint: URL | undefined;
+  #userinfoEndpoint: URL | undefined;
+  readonly #redirectUriField: string;
 
   constructor(opts: OidcOptions, http: HttpClient) {
     this.#opts = opts;
     this.#http = http;
+    this.#redirectUriField = encodeURIComponent(opts.redirectUri);
   }
 
   /** What discovery found; undefined before it succeeded. */
@@ -119,17 +131,8 @@ export class OidcClient {
       });
     }
     if (!server.jwks_uri) throw new BridgeError(Reasons.idpUnavailable, 503, { detail: 'the IdP metadata has no jwks_uri' });
-    const metadata: Partial<client.ClientMetadata> = {
-      id_token_signed_response_alg: alg,
-      [client.clockTolerance]: o.clockToleranceSec,
-    };
-    if (o.clientSecret) metadata.client_secret = o.clientSecret;
-    const config = new client.Configuration(server, o.clientId, metadata, await clientAuthentication(o));
-    config[client.customFetch] = this.#http.fetch;
-    // The HTTP client enforces connect, header and body timeouts itself; an
-    // AbortSignal timer per request on top would only cost.
-    config.timeout = 0;
-    if (insecure) client.allowInsecureRequests(config);
+    const tokenEndpoint = endpoint(server.token_endpoint, 'token_endpoint', insecure);
+    const userinfoEndpoint = server.userinfo_endpoint === undefined ? undefined : endpoint(server.userinfo_endpoint, 'userinfo_endpoint', insecure);
 
     const jwksUri = server.jwks_uri;
     const verifier = new JwksVerifier(() => this.#http.getJson(jwksUri, o.timeoutMs));
@@ -138,13 +141,16 @@ export class OidcClient {
     } catch (cause) {
       throw new BridgeError(Reasons.idpUnavailable, 503, { detail: `fetching the IdP JWKS failed: ${describe(cause)}`, cause });
     }
-    this.#config = config;
+    this.#auth = clientAuthenticator(o, server.issuer);
+    this.#tokenEndpoint = tokenEndpoint;
+    this.#userinfoEndpoint = userinfoEndpoint;
+    this.#config = discovered;
     this.#verifier = verifier;
     this.#idp = {
       issuer: server.issuer,
       authorizationEndpoint: String(server.authorization_endpoint),
-      tokenEndpoint: String(server.token_endpoint),
-      userinfoEndpoint: server.userinfo_endpoint,
+      tokenEndpoint: tokenEndpoint.href,
+      userinfoEndpoint: userinfoEndpoint?.href,
       jwksUri,
       idTokenAlg: alg,
       advertisedAlgs: server.id_token_signing_alg_values_supported ?? [],
@@ -173,107 +179,257 @@ export class OidcClient {
   }
 
   /**
-   * Completes the login from the callback URL of a live transaction: checks the
-   * authorization response, exchanges the code, verifies the ID token, and fetches
-   * userinfo when one of `neededClaims` (root claim names) is missing from it.
+   * Completes the login from the callback's query of a live transaction (whose
+   * `state` the caller has matched): checks the authorization response,
+   * exchanges the code, verifies the ID token, and fetches userinfo when one of
+   * `neededClaims` (root claim names) is missing from it.
    */
-  async completeLogin(callbackUrl: URL, tx: LoginTransaction, neededClaims: readonly string[]): Promise<VerifiedLogin> {
+  async completeLogin(params: URLSearchParams, tx: LoginTransaction, neededClaims: readonly string[]): Promise<VerifiedLogin> {
     const idp = await this.discover();
-    const config = this.#config!;
-    const params = callbackUrl.searchParams;
+    const code = checkAuthorizationResponse(params, idp);
 
-    const iss = params.get('iss');
-    if (iss !== null && iss !== idp.issuer) {
-      throw new BridgeError(Reasons.issMismatch, 400, { detail: `the authorization response "iss" is ${JSON.stringify(iss.slice(0, 200))}, not the configured issuer` });
-    }
-    if (iss === null && idp.issParameterSupported) {
-      throw new BridgeError(Reasons.issMismatch, 400, { detail: 'the IdP advertises RFC 9207 but the authorization response has no "iss"' });
-    }
-    const error = params.get('error');
-    if (error !== null) {
-      const description = params.get('error_description');
-      throw new BridgeError(Reasons.idpError, error === 'access_denied' ? 403 : 502, {
-        detail: `the IdP answered error=${JSON.stringify(error.slice(0, 100))}${description ? ` (${JSON.stringify(description.slice(0, 300))})` : ''}`,
-        userDetail: `The sign-in service answered: ${error.slice(0, 100)}.`,
-      });
-    }
-    if (!params.get('code')) throw new BridgeError(Reasons.callbackInvalid, 400, { detail: 'the callback has no "code"' });
-
-    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     const tokenStart = performance.now();
-    try {
-      tokens = await client.authorizationCodeGrant(config, callbackUrl, {
-        pkceCodeVerifier: tx.codeVerifier,
-        expectedState: tx.state,
-        expectedNonce: tx.nonce,
-        idTokenExpected: true,
-      });
-    } catch (cause) {
-      throw classifyGrantError(cause);
-    }
+    const tokens = await this.#redeemCode(code, tx);
     const tokenMs = performance.now() - tokenStart;
-    const idToken = tokens.id_token;
-    const idClaims = tokens.claims();
-    if (!idToken || !idClaims) throw new BridgeError(Reasons.idTokenInvalid, 502, { detail: 'the token response has no ID token' });
 
     try {
-      await this.#verifier!.verify(idToken, idp.idTokenAlg);
+      await this.#verifier!.verify(tokens.idToken, idp.idTokenAlg);
     } catch (cause) {
       if (cause instanceof JwsError && cause.code === 'JWKS_FETCH') {
         throw new BridgeError(Reasons.idpUnavailable, 503, { detail: `ID token key lookup failed: ${describe(cause)}`, cause });
       }
       throw new BridgeError(Reasons.idTokenInvalid, 502, { detail: `ID token rejected: ${describe(cause)}`, cause });
     }
-    const aud = idClaims.aud;
-    if (Array.isArray(aud) && aud.length > 1 && idClaims['azp'] !== this.#opts.clientId) {
-      throw new BridgeError(Reasons.idTokenInvalid, 502, { detail: 'ID token has several audiences and its "azp" is not this client' });
+    let claims: Claims;
+    try {
+      claims = validateIdTokenClaims(decodeIdTokenPayload(tokens.idToken), {
+        issuer: idp.issuer,
+        clientId: this.#opts.clientId,
+        nonce: tx.nonce,
+        now: Math.floor(Date.now() / 1000),
+        toleranceSec: this.#opts.clockToleranceSec,
+      });
+    } catch (cause) {
+      throw new BridgeError(Reasons.idTokenInvalid, 502, { detail: `ID token rejected: ${describe(cause)}`, cause });
     }
 
-    const claims: Claims = { ...idClaims };
-    const sub = idClaims.sub;
+    const sub = claims['sub'] as string;
     let usedUserinfo = false;
     let userinfoMs = 0;
-    if (neededClaims.some((c) => claims[c] === undefined) && idp.userinfoEndpoint && tokens.access_token) {
-      let info: client.UserInfoResponse;
+    if (this.#userinfoEndpoint && neededClaims.some((c) => claims[c] === undefined)) {
       const userinfoStart = performance.now();
-      try {
-        info = await client.fetchUserInfo(config, tokens.access_token, sub);
-      } catch (cause) {
-        const code = (cause as { code?: string }).code;
-        if (code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED' || /sub/i.test(describe(cause))) {
-          throw new BridgeError(Reasons.userinfoSubMismatch, 502, { detail: `userinfo refused: ${describe(cause)}`, cause });
-        }
-        throw new BridgeError(Reasons.userinfoFailed, 502, { detail: `userinfo request failed: ${describe(cause)}`, cause });
-      }
+      const info = await this.#fetchUserinfo(tokens.accessToken, sub);
       userinfoMs = performance.now() - userinfoStart;
+      claims = { ...claims };
       for (const [k, v] of Object.entries(info)) if (claims[k] === undefined) claims[k] = v;
       usedUserinfo = true;
     }
     return { claims, sub, usedUserinfo, tokenMs, userinfoMs };
   }
+
+  /** The token request (RFC 6749 §4.1.3, PKCE): the checked token response. */
+  async #redeemCode(code: string, tx: LoginTransaction): Promise<{ accessToken: string; idToken: string }> {
+    const url = this.#tokenEndpoint!;
+    const auth = this.#auth!;
+    const body =
+      `grant_type=authorization_code&code=${encodeURIComponent(code)}&redirect_uri=${this.#redirectUriField}` +
+      `&code_verifier=${tx.codeVerifier}${auth.fields()}`;
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
+      'user-agent': USER_AGENT,
+    };
+    if (auth.authorization !== undefined) headers['authorization'] = auth.authorization;
+    let answer: HttpAnswer;
+    try {
+      answer = await send(this.#http.dispatcher, { origin: url.origin, path: url.pathname + url.search, method: 'POST', headers, body });
+    } catch (cause) {
+      throw new BridgeError(Reasons.tokenExchangeFailed, 502, { detail: `the token request failed: ${describe(cause)}`, cause });
+    }
+    if (answer.status !== 200) throw tokenEndpointRefusal(answer);
+    try {
+      return readTokenResponse(answer.body);
+    } catch (cause) {
+      const reason = cause instanceof TokenCheckError && cause.code === 'ID_TOKEN_INVALID' ? Reasons.idTokenInvalid : Reasons.tokenExchangeFailed;
+      throw new BridgeError(reason, 502, { detail: `token response rejected: ${describe(cause)}`, cause });
+    }
+  }
+
+  /** The userinfo request (OIDC Core §5.3): claims whose `sub` is the ID token's. */
+  async #fetchUserinfo(accessToken: string, sub: string): Promise<Record<string, unknown>> {
+    const url = this.#userinfoEndpoint!;
+    let answer: HttpAnswer;
+    try {
+      answer = await send(this.#http.dispatcher, {
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'GET',
+        headers: { accept: 'application/json', authorization: `Bearer ${accessToken}`, 'user-agent': USER_AGENT },
+      });
+    } catch (cause) {
+      throw new BridgeError(Reasons.userinfoFailed, 502, { detail: `userinfo request failed: ${describe(cause)}`, cause });
+    }
+    if (answer.status !== 200) {
+      throw new BridgeError(Reasons.userinfoFailed, 502, { detail: `userinfo request failed: the IdP answered HTTP ${answer.status}${oauthError(answer)}` });
+    }
+    if (!isJsonContentType(answer.headers['content-type'])) {
+      // A signed or encrypted userinfo answer (application/jwt) was not asked for.
+      throw new BridgeError(Reasons.userinfoFailed, 502, { detail: `userinfo request failed: the answer is ${JSON.stringify(String(answer.headers['content-type']).slice(0, 60))}, not JSON` });
+    }
+    let info: unknown;
+    try {
+      info = JSON.parse(answer.body);
+    } catch {
+      info = undefined;
+    }
+    if (typeof info !== 'object' || info === null || Array.isArray(info)) {
+      throw new BridgeError(Reasons.userinfoFailed, 502, { detail: 'userinfo request failed: the answer is not a JSON object' });
+    }
+    const got = (info as Record<string, unknown>)['sub'];
+    if (got !== sub) {
+      throw new BridgeError(Reasons.userinfoSubMismatch, 502, {
+        detail: `userinfo refused: its "sub" ${got === undefined ? 'is missing' : `(${JSON.stringify(String(got).slice(0, 100))})`} is not the ID token's`,
+      });
+    }
+    return info as Record<string, unknown>;
+  }
+}
+
+const USER_AGENT = 'commbox-sso-bridge';
+
+/**
+ * Checks the authorization response (RFC 6749 §4.1.2, RFC 9207) and returns its
+ * code. Every parameter read must appear at most once.
+ */
+function checkAuthorizationResponse(params: URLSearchParams, idp: DiscoveredIdp): string {
+  const one = (name: string): string | null => {
+    const all = params.getAll(name);
+    if (all.length > 1) throw new BridgeError(Reasons.callbackInvalid, 400, { detail: `the callback has several "${name}" parameters` });
+    return all.length === 1 ? all[0]! : null;
+  };
+  const iss = one('iss');
+  if (iss !== null && iss !== idp.issuer) {
+    throw new BridgeError(Reasons.issMismatch, 400, { detail: `the authorization response "iss" is ${JSON.stringify(iss.slice(0, 200))}, not the configured issuer` });
+  }
+  if (iss === null && idp.issParameterSupported) {
+    throw new BridgeError(Reasons.issMismatch, 400, { detail: 'the IdP advertises RFC 9207 but the authorization response has no "iss"' });
+  }
+  const error = one('error');
+  if (error !== null) {
+    const description = one('error_description');
+    throw new BridgeError(Reasons.idpError, error === 'access_denied' ? 403 : 502, {
+      detail: `the IdP answered error=${JSON.stringify(error.slice(0, 100))}${description ? ` (${JSON.stringify(description.slice(0, 300))})` : ''}`,
+      userDetail: `The sign-in service answered: ${error.slice(0, 100)}.`,
+    });
+  }
+  // This client asked for response_type=code, answered in the query.
+  for (const unexpected of ['response', 'id_token', 'token', 'access_token']) {
+    if (params.has(unexpected)) throw new BridgeError(Reasons.callbackInvalid, 400, { detail: `the callback has an unexpected "${unexpected}" parameter` });
+  }
+  const code = one('code');
+  if (!code) throw new BridgeError(Reasons.callbackInvalid, 400, { detail: 'the callback has no "code"' });
+  return code;
+}
+
+/** A non-200 answer of the token endpoint as a refusal naming what it said. */
+function tokenEndpointRefusal(answer: HttpAnswer): BridgeError {
+  const challenge = answer.headers['www-authenticate'];
+  if (challenge !== undefined) {
+    // A challenge: the IdP did not accept the client's credentials.
+    const text = Array.isArray(challenge) ? challenge[0]! : challenge;
+    const scheme = /^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)/.exec(text)?.[1] ?? 'challenge';
+    const error = /\berror="?([^",]*)"?/.exec(text)?.[1] ?? 'invalid_client';
+    const description = /\berror_description="([^"]*)"/.exec(text)?.[1];
+    return new BridgeError(Reasons.tokenExchangeFailed, 502, {
+      detail: `the token endpoint answered HTTP ${answer.status} (${scheme}) error=${JSON.stringify(error.slice(0, 100))}${description ? ` (${JSON.stringify(description.slice(0, 300))})` : ''}: check OIDC_CLIENT_ID, the client credentials and OIDC_CLIENT_AUTH`,
+    });
+  }
+  return new BridgeError(Reasons.tokenExchangeFailed, 502, { detail: `the token endpoint answered HTTP ${answer.status}${oauthError(answer)}` });
+}
+
+/** ` error="…" ("…")` of an RFC 6749 §5.2 error body, or what kind of body it was. */
+function oauthError(answer: HttpAnswer): string {
+  if (isJsonContentType(answer.headers['content-type'])) {
+    try {
+      const j = JSON.parse(answer.body) as { error?: unknown; error_description?: unknown };
+      if (typeof j?.error === 'string' && j.error !== '') {
+        const description = typeof j.error_description === 'string' ? ` (${JSON.stringify(j.error_description.slice(0, 300))})` : '';
+        return ` error=${JSON.stringify(j.error.slice(0, 100))}${description}`;
+      }
+    } catch {
+      /* not JSON after all */
+    }
+  }
+  return answer.body.trimStart().startsWith('<') ? ' (an HTML page)' : '';
+}
+
+const isJsonContentType = (value: string | string[] | undefined) =>
+  typeof value === 'string' && /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(value);
+
+/** An endpoint from the IdP metadata: an https URL (http only for a loopback issuer). */
+function endpoint(value: unknown, name: string, insecureAllowed: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new BridgeError(Reasons.idpUnavailable, 503, { detail: `the IdP metadata has no usable ${name}` });
+  }
+  if (url.protocol !== 'https:' && !(insecureAllowed && url.protocol === 'http:')) {
+    throw new BridgeError(Reasons.idpUnavailable, 503, { detail: `the IdP metadata ${name} is not https: ${url.href}` });
+  }
+  return url;
+}
+
+/**
+ * RFC 6749 §2.3.1: the client id and secret are form-encoded before they go
+ * into the Basic header (as openid-client does; `check-config` warns when that
+ * changes a secret).
+ */
+function formUrlEncode(value: string): string {
+  return encodeURIComponent(value)
+    .replace(/[-_.!~*'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
 }
 
 /** The token endpoint authentication `OIDC_CLIENT_AUTH` names. */
-async function clientAuthentication(o: OidcOptions): Promise<client.ClientAuth> {
+function clientAuthenticator(o: OidcOptions, issuer: string): ClientAuthenticator {
+  const id = encodeURIComponent(o.clientId);
   switch (o.clientAuth) {
-    case 'client_secret_post':
-      return client.ClientSecretPost(o.clientSecret);
+    case 'client_secret_post': {
+      const fields = `&client_id=${id}&client_secret=${encodeURIComponent(o.clientSecret)}`;
+      return { authorization: undefined, fields: () => fields };
+    }
     case 'private_key_jwt': {
       const { key } = parsePrivateKey(o.clientPrivateKey ?? '');
       if (!key) throw new BridgeError(Reasons.internalError, 500, { detail: 'the client private key cannot be read' });
-      const curve = key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'P-384' : 'P-256';
-      const algorithm = key.asymmetricKeyType === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'ECDSA', namedCurve: curve };
-      const cryptoKey = await webcrypto.subtle.importKey('pkcs8', key.export({ format: 'der', type: 'pkcs8' }), algorithm, false, ['sign']);
-      return client.PrivateKeyJwt({ key: cryptoKey, kid: o.clientPrivateKeyKid });
+      const prefix = `&client_id=${id}&client_assertion_type=${encodeURIComponent(CLIENT_ASSERTION_TYPE)}&client_assertion=`;
+      return { authorization: undefined, fields: () => prefix + clientAssertion(key, o.clientPrivateKeyKid, o.clientId, issuer) };
     }
-    default:
-      return client.ClientSecretBasic(o.clientSecret);
+    default: {
+      const authorization = `Basic ${Buffer.from(`${formUrlEncode(o.clientId)}:${formUrlEncode(o.clientSecret)}`).toString('base64')}`;
+      return { authorization, fields: () => '' };
+    }
   }
 }
 
 /**
- * True when a client secret has characters that openid-client form-encodes in
- * the HTTP Basic header (RFC 6749 §2.3.1) and some IdPs do not decode.
+ * A client assertion (RFC 7523 §3, OIDC Core §9 private_key_jwt): short-lived,
+ * single-use (`jti`), for the issuer as audience.
+ */
+export function clientAssertion(key: KeyObject, kid: string | undefined, clientId: string, issuer: string, now = Math.floor(Date.now() / 1000)): string {
+  const rsa = key.asymmetricKeyType === 'rsa';
+  const p384 = key.asymmetricKeyDetails?.namedCurve === 'secp384r1';
+  const alg = rsa ? 'RS256' : p384 ? 'ES384' : 'ES256';
+  const header = kid === undefined ? { alg } : { alg, kid };
+  const payload = { jti: randomUUID(), aud: issuer, exp: now + 60, iat: now, nbf: now, iss: clientId, sub: clientId };
+  const data = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  const signature = sign(p384 ? 'sha384' : 'sha256', Buffer.from(data), rsa ? key : { key, dsaEncoding: 'ieee-p1363' });
+  return `${data}.${signature.toString('base64url')}`;
+}
+
+/**
+ * True when a client secret has characters that are form-encoded in the HTTP
+ * Basic header (RFC 6749 §2.3.1) and some IdPs do not decode.
  */
 export function secretNeedsFormEncoding(secret: string): boolean {
   return /[^A-Za-z0-9]/.test(secret);
@@ -284,29 +440,6 @@ export function chooseIdTokenAlg(pinned: string | undefined, advertised: readonl
   if (pinned !== undefined) return pinned;
   const usable = (advertised ?? ['RS256']).filter((a) => (ID_TOKEN_ALGORITHMS as readonly string[]).includes(a));
   return usable.includes('RS256') ? 'RS256' : usable[0];
-}
-
-function classifyGrantError(cause: unknown): BridgeError {
-  const e = cause as { name?: string; code?: string; error?: string; status?: number; error_description?: string };
-  if (e?.name === 'ResponseBodyError') {
-    return new BridgeError(Reasons.tokenExchangeFailed, 502, {
-      detail: `the token endpoint answered HTTP ${e.status} error=${JSON.stringify(String(e.error).slice(0, 100))}${e.error_description ? ` (${JSON.stringify(String(e.error_description).slice(0, 300))})` : ''}`,
-      cause,
-    });
-  }
-  if (e?.name === 'WWWAuthenticateChallengeError') {
-    // A 401 with a challenge: the IdP did not accept the client's credentials.
-    const challenges = (cause as { cause?: { scheme?: string; parameters?: Record<string, string> }[] }).cause ?? [];
-    const p = challenges[0]?.parameters ?? {};
-    return new BridgeError(Reasons.tokenExchangeFailed, 502, {
-      detail: `the token endpoint answered HTTP ${e.status} (${challenges[0]?.scheme ?? 'challenge'}) error=${JSON.stringify(String(p['error'] ?? 'invalid_client').slice(0, 100))}${p['error_description'] ? ` (${JSON.stringify(p['error_description'].slice(0, 300))})` : ''}: check OIDC_CLIENT_ID, the client credentials and OIDC_CLIENT_AUTH`,
-      cause,
-    });
-  }
-  if ((e?.code && TOKEN_ENDPOINT_ERROR_CODES.has(e.code)) || e?.name === 'TypeError' || e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code?.startsWith('UND_ERR')) {
-    return new BridgeError(Reasons.tokenExchangeFailed, 502, { detail: `the token request failed: ${describe(cause)}`, cause });
-  }
-  return new BridgeError(Reasons.idTokenInvalid, 502, { detail: `token response rejected: ${describe(cause)}`, cause });
 }
 
 /** A one-line description of an error, without its cause's payload. */

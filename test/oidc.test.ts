@@ -31,7 +31,11 @@ const REFUSALS: [HostileMode, number, string, string][] = [
   ['userinfo-bad-sub', 502, 'userinfo_sub_mismatch', ''],
   ['userinfo-500', 502, 'userinfo_failed', ''],
   ['token-error', 502, 'token_exchange_failed', 'invalid_grant'],
-  ['token-500', 502, 'token_exchange_failed', ''],
+  ['token-500', 502, 'token_exchange_failed', 'HTTP 500'],
+  ['token-challenge', 502, 'token_exchange_failed', 'invalid_client.*OIDC_CLIENT_AUTH'],
+  ['token-huge', 502, 'token_exchange_failed', 'larger than'],
+  ['token-not-bearer', 502, 'token_exchange_failed', 'token_type'],
+  ['userinfo-jwt', 502, 'userinfo_failed', 'application/jwt'],
   ['error-response', 403, 'idp_error', 'access_denied'],
 ];
 
@@ -81,6 +85,31 @@ t.test('refused before the token endpoint: forged state, RFC 9207 iss mix-up', a
       t.equal(s.ticketRequests(), 0);
     });
   }
+});
+
+t.test('authorization responses this client did not ask for are refused before the token endpoint', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const cases: [string, RegExp][] = [
+    ['&code=second', /several "code"/],
+    ['&iss=https%3A%2F%2Fevil.example', /several "iss"/],
+    ['&id_token=x.y.z', /unexpected "id_token"/],
+    ['&access_token=at', /unexpected "access_token"/],
+    ['&response=x.y.z', /unexpected "response"/],
+  ];
+  for (const [extra, detail] of cases) {
+    const b = s.browser();
+    const toIdp = await b.fetch(`${s.base}/login`);
+    const back = await b.fetch(toIdp.location!);
+    t.match(back.location, /\/callback\?/);
+    const before = s.logs.lines.length;
+    const r = await b.fetch(back.location! + extra);
+    t.equal(r.status, 400, extra);
+    t.match(r.body, /\(callback_invalid\)/);
+    t.match(s.logs.entries.slice(before).find((e) => e['reason'] === 'callback_invalid'), { detail }, extra);
+  }
+  t.equal(s.idp.stats.token, 0, 'the token endpoint was never called');
+  t.equal(s.ticketRequests(), 0);
 });
 
 t.test('a callback without any login cookie never reaches the token endpoint', async (t) => {

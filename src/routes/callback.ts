@@ -69,10 +69,7 @@ async function callback(bridge: Bridge, idp: Idp, audit: Logger, req: FastifyReq
     throw new BridgeError(Reasons.issMismatch, 400, { detail: `a login started with IdP "${tx.idp ?? 'default'}" came back at the callback of "${idp.config.name}"` });
   }
 
-  // openid-client compares the callback URL with the registered redirect URI.
-  const callbackUrl = new URL(idp.config.redirectUri);
-  callbackUrl.search = url.search;
-  const login = await idp.oidc.completeLogin(callbackUrl, tx, idp.neededClaims);
+  const login = await idp.oidc.completeLogin(url.searchParams, tx, idp.neededClaims);
   outcome.sub = login.sub;
   const m = bridge.metrics;
   m.tokenDuration.observe(login.tokenMs / 1000);

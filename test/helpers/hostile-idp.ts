@@ -13,7 +13,7 @@ export type HostileMode =
   | 'no-sub' | 'no-nonce' | 'nonce-mismatch' | 'alg-none' | 'hs256-client-secret' | 'hs256-public-key' | 'kid-unknown'
   | 'kid-absent-single' | 'multiple-keys-no-kid' | 'state-mismatch' | 'iss-param-mismatch' | 'iss-param-missing'
   | 'userinfo-only-claims' | 'userinfo-bad-sub' | 'error-response' | 'token-error' | 'token-500' | 'skew-small' | 'skew-large'
-  | 'userinfo-500';
+  | 'userinfo-500' | 'token-challenge' | 'token-huge' | 'token-not-bearer' | 'userinfo-jwt';
 
 interface Key {
   privateKey: jose.CryptoKey;
@@ -101,7 +101,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     const m = idp.mode;
     const now = Math.floor(Date.now() / 1000);
     let claims: Record<string, unknown> = { iss: issuer, sub: user.sub, aud: idp.clientId, iat: now, exp: now + 300, auth_time: now, nonce };
-    if (m !== 'userinfo-only-claims' && m !== 'userinfo-bad-sub' && m !== 'userinfo-500') claims = { ...user, ...claims };
+    if (m !== 'userinfo-only-claims' && m !== 'userinfo-bad-sub' && m !== 'userinfo-500' && m !== 'userinfo-jwt') claims = { ...user, ...claims };
     if (m === 'wrong-aud') claims['aud'] = 'someone-else';
     if (m === 'extra-aud') claims['aud'] = [idp.clientId, 'someone-else'];
     if (m === 'azp-mismatch') {
@@ -212,6 +212,8 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           if (id !== idp.clientId || secret !== idp.clientSecret) return send(res, 401, { error: 'invalid_client' });
           if (idp.mode === 'token-500') return send(res, 500, '<html>Internal error</html>', { 'content-type': 'text/html' });
           if (idp.mode === 'token-error') return send(res, 400, { error: 'invalid_grant', error_description: 'code expired' });
+          if (idp.mode === 'token-challenge') return send(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="idp", error="invalid_client"' });
+          if (idp.mode === 'token-huge') return send(res, 200, `{"access_token":"${'a'.repeat(2 * 1024 * 1024)}"}`);
           const code = form.get('code') ?? '';
           const entry = codes.get(code);
           codes.delete(code);
@@ -226,13 +228,14 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           const user = idp.users[entry.user]!;
           const idTok = await idToken(user, entry.nonce);
           idp.issued.push(accessToken, idTok);
-          return send(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: 300, id_token: idTok });
+          return send(res, 200, { access_token: accessToken, token_type: idp.mode === 'token-not-bearer' ? 'mac' : 'Bearer', expires_in: 300, id_token: idTok });
         }
         if (p === '/userinfo') {
           idp.stats.userinfo++;
           const who = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /i, ''));
           if (!who) return send(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
           if (idp.mode === 'userinfo-500') return send(res, 500, { error: 'server_error' });
+          if (idp.mode === 'userinfo-jwt') return send(res, 200, 'eyJhbGciOiJub25lIn0.e30.', { 'content-type': 'application/jwt' });
           const u = { ...idp.users[who]! };
           if (idp.mode === 'userinfo-bad-sub') u.sub = 'u-mallory';
           return send(res, 200, u);
