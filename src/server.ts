@@ -2,6 +2,7 @@
  * The process: configuration → app → listen → graceful drain. Nothing else.
  * With `--check`, validates the configuration and the IdP instead of serving.
  */
+import './jit.js';
 import Fastify from 'fastify';
 import { buildApp } from './app.js';
 import { createBridge } from './bridge.js';
