@@ -2,10 +2,10 @@
  * The CommBox Create Ticket API (`POST {COMMBOX_API_URL}/auth/ticket`) and the
  * redirect that carries the ticket into CommBox.
  */
-import { Pool } from 'undici';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BridgeError, Reasons } from './errors.js';
-import { send } from './http-client.js';
+import type { Pool as PoolType } from 'undici';
+import { Pool, send } from './http-client.js';
 
 /** The body's `data` object, per the Create Ticket OpenAPI. Absent fields are left out. */
 export interface TicketData {
@@ -44,7 +44,7 @@ const RETRY_BACKOFF_MS = [100, 300];
 
 /** A keep-alive client of the CommBox ticket API. */
 export class CommboxClient {
-  readonly #pool: Pool;
+  readonly #pool: PoolType;
   readonly #origin: string;
   readonly #path: string;
   readonly #headers: Record<string, string>;
