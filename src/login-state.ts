@@ -128,37 +128,113 @@ export class TransactionSealer {
 /**
  * Remembers consumed transactions until they expire, so a replayed callback
  * (same cookie, same state) is refused even if the browser kept the cookie.
- * Bounded: the oldest entries go first when `max` is reached.
+ *
+ * Fixed memory, allocated once (about 22 bytes per entry, 2.2 MB for the
+ * default 100,000): a ring of 52-bit fingerprints of the states in the order
+ * they were used, and an open-addressing index over it. When the ring is full
+ * the oldest entry makes room. A fingerprint may collide only with a state of
+ * another login; with 100,000 remembered that is about 1 in 4.5 * 10^10 logins
+ * (a wrongly refused login, never a wrongly accepted one), and states are the
+ * bridge's own random values, opened from sealed cookies, so nobody can aim.
  */
 export class ConsumedTransactions {
-  readonly #seen = new Map<string, number>();
-  readonly #max: number;
+  readonly #capacity: number;
+  /** The ring: fingerprints and expiry times (epoch ms) in the order consumed. */
+  readonly #fingerprints: Float64Array;
+  readonly #expiries: Float64Array;
+  /** Linear-probing index: ring position + 1; 0 is an empty slot. */
+  readonly #slots: Int32Array;
+  readonly #mask: number;
+  #next = 0;
+  #count = 0;
 
   constructor(max = 100_000) {
-    this.#max = max;
+    if (!(max >= 1 && Number.isInteger(max))) throw new RangeError('max must be a positive integer');
+    this.#capacity = max;
+    this.#fingerprints = new Float64Array(max);
+    this.#expiries = new Float64Array(max);
+    // At most half full: short probe sequences.
+    const tableSize = 2 ** Math.ceil(Math.log2(2 * max + 1));
+    this.#slots = new Int32Array(tableSize);
+    this.#mask = tableSize - 1;
   }
 
   /** Marks the state consumed; false when it already was. */
   consume(state: string, createdAt: number, now = Date.now()): boolean {
-    if (this.#seen.has(state)) return false;
-    if (this.#seen.size >= this.#max) this.prune(now);
-    if (this.#seen.size >= this.#max) {
-      const oldest = this.#seen.keys().next().value;
-      if (oldest !== undefined) this.#seen.delete(oldest);
-    }
-    this.#seen.set(state, createdAt + TRANSACTION_TTL_MS);
+    this.prune(now);
+    const fp = fingerprint(state);
+    if (this.#find(fp) !== -1) return false;
+    if (this.#count === this.#capacity) this.#dropOldest();
+    const pos = this.#next;
+    this.#fingerprints[pos] = fp;
+    this.#expiries[pos] = createdAt + TRANSACTION_TTL_MS;
+    let slot = home(fp, this.#mask);
+    while (this.#slots[slot] !== 0) slot = (slot + 1) & this.#mask;
+    this.#slots[slot] = pos + 1;
+    this.#next = (pos + 1) % this.#capacity;
+    this.#count++;
     return true;
   }
 
-  /** Drops the entries whose transaction has expired anyway. */
+  /** Drops the entries whose transaction has expired anyway (oldest first). */
   prune(now = Date.now()): void {
-    for (const [state, expires] of this.#seen) {
-      if (expires > now) break; // insertion order is roughly expiry order
-      this.#seen.delete(state);
-    }
+    while (this.#count > 0 && this.#expiries[this.#oldest()]! <= now) this.#dropOldest();
   }
 
   get size(): number {
-    return this.#seen.size;
+    return this.#count;
   }
+
+  #oldest(): number {
+    return (this.#next - this.#count + this.#capacity) % this.#capacity;
+  }
+
+  /** The ring position of `fp`, or -1. */
+  #find(fp: number): number {
+    const slots = this.#slots;
+    for (let slot = home(fp, this.#mask); slots[slot] !== 0; slot = (slot + 1) & this.#mask) {
+      const pos = slots[slot]! - 1;
+      if (this.#fingerprints[pos] === fp) return pos;
+    }
+    return -1;
+  }
+
+  /** Removes the oldest entry from the index (backward-shift deletion) and the ring. */
+  #dropOldest(): void {
+    const pos = this.#oldest();
+    const slots = this.#slots;
+    const mask = this.#mask;
+    let hole = home(this.#fingerprints[pos]!, mask);
+    while (slots[hole] !== pos + 1) hole = (hole + 1) & mask;
+    slots[hole] = 0;
+    // Move back every later entry of the probe run that may no longer be reachable.
+    for (let j = (hole + 1) & mask; slots[j] !== 0; j = (j + 1) & mask) {
+      const h = home(this.#fingerprints[slots[j]! - 1]!, mask);
+      const reachable = hole <= j ? h > hole && h <= j : h > hole || h <= j;
+      if (!reachable) {
+        slots[hole] = slots[j]!;
+        slots[j] = 0;
+        hole = j;
+      }
+    }
+    this.#count--;
+  }
+}
+
+/** A 52-bit fingerprint of a string (two 32-bit multiplicative hashes). */
+function fingerprint(s: string): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9e3779b9;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  return (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff);
+}
+
+/** The index slot where a fingerprint's probe sequence starts. */
+function home(fp: number, mask: number): number {
+  return Math.floor(fp / 0x100000) & mask;
 }

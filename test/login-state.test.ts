@@ -57,8 +57,42 @@ t.test('ConsumedTransactions', async (t) => {
   t.ok(c.consume('c', 2, 2));
   t.ok(c.consume('d', 3, 3), 'full: the oldest makes room');
   t.equal(c.size, 3);
-  c.prune(TRANSACTION_TTL_MS + 2);
+  t.ok(c.consume('a', 4, 4), 'the evicted one is forgotten');
+  t.notOk(c.consume('c', 4, 4), 'the others are remembered');
+  c.prune(TRANSACTION_TTL_MS + 3);
   t.equal(c.size, 1, 'expired entries are pruned');
+  t.notOk(c.consume('a', 4, TRANSACTION_TTL_MS + 3), 'the live one is still remembered');
+  t.throws(() => new ConsumedTransactions(0), RangeError);
+});
+
+t.test('ConsumedTransactions agrees with a plain Map over many random operations', async (t) => {
+  // Small capacities force wrap-around, evictions from the middle of probe runs and index wrap.
+  for (const capacity of [1, 2, 7, 64, 1000]) {
+    const c = new ConsumedTransactions(capacity);
+    const model = new Map<string, number>();
+    let seed = capacity;
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const pool = Array.from({ length: capacity * 3 + 5 }, () => createTransaction().state);
+    let now = 0;
+    let mismatches = 0;
+    for (let i = 0; i < 20_000; i++) {
+      now += Math.floor(rand() * 1000);
+      const state = pool[Math.floor(rand() * pool.length)]!;
+      // The model: remembered until expiry, the oldest dropped when full.
+      for (const [k, exp] of model) {
+        if (exp > now) break;
+        model.delete(k);
+      }
+      const expected = !model.has(state);
+      if (expected) {
+        if (model.size === capacity) model.delete(model.keys().next().value!);
+        model.set(state, now + TRANSACTION_TTL_MS);
+      }
+      if (c.consume(state, now, now) !== expected) mismatches++;
+      if (c.size !== model.size) mismatches++;
+    }
+    t.equal(mismatches, 0, `capacity ${capacity}`);
+  }
 });
 
 t.test('cookie secret rotation: the first seals, all open', async (t) => {
