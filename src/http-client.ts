@@ -31,6 +31,11 @@ export class AnswerTooLargeError extends Error {
   readonly code = 'ANSWER_TOO_LARGE';
 }
 
+/** The `origin` and `path` of a URL, as undici's dispatch options take them. */
+export function requestTarget(url: URL): { origin: string; path: string } {
+  return { origin: url.origin, path: url.pathname + url.search };
+}
+
 /**
  * Sends one request on `dispatcher` and collects the whole answer. Uses undici's
  * handler API directly: no body stream, no `Response`, no abort signal per
@@ -89,11 +94,9 @@ export function createHttpClient(opts: { timeoutMs: number; connections?: number
 
   // For openid-client's discovery.
   const customFetch: CustomFetch = async (url, options) => {
-    const target = new URL(url);
     const body = options.body instanceof URLSearchParams ? options.body.toString() : options.body;
     const res = await send(dispatcher, {
-      origin: target.origin,
-      path: target.pathname + target.search,
+      ...requestTarget(new URL(url)),
       method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: options.headers as Record<string, string>,
       body: body as string | Uint8Array | null | undefined,
@@ -111,10 +114,8 @@ export function createHttpClient(opts: { timeoutMs: number; connections?: number
     dispatcher,
     fetch: customFetch,
     async getJson(url, timeoutMs) {
-      const target = new URL(url);
       const res = await send(dispatcher, {
-        origin: target.origin,
-        path: target.pathname + target.search,
+        ...requestTarget(new URL(url)),
         method: 'GET',
         headers: { accept: 'application/json' },
         headersTimeout: timeoutMs,

@@ -41,7 +41,8 @@ export interface IdTokenExpectations {
   readonly toleranceSec: number;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** True for a JSON object (not an array, not null). */
+export const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
@@ -55,7 +56,7 @@ export function readTokenResponse(body: string): TokenResponse {
   } catch {
     throw new TokenCheckError('TOKEN_RESPONSE_INVALID', 'the token response is not JSON');
   }
-  if (!isObject(json)) throw new TokenCheckError('TOKEN_RESPONSE_INVALID', 'the token response is not a JSON object');
+  if (!isJsonObject(json)) throw new TokenCheckError('TOKEN_RESPONSE_INVALID', 'the token response is not a JSON object');
   const { access_token: accessToken, token_type: tokenType, id_token: idToken, expires_in: expiresIn, scope, refresh_token: refreshToken } = json;
   if (typeof accessToken !== 'string' || accessToken === '') throw new TokenCheckError('TOKEN_RESPONSE_INVALID', 'the token response has no "access_token"');
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
@@ -83,7 +84,7 @@ export function decodeIdTokenPayload(jws: string): Record<string, unknown> {
   } catch {
     throw new TokenCheckError('ID_TOKEN_INVALID', 'the ID token payload is not base64url-encoded JSON');
   }
-  if (!isObject(claims)) throw new TokenCheckError('ID_TOKEN_INVALID', 'the ID token payload is not a JSON object');
+  if (!isJsonObject(claims)) throw new TokenCheckError('ID_TOKEN_INVALID', 'the ID token payload is not a JSON object');
   return claims;
 }
 

@@ -14,8 +14,8 @@ import * as client from 'openid-client';
 import { BridgeError, Reasons } from './errors.js';
 import { ID_TOKEN_ALGORITHMS, parsePrivateKey, type ClientAuthMethod } from './config.js';
 import { JwksVerifier, JwsError } from './jwks.js';
-import { send, type HttpAnswer, type HttpClient } from './http-client.js';
-import { decodeIdTokenPayload, readTokenResponse, TokenCheckError, validateIdTokenClaims } from './id-token.js';
+import { requestTarget, send, type HttpAnswer, type HttpClient } from './http-client.js';
+import { decodeIdTokenPayload, isJsonObject, readTokenResponse, TokenCheckError, validateIdTokenClaims } from './id-token.js';
 import type { Claims } from './claims.js';
 import type { LoginTransaction } from './login-state.js';
 
@@ -229,7 +229,6 @@ export class OidcClient {
 
   /** The token request (RFC 6749 §4.1.3, PKCE): the checked token response. */
   async #redeemCode(code: string, tx: LoginTransaction): Promise<{ accessToken: string; idToken: string }> {
-    const url = this.#tokenEndpoint!;
     const auth = this.#auth!;
     const body =
       `grant_type=authorization_code&code=${encodeURIComponent(code)}&redirect_uri=${this.#redirectUriField}` +
@@ -242,7 +241,7 @@ export class OidcClient {
     if (auth.authorization !== undefined) headers['authorization'] = auth.authorization;
     let answer: HttpAnswer;
     try {
-      answer = await send(this.#http.dispatcher, { origin: url.origin, path: url.pathname + url.search, method: 'POST', headers, body });
+      answer = await send(this.#http.dispatcher, { ...requestTarget(this.#tokenEndpoint!), method: 'POST', headers, body });
     } catch (cause) {
       throw new BridgeError(Reasons.tokenExchangeFailed, 502, { detail: `the token request failed: ${describe(cause)}`, cause });
     }
@@ -257,12 +256,10 @@ export class OidcClient {
 
   /** The userinfo request (OIDC Core §5.3): claims whose `sub` is the ID token's. */
   async #fetchUserinfo(accessToken: string, sub: string): Promise<Record<string, unknown>> {
-    const url = this.#userinfoEndpoint!;
     let answer: HttpAnswer;
     try {
       answer = await send(this.#http.dispatcher, {
-        origin: url.origin,
-        path: url.pathname + url.search,
+        ...requestTarget(this.#userinfoEndpoint!),
         method: 'GET',
         headers: { accept: 'application/json', authorization: `Bearer ${accessToken}`, 'user-agent': USER_AGENT },
       });
@@ -282,16 +279,16 @@ export class OidcClient {
     } catch {
       info = undefined;
     }
-    if (typeof info !== 'object' || info === null || Array.isArray(info)) {
+    if (!isJsonObject(info)) {
       throw new BridgeError(Reasons.userinfoFailed, 502, { detail: 'userinfo request failed: the answer is not a JSON object' });
     }
-    const got = (info as Record<string, unknown>)['sub'];
+    const got = info['sub'];
     if (got !== sub) {
       throw new BridgeError(Reasons.userinfoSubMismatch, 502, {
         detail: `userinfo refused: its "sub" ${got === undefined ? 'is missing' : `(${JSON.stringify(String(got).slice(0, 100))})`} is not the ID token's`,
       });
     }
-    return info as Record<string, unknown>;
+    return info;
   }
 }
 
