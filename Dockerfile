@@ -24,7 +24,7 @@ COPY --from=build /app/dist/commbox-sso-bridge.mjs /app/dist/commbox-sso-bridge.
 # Node runs as PID 1 and handles SIGTERM itself (graceful drain); it starts no
 # child processes, so no init is needed.
 USER node
-EXPOSE 3000
+EXPOSE 3000 9464
 STOPSIGNAL SIGTERM
 # No curl or wget in the image: Node's own fetch checks liveness.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \

@@ -1,33 +1,41 @@
 /**
  * The Kubernetes manifests validate against the Kubernetes API schemas
- * (kubernetes-models), and they agree with the bridge: probes, secrets, drain.
+ * (kubernetes-models), and they agree with the bridge: probes, secrets, drain,
+ * metrics; `kubectl apply -k` applies exactly the manifests, never the examples.
  */
 import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Service } from 'kubernetes-models/v1/Service';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { parseConfig, SECRET_VARIABLES } from '../src/config.js';
 
 const dir = new URL('../deploy/kubernetes/', import.meta.url);
+const examplesDir = new URL('examples/', dir);
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
   'v1/Service': Service,
   'v1/Secret': Secret,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'networking.k8s.io/v1/Ingress': Ingress,
 };
 
-const docs = readdirSync(dir)
-  .filter((f) => f.endsWith('.yaml'))
-  .flatMap((f) => parseAllDocuments(readFileSync(new URL(f, dir), 'utf8')).map((d) => ({ file: f, obj: d.toJSON() as Record<string, unknown> })));
+// Kubernetes reads YAML 1.1: `0440` is octal there (and decimal in YAML 1.2).
+const load = (base: URL, files: string[]) =>
+  files.flatMap((f) => parseAllDocuments(readFileSync(new URL(f, base), 'utf8'), { version: '1.1' }).map((d) => ({ file: f, obj: d.toJSON() as Record<string, unknown> })));
+const yamlIn = (base: URL) => readdirSync(base).filter((f) => f.endsWith('.yaml'));
+const kustomization = parse(readFileSync(new URL('kustomization.yaml', dir), 'utf8')) as { kind: string; resources: string[] };
+const docs = load(dir, kustomization.resources);
+const examples = load(examplesDir, yamlIn(examplesDir));
 
-t.test('every manifest validates against its Kubernetes schema', async (t) => {
-  t.ok(docs.length >= 5);
-  for (const { file, obj } of docs) {
+t.test('every manifest and example validates against its Kubernetes schema', async (t) => {
+  t.ok(docs.length >= 4);
+  for (const { file, obj } of [...docs, ...examples]) {
     const key = `${obj['apiVersion']}/${obj['kind']}`;
     const Model = MODELS[key];
     t.ok(Model, `${file}: a known kind (${key})`);
@@ -41,21 +49,71 @@ t.test('a broken manifest is caught (the check can fail)', async (t) => {
   t.throws(() => new Deployment(dep as never).validate());
 });
 
+t.test('kubectl apply -k applies every manifest of the folder, and never the example Secret', async (t) => {
+  t.equal(kustomization.kind, 'Kustomization');
+  t.same([...kustomization.resources].sort(), yamlIn(dir).filter((f) => f !== 'kustomization.yaml').sort(), 'every manifest in the folder is listed, nothing else');
+  t.notOk(docs.some((d) => d.obj['kind'] === 'Secret'), 'no Secret in the applied set (its placeholder cookie secret is public)');
+  t.ok(examples.some((d) => d.obj['kind'] === 'Secret'), 'the example Secret is kept, under examples/');
+  const ingress = examples.find((d) => d.obj['kind'] === 'Ingress')?.obj as { spec: { tls: { hosts: string[] }[]; rules: { http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[] } } | undefined;
+  t.ok(ingress?.spec.tls[0]?.hosts.length, 'the example Ingress terminates TLS');
+  t.same(ingress?.spec.rules[0]?.http.paths.map((p) => p.backend.service.port.name), ['http'], 'and routes only the http port (never metrics)');
+});
+
+interface PodSpec {
+  securityContext: { runAsNonRoot: boolean; runAsUser: number; runAsGroup?: number; fsGroup?: number; supplementalGroups?: number[] };
+  volumes: { name: string; secret?: { defaultMode?: number } }[];
+  terminationGracePeriodSeconds: number;
+  containers: {
+    env: { name: string; value: string }[];
+    ports: { name: string; containerPort: number }[];
+    volumeMounts: { name: string; mountPath: string }[];
+    livenessProbe: { httpGet: { path: string } };
+    readinessProbe: { httpGet: { path: string } };
+    securityContext: { readOnlyRootFilesystem: boolean };
+    lifecycle: { preStop: unknown };
+  }[];
+}
+
+/**
+ * Whether the container's user can read the files of a Secret volume, as the
+ * kubelet lays them out: owned by root; with an fsGroup, group-owned by it and
+ * given at least group read (0440 on read-only volumes); else group root.
+ */
+function secretReadable(pod: PodSpec, volume: string): boolean {
+  const sc = pod.securityContext;
+  const mode = (pod.volumes.find((v) => v.name === volume)?.secret?.defaultMode ?? 0o644) | (sc.fsGroup !== undefined ? 0o440 : 0);
+  const fileGroup = sc.fsGroup ?? 0;
+  const groups = [sc.runAsGroup ?? 0, sc.fsGroup, ...(sc.supplementalGroups ?? [])];
+  if (sc.runAsUser === 0) return true;
+  if (groups.includes(fileGroup) && (mode & 0o040) !== 0) return true;
+  return (mode & 0o004) !== 0;
+}
+
 t.test('the Deployment agrees with the bridge', async (t) => {
-  const dep = docs.find((d) => d.obj['kind'] === 'Deployment')!.obj as never as {
-    spec: { replicas: number; template: { spec: { terminationGracePeriodSeconds: number; containers: { env: { name: string; value: string }[]; livenessProbe: { httpGet: { path: string } }; readinessProbe: { httpGet: { path: string } }; securityContext: { readOnlyRootFilesystem: boolean }; lifecycle: { preStop: unknown } }[]; securityContext: { runAsNonRoot: boolean; runAsUser: number } } } };
-  };
-  const c = dep.spec.template.spec.containers[0]!;
+  const dep = docs.find((d) => d.obj['kind'] === 'Deployment')!.obj as never as { spec: { replicas: number; template: { spec: PodSpec } } };
+  const pod = dep.spec.template.spec;
+  const c = pod.containers[0]!;
   t.equal(dep.spec.replicas, 2);
   t.equal(c.livenessProbe.httpGet.path, '/healthz');
   t.equal(c.readinessProbe.httpGet.path, '/readyz');
   t.equal(c.securityContext.readOnlyRootFilesystem, true);
-  t.equal(dep.spec.template.spec.securityContext.runAsUser, 1000);
+  t.equal(pod.securityContext.runAsUser, 1000);
   t.ok(c.lifecycle.preStop);
   const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
   for (const v of SECRET_VARIABLES) t.ok(env[`${v}_FILE`] && env[v] === undefined, `${v} comes from a mounted file`);
   // The configuration the manifest gives is valid (secret files read as placeholders).
   const config = parseConfig(env, () => 'x'.repeat(40));
-  t.ok(config.shutdownTimeoutMs / 1000 + 5 < dep.spec.template.spec.terminationGracePeriodSeconds, 'preStop + drain fit in the grace period');
-  t.equal(config.metricsPort, 9100);
+  t.ok(config.shutdownTimeoutMs / 1000 + 5 < pod.terminationGracePeriodSeconds, 'preStop + drain fit in the grace period');
+  t.equal(config.metricsPort, c.ports.find((p) => p.name === 'metrics')?.containerPort, 'the metrics port is the container\'s');
+  t.equal(config.port, c.ports.find((p) => p.name === 'http')?.containerPort);
+
+  // The secret files are readable by the bridge's user.
+  const mount = c.volumeMounts.find((m) => Object.values(env).some((v) => v.startsWith(`${m.mountPath}/`)))!;
+  t.ok(mount, 'the *_FILE variables point into a mounted volume');
+  t.ok(secretReadable(pod, mount.name), 'uid 1000 can read the mounted Secret');
+  const mode = pod.volumes.find((v) => v.name === mount.name)!.secret!.defaultMode!;
+  t.equal(mode & 0o022, 0, 'nobody may write it');
+  t.equal(mode & 0o004, 0, 'others may not read it');
+  // The check can fail: the layout that shipped before (0400, no fsGroup) is caught.
+  t.notOk(secretReadable({ ...pod, securityContext: { ...pod.securityContext, fsGroup: undefined }, volumes: [{ name: mount.name, secret: { defaultMode: 0o400 } }] }, mount.name), '0400 without fsGroup is unreadable');
 });
