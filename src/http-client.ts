@@ -36,19 +36,47 @@ export function requestTarget(url: URL): { origin: string; path: string } {
   return { origin: url.origin, path: url.pathname + url.search };
 }
 
+/** How {@link send} bounds an answer. */
+export interface SendLimits {
+  /** Larger bodies are refused ({@link AnswerTooLargeError}). */
+  readonly maxBytes?: number;
+  /**
+   * The total deadline: when it aborts, the request is abandoned wherever it is
+   * (queued, connecting, waiting, or reading a dripping answer) and `send`
+   * rejects with the signal's reason. The dispatcher's timeouts are only idle
+   * timeouts: an answer that drips a byte at a time never trips them.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Sends one request on `dispatcher` and collects the whole answer. Uses undici's
- * handler API directly: no body stream, no `Response`, no abort signal per
- * request (the dispatcher's timeouts apply). Rejects with undici's coded errors.
+ * handler API directly: no body stream, no `Response`. Rejects with undici's
+ * coded errors, or the signal's reason.
  */
-export function send(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, maxBytes = MAX_ANSWER_BYTES): Promise<HttpAnswer> {
+export function send(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, { maxBytes = MAX_ANSWER_BYTES, signal }: SendLimits = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
     let status = 0;
     let headers: IncomingHttpHeaders = {};
     let chunks: Buffer[] = [];
     let size = 0;
+    let controller: Dispatcher.DispatchController | undefined;
+    const onAbort = () => {
+      controller?.abort(signal!.reason);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = () => signal?.removeEventListener('abort', onAbort);
     dispatcher.dispatch(opts, {
-      onRequestStart() {},
+      onRequestStart(c) {
+        controller = c;
+        // Aborted while queued or connecting: never send it.
+        if (signal?.aborted) c.abort(signal.reason);
+      },
       onResponseStart(_controller, statusCode, responseHeaders) {
         status = statusCode;
         headers = responseHeaders;
@@ -61,10 +89,12 @@ export function send(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, m
         else chunks.push(chunk);
       },
       onResponseEnd() {
+        settle();
         const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
         resolve({ status, headers, body });
       },
       onResponseError(_controller, error) {
+        settle();
         reject(error);
       },
     });
@@ -100,7 +130,7 @@ export function createHttpClient(opts: { timeoutMs: number; connections?: number
       method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: options.headers as Record<string, string>,
       body: body as string | Uint8Array | null | undefined,
-    });
+    }, { signal: options.signal ?? undefined });
     const headers = new Headers();
     for (const [name, value] of Object.entries(res.headers)) {
       if (value === undefined) continue;
@@ -114,16 +144,49 @@ export function createHttpClient(opts: { timeoutMs: number; connections?: number
     dispatcher,
     fetch: customFetch,
     async getJson(url, timeoutMs) {
-      const res = await send(dispatcher, {
-        ...requestTarget(new URL(url)),
-        method: 'GET',
-        headers: { accept: 'application/json' },
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
+      const res = await send(
+        dispatcher,
+        { ...requestTarget(new URL(url)), method: 'GET', headers: { accept: 'application/json' }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+        { signal: AbortSignal.timeout(timeoutMs) },
+      );
       if (res.status !== 200) throw new Error(`GET ${url} answered HTTP ${res.status}`);
       return JSON.parse(res.body) as unknown;
     },
     close: () => dispatcher.close(),
   };
+}
+
+/** TLS verification failures that a corporate TLS-inspecting proxy typically causes. */
+const UNTRUSTED_CERT_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE',
+]);
+
+/**
+ * What failed on the way to a server, and what to check, in one sentence; undefined
+ * when the error (or its causes) is not a network or TLS failure. Libraries wrap
+ * these errors several times ("something went wrong" around "fetch failed" around
+ * "getaddrinfo ENOTFOUND …"): this names the root once.
+ */
+export function explainNetworkError(e: unknown): string | undefined {
+  for (let cur: unknown = e, depth = 0; cur instanceof Error && depth < 8; cur = cur.cause, depth++) {
+    const err = cur as NodeJS.ErrnoException & { hostname?: string; address?: string; port?: number };
+    const code = typeof err.code === 'string' ? err.code : '';
+    const where = err.hostname ?? (err.address ? `${err.address}${err.port ? `:${err.port}` : ''}` : undefined);
+    const at = where ? ` ${where}` : '';
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL') {
+      return `DNS lookup of${at || ' the host'} failed (${code}): check the host name, the DNS this service uses, and that egress to it is allowed`;
+    }
+    if (code === 'ECONNREFUSED') return `the connection to${at || ' the host'} was refused (ECONNREFUSED): check the URL and port, and that the server is up`;
+    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return `the connection was closed by the other side or a proxy (${code}): check egress rules and any proxy on the way`;
+    if (code === 'ETIMEDOUT' || code === 'ENETUNREACH' || code === 'EHOSTUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+      return `no connection to${at || ' the host'} (${code}): check that egress from this service to it is allowed (firewall, network policy, proxy)`;
+    }
+    if (UNTRUSTED_CERT_CODES.has(code)) {
+      return `the server's TLS certificate is not trusted (${code}): if a corporate proxy inspects TLS, give its CA certificate with NODE_EXTRA_CA_CERTS=/path/to/ca.pem`;
+    }
+    if (code === 'CERT_HAS_EXPIRED' || code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the server's TLS certificate is not valid for it (${code}): check the URL's host name, and the certificate`;
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || err.name === 'TimeoutError') return 'the server did not answer in time: check that it is up and that nothing on the way holds the connection';
+  }
+  return undefined;
 }

@@ -14,7 +14,7 @@ import * as client from 'openid-client';
 import { BridgeError, Reasons } from './errors.js';
 import { ID_TOKEN_ALGORITHMS, parsePrivateKey, type ClientAuthMethod } from './config.js';
 import { JwksVerifier, JwsError } from './jwks.js';
-import { requestTarget, send, type HttpAnswer, type HttpClient } from './http-client.js';
+import { explainNetworkError, requestTarget, send, type HttpAnswer, type HttpClient } from './http-client.js';
 import { decodeIdTokenPayload, isJsonObject, readTokenResponse, TokenCheckError, validateIdTokenClaims } from './id-token.js';
 import type { Claims } from './claims.js';
 import type { LoginTransaction } from './login-state.js';
@@ -241,7 +241,7 @@ export class OidcClient {
     if (auth.authorization !== undefined) headers['authorization'] = auth.authorization;
     let answer: HttpAnswer;
     try {
-      answer = await send(this.#http.dispatcher, { ...requestTarget(this.#tokenEndpoint!), method: 'POST', headers, body });
+      answer = await send(this.#http.dispatcher, { ...requestTarget(this.#tokenEndpoint!), method: 'POST', headers, body }, { signal: AbortSignal.timeout(this.#opts.timeoutMs) });
     } catch (cause) {
       throw new BridgeError(Reasons.tokenExchangeFailed, 502, { detail: `the token request failed: ${describe(cause)}`, cause });
     }
@@ -262,7 +262,7 @@ export class OidcClient {
         ...requestTarget(this.#userinfoEndpoint!),
         method: 'GET',
         headers: { accept: 'application/json', authorization: `Bearer ${accessToken}`, 'user-agent': USER_AGENT },
-      });
+      }, { signal: AbortSignal.timeout(this.#opts.timeoutMs) });
     } catch (cause) {
       throw new BridgeError(Reasons.userinfoFailed, 502, { detail: `userinfo request failed: ${describe(cause)}`, cause });
     }
@@ -439,12 +439,27 @@ export function chooseIdTokenAlg(pinned: string | undefined, advertised: readonl
   return usable.includes('RS256') ? 'RS256' : usable[0];
 }
 
-/** A one-line description of an error, without its cause's payload. */
+/**
+ * A one-line description of an error, without its cause's payload: a network or
+ * TLS failure says what failed and what to check; otherwise the distinct
+ * messages of the error and its causes, outermost first.
+ */
 export function describe(e: unknown): string {
+  // A refusal already says what failed, in its own words.
+  if (e instanceof BridgeError) return e.message.slice(0, 500);
+  const network = explainNetworkError(e);
+  if (network !== undefined) return network;
   if (e instanceof Error) {
-    const code = (e as { code?: unknown }).code;
-    const inner = e.cause instanceof Error ? ` <- ${e.cause.message}` : '';
-    return `${typeof code === 'string' ? `${code}: ` : ''}${e.message}${inner}`.slice(0, 500);
+    const parts: string[] = [];
+    for (let cur: unknown = e, depth = 0; cur instanceof Error && depth < 4; cur = cur.cause, depth++) {
+      const code = (cur as { code?: unknown }).code;
+      const text = `${typeof code === 'string' && !cur.message.includes(code) ? `${code}: ` : ''}${cur.message}`;
+      // Wrappers that add nothing ("something went wrong", "fetch failed") are left out when a cause says more.
+      if (!parts.includes(text) && !(cur.cause instanceof Error && GENERIC_MESSAGES.test(cur.message))) parts.push(text);
+    }
+    return (parts.join(' <- ') || e.message).slice(0, 500);
   }
   return String(e).slice(0, 200);
 }
+
+const GENERIC_MESSAGES = /^(something went wrong|fetch failed|operation (timed out|aborted))$/;

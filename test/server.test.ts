@@ -60,7 +60,7 @@ for (const entry of Object.keys(ENTRIES)) t.test(`${entry}: starts from a .env f
   writeFileSync(join(cwd, '.env'), [
     `PUBLIC_URL=${base}`, `OIDC_ISSUER=${idp.issuer}`, `OIDC_CLIENT_ID=${idp.clientId}`, `OIDC_CLIENT_SECRET=${idp.clientSecret}`,
     `COMMBOX_API_URL=${sandbox.url}`, `COMMBOX_API_KEY=${sandbox.apiKey}`, `COMMBOX_BRAND=acme`, `COMMBOX_LOGIN_URL=${sandbox.loginUrl}`,
-    `COOKIE_SECRET=${COOKIE_SECRET}`, 'PORT=1', 'HOST=127.0.0.1',
+    `COOKIE_SECRET=${COOKIE_SECRET}`, 'PORT=1', 'HOST=127.0.0.1', 'METRICS_PORT=off',
   ].join('\n'));
   // The environment wins over the file.
   const p = run(cwd, { PORT: String(port) }, entry);
@@ -94,7 +94,7 @@ async function startServer(t: Test, extra: Record<string, string> = {}) {
   const p = run(cwd, {
     PUBLIC_URL: base, OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret,
     COMMBOX_API_URL: sandbox.url, COMMBOX_API_KEY: sandbox.apiKey, COMMBOX_BRAND: 'acme', COMMBOX_LOGIN_URL: sandbox.loginUrl,
-    COOKIE_SECRET, PORT: String(port), HOST: '127.0.0.1', ...extra,
+    COOKIE_SECRET, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: 'off', ...extra,
   });
   t.teardown(async () => {
     p.child.kill('SIGKILL');
@@ -140,14 +140,24 @@ t.test('SIGTERM during a burst of logins: readiness fails at once, no login fail
   t.same(failures, [], 'none failed');
 });
 
-t.test('METRICS_PORT serves /metrics apart from the bridge', async (t) => {
+t.test('METRICS_PORT serves /metrics apart from the bridge, with the standard process metric names', async (t) => {
   const metricsPort = await freePort();
   const { base, b } = await startServer(t, { METRICS_PORT: String(metricsPort) });
   const m = await b.fetch(`http://127.0.0.1:${metricsPort}/metrics`);
   t.equal(m.status, 200);
   t.match(m.body, /commbox_bridge_logins_started_total/);
-  t.match(m.body, /commbox_bridge_process_cpu_seconds_total/, 'process metrics');
-  t.equal((await b.fetch(`${base}/metrics`)).status, 404, 'not on the public port');
+  t.match(m.body, /^process_cpu_seconds_total \d/m, 'process metrics, unprefixed');
+  t.match(m.body, /^nodejs_heap_size_used_bytes \d/m, 'Node metrics, unprefixed');
+  t.notMatch(m.body, /commbox_bridge_process_|commbox_bridge_nodejs_/, 'the bridge prefix only on its own metrics');
+  const onPublic = await b.fetch(`${base}/metrics`);
+  t.equal(onPublic.status, 404, 'not on the public port');
+  t.match(onPublic.body, /\(not_found\)/, 'the bridge\'s own 404 page');
+});
+
+t.test('METRICS_PORT=off: no metrics listener', async (t) => {
+  const { base, b } = await startServer(t, { METRICS_PORT: 'off' });
+  t.equal((await b.fetch(`${base}/readyz`)).status, 200);
+  t.equal((await b.fetch(`${base}/metrics`)).status, 404);
 });
 
 t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable', async (t) => {
@@ -174,5 +184,7 @@ t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable
   let badOut = '';
   bad.stdout.on('data', (c) => (badOut += String(c)));
   t.equal(await new Promise((ok) => bad.on('exit', ok)), 1);
-  t.match(badOut, /IdP: FAILED: OIDC discovery of http:\/\/127\.0\.0\.1:\d+ failed/);
+  t.match(badOut, /IdP: FAILED: OIDC discovery of http:\/\/127\.0\.0\.1:\d+ failed: the connection to 127\.0\.0\.1:\d+ was refused \(ECONNREFUSED\): check the URL and port/);
+  t.equal(badOut.match(/ECONNREFUSED/g)?.length, 1, 'said once');
+  t.notMatch(badOut, /something went wrong/);
 });

@@ -1,0 +1,77 @@
+/**
+ * Outbound HTTP: total deadlines, and failures explained once, with what to check.
+ */
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import https from 'node:https';
+import http from 'node:http';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Agent, explainNetworkError, send } from '../src/http-client.js';
+import { describe } from '../src/oidc.js';
+import { freePort } from './helpers/stack.js';
+
+/** How openid-client and undici wrap a DNS failure. */
+function wrapped(code: string, extra: Record<string, unknown> = {}): Error {
+  const root = Object.assign(new Error(`getaddrinfo ${code} idp.corp.example`), { code, hostname: 'idp.corp.example', ...extra });
+  const fetchFailed = new TypeError('fetch failed', { cause: root });
+  return Object.assign(new Error('something went wrong', { cause: fetchFailed }), { code: 'OAUTH_SOMETHING' });
+}
+
+t.test('a DNS failure wrapped three times is said once, with what to check', async (t) => {
+  const text = describe(wrapped('ENOTFOUND'));
+  t.equal(text, 'DNS lookup of idp.corp.example failed (ENOTFOUND): check the host name, the DNS this service uses, and that egress to it is allowed');
+  t.notMatch(text, /something went wrong|fetch failed/);
+  t.match(describe(wrapped('EAI_AGAIN')), /DNS lookup .* \(EAI_AGAIN\)/);
+  t.match(describe(wrapped('ETIMEDOUT')), /no connection to idp\.corp\.example \(ETIMEDOUT\): check that egress/);
+  t.match(describe(wrapped('UNABLE_TO_GET_ISSUER_CERT_LOCALLY')), /TLS certificate is not trusted .* NODE_EXTRA_CA_CERTS/);
+  t.equal(explainNetworkError(new Error('plain')), undefined, 'not a network failure');
+  t.equal(describe(new Error('outer', { cause: new Error('inner') })), 'outer <- inner', 'other errors: the distinct messages');
+  t.equal(describe(new Error('something went wrong', { cause: new Error('the real reason') })), 'the real reason', 'empty wrappers are dropped');
+});
+
+t.test('a real refused connection', async (t) => {
+  const port = await freePort();
+  const agent = new Agent({ connect: { timeout: 1000 } });
+  t.teardown(() => agent.close());
+  const e = await send(agent, { origin: `http://127.0.0.1:${port}`, path: '/', method: 'GET' }).catch((x: unknown) => x);
+  t.equal(explainNetworkError(e), `the connection to 127.0.0.1:${port} was refused (ECONNREFUSED): check the URL and port, and that the server is up`);
+});
+
+t.test('a real TLS server with a certificate nobody trusts (a TLS-inspecting proxy): NODE_EXTRA_CA_CERTS is named', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tls-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('{}'));
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const agent = new Agent({ connect: { timeout: 2000 } });
+  t.teardown(async () => {
+    await agent.close();
+    server.close();
+  });
+  const e = await send(agent, { origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, path: '/', method: 'GET' }).catch((x: unknown) => x);
+  t.match(describe(e), /^the server's TLS certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\): if a corporate proxy inspects TLS, give its CA certificate with NODE_EXTRA_CA_CERTS/);
+});
+
+t.test('send: the signal is a total deadline, even for an answer that never stops dripping', async (t) => {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const timer = setInterval(() => res.write(' '), 50);
+    res.on('close', () => clearInterval(timer));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const agent = new Agent({ bodyTimeout: 10_000, headersTimeout: 10_000 });
+  t.teardown(async () => {
+    await agent.close();
+    server.closeAllConnections();
+    server.close();
+  });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const started = Date.now();
+  const e = await send(agent, { origin, path: '/', method: 'GET' }, { signal: AbortSignal.timeout(300) }).catch((x: unknown) => x);
+  t.equal((e as Error).name, 'TimeoutError');
+  t.ok(Date.now() - started < 2000, 'it ends at the deadline, not when the answer ends');
+  const before = await send(agent, { origin, path: '/', method: 'GET' }, { signal: AbortSignal.abort(new Error('already')) }).catch((x: unknown) => x);
+  t.equal((before as Error).message, 'already', 'an aborted signal never sends');
+});
