@@ -76,6 +76,9 @@ export class CommboxClient {
    */
   async requestTicket(data: TicketData, stats: TicketAttempts = { attempts: 0, lastStatus: undefined }): Promise<string> {
     const deadline = performance.now() + this.#timeoutMs;
+    // The total deadline of the step: it stops an attempt wherever it is, reading
+    // a dripping answer included (undici's own timeouts only see silence).
+    const signal = AbortSignal.timeout(this.#timeoutMs);
     const body = JSON.stringify({ data });
     for (let retry = 0; ; retry++) {
       const remaining = deadline - performance.now();
@@ -85,15 +88,11 @@ export class CommboxClient {
       let text: string;
       let retryAfterMs: number | undefined;
       try {
-        const res = await send(this.#pool, {
-          origin: this.#origin,
-          path: this.#path,
-          method: 'POST',
-          headers: this.#headers,
-          body,
-          headersTimeout: Math.ceil(remaining),
-          bodyTimeout: Math.ceil(remaining),
-        });
+        const res = await send(
+          this.#pool,
+          { origin: this.#origin, path: this.#path, method: 'POST', headers: this.#headers, body, headersTimeout: Math.ceil(remaining), bodyTimeout: Math.ceil(remaining) },
+          { signal },
+        );
         status = res.status;
         stats.lastStatus = status;
         this.#onAttempt(status);
@@ -101,7 +100,7 @@ export class CommboxClient {
         retryAfterMs = parseRetryAfter(res.headers['retry-after']);
       } catch (cause) {
         const code = (cause as { code?: string }).code ?? '';
-        if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || deadline - performance.now() <= 0) {
+        if (signal.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || deadline - performance.now() <= 0) {
           this.#onAttempt('timeout');
           throw timeout(stats, cause);
         }

@@ -104,6 +104,21 @@ t.test('a Retry-After longer than the budget is not waited for', async (t) => {
   t.ok(Date.now() - started < 700, 'fails fast instead of sleeping past the budget');
 });
 
+t.test('COMMBOX_TIMEOUT_MS is a total deadline: an answer that drips a byte at a time is cut off', async (t) => {
+  const s = await startHostileStack({ env: { COMMBOX_TIMEOUT_MS: '1000' } });
+  t.teardown(() => s.close());
+  s.sandbox.fault = 'drip';
+  const started = Date.now();
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  const ms = Date.now() - started;
+  t.equal(r.last.status, 504);
+  t.match(r.last.body, /\(commbox_timeout\)/);
+  t.ok(ms < 2500, `the login ends near the 1000 ms budget (${ms} ms), not after the ~60 s the answer takes`);
+  t.equal(s.sandbox.requests.length, 1, 'one attempt: the budget is spent');
+  t.match(s.logs.find((e) => e['reason'] === 'commbox_timeout'), { detail: /COMMBOX_TIMEOUT_MS/, commboxAttempts: 1 });
+  t.notOk(r.stoppedAt);
+});
+
 t.test('CommBox unreachable', async (t) => {
   const closed = await freePort();
   const s = await startHostileStack({ env: { COMMBOX_API_URL: `http://127.0.0.1:${closed}` } });

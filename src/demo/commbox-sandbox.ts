@@ -54,13 +54,18 @@ export interface SandboxAgent {
 }
 
 /** The demo brand's agents (the demo IdP's alice and carol; bob has no agent record). */
+/** The chat channel the demo opens (as CommBox shows channel IDs). */
+export const DEMO_CHAT_CHANNEL = 'nex9tHPKdBkD_fAfbuUPABg%3d%3d';
+
 export const DEMO_AGENTS: SandboxAgent[] = [
   { username: 'alice', email: 'alice@example.com', phone1: '+442501234567' },
   { username: 'carol', email: 'carol@example.com' },
 ];
 
 export type SandboxFault =
-  | 'none' | '429' | '429-then-ok' | '503-then-ok' | '500' | '400' | '401' | 'html' | 'truncated' | 'no-token' | 'hang' | 'reset';
+  | 'none' | '429' | '429-then-ok' | '503-then-ok' | '500' | '400' | '401' | 'html' | 'truncated' | 'no-token' | 'hang' | 'reset'
+  /** A 200 whose body arrives one byte every 100 ms: never silent long enough for an idle timeout. */
+  | 'drip';
 
 export interface TicketRecord {
   at: number;
@@ -188,6 +193,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       case 'no-token':
         rec.status = 200;
         return json(res, 200, { status: '200', description: 'Operation successful', response_time: now(), data: {} });
+      case 'drip': {
+        rec.status = 200;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const body = JSON.stringify({ status: '200', data: { encpryptedString: 'x'.repeat(600) } });
+        let i = 0;
+        const timer = setInterval(() => (i < body.length ? res.write(body[i++]!) : (clearInterval(timer), res.end())), 100);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
     }
     let ticket = randomBytes(48).toString('base64').replace(/\//g, '_f').replace(/\+/g, '_p');
     ticket = sb.ticketStyle === 'percent' ? ticket.replace(/=/g, '%3d') : ticket.replace(/=+$/, '');
