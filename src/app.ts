@@ -13,7 +13,7 @@ import { random } from './login-state.js';
 import { errorJson, PAGE_CSP, renderErrorPage } from './pages.js';
 import { callbackRoutes } from './routes/callback.js';
 import { chatRoutes } from './routes/chat.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, metricsHandler } from './routes/health.js';
 import { initiateRoutes } from './routes/initiate.js';
 import { loginRoutes } from './routes/login.js';
 import { pageRoutes } from './routes/pages.js';
@@ -28,13 +28,19 @@ export interface AppOptions {
   readonly logger: Logger;
   /** One line per issued ticket, on a logger of its own; defaults to `logger`. */
   readonly audit?: Logger;
-  /** Serve `/metrics` here (false when it has a port of its own). */
-  readonly metricsRoute?: boolean;
 }
 
 /** Builds the application; the caller listens and closes it. */
-export async function buildApp({ bridge, logger, audit = logger, metricsRoute = true }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ bridge, logger, audit = logger }: AppOptions): Promise<FastifyInstance> {
   const { config } = bridge;
+  const headers: Record<string, string> = {
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'content-security-policy': PAGE_CSP,
+  };
+  if (config.secureCookies) headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Each login logs one outcome line of its own; no per-request lines.
@@ -47,6 +53,14 @@ export async function buildApp({ bridge, logger, audit = logger, metricsRoute = 
     genReqId: () => random(8).toString('hex'),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // A URL the router cannot decode (`/%zz`, an invalid UTF-8 escape) or a
+    // parameter over the limit never reaches the hooks: it gets the same page,
+    // headers and log line as every other refusal.
+    frameworkErrors: (error, req, reply) => {
+      reply.headers(headers);
+      const detail = `${error.code ?? 'error'}: the URL ${JSON.stringify(req.url.slice(0, 200))} cannot be decoded`;
+      sendError(bridge, req, reply, new BridgeError(Reasons.badRequest, error.statusCode === 414 ? 414 : 400, { detail }), req.url);
+    },
   });
 
   // External
@@ -72,25 +86,17 @@ export async function buildApp({ bridge, logger, audit = logger, metricsRoute = 
     }
     done(null, out);
   });
-  const headers: Record<string, string> = {
-    'cache-control': 'no-store',
-    'referrer-policy': 'no-referrer',
-    'x-content-type-options': 'nosniff',
-    'x-frame-options': 'DENY',
-    'content-security-policy': PAGE_CSP,
-  };
-  if (config.secureCookies) headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
   app.addHook('onRequest', (_req, reply, done) => {
     reply.headers(headers);
     done();
   });
-  app.setErrorHandler((error, req, reply) => sendError(bridge, req, reply, toBridgeError(error)));
-  app.setNotFoundHandler((req, reply) => sendError(bridge, req, reply, new BridgeError(Reasons.notFound, 404, { detail: `${req.method} ${req.url.split('?')[0]}` })));
+  app.setErrorHandler((error, req, reply) => sendError(bridge, req, reply, toBridgeError(error), req.routeOptions.url));
+  app.setNotFoundHandler((req, reply) => sendError(bridge, req, reply, new BridgeError(Reasons.notFound, 404, { detail: `${req.method} ${req.url.split('?')[0]}` }), undefined));
 
   // Routes
   // Per client IP and route.
   const rateLimit = config.rateLimitMax > 0 ? { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs } : false;
-  await app.register(healthRoutes, { bridge, metrics: metricsRoute });
+  await app.register(healthRoutes, { bridge });
   await app.register(pageRoutes, { bridge });
   await app.register(loginRoutes, { bridge, rateLimit });
   await app.register(initiateRoutes, { bridge, rateLimit });
@@ -98,6 +104,17 @@ export async function buildApp({ bridge, logger, audit = logger, metricsRoute = 
   await app.register(callbackRoutes, { bridge, rateLimit, audit });
 
   app.addHook('onClose', async () => bridge.close());
+  return app;
+}
+
+/**
+ * Builds the metrics listener: `GET /metrics` and nothing else, for
+ * `METRICS_PORT` only. Metrics never share the public port: what the bridge
+ * counts is for the platform's Prometheus, not for the internet.
+ */
+export function buildMetricsApp(bridge: Bridge): FastifyInstance {
+  const app = Fastify({ logger: false });
+  app.get('/metrics', metricsHandler(bridge.metrics));
   return app;
 }
 
@@ -119,14 +136,16 @@ function wantsJson(req: FastifyRequest): boolean {
   return accept.includes('application/json') && !accept.includes('text/html');
 }
 
-function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyReply, err: BridgeError): FastifyReply {
+/** Answers with the error page (or JSON) and logs one line with the reference. `route`: the route's pattern, or the URL. */
+function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyReply, err: BridgeError, route: string | undefined): FastifyReply {
   const login = req.login;
-  if (login || isAuthRoute(req.routeOptions.url ?? '')) bridge.metrics.loginsRefused.inc({ reason: err.reason });
+  if (login || isAuthRoute(route ?? '')) bridge.metrics.loginsRefused.inc({ reason: err.reason });
   const fields = {
     event: login ? 'login' : 'request',
     reason: err.reason,
     status: err.status,
     detail: err.detail,
+    idp: login?.idp,
     sub: login?.sub,
     username: login?.username,
     commboxAttempts: login?.ticket?.attempts,

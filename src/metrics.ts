@@ -20,10 +20,14 @@ export interface Metrics {
   readonly commboxDuration: Histogram;
 }
 
-/** Creates the metrics; `defaults` adds the usual process metrics (CPU, memory, event loop, GC). */
+/**
+ * Creates the metrics; `defaults` adds the usual process metrics (CPU, memory,
+ * event loop, GC) under their standard names (`process_cpu_seconds_total`,
+ * `nodejs_heap_size_used_bytes`, …) so the usual dashboards work.
+ */
 export function createMetrics({ defaults = true }: { defaults?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (defaults) collectDefaultMetrics({ register: registry, prefix: 'commbox_bridge_' });
+  if (defaults) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
     registry,

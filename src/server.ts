@@ -3,15 +3,13 @@
  * With `--check`, validates the configuration and the IdP instead of serving.
  */
 import './jit.js';
-import Fastify from 'fastify';
-import { buildApp } from './app.js';
+import { buildApp, buildMetricsApp } from './app.js';
 import { createBridge } from './bridge.js';
 import { checkConfig } from './check-config.js';
 import { loadConfig, secretValues, type BridgeConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './log.js';
 import { describe } from './oidc.js';
-import { metricsHandler } from './routes/health.js';
 
 const DISCOVERY_RETRY_MAX_MS = 30_000;
 
@@ -34,9 +32,8 @@ const secrets = secretValues(config);
 const logger = createLogger({ level: config.logLevel, secrets });
 const audit = createLogger({ level: 'info', secrets, name: 'commbox-sso-bridge.audit' });
 const bridge = createBridge(config);
-const app = await buildApp({ bridge, logger, audit, metricsRoute: config.metricsPort === undefined });
-const metricsServer = config.metricsPort === undefined ? undefined : Fastify({ logger: false });
-metricsServer?.get('/metrics', metricsHandler(bridge.metrics));
+const app = await buildApp({ bridge, logger, audit });
+const metricsServer = config.metricsPort === undefined ? undefined : buildMetricsApp(bridge);
 
 // SIGTERM/SIGINT: readiness fails at once; logins are still served for the
 // grace period (load balancers take a while to notice); then the listener

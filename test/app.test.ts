@@ -74,3 +74,29 @@ t.test('HSTS and __Host- cookies when PUBLIC_URL is https', async (t) => {
   t.match(hop.setCookies[0], /^__Host-cbx_tx_[A-Za-z0-9_-]{16}=[^;]+; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
   t.equal(new URL(hop.location!).searchParams.get('redirect_uri'), 'https://localhost:8443/callback');
 });
+
+t.test('a malformed URL gets the bridge\'s 400 page, its headers and a log line with the reference', async (t) => {
+  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: '*' }) });
+  t.teardown(() => s.close());
+  const b = s.browser();
+  for (const path of ['/%zz', '/chat/%zz', '/chat/%c3%28', '/login/%E0%A4%A', `/chat/${'a'.repeat(600)}`]) {
+    const r = await b.fetch(`${s.base}${path}`);
+    t.equal(r.status, path.includes('aaaa') ? 414 : 400, `${path.slice(0, 20)}: status`);
+    t.match(r.headers['content-type'], /^text\/html; charset=utf-8/, `${path.slice(0, 20)}: an HTML page`);
+    t.match(r.body, /<h1>Bad request<\/h1>/);
+    t.notMatch(r.body, /FST_ERR|statusCode/, 'not Fastify\'s raw JSON');
+    t.equal(r.headers['cache-control'], 'no-store');
+    t.match(r.headers['content-security-policy'], /default-src 'none'/);
+    t.equal(r.headers['x-frame-options'], 'DENY');
+    t.equal(r.headers['x-content-type-options'], 'nosniff');
+    const ref = /Reference: <code>([0-9a-f]{16})<\/code> \(bad_request\)/.exec(r.body)?.[1];
+    t.ok(ref, 'a reference');
+    t.match(s.logs.find((e) => e['reqId'] === ref), { reason: 'bad_request', detail: /cannot be decoded/ }, 'the reference is the log line');
+  }
+  const json = await b.fetch(`${s.base}/%zz`, { headers: { accept: 'application/json' } });
+  t.equal(json.status, 400);
+  t.match(json.headers['content-type'], /^application\/json/);
+  t.match(JSON.parse(json.body), { error: 'bad_request', reference: /^[0-9a-f]{16}$/ }, 'JSON when asked');
+  t.equal(s.ticketRequests(), 0);
+  t.equal(s.idp.stats.authorize, 0);
+});

@@ -1,14 +1,14 @@
 /**
- * `GET /healthz` (liveness: the event loop answers), `GET /readyz` (readiness:
+ * `GET /healthz` (liveness: the event loop answers) and `GET /readyz` (readiness:
  * the IdP's metadata and keys are loaded, CommBox has answered at least once or
- * was not tried yet, and the process is not draining), and `GET /metrics` when
- * metrics are not on a port of their own.
+ * was not tried yet, and the process is not draining); the `/metrics` handler,
+ * which only the metrics port serves.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bridge } from '../bridge.js';
 import type { Metrics } from '../metrics.js';
 
-/** The `/metrics` handler, here and on METRICS_PORT alike. */
+/** The `/metrics` handler (METRICS_PORT). */
 export const metricsHandler = (metrics: Metrics) => async (_req: FastifyRequest, reply: FastifyReply) =>
   reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
 
@@ -23,13 +23,10 @@ export function readinessProblems(bridge: Bridge): string[] {
   return problems;
 }
 
-export async function healthRoutes(app: FastifyInstance, { bridge, metrics }: { bridge: Bridge; metrics: boolean }): Promise<void> {
+export async function healthRoutes(app: FastifyInstance, { bridge }: { bridge: Bridge }): Promise<void> {
   app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', (_req, reply) => {
     const problems = readinessProblems(bridge);
     return problems.length === 0 ? reply.send({ status: 'ready' }) : reply.code(503).send({ status: 'not ready', problems });
   });
-  if (metrics) {
-    app.get('/metrics', metricsHandler(bridge.metrics));
-  }
 }

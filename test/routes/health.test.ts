@@ -1,6 +1,7 @@
 /**
  * Liveness, readiness, metrics, rate limits and the audit trail.
  */
+import { buildMetricsApp } from '../../src/app.js';
 import t from 'tap';
 import { freePort, startHostileStack } from '../helpers/stack.js';
 
@@ -42,9 +43,15 @@ t.test('metrics count logins, refusals and ticket requests without user data', a
   s.sandbox.failures = 1;
   await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
   await s.browser().fetch(`${s.base}/callback?state=${'x'.repeat(43)}&code=c`);
-  const m = await s.browser().fetch(`${s.base}/metrics`);
-  t.equal(m.status, 200);
+  const publicMetrics = await s.browser().fetch(`${s.base}/metrics`);
+  t.equal(publicMetrics.status, 404, 'never on the public port');
+  t.notMatch(publicMetrics.body, /commbox_bridge_/);
+  const metricsApp = buildMetricsApp(s.bridge);
+  t.teardown(() => metricsApp.close());
+  const m = await metricsApp.inject('/metrics');
+  t.equal(m.statusCode, 200);
   t.match(m.headers['content-type'], /^text\/plain/);
+  t.equal((await metricsApp.inject('/')).statusCode, 404, 'the metrics port serves /metrics only');
   const text = m.body;
   t.match(text, /commbox_bridge_logins_started_total\{entry="login"\} 3/);
   t.match(text, /commbox_bridge_logins_completed_total 2/);
