@@ -60,10 +60,10 @@ const STANDARD_CLAIM_SCOPE: Record<string, string> = {
 /**
  * The claims whose absence from the ID token makes the bridge ask userinfo: those
  * the mapping and the rules read, less the standard claims of scopes not requested
- * (userinfo would not have them either) and `email_verified` (Entra ID never sends it).
+ * (userinfo would not have them either).
  */
 export function neededClaims(claims: readonly string[], scopes: readonly string[]): string[] {
-  return claims.filter((c) => c !== 'email_verified' && (STANDARD_CLAIM_SCOPE[c] === undefined || scopes.includes(STANDARD_CLAIM_SCOPE[c])));
+  return claims.filter((c) => STANDARD_CLAIM_SCOPE[c] === undefined || scopes.includes(STANDARD_CLAIM_SCOPE[c]));
 }
 
 /** The rate limit of the login routes, as route options (nothing when it is off). */
@@ -90,7 +90,10 @@ function createIdp(config: IdpConfig, http: HttpClient): Idp {
   );
   const paths = mappingPaths(config.mapping);
   if (config.access.allowedGroups.length > 0) paths.push(config.access.groupsClaim);
-  if (config.access.allowedEmailDomains.length > 0) paths.push(['email']);
+  // An email mapped or ruled on: an ID token without email_verified (some IdPs
+  // put it in userinfo only) is completed from userinfo before deciding.
+  const { access } = config;
+  if (config.mapping.email !== undefined || access.allowedEmailDomains.length > 0 || access.requireVerifiedEmail) paths.push(['email_verified']);
   return { config, oidc, neededClaims: neededClaims(rootClaims(paths), o.scopes.split(' ')) };
 }
 

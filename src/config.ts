@@ -62,8 +62,10 @@ export interface BridgeConfig {
     readonly chatUrl: string | undefined;
     /** `overrideUserInfo` of chat tickets. */
     readonly chatOverrideUserInfo: boolean;
-    /** Allowed chat channels (decoded); empty: any channel. */
+    /** Allowed chat channels (decoded). */
     readonly chatChannels: readonly string[];
+    /** `COMMBOX_CHAT_CHANNELS=*`: any channel is allowed, explicitly. */
+    readonly chatAnyChannel: boolean;
   };
   /** The first seals login cookies; all open them (rotation). */
   readonly cookieSecrets: readonly string[];
@@ -72,7 +74,7 @@ export interface BridgeConfig {
   readonly logLevel: LogLevel;
   /** Passed to Fastify's `trustProxy`. */
   readonly trustProxy: boolean | number | string[];
-  /** Serve `/metrics` on this port instead of the main one. */
+  /** `/metrics` is served on this port only (never on `port`); undefined: off. */
   readonly metricsPort: number | undefined;
   /** After SIGTERM: how long new logins are still served while the load balancer notices. */
   readonly shutdownGraceMs: number;
@@ -107,12 +109,21 @@ export const VARIABLES = [
   'METRICS_PORT', 'SHUTDOWN_GRACE_MS', 'SHUTDOWN_TIMEOUT_MS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS',
   'COMMBOX_CHAT_URL', 'COMMBOX_CHAT_OVERRIDE_USER_INFO', 'COMMBOX_CHAT_CHANNELS', 'MAP_UNIQUE_ID',
   'OIDC_CLIENT_AUTH', 'OIDC_CLIENT_PRIVATE_KEY_FILE', 'OIDC_CLIENT_PRIVATE_KEY_KID', 'OIDC_IDPS',
+  'REQUIRE_VERIFIED_EMAIL',
 ] as const;
+
+/** The default port of `/metrics`, as Prometheus exporters use. */
+export const DEFAULT_METRICS_PORT = 9464;
 
 /** The IdP client settings an extra IdP N sets as IDP_<N>_<SETTING> (never inherited). */
 const IDP_CLIENT_SETTINGS = ['ISSUER', 'CLIENT_ID', 'CLIENT_SECRET', 'CLIENT_SECRET_FILE', 'CLIENT_AUTH', 'CLIENT_PRIVATE_KEY_FILE', 'CLIENT_PRIVATE_KEY_KID', 'SCOPES', 'ID_TOKEN_ALG'];
+/**
+ * Rules an extra IdP must set as IDP_<N>_<VARIABLE>, never inherited: its email
+ * domains are its namespace of CommBox identities.
+ */
+const IDP_OWN_RULES = ['ALLOWED_EMAIL_DOMAINS'];
 /** Rules and mapping an extra IdP may set as IDP_<N>_<VARIABLE>; unset, the global one applies. */
-const IDP_INHERITED = ['ALLOWED_GROUPS', 'GROUPS_CLAIM', 'ALLOWED_EMAIL_DOMAINS', 'MAP_USERNAME', 'MAP_EMAIL', 'MAP_FIRST_NAME', 'MAP_LAST_NAME', 'MAP_PHONE', 'MAP_UNIQUE_ID'];
+const IDP_INHERITED = ['ALLOWED_GROUPS', 'GROUPS_CLAIM', 'REQUIRE_VERIFIED_EMAIL', 'MAP_USERNAME', 'MAP_EMAIL', 'MAP_FIRST_NAME', 'MAP_LAST_NAME', 'MAP_PHONE', 'MAP_UNIQUE_ID'];
 
 /** Secrets that may also be given as a file (`NAME_FILE`), for Docker and Kubernetes secrets. */
 export const SECRET_VARIABLES = ['OIDC_CLIENT_SECRET', 'COMMBOX_API_KEY', 'COOKIE_SECRET'] as const;
@@ -277,13 +288,21 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
   const chatUrlText = text('COMMBOX_CHAT_URL');
   const chatUrl = url('COMMBOX_CHAT_URL', chatUrlText);
   const chatOverrideUserInfo = boolean('COMMBOX_CHAT_OVERRIDE_USER_INFO', true);
+  // Chat tickets put the employee's name and email into a customer chat: only
+  // into channels the company lists (or, explicitly, any with `*`).
   const chatChannels: string[] = [];
-  for (const c of list('COMMBOX_CHAT_CHANNELS')) {
+  const channelList = list('COMMBOX_CHAT_CHANNELS');
+  const chatAnyChannel = channelList.includes('*');
+  if (chatAnyChannel && channelList.length > 1) bad('COMMBOX_CHAT_CHANNELS', 'is either * (any channel) or a list of channel IDs, not both');
+  for (const c of chatAnyChannel ? [] : channelList) {
     const decoded = decodeChannel(c);
     if (decoded === undefined) bad('COMMBOX_CHAT_CHANNELS', `"${c}" is not a channel ID as CommBox shows it`);
     else chatChannels.push(decoded);
   }
-  if (chatChannels.length > 0 && chatUrlText === undefined) bad('COMMBOX_CHAT_CHANNELS', 'is set but COMMBOX_CHAT_URL is not');
+  if (channelList.length > 0 && chatUrlText === undefined) bad('COMMBOX_CHAT_CHANNELS', 'is set but COMMBOX_CHAT_URL is not');
+  if (chatUrlText !== undefined && channelList.length === 0 && !nested) {
+    bad('COMMBOX_CHAT_CHANNELS', 'is required with COMMBOX_CHAT_URL: list the chat channel IDs employees may open (as CommBox shows them), or * to allow any channel');
+  }
 
   // Cookies: a comma list, for rotation (base64 secrets have no commas).
   const cookieSecrets = required('COOKIE_SECRET').split(',').map((c) => c.trim()).filter((c) => c !== '');
@@ -301,7 +320,7 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
     bad('GROUPS_CLAIM', (e as Error).message);
   }
   if (text('GROUPS_CLAIM')?.includes('|')) bad('GROUPS_CLAIM', 'takes a claim path without transforms');
-  const domains = list('ALLOWED_EMAIL_DOMAINS').map((d) => d.toLowerCase().replace(/^@/, ''));
+  const domains = list('ALLOWED_EMAIL_DOMAINS').map(normalizeDomain);
   for (const d of domains) if (!/^[a-z0-9.-]+\.[a-z0-9-]+$/.test(d)) bad('ALLOWED_EMAIL_DOMAINS', `"${d}" is not a domain name`);
 
   // Mapping
@@ -322,8 +341,10 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
   if (!(LEVEL_NAMES as readonly string[]).includes(logLevelText)) bad('LOG_LEVEL', `must be one of ${LEVEL_NAMES.join(', ')}`);
   const trustProxy = parseTrustProxy(text('TRUST_PROXY'), (p) => bad('TRUST_PROXY', p));
   const allowUnverifiedEmail = boolean('ALLOW_UNVERIFIED_EMAIL', false);
-  const metricsPort = text('METRICS_PORT') === undefined ? undefined : integer('METRICS_PORT', 0, 1, 65535);
-  if (metricsPort !== undefined && metricsPort === port && port !== 0) bad('METRICS_PORT', 'must differ from PORT');
+  const requireVerifiedEmail = boolean('REQUIRE_VERIFIED_EMAIL', false);
+  if (allowUnverifiedEmail && requireVerifiedEmail) bad('REQUIRE_VERIFIED_EMAIL', 'and ALLOW_UNVERIFIED_EMAIL are both true; choose one');
+  const metricsPort = text('METRICS_PORT')?.toLowerCase() === 'off' ? undefined : integer('METRICS_PORT', DEFAULT_METRICS_PORT, 1, 65535);
+  if (metricsPort !== undefined && metricsPort === port) bad('METRICS_PORT', `must differ from PORT (${port}), or be off`);
   const shutdownGraceMs = integer('SHUTDOWN_GRACE_MS', 5000, 0, 300_000);
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 20_000, 1000, 600_000);
   if (shutdownTimeoutMs <= shutdownGraceMs) bad('SHUTDOWN_TIMEOUT_MS', 'must be longer than SHUTDOWN_GRACE_MS');
@@ -335,6 +356,7 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
   // Several IdPs: each extra one is the default's settings read from its own
   // IDP_<NAME>_* variables (client settings never inherited; rules and mapping are).
   const extraIdps: IdpConfig[] = [];
+  const extraNames: string[] = [];
   for (const name of nested ? [] : list('OIDC_IDPS')) {
     if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(name) || name === 'default') {
       bad('OIDC_IDPS', `"${name}" is not a name of lower-case letters, digits and dashes (and not "default")`);
@@ -344,21 +366,46 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
       bad('OIDC_IDPS', `"${name}" is listed twice`);
       continue;
     }
-    const prefix = `IDP_${name.toUpperCase().replace(/-/g, '_')}_`;
+    const prefix = idpPrefix(name);
+    extraNames.push(name);
     const sub: Record<string, string | undefined> = { ...env };
     for (const k of IDP_CLIENT_SETTINGS) sub[`OIDC_${k}`] = env[`${prefix}${k}`];
+    for (const k of IDP_OWN_RULES) sub[k] = env[`${prefix}${k}`];
     for (const k of IDP_INHERITED) if (env[`${prefix}${k}`] !== undefined) sub[k] = env[`${prefix}${k}`];
     try {
       const c = parseConfig(sub, readSecretFile, true);
-      extraIdps.push({ name, oidc: c.oidc, access: c.access, mapping: c.mapping, loginPath: `/login/${name}`, callbackPath: `/callback/${name}`, redirectUri: `${base}/callback/${name}` });
+      const access = { ...c.access, usernameNeedsDomain: true };
+      if (c.mapping.username.transforms.some((t) => t === 'localpart' || t === 'domain')) {
+        bad(`${prefix}MAP_USERNAME`, `"${c.mapping.username.source}" can never give a name@domain; an extra IdP's usernames must carry one of its own domains`);
+      }
+      extraIdps.push({ name, oidc: c.oidc, access, mapping: c.mapping, loginPath: `/login/${name}`, callbackPath: `/callback/${name}`, redirectUri: `${base}/callback/${name}` });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       for (const p of e.problems) {
         const setting = p.variable.startsWith('OIDC_') ? p.variable.slice(5) : undefined;
         if (setting !== undefined && IDP_CLIENT_SETTINGS.includes(setting)) bad(`${prefix}${setting}`, p.problem.replace(/OIDC_/g, prefix));
+        else if (IDP_OWN_RULES.includes(p.variable)) bad(`${prefix}${p.variable}`, p.problem);
         else if (IDP_INHERITED.includes(p.variable) && env[`${prefix}${p.variable}`] !== undefined) bad(`${prefix}${p.variable}`, p.problem);
         // anything else is a global variable, reported once by the main parse
       }
+    }
+  }
+  // Each IdP is its own namespace of CommBox identities: its own email domains,
+  // none shared, so a user of one IdP can never be given another IdP's user.
+  if (!nested && list('OIDC_IDPS').length > 0) {
+    const owner = new Map<string, string>();
+    const claim = (variable: string, ds: readonly string[], what: string) => {
+      if (ds.length === 0) bad(variable, `is required when OIDC_IDPS is set: each IdP needs its own email domains (${what}), so that no IdP can sign in another IdP's users`);
+      for (const d of ds) {
+        const first = owner.get(d);
+        if (first !== undefined && first !== variable) bad(variable, `"${d}" is also allowed by ${first}; a domain may belong to one IdP only`);
+        else owner.set(d, variable);
+      }
+    };
+    claim('ALLOWED_EMAIL_DOMAINS', domains, 'the default IdP\'s');
+    for (const name of extraNames) {
+      const variable = `${idpPrefix(name)}ALLOWED_EMAIL_DOMAINS`;
+      claim(variable, list(variable).map(normalizeDomain), 'never inherited from ALLOWED_EMAIL_DOMAINS');
     }
   }
   const issuers = [issuerText, ...extraIdps.map((i) => i.oidc.issuer)];
@@ -367,7 +414,7 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
   if (problems.length > 0) throw new ConfigError(problems);
 
   const oidc = { issuer: issuerText, clientId, clientSecret, clientAuth, clientPrivateKey, clientPrivateKeyKid, scopes, idTokenAlg: alg };
-  const access = { allowedGroups: list('ALLOWED_GROUPS'), groupsClaim, allowedEmailDomains: domains, allowUnverifiedEmail };
+  const access = { allowedGroups: list('ALLOWED_GROUPS'), groupsClaim, allowedEmailDomains: domains, allowUnverifiedEmail, requireVerifiedEmail, usernameNeedsDomain: false };
   const idMapping = { username: username!, email, firstName, lastName, phone, uniqueId: uniqueId! };
   const defaultIdp: IdpConfig = { name: 'default', oidc, access, mapping: idMapping, loginPath: '/login', callbackPath: '/callback', redirectUri: `${base}/callback` };
 
@@ -388,6 +435,7 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
       chatUrl: chatUrl ? chatUrlText!.replace(/\/+$/, '') : undefined,
       chatOverrideUserInfo,
       chatChannels,
+      chatAnyChannel,
     },
     cookieSecrets,
     access,
@@ -401,6 +449,13 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
     rateLimitWindowMs,
     idps: [defaultIdp, ...extraIdps],
   };
+}
+
+const normalizeDomain = (d: string) => d.toLowerCase().replace(/^@/, '');
+
+/** The prefix of an extra IdP's variables: `IDP_<NAME>_`. */
+export function idpPrefix(name: string): string {
+  return `IDP_${name.toUpperCase().replace(/-/g, '_')}_`;
 }
 
 function parseTrustProxy(v: string | undefined, bad: (problem: string) => void): boolean | number | string[] {

@@ -25,6 +25,7 @@ export const Reasons = {
   emailUnverified: 'email_unverified',
   groupNotAllowed: 'group_not_allowed',
   emailDomainNotAllowed: 'email_domain_not_allowed',
+  usernameWithoutDomain: 'username_without_domain',
   claimMissing: 'claim_missing',
   chatChannelNotAllowed: 'chat_channel_not_allowed',
   // CommBox

@@ -100,22 +100,7 @@ export class TransactionSealer {
     expectedState: string,
     now = Date.now(),
   ): { ok: true; tx: LoginTransaction } | { ok: false; why: OpenFailure } {
-    const raw = Buffer.from(sealed, 'base64url');
-    if (raw.length < 1 + IV_BYTES + TAG_BYTES + 2 || raw[0] !== VERSION) return { ok: false, why: 'invalid' };
-    let tx: LoginTransaction | undefined;
-    for (const key of this.#keys) {
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(1, 1 + IV_BYTES));
-        decipher.setAAD(Buffer.from(cookieName));
-        decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-        const pt = Buffer.concat([decipher.update(raw.subarray(1 + IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
-        const [state, nonce, codeVerifier, createdAt, target, idp] = JSON.parse(pt.toString('utf8')) as [string, string, string, number, string | null, string | null | undefined];
-        tx = { state, nonce, codeVerifier, createdAt, target: target ?? undefined, idp: idp ?? undefined };
-        break;
-      } catch {
-        // not this key
-      }
-    }
+    const tx = this.#unseal(sealed, cookieName);
     if (tx === undefined) return { ok: false, why: 'invalid' };
     if (!(now - tx.createdAt < TRANSACTION_TTL_MS) || tx.createdAt > now + 60_000) return { ok: false, why: 'expired' };
     const a = Buffer.from(tx.state);
@@ -123,6 +108,48 @@ export class TransactionSealer {
     if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, why: 'state_mismatch' };
     return { ok: true, tx };
   }
+
+  /** When the sealed transaction was created (epoch ms); undefined when it cannot be opened. */
+  createdAt(sealed: string, cookieName: string): number | undefined {
+    return this.#unseal(sealed, cookieName)?.createdAt;
+  }
+
+  #unseal(sealed: string, cookieName: string): LoginTransaction | undefined {
+    const raw = Buffer.from(sealed, 'base64url');
+    if (raw.length < 1 + IV_BYTES + TAG_BYTES + 2 || raw[0] !== VERSION) return undefined;
+    for (const key of this.#keys) {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(1, 1 + IV_BYTES));
+        decipher.setAAD(Buffer.from(cookieName));
+        decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+        const pt = Buffer.concat([decipher.update(raw.subarray(1 + IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
+        const [state, nonce, codeVerifier, createdAt, target, idp] = JSON.parse(pt.toString('utf8')) as [string, string, string, number, string | null, string | null | undefined];
+        return { state, nonce, codeVerifier, createdAt, target: target ?? undefined, idp: idp ?? undefined };
+      } catch {
+        // not this key
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Live login transactions one browser may hold; `/login` drops the oldest beyond this. */
+export const MAX_LIVE_TRANSACTIONS = 5;
+
+/**
+ * The transaction cookies to drop so that, with one more, a browser holds at most
+ * {@link MAX_LIVE_TRANSACTIONS}: the oldest first, and any that cannot be opened
+ * before those. Unfinished logins (closed tabs, abandoned sign-ins) would
+ * otherwise pile up until the Cookie header passes the server's limit and every
+ * page answers 431.
+ */
+export function transactionCookiesToDrop(cookies: Readonly<Record<string, string | undefined>>, sealer: TransactionSealer): string[] {
+  const live = Object.keys(cookies).filter(isTransactionCookieName);
+  if (live.length < MAX_LIVE_TRANSACTIONS) return [];
+  const byAge = live
+    .map((name) => ({ name, createdAt: sealer.createdAt(cookies[name] ?? '', name) ?? -Infinity }))
+    .sort((a, b) => a.createdAt - b.createdAt);
+  return byAge.slice(0, live.length - MAX_LIVE_TRANSACTIONS + 1).map((c) => c.name);
 }
 
 /**
@@ -174,6 +201,12 @@ export class ConsumedTransactions {
     this.#next = (pos + 1) % this.#capacity;
     this.#count++;
     return true;
+  }
+
+  /** True when the state was consumed and its transaction has not expired yet. */
+  has(state: string, now = Date.now()): boolean {
+    this.prune(now);
+    return this.#find(fingerprint(state)) !== -1;
   }
 
   /** Drops the entries whose transaction has expired anyway (oldest first). */

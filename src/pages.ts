@@ -90,7 +90,7 @@ const EXPLANATIONS: Record<Reason, Explanation> = {
   },
   [Reasons.callbackReplayed]: {
     title: 'This sign-in was already used',
-    what: 'This sign-in link has already been used once, and each one works only once.',
+    what: 'This sign-in has already been used once, and each one works only once. This happens when the last page is reloaded or reached again with the back button.',
     todo: 'Start a fresh sign-in from the button below.',
     retry: true,
   },
@@ -158,6 +158,12 @@ const EXPLANATIONS: Record<Reason, Explanation> = {
     title: 'You do not have access to CommBox',
     what: 'You are signed in, but your email address is not in a domain that may use CommBox.',
     todo: 'Ask your IT service desk for CommBox access, quoting the reference below.',
+    retry: false,
+  },
+  [Reasons.usernameWithoutDomain]: {
+    title: 'Your account cannot open CommBox from here',
+    what: 'You are signed in, but this sign-in service gave an account name without a company domain (name@company), and accounts from it need one so they can never be mistaken for accounts of another sign-in service.',
+    todo: 'Contact your IT service desk and quote the reference below.',
     retry: false,
   },
   [Reasons.claimMissing]: {

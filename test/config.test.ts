@@ -33,7 +33,7 @@ t.test('defaults', async (t) => {
   t.equal(c.commbox.timeoutMs, 5000);
   t.equal(c.oidc.scopes, 'openid email profile');
   t.equal(c.oidc.idTokenAlg, undefined);
-  t.same(c.access, { allowedGroups: [], groupsClaim: ['groups'], allowedEmailDomains: [], allowUnverifiedEmail: false });
+  t.same(c.access, { allowedGroups: [], groupsClaim: ['groups'], allowedEmailDomains: [], allowUnverifiedEmail: false, requireVerifiedEmail: false, usernameNeedsDomain: false });
   t.equal(c.mapping.username.source, 'preferred_username');
   t.equal(c.mapping.email?.source, 'email');
   t.equal(c.mapping.phone?.source, 'phone_number');
@@ -132,6 +132,7 @@ t.test('lists, booleans, mappings and proxies', async (t) => {
   t.same(c.access.groupsClaim, ['realm_access', 'roles']);
   t.same(c.access.allowedEmailDomains, ['example.com', 'corp.example.com']);
   t.equal(c.access.allowUnverifiedEmail, true);
+  t.equal(c.access.requireVerifiedEmail, false);
   t.same(c.mapping.username.transforms, ['localpart', 'lower']);
   t.equal(c.mapping.phone, undefined, 'an empty optional mapping switches the field off');
   t.equal(c.trustProxy, 2);
@@ -139,6 +140,8 @@ t.test('lists, booleans, mappings and proxies', async (t) => {
   t.equal(parseConfig({ ...BASE, TRUST_PROXY: 'true' }).trustProxy, true);
   t.match(problems({ ...BASE, MAP_EMAIL: '', MAP_PHONE: '' }), { MAP_EMAIL: /email or phone/ });
   t.match(problems({ ...BASE, MAP_USERNAME: '' }), {}, 'an empty MAP_USERNAME falls back to the default');
+  t.equal(parseConfig({ ...BASE, REQUIRE_VERIFIED_EMAIL: 'true' }).access.requireVerifiedEmail, true);
+  t.match(problems({ ...BASE, REQUIRE_VERIFIED_EMAIL: 'true', ALLOW_UNVERIFIED_EMAIL: 'true' }), { REQUIRE_VERIFIED_EMAIL: /both true/ });
 });
 
 t.test('secrets from files (_FILE), and both set is an error', async (t) => {
@@ -170,7 +173,11 @@ t.test('secrets from files (_FILE), and both set is an error', async (t) => {
 
 t.test('operations settings', async (t) => {
   const c = parseConfig(BASE);
-  t.equal(c.metricsPort, undefined);
+  t.equal(c.metricsPort, 9464, 'metrics on their own port by default, as Prometheus exporters do');
+  t.equal(parseConfig({ ...BASE, METRICS_PORT: 'off' }).metricsPort, undefined, 'off disables them');
+  t.equal(parseConfig({ ...BASE, METRICS_PORT: 'OFF' }).metricsPort, undefined);
+  t.match(problems({ ...BASE, METRICS_PORT: 'none' }), { METRICS_PORT: /whole number/ });
+  t.match(problems({ ...BASE, PORT: '9464' }), { METRICS_PORT: /differ from PORT \(9464\), or be off/ }, 'the public port never serves them');
   t.equal(c.shutdownGraceMs, 5000);
   t.equal(c.shutdownTimeoutMs, 20000);
   t.equal(c.rateLimitMax, 0, 'off unless configured');
@@ -193,7 +200,15 @@ t.test('customer chat settings', async (t) => {
   t.equal(on.commbox.chatOverrideUserInfo, false);
   t.match(problems({ ...BASE, COMMBOX_CHAT_CHANNELS: 'a' }), { COMMBOX_CHAT_CHANNELS: /COMMBOX_CHAT_URL is not/ });
   t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat', COMMBOX_CHAT_CHANNELS: 'a/b' }), { COMMBOX_CHAT_CHANNELS: /"a\/b"/ });
-  t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'http://apps.commbox.io/chat' }), { COMMBOX_CHAT_URL: /https/ });
+  t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'http://apps.commbox.io/chat', COMMBOX_CHAT_CHANNELS: '*' }), { COMMBOX_CHAT_URL: /https/ });
+  const p = problems({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat' });
+  t.same(Object.keys(p), ['COMMBOX_CHAT_CHANNELS'], 'a chat URL without a channel list is a start-up error');
+  t.match(p['COMMBOX_CHAT_CHANNELS'], /is required with COMMBOX_CHAT_URL.*or \* to allow any channel/);
+  const any = parseConfig({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat', COMMBOX_CHAT_CHANNELS: '*' });
+  t.equal(any.commbox.chatAnyChannel, true, '* allows any channel, explicitly');
+  t.same(any.commbox.chatChannels, []);
+  t.equal(on.commbox.chatAnyChannel, false);
+  t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat', COMMBOX_CHAT_CHANNELS: '*,abc' }), { COMMBOX_CHAT_CHANNELS: /not both/ });
 });
 
 t.test('client authentication settings', async (t) => {

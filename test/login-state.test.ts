@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConsumedTransactions, createTransaction, isTransactionCookieName, TRANSACTION_TTL_MS, TransactionSealer, transactionCookieName } from '../src/login-state.js';
+import { ConsumedTransactions, createTransaction, isTransactionCookieName, MAX_LIVE_TRANSACTIONS, TRANSACTION_TTL_MS, TransactionSealer, transactionCookieName, transactionCookiesToDrop } from '../src/login-state.js';
 
 const SECRET = 's'.repeat(40);
 
@@ -107,4 +107,37 @@ t.test('cookie secret rotation: the first seals, all open', async (t) => {
   t.equal(onlyNew.open(sealedByRotated, name, tx.state).ok, true, 'new cookies use the new secret');
   t.equal(old.open(sealedByRotated, name, tx.state).ok, false);
   t.throws(() => new TransactionSealer([]));
+});
+
+t.test('transactionCookiesToDrop: the oldest beyond the limit, unreadable ones first', async (t) => {
+  const sealer = new TransactionSealer('s'.repeat(32));
+  const cookies: Record<string, string> = { other: 'x' };
+  const names: string[] = [];
+  for (let i = 0; i < MAX_LIVE_TRANSACTIONS - 1; i++) {
+    const tx = createTransaction(1_000_000 + i * 1000);
+    const name = transactionCookieName(tx.state, false);
+    cookies[name] = sealer.seal(tx, name);
+    names.push(name);
+  }
+  t.same(transactionCookiesToDrop(cookies, sealer), [], 'under the limit: nothing dropped');
+  const junk = 'cbx_tx_junkjunkjunkjunk';
+  cookies[junk] = 'not-sealed';
+  t.same(transactionCookiesToDrop(cookies, sealer), [junk], 'at the limit: an unreadable one goes first');
+  delete cookies[junk];
+  const tx = createTransaction(500_000); // the oldest
+  const oldest = transactionCookieName(tx.state, false);
+  cookies[oldest] = sealer.seal(tx, oldest);
+  cookies[junk] = 'not-sealed';
+  t.same(transactionCookiesToDrop(cookies, sealer), [junk, oldest], 'two over: the unreadable, then the oldest');
+  t.ok(!transactionCookiesToDrop(cookies, sealer).includes('other'), 'other cookies are never touched');
+});
+
+t.test('ConsumedTransactions.has: a consumed state is known until it expires', async (t) => {
+  const c = new ConsumedTransactions(10);
+  const now = 1_000_000;
+  t.equal(c.has('s1', now), false);
+  t.ok(c.consume('s1', now, now));
+  t.equal(c.has('s1', now + 1000), true);
+  t.equal(c.has('s2', now + 1000), false);
+  t.equal(c.has('s1', now + TRANSACTION_TTL_MS), false, 'forgotten once expired');
 });

@@ -7,7 +7,7 @@ import { createBridge } from '../bridge.js';
 import { parseConfig, readEnvironment, secretValues } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { DEMO_AGENTS, startSandbox } from './commbox-sandbox.js';
+import { DEMO_AGENTS, DEMO_CHAT_CHANNEL, startSandbox } from './commbox-sandbox.js';
 import { DEMO_PASSWORD, startDemoIdp } from './idp.js';
 
 const env = readEnvironment();
@@ -36,6 +36,7 @@ try {
     COMMBOX_BRAND: sandbox.brand,
     COMMBOX_LOGIN_URL: sandbox.loginUrl,
     COMMBOX_CHAT_URL: sandbox.chatUrl,
+    COMMBOX_CHAT_CHANNELS: DEMO_CHAT_CHANNEL,
     COOKIE_SECRET: 'demo-cookie-secret-not-for-production-0123456789',
   });
 } catch (e) {
@@ -53,7 +54,7 @@ process.stdout.write(`
 CommBox SSO bridge demo is running.
 
   Open ${publicUrl}/ and click "Open CommBox",
-  or ${publicUrl}/chat/nex9tHPKdBkD_fAfbuUPABg%3d%3d for customer chat access.
+  or ${publicUrl}/chat/${DEMO_CHAT_CHANNEL} for customer chat access.
   Sign in as alice (an agent), bob (not in the allowed group) or carol (unverified email);
   the password is "${DEMO_PASSWORD}".
 

@@ -8,7 +8,7 @@ import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { limited, type Bridge, type Idp, type RateLimit } from '../bridge.js';
 import type { Logger } from '../log.js';
-import { evaluateAccess, mapAgentIdentity, mapChatIdentity } from '../claims.js';
+import { evaluateAccess, evaluateIdentity, mapAgentIdentity, mapChatIdentity } from '../claims.js';
 import { appendTicket, type TicketAttempts, type TicketData } from '../commbox.js';
 import { BridgeError, Reasons } from '../errors.js';
 import { isChatPath, resolveChatChannel } from './chat.js';
@@ -16,6 +16,8 @@ import { isTransactionCookieName, transactionCookieName, type LoginTransaction }
 
 /** What is known of the login so far, for the outcome log line. */
 export interface LoginOutcome {
+  /** The IdP the callback belongs to. */
+  idp?: string;
   sub?: string;
   username?: string;
   ticket?: TicketAttempts;
@@ -34,6 +36,11 @@ function takeTransaction(bridge: Bridge, req: FastifyRequest, reply: FastifyRepl
   const cookies = req.server.parseCookie(req.headers.cookie ?? '');
   const sealed = cookies[name];
   if (sealed === undefined) {
+    // A reload of the last page, or the back button: the state was used and its
+    // cookie cleared. Say so, rather than blame cookies.
+    if (bridge.consumed.has(state)) {
+      throw new BridgeError(Reasons.callbackReplayed, 400, { detail: 'this login transaction was already used (its cookie is gone: a reload or the back button)' });
+    }
     // Other live transactions but none for this state: the answer belongs to a
     // login this browser did not start (or a forged one).
     const others = Object.keys(cookies).filter(isTransactionCookieName).length;
@@ -54,7 +61,7 @@ function takeTransaction(bridge: Bridge, req: FastifyRequest, reply: FastifyRepl
 }
 
 async function callback(bridge: Bridge, idp: Idp, audit: Logger, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const outcome: LoginOutcome = {};
+  const outcome: LoginOutcome = { idp: idp.config.name };
   req.login = outcome;
   const started = performance.now();
   const url = new URL(req.url, bridge.config.publicOrigin);
@@ -79,8 +86,13 @@ async function callback(bridge: Bridge, idp: Idp, audit: Logger, req: FastifyReq
   if (!access.allowed) throw new BridgeError(access.rule, 403, { detail: access.detail });
   // Where the login goes: an agent into CommBox, or a customer into a chat
   // channel (checked again: the allow-list may have changed since /chat).
+  // Chat goes through the default IdP only.
   const { commbox } = bridge.config;
-  const channel = tx.target !== undefined && isChatPath(tx.target) ? resolveChatChannel(bridge, tx.target) : undefined;
+  const chat = tx.target !== undefined && isChatPath(tx.target);
+  if (chat && idp.config.name !== 'default') {
+    throw new BridgeError(Reasons.initiateBadTarget, 400, { detail: `customer chat access goes through the default IdP only, not "${idp.config.name}"` });
+  }
+  const channel = chat ? resolveChatChannel(bridge, tx.target!) : undefined;
   const mapped = channel === undefined ? mapAgentIdentity(login.claims, idp.config.mapping) : mapChatIdentity(login.claims, idp.config.mapping);
   if (!mapped.ok) {
     throw new BridgeError(Reasons.claimMissing, 403, {
@@ -88,6 +100,9 @@ async function callback(bridge: Bridge, idp: Idp, audit: Logger, req: FastifyReq
       userDetail: `Missing: ${mapped.missing}.`,
     });
   }
+  // The identity CommBox would receive must lie in this IdP's own domains.
+  const scoped = evaluateIdentity({ username: 'username' in mapped.identity ? mapped.identity.username : undefined, email: mapped.identity.email }, idp.config.access);
+  if (!scoped.allowed) throw new BridgeError(scoped.rule, 403, { detail: scoped.detail });
   const data: TicketData = channel === undefined
     ? { brand: commbox.brand, ...mapped.identity, oneTimeUse: true }
     : { brand: commbox.brand, ...mapped.identity, overrideUserInfo: commbox.chatOverrideUserInfo, oneTimeUse: true };

@@ -16,12 +16,12 @@ const CHAT_PREFIX = '/chat/';
  * the channel exactly as given, or throws the refusal.
  */
 export function resolveChatChannel(bridge: Bridge, path: string): string {
-  const { chatUrl, chatChannels } = bridge.config.commbox;
+  const { chatUrl, chatChannels, chatAnyChannel } = bridge.config.commbox;
   if (!chatUrl) throw new BridgeError(Reasons.notFound, 404, { detail: 'customer chat access is off (COMMBOX_CHAT_URL is not set)' });
   const raw = path.slice(CHAT_PREFIX.length);
   const decoded = decodeChannel(raw);
   if (decoded === undefined) throw new BridgeError(Reasons.badRequest, 400, { detail: 'the chat channel ID is not in the form CommBox shows' });
-  if (chatChannels.length > 0 && !chatChannels.includes(decoded)) {
+  if (!chatAnyChannel && !chatChannels.includes(decoded)) {
     throw new BridgeError(Reasons.chatChannelNotAllowed, 403, { detail: `chat channel ${JSON.stringify(raw)} is not in COMMBOX_CHAT_CHANNELS` });
   }
   return raw;

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type {} from '@fastify/cookie';
 import { limited, type Bridge, type Idp, type RateLimit } from '../bridge.js';
 import { BridgeError, Reasons } from '../errors.js';
-import { createTransaction, TRANSACTION_TTL_MS, transactionCookieName } from '../login-state.js';
+import { createTransaction, TRANSACTION_TTL_MS, transactionCookieName, transactionCookiesToDrop } from '../login-state.js';
 
 /**
  * Starts a login: a new transaction in its own sealed cookie, then a 302 to the
@@ -21,14 +21,14 @@ export async function startLogin(
   const tx = createTransaction(Date.now(), opts.target, idp.config.name);
   const location = await idp.oidc.authorizationUrl(tx, opts.loginHint);
   const secure = bridge.config.secureCookies;
+  const cookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/' } as const;
+  // Unfinished logins must not pile up until the browser is locked out (431).
+  const header = reply.request.headers.cookie;
+  if (header?.includes('cbx_tx_')) {
+    for (const old of transactionCookiesToDrop(reply.server.parseCookie(header), bridge.sealer)) reply.clearCookie(old, cookieOptions);
+  }
   const name = transactionCookieName(tx.state, secure);
-  reply.setCookie(name, bridge.sealer.seal(tx, name), {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure,
-    path: '/',
-    maxAge: TRANSACTION_TTL_MS / 1000,
-  });
+  reply.setCookie(name, bridge.sealer.seal(tx, name), { ...cookieOptions, maxAge: TRANSACTION_TTL_MS / 1000 });
   reply.request.log.debug({ event: 'login_started', hint: opts.loginHint !== undefined }, 'login started');
   return reply.redirect(location, 302);
 }

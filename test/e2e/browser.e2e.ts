@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startDemoStack, type Stack } from '../helpers/stack.js';
 import type { DemoIdp } from '../../src/demo/idp.js';
+import { DEMO_CHAT_CHANNEL } from '../../src/demo/commbox-sandbox.js';
 
 const OUT = new URL('../../test-output/e2e/', import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
@@ -21,7 +22,7 @@ let s: Stack<DemoIdp>;
 
 t.before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  s = await startDemoStack({ env: (sb) => ({ ALLOWED_GROUPS: 'commbox-agents', COMMBOX_CHAT_URL: sb.chatUrl }) });
+  s = await startDemoStack({ env: (sb) => ({ ALLOWED_GROUPS: 'commbox-agents', COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: DEMO_CHAT_CHANNEL }) });
 });
 t.teardown(async () => {
   await browser?.close();

@@ -13,7 +13,7 @@ export type HostileMode =
   | 'no-sub' | 'no-nonce' | 'nonce-mismatch' | 'alg-none' | 'hs256-client-secret' | 'hs256-public-key' | 'kid-unknown'
   | 'kid-absent-single' | 'multiple-keys-no-kid' | 'state-mismatch' | 'iss-param-mismatch' | 'iss-param-missing'
   | 'userinfo-only-claims' | 'userinfo-bad-sub' | 'error-response' | 'token-error' | 'token-500' | 'skew-small' | 'skew-large'
-  | 'userinfo-500' | 'token-challenge' | 'token-huge' | 'token-not-bearer' | 'userinfo-jwt';
+  | 'userinfo-500' | 'token-challenge' | 'token-huge' | 'token-not-bearer' | 'userinfo-jwt' | 'email-verified-userinfo-only';
 
 interface Key {
   privateKey: jose.CryptoKey;
@@ -102,6 +102,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     const now = Math.floor(Date.now() / 1000);
     let claims: Record<string, unknown> = { iss: issuer, sub: user.sub, aud: idp.clientId, iat: now, exp: now + 300, auth_time: now, nonce };
     if (m !== 'userinfo-only-claims' && m !== 'userinfo-bad-sub' && m !== 'userinfo-500' && m !== 'userinfo-jwt') claims = { ...user, ...claims };
+    if (m === 'email-verified-userinfo-only') delete claims['email_verified'];
     if (m === 'wrong-aud') claims['aud'] = 'someone-else';
     if (m === 'extra-aud') claims['aud'] = [idp.clientId, 'someone-else'];
     if (m === 'azp-mismatch') {

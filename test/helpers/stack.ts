@@ -67,10 +67,21 @@ export interface Stack<I> extends StackBase {
   idp: I;
 }
 
+/** Parses the configuration; when it is bad, stops what was started for it before throwing. */
+function parseConfigOrClose(extraClose: () => Promise<void>, sandbox: Sandbox, env: Record<string, string>) {
+  try {
+    return parseConfig(env);
+  } catch (e) {
+    void sandbox.close();
+    void extraClose();
+    throw e;
+  }
+}
+
 async function startBridge(port: number, env: Record<string, string>, sandbox: Sandbox, extraClose: () => Promise<void>): Promise<StackBase> {
   const base = `http://127.0.0.1:${port}`;
   const logs = new LogCapture();
-  const config = parseConfig({
+  const config = parseConfigOrClose(extraClose, sandbox, {
     PUBLIC_URL: base,
     COMMBOX_API_URL: sandbox.url,
     COMMBOX_API_KEY: sandbox.apiKey,

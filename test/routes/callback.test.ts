@@ -3,7 +3,7 @@
  * CommBox sandbox: the login form, cookies, the callback and the ticket.
  */
 import t from 'tap';
-import { signInWithForm, startDemoStack, submitLoginForm } from '../helpers/stack.js';
+import { signInWithForm, startDemoStack, startHostileStack, submitLoginForm } from '../helpers/stack.js';
 
 const AGENTS = { ALLOWED_GROUPS: 'commbox-agents' };
 
@@ -220,4 +220,96 @@ t.test('COMMBOX_LOGIN_URL with a query of its own keeps it', async (t) => {
   const r = await signInWithForm(b, `${s.base}/login`, 'alice', s.sandbox.loginUrl);
   t.equal(r.stoppedAt, `${s.sandbox.loginUrl}?lang=en&ta=${s.sandbox.requests[0]!.ticket}`);
   t.equal((await b.fetch(r.stoppedAt!)).status, 200);
+});
+
+t.test('the domain rule judges what CommBox receives: MAP_EMAIL=upn is checked, not the email claim', async (t) => {
+  const s = await startHostileStack({ env: { ALLOWED_EMAIL_DOMAINS: 'example.com', MAP_EMAIL: 'upn' } });
+  t.teardown(() => s.close());
+  s.idp.users['alice'] = { ...s.idp.users['alice']!, upn: 'alice@evil.example' };
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(r.last.status, 403, 'the email claim is in the domain, the upn CommBox would receive is not');
+  t.match(r.last.body, /\(email_domain_not_allowed\)/);
+  t.match(s.logs.find((e) => e['reason'] === 'email_domain_not_allowed'), { detail: /"evil\.example" of the mapped email/ });
+  t.equal(s.ticketRequests(), 0);
+
+  s.idp.users['alice'] = { ...s.idp.users['alice']!, email: 'alice@evil.example', upn: 'alice@example.com' };
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'the upn in the domain passes, whatever the email claim');
+  t.match(s.sandbox.requests[0]!.body, { data: { email: 'alice@example.com' } });
+
+  s.idp.users['alice'] = { ...s.idp.users['alice']!, preferred_username: 'alice@evil.example' };
+  const u = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(u.last.status, 403, 'a username with @ is judged too');
+  t.match(s.logs.entries.filter((e) => e['reason'] === 'email_domain_not_allowed').at(-1), { detail: /of the mapped username/ });
+  t.equal(s.ticketRequests(), 1);
+});
+
+t.test('email_verified false only in userinfo: asked for, and refused', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  s.idp.mode = 'email-verified-userinfo-only';
+  s.idp.user = 'carol'; // email_verified: false, but not in her ID token
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(r.last.status, 403);
+  t.match(r.last.body, /\(email_unverified\)/);
+  t.equal(s.idp.stats.userinfo, 1, 'userinfo was asked before deciding');
+  t.equal(s.ticketRequests(), 0, 'no ticket');
+
+  s.idp.user = 'alice'; // verified in userinfo
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'true in userinfo passes');
+  t.equal(s.idp.stats.userinfo, 2);
+
+  s.idp.mode = 'ok';
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+  t.equal(s.idp.stats.userinfo, 2, 'in the ID token: no userinfo request');
+});
+
+t.test('email_verified absent everywhere: accepted (Entra ID), refused with REQUIRE_VERIFIED_EMAIL=true', async (t) => {
+  const entraLike = (s: Awaited<ReturnType<typeof startHostileStack>>) => {
+    const { email_verified: _, ...alice } = s.idp.users['alice']!;
+    s.idp.users['alice'] = alice as typeof s.idp.users['alice'];
+  };
+  const relaxed = await startHostileStack();
+  t.teardown(() => relaxed.close());
+  entraLike(relaxed);
+  t.ok((await relaxed.browser().walk(`${relaxed.base}/login`, { stopAt: relaxed.sandbox.loginUrl })).stoppedAt, 'accepted by default');
+  t.equal(relaxed.idp.stats.userinfo, 1, 'after asking userinfo');
+
+  const strict = await startHostileStack({ env: { REQUIRE_VERIFIED_EMAIL: 'true' } });
+  t.teardown(() => strict.close());
+  entraLike(strict);
+  const r = await strict.browser().walk(`${strict.base}/login`, { stopAt: strict.sandbox.loginUrl });
+  t.equal(r.last.status, 403);
+  t.match(r.last.body, /\(email_unverified\)/);
+  t.match(strict.logs.find((e) => e['reason'] === 'email_unverified'), { detail: /absent \(REQUIRE_VERIFIED_EMAIL=true\)/ });
+  t.equal(strict.ticketRequests(), 0);
+  strict.idp.users['alice'] = { ...strict.idp.users['alice']!, email_verified: true };
+  t.ok((await strict.browser().walk(`${strict.base}/login`, { stopAt: strict.sandbox.loginUrl })).stoppedAt, 'verified passes');
+});
+
+t.test('F5 on the last page, or the back button: "already used", not "cookies are blocked"', async (t) => {
+  const s = await startHostileStack({ env: { ALLOWED_GROUPS: 'commbox-agents' } });
+  t.teardown(() => s.close());
+  s.idp.user = 'bob'; // refused: the page an agent might reload
+  const b = s.browser();
+  const r = await b.walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(r.last.status, 403);
+  const tokenRequests = s.idp.stats.token;
+  const reload = await b.fetch(r.last.url);
+  t.equal(reload.status, 400);
+  t.match(reload.body, /This sign-in was already used/);
+  t.match(reload.body, /reloaded or reached again with the back button/);
+  t.match(reload.body, /\(callback_replayed\)/);
+  t.match(reload.body, />Try again</, 'with the button');
+  t.notMatch(reload.body, /cookies/);
+  t.equal(s.idp.stats.token, tokenRequests, 'no token request');
+
+  s.idp.user = 'alice'; // and after a successful sign-in, the back button
+  const ok = await b.walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.ok(ok.stoppedAt);
+  const back = await b.fetch(ok.hops.find((h) => h.url.includes('/callback?'))!.url);
+  t.match(back.body, /\(callback_replayed\)/);
+  t.equal(s.ticketRequests(), 1);
+
+  const unknown = await s.browser().fetch(`${s.base}/callback?state=${'y'.repeat(43)}&code=c`);
+  t.match(unknown.body, /\(login_cookie_missing\)/, 'a state never used still explains cookies');
 });

@@ -8,7 +8,7 @@ import { signInWithForm, startDemoStack, startHostileStack } from '../helpers/st
 const CHANNEL = 'nex9tHPKdBkD_fAfbuUPABg%3d%3d';
 
 t.test('a signed-in employee opens a chat channel with a chat ticket', async (t) => {
-  const s = await startDemoStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, ALLOWED_GROUPS: 'commbox-agents' }) });
+  const s = await startDemoStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: CHANNEL, ALLOWED_GROUPS: 'commbox-agents' }) });
   t.teardown(() => s.close());
   const b = s.browser();
   const r = await signInWithForm(b, `${s.base}/chat/${CHANNEL}`, 'alice', s.sandbox.chatUrl);
@@ -28,7 +28,7 @@ t.test('a signed-in employee opens a chat channel with a chat ticket', async (t)
 });
 
 t.test('COMMBOX_CHAT_OVERRIDE_USER_INFO=false and MAP_UNIQUE_ID', async (t) => {
-  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_OVERRIDE_USER_INFO: 'false', MAP_UNIQUE_ID: 'email|lower' }) });
+  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: '*', COMMBOX_CHAT_OVERRIDE_USER_INFO: 'false', MAP_UNIQUE_ID: 'email|lower' }) });
   t.teardown(() => s.close());
   const r = await s.browser().walk(`${s.base}/chat/abc123`, { stopAt: s.sandbox.chatUrl });
   t.ok(r.stoppedAt);
@@ -58,7 +58,7 @@ t.test('refusals: channel not allowed, malformed channel, chat off; no ticket', 
 });
 
 t.test('a launcher tile may target a chat route of this bridge', async (t) => {
-  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl }) });
+  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: CHANNEL }) });
   t.teardown(() => s.close());
   const q = new URLSearchParams({ iss: s.idp.issuer, target_link_uri: `${s.base}/chat/${CHANNEL}` });
   const r = await s.browser().walk(`${s.base}/initiate?${q}`, { stopAt: s.sandbox.chatUrl });
@@ -68,7 +68,7 @@ t.test('a launcher tile may target a chat route of this bridge', async (t) => {
 });
 
 t.test('refusal rules apply to chat as to agents', async (t) => {
-  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl }) });
+  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: CHANNEL }) });
   t.teardown(() => s.close());
   s.idp.user = 'carol';
   const r = await s.browser().walk(`${s.base}/chat/${CHANNEL}`, { stopAt: s.sandbox.chatUrl });

@@ -1,0 +1,45 @@
+/**
+ * `GET /login`: unfinished logins must not lock a browser out.
+ */
+import t from 'tap';
+import { MAX_LIVE_TRANSACTIONS } from '../../src/login-state.js';
+import { startHostileStack } from '../helpers/stack.js';
+
+t.test('after 60 unfinished logins the next one works: at most a few live login cookies per browser', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const b = s.browser();
+  const host = new URL(s.base).host;
+  const started: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const hop = await b.fetch(`${s.base}/login`);
+    t.equal(hop.status, 302);
+    started.push(hop.location!);
+  }
+  const live = b.jar.names(host).filter((n) => n.includes('cbx_tx_'));
+  t.equal(live.length, MAX_LIVE_TRANSACTIONS, `${MAX_LIVE_TRANSACTIONS} live login cookies, not 60`);
+  t.ok((b.jar.header(`${s.base}/login`) ?? '').length < 4096, 'the Cookie header stays small');
+
+  const next = await b.walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.ok(next.stoppedAt, `the 61st login lands in CommBox (last ${next.last.status})`);
+  t.equal(s.ticketRequests(), 1);
+
+  // The newest unfinished ones still complete; the oldest were dropped.
+  const newest = await b.walk(started.at(-1)!, { stopAt: s.sandbox.loginUrl });
+  t.ok(newest.stoppedAt, 'a recent unfinished login still completes');
+  const oldest = await b.walk(started[0]!, { stopAt: s.sandbox.loginUrl });
+  t.equal(oldest.last.status, 400, 'the oldest was dropped');
+  t.match(oldest.last.body, /\((state_mismatch|login_cookie_missing)\)/);
+  t.equal(s.ticketRequests(), 2);
+});
+
+t.test('two tabs, then many more: the two newest are kept', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const b = s.browser();
+  for (let i = 0; i < MAX_LIVE_TRANSACTIONS + 3; i++) await b.fetch(`${s.base}/login`);
+  const tab1 = await b.fetch(`${s.base}/login`);
+  const tab2 = await b.fetch(`${s.base}/login`);
+  t.ok((await b.walk(tab2.location!, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+  t.ok((await b.walk(tab1.location!, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+});
