@@ -1,6 +1,7 @@
 import t from 'tap';
 import { isLoopbackHost, parseConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
+import { configProblems } from './helpers/config.js';
 
 const BASE = {
   PUBLIC_URL: 'https://commbox-sso.example.com',
@@ -13,15 +14,7 @@ const BASE = {
   COOKIE_SECRET: 'c'.repeat(32),
 };
 
-function problems(env: Record<string, string | undefined>): Record<string, string> {
-  try {
-    parseConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return Object.fromEntries(e.problems.map((p) => [p.variable, p.problem]));
-    throw e;
-  }
-  return {};
-}
+const problems = configProblems;
 
 t.test('defaults', async (t) => {
   const c = parseConfig(BASE);

@@ -4,7 +4,7 @@
  */
 import t, { type Test } from 'tap';
 import { parseConfig } from '../src/config.js';
-import { ConfigError } from '../src/errors.js';
+import { configProblems } from './helpers/config.js';
 import { startHostileIdp } from './helpers/hostile-idp.js';
 import { startHostileStack } from './helpers/stack.js';
 
@@ -103,14 +103,7 @@ t.test('configuration of several IdPs', async (t) => {
   t.same(entra.access.groupsClaim, ['roles'], 'its own rule');
   t.same(entra.access.allowedGroups, ['agents'], 'inherited when not set');
   t.equal(c.idps[0]!.oidc.clientSecret, 'sa', 'the default IdP is as it was');
-  const problems = (env: Record<string, string>) => {
-    try {
-      parseConfig({ ...BASE, ...env });
-    } catch (e) {
-      return Object.fromEntries((e as ConfigError).problems.map((p) => [p.variable, p.problem]));
-    }
-    return {};
-  };
+  const problems = (env: Record<string, string>) => configProblems({ ...BASE, ...env });
   const p = problems({ OIDC_IDPS: 'entra,Bad_Name,entra', IDP_ENTRA_ISSUER: 'http://login.example.net', IDP_ENTRA_MAP_USERNAME: 'x|nope' });
   t.match(p, {
     OIDC_IDPS: /"Bad_Name"|listed twice/,
@@ -176,14 +169,7 @@ t.test('configuration: every IdP needs its own email domains, none shared, never
     COMMBOX_API_KEY: 'k', COMMBOX_BRAND: 'b', COMMBOX_LOGIN_URL: 'https://b.commbox.io/login', COOKIE_SECRET: 'c'.repeat(32),
     OIDC_IDPS: 'entra', IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0', IDP_ENTRA_CLIENT_ID: 'e', IDP_ENTRA_CLIENT_SECRET: 'se',
   };
-  const problems = (env: Record<string, string>) => {
-    try {
-      parseConfig({ ...BASE, ...env });
-    } catch (e) {
-      return Object.fromEntries((e as ConfigError).problems.map((p) => [p.variable, p.problem]));
-    }
-    return {};
-  };
+  const problems = (env: Record<string, string>) => configProblems({ ...BASE, ...env });
   const none = problems({});
   t.match(none, { ALLOWED_EMAIL_DOMAINS: /is required when OIDC_IDPS is set/, IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: /is required when OIDC_IDPS is set.*never inherited/ });
   t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'corp.example' }), { IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: /is required/ }, 'not inherited from ALLOWED_EMAIL_DOMAINS');
