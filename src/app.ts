@@ -9,7 +9,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Bridge } from './bridge.js';
 import { BridgeError, Reasons } from './errors.js';
 import type { Logger } from './log.js';
-import { random } from './login-state.js';
+import { randomBytes } from 'node:crypto';
 import { errorJson, PAGE_CSP, renderErrorPage } from './pages.js';
 import { callbackRoutes } from './routes/callback.js';
 import { chatRoutes } from './routes/chat.js';
@@ -50,7 +50,7 @@ export async function buildApp({ bridge, logger, audit = logger }: AppOptions): 
     bodyLimit: BODY_LIMIT_BYTES,
     // Node answers 431 past this; set here so it does not depend on node flags.
     http: { maxHeaderSize: HEADER_LIMIT_BYTES },
-    genReqId: () => random(8).toString('hex'),
+    genReqId: () => randomBytes(8).toString('hex'),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // A URL the router cannot decode (`/%zz`, an invalid UTF-8 escape) or a
@@ -143,6 +143,7 @@ function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyReply, err
   const fields = {
     event: login ? 'login' : 'request',
     reason: err.reason,
+    check: err.check,
     status: err.status,
     detail: err.detail,
     idp: login?.idp,

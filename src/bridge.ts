@@ -8,7 +8,7 @@ import type { BridgeConfig, IdpConfig } from './config.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
 import { ConsumedTransactions, TransactionSealer } from './login-state.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { OidcClient } from './oidc.js';
+import { OidcClient } from './oidc/client.js';
 
 /** What readiness is made of. */
 export interface Health {
@@ -18,10 +18,6 @@ export interface Health {
   commboxReachable: boolean | undefined;
 }
 
-/** Seconds of clock skew tolerated on ID token times. */
-export const CLOCK_TOLERANCE_SEC = 60;
-/** Timeout of each request to the IdP. */
-export const IDP_TIMEOUT_MS = 10_000;
 
 /** One IdP as the routes use it. */
 export interface Idp {
@@ -70,7 +66,7 @@ export function neededClaims(claims: readonly string[], scopes: readonly string[
 export type RateLimit = false | { max: number; timeWindow: number };
 export const limited = (rateLimit: RateLimit) => (rateLimit ? { config: { rateLimit } } : {});
 
-function createIdp(config: IdpConfig, http: HttpClient): Idp {
+function createIdp(config: IdpConfig, bridge: BridgeConfig, http: HttpClient): Idp {
   const { oidc: o } = config;
   const oidc = new OidcClient(
     {
@@ -83,8 +79,8 @@ function createIdp(config: IdpConfig, http: HttpClient): Idp {
       scopes: o.scopes,
       redirectUri: config.redirectUri,
       idTokenAlg: o.idTokenAlg,
-      clockToleranceSec: CLOCK_TOLERANCE_SEC,
-      timeoutMs: IDP_TIMEOUT_MS,
+      clockToleranceSec: bridge.clockToleranceSec,
+      timeoutMs: bridge.idpTimeoutMs,
     },
     http,
   );
@@ -99,10 +95,10 @@ function createIdp(config: IdpConfig, http: HttpClient): Idp {
 
 /** Builds the bridge's clients and state from the configuration (no I/O yet). */
 export function createBridge(config: BridgeConfig, opts: { http?: HttpClient; metrics?: Metrics } = {}): Bridge {
-  const http = opts.http ?? createHttpClient({ timeoutMs: IDP_TIMEOUT_MS });
+  const http = opts.http ?? createHttpClient({ timeoutMs: config.idpTimeoutMs });
   const metrics = opts.metrics ?? createMetrics();
   const health: Health = { draining: false, commboxReachable: undefined };
-  const idps = new Map<string, Idp>(config.idps.map((c) => [c.name, createIdp(c, http)]));
+  const idps = new Map<string, Idp>(config.idps.map((c) => [c.name, createIdp(c, config, http)]));
   const commbox = new CommboxClient({
     apiUrl: config.commbox.apiUrl,
     apiKey: config.commbox.apiKey,

@@ -5,7 +5,8 @@
  */
 import { createBridge } from './bridge.js';
 import type { BridgeConfig } from './config.js';
-import { describe, secretNeedsFormEncoding } from './oidc.js';
+import { describe } from './errors.js';
+import { secretNeedsFormEncoding } from './oidc/client.js';
 
 /** Runs the checks and writes a report; resolves to the exit code. */
 export async function checkConfig(config: BridgeConfig, out: (line: string) => void): Promise<number> {

@@ -83,6 +83,10 @@ export interface BridgeConfig {
   /** Requests per client IP, route and window on /login, /initiate and /callback; 0: no limit. */
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
+  /** Seconds of clock skew tolerated on ID token times (every IdP). */
+  readonly clockToleranceSec: number;
+  /** Total deadline of each request to an IdP. */
+  readonly idpTimeoutMs: number;
   /** Every IdP, the default (OIDC_*) first; the same values as `oidc`, `access`, `mapping` for it. */
   readonly idps: readonly IdpConfig[];
 }
@@ -109,7 +113,7 @@ export const VARIABLES = [
   'METRICS_PORT', 'SHUTDOWN_GRACE_MS', 'SHUTDOWN_TIMEOUT_MS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS',
   'COMMBOX_CHAT_URL', 'COMMBOX_CHAT_OVERRIDE_USER_INFO', 'COMMBOX_CHAT_CHANNELS', 'MAP_UNIQUE_ID',
   'OIDC_CLIENT_AUTH', 'OIDC_CLIENT_PRIVATE_KEY_FILE', 'OIDC_CLIENT_PRIVATE_KEY_KID', 'OIDC_IDPS',
-  'REQUIRE_VERIFIED_EMAIL',
+  'REQUIRE_VERIFIED_EMAIL', 'OIDC_CLOCK_TOLERANCE_SEC', 'OIDC_TIMEOUT_MS',
 ] as const;
 
 /** The default port of `/metrics`, as Prometheus exporters use. */
@@ -352,6 +356,8 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
   // every agent shares one address, and a shift change would lock them all out.
   const rateLimitMax = integer('RATE_LIMIT_MAX', 0, 0, 1_000_000);
   const rateLimitWindowMs = integer('RATE_LIMIT_WINDOW_MS', 60_000, 1000, 3_600_000);
+  const clockToleranceSec = integer('OIDC_CLOCK_TOLERANCE_SEC', 30, 0, 300);
+  const idpTimeoutMs = integer('OIDC_TIMEOUT_MS', 10_000, 500, 60_000);
 
   // Several IdPs: each extra one is the default's settings read from its own
   // IDP_<NAME>_* variables (client settings never inherited; rules and mapping are).
@@ -447,6 +453,8 @@ export function parseConfig(env: Environment, readSecretFile: (path: string) => 
     shutdownTimeoutMs,
     rateLimitMax,
     rateLimitWindowMs,
+    clockToleranceSec,
+    idpTimeoutMs,
     idps: [defaultIdp, ...extraIdps],
   };
 }

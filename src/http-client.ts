@@ -1,19 +1,16 @@
 /**
- * Outbound HTTP: {@link send} collects a whole, size-capped answer straight from
- * undici's handler API (token, userinfo, CommBox); for the IdP, one keep-alive
- * Agent, also behind a `fetch`-shaped function for openid-client's discovery.
+ * Outbound HTTP on undici's public API: {@link send} collects a whole, size-capped
+ * answer under a total deadline (CommBox, and beneath the `fetch` the IdP
+ * libraries use); {@link createHttpClient} is the keep-alive Agent towards the
+ * IdP behind a `fetch`-shaped function for openid-client and jose.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Dispatcher } from 'undici';
-import type { CustomFetch } from 'openid-client';
-// The connection pools only: undici's index also loads fetch, WebSocket, the
-// cache and proxy agents, a megabyte of code this service never runs (about
-// a quarter of its start-up). undici is pinned by the lockfile; the tests and
-// the build fail if these paths move.
-import Agent from 'undici/lib/dispatcher/agent.js';
-import Pool from 'undici/lib/dispatcher/pool.js';
+import { Agent, Pool, type Dispatcher } from 'undici';
 
 export { Agent, Pool };
+
+/** What openid-client and jose call to reach the IdP: the WHATWG `fetch` shape, on our dispatcher. */
+export type IdpFetch = (url: string, options: { method?: string; headers?: unknown; body?: unknown; signal?: AbortSignal | null; redirect?: string }) => Promise<Response>;
 
 /** A whole HTTP answer, its body read as UTF-8 text. */
 export interface HttpAnswer {
@@ -102,11 +99,10 @@ export function send(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, {
 }
 
 export interface HttpClient {
-  /** The keep-alive dispatcher towards the IdP, for {@link send}. */
+  /** The keep-alive dispatcher towards the IdP. */
   readonly dispatcher: Dispatcher;
-  readonly fetch: CustomFetch;
-  /** GETs a JSON document (discovery, JWKS). */
-  getJson(url: string, timeoutMs: number): Promise<unknown>;
+  /** `fetch` over {@link dispatcher}, honouring the caller's abort signal (openid-client and jose set one per request). */
+  readonly fetch: IdpFetch;
   close(): Promise<void>;
 }
 
@@ -122,8 +118,7 @@ export function createHttpClient(opts: { timeoutMs: number; connections?: number
     bodyTimeout: opts.timeoutMs,
   });
 
-  // For openid-client's discovery.
-  const customFetch: CustomFetch = async (url, options) => {
+  const customFetch: IdpFetch = async (url, options) => {
     const body = options.body instanceof URLSearchParams ? options.body.toString() : options.body;
     const res = await send(dispatcher, {
       ...requestTarget(new URL(url)),
@@ -140,20 +135,7 @@ export function createHttpClient(opts: { timeoutMs: number; connections?: number
     return new Response(NULL_BODY_STATUS.has(res.status) ? null : res.body, { status: res.status, headers });
   };
 
-  return {
-    dispatcher,
-    fetch: customFetch,
-    async getJson(url, timeoutMs) {
-      const res = await send(
-        dispatcher,
-        { ...requestTarget(new URL(url)), method: 'GET', headers: { accept: 'application/json' }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
-        { signal: AbortSignal.timeout(timeoutMs) },
-      );
-      if (res.status !== 200) throw new Error(`GET ${url} answered HTTP ${res.status}`);
-      return JSON.parse(res.body) as unknown;
-    },
-    close: () => dispatcher.close(),
-  };
+  return { dispatcher, fetch: customFetch, close: () => dispatcher.close() };
 }
 
 /** TLS verification failures that a corporate TLS-inspecting proxy typically causes. */

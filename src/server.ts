@@ -2,14 +2,13 @@
  * The process: configuration → app → listen → graceful drain. Nothing else.
  * With `--check`, validates the configuration and the IdP instead of serving.
  */
-import './jit.js';
 import { buildApp, buildMetricsApp } from './app.js';
 import { createBridge } from './bridge.js';
 import { checkConfig } from './check-config.js';
 import { loadConfig, secretValues, type BridgeConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './log.js';
-import { describe } from './oidc.js';
+import { describe } from './errors.js';
 
 const DISCOVERY_RETRY_MAX_MS = 30_000;
 

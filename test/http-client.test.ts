@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Agent, explainNetworkError, send } from '../src/http-client.js';
-import { describe } from '../src/oidc.js';
+import { describe } from '../src/errors.js';
 import { freePort } from './helpers/stack.js';
 
 /** How openid-client and undici wrap a DNS failure. */

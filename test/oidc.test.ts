@@ -11,38 +11,39 @@ async function login(s: Stack<HostileIdp>) {
   return s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
 }
 
-const REFUSALS: [HostileMode, number, string, string][] = [
-  ['bad-sig', 502, 'id_token_invalid', 'signature'],
-  ['wrong-aud', 502, 'id_token_invalid', 'aud'],
-  ['extra-aud', 502, 'id_token_invalid', ''],
-  ['azp-mismatch', 502, 'id_token_invalid', ''],
-  ['wrong-iss', 502, 'id_token_invalid', 'iss'],
-  ['expired', 502, 'id_token_invalid', 'exp'],
-  ['skew-large', 502, 'id_token_invalid', ''],
-  ['no-iat', 502, 'id_token_invalid', 'iat'],
-  ['no-exp', 502, 'id_token_invalid', 'exp'],
-  ['no-sub', 502, 'id_token_invalid', 'sub'],
-  ['no-nonce', 502, 'id_token_invalid', 'nonce'],
-  ['nonce-mismatch', 502, 'id_token_invalid', 'nonce'],
-  ['alg-none', 502, 'id_token_invalid', ''],
-  ['hs256-client-secret', 502, 'id_token_invalid', ''],
-  ['hs256-public-key', 502, 'id_token_invalid', ''],
-  ['kid-unknown', 502, 'id_token_invalid', 'kid'],
-  ['userinfo-bad-sub', 502, 'userinfo_sub_mismatch', ''],
-  ['userinfo-500', 502, 'userinfo_failed', ''],
-  ['token-error', 502, 'token_exchange_failed', 'invalid_grant'],
-  ['token-500', 502, 'token_exchange_failed', 'HTTP 500'],
-  ['token-challenge', 502, 'token_exchange_failed', 'invalid_client.*OIDC_CLIENT_AUTH'],
-  ['token-huge', 502, 'token_exchange_failed', 'larger than'],
-  ['token-not-bearer', 502, 'token_exchange_failed', 'token_type'],
-  ['userinfo-jwt', 502, 'userinfo_failed', 'application/jwt'],
-  ['error-response', 403, 'idp_error', 'access_denied'],
+/** Mode, status, reason, what the log's detail says, and the check that fired. */
+const REFUSALS: [HostileMode, number, string, string, string][] = [
+  ['bad-sig', 502, 'id_token_invalid', 'signature', 'id_token.signature'],
+  ['wrong-aud', 502, 'id_token_invalid', 'aud', 'id_token.aud'],
+  ['extra-aud', 502, 'id_token_invalid', '', 'id_token.aud'],
+  ['azp-mismatch', 502, 'id_token_invalid', '', 'id_token.azp'],
+  ['wrong-iss', 502, 'id_token_invalid', 'iss', 'id_token.iss'],
+  ['expired', 502, 'id_token_invalid', 'exp', 'id_token.exp'],
+  ['skew-large', 502, 'id_token_invalid', '', 'id_token.exp'],
+  ['no-iat', 502, 'id_token_invalid', 'iat', 'id_token.iat'],
+  ['no-exp', 502, 'id_token_invalid', 'exp', 'id_token.exp'],
+  ['no-sub', 502, 'id_token_invalid', 'sub', 'id_token.sub'],
+  ['no-nonce', 502, 'id_token_invalid', 'nonce', 'id_token.nonce'],
+  ['nonce-mismatch', 502, 'id_token_invalid', 'nonce', 'id_token.nonce'],
+  ['alg-none', 502, 'id_token_invalid', '', 'id_token.alg'],
+  ['hs256-client-secret', 502, 'id_token_invalid', '', 'id_token.alg'],
+  ['hs256-public-key', 502, 'id_token_invalid', '', 'id_token.alg'],
+  ['kid-unknown', 502, 'id_token_invalid', 'kid', 'id_token.kid'],
+  ['userinfo-bad-sub', 502, 'userinfo_sub_mismatch', '', 'userinfo.sub'],
+  ['userinfo-500', 502, 'userinfo_failed', '', 'userinfo.status'],
+  ['token-error', 502, 'token_exchange_failed', 'invalid_grant', 'token.error'],
+  ['token-500', 502, 'token_exchange_failed', 'HTTP 500', 'token.status'],
+  ['token-challenge', 502, 'token_exchange_failed', 'invalid_client.*OIDC_CLIENT_AUTH', 'token.challenge'],
+  ['token-huge', 502, 'token_exchange_failed', 'larger than', 'token.request'],
+  ['token-not-bearer', 502, 'token_exchange_failed', 'token_type', 'token.token_type'],
+  ['userinfo-jwt', 502, 'userinfo_failed', 'application/jwt', 'userinfo.jwt'],
+  ['error-response', 403, 'idp_error', 'access_denied', 'auth_response.error'],
 ];
 
 t.test('refused ID tokens and IdP answers', async (t) => {
   const s = await startHostileStack({ env: { ALLOWED_GROUPS: 'commbox-agents' } });
   t.teardown(() => s.close());
-  for (const [mode, status, reason, detail] of REFUSALS) {
+  for (const [mode, status, reason, detail, check] of REFUSALS) {
     await t.test(mode, async (t) => {
       s.idp.mode = mode;
       const before = s.logs.lines.length;
@@ -55,6 +56,7 @@ t.test('refused ID tokens and IdP answers', async (t) => {
       const line = s.logs.entries.slice(before).find((e) => e['reason'] === reason);
       t.ok(line, `logged with reason ${reason}`);
       if (detail) t.match(String(line?.['detail']), new RegExp(detail, 'i'));
+      t.equal(line?.['check'], check, `the check that fired: ${check}`);
       t.equal(s.ticketRequests(), 0, 'no ticket was requested');
     });
   }
@@ -68,12 +70,12 @@ t.test('several keys published without kid and a token without kid', async (t) =
   const r = await login(s);
   t.equal(r.last.status, 502);
   t.match(r.last.body, /\(id_token_invalid\)/);
-  t.match(s.logs.find((e) => e['reason'] === 'id_token_invalid'), { detail: /several keys/ });
+  t.match(s.logs.find((e) => e['reason'] === 'id_token_invalid'), { detail: /several keys/, check: 'id_token.kid' });
   t.equal(s.ticketRequests(), 0);
 });
 
 t.test('refused before the token endpoint: forged state, RFC 9207 iss mix-up', async (t) => {
-  for (const [mode, reason] of [['state-mismatch', 'state_mismatch'], ['iss-param-mismatch', 'iss_mismatch'], ['iss-param-missing', 'iss_mismatch']] as const) {
+  for (const [mode, reason, check] of [['state-mismatch', 'state_mismatch', undefined], ['iss-param-mismatch', 'iss_mismatch', 'auth_response.iss'], ['iss-param-missing', 'iss_mismatch', 'auth_response.iss']] as const) {
     await t.test(mode, async (t) => {
       const s = await startHostileStack();
       t.teardown(() => s.close());
@@ -81,6 +83,7 @@ t.test('refused before the token endpoint: forged state, RFC 9207 iss mix-up', a
       const r = await login(s);
       t.equal(r.last.status, 400);
       t.match(r.last.body, new RegExp(`\\(${reason}\\)`));
+      t.equal(s.logs.find((e) => e['reason'] === reason)?.['check'], check, `the check: ${check ?? 'the login cookie (no library check)'}`);
       t.equal(s.idp.stats.token, 0, 'the token endpoint was never called');
       t.equal(s.ticketRequests(), 0);
     });
@@ -90,14 +93,14 @@ t.test('refused before the token endpoint: forged state, RFC 9207 iss mix-up', a
 t.test('authorization responses this client did not ask for are refused before the token endpoint', async (t) => {
   const s = await startHostileStack();
   t.teardown(() => s.close());
-  const cases: [string, RegExp][] = [
-    ['&code=second', /several "code"/],
-    ['&iss=https%3A%2F%2Fevil.example', /several "iss"/],
-    ['&id_token=x.y.z', /unexpected "id_token"/],
-    ['&access_token=at', /unexpected "access_token"/],
-    ['&response=x.y.z', /unexpected "response"/],
+  const cases: [string, RegExp, string][] = [
+    ['&code=second', /several "code"/, 'auth_response.duplicate'],
+    ['&iss=https%3A%2F%2Fevil.example', /several "iss"/, 'auth_response.duplicate'],
+    ['&id_token=x.y.z', /unexpected "id_token"/, 'auth_response.implicit'],
+    ['&access_token=at', /unexpected "access_token"/, 'auth_response.access_token'],
+    ['&response=x.y.z', /unexpected "response"/, 'auth_response.response'],
   ];
-  for (const [extra, detail] of cases) {
+  for (const [extra, detail, check] of cases) {
     const b = s.browser();
     const toIdp = await b.fetch(`${s.base}/login`);
     const back = await b.fetch(toIdp.location!);
@@ -106,7 +109,7 @@ t.test('authorization responses this client did not ask for are refused before t
     const r = await b.fetch(back.location! + extra);
     t.equal(r.status, 400, extra);
     t.match(r.body, /\(callback_invalid\)/);
-    t.match(s.logs.entries.slice(before).find((e) => e['reason'] === 'callback_invalid'), { detail }, extra);
+    t.match(s.logs.entries.slice(before).find((e) => e['reason'] === 'callback_invalid'), { detail, check }, extra);
   }
   t.equal(s.idp.stats.token, 0, 'the token endpoint was never called');
   t.equal(s.ticketRequests(), 0);
@@ -171,4 +174,37 @@ t.test('the IdP down at start-up: a 503 page, then logins work once it is back',
   t.match(r.body, /sign-in service is unavailable/);
   s.idp.down = false;
   t.ok((await login(s)).stoppedAt);
+});
+
+// The four gaps an outside review found in the hand-written protocol code, each
+// shown as a refusal of the library-based path.
+
+t.test('gap 1: a token endpoint that drips its answer is cut off at OIDC_TIMEOUT_MS', async (t) => {
+  const s = await startHostileStack({ env: { OIDC_TIMEOUT_MS: '1000' } });
+  t.teardown(() => s.close());
+  await s.bridge.oidc.discover();
+  s.idp.mode = 'token-drip';
+  const started = Date.now();
+  const r = await login(s);
+  const ms = Date.now() - started;
+  t.equal(r.last.status, 502);
+  t.match(r.last.body, /\(token_exchange_failed\)/);
+  t.ok(ms < 3000, `the login ends near the 1 s deadline (${ms} ms), not never`);
+  t.match(s.logs.find((e) => e['reason'] === 'token_exchange_failed'), { check: 'token.timeout', detail: /OIDC_TIMEOUT_MS/ });
+  t.equal(s.ticketRequests(), 0);
+});
+
+t.test('gap 4: clock tolerance is 30 s by default, OIDC_CLOCK_TOLERANCE_SEC changes it', async (t) => {
+  const strict = await startHostileStack();
+  t.teardown(() => strict.close());
+  strict.idp.mode = 'expired-45s-ago';
+  const r = await login(strict);
+  t.equal(r.last.status, 502, 'an ID token that expired 45 s ago is refused (the old code tolerated 60 s)');
+  t.match(strict.logs.find((e) => e['reason'] === 'id_token_invalid'), { check: 'id_token.exp' });
+  t.equal(strict.ticketRequests(), 0);
+
+  const relaxed = await startHostileStack({ env: { OIDC_CLOCK_TOLERANCE_SEC: '60' } });
+  t.teardown(() => relaxed.close());
+  relaxed.idp.mode = 'expired-45s-ago';
+  t.ok((await login(relaxed)).stoppedAt, 'accepted with a 60 s tolerance');
 });

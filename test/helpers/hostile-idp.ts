@@ -13,7 +13,8 @@ export type HostileMode =
   | 'no-sub' | 'no-nonce' | 'nonce-mismatch' | 'alg-none' | 'hs256-client-secret' | 'hs256-public-key' | 'kid-unknown'
   | 'kid-absent-single' | 'multiple-keys-no-kid' | 'state-mismatch' | 'iss-param-mismatch' | 'iss-param-missing'
   | 'userinfo-only-claims' | 'userinfo-bad-sub' | 'error-response' | 'token-error' | 'token-500' | 'skew-small' | 'skew-large'
-  | 'userinfo-500' | 'token-challenge' | 'token-huge' | 'token-not-bearer' | 'userinfo-jwt' | 'email-verified-userinfo-only';
+  | 'userinfo-500' | 'token-challenge' | 'token-huge' | 'token-not-bearer' | 'userinfo-jwt' | 'email-verified-userinfo-only'
+  | 'token-drip' | 'expired-45s-ago';
 
 interface Key {
   privateKey: jose.CryptoKey;
@@ -44,6 +45,8 @@ export interface HostileIdp {
   issued: string[];
   /** Discovery answers 503 while true. */
   down: boolean;
+  /** The JWKS endpoint answers 503 while true. */
+  jwksDown: boolean;
   /** Puts a new signing key first; the old one stays published. */
   rotate(opts?: { dropOld?: boolean }): Promise<void>;
   close(): Promise<void>;
@@ -84,6 +87,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     issued: [],
     lastTokenAuth: undefined,
     down: false,
+    jwksDown: false,
     async rotate({ dropOld = false } = {}) {
       const k = await mk();
       idp.keys = dropOld ? [k] : [k, ...idp.keys];
@@ -120,6 +124,10 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     if (m === 'no-nonce') delete claims['nonce'];
     if (m === 'nonce-mismatch') claims['nonce'] = 'not-your-nonce';
     if (m === 'skew-small') claims['iat'] = now + 30;
+    if (m === 'expired-45s-ago') {
+      claims['iat'] = now - 345;
+      claims['exp'] = now - 45;
+    }
     if (m === 'skew-large') {
       claims['iat'] = now - 3900;
       claims['exp'] = now - 3700;
@@ -171,6 +179,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
         }
         if (p === '/jwks') {
           idp.stats.jwks++;
+          if (idp.jwksDown) return send(res, 503, { error: 'temporarily_unavailable' });
           const keys = idp.keys.map((k) => (idp.mode === 'multiple-keys-no-kid' ? { ...k.jwk, kid: undefined } : k.jwk));
           if (idp.mode === 'multiple-keys-no-kid' && keys.length < 2) keys.push({ ...(await mk()).jwk, kid: undefined });
           return send(res, 200, { keys });
@@ -215,6 +224,13 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           if (idp.mode === 'token-error') return send(res, 400, { error: 'invalid_grant', error_description: 'code expired' });
           if (idp.mode === 'token-challenge') return send(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="idp", error="invalid_client"' });
           if (idp.mode === 'token-huge') return send(res, 200, `{"access_token":"${'a'.repeat(2 * 1024 * 1024)}"}`);
+          if (idp.mode === 'token-drip') {
+            // A 200 whose body never ends: a byte every 100 ms.
+            res.writeHead(200, { 'content-type': 'application/json' });
+            const timer = setInterval(() => res.write(' '), 100);
+            res.on('close', () => clearInterval(timer));
+            return;
+          }
           const code = form.get('code') ?? '';
           const entry = codes.get(code);
           codes.delete(code);

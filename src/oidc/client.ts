@@ -1,0 +1,259 @@
+/**
+ * OpenID Connect against one IdP, through openid-client (OpenID Certified):
+ * discovery, the authorization URL, the code grant with PKCE, state, nonce and
+ * every ID token claim check, userinfo with the expected `sub`, and the client's
+ * authentication at the token endpoint. The ID token signature is verified by
+ * jose against the IdP's JWKS ({@link IdpKeys}); a few stricter rules are in
+ * `checks.ts`; every library error becomes a refusal in `errors.ts`.
+ *
+ * All requests go through the bridge's keep-alive undici Agent, each under a
+ * total deadline (openid-client's `timeout`, jose's `timeoutDuration`).
+ */
+import * as client from 'openid-client';
+import * as jose from 'jose';
+import { BridgeError, describe, Reasons } from '../errors.js';
+import { ID_TOKEN_ALGORITHMS, parsePrivateKey, type ClientAuthMethod } from '../config.js';
+import type { HttpClient } from '../http-client.js';
+import type { Claims } from '../claims.js';
+import type { LoginTransaction } from '../login-state.js';
+import { checkCallbackParameters, checkEndpoint, checkIdTokenClaims, checkTokenType, type CheckFailure } from './checks.js';
+import { oidcRefusal, type OidcStep } from './errors.js';
+import { IdpKeys } from './keys.js';
+
+export interface OidcOptions {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly clientAuth: ClientAuthMethod;
+  /** `private_key_jwt`: the private key (PEM or JWK text) and its key ID. */
+  readonly clientPrivateKey?: string | undefined;
+  readonly clientPrivateKeyKid?: string | undefined;
+  readonly scopes: string;
+  readonly redirectUri: string;
+  /** Pinned algorithm; undefined: RS256 when the IdP lists it, else its first asymmetric one. */
+  readonly idTokenAlg: string | undefined;
+  /** Seconds of clock skew tolerated on ID token times. */
+  readonly clockToleranceSec: number;
+  /** Total deadline of each request to the IdP. */
+  readonly timeoutMs: number;
+  /** How long a fetched JWKS is trusted (default 10 minutes; tests shorten it). */
+  readonly jwksMaxAgeMs?: number;
+}
+
+/** What a successful callback yields. */
+export interface VerifiedLogin {
+  /** ID token claims, completed from userinfo when needed. */
+  readonly claims: Claims;
+  readonly sub: string;
+  readonly usedUserinfo: boolean;
+  /** Milliseconds spent on the code grant (with the signature check) and on userinfo. */
+  readonly tokenMs: number;
+  readonly userinfoMs: number;
+}
+
+/** What the IdP advertised, for logs and `check-config`. */
+export interface DiscoveredIdp {
+  readonly issuer: string;
+  readonly authorizationEndpoint: string;
+  readonly tokenEndpoint: string;
+  readonly userinfoEndpoint: string | undefined;
+  readonly jwksUri: string;
+  readonly idTokenAlg: string;
+  readonly advertisedAlgs: readonly string[];
+  readonly keyCount: number;
+  readonly issParameterSupported: boolean;
+  readonly tokenEndpointAuthMethods: readonly string[];
+}
+
+/** The IdP as this bridge uses it. Discovery happens in {@link OidcClient.discover}. */
+export class OidcClient {
+  readonly #opts: OidcOptions;
+  readonly #http: HttpClient;
+  #config: client.Configuration | undefined;
+  #keys: IdpKeys | undefined;
+  #idp: DiscoveredIdp | undefined;
+  #discovering: Promise<DiscoveredIdp> | undefined;
+  #authorizationPrefix: string | undefined;
+
+  constructor(opts: OidcOptions, http: HttpClient) {
+    this.#opts = opts;
+    this.#http = http;
+  }
+
+  /** What discovery found; undefined before it succeeded. */
+  get discovered(): DiscoveredIdp | undefined {
+    return this.#idp;
+  }
+
+  /**
+   * Fetches the IdP's metadata and keys (once; concurrent calls share the work).
+   * Throws a {@link BridgeError} `idp_unavailable` when the IdP cannot be reached
+   * or its metadata is unusable.
+   */
+  discover(): Promise<DiscoveredIdp> {
+    if (this.#idp) return Promise.resolve(this.#idp);
+    this.#discovering ??= this.#discover().finally(() => {
+      this.#discovering = undefined;
+    });
+    return this.#discovering;
+  }
+
+  async #discover(): Promise<DiscoveredIdp> {
+    const o = this.#opts;
+    const issuer = new URL(o.issuer);
+    const insecure = issuer.protocol === 'http:'; // the configuration allows this only for loopback
+    let found: client.Configuration;
+    try {
+      found = await client.discovery(issuer, o.clientId, undefined, undefined, {
+        [client.customFetch]: this.#http.fetch as client.CustomFetch,
+        execute: insecure ? [client.allowInsecureRequests] : [],
+        timeout: o.timeoutMs / 1000,
+      });
+    } catch (cause) {
+      throw new BridgeError(Reasons.idpUnavailable, 503, { check: 'discovery', detail: `OIDC discovery of ${o.issuer} failed: ${describe(cause)}`, cause });
+    }
+    const server = found.serverMetadata();
+    const alg = chooseIdTokenAlg(o.idTokenAlg, server.id_token_signing_alg_values_supported);
+    if (alg === undefined) {
+      throw unusable({ check: 'metadata.id_token_signing_alg_values_supported', detail: `the IdP advertises no usable ID token algorithm (${String(server.id_token_signing_alg_values_supported)}); set OIDC_ID_TOKEN_ALG` });
+    }
+    for (const [name, value, required] of [['token_endpoint', server.token_endpoint, true], ['jwks_uri', server.jwks_uri, true], ['userinfo_endpoint', server.userinfo_endpoint, false]] as const) {
+      if (value === undefined && !required) continue;
+      const problem = checkEndpoint(name, value, issuer);
+      if (problem) throw unusable(problem);
+    }
+
+    const config = new client.Configuration(server, o.clientId, { id_token_signed_response_alg: alg, [client.clockTolerance]: o.clockToleranceSec }, await this.#clientAuthentication());
+    config[client.customFetch] = this.#http.fetch as client.CustomFetch;
+    config.timeout = o.timeoutMs / 1000;
+    if (insecure) client.allowInsecureRequests(config);
+
+    const keys = new IdpKeys(new URL(server.jwks_uri!), this.#http.fetch, { timeoutMs: o.timeoutMs, maxAgeMs: o.jwksMaxAgeMs });
+    try {
+      await keys.load();
+    } catch (cause) {
+      throw new BridgeError(Reasons.idpUnavailable, 503, { check: 'jwks.fetch', detail: `fetching the IdP JWKS failed: ${describe(cause)}`, cause });
+    }
+    this.#config = config;
+    this.#keys = keys;
+    this.#idp = {
+      issuer: server.issuer,
+      authorizationEndpoint: String(server.authorization_endpoint),
+      tokenEndpoint: String(server.token_endpoint),
+      userinfoEndpoint: server.userinfo_endpoint,
+      jwksUri: server.jwks_uri!,
+      idTokenAlg: alg,
+      advertisedAlgs: server.id_token_signing_alg_values_supported ?? [],
+      keyCount: keys.keyCount,
+      issParameterSupported: server.authorization_response_iss_parameter_supported === true,
+      tokenEndpointAuthMethods: server.token_endpoint_auth_methods_supported ?? ['client_secret_basic'],
+    };
+    return this.#idp;
+  }
+
+  /** openid-client's client authentication for `OIDC_CLIENT_AUTH`. */
+  async #clientAuthentication(): Promise<client.ClientAuth> {
+    const o = this.#opts;
+    switch (o.clientAuth) {
+      case 'client_secret_post':
+        return client.ClientSecretPost(o.clientSecret);
+      case 'private_key_jwt': {
+        const { key } = parsePrivateKey(o.clientPrivateKey ?? '');
+        if (!key) throw new BridgeError(Reasons.internalError, 500, { detail: 'the client private key cannot be read' });
+        const alg = key.asymmetricKeyType === 'rsa' ? 'RS256' : key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ES384' : 'ES256';
+        const cryptoKey = await jose.importPKCS8(key.export({ type: 'pkcs8', format: 'pem' }) as string, alg);
+        return client.PrivateKeyJwt({ key: cryptoKey, kid: o.clientPrivateKeyKid });
+      }
+      default:
+        return client.ClientSecretBasic(o.clientSecret);
+    }
+  }
+
+  /** The IdP authorization URL for a new transaction. */
+  async authorizationUrl(tx: LoginTransaction, loginHint?: string): Promise<string> {
+    await this.discover();
+    // The fixed part is built once by openid-client; per login only the random
+    // values (URL-safe base64, no escaping needed) and the hint are appended.
+    this.#authorizationPrefix ??= client.buildAuthorizationUrl(this.#config!, {
+      response_type: 'code',
+      redirect_uri: this.#opts.redirectUri,
+      scope: this.#opts.scopes,
+      code_challenge_method: 'S256',
+    }).href;
+    const challenge = await client.calculatePKCECodeChallenge(tx.codeVerifier);
+    let url = `${this.#authorizationPrefix}&state=${tx.state}&nonce=${tx.nonce}&code_challenge=${challenge}`;
+    if (loginHint) url += `&login_hint=${encodeURIComponent(loginHint)}`;
+    return url;
+  }
+
+  /**
+   * Completes the login from the callback's query of a live transaction: the
+   * authorization response, the code grant, the ID token (claims by
+   * openid-client, signature by jose, the stricter extra rules), and userinfo
+   * when one of `neededClaims` (root claim names) is missing from the ID token.
+   */
+  async completeLogin(params: URLSearchParams, tx: LoginTransaction, neededClaims: readonly string[]): Promise<VerifiedLogin> {
+    const idp = await this.discover();
+    const config = this.#config!;
+    refuseIf(checkCallbackParameters(params), Reasons.callbackInvalid, 400);
+
+    const tokenStart = performance.now();
+    // The redirect URI is this IdP's own, whatever path a proxy showed the bridge.
+    const currentUrl = new URL(`${this.#opts.redirectUri}?${params.toString()}`);
+    const tokens = await step('callback', () =>
+      client.authorizationCodeGrant(config, currentUrl, {
+        pkceCodeVerifier: tx.codeVerifier,
+        expectedState: tx.state,
+        expectedNonce: tx.nonce,
+        idTokenExpected: true,
+      }),
+    );
+    refuseIf(checkTokenType(tokens.token_type), Reasons.tokenExchangeFailed, 502);
+    await step('signature', () => this.#keys!.verify(tokens.id_token!, idp.idTokenAlg));
+    let claims: Claims = { ...tokens.claims()! };
+    refuseIf(checkIdTokenClaims(claims, this.#opts.clientId), Reasons.idTokenInvalid, 502);
+    const tokenMs = performance.now() - tokenStart;
+
+    const sub = claims['sub'] as string;
+    let usedUserinfo = false;
+    let userinfoMs = 0;
+    if (idp.userinfoEndpoint !== undefined && neededClaims.some((c) => claims[c] === undefined)) {
+      const userinfoStart = performance.now();
+      const info = await step('userinfo', () => client.fetchUserInfo(config, tokens.access_token, sub));
+      userinfoMs = performance.now() - userinfoStart;
+      for (const [k, v] of Object.entries(info)) if (claims[k] === undefined) claims = { ...claims, [k]: v };
+      usedUserinfo = true;
+    }
+    return { claims, sub, usedUserinfo, tokenMs, userinfoMs };
+  }
+}
+
+/** Runs one library step; its failure becomes the bridge's refusal. */
+async function step<T>(name: OidcStep, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw oidcRefusal(name, e);
+  }
+}
+
+function refuseIf(problem: CheckFailure | undefined, reason: (typeof Reasons)[keyof typeof Reasons], status: number): void {
+  if (problem) throw new BridgeError(reason, status, { check: problem.check, detail: problem.detail });
+}
+
+const unusable = (problem: CheckFailure) => new BridgeError(Reasons.idpUnavailable, 503, { check: problem.check, detail: problem.detail });
+
+/**
+ * True when a client secret has characters that are form-encoded in the HTTP
+ * Basic header (RFC 6749 §2.3.1) and some IdPs do not decode.
+ */
+export function secretNeedsFormEncoding(secret: string): boolean {
+  return /[^A-Za-z0-9]/.test(secret);
+}
+
+/** Picks the ID token algorithm: the pinned one, else RS256 when listed, else the first asymmetric one. */
+export function chooseIdTokenAlg(pinned: string | undefined, advertised: readonly string[] | undefined): string | undefined {
+  if (pinned !== undefined) return pinned;
+  const usable = (advertised ?? ['RS256']).filter((a) => (ID_TOKEN_ALGORITHMS as readonly string[]).includes(a));
+  return usable.includes('RS256') ? 'RS256' : usable[0];
+}
