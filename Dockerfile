@@ -12,7 +12,9 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
-RUN npm run build
+# One bundled file: the runtime image then needs no node_modules (a smaller image,
+# a faster start).
+RUN npm run build && npm run bundle
 
 # What the bridge runs: one bundled file and Node; no node_modules, no sources,
 # no package manager state, no secrets.
@@ -29,7 +31,7 @@ STOPSIGNAL SIGTERM
 # No curl or wget in the image: Node's own fetch checks liveness.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/commbox-sso-bridge.mjs"]
+CMD ["node", "--enable-source-maps", "dist/commbox-sso-bridge.mjs"]
 
 # Development only: the demo IdP and the CommBox sandbox (docker-compose.yml).
 FROM base AS demo

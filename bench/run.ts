@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: complete login flows against the bridge started as its own
- * process (`node dist/commbox-sso-bridge.mjs`, as `npm start` does), with in-process fakes of
+ * process (`node --enable-source-maps dist/server.js`, as `npm start` does), with in-process fakes of
  * the IdP and CommBox. Prints medians over several runs and keeps the raw numbers.
  *
  *   npm run bench -- [--seconds 10] [--conc 16] [--runs 3] [--alg ES256|RS256] [--profile]
@@ -62,10 +62,10 @@ async function runOnce(n: number): Promise<RunResult> {
     PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, LOG_LEVEL: 'info',
     OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret, OIDC_ID_TOKEN_ALG: alg,
     COMMBOX_API_URL: sandbox.url, COMMBOX_API_KEY: sandbox.apiKey, COMMBOX_BRAND: sandbox.brand, COMMBOX_LOGIN_URL: sandbox.loginUrl,
-    COOKIE_SECRET: 'bench-cookie-secret-0123456789-abcdefghijkl',
+    COOKIE_SECRET: 'bench-cookie-secret-0123456789-abcdefghijkl', METRICS_PORT: 'off',
   };
   const nodeArgs = profile ? [`--cpu-prof`, `--cpu-prof-dir=${outDir}`] : [];
-  const cmd = ['node', ...nodeArgs, 'dist/commbox-sso-bridge.mjs'];
+  const cmd = ['node', '--enable-source-maps', ...nodeArgs, 'dist/server.js'];
   const pinned = process.platform === 'linux';
   const t0 = performance.now();
   const child: ChildProcess = spawn(pinned ? 'taskset' : cmd[0]!, pinned ? ['-c', '1', ...cmd] : cmd.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -8,6 +8,7 @@
  * no cookie is refused before any request to the IdP.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomNonce, randomPKCECodeVerifier, randomState } from 'openid-client';
 
 /** How long a login may take between `/login` and `/callback`. */
 export const TRANSACTION_TTL_MS = 10 * 60 * 1000;
@@ -30,28 +31,9 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const STATE_PREFIX_CHARS = 16;
 
-/**
- * Random bytes from a pool refilled 4 KiB at a time: one call into the CSPRNG
- * per ~40 logins instead of three per login. Each byte is handed out once.
- */
-const POOL_BYTES = 4096;
-let pool = Buffer.alloc(0);
-let poolOffset = 0;
-export function random(bytes: number): Buffer {
-  if (poolOffset + bytes > pool.length) {
-    pool = randomBytes(Math.max(POOL_BYTES, bytes));
-    poolOffset = 0;
-  }
-  const out = pool.subarray(poolOffset, poolOffset + bytes);
-  poolOffset += bytes;
-  return out;
-}
-
-/** A fresh transaction with 256-bit random state, nonce and PKCE verifier. */
+/** A fresh transaction: openid-client's random state, nonce and PKCE verifier (256 bits each). */
 export function createTransaction(now = Date.now(), target?: string, idp?: string): LoginTransaction {
-  // 99 bytes: 132 base64url characters, 43 + 43 + 46 (PKCE wants 43 to 128).
-  const r = random(99).toString('base64url');
-  return { state: r.slice(0, 43), nonce: r.slice(43, 86), codeVerifier: r.slice(86), createdAt: now, target, idp: idp === 'default' ? undefined : idp };
+  return { state: randomState(), nonce: randomNonce(), codeVerifier: randomPKCECodeVerifier(), createdAt: now, target, idp: idp === 'default' ? undefined : idp };
 }
 
 /** The cookie that holds the transaction for `state`. */
@@ -82,7 +64,7 @@ export class TransactionSealer {
 
   /** Seals the transaction; the cookie name is bound in as associated data. */
   seal(tx: LoginTransaction, cookieName: string): string {
-    const iv = random(IV_BYTES);
+    const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#keys[0]!, iv);
     cipher.setAAD(Buffer.from(cookieName));
     const body = JSON.stringify([tx.state, tx.nonce, tx.codeVerifier, tx.createdAt, tx.target ?? null, tx.idp ?? null]);
@@ -154,120 +136,46 @@ export function transactionCookiesToDrop(cookies: Readonly<Record<string, string
 
 /**
  * Remembers consumed transactions until they expire, so a replayed callback
- * (same cookie, same state) is refused even if the browser kept the cookie.
- *
- * Fixed memory, allocated once (about 22 bytes per entry, 2.2 MB for the
- * default 100,000): a ring of 52-bit fingerprints of the states in the order
- * they were used, and an open-addressing index over it. When the ring is full
- * the oldest entry makes room. A fingerprint may collide only with a state of
- * another login; with 100,000 remembered that is about 1 in 4.5 * 10^10 logins
- * (a wrongly refused login, never a wrongly accepted one), and states are the
- * bridge's own random values, opened from sealed cookies, so nobody can aim.
+ * (same cookie, same state) is refused even if the browser kept the cookie, and
+ * a reloaded last page is recognised. A Map in insertion order: expired entries
+ * are dropped from the front, and past `max` the oldest makes room (a forgotten
+ * state can then only be replayed with its cookie, which the callback cleared,
+ * and its code, which the IdP accepts once).
  */
 export class ConsumedTransactions {
-  readonly #capacity: number;
-  /** The ring: fingerprints and expiry times (epoch ms) in the order consumed. */
-  readonly #fingerprints: Float64Array;
-  readonly #expiries: Float64Array;
-  /** Linear-probing index: ring position + 1; 0 is an empty slot. */
-  readonly #slots: Int32Array;
-  readonly #mask: number;
-  #next = 0;
-  #count = 0;
+  readonly #max: number;
+  /** state → expiry (epoch ms), oldest first. */
+  readonly #expiries = new Map<string, number>();
 
   constructor(max = 100_000) {
     if (!(max >= 1 && Number.isInteger(max))) throw new RangeError('max must be a positive integer');
-    this.#capacity = max;
-    this.#fingerprints = new Float64Array(max);
-    this.#expiries = new Float64Array(max);
-    // At most half full: short probe sequences.
-    const tableSize = 2 ** Math.ceil(Math.log2(2 * max + 1));
-    this.#slots = new Int32Array(tableSize);
-    this.#mask = tableSize - 1;
+    this.#max = max;
   }
 
   /** Marks the state consumed; false when it already was. */
   consume(state: string, createdAt: number, now = Date.now()): boolean {
     this.prune(now);
-    const fp = fingerprint(state);
-    if (this.#find(fp) !== -1) return false;
-    if (this.#count === this.#capacity) this.#dropOldest();
-    const pos = this.#next;
-    this.#fingerprints[pos] = fp;
-    this.#expiries[pos] = createdAt + TRANSACTION_TTL_MS;
-    let slot = home(fp, this.#mask);
-    while (this.#slots[slot] !== 0) slot = (slot + 1) & this.#mask;
-    this.#slots[slot] = pos + 1;
-    this.#next = (pos + 1) % this.#capacity;
-    this.#count++;
+    if (this.#expiries.has(state)) return false;
+    if (this.#expiries.size >= this.#max) this.#expiries.delete(this.#expiries.keys().next().value!);
+    this.#expiries.set(state, createdAt + TRANSACTION_TTL_MS);
     return true;
   }
 
   /** True when the state was consumed and its transaction has not expired yet. */
   has(state: string, now = Date.now()): boolean {
     this.prune(now);
-    return this.#find(fingerprint(state)) !== -1;
+    return this.#expiries.has(state);
   }
 
   /** Drops the entries whose transaction has expired anyway (oldest first). */
   prune(now = Date.now()): void {
-    while (this.#count > 0 && this.#expiries[this.#oldest()]! <= now) this.#dropOldest();
+    for (const [state, expiry] of this.#expiries) {
+      if (expiry > now) break;
+      this.#expiries.delete(state);
+    }
   }
 
   get size(): number {
-    return this.#count;
+    return this.#expiries.size;
   }
-
-  #oldest(): number {
-    return (this.#next - this.#count + this.#capacity) % this.#capacity;
-  }
-
-  /** The ring position of `fp`, or -1. */
-  #find(fp: number): number {
-    const slots = this.#slots;
-    for (let slot = home(fp, this.#mask); slots[slot] !== 0; slot = (slot + 1) & this.#mask) {
-      const pos = slots[slot]! - 1;
-      if (this.#fingerprints[pos] === fp) return pos;
-    }
-    return -1;
-  }
-
-  /** Removes the oldest entry from the index (backward-shift deletion) and the ring. */
-  #dropOldest(): void {
-    const pos = this.#oldest();
-    const slots = this.#slots;
-    const mask = this.#mask;
-    let hole = home(this.#fingerprints[pos]!, mask);
-    while (slots[hole] !== pos + 1) hole = (hole + 1) & mask;
-    slots[hole] = 0;
-    // Move back every later entry of the probe run that may no longer be reachable.
-    for (let j = (hole + 1) & mask; slots[j] !== 0; j = (j + 1) & mask) {
-      const h = home(this.#fingerprints[slots[j]! - 1]!, mask);
-      const reachable = hole <= j ? h > hole && h <= j : h > hole || h <= j;
-      if (!reachable) {
-        slots[hole] = slots[j]!;
-        slots[j] = 0;
-        hole = j;
-      }
-    }
-    this.#count--;
-  }
-}
-
-/** A 52-bit fingerprint of a string (two 32-bit multiplicative hashes). */
-function fingerprint(s: string): number {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x9e3779b9;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
-  }
-  return (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff);
-}
-
-/** The index slot where a fingerprint's probe sequence starts. */
-function home(fp: number, mask: number): number {
-  return Math.floor(fp / 0x100000) & mask;
 }

@@ -8,13 +8,13 @@ t.test('createTransaction: fresh 256-bit values', async (t) => {
   const b = createTransaction(1000);
   t.equal(a.state.length, 43);
   t.equal(a.nonce.length, 43);
-  t.equal(a.codeVerifier.length, 46);
+  t.equal(a.codeVerifier.length, 43);
   t.match(a.codeVerifier, /^[A-Za-z0-9_-]+$/);
   t.not(a.state, b.state);
   t.not(a.state, a.nonce);
   t.not(a.codeVerifier, b.codeVerifier);
   const many = new Set(Array.from({ length: 200 }, () => createTransaction().state));
-  t.equal(many.size, 200, 'no value is handed out twice across pool refills');
+  t.equal(many.size, 200, 'no value is handed out twice');
   t.equal(a.createdAt, 1000);
 });
 
@@ -63,36 +63,6 @@ t.test('ConsumedTransactions', async (t) => {
   t.equal(c.size, 1, 'expired entries are pruned');
   t.notOk(c.consume('a', 4, TRANSACTION_TTL_MS + 3), 'the live one is still remembered');
   t.throws(() => new ConsumedTransactions(0), RangeError);
-});
-
-t.test('ConsumedTransactions agrees with a plain Map over many random operations', async (t) => {
-  // Small capacities force wrap-around, evictions from the middle of probe runs and index wrap.
-  for (const capacity of [1, 2, 7, 64, 1000]) {
-    const c = new ConsumedTransactions(capacity);
-    const model = new Map<string, number>();
-    let seed = capacity;
-    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
-    const pool = Array.from({ length: capacity * 3 + 5 }, () => createTransaction().state);
-    let now = 0;
-    let mismatches = 0;
-    for (let i = 0; i < 20_000; i++) {
-      now += Math.floor(rand() * 1000);
-      const state = pool[Math.floor(rand() * pool.length)]!;
-      // The model: remembered until expiry, the oldest dropped when full.
-      for (const [k, exp] of model) {
-        if (exp > now) break;
-        model.delete(k);
-      }
-      const expected = !model.has(state);
-      if (expected) {
-        if (model.size === capacity) model.delete(model.keys().next().value!);
-        model.set(state, now + TRANSACTION_TTL_MS);
-      }
-      if (c.consume(state, now, now) !== expected) mismatches++;
-      if (c.size !== model.size) mismatches++;
-    }
-    t.equal(mismatches, 0, `capacity ${capacity}`);
-  }
 });
 
 t.test('cookie secret rotation: the first seals, all open', async (t) => {

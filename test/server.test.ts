@@ -3,7 +3,7 @@
  * message; a `.env` file is read; SIGTERM stops it cleanly.
  */
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +15,14 @@ import { startHostileIdp } from './helpers/hostile-idp.js';
 import { COOKIE_SECRET, freePort } from './helpers/stack.js';
 
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-/** The server from source, and the bundle `npm start` runs (built by `npm ci` / `npm run build`). */
+/**
+ * The server from source; what `npm start` runs (tsc's output, built by `npm ci`);
+ * and the bundle the Docker image runs (built here, as the image's build does).
+ */
 const ENTRIES: Record<string, string[]> = {
   source: [`--import=${tsx}`, fileURLToPath(new URL('../src/server.ts', import.meta.url))],
-  bundle: [fileURLToPath(new URL('../dist/commbox-sso-bridge.mjs', import.meta.url))],
+  start: ['--enable-source-maps', fileURLToPath(new URL('../dist/server.js', import.meta.url))],
+  bundle: ['--enable-source-maps', fileURLToPath(new URL('../dist/commbox-sso-bridge.mjs', import.meta.url))],
 };
 
 function run(cwd: string, env: Record<string, string>, entry = 'source') {
@@ -46,7 +50,8 @@ t.test('bad configuration: exit 1 with every bad variable named, no stack trace'
 });
 
 for (const entry of Object.keys(ENTRIES)) t.test(`${entry}: starts from a .env file, serves a login, stops on SIGTERM with exit 0`, async (t) => {
-  if (entry === 'bundle') t.ok(existsSync(ENTRIES['bundle']![0]!), 'the bundle exists (npm run build)');
+  if (entry === 'bundle') execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/bundle.mjs', import.meta.url))], { cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  t.ok(existsSync(ENTRIES[entry]!.at(-1)!), `${entry}: the entry point exists`);
   const port = await freePort();
   const idp = await startHostileIdp();
   const sandbox = await startSandbox({ brand: 'acme' });
