@@ -18,4 +18,4 @@ const common = {
 await build({ ...common, entryPoints: ['src/server.ts'], outfile: 'dist/commbox-sso-bridge.mjs' });
 // The demo IdP and CommBox sandbox as services, for the Docker Compose stack's
 // demo image (never the bridge's runtime image).
-await build({ ...common, entryPoints: ['src/demo/services.ts'], outfile: 'dist/demo-services.mjs' });
+await build({ ...common, entryPoints: ['dev/services.ts'], outfile: 'dist/demo-services.mjs' });

@@ -5,12 +5,13 @@
  */
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bridge } from './bridge.js';
-import { BridgeError, Reasons } from './errors.js';
-import type { Logger } from './log.js';
 import { randomBytes } from 'node:crypto';
-import { errorJson, PAGE_CSP, renderErrorPage } from './pages.js';
+import { BridgeError, Reasons } from './errors.js';
+import type { Logger } from './observability/log.js';
+import { sendError, toBridgeError } from './web/error-handler.js';
+import { securityHeaders } from './web/headers.js';
 import { callbackRoutes } from './routes/callback.js';
 import { chatRoutes } from './routes/chat.js';
 import { healthRoutes, metricsHandler } from './routes/health.js';
@@ -33,14 +34,7 @@ export interface AppOptions {
 /** Builds the application; the caller listens and closes it. */
 export async function buildApp({ bridge, logger, audit = logger }: AppOptions): Promise<FastifyInstance> {
   const { config } = bridge;
-  const headers: Record<string, string> = {
-    'cache-control': 'no-store',
-    'referrer-policy': 'no-referrer',
-    'x-content-type-options': 'nosniff',
-    'x-frame-options': 'DENY',
-    'content-security-policy': PAGE_CSP,
-  };
-  if (config.secureCookies) headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
+  const headers = securityHeaders(config.secureCookies);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Each login logs one outcome line of its own; no per-request lines.
@@ -116,54 +110,4 @@ export function buildMetricsApp(bridge: Bridge): FastifyInstance {
   const app = Fastify({ logger: false });
   app.get('/metrics', metricsHandler(bridge.metrics));
   return app;
-}
-
-/** Routes where a failure is a refused login (metrics). */
-const isAuthRoute = (url: string) => /^\/(login|initiate|callback|chat)(\/|$)/.test(url);
-
-function toBridgeError(error: unknown): BridgeError {
-  if (error instanceof BridgeError) return error;
-  const e = error as FastifyError;
-  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new BridgeError(Reasons.badRequest, e.statusCode, { detail: `${e.code ?? 'error'}: ${e.message}`.slice(0, 300) });
-  }
-  return new BridgeError(Reasons.internalError, 500, { detail: 'unexpected error', cause: error });
-}
-
-/** True when the client asked for JSON rather than a page. */
-function wantsJson(req: FastifyRequest): boolean {
-  const accept = req.headers.accept ?? '';
-  return accept.includes('application/json') && !accept.includes('text/html');
-}
-
-/** Answers with the error page (or JSON) and logs one line with the reference. `route`: the route's pattern, or the URL. */
-function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyReply, err: BridgeError, route: string | undefined): FastifyReply {
-  const login = req.login;
-  if (login || isAuthRoute(route ?? '')) bridge.metrics.loginsRefused.inc({ reason: err.reason });
-  const fields = {
-    event: login ? 'login' : 'request',
-    reason: err.reason,
-    check: err.check,
-    status: err.status,
-    detail: err.detail,
-    idp: login?.idp,
-    sub: login?.sub,
-    username: login?.username,
-    commboxAttempts: login?.ticket?.attempts,
-    commboxStatus: login?.ticket?.lastStatus,
-    req: req,
-  };
-  if (err.status >= 500) {
-    const cause = err.reason === Reasons.internalError ? err.cause : undefined;
-    req.log.error(cause === undefined ? fields : { ...fields, err: cause }, login ? 'login failed' : 'request failed');
-  } else if (login || err.status === 403) {
-    req.log.warn(fields, 'login refused');
-  } else {
-    req.log.info(fields, 'request refused');
-  }
-  reply.code(err.status);
-  if (err.reason === Reasons.idpUnavailable) reply.header('retry-after', '30');
-  if (err.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(Math.ceil(bridge.config.rateLimitWindowMs / 1000)));
-  if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send(errorJson(err.reason, req.id, err.userDetail));
-  return reply.type('text/html; charset=utf-8').send(renderErrorPage(err.reason, req.id, bridge.loginUrl, err.userDetail));
 }

@@ -2,12 +2,13 @@
  * The parts a request needs, built once from the configuration and shared by
  * the routes.
  */
-import { mappingPaths, rootClaims } from './claims.js';
-import { CommboxClient } from './commbox.js';
-import type { BridgeConfig, IdpConfig } from './config.js';
+import { mappingPaths, rootClaims } from './claims/mapping.js';
+import { CommboxClient } from './commbox/client.js';
+import type { BridgeConfig, IdpConfig } from './config/parse.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
-import { ConsumedTransactions, TransactionSealer } from './login-state.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { ConsumedTransactions } from './login/replay.js';
+import { TransactionSealer } from './login/transaction.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { OidcClient } from './oidc/client.js';
 
 /** What readiness is made of. */

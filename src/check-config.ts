@@ -4,7 +4,7 @@
  * found, without starting the server. Exit code 0 when all is well, 1 otherwise.
  */
 import { createBridge } from './bridge.js';
-import type { BridgeConfig } from './config.js';
+import type { BridgeConfig } from './config/parse.js';
 import { describe } from './errors.js';
 import { secretNeedsFormEncoding } from './oidc/client.js';
 

@@ -5,9 +5,9 @@
 import { buildApp, buildMetricsApp } from './app.js';
 import { createBridge } from './bridge.js';
 import { checkConfig } from './check-config.js';
-import { loadConfig, secretValues, type BridgeConfig } from './config.js';
+import { loadConfig, secretValues, type BridgeConfig } from './config/parse.js';
 import { ConfigError } from './errors.js';
-import { createLogger } from './log.js';
+import { createLogger } from './observability/log.js';
 import { describe } from './errors.js';
 
 const DISCOVERY_RETRY_MAX_MS = 30_000;

@@ -12,7 +12,7 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
-import { parseConfig, SECRET_VARIABLES } from '../src/config.js';
+import { parseConfig, SECRET_VARIABLES } from '../src/config/parse.js';
 
 const dir = new URL('../deploy/kubernetes/', import.meta.url);
 const examplesDir = new URL('examples/', dir);

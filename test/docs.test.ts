@@ -3,7 +3,7 @@
  */
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { SECRET_VARIABLES, VARIABLES } from '../src/config.js';
+import { SECRET_VARIABLES, VARIABLES } from '../src/config/parse.js';
 
 const envExample = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -16,7 +16,7 @@ t.test('every variable is in .env.example and the README', async (t) => {
 });
 
 t.test('every variable in src/config.ts is in the VARIABLES list', async (t) => {
-  const source = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8');
+  const source = readFileSync(new URL('../src/config/parse.ts', import.meta.url), 'utf8');
   const read = new Set([...source.matchAll(/(?:text|required|integer|boolean|list|mapping)\('([A-Z_]+)'/g)].map((m) => m[1]!));
   const listed = new Set<string>([...VARIABLES, ...SECRET_VARIABLES.map((s) => `${s}_FILE`)]);
   for (const v of read) t.ok(listed.has(v), `${v} is listed`);

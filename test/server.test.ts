@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { startSandbox } from '../src/demo/commbox-sandbox.js';
+import { startSandbox } from '../dev/commbox-sandbox.js';
 import { Browser } from './helpers/browser.js';
 import { startHostileIdp } from './helpers/hostile-idp.js';
 import { COOKIE_SECRET, freePort } from './helpers/stack.js';

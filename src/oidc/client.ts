@@ -12,10 +12,10 @@
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import { BridgeError, describe, Reasons } from '../errors.js';
-import { ID_TOKEN_ALGORITHMS, parsePrivateKey, type ClientAuthMethod } from '../config.js';
+import { ID_TOKEN_ALGORITHMS, parsePrivateKey, type ClientAuthMethod } from '../config/parse.js';
 import type { HttpClient } from '../http-client.js';
-import type { Claims } from '../claims.js';
-import type { LoginTransaction } from '../login-state.js';
+import type { Claims } from '../claims/mapping.js';
+import type { LoginTransaction } from '../login/transaction.js';
 import { checkCallbackParameters, checkEndpoint, checkIdTokenClaims, checkTokenType, type CheckFailure } from './checks.js';
 import { oidcRefusal, type OidcStep } from './errors.js';
 import { IdpKeys } from './keys.js';

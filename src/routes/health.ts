@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bridge } from '../bridge.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 
 /** The `/metrics` handler (METRICS_PORT). */
 export const metricsHandler = (metrics: Metrics) => async (_req: FastifyRequest, reply: FastifyReply) =>

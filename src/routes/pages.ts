@@ -3,7 +3,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Bridge } from '../bridge.js';
-import { renderLanding } from '../pages.js';
+import { renderLanding } from '../web/pages.js';
 
 export async function pageRoutes(app: FastifyInstance, { bridge }: { bridge: Bridge }): Promise<void> {
   const landing = renderLanding(bridge.loginUrl);

@@ -9,8 +9,8 @@ import t, { type Test } from 'tap';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startDemoStack, type Stack } from '../helpers/stack.js';
-import type { DemoIdp } from '../../src/demo/idp.js';
-import { DEMO_CHAT_CHANNEL } from '../../src/demo/commbox-sandbox.js';
+import type { DemoIdp } from '../../dev/idp.js';
+import { DEMO_CHAT_CHANNEL } from '../../dev/commbox-sandbox.js';
 
 const OUT = new URL('../../test-output/e2e/', import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });

@@ -1,5 +1,5 @@
 /** The problems `parseConfig` reports for an environment, by variable ({} when it is valid). */
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError } from '../../src/errors.js';
 
 export function configProblems(env: Record<string, string | undefined>): Record<string, string> {

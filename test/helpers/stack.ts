@@ -7,11 +7,11 @@ import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { createBridge, type Bridge } from '../../src/bridge.js';
-import { parseConfig, secretValues } from '../../src/config.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/demo/commbox-sandbox.js';
-import { startDemoIdp, type DemoIdp, type DemoIdpOptions } from '../../src/demo/idp.js';
-import { createLogger } from '../../src/log.js';
-import { createMetrics } from '../../src/metrics.js';
+import { parseConfig, secretValues } from '../../src/config/parse.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/commbox-sandbox.js';
+import { startDemoIdp, type DemoIdp, type DemoIdpOptions } from '../../dev/idp.js';
+import { createLogger } from '../../src/observability/log.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { startHostileIdp, type HostileIdp } from './hostile-idp.js';
 import { Browser, type Hop } from './browser.js';
 

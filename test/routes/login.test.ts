@@ -2,7 +2,7 @@
  * `GET /login`: unfinished logins must not lock a browser out.
  */
 import t from 'tap';
-import { MAX_LIVE_TRANSACTIONS } from '../../src/login-state.js';
+import { MAX_LIVE_TRANSACTIONS } from '../../src/login/transaction.js';
 import { startHostileStack } from '../helpers/stack.js';
 
 t.test('after 60 unfinished logins the next one works: at most a few live login cookies per browser', async (t) => {

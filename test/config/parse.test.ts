@@ -1,7 +1,7 @@
 import t from 'tap';
-import { isLoopbackHost, parseConfig } from '../src/config.js';
-import { ConfigError } from '../src/errors.js';
-import { configProblems } from './helpers/config.js';
+import { isLoopbackHost, parseConfig } from '../../src/config/parse.js';
+import { ConfigError } from '../../src/errors.js';
+import { configProblems } from '../helpers/config.js';
 
 const BASE = {
   PUBLIC_URL: 'https://commbox-sso.example.com',

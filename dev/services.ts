@@ -3,7 +3,7 @@
  * Compose stack: `node dist/demo/services.js idp|sandbox`. Configured by
  * DEMO_* variables (see docker-compose.yml). Development only.
  */
-import { readEnvironment } from '../config.js';
+import { readEnvironment } from '../src/config/parse.js';
 import { DEMO_AGENTS, startSandbox } from './commbox-sandbox.js';
 import { startDemoIdp } from './idp.js';
 

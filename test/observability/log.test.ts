@@ -3,8 +3,8 @@
  * authorization code, ID and access tokens, the ticket and the login cookie.
  */
 import t from 'tap';
-import { createLogger, redactUrl } from '../src/log.js';
-import { COOKIE_SECRET, LogCapture, startHostileStack } from './helpers/stack.js';
+import { createLogger, redactUrl } from '../../src/observability/log.js';
+import { COOKIE_SECRET, LogCapture, startHostileStack } from '../helpers/stack.js';
 
 t.test('a full login at trace level, and failing ones, log no secret', async (t) => {
   const s = await startHostileStack({ env: { LOG_LEVEL: 'trace' } });

@@ -4,7 +4,7 @@
  * No external assets; the only style is inline and allowed by its hash.
  */
 import { createHash } from 'node:crypto';
-import { Reasons, type Reason } from './errors.js';
+import { Reasons, type Reason } from '../errors.js';
 
 const STYLE = `body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1b1f24}
 main{max-width:36rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15)}

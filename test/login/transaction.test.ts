@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConsumedTransactions, createTransaction, isTransactionCookieName, MAX_LIVE_TRANSACTIONS, TRANSACTION_TTL_MS, TransactionSealer, transactionCookieName, transactionCookiesToDrop } from '../src/login-state.js';
+import { createTransaction, isTransactionCookieName, MAX_LIVE_TRANSACTIONS, TRANSACTION_TTL_MS, TransactionSealer, transactionCookieName, transactionCookiesToDrop } from '../../src/login/transaction.js';
 
 const SECRET = 's'.repeat(40);
 
@@ -49,22 +49,6 @@ t.test('seal and open', async (t) => {
   t.same(sealer.open(sealed, name, tx.state, tx.createdAt - 120_000), { ok: false, why: 'expired' }, 'not from the future');
 });
 
-t.test('ConsumedTransactions', async (t) => {
-  const c = new ConsumedTransactions(3);
-  t.ok(c.consume('a', 0, 0));
-  t.notOk(c.consume('a', 0, 0), 'a second use is refused');
-  t.ok(c.consume('b', 1, 1));
-  t.ok(c.consume('c', 2, 2));
-  t.ok(c.consume('d', 3, 3), 'full: the oldest makes room');
-  t.equal(c.size, 3);
-  t.ok(c.consume('a', 4, 4), 'the evicted one is forgotten');
-  t.notOk(c.consume('c', 4, 4), 'the others are remembered');
-  c.prune(TRANSACTION_TTL_MS + 3);
-  t.equal(c.size, 1, 'expired entries are pruned');
-  t.notOk(c.consume('a', 4, TRANSACTION_TTL_MS + 3), 'the live one is still remembered');
-  t.throws(() => new ConsumedTransactions(0), RangeError);
-});
-
 t.test('cookie secret rotation: the first seals, all open', async (t) => {
   const old = new TransactionSealer(['o'.repeat(40)]);
   const rotated = new TransactionSealer(['n'.repeat(40), 'o'.repeat(40)]);
@@ -100,14 +84,4 @@ t.test('transactionCookiesToDrop: the oldest beyond the limit, unreadable ones f
   cookies[junk] = 'not-sealed';
   t.same(transactionCookiesToDrop(cookies, sealer), [junk, oldest], 'two over: the unreadable, then the oldest');
   t.ok(!transactionCookiesToDrop(cookies, sealer).includes('other'), 'other cookies are never touched');
-});
-
-t.test('ConsumedTransactions.has: a consumed state is known until it expires', async (t) => {
-  const c = new ConsumedTransactions(10);
-  const now = 1_000_000;
-  t.equal(c.has('s1', now), false);
-  t.ok(c.consume('s1', now, now));
-  t.equal(c.has('s1', now + 1000), true);
-  t.equal(c.has('s2', now + 1000), false);
-  t.equal(c.has('s1', now + TRANSACTION_TTL_MS), false, 'forgotten once expired');
 });

@@ -7,8 +7,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { secretNeedsFormEncoding } from '../src/oidc/client.js';
-import { signInWithForm, startDemoStack, startHostileStack } from './helpers/stack.js';
+import { secretNeedsFormEncoding } from '../../src/oidc/client.js';
+import { signInWithForm, startDemoStack, startHostileStack } from '../helpers/stack.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-keys-'));
 

@@ -2,11 +2,11 @@
  * `npm run demo`: the bridge with an embedded development IdP and a CommBox
  * sandbox, all on this machine. Open the printed URL and sign in as alice.
  */
-import { buildApp } from '../app.js';
-import { createBridge } from '../bridge.js';
-import { parseConfig, readEnvironment, secretValues } from '../config.js';
-import { ConfigError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { buildApp } from '../src/app.js';
+import { createBridge } from '../src/bridge.js';
+import { parseConfig, readEnvironment, secretValues } from '../src/config/parse.js';
+import { ConfigError } from '../src/errors.js';
+import { createLogger } from '../src/observability/log.js';
 import { DEMO_AGENTS, DEMO_CHAT_CHANNEL, startSandbox } from './commbox-sandbox.js';
 import { DEMO_PASSWORD, startDemoIdp } from './idp.js';
 

@@ -10,8 +10,9 @@ import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
-import { parseClaimMapping, parseClaimPath, type AccessRules, type ClaimMapping, type IdentityMapping } from './claims.js';
-import { ConfigError } from './errors.js';
+import type { AccessRules } from '../claims/access.js';
+import { parseClaimMapping, parseClaimPath, type ClaimMapping, type IdentityMapping } from '../claims/mapping.js';
+import { ConfigError } from '../errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

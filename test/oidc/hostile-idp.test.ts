@@ -4,8 +4,8 @@
  * requested. The positive cases show what must keep working.
  */
 import t from 'tap';
-import { startHostileStack, type Stack } from './helpers/stack.js';
-import type { HostileIdp, HostileMode } from './helpers/hostile-idp.js';
+import { startHostileStack, type Stack } from '../helpers/stack.js';
+import type { HostileIdp, HostileMode } from '../helpers/hostile-idp.js';
 
 async function login(s: Stack<HostileIdp>) {
   return s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });

@@ -36,6 +36,11 @@ export function createTransaction(now = Date.now(), target?: string, idp?: strin
   return { state: randomState(), nonce: randomNonce(), codeVerifier: randomPKCECodeVerifier(), createdAt: now, target, idp: idp === 'default' ? undefined : idp };
 }
 
+/** The attributes of every login cookie (its name carries `__Host-` when secure). */
+export function transactionCookieOptions(secure: boolean) {
+  return { httpOnly: true, sameSite: 'lax', secure, path: '/' } as const;
+}
+
 /** The cookie that holds the transaction for `state`. */
 export function transactionCookieName(state: string, secure: boolean): string {
   return `${secure ? '__Host-' : ''}cbx_tx_${state.slice(0, STATE_PREFIX_CHARS)}`;
@@ -132,50 +137,4 @@ export function transactionCookiesToDrop(cookies: Readonly<Record<string, string
     .map((name) => ({ name, createdAt: sealer.createdAt(cookies[name] ?? '', name) ?? -Infinity }))
     .sort((a, b) => a.createdAt - b.createdAt);
   return byAge.slice(0, live.length - MAX_LIVE_TRANSACTIONS + 1).map((c) => c.name);
-}
-
-/**
- * Remembers consumed transactions until they expire, so a replayed callback
- * (same cookie, same state) is refused even if the browser kept the cookie, and
- * a reloaded last page is recognised. A Map in insertion order: expired entries
- * are dropped from the front, and past `max` the oldest makes room (a forgotten
- * state can then only be replayed with its cookie, which the callback cleared,
- * and its code, which the IdP accepts once).
- */
-export class ConsumedTransactions {
-  readonly #max: number;
-  /** state → expiry (epoch ms), oldest first. */
-  readonly #expiries = new Map<string, number>();
-
-  constructor(max = 100_000) {
-    if (!(max >= 1 && Number.isInteger(max))) throw new RangeError('max must be a positive integer');
-    this.#max = max;
-  }
-
-  /** Marks the state consumed; false when it already was. */
-  consume(state: string, createdAt: number, now = Date.now()): boolean {
-    this.prune(now);
-    if (this.#expiries.has(state)) return false;
-    if (this.#expiries.size >= this.#max) this.#expiries.delete(this.#expiries.keys().next().value!);
-    this.#expiries.set(state, createdAt + TRANSACTION_TTL_MS);
-    return true;
-  }
-
-  /** True when the state was consumed and its transaction has not expired yet. */
-  has(state: string, now = Date.now()): boolean {
-    this.prune(now);
-    return this.#expiries.has(state);
-  }
-
-  /** Drops the entries whose transaction has expired anyway (oldest first). */
-  prune(now = Date.now()): void {
-    for (const [state, expiry] of this.#expiries) {
-      if (expiry > now) break;
-      this.#expiries.delete(state);
-    }
-  }
-
-  get size(): number {
-    return this.#expiries.size;
-  }
 }

@@ -3,10 +3,10 @@
  * by path (/login/<name>) or by the issuer of a launcher tile.
  */
 import t, { type Test } from 'tap';
-import { parseConfig } from '../src/config.js';
-import { configProblems } from './helpers/config.js';
-import { startHostileIdp } from './helpers/hostile-idp.js';
-import { startHostileStack } from './helpers/stack.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { configProblems } from '../helpers/config.js';
+import { startHostileIdp } from '../helpers/hostile-idp.js';
+import { startHostileStack } from '../helpers/stack.js';
 
 async function twoIdps(t: Test, extra: Record<string, string> = {}) {
   const second = await startHostileIdp({ alg: 'ES256' });

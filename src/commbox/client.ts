@@ -1,11 +1,10 @@
 /**
- * The CommBox Create Ticket API (`POST {COMMBOX_API_URL}/auth/ticket`) and the
- * redirect that carries the ticket into CommBox.
+ * The CommBox Create Ticket API (`POST {COMMBOX_API_URL}/auth/ticket`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BridgeError, Reasons } from './errors.js';
+import { BridgeError, Reasons } from '../errors.js';
 import type { Pool as PoolType } from 'undici';
-import { Pool, send } from './http-client.js';
+import { Pool, send } from '../http-client.js';
 
 /** The body's `data` object, per the Create Ticket OpenAPI. Absent fields are left out. */
 export interface TicketData {
@@ -176,24 +175,4 @@ export function readTicket(text: string): string {
     throw new BridgeError(Reasons.commboxBadResponse, 502, { detail: 'CommBox answered a ticket that is not a printable token' });
   }
   return ticket;
-}
-
-/**
- * Percent-encodes what is not URL-safe in the ticket and leaves everything else,
- * including existing `%xx` escapes (CommBox's own example ends in `%3d%3d`), as is.
- */
-export function encodeTicket(ticket: string): string {
-  return ticket.replace(/%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~%]/gu, (c) => encodeURIComponent(c));
-}
-
-/**
- * Appends `ta=<ticket>` to a URL, keeping its query and fragment, without
- * re-encoding anything already in it.
- */
-export function appendTicket(baseUrl: string, ticket: string): string {
-  const hash = baseUrl.indexOf('#');
-  const head = hash === -1 ? baseUrl : baseUrl.slice(0, hash);
-  const tail = hash === -1 ? '' : baseUrl.slice(hash);
-  const sep = !head.includes('?') ? '?' : head.endsWith('?') || head.endsWith('&') ? '' : '&';
-  return `${head}${sep}ta=${encodeTicket(ticket)}${tail}`;
 }

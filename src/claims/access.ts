@@ -1,0 +1,89 @@
+/**
+ * Access rules: pure decisions over the verified claims (groups, `email_verified`)
+ * and over the identity CommBox would receive (email domains, scoped usernames).
+ */
+import { readGroups, type Claims } from './mapping.js';
+
+/** The access rules, as configured. */
+export interface AccessRules {
+  /** Empty: everyone the IdP signs in. Exact, case-sensitive match. */
+  readonly allowedGroups: readonly string[];
+  readonly groupsClaim: readonly string[];
+  /**
+   * Empty: any domain. Lower-case, exact match on the part after `@` of every
+   * value CommBox receives that has one (the mapped email, a username with `@`).
+   */
+  readonly allowedEmailDomains: readonly string[];
+  /** Dangerous: when true, `email_verified: false` is accepted. */
+  readonly allowUnverifiedEmail: boolean;
+  /** When true, `email_verified` must be true: absent is refused too. */
+  readonly requireVerifiedEmail: boolean;
+  /**
+   * True for an extra IdP (`OIDC_IDPS`): its mapped username must be `name@domain`,
+   * so that it falls under that IdP's own domains and can never name a user of
+   * another IdP.
+   */
+  readonly usernameNeedsDomain: boolean;
+}
+
+export type AccessRule = 'email_unverified' | 'group_not_allowed' | 'email_domain_not_allowed' | 'username_without_domain';
+
+export type AccessDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly rule: AccessRule; readonly detail: string };
+
+const isTrue = (v: unknown) => v === true || v === 'true';
+const isFalse = (v: unknown) => v === false || v === 'false';
+
+/**
+ * Decides on the claims whether the user may open CommBox. `email_verified: false`
+ * (or the string "false", as some IdPs send it) is refused; an absent claim is
+ * accepted, because Entra ID never sends it, unless `requireVerifiedEmail`.
+ */
+export function evaluateAccess(claims: Claims, rules: AccessRules): AccessDecision {
+  const verified = claims['email_verified'];
+  if (!rules.allowUnverifiedEmail && (isFalse(verified) || (rules.requireVerifiedEmail && !isTrue(verified)))) {
+    return { allowed: false, rule: 'email_unverified', detail: verified === undefined ? 'email_verified is absent (REQUIRE_VERIFIED_EMAIL=true)' : `email_verified is ${JSON.stringify(verified)}` };
+  }
+  if (rules.allowedGroups.length > 0) {
+    const groups = readGroups(claims, rules.groupsClaim);
+    if (!groups.some((g) => rules.allowedGroups.includes(g))) {
+      return {
+        allowed: false,
+        rule: 'group_not_allowed',
+        detail: `none of the user's ${groups.length} group(s) in "${rules.groupsClaim.join('.')}" is allowed`,
+      };
+    }
+  }
+  return { allowed: true };
+}
+
+/**
+ * Decides on the identity CommBox would receive: the domain rule judges the
+ * mapped email and the mapped username whenever it contains `@` (not the `email`
+ * claim, which the mapping may not even use). With domains configured, at least
+ * one such value must exist, each must have exactly one `@`, and its domain must
+ * be allowed. An extra IdP's username must have a domain at all.
+ */
+export function evaluateIdentity(identity: { readonly username?: string | undefined; readonly email?: string | undefined }, rules: AccessRules): AccessDecision {
+  const { username, email } = identity;
+  if (rules.usernameNeedsDomain && username !== undefined && !username.includes('@')) {
+    return { allowed: false, rule: 'username_without_domain', detail: `the mapped username ${JSON.stringify(username.slice(0, 100))} has no "@domain"; this IdP's usernames must be name@domain (one of its own ALLOWED_EMAIL_DOMAINS)` };
+  }
+  if (rules.allowedEmailDomains.length === 0) return { allowed: true };
+  const judged: [string, string][] = [];
+  if (email !== undefined) judged.push(['email', email]);
+  if (username?.includes('@')) judged.push(['username', username]);
+  if (judged.length === 0) return { allowed: false, rule: 'email_domain_not_allowed', detail: 'no email is mapped and the username has no @domain, so no domain can be checked' };
+  for (const [field, value] of judged) {
+    const at = value.indexOf('@');
+    if (at !== value.lastIndexOf('@')) {
+      return { allowed: false, rule: 'email_domain_not_allowed', detail: `the mapped ${field} has more than one @` };
+    }
+    const domain = value.slice(at + 1).toLowerCase();
+    if (at === -1 || !rules.allowedEmailDomains.includes(domain)) {
+      return { allowed: false, rule: 'email_domain_not_allowed', detail: at === -1 ? `the mapped ${field} has no @domain` : `the domain ${JSON.stringify(domain.slice(0, 100))} of the mapped ${field} is not allowed` };
+    }
+  }
+  return { allowed: true };
+}

@@ -1,0 +1,163 @@
+/**
+ * The end of a login: refuses before any request to the IdP unless a live
+ * transaction of this browser matches the callback's `state`; then verifies the
+ * sign-in (openid-client), applies the access rules, maps the identity, obtains
+ * a CommBox ticket and says where to send the browser. Plain function: the route
+ * clears the cookie, redirects, and the error handler answers refusals.
+ */
+import type { Bridge, Idp } from '../bridge.js';
+import { evaluateAccess, evaluateIdentity } from '../claims/access.js';
+import { mapAgentIdentity, mapChatIdentity } from '../claims/mapping.js';
+import { isChatPath, resolveChatChannel } from '../commbox/chat.js';
+import type { TicketAttempts, TicketData } from '../commbox/client.js';
+import { appendTicket } from '../commbox/redirect.js';
+import { BridgeError, Reasons } from '../errors.js';
+import { isTransactionCookieName, transactionCookieName, type LoginTransaction } from './transaction.js';
+
+/** What is known of the login so far, for the outcome log line (also when it is refused). */
+export interface LoginOutcome {
+  /** The IdP the callback belongs to. */
+  idp?: string;
+  sub?: string;
+  username?: string;
+  ticket?: TicketAttempts;
+  /** The login cookie the answer must clear, once it was found. */
+  cookieToClear?: string;
+}
+
+/** Where the outcome lines go (the request's logger, the audit logger). */
+export interface LogSink {
+  info(fields: object, msg: string): void;
+}
+
+/** The callback as the route sees it. */
+export interface CallbackRequest {
+  readonly query: URLSearchParams;
+  readonly cookies: Readonly<Record<string, string | undefined>>;
+  readonly reqId: string;
+  readonly ip: string;
+  readonly userAgent: string | undefined;
+}
+
+/** Finds, opens and consumes the transaction named by `state`. */
+function takeTransaction(bridge: Bridge, cookies: CallbackRequest['cookies'], state: string, outcome: LoginOutcome): LoginTransaction {
+  const name = transactionCookieName(state, bridge.config.secureCookies);
+  const sealed = cookies[name];
+  if (sealed === undefined) {
+    // A reload of the last page, or the back button: the state was used and its
+    // cookie cleared. Say so, rather than blame cookies.
+    if (bridge.consumed.has(state)) {
+      throw new BridgeError(Reasons.callbackReplayed, 400, { detail: 'this login transaction was already used (its cookie is gone: a reload or the back button)' });
+    }
+    // Other live transactions but none for this state: the answer belongs to a
+    // login this browser did not start (or a forged one).
+    const others = Object.keys(cookies).filter(isTransactionCookieName).length;
+    throw new BridgeError(others > 0 ? Reasons.stateMismatch : Reasons.loginCookieMissing, 400, {
+      detail: `no login cookie for this state (the browser sent ${others} other login cookie(s))`,
+    });
+  }
+  outcome.cookieToClear = name;
+  const opened = bridge.sealer.open(sealed, name, state);
+  if (!opened.ok) {
+    const reason = opened.why === 'expired' ? Reasons.loginExpired : opened.why === 'state_mismatch' ? Reasons.stateMismatch : Reasons.loginCookieInvalid;
+    throw new BridgeError(reason, 400, { detail: `login cookie refused: ${opened.why}` });
+  }
+  if (!bridge.consumed.consume(opened.tx.state, opened.tx.createdAt)) {
+    throw new BridgeError(Reasons.callbackReplayed, 400, { detail: 'this login transaction was already used' });
+  }
+  return opened.tx;
+}
+
+/**
+ * Completes the login at `idp`'s callback; resolves to the URL to send the
+ * browser to (CommBox with `?ta=`). Fills `outcome` as it goes; logs one line per
+ * completed login, and one audit line per issued ticket.
+ */
+export async function completeLogin(
+  bridge: Bridge,
+  idp: Idp,
+  req: CallbackRequest,
+  outcome: LoginOutcome,
+  loggers: { log: LogSink; audit: LogSink },
+): Promise<string> {
+  const started = performance.now();
+  const state = req.query.getAll('state');
+  if (state.length !== 1 || state[0] === '') {
+    throw new BridgeError(Reasons.loginCookieMissing, 400, { detail: state.length === 0 ? 'callback without "state"' : 'callback with several "state"' });
+  }
+  const tx = takeTransaction(bridge, req.cookies, state[0]!, outcome);
+  // Each IdP has its own redirect URI: an answer at another IdP's callback is
+  // a mix-up, refused before any request.
+  if ((tx.idp ?? 'default') !== idp.config.name) {
+    throw new BridgeError(Reasons.issMismatch, 400, { check: 'redirect_uri', detail: `a login started with IdP "${tx.idp ?? 'default'}" came back at the callback of "${idp.config.name}"` });
+  }
+
+  const login = await idp.oidc.completeLogin(req.query, tx, idp.neededClaims);
+  outcome.sub = login.sub;
+  const m = bridge.metrics;
+  m.tokenDuration.observe(login.tokenMs / 1000);
+  if (login.usedUserinfo) m.userinfoDuration.observe(login.userinfoMs / 1000);
+
+  const access = evaluateAccess(login.claims, idp.config.access);
+  if (!access.allowed) throw new BridgeError(access.rule, 403, { detail: access.detail });
+  // Where the login goes: an agent into CommBox, or a customer into a chat
+  // channel (checked again: the allow-list may have changed since /chat).
+  // Chat goes through the default IdP only.
+  const { commbox } = bridge.config;
+  const chat = tx.target !== undefined && isChatPath(tx.target);
+  if (chat && idp.config.name !== 'default') {
+    throw new BridgeError(Reasons.initiateBadTarget, 400, { detail: `customer chat access goes through the default IdP only, not "${idp.config.name}"` });
+  }
+  const channel = chat ? resolveChatChannel(commbox, tx.target!) : undefined;
+  const mapped = channel === undefined ? mapAgentIdentity(login.claims, idp.config.mapping) : mapChatIdentity(login.claims, idp.config.mapping);
+  if (!mapped.ok) {
+    throw new BridgeError(Reasons.claimMissing, 403, {
+      detail: `${mapped.detail}; claims present: ${Object.keys(login.claims).sort().join(', ')}`,
+      userDetail: `Missing: ${mapped.missing}.`,
+    });
+  }
+  // The identity CommBox would receive must lie in this IdP's own domains.
+  const username = 'username' in mapped.identity ? mapped.identity.username : undefined;
+  const scoped = evaluateIdentity({ username, email: mapped.identity.email }, idp.config.access);
+  if (!scoped.allowed) throw new BridgeError(scoped.rule, 403, { detail: scoped.detail });
+  const data: TicketData = channel === undefined
+    ? { brand: commbox.brand, ...mapped.identity, oneTimeUse: true }
+    : { brand: commbox.brand, ...mapped.identity, overrideUserInfo: commbox.chatOverrideUserInfo, oneTimeUse: true };
+  outcome.username = username;
+
+  outcome.ticket = { attempts: 0, lastStatus: undefined };
+  const commboxStart = performance.now();
+  const ticket = await bridge.commbox.requestTicket(data, outcome.ticket);
+  const destination = channel === undefined ? commbox.loginUrl : `${commbox.chatUrl}/${channel}`;
+  const ms = performance.now() - started;
+  const commboxMs = performance.now() - commboxStart;
+  m.loginsCompleted.inc();
+  m.loginDuration.observe(ms / 1000);
+  m.commboxDuration.observe(commboxMs / 1000);
+  // The audit trail: one line per issued ticket (never the ticket itself).
+  loggers.audit.info(
+    { event: 'ticket_issued', reqId: req.reqId, idp: idp.config.name, sub: outcome.sub, username, email: mapped.identity.email, channel, ip: req.ip, userAgent: req.userAgent?.slice(0, 300), ms: round(ms) },
+    'ticket issued',
+  );
+  loggers.log.info(
+    {
+      event: 'login',
+      reason: 'ok',
+      idp: idp.config.name,
+      sub: outcome.sub,
+      username,
+      channel,
+      userinfo: login.usedUserinfo,
+      commboxAttempts: outcome.ticket.attempts,
+      // Milliseconds: the whole callback, and its waits on the IdP and CommBox.
+      ms: round(ms),
+      tokenMs: round(login.tokenMs),
+      userinfoMs: round(login.userinfoMs),
+      commboxMs: round(commboxMs),
+    },
+    'login completed',
+  );
+  return appendTicket(destination, ticket);
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;

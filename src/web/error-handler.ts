@@ -1,0 +1,60 @@
+/**
+ * Every refusal and failure answered the same way: the page (JSON when asked)
+ * with what happened, what to do and a reference, and one log line carrying
+ * that reference.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Bridge } from '../bridge.js';
+import { BridgeError, Reasons } from '../errors.js';
+import { errorJson, renderErrorPage } from './pages.js';
+
+/** Routes where a failure is a refused login (metrics). */
+const isAuthRoute = (url: string) => /^\/(login|initiate|callback|chat)(\/|$)/.test(url);
+
+/** Any error as a refusal: Fastify's own 4xx as `bad_request`, anything else as `internal_error`. */
+export function toBridgeError(error: unknown): BridgeError {
+  if (error instanceof BridgeError) return error;
+  const e = error as FastifyError;
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new BridgeError(Reasons.badRequest, e.statusCode, { detail: `${e.code ?? 'error'}: ${e.message}`.slice(0, 300) });
+  }
+  return new BridgeError(Reasons.internalError, 500, { detail: 'unexpected error', cause: error });
+}
+
+/** True when the client asked for JSON rather than a page. */
+function wantsJson(req: FastifyRequest): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+/** Answers with the error page (or JSON) and logs one line with the reference. `route`: the route's pattern, or the URL. */
+export function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyReply, err: BridgeError, route: string | undefined): FastifyReply {
+  const login = req.login;
+  if (login || isAuthRoute(route ?? '')) bridge.metrics.loginsRefused.inc({ reason: err.reason });
+  const fields = {
+    event: login ? 'login' : 'request',
+    reason: err.reason,
+    check: err.check,
+    status: err.status,
+    detail: err.detail,
+    idp: login?.idp,
+    sub: login?.sub,
+    username: login?.username,
+    commboxAttempts: login?.ticket?.attempts,
+    commboxStatus: login?.ticket?.lastStatus,
+    req: req,
+  };
+  if (err.status >= 500) {
+    const cause = err.reason === Reasons.internalError ? err.cause : undefined;
+    req.log.error(cause === undefined ? fields : { ...fields, err: cause }, login ? 'login failed' : 'request failed');
+  } else if (login || err.status === 403) {
+    req.log.warn(fields, 'login refused');
+  } else {
+    req.log.info(fields, 'request refused');
+  }
+  reply.code(err.status);
+  if (err.reason === Reasons.idpUnavailable) reply.header('retry-after', '30');
+  if (err.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(Math.ceil(bridge.config.rateLimitWindowMs / 1000)));
+  if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send(errorJson(err.reason, req.id, err.userDetail));
+  return reply.type('text/html; charset=utf-8').send(renderErrorPage(err.reason, req.id, bridge.loginUrl, err.userDetail));
+}
