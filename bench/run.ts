@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startSandbox } from '../src/demo/commbox-sandbox.js';
+import { startSandbox } from '../dev/commbox-sandbox.js';
 import { Browser, dispatcher } from '../test/helpers/browser.js';
 import { startHostileIdp } from '../test/helpers/hostile-idp.js';
 import { freePort } from '../test/helpers/stack.js';
