@@ -9,6 +9,7 @@
  * All requests go through the bridge's keep-alive undici Agent, each under a
  * total deadline (openid-client's `timeout`, jose's `timeoutDuration`).
  */
+import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import { BridgeError, describe, Reasons } from '../errors.js';
@@ -180,7 +181,11 @@ export class OidcClient {
       scope: this.#opts.scopes,
       code_challenge_method: 'S256',
     }).href;
-    const challenge = await client.calculatePKCECodeChallenge(tx.codeVerifier);
+    // S256 (RFC 7636 §4.2): base64url(SHA-256(verifier)), with node:crypto's hash.
+    // openid-client's calculatePKCECodeChallenge computes the same through
+    // WebCrypto's asynchronous digest, a thread-pool round trip that cost about 5%
+    // of the bridge's CPU per login for 43 bytes of input; a test checks that both agree.
+    const challenge = pkceChallenge(tx.codeVerifier);
     let url = `${this.#authorizationPrefix}&state=${tx.state}&nonce=${tx.nonce}&code_challenge=${challenge}`;
     if (loginHint) url += `&login_hint=${encodeURIComponent(loginHint)}`;
     return url;
@@ -226,6 +231,11 @@ export class OidcClient {
     }
     return { claims, sub, usedUserinfo, tokenMs, userinfoMs };
   }
+}
+
+/** The S256 PKCE code challenge of a verifier. */
+export function pkceChallenge(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url');
 }
 
 /** Runs one library step; its failure becomes the bridge's refusal. */
