@@ -11,7 +11,7 @@ import { secretNeedsFormEncoding } from './oidc/client.js';
 /** Runs the checks and writes a report; resolves to the exit code. */
 export async function checkConfig(config: BridgeConfig, out: (line: string) => void): Promise<number> {
   out('configuration: ok');
-  out(`  public URL:   ${config.publicUrl} (redirect URI ${config.redirectUri}, initiate-login URI ${config.publicUrl}/initiate)`);
+  out(`  public URL:   ${config.publicUrl} (redirect URI ${config.idps[0]!.redirectUri}, initiate-login URI ${config.publicUrl}/initiate)`);
   out(`  CommBox:      ${config.commbox.apiUrl} brand "${config.commbox.brand}", login ${config.commbox.loginUrl}`);
   const bridge = createBridge(config);
   let code = 0;

@@ -9,11 +9,11 @@
  * All requests go through the bridge's keep-alive undici Agent, each under a
  * total deadline (openid-client's `timeout`, jose's `timeoutDuration`).
  */
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import { BridgeError, describe, Reasons } from '../errors.js';
-import { ID_TOKEN_ALGORITHMS, parsePrivateKey, type ClientAuthMethod } from '../config/parse.js';
+import { ID_TOKEN_ALGORITHMS, type ClientAuthMethod } from '../config/table.js';
 import type { HttpClient } from '../http-client.js';
 import type { Claims } from '../claims/mapping.js';
 import type { LoginTransaction } from '../login/transaction.js';
@@ -26,8 +26,8 @@ export interface OidcOptions {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly clientAuth: ClientAuthMethod;
-  /** `private_key_jwt`: the private key (PEM or JWK text) and its key ID. */
-  readonly clientPrivateKey?: string | undefined;
+  /** `private_key_jwt`: the private key and its key ID. */
+  readonly clientPrivateKey?: KeyObject | undefined;
   readonly clientPrivateKeyKid?: string | undefined;
   readonly scopes: string;
   readonly redirectUri: string;
@@ -159,8 +159,8 @@ export class OidcClient {
       case 'client_secret_post':
         return client.ClientSecretPost(o.clientSecret);
       case 'private_key_jwt': {
-        const { key } = parsePrivateKey(o.clientPrivateKey ?? '');
-        if (!key) throw new BridgeError(Reasons.internalError, 500, { detail: 'the client private key cannot be read' });
+        const key = o.clientPrivateKey;
+        if (!key) throw new BridgeError(Reasons.internalError, 500, { detail: 'private_key_jwt without a private key' });
         const alg = key.asymmetricKeyType === 'rsa' ? 'RS256' : key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ES384' : 'ES256';
         const cryptoKey = await jose.importPKCS8(key.export({ type: 'pkcs8', format: 'pem' }) as string, alg);
         return client.PrivateKeyJwt({ key: cryptoKey, kid: o.clientPrivateKeyKid });

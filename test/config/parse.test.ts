@@ -20,16 +20,16 @@ t.test('defaults', async (t) => {
   const c = parseConfig(BASE);
   t.equal(c.port, 3000);
   t.equal(c.host, '0.0.0.0');
-  t.equal(c.redirectUri, 'https://commbox-sso.example.com/callback');
+  t.equal(c.idps[0]!.redirectUri, 'https://commbox-sso.example.com/callback');
   t.equal(c.secureCookies, true);
   t.equal(c.commbox.apiUrl, 'https://api.commbox.io');
   t.equal(c.commbox.timeoutMs, 5000);
-  t.equal(c.oidc.scopes, 'openid email profile');
-  t.equal(c.oidc.idTokenAlg, undefined);
-  t.same(c.access, { allowedGroups: [], groupsClaim: ['groups'], allowedEmailDomains: [], allowUnverifiedEmail: false, requireVerifiedEmail: false, usernameNeedsDomain: false });
-  t.equal(c.mapping.username.source, 'preferred_username');
-  t.equal(c.mapping.email?.source, 'email');
-  t.equal(c.mapping.phone?.source, 'phone_number');
+  t.equal(c.idps[0]!.oidc.scopes, 'openid email profile');
+  t.equal(c.idps[0]!.oidc.idTokenAlg, undefined);
+  t.same(c.idps[0]!.access, { allowedGroups: [], groupsClaim: ['groups'], allowedEmailDomains: [], allowUnverifiedEmail: false, requireVerifiedEmail: false, usernameNeedsDomain: false });
+  t.equal(c.idps[0]!.mapping.username.source, 'preferred_username');
+  t.equal(c.idps[0]!.mapping.email?.source, 'email');
+  t.equal(c.idps[0]!.mapping.phone?.source, 'phone_number');
   t.equal(c.logLevel, 'info');
   t.equal(c.trustProxy, false);
 });
@@ -86,14 +86,14 @@ t.test('bad values, all reported together', async (t) => {
 t.test('alg none is refused; an unknown alg too', async (t) => {
   t.match(problems({ ...BASE, OIDC_ID_TOKEN_ALG: 'none' }), { OIDC_ID_TOKEN_ALG: /never accepted/ });
   t.match(problems({ ...BASE, OIDC_ID_TOKEN_ALG: 'XX1' }), { OIDC_ID_TOKEN_ALG: /not one of/ });
-  t.equal(parseConfig({ ...BASE, OIDC_ID_TOKEN_ALG: 'ES256' }).oidc.idTokenAlg, 'ES256');
+  t.equal(parseConfig({ ...BASE, OIDC_ID_TOKEN_ALG: 'ES256' }).idps[0]!.oidc.idTokenAlg, 'ES256');
 });
 
 t.test('http is accepted for loopback hosts only', async (t) => {
   const c = parseConfig({ ...BASE, PUBLIC_URL: 'http://localhost:3000/', OIDC_ISSUER: 'http://127.0.0.1:4000', COMMBOX_API_URL: 'http://[::1]:5000', COMMBOX_LOGIN_URL: 'http://127.0.0.1:5000/login' });
   t.equal(c.secureCookies, false);
   t.equal(c.publicUrl, 'http://localhost:3000');
-  t.equal(c.redirectUri, 'http://localhost:3000/callback');
+  t.equal(c.idps[0]!.redirectUri, 'http://localhost:3000/callback');
   t.match(problems({ ...BASE, PUBLIC_URL: 'http://bridge.internal' }), { PUBLIC_URL: /https/ });
   t.match(problems({ ...BASE, COMMBOX_LOGIN_URL: 'http://10.0.0.1/login' }), { COMMBOX_LOGIN_URL: /https/ });
   t.ok(isLoopbackHost('127.1.2.3'));
@@ -107,7 +107,7 @@ t.test('URL hygiene', async (t) => {
   t.match(problems({ ...BASE, PUBLIC_URL: 'https://b.example.com/?x=1' }), { PUBLIC_URL: /query/ });
   t.match(problems({ ...BASE, COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login?ta=abc' }), { COMMBOX_LOGIN_URL: /"ta"/ });
   t.equal(parseConfig({ ...BASE, COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login?lang=en' }).commbox.loginUrl, 'https://acme.commbox.io/login?lang=en');
-  t.equal(parseConfig({ ...BASE, PUBLIC_URL: 'https://intranet.example.com/commbox/' }).redirectUri, 'https://intranet.example.com/commbox/callback');
+  t.equal(parseConfig({ ...BASE, PUBLIC_URL: 'https://intranet.example.com/commbox/' }).idps[0]!.redirectUri, 'https://intranet.example.com/commbox/callback');
 });
 
 t.test('lists, booleans, mappings and proxies', async (t) => {
@@ -121,19 +121,19 @@ t.test('lists, booleans, mappings and proxies', async (t) => {
     MAP_PHONE: '',
     TRUST_PROXY: '2',
   });
-  t.same(c.access.allowedGroups, ['commbox-agents', '/support']);
-  t.same(c.access.groupsClaim, ['realm_access', 'roles']);
-  t.same(c.access.allowedEmailDomains, ['example.com', 'corp.example.com']);
-  t.equal(c.access.allowUnverifiedEmail, true);
-  t.equal(c.access.requireVerifiedEmail, false);
-  t.same(c.mapping.username.transforms, ['localpart', 'lower']);
-  t.equal(c.mapping.phone, undefined, 'an empty optional mapping switches the field off');
+  t.same(c.idps[0]!.access.allowedGroups, ['commbox-agents', '/support']);
+  t.same(c.idps[0]!.access.groupsClaim, ['realm_access', 'roles']);
+  t.same(c.idps[0]!.access.allowedEmailDomains, ['example.com', 'corp.example.com']);
+  t.equal(c.idps[0]!.access.allowUnverifiedEmail, true);
+  t.equal(c.idps[0]!.access.requireVerifiedEmail, false);
+  t.same(c.idps[0]!.mapping.username.transforms, ['localpart', 'lower']);
+  t.equal(c.idps[0]!.mapping.phone, undefined, 'an empty optional mapping switches the field off');
   t.equal(c.trustProxy, 2);
   t.same(parseConfig({ ...BASE, TRUST_PROXY: '10.0.0.0/8, 192.168.1.1' }).trustProxy, ['10.0.0.0/8', '192.168.1.1']);
   t.equal(parseConfig({ ...BASE, TRUST_PROXY: 'true' }).trustProxy, true);
   t.match(problems({ ...BASE, MAP_EMAIL: '', MAP_PHONE: '' }), { MAP_EMAIL: /email or phone/ });
   t.match(problems({ ...BASE, MAP_USERNAME: '' }), {}, 'an empty MAP_USERNAME falls back to the default');
-  t.equal(parseConfig({ ...BASE, REQUIRE_VERIFIED_EMAIL: 'true' }).access.requireVerifiedEmail, true);
+  t.equal(parseConfig({ ...BASE, REQUIRE_VERIFIED_EMAIL: 'true' }).idps[0]!.access.requireVerifiedEmail, true);
   t.match(problems({ ...BASE, REQUIRE_VERIFIED_EMAIL: 'true', ALLOW_UNVERIFIED_EMAIL: 'true' }), { REQUIRE_VERIFIED_EMAIL: /both true/ });
 });
 
@@ -186,7 +186,7 @@ t.test('customer chat settings', async (t) => {
   const off = parseConfig(BASE);
   t.equal(off.commbox.chatUrl, undefined);
   t.equal(off.commbox.chatOverrideUserInfo, true);
-  t.equal(off.mapping.uniqueId.source, 'sub');
+  t.equal(off.idps[0]!.mapping.uniqueId.source, 'sub');
   const on = parseConfig({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat/', COMMBOX_CHAT_CHANNELS: 'nex9tHPKdBkD_fAfbuUPABg%3d%3d, plain', COMMBOX_CHAT_OVERRIDE_USER_INFO: 'false', MAP_UNIQUE_ID: 'employee_id' });
   t.equal(on.commbox.chatUrl, 'https://apps.commbox.io/chat');
   t.same(on.commbox.chatChannels, ['nex9tHPKdBkD_fAfbuUPABg==', 'plain']);
@@ -205,8 +205,8 @@ t.test('customer chat settings', async (t) => {
 });
 
 t.test('client authentication settings', async (t) => {
-  t.equal(parseConfig(BASE).oidc.clientAuth, 'client_secret_basic');
-  t.equal(parseConfig({ ...BASE, OIDC_CLIENT_AUTH: 'client_secret_post' }).oidc.clientAuth, 'client_secret_post');
+  t.equal(parseConfig(BASE).idps[0]!.oidc.clientAuth, 'client_secret_basic');
+  t.equal(parseConfig({ ...BASE, OIDC_CLIENT_AUTH: 'client_secret_post' }).idps[0]!.oidc.clientAuth, 'client_secret_post');
   t.match(problems({ ...BASE, OIDC_CLIENT_AUTH: 'tls_client_auth' }), { OIDC_CLIENT_AUTH: /one of/ });
   const { generateKeyPairSync } = await import('node:crypto');
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
@@ -219,9 +219,9 @@ t.test('client authentication settings', async (t) => {
   const read = (p: string) => files[p] ?? (() => { throw Object.assign(new Error(), { code: 'ENOENT' }); })();
   const pk = { ...BASE, OIDC_CLIENT_SECRET: undefined, OIDC_CLIENT_AUTH: 'private_key_jwt' };
   const c = parseConfig({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.json' }, read);
-  t.equal(c.oidc.clientPrivateKeyKid, 'from-jwk');
-  t.equal(c.oidc.clientSecret, '');
-  t.equal(parseConfig({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.pem', OIDC_CLIENT_PRIVATE_KEY_KID: 'k1' }, read).oidc.clientPrivateKeyKid, 'k1');
+  t.equal(c.idps[0]!.oidc.clientPrivateKeyKid, 'from-jwk');
+  t.equal(c.idps[0]!.oidc.clientSecret, '');
+  t.equal(parseConfig({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.pem', OIDC_CLIENT_PRIVATE_KEY_KID: 'k1' }, read).idps[0]!.oidc.clientPrivateKeyKid, 'k1');
   const probs = (env: Record<string, string | undefined>) => {
     try {
       parseConfig(env, read);
