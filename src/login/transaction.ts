@@ -8,7 +8,6 @@
  * no cookie is refused before any request to the IdP.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { randomNonce, randomPKCECodeVerifier, randomState } from 'openid-client';
 
 /** How long a login may take between `/login` and `/callback`. */
 export const TRANSACTION_TTL_MS = 10 * 60 * 1000;
@@ -31,9 +30,15 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const STATE_PREFIX_CHARS = 16;
 
-/** A fresh transaction: openid-client's random state, nonce and PKCE verifier (256 bits each). */
+/**
+ * A fresh transaction: state, nonce and PKCE verifier of 256 bits each from the
+ * CSPRNG, base64url as openid-client's generators make them (43 characters), in
+ * one draw of 96 bytes rather than three.
+ */
 export function createTransaction(now = Date.now(), target?: string, idp?: string): LoginTransaction {
-  return { state: randomState(), nonce: randomNonce(), codeVerifier: randomPKCECodeVerifier(), createdAt: now, target, idp: idp === 'default' ? undefined : idp };
+  const r = randomBytes(96);
+  const part = (i: number) => r.subarray(i * 32, i * 32 + 32).toString('base64url');
+  return { state: part(0), nonce: part(1), codeVerifier: part(2), createdAt: now, target, idp: idp === 'default' ? undefined : idp };
 }
 
 /** The attributes of every login cookie (its name carries `__Host-` when secure). */
