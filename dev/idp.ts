@@ -110,10 +110,10 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
         grant_types: ['authorization_code'],
         token_endpoint_auth_method: opts.tokenEndpointAuthMethod ?? 'client_secret_basic',
         id_token_signed_response_alg: opts.idTokenAlg ?? 'RS256',
-        ...(opts.clientJwks ? { jwks: opts.clientJwks as never } : {}),
+        ...(opts.clientJwks ? { jwks: opts.clientJwks } : {}),
       },
     ],
-    jwks: { keys: signingKeys() as never },
+    jwks: { keys: signingKeys() },
     claims: CLAIMS,
     scopes: ['openid', 'email', 'profile', 'phone'],
     conformIdTokenClaims: opts.conformIdTokenClaims ?? true,
@@ -136,7 +136,8 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
         if (grant) return grant;
       }
       const grant = new ctx.oidc.provider.Grant({ clientId, accountId: session.accountId! });
-      grant.addOIDCScope(String(ctx.oidc.params!['scope'] ?? 'openid'));
+      const scope = ctx.oidc.params!['scope'];
+      grant.addOIDCScope(typeof scope === 'string' ? scope : 'openid');
       await grant.save();
       session.grantIdFor(clientId, grant.jti);
       return grant;

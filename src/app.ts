@@ -36,6 +36,8 @@ export async function buildApp({ bridge, logger, audit = logger }: AppOptions): 
   const { config } = bridge;
   const headers = securityHeaders(config.secureCookies);
   const app = Fastify({
+    // As Fastify's base logger type, so the app is a plain FastifyInstance.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: logger as FastifyBaseLogger,
     // Each login logs one outcome line of its own; no per-request lines.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),

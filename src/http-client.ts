@@ -46,6 +46,9 @@ export interface SendLimits {
   readonly signal?: AbortSignal;
 }
 
+/** Why a signal aborted, as an Error (AbortSignal.timeout gives a TimeoutError). */
+const abortReason = (signal: AbortSignal): Error => (signal.reason instanceof Error ? signal.reason : new Error('aborted', { cause: signal.reason }));
+
 /**
  * Sends one request on `dispatcher` and collects the whole answer. Uses undici's
  * handler API directly: no body stream, no `Response`. Rejects with undici's
@@ -54,7 +57,7 @@ export interface SendLimits {
 export function send(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, { maxBytes = MAX_ANSWER_BYTES, signal }: SendLimits = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason);
+      reject(abortReason(signal));
       return;
     }
     let status = 0;
@@ -63,8 +66,9 @@ export function send(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, {
     let size = 0;
     let controller: Dispatcher.DispatchController | undefined;
     const onAbort = () => {
-      controller?.abort(signal!.reason);
-      reject(signal!.reason);
+      const reason = abortReason(signal!);
+      controller?.abort(reason);
+      reject(reason);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const settle = () => signal?.removeEventListener('abort', onAbort);
@@ -72,7 +76,7 @@ export function send(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, {
       onRequestStart(c) {
         controller = c;
         // Aborted while queued or connecting: never send it.
-        if (signal?.aborted) c.abort(signal.reason);
+        if (signal?.aborted) c.abort(abortReason(signal));
       },
       onResponseStart(_controller, statusCode, responseHeaders) {
         status = statusCode;
@@ -122,7 +126,7 @@ export function createHttpClient(opts: { timeoutMs: number; connections?: number
     const body = options.body instanceof URLSearchParams ? options.body.toString() : options.body;
     const res = await send(dispatcher, {
       ...requestTarget(new URL(url)),
-      method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
+      method: (options.method ?? 'GET'),
       headers: options.headers as Record<string, string>,
       body: body as string | Uint8Array | null | undefined,
     }, { signal: options.signal ?? undefined });

@@ -222,6 +222,8 @@ export function decodeChannel(raw: string): string | undefined {
   if (raw.length === 0 || raw.length > 256 || !/^(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+$/.test(raw)) return undefined;
   try {
     const decoded = decodeURIComponent(raw);
+    // Control characters, path and query separators: a channel ID has none.
+    // eslint-disable-next-line no-control-regex
     return /[\u0000-\u001f/\\?#]/.test(decoded) ? undefined : decoded;
   } catch {
     return undefined;

@@ -108,7 +108,7 @@ export async function completeLogin(
   if (chat && idp.config.name !== 'default') {
     throw new BridgeError(Reasons.initiateBadTarget, 400, { detail: `customer chat access goes through the default IdP only, not "${idp.config.name}"` });
   }
-  const channel = chat ? resolveChatChannel(commbox, tx.target!) : undefined;
+  const channel = chat ? resolveChatChannel(commbox, tx.target) : undefined;
   const mapped = channel === undefined ? mapAgentIdentity(login.claims, idp.config.mapping) : mapChatIdentity(login.claims, idp.config.mapping);
   if (!mapped.ok) {
     throw new BridgeError(Reasons.claimMissing, 403, {

@@ -53,7 +53,7 @@ export function checkTokenType(tokenType: unknown): CheckFailure | undefined {
  */
 export function checkIdTokenClaims(claims: Readonly<Record<string, unknown>>, clientId: string): CheckFailure | undefined {
   if (claims['azp'] !== undefined && claims['azp'] !== clientId) {
-    return { check: 'id_token.azp', detail: `ID token rejected: its "azp" (${JSON.stringify(String(claims['azp']).slice(0, 100))}) is not this client` };
+    return { check: 'id_token.azp', detail: `ID token rejected: its "azp" (${JSON.stringify(claims['azp'])?.slice(0, 100)}) is not this client` };
   }
   if (claims['sub'] === '') return { check: 'id_token.sub', detail: 'ID token rejected: its "sub" is empty' };
   return undefined;

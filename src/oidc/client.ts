@@ -106,7 +106,7 @@ export class OidcClient {
     let found: client.Configuration;
     try {
       found = await client.discovery(issuer, o.clientId, undefined, undefined, {
-        [client.customFetch]: this.#http.fetch as client.CustomFetch,
+        [client.customFetch]: this.#http.fetch,
         execute: insecure ? [client.allowInsecureRequests] : [],
         timeout: o.timeoutMs / 1000,
       });
@@ -125,7 +125,7 @@ export class OidcClient {
     }
 
     const config = new client.Configuration(server, o.clientId, { id_token_signed_response_alg: alg, [client.clockTolerance]: o.clockToleranceSec }, await this.#clientAuthentication());
-    config[client.customFetch] = this.#http.fetch as client.CustomFetch;
+    config[client.customFetch] = this.#http.fetch;
     config.timeout = o.timeoutMs / 1000;
     if (insecure) client.allowInsecureRequests(config);
 

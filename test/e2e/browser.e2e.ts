@@ -82,7 +82,7 @@ async function checkBridgePage(t: Test, page: Page, requests: string[], problems
   t.same(problems.filter((p) => /Content Security Policy|Refused/.test(p)), [], 'no CSP violations');
   t.same(requests.filter((u) => !u.startsWith('http://127.0.0.1:')), [], 'no external assets');
   // A string, not a function: tsx would add helpers the page does not have.
-  const contrast = (await page.evaluate(CONTRAST_SCRIPT)) as number[];
+  const contrast = await page.evaluate<number[]>(CONTRAST_SCRIPT);
   for (const c of contrast) t.ok(c >= 4.5, `contrast ${c.toFixed(1)}:1 is at least 4.5:1`);
   await page.setViewportSize({ width: 320, height: 640 });
   t.ok(await page.evaluate('document.documentElement.scrollWidth <= 320'), 'usable at 320 px: no horizontal scrolling');

@@ -95,7 +95,7 @@ export class Browser {
       url,
       status: res.statusCode,
       location: typeof location === 'string' ? new URL(location, url).href : undefined,
-      headers: res.headers as Hop['headers'],
+      headers: res.headers,
       body,
       setCookies: ([] as string[]).concat(setCookie ?? []),
     };

@@ -53,7 +53,9 @@ t.test('the logger scrubs secrets and JWTs wherever they appear', async (t) => {
   t.notOk(text.includes('c0de') || text.includes('"tkt"'));
   t.match(text, /\[redacted-jwt\]/);
   t.match(logs.entries[2], { req: { url: '/callback?code=[redacted]&state=[redacted]&iss=https%3A%2F%2Fidp' } });
-  t.ok(text.includes('short') === false || !/"short"/.test(text), 'secrets under 8 characters are not scrubbed blindly (they would eat words)');
+  const words = new LogCapture();
+  createLogger({ level: 'info', secrets: ['short'], destination: words }).info('a short word');
+  t.match(words.entries[0], { msg: 'a short word' }, 'secrets under 8 characters are not scrubbed blindly (they would eat words)');
 });
 
 t.test('redactUrl', async (t) => {

@@ -57,7 +57,7 @@ for (const [name, options] of [
     const { privateKey, publicKey } = options.type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const kid = `bridge-${options.type}`;
     const file = join(dir, `${options.type}.${options.pem ? 'pem' : 'json'}`);
-    writeFileSync(file, options.pem ? (privateKey.export({ format: 'pem', type: 'pkcs8' }) as string) : JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid }));
+    writeFileSync(file, options.pem ? (privateKey.export({ format: 'pem', type: 'pkcs8' })) : JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid }));
     const env: Record<string, string> = { OIDC_CLIENT_AUTH: 'private_key_jwt', OIDC_CLIENT_SECRET: '', OIDC_CLIENT_PRIVATE_KEY_FILE: file };
     if (options.pem) env['OIDC_CLIENT_PRIVATE_KEY_KID'] = kid;
     const s = await startDemoStack({
@@ -76,7 +76,7 @@ t.test('private_key_jwt with a key the IdP does not know is refused', async (t) 
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const { publicKey: other } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const file = join(dir, 'wrong.pem');
-  writeFileSync(file, privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
+  writeFileSync(file, privateKey.export({ format: 'pem', type: 'pkcs8' }));
   const s = await startDemoStack({
     env: { OIDC_CLIENT_AUTH: 'private_key_jwt', OIDC_CLIENT_SECRET: '', OIDC_CLIENT_PRIVATE_KEY_FILE: file, OIDC_CLIENT_PRIVATE_KEY_KID: 'k' },
     idp: { tokenEndpointAuthMethod: 'private_key_jwt', clientJwks: { keys: [{ ...other.export({ format: 'jwk' }), kid: 'k', use: 'sig', alg: 'ES256' }] } },

@@ -232,11 +232,11 @@ t.test('the domain rule judges what CommBox receives: MAP_EMAIL=upn is checked, 
   t.match(s.logs.find((e) => e['reason'] === 'email_domain_not_allowed'), { detail: /"evil\.example" of the mapped email/ });
   t.equal(s.ticketRequests(), 0);
 
-  s.idp.users['alice'] = { ...s.idp.users['alice']!, email: 'alice@evil.example', upn: 'alice@example.com' };
+  s.idp.users['alice'] = { ...s.idp.users['alice'], email: 'alice@evil.example', upn: 'alice@example.com' };
   t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'the upn in the domain passes, whatever the email claim');
   t.match(s.sandbox.requests[0]!.body, { data: { email: 'alice@example.com' } });
 
-  s.idp.users['alice'] = { ...s.idp.users['alice']!, preferred_username: 'alice@evil.example' };
+  s.idp.users['alice'] = { ...s.idp.users['alice'], preferred_username: 'alice@evil.example' };
   const u = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
   t.equal(u.last.status, 403, 'a username with @ is judged too');
   t.match(s.logs.entries.filter((e) => e['reason'] === 'email_domain_not_allowed').at(-1), { detail: /of the mapped username/ });
@@ -266,7 +266,7 @@ t.test('email_verified false only in userinfo: asked for, and refused', async (t
 t.test('email_verified absent everywhere: accepted (Entra ID), refused with REQUIRE_VERIFIED_EMAIL=true', async (t) => {
   const entraLike = (s: Awaited<ReturnType<typeof startHostileStack>>) => {
     const { email_verified: _, ...alice } = s.idp.users['alice']!;
-    s.idp.users['alice'] = alice as typeof s.idp.users['alice'];
+    s.idp.users['alice'] = alice;
   };
   const relaxed = await startHostileStack();
   t.teardown(() => relaxed.close());
