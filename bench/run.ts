@@ -47,8 +47,19 @@ const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length
 const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
 
 interface RunResult {
-  flows: number; errors: number; flowsPerSec: number; p50Ms: number; p99Ms: number; cpuUsPerFlow: number; peakRssMB: number;
-  readyMs: number; callbackMs: number; ownMs: number; tokenMs: number; userinfoMs: number; commboxMs: number;
+  flows: number;
+  errors: number;
+  flowsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerFlow: number;
+  peakRssMB: number;
+  readyMs: number;
+  callbackMs: number;
+  ownMs: number;
+  tokenMs: number;
+  userinfoMs: number;
+  commboxMs: number;
 }
 
 async function runOnce(n: number): Promise<RunResult> {
@@ -58,17 +69,33 @@ async function runOnce(n: number): Promise<RunResult> {
   const base = `http://127.0.0.1:${port}`;
   idp.redirectUris = [`${base}/callback`];
   const env: Record<string, string> = {
-    PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', NODE_ENV: 'production',
-    PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, LOG_LEVEL: 'info',
-    OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret, OIDC_ID_TOKEN_ALG: alg,
-    COMMBOX_API_URL: sandbox.url, COMMBOX_API_KEY: sandbox.apiKey, COMMBOX_BRAND: sandbox.brand, COMMBOX_LOGIN_URL: sandbox.loginUrl,
-    COOKIE_SECRET: 'bench-cookie-secret-0123456789-abcdefghijkl', METRICS_PORT: 'off',
+    PATH: process.env['PATH'] ?? '',
+    HOME: process.env['HOME'] ?? '',
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: base,
+    LOG_LEVEL: 'info',
+    OIDC_ISSUER: idp.issuer,
+    OIDC_CLIENT_ID: idp.clientId,
+    OIDC_CLIENT_SECRET: idp.clientSecret,
+    OIDC_ID_TOKEN_ALG: alg,
+    COMMBOX_API_URL: sandbox.url,
+    COMMBOX_API_KEY: sandbox.apiKey,
+    COMMBOX_BRAND: sandbox.brand,
+    COMMBOX_LOGIN_URL: sandbox.loginUrl,
+    COOKIE_SECRET: 'bench-cookie-secret-0123456789-abcdefghijkl',
+    METRICS_PORT: 'off',
   };
   const nodeArgs = profile ? [`--cpu-prof`, `--cpu-prof-dir=${outDir}`] : [];
   const cmd = ['node', '--enable-source-maps', ...nodeArgs, 'dist/server.js'];
   const pinned = process.platform === 'linux';
   const t0 = performance.now();
-  const child: ChildProcess = spawn(pinned ? 'taskset' : cmd[0]!, pinned ? ['-c', '1', ...cmd] : cmd.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(pinned ? 'taskset' : cmd[0]!, pinned ? ['-c', '1', ...cmd] : cmd.slice(1), {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines: string[] = [];
   let buf = '';
   child.stdout!.on('data', (c: Buffer) => {
@@ -107,16 +134,20 @@ async function runOnce(n: number): Promise<RunResult> {
     let failed = 0;
     let early = NaN;
     const started = Date.now();
-    await Promise.all(Array.from({ length: conc }, async () => {
-      while (done + failed < soakFlows) {
-        const r = await new Browser().walk(login, { stopAt: sandbox.loginUrl }).catch(() => undefined);
-        if (r?.stoppedAt) done++;
-        else failed++;
-        if (Number.isNaN(early) && done >= soakFlows / 10) early = rssMB();
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: conc }, async () => {
+        while (done + failed < soakFlows) {
+          const r = await new Browser().walk(login, { stopAt: sandbox.loginUrl }).catch(() => undefined);
+          if (r?.stoppedAt) done++;
+          else failed++;
+          if (Number.isNaN(early) && done >= soakFlows / 10) early = rssMB();
+        }
+      }),
+    );
     const late = rssMB();
-    console.log(`soak: ${done} flows (${failed} failed) in ${((Date.now() - started) / 1000).toFixed(0)} s; RSS after ${soakFlows / 10}: ${early.toFixed(1)} MB, after ${soakFlows}: ${late.toFixed(1)} MB (${(((late - early) / early) * 100).toFixed(1)}%)`);
+    console.log(
+      `soak: ${done} flows (${failed} failed) in ${((Date.now() - started) / 1000).toFixed(0)} s; RSS after ${soakFlows / 10}: ${early.toFixed(1)} MB, after ${soakFlows}: ${late.toFixed(1)} MB (${(((late - early) / early) * 100).toFixed(1)}%)`,
+    );
     child.kill('SIGTERM');
     await idp.close();
     await sandbox.close();
@@ -146,11 +177,23 @@ async function runOnce(n: number): Promise<RunResult> {
   const userinfoMs = mean(timings.map((x) => x['userinfoMs']!));
   const commboxMs = mean(timings.map((x) => x['commboxMs']!));
   const r: RunResult = {
-    flows: lat.length, errors: errs.length, flowsPerSec: lat.length / wall, p50Ms: pct(lat, 0.5), p99Ms: pct(lat, 0.99),
-    cpuUsPerFlow: (cpu * 1e6) / Math.max(1, lat.length), peakRssMB: rss, readyMs,
-    callbackMs, ownMs: callbackMs - tokenMs - userinfoMs - commboxMs, tokenMs, userinfoMs, commboxMs,
+    flows: lat.length,
+    errors: errs.length,
+    flowsPerSec: lat.length / wall,
+    p50Ms: pct(lat, 0.5),
+    p99Ms: pct(lat, 0.99),
+    cpuUsPerFlow: (cpu * 1e6) / Math.max(1, lat.length),
+    peakRssMB: rss,
+    readyMs,
+    callbackMs,
+    ownMs: callbackMs - tokenMs - userinfoMs - commboxMs,
+    tokenMs,
+    userinfoMs,
+    commboxMs,
   };
-  console.log(`run ${n}: ${r.flowsPerSec.toFixed(0)} flows/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.cpuUsPerFlow.toFixed(0)} µs CPU/flow, peak RSS ${r.peakRssMB.toFixed(0)} MB, ready ${r.readyMs.toFixed(0)} ms, errors ${r.errors}`);
+  console.log(
+    `run ${n}: ${r.flowsPerSec.toFixed(0)} flows/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.cpuUsPerFlow.toFixed(0)} µs CPU/flow, peak RSS ${r.peakRssMB.toFixed(0)} MB, ready ${r.readyMs.toFixed(0)} ms, errors ${r.errors}`,
+  );
   return r;
 }
 
@@ -170,5 +213,11 @@ median of ${runs} run(s)
 const file = `${outDir}/${new Date().toISOString().replace(/[:.]/g, '-')}-${alg}-c${conc}.json`;
 writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, alg, conc, seconds, runs: results }, null, 2));
 console.log(`raw numbers: ${file.slice(root.length)}`);
-if (profile) console.log(`CPU profiles: ${readdirSync(outDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => `bench/results/${f}`).join(', ')}`);
+if (profile)
+  console.log(
+    `CPU profiles: ${readdirSync(outDir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => `bench/results/${f}`)
+      .join(', ')}`,
+  );
 await dispatcher.close();

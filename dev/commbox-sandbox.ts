@@ -63,7 +63,18 @@ export const DEMO_AGENTS: SandboxAgent[] = [
 ];
 
 export type SandboxFault =
-  | 'none' | '429' | '429-then-ok' | '503-then-ok' | '500' | '400' | '401' | 'html' | 'truncated' | 'no-token' | 'hang' | 'reset'
+  | 'none'
+  | '429'
+  | '429-then-ok'
+  | '503-then-ok'
+  | '500'
+  | '400'
+  | '401'
+  | 'html'
+  | 'truncated'
+  | 'no-token'
+  | 'hang'
+  | 'reset'
   /** A 200 whose body arrives one byte every 100 ms: never silent long enough for an idle timeout. */
   | 'drip';
 
@@ -172,7 +183,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (data['brand'] !== brand) return answer(404, 'Not Found');
     if (opts.agents && data['username'] !== undefined) {
       const agent = opts.agents.find((a) => a.username === data['username']);
-      const matches = agent && (data['email'] === undefined || data['email'] === agent.email) && (data['phone1'] === undefined || data['phone1'] === agent.phone1);
+      const matches =
+        agent && (data['email'] === undefined || data['email'] === agent.email) && (data['phone1'] === undefined || data['phone1'] === agent.phone1);
       if (!matches) return answer(404, 'Not Found');
     }
     if (sb.failures > 0 && (sb.fault === '429-then-ok' || sb.fault === '503-then-ok')) {
@@ -180,9 +192,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       return sb.fault === '429-then-ok' ? answer(429, 'Too Many Requests', { 'retry-after': '1' }) : answer(503, 'Service Unavailable');
     }
     switch (sb.fault) {
-      case '429': return answer(429, 'Too Many Requests', { 'retry-after': '1' });
-      case '500': return answer(500, 'Internal Server Error');
-      case '400': return answer(400, 'Bad Request');
+      case '429':
+        return answer(429, 'Too Many Requests', { 'retry-after': '1' });
+      case '500':
+        return answer(500, 'Internal Server Error');
+      case '400':
+        return answer(400, 'Bad Request');
       case 'html':
         rec.status = 502;
         res.writeHead(502, { 'content-type': 'text/html' });
@@ -219,10 +234,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const ticket = m?.[1];
     const page = (status: number, title: string, body: string) => {
       res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`);
+      res.end(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
+      );
     };
     if (ticket === undefined) {
-      return page(200, `CommBox sandbox: ${kind === 'agent' ? 'agent login' : `chat ${channel}`}`, '<p>No ticket: this is where people would identify themselves.</p>');
+      return page(
+        200,
+        `CommBox sandbox: ${kind === 'agent' ? 'agent login' : `chat ${channel}`}`,
+        '<p>No ticket: this is where people would identify themselves.</p>',
+      );
     }
     const entry = issued.get(ticket);
     // An agent ticket carries a username, a chat ticket does not.
@@ -235,7 +256,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     entry.used = true;
     const d = entry.data;
     sb.arrivals.push({ at: Date.now(), kind, channel, ticket, accepted: true, username: d['username'] as string, email: d['email'] as string });
-    const rows = Object.entries(d).map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`).join('');
+    const rows = Object.entries(d)
+      .map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`)
+      .join('');
     const who = String(d['username'] ?? d['email'] ?? d['uniqueId']);
     const title = kind === 'agent' ? `CommBox sandbox: signed in as ${who}` : `CommBox sandbox: chat ${channel} opened for ${who}`;
     page(200, title, `<p>Ticket accepted (one-time use).</p><table>${rows}</table>`);

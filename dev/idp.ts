@@ -23,9 +23,34 @@ export interface DemoUser {
 export const DEMO_PASSWORD = 'demo';
 
 export const DEMO_USERS: Record<string, DemoUser> = {
-  alice: { sub: 'a1f3c1de-0001-4c3a-9d2e-alice0000001', preferred_username: 'alice', email: 'alice@example.com', email_verified: true, given_name: 'Alice', family_name: 'Agent', phone_number: '+442501234567', groups: ['commbox-agents'] },
-  bob: { sub: 'b0b0b0b0-0002-4c3a-9d2e-bob000000002', preferred_username: 'bob', email: 'bob@example.com', email_verified: true, given_name: 'Bob', family_name: 'Outsider', groups: ['finance'] },
-  carol: { sub: 'ca401ca4-0003-4c3a-9d2e-carol0000003', preferred_username: 'carol', email: 'carol@example.com', email_verified: false, given_name: 'Carol', family_name: 'Unverified', groups: ['commbox-agents'] },
+  alice: {
+    sub: 'a1f3c1de-0001-4c3a-9d2e-alice0000001',
+    preferred_username: 'alice',
+    email: 'alice@example.com',
+    email_verified: true,
+    given_name: 'Alice',
+    family_name: 'Agent',
+    phone_number: '+442501234567',
+    groups: ['commbox-agents'],
+  },
+  bob: {
+    sub: 'b0b0b0b0-0002-4c3a-9d2e-bob000000002',
+    preferred_username: 'bob',
+    email: 'bob@example.com',
+    email_verified: true,
+    given_name: 'Bob',
+    family_name: 'Outsider',
+    groups: ['finance'],
+  },
+  carol: {
+    sub: 'ca401ca4-0003-4c3a-9d2e-carol0000003',
+    preferred_username: 'carol',
+    email: 'carol@example.com',
+    email_verified: false,
+    given_name: 'Carol',
+    family_name: 'Unverified',
+    groups: ['commbox-agents'],
+  },
 };
 
 export interface DemoIdpOptions {

@@ -68,8 +68,7 @@ export async function buildApp({ bridge, logger, audit = logger }: AppOptions): 
     global: false,
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindowMs,
-    errorResponseBuilder: (_req, ctx) =>
-      new BridgeError(Reasons.rateLimited, 429, { detail: `more than ${ctx.max} requests in ${ctx.after}` }),
+    errorResponseBuilder: (_req, ctx) => new BridgeError(Reasons.rateLimited, 429, { detail: `more than ${ctx.max} requests in ${ctx.after}` }),
   });
 
   // Ours: forms for POST /initiate, headers on every answer, errors as pages.
@@ -87,7 +86,9 @@ export async function buildApp({ bridge, logger, audit = logger }: AppOptions): 
     done();
   });
   app.setErrorHandler((error, req, reply) => sendError(bridge, req, reply, toBridgeError(error), req.routeOptions.url));
-  app.setNotFoundHandler((req, reply) => sendError(bridge, req, reply, new BridgeError(Reasons.notFound, 404, { detail: `${req.method} ${req.url.split('?')[0]}` }), undefined));
+  app.setNotFoundHandler((req, reply) =>
+    sendError(bridge, req, reply, new BridgeError(Reasons.notFound, 404, { detail: `${req.method} ${req.url.split('?')[0]}` }), undefined),
+  );
 
   // Routes
   // Per client IP and route.

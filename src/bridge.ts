@@ -19,7 +19,6 @@ export interface Health {
   commboxReachable: boolean | undefined;
 }
 
-
 /** One IdP as the routes use it. */
 export interface Idp {
   readonly config: IdpConfig;
@@ -46,12 +45,25 @@ export interface Bridge {
 
 /** The scope that releases each standard claim (OpenID Connect Core §5.4). */
 const STANDARD_CLAIM_SCOPE: Record<string, string> = {
-  email: 'email', email_verified: 'email',
-  phone_number: 'phone', phone_number_verified: 'phone',
+  email: 'email',
+  email_verified: 'email',
+  phone_number: 'phone',
+  phone_number_verified: 'phone',
   address: 'address',
-  name: 'profile', family_name: 'profile', given_name: 'profile', middle_name: 'profile', nickname: 'profile',
-  preferred_username: 'profile', profile: 'profile', picture: 'profile', website: 'profile', gender: 'profile',
-  birthdate: 'profile', zoneinfo: 'profile', locale: 'profile', updated_at: 'profile',
+  name: 'profile',
+  family_name: 'profile',
+  given_name: 'profile',
+  middle_name: 'profile',
+  nickname: 'profile',
+  preferred_username: 'profile',
+  profile: 'profile',
+  picture: 'profile',
+  website: 'profile',
+  gender: 'profile',
+  birthdate: 'profile',
+  zoneinfo: 'profile',
+  locale: 'profile',
+  updated_at: 'profile',
 };
 
 /**

@@ -26,13 +26,19 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
         out(`  token endpoint:         ${idp.tokenEndpoint}`);
         out(`  userinfo endpoint:      ${idp.userinfoEndpoint ?? '(none: claims must be in the ID token)'}`);
         out(`  JWKS:                   ${idp.jwksUri} (${idp.keyCount} key(s))`);
-        out(`  ID token algorithm:     ${idp.idTokenAlg}${c.oidc.idTokenAlg ? ' (pinned)' : ' (from the IdP metadata)'}; the IdP lists ${idp.advertisedAlgs.join(', ') || 'none'}`);
+        out(
+          `  ID token algorithm:     ${idp.idTokenAlg}${c.oidc.idTokenAlg ? ' (pinned)' : ' (from the IdP metadata)'}; the IdP lists ${idp.advertisedAlgs.join(', ') || 'none'}`,
+        );
         out(`  RFC 9207 iss parameter: ${idp.issParameterSupported ? 'advertised (checked on every callback)' : 'not advertised'}`);
         out(`  client authentication:  ${c.oidc.clientAuth}; the IdP offers ${idp.tokenEndpointAuthMethods.join(', ')}`);
         if (!idp.tokenEndpointAuthMethods.includes(c.oidc.clientAuth)) {
           out(`WARNING: the IdP does not list ${c.oidc.clientAuth}; set the client authentication to one it offers`);
         }
-        if (c.oidc.clientAuth === 'client_secret_basic' && secretNeedsFormEncoding(c.oidc.clientSecret) && idp.tokenEndpointAuthMethods.includes('client_secret_post')) {
+        if (
+          c.oidc.clientAuth === 'client_secret_basic' &&
+          secretNeedsFormEncoding(c.oidc.clientSecret) &&
+          idp.tokenEndpointAuthMethods.includes('client_secret_post')
+        ) {
           out('WARNING: the client secret has characters other than letters and digits; the bridge form-encodes them in the');
           out('  HTTP Basic header (RFC 6749 §2.3.1) and some IdPs do not decode them, answering invalid_client or');
           out('  unauthorized_client. If logins fail with token_exchange_failed, use client_secret_post.');

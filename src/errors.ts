@@ -62,11 +62,7 @@ export class BridgeError extends Error {
   /** Which check refused, when a named check did (e.g. `id_token.aud`, `auth_response.iss`): for the log. */
   readonly check: string | undefined;
 
-  constructor(
-    reason: Reason,
-    status: number,
-    options: { detail?: string; userDetail?: string; cause?: unknown; check?: string } = {},
-  ) {
+  constructor(reason: Reason, status: number, options: { detail?: string; userDetail?: string; cause?: unknown; check?: string } = {}) {
     super(options.detail ?? reason, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
     this.status = status;

@@ -10,7 +10,10 @@ import { Agent, Pool, type Dispatcher } from 'undici';
 export { Agent, Pool };
 
 /** What openid-client and jose call to reach the IdP: the WHATWG `fetch` shape, on our dispatcher. */
-export type IdpFetch = (url: string, options: { method?: string; headers?: unknown; body?: unknown; signal?: AbortSignal | null; redirect?: string }) => Promise<Response>;
+export type IdpFetch = (
+  url: string,
+  options: { method?: string; headers?: unknown; body?: unknown; signal?: AbortSignal | null; redirect?: string },
+) => Promise<Response>;
 
 /** A whole HTTP answer, its body read as UTF-8 text. */
 export interface HttpAnswer {
@@ -124,12 +127,16 @@ export function createHttpClient(opts: { timeoutMs: number; connections?: number
 
   const customFetch: IdpFetch = async (url, options) => {
     const body = options.body instanceof URLSearchParams ? options.body.toString() : options.body;
-    const res = await send(dispatcher, {
-      ...requestTarget(new URL(url)),
-      method: (options.method ?? 'GET'),
-      headers: options.headers as Record<string, string>,
-      body: body as string | Uint8Array | null | undefined,
-    }, { signal: options.signal ?? undefined });
+    const res = await send(
+      dispatcher,
+      {
+        ...requestTarget(new URL(url)),
+        method: options.method ?? 'GET',
+        headers: options.headers as Record<string, string>,
+        body: body as string | Uint8Array | null | undefined,
+      },
+      { signal: options.signal ?? undefined },
+    );
     const headers = new Headers();
     for (const [name, value] of Object.entries(res.headers)) {
       if (value === undefined) continue;
@@ -144,8 +151,13 @@ export function createHttpClient(opts: { timeoutMs: number; connections?: number
 
 /** TLS verification failures that a corporate TLS-inspecting proxy typically causes. */
 const UNTRUSTED_CERT_CODES = new Set([
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
 ]);
 
 /**
@@ -164,15 +176,18 @@ export function explainNetworkError(e: unknown): string | undefined {
       return `DNS lookup of${at || ' the host'} failed (${code}): check the host name, the DNS this service uses, and that egress to it is allowed`;
     }
     if (code === 'ECONNREFUSED') return `the connection to${at || ' the host'} was refused (ECONNREFUSED): check the URL and port, and that the server is up`;
-    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return `the connection was closed by the other side or a proxy (${code}): check egress rules and any proxy on the way`;
+    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET')
+      return `the connection was closed by the other side or a proxy (${code}): check egress rules and any proxy on the way`;
     if (code === 'ETIMEDOUT' || code === 'ENETUNREACH' || code === 'EHOSTUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT') {
       return `no connection to${at || ' the host'} (${code}): check that egress from this service to it is allowed (firewall, network policy, proxy)`;
     }
     if (UNTRUSTED_CERT_CODES.has(code)) {
       return `the server's TLS certificate is not trusted (${code}): if a corporate proxy inspects TLS, give its CA certificate with NODE_EXTRA_CA_CERTS=/path/to/ca.pem`;
     }
-    if (code === 'CERT_HAS_EXPIRED' || code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the server's TLS certificate is not valid for it (${code}): check the URL's host name, and the certificate`;
-    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || err.name === 'TimeoutError') return 'the server did not answer in time: check that it is up and that nothing on the way holds the connection';
+    if (code === 'CERT_HAS_EXPIRED' || code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+      return `the server's TLS certificate is not valid for it (${code}): check the URL's host name, and the certificate`;
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || err.name === 'TimeoutError')
+      return 'the server did not answer in time: check that it is up and that nothing on the way holds the connection';
   }
   return undefined;
 }

@@ -36,7 +36,10 @@ t.test('landing page, health, 404, JSON errors, headers', async (t) => {
   t.match(json.headers['content-type'], /^application\/json/);
   const body = JSON.parse(json.body) as Record<string, string>;
   t.match(body, { error: 'login_cookie_missing', title: String, message: /login cookie/, action: String, reference: /^[0-9a-f]{16}$/ });
-  t.ok(s.logs.find((e) => e['reqId'] === body['reference']), 'the reference is in the log');
+  t.ok(
+    s.logs.find((e) => e['reqId'] === body['reference']),
+    'the reference is in the log',
+  );
 });
 
 t.test('the style hash in the CSP matches the inline style', async (t) => {
@@ -51,7 +54,9 @@ t.test('the style hash in the CSP matches the inline style', async (t) => {
 t.test('oversized and malformed requests get a page, not a stack trace', async (t) => {
   const s = await startHostileStack();
   t.teardown(() => s.close());
-  const big = await s.browser().fetch(`${s.base}/initiate`, { method: 'POST', body: `iss=${'x'.repeat(20000)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const big = await s
+    .browser()
+    .fetch(`${s.base}/initiate`, { method: 'POST', body: `iss=${'x'.repeat(20000)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   t.equal(big.status, 413);
   t.match(big.body, /Reference/);
   const odd = await s.browser().fetch(`${s.base}/initiate`, { method: 'POST', body: '{"iss":1}', headers: { 'content-type': 'application/json' } });
@@ -75,7 +80,7 @@ t.test('HSTS and __Host- cookies when PUBLIC_URL is https', async (t) => {
   t.equal(new URL(hop.location!).searchParams.get('redirect_uri'), 'https://localhost:8443/callback');
 });
 
-t.test('a malformed URL gets the bridge\'s 400 page, its headers and a log line with the reference', async (t) => {
+t.test("a malformed URL gets the bridge's 400 page, its headers and a log line with the reference", async (t) => {
   const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: '*' }) });
   t.teardown(() => s.close());
   const b = s.browser();
@@ -84,14 +89,18 @@ t.test('a malformed URL gets the bridge\'s 400 page, its headers and a log line 
     t.equal(r.status, path.includes('aaaa') ? 414 : 400, `${path.slice(0, 20)}: status`);
     t.match(r.headers['content-type'], /^text\/html; charset=utf-8/, `${path.slice(0, 20)}: an HTML page`);
     t.match(r.body, /<h1>Bad request<\/h1>/);
-    t.notMatch(r.body, /FST_ERR|statusCode/, 'not Fastify\'s raw JSON');
+    t.notMatch(r.body, /FST_ERR|statusCode/, "not Fastify's raw JSON");
     t.equal(r.headers['cache-control'], 'no-store');
     t.match(r.headers['content-security-policy'], /default-src 'none'/);
     t.equal(r.headers['x-frame-options'], 'DENY');
     t.equal(r.headers['x-content-type-options'], 'nosniff');
     const ref = /Reference: <code>([0-9a-f]{16})<\/code> \(bad_request\)/.exec(r.body)?.[1];
     t.ok(ref, 'a reference');
-    t.match(s.logs.find((e) => e['reqId'] === ref), { reason: 'bad_request', detail: /cannot be decoded/ }, 'the reference is the log line');
+    t.match(
+      s.logs.find((e) => e['reqId'] === ref),
+      { reason: 'bad_request', detail: /cannot be decoded/ },
+      'the reference is the log line',
+    );
   }
   const json = await b.fetch(`${s.base}/%zz`, { headers: { accept: 'application/json' } });
   t.equal(json.status, 400);

@@ -27,7 +27,9 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
 
 // Kubernetes reads YAML 1.1: `0440` is octal there (and decimal in YAML 1.2).
 const load = (base: URL, files: string[]) =>
-  files.flatMap((f) => parseAllDocuments(readFileSync(new URL(f, base), 'utf8'), { version: '1.1' }).map((d) => ({ file: f, obj: d.toJSON() as Record<string, unknown> })));
+  files.flatMap((f) =>
+    parseAllDocuments(readFileSync(new URL(f, base), 'utf8'), { version: '1.1' }).map((d) => ({ file: f, obj: d.toJSON() as Record<string, unknown> })),
+  );
 const yamlIn = (base: URL) => readdirSync(base).filter((f) => f.endsWith('.yaml'));
 const kustomization = parse(readFileSync(new URL('kustomization.yaml', dir), 'utf8')) as { kind: string; resources: string[] };
 const docs = load(dir, kustomization.resources);
@@ -51,12 +53,29 @@ t.test('a broken manifest is caught (the check can fail)', async (t) => {
 
 t.test('kubectl apply -k applies every manifest of the folder, and never the example Secret', async (t) => {
   t.equal(kustomization.kind, 'Kustomization');
-  t.same([...kustomization.resources].sort(), yamlIn(dir).filter((f) => f !== 'kustomization.yaml').sort(), 'every manifest in the folder is listed, nothing else');
-  t.notOk(docs.some((d) => d.obj['kind'] === 'Secret'), 'no Secret in the applied set (its placeholder cookie secret is public)');
-  t.ok(examples.some((d) => d.obj['kind'] === 'Secret'), 'the example Secret is kept, under examples/');
-  const ingress = examples.find((d) => d.obj['kind'] === 'Ingress')?.obj as { spec: { tls: { hosts: string[] }[]; rules: { http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[] } } | undefined;
+  t.same(
+    [...kustomization.resources].sort(),
+    yamlIn(dir)
+      .filter((f) => f !== 'kustomization.yaml')
+      .sort(),
+    'every manifest in the folder is listed, nothing else',
+  );
+  t.notOk(
+    docs.some((d) => d.obj['kind'] === 'Secret'),
+    'no Secret in the applied set (its placeholder cookie secret is public)',
+  );
+  t.ok(
+    examples.some((d) => d.obj['kind'] === 'Secret'),
+    'the example Secret is kept, under examples/',
+  );
+  const ingress = examples.find((d) => d.obj['kind'] === 'Ingress')?.obj as
+    { spec: { tls: { hosts: string[] }[]; rules: { http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[] } } | undefined;
   t.ok(ingress?.spec.tls[0]?.hosts.length, 'the example Ingress terminates TLS');
-  t.same(ingress?.spec.rules[0]?.http.paths.map((p) => p.backend.service.port.name), ['http'], 'and routes only the http port (never metrics)');
+  t.same(
+    ingress?.spec.rules[0]?.http.paths.map((p) => p.backend.service.port.name),
+    ['http'],
+    'and routes only the http port (never metrics)',
+  );
 });
 
 interface PodSpec {
@@ -104,7 +123,7 @@ t.test('the Deployment agrees with the bridge', async (t) => {
   // The configuration the manifest gives is valid (secret files read as placeholders).
   const config = parseConfig(env, () => 'x'.repeat(40));
   t.ok(config.shutdownTimeoutMs / 1000 + 5 < pod.terminationGracePeriodSeconds, 'preStop + drain fit in the grace period');
-  t.equal(config.metricsPort, c.ports.find((p) => p.name === 'metrics')?.containerPort, 'the metrics port is the container\'s');
+  t.equal(config.metricsPort, c.ports.find((p) => p.name === 'metrics')?.containerPort, "the metrics port is the container's");
   t.equal(config.port, c.ports.find((p) => p.name === 'http')?.containerPort);
 
   // The secret files are readable by the bridge's user.
@@ -115,5 +134,11 @@ t.test('the Deployment agrees with the bridge', async (t) => {
   t.equal(mode & 0o022, 0, 'nobody may write it');
   t.equal(mode & 0o004, 0, 'others may not read it');
   // The check can fail: the layout that shipped before (0400, no fsGroup) is caught.
-  t.notOk(secretReadable({ ...pod, securityContext: { ...pod.securityContext, fsGroup: undefined }, volumes: [{ name: mount.name, secret: { defaultMode: 0o400 } }] }, mount.name), '0400 without fsGroup is unreadable');
+  t.notOk(
+    secretReadable(
+      { ...pod, securityContext: { ...pod.securityContext, fsGroup: undefined }, volumes: [{ name: mount.name, secret: { defaultMode: 0o400 } }] },
+      mount.name,
+    ),
+    '0400 without fsGroup is unreadable',
+  );
 });

@@ -42,7 +42,29 @@ t.test('a real refused connection', async (t) => {
 
 t.test('a real TLS server with a certificate nobody trusts (a TLS-inspecting proxy): NODE_EXTRA_CA_CERTS is named', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('{}'));
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const agent = new Agent({ connect: { timeout: 2000 } });
@@ -51,7 +73,10 @@ t.test('a real TLS server with a certificate nobody trusts (a TLS-inspecting pro
     server.close();
   });
   const e = await send(agent, { origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, path: '/', method: 'GET' }).catch((x: unknown) => x);
-  t.match(describe(e), /^the server's TLS certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\): if a corporate proxy inspects TLS, give its CA certificate with NODE_EXTRA_CA_CERTS/);
+  t.match(
+    describe(e),
+    /^the server's TLS certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\): if a corporate proxy inspects TLS, give its CA certificate with NODE_EXTRA_CA_CERTS/,
+  );
 });
 
 t.test('send: the signal is a total deadline, even for an answer that never stops dripping', async (t) => {

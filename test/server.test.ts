@@ -40,7 +40,17 @@ t.test('bad configuration: exit 1 with every bad variable named, no stack trace'
   const p = run(cwd, { COOKIE_SECRET: 'short-secret', PORT: 'eighty' });
   t.equal(await p.exited, 1);
   const err = p.err();
-  for (const v of ['PUBLIC_URL', 'OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'COMMBOX_API_KEY', 'COMMBOX_BRAND', 'COMMBOX_LOGIN_URL', 'COOKIE_SECRET', 'PORT']) {
+  for (const v of [
+    'PUBLIC_URL',
+    'OIDC_ISSUER',
+    'OIDC_CLIENT_ID',
+    'OIDC_CLIENT_SECRET',
+    'COMMBOX_API_KEY',
+    'COMMBOX_BRAND',
+    'COMMBOX_LOGIN_URL',
+    'COOKIE_SECRET',
+    'PORT',
+  ]) {
     t.match(err, new RegExp(`- ${v}: `), `${v} is named`);
   }
   t.match(err, /Invalid configuration \(9 problems\)/);
@@ -49,44 +59,67 @@ t.test('bad configuration: exit 1 with every bad variable named, no stack trace'
   t.equal(p.out(), '');
 });
 
-for (const entry of Object.keys(ENTRIES)) t.test(`${entry}: starts from a .env file, serves a login, stops on SIGTERM with exit 0`, async (t) => {
-  if (entry === 'bundle') execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/bundle.mjs', import.meta.url))], { cwd: fileURLToPath(new URL('..', import.meta.url)) });
-  t.ok(existsSync(ENTRIES[entry]!.at(-1)!), `${entry}: the entry point exists`);
-  const port = await freePort();
-  const idp = await startHostileIdp();
-  const sandbox = await startSandbox({ brand: 'acme' });
-  t.teardown(async () => {
-    await idp.close();
-    await sandbox.close();
+for (const entry of Object.keys(ENTRIES))
+  t.test(`${entry}: starts from a .env file, serves a login, stops on SIGTERM with exit 0`, async (t) => {
+    if (entry === 'bundle')
+      execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/bundle.mjs', import.meta.url))], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+      });
+    t.ok(existsSync(ENTRIES[entry]!.at(-1)!), `${entry}: the entry point exists`);
+    const port = await freePort();
+    const idp = await startHostileIdp();
+    const sandbox = await startSandbox({ brand: 'acme' });
+    t.teardown(async () => {
+      await idp.close();
+      await sandbox.close();
+    });
+    const base = `http://127.0.0.1:${port}`;
+    idp.redirectUris = [`${base}/callback`];
+    const cwd = mkdtempSync(join(tmpdir(), 'bridge-'));
+    writeFileSync(
+      join(cwd, '.env'),
+      [
+        `PUBLIC_URL=${base}`,
+        `OIDC_ISSUER=${idp.issuer}`,
+        `OIDC_CLIENT_ID=${idp.clientId}`,
+        `OIDC_CLIENT_SECRET=${idp.clientSecret}`,
+        `COMMBOX_API_URL=${sandbox.url}`,
+        `COMMBOX_API_KEY=${sandbox.apiKey}`,
+        `COMMBOX_BRAND=acme`,
+        `COMMBOX_LOGIN_URL=${sandbox.loginUrl}`,
+        `COOKIE_SECRET=${COOKIE_SECRET}`,
+        'PORT=1',
+        'HOST=127.0.0.1',
+        'METRICS_PORT=off',
+      ].join('\n'),
+    );
+    // The environment wins over the file.
+    const p = run(cwd, { PORT: String(port) }, entry);
+    t.teardown(() => p.child.kill('SIGKILL'));
+    const b = new Browser();
+    let healthy = false;
+    for (let i = 0; i < 100 && !healthy; i++) {
+      healthy = await b.fetch(`${base}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (!healthy) await new Promise((r) => setTimeout(r, 100));
+    }
+    t.ok(healthy, `healthy (stderr: ${p.err()})`);
+    const r = await b.walk(`${base}/login`, { stopAt: sandbox.loginUrl });
+    t.ok(r.stoppedAt, 'a login goes through');
+    p.child.kill('SIGTERM');
+    t.equal(await p.exited, 0);
+    const lines = p
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    t.ok(lines.some((l) => l['msg'] === 'IdP discovered'));
+    t.ok(lines.some((l) => l['msg'] === 'login completed' && l['username'] === 'alice'));
+    t.ok(lines.some((l) => l['msg'] === 'stopped'));
+    for (const secret of [idp.clientSecret, sandbox.apiKey, COOKIE_SECRET]) t.notOk(p.out().includes(secret));
   });
-  const base = `http://127.0.0.1:${port}`;
-  idp.redirectUris = [`${base}/callback`];
-  const cwd = mkdtempSync(join(tmpdir(), 'bridge-'));
-  writeFileSync(join(cwd, '.env'), [
-    `PUBLIC_URL=${base}`, `OIDC_ISSUER=${idp.issuer}`, `OIDC_CLIENT_ID=${idp.clientId}`, `OIDC_CLIENT_SECRET=${idp.clientSecret}`,
-    `COMMBOX_API_URL=${sandbox.url}`, `COMMBOX_API_KEY=${sandbox.apiKey}`, `COMMBOX_BRAND=acme`, `COMMBOX_LOGIN_URL=${sandbox.loginUrl}`,
-    `COOKIE_SECRET=${COOKIE_SECRET}`, 'PORT=1', 'HOST=127.0.0.1', 'METRICS_PORT=off',
-  ].join('\n'));
-  // The environment wins over the file.
-  const p = run(cwd, { PORT: String(port) }, entry);
-  t.teardown(() => p.child.kill('SIGKILL'));
-  const b = new Browser();
-  let healthy = false;
-  for (let i = 0; i < 100 && !healthy; i++) {
-    healthy = await b.fetch(`${base}/healthz`).then((r) => r.status === 200, () => false);
-    if (!healthy) await new Promise((r) => setTimeout(r, 100));
-  }
-  t.ok(healthy, `healthy (stderr: ${p.err()})`);
-  const r = await b.walk(`${base}/login`, { stopAt: sandbox.loginUrl });
-  t.ok(r.stoppedAt, 'a login goes through');
-  p.child.kill('SIGTERM');
-  t.equal(await p.exited, 0);
-  const lines = p.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  t.ok(lines.some((l) => l['msg'] === 'IdP discovered'));
-  t.ok(lines.some((l) => l['msg'] === 'login completed' && l['username'] === 'alice'));
-  t.ok(lines.some((l) => l['msg'] === 'stopped'));
-  for (const secret of [idp.clientSecret, sandbox.apiKey, COOKIE_SECRET]) t.notOk(p.out().includes(secret));
-});
 
 /** Starts the server from source against a hostile IdP and the sandbox; resolves when a login can start. */
 async function startServer(t: Test, extra: Record<string, string> = {}) {
@@ -97,9 +130,19 @@ async function startServer(t: Test, extra: Record<string, string> = {}) {
   idp.redirectUris = [`${base}/callback`];
   const cwd = mkdtempSync(join(tmpdir(), 'bridge-'));
   const p = run(cwd, {
-    PUBLIC_URL: base, OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret,
-    COMMBOX_API_URL: sandbox.url, COMMBOX_API_KEY: sandbox.apiKey, COMMBOX_BRAND: 'acme', COMMBOX_LOGIN_URL: sandbox.loginUrl,
-    COOKIE_SECRET, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: 'off', ...extra,
+    PUBLIC_URL: base,
+    OIDC_ISSUER: idp.issuer,
+    OIDC_CLIENT_ID: idp.clientId,
+    OIDC_CLIENT_SECRET: idp.clientSecret,
+    COMMBOX_API_URL: sandbox.url,
+    COMMBOX_API_KEY: sandbox.apiKey,
+    COMMBOX_BRAND: 'acme',
+    COMMBOX_LOGIN_URL: sandbox.loginUrl,
+    COOKIE_SECRET,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    METRICS_PORT: 'off',
+    ...extra,
   });
   t.teardown(async () => {
     p.child.kill('SIGKILL');
@@ -108,7 +151,13 @@ async function startServer(t: Test, extra: Record<string, string> = {}) {
   });
   const b = new Browser();
   for (let i = 0; i < 200; i++) {
-    if ((await b.fetch(`${base}/readyz`).then((r) => r.status, () => 0)) === 200) break;
+    if (
+      (await b.fetch(`${base}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      break;
     await new Promise((r) => setTimeout(r, 50));
   }
   return { p, base, idp, sandbox, b };
@@ -122,7 +171,9 @@ t.test('SIGTERM during a burst of logins: readiness fails at once, no login fail
   let keepGoing = true;
   const worker = async () => {
     while (keepGoing) {
-      const r = await new Browser().walk(`${base}/login`, { stopAt: sandbox.loginUrl }).catch((e: Error) => ({ stoppedAt: undefined, last: { status: e.message } }));
+      const r = await new Browser()
+        .walk(`${base}/login`, { stopAt: sandbox.loginUrl })
+        .catch((e: Error) => ({ stoppedAt: undefined, last: { status: e.message } }));
       if (r.stoppedAt) ok++;
       else failures.push(String(r.last.status));
     }
@@ -156,7 +207,7 @@ t.test('METRICS_PORT serves /metrics apart from the bridge, with the standard pr
   t.notMatch(m.body, /commbox_bridge_process_|commbox_bridge_nodejs_/, 'the bridge prefix only on its own metrics');
   const onPublic = await b.fetch(`${base}/metrics`);
   t.equal(onPublic.status, 404, 'not on the public port');
-  t.match(onPublic.body, /\(not_found\)/, 'the bridge\'s own 404 page');
+  t.match(onPublic.body, /\(not_found\)/, "the bridge's own 404 page");
 });
 
 t.test('METRICS_PORT=off: no metrics listener', async (t) => {
@@ -169,8 +220,14 @@ t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable
   const idp = await startHostileIdp();
   t.teardown(() => idp.close());
   const env = {
-    PUBLIC_URL: 'https://bridge.example.com', OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret,
-    COMMBOX_API_KEY: 'k', COMMBOX_BRAND: 'acme', COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login', COOKIE_SECRET,
+    PUBLIC_URL: 'https://bridge.example.com',
+    OIDC_ISSUER: idp.issuer,
+    OIDC_CLIENT_ID: idp.clientId,
+    OIDC_CLIENT_SECRET: idp.clientSecret,
+    COMMBOX_API_KEY: 'k',
+    COMMBOX_BRAND: 'acme',
+    COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login',
+    COOKIE_SECRET,
   };
   const cwd = mkdtempSync(join(tmpdir(), 'bridge-'));
   const good = spawn(process.execPath, [...ENTRIES['source']!, '--check'], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env } });
@@ -185,11 +242,17 @@ t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable
   t.match(out, /JWKS: .* \(1 key\(s\)\)/);
   t.notMatch(out, new RegExp(idp.clientSecret));
   const port = await freePort();
-  const bad = spawn(process.execPath, [...ENTRIES['source']!, '--check'], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env, OIDC_ISSUER: `http://127.0.0.1:${port}` } });
+  const bad = spawn(process.execPath, [...ENTRIES['source']!, '--check'], {
+    cwd,
+    env: { PATH: process.env['PATH'] ?? '', ...env, OIDC_ISSUER: `http://127.0.0.1:${port}` },
+  });
   let badOut = '';
   bad.stdout.on('data', (c) => (badOut += String(c)));
   t.equal(await new Promise((ok) => bad.on('exit', ok)), 1);
-  t.match(badOut, /IdP: FAILED: OIDC discovery of http:\/\/127\.0\.0\.1:\d+ failed: the connection to 127\.0\.0\.1:\d+ was refused \(ECONNREFUSED\): check the URL and port/);
+  t.match(
+    badOut,
+    /IdP: FAILED: OIDC discovery of http:\/\/127\.0\.0\.1:\d+ failed: the connection to 127\.0\.0\.1:\d+ was refused \(ECONNREFUSED\): check the URL and port/,
+  );
   t.equal(badOut.match(/ECONNREFUSED/g)?.length, 1, 'said once');
   t.notMatch(badOut, /something went wrong/);
 });

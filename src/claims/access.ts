@@ -28,9 +28,7 @@ export interface AccessRules {
 
 export type AccessRule = 'email_unverified' | 'group_not_allowed' | 'email_domain_not_allowed' | 'username_without_domain';
 
-export type AccessDecision =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly rule: AccessRule; readonly detail: string };
+export type AccessDecision = { readonly allowed: true } | { readonly allowed: false; readonly rule: AccessRule; readonly detail: string };
 
 const isTrue = (v: unknown) => v === true || v === 'true';
 const isFalse = (v: unknown) => v === false || v === 'false';
@@ -43,7 +41,11 @@ const isFalse = (v: unknown) => v === false || v === 'false';
 export function evaluateAccess(claims: Claims, rules: AccessRules): AccessDecision {
   const verified = claims['email_verified'];
   if (!rules.allowUnverifiedEmail && (isFalse(verified) || (rules.requireVerifiedEmail && !isTrue(verified)))) {
-    return { allowed: false, rule: 'email_unverified', detail: verified === undefined ? 'email_verified is absent (REQUIRE_VERIFIED_EMAIL=true)' : `email_verified is ${JSON.stringify(verified)}` };
+    return {
+      allowed: false,
+      rule: 'email_unverified',
+      detail: verified === undefined ? 'email_verified is absent (REQUIRE_VERIFIED_EMAIL=true)' : `email_verified is ${JSON.stringify(verified)}`,
+    };
   }
   if (rules.allowedGroups.length > 0) {
     const groups = readGroups(claims, rules.groupsClaim);
@@ -65,16 +67,24 @@ export function evaluateAccess(claims: Claims, rules: AccessRules): AccessDecisi
  * one such value must exist, each must have exactly one `@`, and its domain must
  * be allowed. An extra IdP's username must have a domain at all.
  */
-export function evaluateIdentity(identity: { readonly username?: string | undefined; readonly email?: string | undefined }, rules: AccessRules): AccessDecision {
+export function evaluateIdentity(
+  identity: { readonly username?: string | undefined; readonly email?: string | undefined },
+  rules: AccessRules,
+): AccessDecision {
   const { username, email } = identity;
   if (rules.usernameNeedsDomain && username !== undefined && !username.includes('@')) {
-    return { allowed: false, rule: 'username_without_domain', detail: `the mapped username ${JSON.stringify(username.slice(0, 100))} has no "@domain"; this IdP's usernames must be name@domain (one of its own ALLOWED_EMAIL_DOMAINS)` };
+    return {
+      allowed: false,
+      rule: 'username_without_domain',
+      detail: `the mapped username ${JSON.stringify(username.slice(0, 100))} has no "@domain"; this IdP's usernames must be name@domain (one of its own ALLOWED_EMAIL_DOMAINS)`,
+    };
   }
   if (rules.allowedEmailDomains.length === 0) return { allowed: true };
   const judged: [string, string][] = [];
   if (email !== undefined) judged.push(['email', email]);
   if (username?.includes('@')) judged.push(['username', username]);
-  if (judged.length === 0) return { allowed: false, rule: 'email_domain_not_allowed', detail: 'no email is mapped and the username has no @domain, so no domain can be checked' };
+  if (judged.length === 0)
+    return { allowed: false, rule: 'email_domain_not_allowed', detail: 'no email is mapped and the username has no @domain, so no domain can be checked' };
   for (const [field, value] of judged) {
     const at = value.indexOf('@');
     if (at !== value.lastIndexOf('@')) {
@@ -82,7 +92,11 @@ export function evaluateIdentity(identity: { readonly username?: string | undefi
     }
     const domain = value.slice(at + 1).toLowerCase();
     if (at === -1 || !rules.allowedEmailDomains.includes(domain)) {
-      return { allowed: false, rule: 'email_domain_not_allowed', detail: at === -1 ? `the mapped ${field} has no @domain` : `the domain ${JSON.stringify(domain.slice(0, 100))} of the mapped ${field} is not allowed` };
+      return {
+        allowed: false,
+        rule: 'email_domain_not_allowed',
+        detail: at === -1 ? `the mapped ${field} has no @domain` : `the domain ${JSON.stringify(domain.slice(0, 100))} of the mapped ${field} is not allowed`,
+      };
     }
   }
   return { allowed: true };

@@ -118,8 +118,7 @@ export interface AgentIdentity {
 }
 
 export type IdentityResult =
-  | { readonly ok: true; readonly identity: AgentIdentity }
-  | { readonly ok: false; readonly missing: string; readonly detail: string };
+  { readonly ok: true; readonly identity: AgentIdentity } | { readonly ok: false; readonly missing: string; readonly detail: string };
 
 /**
  * Maps claims to the CommBox agent identity. `username` is required, and so is
@@ -162,8 +161,7 @@ export interface ChatIdentity {
 }
 
 export type ChatIdentityResult =
-  | { readonly ok: true; readonly identity: ChatIdentity }
-  | { readonly ok: false; readonly missing: string; readonly detail: string };
+  { readonly ok: true; readonly identity: ChatIdentity } | { readonly ok: false; readonly missing: string; readonly detail: string };
 
 /** Maps claims to the customer identity of a chat ticket; `uniqueId` is required. */
 export function mapChatIdentity(claims: Claims, mapping: IdentityMapping): ChatIdentityResult {

@@ -89,7 +89,15 @@ export class CommboxClient {
       try {
         const res = await send(
           this.#pool,
-          { origin: this.#origin, path: this.#path, method: 'POST', headers: this.#headers, body, headersTimeout: Math.ceil(remaining), bodyTimeout: Math.ceil(remaining) },
+          {
+            origin: this.#origin,
+            path: this.#path,
+            method: 'POST',
+            headers: this.#headers,
+            body,
+            headersTimeout: Math.ceil(remaining),
+            bodyTimeout: Math.ceil(remaining),
+          },
           { signal },
         );
         status = res.status;
@@ -99,7 +107,13 @@ export class CommboxClient {
         retryAfterMs = parseRetryAfter(res.headers['retry-after']);
       } catch (cause) {
         const code = (cause as { code?: string }).code ?? '';
-        if (signal.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || deadline - performance.now() <= 0) {
+        if (
+          signal.aborted ||
+          code === 'UND_ERR_HEADERS_TIMEOUT' ||
+          code === 'UND_ERR_BODY_TIMEOUT' ||
+          code === 'UND_ERR_CONNECT_TIMEOUT' ||
+          deadline - performance.now() <= 0
+        ) {
           this.#onAttempt('timeout');
           throw timeout(stats, cause);
         }
@@ -114,7 +128,9 @@ export class CommboxClient {
         throw new BridgeError(Reasons.commboxUnauthorized, 502, { detail: 'CommBox answered 401: COMMBOX_API_KEY is wrong, revoked or rotated' });
       }
       if (RETRY_STATUS.has(status) || status >= 500) {
-        throw new BridgeError(Reasons.commboxUnavailable, 502, { detail: `CommBox answered HTTP ${status} after ${stats.attempts} attempt(s)${describeBody(text)}` });
+        throw new BridgeError(Reasons.commboxUnavailable, 502, {
+          detail: `CommBox answered HTTP ${status} after ${stats.attempts} attempt(s)${describeBody(text)}`,
+        });
       }
       throw new BridgeError(Reasons.commboxRejected, 502, { detail: `CommBox refused the ticket request with HTTP ${status}${describeBody(text)}` });
     }

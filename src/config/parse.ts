@@ -13,7 +13,16 @@ import { ConfigError } from '../errors.js';
 import { readEnvironment, type Environment } from './environment.js';
 import { VARIABLES, type ChatChannels, type ClientAuthMethod, type LogLevel, type ParseContext, type Values, type VariableName } from './table.js';
 
-export { decodeChannel, isLoopbackHost, parsePrivateKey, ID_TOKEN_ALGORITHMS, CLIENT_AUTH_METHODS, DEFAULT_METRICS_PORT, SECRET_VARIABLES, VARIABLES } from './table.js';
+export {
+  decodeChannel,
+  isLoopbackHost,
+  parsePrivateKey,
+  ID_TOKEN_ALGORITHMS,
+  CLIENT_AUTH_METHODS,
+  DEFAULT_METRICS_PORT,
+  SECRET_VARIABLES,
+  VARIABLES,
+} from './table.js';
 export type { ClientAuthMethod, LogLevel } from './table.js';
 export { readEnvironment, type Environment } from './environment.js';
 
@@ -106,7 +115,14 @@ export function idpPrefix(name: string): string {
  * Parses `names` from `env`, each read as `nameOf(name)` (and `<that>_FILE` for
  * secrets). With `inherit`, an unset `idp-inherited` variable takes its value.
  */
-function walk(env: Environment, names: readonly VariableName[], nameOf: NameOf, problems: Problems, readFile: (path: string) => string, inherit?: Partial<Values>): Partial<Values> {
+function walk(
+  env: Environment,
+  names: readonly VariableName[],
+  nameOf: NameOf,
+  problems: Problems,
+  readFile: (path: string) => string,
+  inherit?: Partial<Values>,
+): Partial<Values> {
   const values: Partial<Record<VariableName, unknown>> = {};
   for (const name of names) {
     const spec = VARIABLES[name];
@@ -118,7 +134,9 @@ function walk(env: Environment, names: readonly VariableName[], nameOf: NameOf, 
       if (raw) bad(`and ${actual}_FILE are both set; set only one`);
       else {
         try {
-          raw = readFile(file).replace(/\r?\n$/, '').trim();
+          raw = readFile(file)
+            .replace(/\r?\n$/, '')
+            .trim();
           if (raw === '') problems.push({ variable: `${actual}_FILE`, problem: `the file ${file} is empty` });
         } catch (e) {
           problems.push({ variable: `${actual}_FILE`, problem: `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
@@ -140,15 +158,18 @@ function walk(env: Environment, names: readonly VariableName[], nameOf: NameOf, 
 /** The rules between one IdP's variables; problems named as that IdP's variables. */
 function idpRules(v: Partial<Values>, env: Environment, nameOf: NameOf, bad: (variable: string, problem: string) => void): void {
   if (v.OIDC_CLIENT_AUTH === 'private_key_jwt') {
-    if (!env[nameOf('OIDC_CLIENT_PRIVATE_KEY_FILE')]?.trim()) bad(nameOf('OIDC_CLIENT_PRIVATE_KEY_FILE'), `is required with ${nameOf('OIDC_CLIENT_AUTH')}=private_key_jwt`);
+    if (!env[nameOf('OIDC_CLIENT_PRIVATE_KEY_FILE')]?.trim())
+      bad(nameOf('OIDC_CLIENT_PRIVATE_KEY_FILE'), `is required with ${nameOf('OIDC_CLIENT_AUTH')}=private_key_jwt`);
     else if (v.OIDC_CLIENT_PRIVATE_KEY_FILE !== undefined && v.OIDC_CLIENT_PRIVATE_KEY_KID === undefined && v.OIDC_CLIENT_PRIVATE_KEY_FILE.kid === undefined) {
       bad(nameOf('OIDC_CLIENT_PRIVATE_KEY_KID'), 'is required with private_key_jwt unless the JWK has a "kid"');
     }
-    if (v.OIDC_CLIENT_SECRET !== undefined) bad(nameOf('OIDC_CLIENT_SECRET'), `is set, but ${nameOf('OIDC_CLIENT_AUTH')}=private_key_jwt does not use it; remove it`);
+    if (v.OIDC_CLIENT_SECRET !== undefined)
+      bad(nameOf('OIDC_CLIENT_SECRET'), `is set, but ${nameOf('OIDC_CLIENT_AUTH')}=private_key_jwt does not use it; remove it`);
   } else if (v.OIDC_CLIENT_SECRET === undefined && !env[`${nameOf('OIDC_CLIENT_SECRET')}_FILE`]?.trim()) {
     bad(nameOf('OIDC_CLIENT_SECRET'), `is required (or ${nameOf('OIDC_CLIENT_SECRET')}_FILE)`);
   }
-  if (v.MAP_EMAIL === undefined && v.MAP_PHONE === undefined) bad(nameOf('MAP_EMAIL'), `and ${nameOf('MAP_PHONE')} are both empty: CommBox needs email or phone to identify an agent`);
+  if (v.MAP_EMAIL === undefined && v.MAP_PHONE === undefined)
+    bad(nameOf('MAP_EMAIL'), `and ${nameOf('MAP_PHONE')} are both empty: CommBox needs email or phone to identify an agent`);
 }
 
 /** An IdP's configuration from its parsed values. */
@@ -174,7 +195,14 @@ function idpConfig(name: string, v: Values, base: string, usernameNeedsDomain: b
       requireVerifiedEmail: v.REQUIRE_VERIFIED_EMAIL,
       usernameNeedsDomain,
     },
-    mapping: { username: v.MAP_USERNAME!, email: v.MAP_EMAIL, firstName: v.MAP_FIRST_NAME, lastName: v.MAP_LAST_NAME, phone: v.MAP_PHONE, uniqueId: v.MAP_UNIQUE_ID! },
+    mapping: {
+      username: v.MAP_USERNAME!,
+      email: v.MAP_EMAIL,
+      firstName: v.MAP_FIRST_NAME,
+      lastName: v.MAP_LAST_NAME,
+      phone: v.MAP_PHONE,
+      uniqueId: v.MAP_UNIQUE_ID!,
+    },
     loginPath: `/login${suffix}`,
     callbackPath: `/callback${suffix}`,
     redirectUri: `${base}/callback${suffix}`,
@@ -195,11 +223,15 @@ export function parseConfig(env: Environment, readFile: (path: string) => string
 
   // Rules between global variables.
   if (g.COMMBOX_LOGIN_URL?.searchParams.has('ta')) bad('COMMBOX_LOGIN_URL', 'must not already contain a "ta" parameter');
-  if (g.COMMBOX_CHAT_CHANNELS !== undefined && g.COMMBOX_CHAT_URL === undefined && !env['COMMBOX_CHAT_URL']?.trim()) bad('COMMBOX_CHAT_CHANNELS', 'is set but COMMBOX_CHAT_URL is not');
+  if (g.COMMBOX_CHAT_CHANNELS !== undefined && g.COMMBOX_CHAT_URL === undefined && !env['COMMBOX_CHAT_URL']?.trim())
+    bad('COMMBOX_CHAT_CHANNELS', 'is set but COMMBOX_CHAT_URL is not');
   if (env['COMMBOX_CHAT_URL']?.trim() && g.COMMBOX_CHAT_CHANNELS === undefined) {
     // Chat tickets put the employee's name and email into a customer chat: only
     // into channels the company lists (or, explicitly, any with `*`).
-    bad('COMMBOX_CHAT_CHANNELS', 'is required with COMMBOX_CHAT_URL: list the chat channel IDs employees may open (as CommBox shows them), or * to allow any channel');
+    bad(
+      'COMMBOX_CHAT_CHANNELS',
+      'is required with COMMBOX_CHAT_URL: list the chat channel IDs employees may open (as CommBox shows them), or * to allow any channel',
+    );
   }
   if (g.ALLOW_UNVERIFIED_EMAIL && d.REQUIRE_VERIFIED_EMAIL) bad('REQUIRE_VERIFIED_EMAIL', 'and ALLOW_UNVERIFIED_EMAIL are both true; choose one');
   if (g.METRICS_PORT !== undefined && g.METRICS_PORT === g.PORT) bad('METRICS_PORT', `must differ from PORT (${g.PORT}), or be off`);
@@ -231,8 +263,12 @@ export function parseConfig(env: Environment, readFile: (path: string) => string
     // Each IdP is its own namespace of CommBox identities: its own email domains,
     // none shared, so a user of one IdP can never be given another IdP's user.
     const owner = new Map<string, string>();
-    for (const [variable, domains, what] of [['ALLOWED_EMAIL_DOMAINS', d.ALLOWED_EMAIL_DOMAINS, "the default IdP's"] as const, ...extras.map((e) => [e.nameOf('ALLOWED_EMAIL_DOMAINS'), e.values.ALLOWED_EMAIL_DOMAINS, 'never inherited from ALLOWED_EMAIL_DOMAINS'] as const)]) {
-      if (domains.length === 0) bad(variable, `is required when OIDC_IDPS is set: each IdP needs its own email domains (${what}), so that no IdP can sign in another IdP's users`);
+    for (const [variable, domains, what] of [
+      ['ALLOWED_EMAIL_DOMAINS', d.ALLOWED_EMAIL_DOMAINS, "the default IdP's"] as const,
+      ...extras.map((e) => [e.nameOf('ALLOWED_EMAIL_DOMAINS'), e.values.ALLOWED_EMAIL_DOMAINS, 'never inherited from ALLOWED_EMAIL_DOMAINS'] as const),
+    ]) {
+      if (domains.length === 0)
+        bad(variable, `is required when OIDC_IDPS is set: each IdP needs its own email domains (${what}), so that no IdP can sign in another IdP's users`);
       for (const domain of domains) {
         const first = owner.get(domain);
         if (first !== undefined && first !== variable) bad(variable, `"${domain}" is also allowed by ${first}; a domain may belong to one IdP only`);

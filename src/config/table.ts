@@ -69,64 +69,78 @@ const set = (raw: string | undefined): raw is string => raw !== undefined && raw
 const text: Parser<string | undefined> = (raw) => (set(raw) ? raw : undefined);
 
 /** An https URL (http only for loopback hosts), without credentials or fragment. */
-const url = ({ query = false, fallback }: { query?: boolean; fallback?: string } = {}): Parser<URL | undefined> => (raw, ctx) => {
-  const value = set(raw) ? raw : fallback;
-  if (value === undefined) return undefined;
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    ctx.bad(`"${value}" is not an absolute URL`);
-    return undefined;
-  }
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname))) {
-    ctx.bad('must be https (http is accepted only for localhost and 127.0.0.1, for local testing)');
-    return undefined;
-  }
-  if (u.username || u.password) ctx.bad('must not contain credentials');
-  if (u.hash) ctx.bad('must not contain a #fragment');
-  if (!query && u.search) ctx.bad('must not contain a query string');
-  return u;
-};
+const url =
+  ({ query = false, fallback }: { query?: boolean; fallback?: string } = {}): Parser<URL | undefined> =>
+  (raw, ctx) => {
+    const value = set(raw) ? raw : fallback;
+    if (value === undefined) return undefined;
+    let u: URL;
+    try {
+      u = new URL(value);
+    } catch {
+      ctx.bad(`"${value}" is not an absolute URL`);
+      return undefined;
+    }
+    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname))) {
+      ctx.bad('must be https (http is accepted only for localhost and 127.0.0.1, for local testing)');
+      return undefined;
+    }
+    if (u.username || u.password) ctx.bad('must not contain credentials');
+    if (u.hash) ctx.bad('must not contain a #fragment');
+    if (!query && u.search) ctx.bad('must not contain a query string');
+    return u;
+  };
 
-const integer = (fallback: number, min: number, max: number): Parser<number> => (raw, ctx) => {
-  if (!set(raw)) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    ctx.bad(`must be a whole number from ${min} to ${max}, got "${raw}"`);
+const integer =
+  (fallback: number, min: number, max: number): Parser<number> =>
+  (raw, ctx) => {
+    if (!set(raw)) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      ctx.bad(`must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+
+const boolean =
+  (fallback: boolean): Parser<boolean> =>
+  (raw, ctx) => {
+    if (!set(raw)) return fallback;
+    const v = raw.toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(v)) return true;
+    if (['false', '0', 'no', 'off'].includes(v)) return false;
+    ctx.bad(`must be true or false, got "${raw}"`);
     return fallback;
-  }
-  return Number(raw);
-};
-
-const boolean = (fallback: boolean): Parser<boolean> => (raw, ctx) => {
-  if (!set(raw)) return fallback;
-  const v = raw.toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  ctx.bad(`must be true or false, got "${raw}"`);
-  return fallback;
-};
+  };
 
 /** A comma list, blanks dropped. */
-export const list: Parser<string[]> = (raw) => (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+export const list: Parser<string[]> = (raw) =>
+  (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
-const oneOf = <T extends string>(values: readonly T[], fallback: T): Parser<T> => (raw, ctx) => {
-  if (!set(raw)) return fallback;
-  if ((values as readonly string[]).includes(raw)) return raw as T;
-  ctx.bad(`must be one of ${values.join(', ')}`);
-  return fallback;
-};
+const oneOf =
+  <T extends string>(values: readonly T[], fallback: T): Parser<T> =>
+  (raw, ctx) => {
+    if (!set(raw)) return fallback;
+    if ((values as readonly string[]).includes(raw)) return raw as T;
+    ctx.bad(`must be one of ${values.join(', ')}`);
+    return fallback;
+  };
 
 /** A claim mapping; `optional`: an empty value switches the field off. */
-const mapping = (fallback: string, optional: boolean): Parser<ClaimMapping | undefined> => (raw, ctx) => {
-  if (optional && raw === '') return undefined;
-  try {
-    return parseClaimMapping(set(raw) ? raw : fallback);
-  } catch (e) {
-    ctx.bad((e as Error).message);
-    return undefined;
-  }
-};
+const mapping =
+  (fallback: string, optional: boolean): Parser<ClaimMapping | undefined> =>
+  (raw, ctx) => {
+    if (optional && raw === '') return undefined;
+    try {
+      return parseClaimMapping(set(raw) ? raw : fallback);
+    } catch (e) {
+      ctx.bad((e as Error).message);
+      return undefined;
+    }
+  };
 
 const claimPath: Parser<readonly string[]> = (raw, ctx) => {
   if (raw?.includes('|')) ctx.bad('takes a claim path without transforms');
@@ -155,7 +169,11 @@ export const ID_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384',
 const idTokenAlg: Parser<string | undefined> = (raw, ctx) => {
   if (!set(raw)) return undefined;
   if ((ID_TOKEN_ALGORITHMS as readonly string[]).includes(raw)) return raw;
-  ctx.bad(/^(none|HS\d+)$/i.test(raw) ? `"${raw}" is never accepted: ID tokens must be signed with the IdP's private key` : `"${raw}" is not one of ${ID_TOKEN_ALGORITHMS.join(', ')}`);
+  ctx.bad(
+    /^(none|HS\d+)$/i.test(raw)
+      ? `"${raw}" is never accepted: ID tokens must be signed with the IdP's private key`
+      : `"${raw}" is not one of ${ID_TOKEN_ALGORITHMS.join(', ')}`,
+  );
   return undefined;
 };
 
@@ -252,7 +270,8 @@ const cookieSecrets: Parser<string[]> = (raw, ctx) => {
   // A comma list, for rotation (base64 secrets have no commas).
   const secrets = list(raw, ctx);
   secrets.forEach((c, i) => {
-    if (c.length < 32) ctx.bad(`${secrets.length > 1 ? `secret #${i + 1} ` : ''}must be at least 32 characters (has ${c.length}); generate one with: openssl rand -base64 32`);
+    if (c.length < 32)
+      ctx.bad(`${secrets.length > 1 ? `secret #${i + 1} ` : ''}must be at least 32 characters (has ${c.length}); generate one with: openssl rand -base64 32`);
   });
   return secrets;
 };
@@ -283,54 +302,318 @@ const metricsPort: Parser<number | undefined> = (raw, ctx) => (raw?.toLowerCase(
 
 /** Every variable, in the order the docs show them. */
 export const VARIABLES = {
-  PUBLIC_URL: variable({ group: 'Required', scope: 'global', required: true, example: 'https://commbox-sso.example.com', parse: url(), doc: 'External base URL of the bridge, as browsers reach it. The redirect URI is `PUBLIC_URL/callback`; https, except for localhost.' }),
-  OIDC_ISSUER: variable({ group: 'Required', scope: 'idp', idpSuffix: 'ISSUER', required: true, example: 'https://login.example.com/oauth2/default', parse: (raw, ctx) => (set(raw) ? (url()(raw, ctx), raw) : ''), doc: "The IdP's issuer, exactly as its `/.well-known/openid-configuration` says it." }),
-  OIDC_CLIENT_ID: variable({ group: 'Required', scope: 'idp', idpSuffix: 'CLIENT_ID', required: true, example: '', parse: (raw) => raw ?? '', doc: 'The client registered at the IdP.' }),
-  OIDC_CLIENT_SECRET: variable({ group: 'Required', scope: 'idp', idpSuffix: 'CLIENT_SECRET', secret: true, required: 'unless OIDC_CLIENT_AUTH=private_key_jwt', example: '', parse: text, doc: 'The client secret.' }),
-  COMMBOX_API_KEY: variable({ group: 'Required', scope: 'global', secret: true, required: true, example: '', parse: (raw) => raw ?? '', doc: "The brand's CommBox API key (Settings → Accounts)." }),
+  PUBLIC_URL: variable({
+    group: 'Required',
+    scope: 'global',
+    required: true,
+    example: 'https://commbox-sso.example.com',
+    parse: url(),
+    doc: 'External base URL of the bridge, as browsers reach it. The redirect URI is `PUBLIC_URL/callback`; https, except for localhost.',
+  }),
+  OIDC_ISSUER: variable({
+    group: 'Required',
+    scope: 'idp',
+    idpSuffix: 'ISSUER',
+    required: true,
+    example: 'https://login.example.com/oauth2/default',
+    parse: (raw, ctx) => (set(raw) ? (url()(raw, ctx), raw) : ''),
+    doc: "The IdP's issuer, exactly as its `/.well-known/openid-configuration` says it.",
+  }),
+  OIDC_CLIENT_ID: variable({
+    group: 'Required',
+    scope: 'idp',
+    idpSuffix: 'CLIENT_ID',
+    required: true,
+    example: '',
+    parse: (raw) => raw ?? '',
+    doc: 'The client registered at the IdP.',
+  }),
+  OIDC_CLIENT_SECRET: variable({
+    group: 'Required',
+    scope: 'idp',
+    idpSuffix: 'CLIENT_SECRET',
+    secret: true,
+    required: 'unless OIDC_CLIENT_AUTH=private_key_jwt',
+    example: '',
+    parse: text,
+    doc: 'The client secret.',
+  }),
+  COMMBOX_API_KEY: variable({
+    group: 'Required',
+    scope: 'global',
+    secret: true,
+    required: true,
+    example: '',
+    parse: (raw) => raw ?? '',
+    doc: "The brand's CommBox API key (Settings → Accounts).",
+  }),
   COMMBOX_BRAND: variable({ group: 'Required', scope: 'global', required: true, example: '', parse: (raw) => raw ?? '', doc: 'The CommBox brand name.' }),
-  COMMBOX_LOGIN_URL: variable({ group: 'Required', scope: 'global', required: true, example: 'https://example.commbox.io/login', parse: url({ query: true }), doc: "The brand's agent login page; the bridge appends `?ta=<ticket>`. May carry a query, not a `ta`." }),
-  COOKIE_SECRET: variable({ group: 'Required', scope: 'global', secret: true, required: true, example: '', parse: cookieSecrets, doc: 'At least 32 characters (`openssl rand -base64 32`); replicas share it. A comma list rotates it: the first seals login cookies, all open them.' }),
+  COMMBOX_LOGIN_URL: variable({
+    group: 'Required',
+    scope: 'global',
+    required: true,
+    example: 'https://example.commbox.io/login',
+    parse: url({ query: true }),
+    doc: "The brand's agent login page; the bridge appends `?ta=<ticket>`. May carry a query, not a `ta`.",
+  }),
+  COOKIE_SECRET: variable({
+    group: 'Required',
+    scope: 'global',
+    secret: true,
+    required: true,
+    example: '',
+    parse: cookieSecrets,
+    doc: 'At least 32 characters (`openssl rand -base64 32`); replicas share it. A comma list rotates it: the first seals login cookies, all open them.',
+  }),
 
-  OIDC_CLIENT_AUTH: variable({ group: 'Sign-in (per IdP)', scope: 'idp', idpSuffix: 'CLIENT_AUTH', default: 'client_secret_basic', parse: oneOf(CLIENT_AUTH_METHODS, 'client_secret_basic'), doc: 'Token endpoint authentication: `client_secret_basic`, `client_secret_post` or `private_key_jwt`.' }),
-  OIDC_CLIENT_PRIVATE_KEY_FILE: variable({ group: 'Sign-in (per IdP)', scope: 'idp', idpSuffix: 'CLIENT_PRIVATE_KEY_FILE', required: 'with private_key_jwt', example: '/run/secrets/oidc_client_key.pem', parse: privateKeyFile, doc: "The client's private key for `private_key_jwt`, PEM (PKCS#8) or JWK: RSA ≥ 2048 bits, or EC P-256/P-384." }),
-  OIDC_CLIENT_PRIVATE_KEY_KID: variable({ group: 'Sign-in (per IdP)', scope: 'idp', idpSuffix: 'CLIENT_PRIVATE_KEY_KID', required: 'with private_key_jwt, unless the JWK has a kid', parse: text, doc: 'The key ID registered at the IdP for that key.' }),
-  OIDC_SCOPES: variable({ group: 'Sign-in (per IdP)', scope: 'idp', idpSuffix: 'SCOPES', default: 'openid email profile', parse: scopes, doc: 'Scopes to request; must include `openid`. Add `phone` for `MAP_PHONE`, and what your IdP needs for groups.' }),
-  OIDC_ID_TOKEN_ALG: variable({ group: 'Sign-in (per IdP)', scope: 'idp', idpSuffix: 'ID_TOKEN_ALG', default: 'RS256 when the IdP lists it, else its first asymmetric one', example: 'RS256', parse: idTokenAlg, doc: 'The only algorithm accepted for ID tokens. `none` and `HS*` never are.' }),
-  OIDC_IDPS: variable({ group: 'Sign-in (per IdP)', scope: 'global', default: 'none', example: 'acquired', parse: list, doc: 'Names of more IdPs beside the default one, each configured by `IDP_<NAME>_*` variables (see below).' }),
-  OIDC_CLOCK_TOLERANCE_SEC: variable({ group: 'Sign-in (per IdP)', scope: 'global', default: '30', parse: integer(30, 0, 300), doc: 'Seconds of clock skew tolerated on ID token times.' }),
-  OIDC_TIMEOUT_MS: variable({ group: 'Sign-in (per IdP)', scope: 'global', default: '10000', parse: integer(10_000, 500, 60_000), doc: 'Total deadline of each request to an IdP (discovery, JWKS, token, userinfo).' }),
+  OIDC_CLIENT_AUTH: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'idp',
+    idpSuffix: 'CLIENT_AUTH',
+    default: 'client_secret_basic',
+    parse: oneOf(CLIENT_AUTH_METHODS, 'client_secret_basic'),
+    doc: 'Token endpoint authentication: `client_secret_basic`, `client_secret_post` or `private_key_jwt`.',
+  }),
+  OIDC_CLIENT_PRIVATE_KEY_FILE: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'idp',
+    idpSuffix: 'CLIENT_PRIVATE_KEY_FILE',
+    required: 'with private_key_jwt',
+    example: '/run/secrets/oidc_client_key.pem',
+    parse: privateKeyFile,
+    doc: "The client's private key for `private_key_jwt`, PEM (PKCS#8) or JWK: RSA ≥ 2048 bits, or EC P-256/P-384.",
+  }),
+  OIDC_CLIENT_PRIVATE_KEY_KID: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'idp',
+    idpSuffix: 'CLIENT_PRIVATE_KEY_KID',
+    required: 'with private_key_jwt, unless the JWK has a kid',
+    parse: text,
+    doc: 'The key ID registered at the IdP for that key.',
+  }),
+  OIDC_SCOPES: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'idp',
+    idpSuffix: 'SCOPES',
+    default: 'openid email profile',
+    parse: scopes,
+    doc: 'Scopes to request; must include `openid`. Add `phone` for `MAP_PHONE`, and what your IdP needs for groups.',
+  }),
+  OIDC_ID_TOKEN_ALG: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'idp',
+    idpSuffix: 'ID_TOKEN_ALG',
+    default: 'RS256 when the IdP lists it, else its first asymmetric one',
+    example: 'RS256',
+    parse: idTokenAlg,
+    doc: 'The only algorithm accepted for ID tokens. `none` and `HS*` never are.',
+  }),
+  OIDC_IDPS: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'global',
+    default: 'none',
+    example: 'acquired',
+    parse: list,
+    doc: 'Names of more IdPs beside the default one, each configured by `IDP_<NAME>_*` variables (see below).',
+  }),
+  OIDC_CLOCK_TOLERANCE_SEC: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'global',
+    default: '30',
+    parse: integer(30, 0, 300),
+    doc: 'Seconds of clock skew tolerated on ID token times.',
+  }),
+  OIDC_TIMEOUT_MS: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'global',
+    default: '10000',
+    parse: integer(10_000, 500, 60_000),
+    doc: 'Total deadline of each request to an IdP (discovery, JWKS, token, userinfo).',
+  }),
 
-  ALLOWED_GROUPS: variable({ group: 'Access rules', scope: 'idp-inherited', idpSuffix: 'ALLOWED_GROUPS', default: 'empty: everyone the IdP signs in', example: 'commbox-agents', parse: list, doc: 'Comma list; the user must be in one of them (exact, case-sensitive).' }),
-  GROUPS_CLAIM: variable({ group: 'Access rules', scope: 'idp-inherited', idpSuffix: 'GROUPS_CLAIM', default: 'groups', parse: claimPath, doc: 'Dotted path of the groups claim, e.g. `realm_access.roles` or `roles`.' }),
-  ALLOWED_EMAIL_DOMAINS: variable({ group: 'Access rules', scope: 'idp', idpSuffix: 'ALLOWED_EMAIL_DOMAINS', required: 'for every IdP when OIDC_IDPS is set (none shared)', default: 'empty: any', example: 'example.com', parse: domains, doc: 'Comma list, judged on what CommBox receives: the mapped email, and the mapped username when it has an `@`; each must have one `@` and a domain in the list (subdomains are not included), and at least one must be there.' }),
-  ALLOW_UNVERIFIED_EMAIL: variable({ group: 'Access rules', scope: 'global', default: 'false', parse: boolean(false), doc: '**Dangerous.** `true` accepts logins whose `email_verified` is `false`.' }),
-  REQUIRE_VERIFIED_EMAIL: variable({ group: 'Access rules', scope: 'idp-inherited', idpSuffix: 'REQUIRE_VERIFIED_EMAIL', default: 'false', parse: boolean(false), doc: '`true` refuses logins whose `email_verified` is absent too (not only `false`). Leave it off for Entra ID, which never sends it.' }),
+  ALLOWED_GROUPS: variable({
+    group: 'Access rules',
+    scope: 'idp-inherited',
+    idpSuffix: 'ALLOWED_GROUPS',
+    default: 'empty: everyone the IdP signs in',
+    example: 'commbox-agents',
+    parse: list,
+    doc: 'Comma list; the user must be in one of them (exact, case-sensitive).',
+  }),
+  GROUPS_CLAIM: variable({
+    group: 'Access rules',
+    scope: 'idp-inherited',
+    idpSuffix: 'GROUPS_CLAIM',
+    default: 'groups',
+    parse: claimPath,
+    doc: 'Dotted path of the groups claim, e.g. `realm_access.roles` or `roles`.',
+  }),
+  ALLOWED_EMAIL_DOMAINS: variable({
+    group: 'Access rules',
+    scope: 'idp',
+    idpSuffix: 'ALLOWED_EMAIL_DOMAINS',
+    required: 'for every IdP when OIDC_IDPS is set (none shared)',
+    default: 'empty: any',
+    example: 'example.com',
+    parse: domains,
+    doc: 'Comma list, judged on what CommBox receives: the mapped email, and the mapped username when it has an `@`; each must have one `@` and a domain in the list (subdomains are not included), and at least one must be there.',
+  }),
+  ALLOW_UNVERIFIED_EMAIL: variable({
+    group: 'Access rules',
+    scope: 'global',
+    default: 'false',
+    parse: boolean(false),
+    doc: '**Dangerous.** `true` accepts logins whose `email_verified` is `false`.',
+  }),
+  REQUIRE_VERIFIED_EMAIL: variable({
+    group: 'Access rules',
+    scope: 'idp-inherited',
+    idpSuffix: 'REQUIRE_VERIFIED_EMAIL',
+    default: 'false',
+    parse: boolean(false),
+    doc: '`true` refuses logins whose `email_verified` is absent too (not only `false`). Leave it off for Entra ID, which never sends it.',
+  }),
 
-  MAP_USERNAME: variable({ group: 'Claim mapping', scope: 'idp-inherited', idpSuffix: 'MAP_USERNAME', default: 'preferred_username', parse: (raw, ctx) => mapping('preferred_username', false)(raw, ctx), doc: 'CommBox `username` (required). A dotted claim path with optional `|transforms`: `lower`, `upper`, `trim`, `localpart`, `domain`.' }),
-  MAP_EMAIL: variable({ group: 'Claim mapping', scope: 'idp-inherited', idpSuffix: 'MAP_EMAIL', default: 'email', parse: mapping('email', true), doc: 'CommBox `email`. Empty: not sent.' }),
-  MAP_FIRST_NAME: variable({ group: 'Claim mapping', scope: 'idp-inherited', idpSuffix: 'MAP_FIRST_NAME', default: 'given_name', parse: mapping('given_name', true), doc: 'CommBox `firstName`. Empty: not sent.' }),
-  MAP_LAST_NAME: variable({ group: 'Claim mapping', scope: 'idp-inherited', idpSuffix: 'MAP_LAST_NAME', default: 'family_name', parse: mapping('family_name', true), doc: 'CommBox `lastName`. Empty: not sent.' }),
-  MAP_PHONE: variable({ group: 'Claim mapping', scope: 'idp-inherited', idpSuffix: 'MAP_PHONE', default: 'phone_number', parse: mapping('phone_number', true), doc: 'CommBox `phone1` (with country code). Empty: not sent.' }),
-  MAP_UNIQUE_ID: variable({ group: 'Claim mapping', scope: 'idp-inherited', idpSuffix: 'MAP_UNIQUE_ID', default: 'sub', parse: mapping('sub', false), doc: "The chat ticket's `uniqueId` (the customer record's identifier)." }),
+  MAP_USERNAME: variable({
+    group: 'Claim mapping',
+    scope: 'idp-inherited',
+    idpSuffix: 'MAP_USERNAME',
+    default: 'preferred_username',
+    parse: (raw, ctx) => mapping('preferred_username', false)(raw, ctx),
+    doc: 'CommBox `username` (required). A dotted claim path with optional `|transforms`: `lower`, `upper`, `trim`, `localpart`, `domain`.',
+  }),
+  MAP_EMAIL: variable({
+    group: 'Claim mapping',
+    scope: 'idp-inherited',
+    idpSuffix: 'MAP_EMAIL',
+    default: 'email',
+    parse: mapping('email', true),
+    doc: 'CommBox `email`. Empty: not sent.',
+  }),
+  MAP_FIRST_NAME: variable({
+    group: 'Claim mapping',
+    scope: 'idp-inherited',
+    idpSuffix: 'MAP_FIRST_NAME',
+    default: 'given_name',
+    parse: mapping('given_name', true),
+    doc: 'CommBox `firstName`. Empty: not sent.',
+  }),
+  MAP_LAST_NAME: variable({
+    group: 'Claim mapping',
+    scope: 'idp-inherited',
+    idpSuffix: 'MAP_LAST_NAME',
+    default: 'family_name',
+    parse: mapping('family_name', true),
+    doc: 'CommBox `lastName`. Empty: not sent.',
+  }),
+  MAP_PHONE: variable({
+    group: 'Claim mapping',
+    scope: 'idp-inherited',
+    idpSuffix: 'MAP_PHONE',
+    default: 'phone_number',
+    parse: mapping('phone_number', true),
+    doc: 'CommBox `phone1` (with country code). Empty: not sent.',
+  }),
+  MAP_UNIQUE_ID: variable({
+    group: 'Claim mapping',
+    scope: 'idp-inherited',
+    idpSuffix: 'MAP_UNIQUE_ID',
+    default: 'sub',
+    parse: mapping('sub', false),
+    doc: "The chat ticket's `uniqueId` (the customer record's identifier).",
+  }),
 
-  COMMBOX_API_URL: variable({ group: 'CommBox', scope: 'global', default: 'https://api.commbox.io', parse: url({ fallback: 'https://api.commbox.io' }), doc: 'The CommBox API base URL (it can be brand-specific, e.g. `https://api.wispp.com`).' }),
-  COMMBOX_TIMEOUT_MS: variable({ group: 'CommBox', scope: 'global', default: '5000', parse: integer(5000, 100, 60_000), doc: 'Total deadline of the whole ticket step, retries included.' }),
+  COMMBOX_API_URL: variable({
+    group: 'CommBox',
+    scope: 'global',
+    default: 'https://api.commbox.io',
+    parse: url({ fallback: 'https://api.commbox.io' }),
+    doc: 'The CommBox API base URL (it can be brand-specific, e.g. `https://api.wispp.com`).',
+  }),
+  COMMBOX_TIMEOUT_MS: variable({
+    group: 'CommBox',
+    scope: 'global',
+    default: '5000',
+    parse: integer(5000, 100, 60_000),
+    doc: 'Total deadline of the whole ticket step, retries included.',
+  }),
 
-  COMMBOX_CHAT_URL: variable({ group: 'Customer chat', scope: 'global', default: 'unset: chat off', example: 'https://apps.commbox.io/chat', parse: url(), doc: '`GET /chat/<channel>` ends at `COMMBOX_CHAT_URL/<channel>?ta=`.' }),
-  COMMBOX_CHAT_CHANNELS: variable({ group: 'Customer chat', scope: 'global', required: 'with COMMBOX_CHAT_URL', example: 'nex9tHPKdBkD_fAfbuUPABg%3d%3d', parse: chatChannels, doc: 'Comma list of the chat channels that may be opened, as CommBox shows them, or `*` for any channel, explicitly.' }),
-  COMMBOX_CHAT_OVERRIDE_USER_INFO: variable({ group: 'Customer chat', scope: 'global', default: 'true', parse: boolean(true), doc: '`overrideUserInfo` of chat tickets: update the customer record with the names and phone sent.' }),
+  COMMBOX_CHAT_URL: variable({
+    group: 'Customer chat',
+    scope: 'global',
+    default: 'unset: chat off',
+    example: 'https://apps.commbox.io/chat',
+    parse: url(),
+    doc: '`GET /chat/<channel>` ends at `COMMBOX_CHAT_URL/<channel>?ta=`.',
+  }),
+  COMMBOX_CHAT_CHANNELS: variable({
+    group: 'Customer chat',
+    scope: 'global',
+    required: 'with COMMBOX_CHAT_URL',
+    example: 'nex9tHPKdBkD_fAfbuUPABg%3d%3d',
+    parse: chatChannels,
+    doc: 'Comma list of the chat channels that may be opened, as CommBox shows them, or `*` for any channel, explicitly.',
+  }),
+  COMMBOX_CHAT_OVERRIDE_USER_INFO: variable({
+    group: 'Customer chat',
+    scope: 'global',
+    default: 'true',
+    parse: boolean(true),
+    doc: '`overrideUserInfo` of chat tickets: update the customer record with the names and phone sent.',
+  }),
 
   PORT: variable({ group: 'Server', scope: 'global', default: '3000', parse: integer(3000, 0, 65535), doc: 'Listening port.' }),
   HOST: variable({ group: 'Server', scope: 'global', default: '0.0.0.0', parse: (raw) => (set(raw) ? raw : '0.0.0.0'), doc: 'Listening address.' }),
-  LOG_LEVEL: variable({ group: 'Server', scope: 'global', default: 'info', parse: logLevel, doc: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.' }),
-  TRUST_PROXY: variable({ group: 'Server', scope: 'global', default: 'false', parse: trustProxy, doc: 'Trust `X-Forwarded-*` from: `true`, a hop count, or a comma list of addresses/CIDRs.' }),
+  LOG_LEVEL: variable({
+    group: 'Server',
+    scope: 'global',
+    default: 'info',
+    parse: logLevel,
+    doc: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
+  }),
+  TRUST_PROXY: variable({
+    group: 'Server',
+    scope: 'global',
+    default: 'false',
+    parse: trustProxy,
+    doc: 'Trust `X-Forwarded-*` from: `true`, a hop count, or a comma list of addresses/CIDRs.',
+  }),
 
-  METRICS_PORT: variable({ group: 'Operations', scope: 'global', default: String(DEFAULT_METRICS_PORT), parse: metricsPort, doc: 'The only port that serves `/metrics` (never `PORT`); `off` disables metrics.' }),
-  SHUTDOWN_GRACE_MS: variable({ group: 'Operations', scope: 'global', default: '5000', parse: integer(5000, 0, 300_000), doc: 'After SIGTERM, how long new logins are still served while the load balancer notices `/readyz` failing.' }),
-  SHUTDOWN_TIMEOUT_MS: variable({ group: 'Operations', scope: 'global', default: '20000', parse: integer(20_000, 1000, 600_000), doc: 'After SIGTERM, the longest wait for in-flight logins; then exit 1. Longer than the grace.' }),
-  RATE_LIMIT_MAX: variable({ group: 'Operations', scope: 'global', default: '0 (off)', parse: integer(0, 0, 1_000_000), doc: 'Requests per client IP, route and window on `/login`, `/initiate`, `/callback`. Off by default: behind a proxy without `TRUST_PROXY`, or an office NAT, all agents share one address.' }),
-  RATE_LIMIT_WINDOW_MS: variable({ group: 'Operations', scope: 'global', default: '60000', parse: integer(60_000, 1000, 3_600_000), doc: 'The rate-limit window.' }),
+  METRICS_PORT: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: String(DEFAULT_METRICS_PORT),
+    parse: metricsPort,
+    doc: 'The only port that serves `/metrics` (never `PORT`); `off` disables metrics.',
+  }),
+  SHUTDOWN_GRACE_MS: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '5000',
+    parse: integer(5000, 0, 300_000),
+    doc: 'After SIGTERM, how long new logins are still served while the load balancer notices `/readyz` failing.',
+  }),
+  SHUTDOWN_TIMEOUT_MS: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '20000',
+    parse: integer(20_000, 1000, 600_000),
+    doc: 'After SIGTERM, the longest wait for in-flight logins; then exit 1. Longer than the grace.',
+  }),
+  RATE_LIMIT_MAX: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '0 (off)',
+    parse: integer(0, 0, 1_000_000),
+    doc: 'Requests per client IP, route and window on `/login`, `/initiate`, `/callback`. Off by default: behind a proxy without `TRUST_PROXY`, or an office NAT, all agents share one address.',
+  }),
+  RATE_LIMIT_WINDOW_MS: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '60000',
+    parse: integer(60_000, 1000, 3_600_000),
+    doc: 'The rate-limit window.',
+  }),
 } as const;
 
 export type VariableName = keyof typeof VARIABLES;

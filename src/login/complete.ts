@@ -47,7 +47,9 @@ function takeTransaction(bridge: Bridge, cookies: CallbackRequest['cookies'], st
     // A reload of the last page, or the back button: the state was used and its
     // cookie cleared. Say so, rather than blame cookies.
     if (bridge.consumed.has(state)) {
-      throw new BridgeError(Reasons.callbackReplayed, 400, { detail: 'this login transaction was already used (its cookie is gone: a reload or the back button)' });
+      throw new BridgeError(Reasons.callbackReplayed, 400, {
+        detail: 'this login transaction was already used (its cookie is gone: a reload or the back button)',
+      });
     }
     // Other live transactions but none for this state: the answer belongs to a
     // login this browser did not start (or a forged one).
@@ -89,7 +91,10 @@ export async function completeLogin(
   // Each IdP has its own redirect URI: an answer at another IdP's callback is
   // a mix-up, refused before any request.
   if ((tx.idp ?? 'default') !== idp.config.name) {
-    throw new BridgeError(Reasons.issMismatch, 400, { check: 'redirect_uri', detail: `a login started with IdP "${tx.idp ?? 'default'}" came back at the callback of "${idp.config.name}"` });
+    throw new BridgeError(Reasons.issMismatch, 400, {
+      check: 'redirect_uri',
+      detail: `a login started with IdP "${tx.idp ?? 'default'}" came back at the callback of "${idp.config.name}"`,
+    });
   }
 
   const login = await idp.oidc.completeLogin(req.query, tx, idp.neededClaims);
@@ -120,9 +125,10 @@ export async function completeLogin(
   const username = 'username' in mapped.identity ? mapped.identity.username : undefined;
   const scoped = evaluateIdentity({ username, email: mapped.identity.email }, idp.config.access);
   if (!scoped.allowed) throw new BridgeError(scoped.rule, 403, { detail: scoped.detail });
-  const data: TicketData = channel === undefined
-    ? { brand: commbox.brand, ...mapped.identity, oneTimeUse: true }
-    : { brand: commbox.brand, ...mapped.identity, overrideUserInfo: commbox.chatOverrideUserInfo, oneTimeUse: true };
+  const data: TicketData =
+    channel === undefined
+      ? { brand: commbox.brand, ...mapped.identity, oneTimeUse: true }
+      : { brand: commbox.brand, ...mapped.identity, overrideUserInfo: commbox.chatOverrideUserInfo, oneTimeUse: true };
   outcome.username = username;
 
   outcome.ticket = { attempts: 0, lastStatus: undefined };
@@ -136,7 +142,18 @@ export async function completeLogin(
   m.commboxDuration.observe(commboxMs / 1000);
   // The audit trail: one line per issued ticket (never the ticket itself).
   loggers.audit.info(
-    { event: 'ticket_issued', reqId: req.reqId, idp: idp.config.name, sub: outcome.sub, username, email: mapped.identity.email, channel, ip: req.ip, userAgent: req.userAgent?.slice(0, 300), ms: round(ms) },
+    {
+      event: 'ticket_issued',
+      reqId: req.reqId,
+      idp: idp.config.name,
+      sub: outcome.sub,
+      username,
+      email: mapped.identity.email,
+      channel,
+      ip: req.ip,
+      userAgent: req.userAgent?.slice(0, 300),
+      ms: round(ms),
+    },
     'ticket issued',
   );
   loggers.log.info(

@@ -64,7 +64,9 @@ export function resolveInitiation(bridge: Bridge, params: Readonly<Record<string
   // Customer chat goes through the default IdP only: a chat ticket carries no
   // username, so an extra IdP's namespace could not hold it.
   if (target !== undefined && isChatPath(target) && idp.config.name !== 'default') {
-    throw new BridgeError(Reasons.initiateBadTarget, 400, { detail: `a tile of IdP "${idp.config.name}" names a chat route; customer chat access goes through the default IdP only` });
+    throw new BridgeError(Reasons.initiateBadTarget, 400, {
+      detail: `a tile of IdP "${idp.config.name}" names a chat route; customer chat access goes through the default IdP only`,
+    });
   }
   return { idp, loginHint: loginHint?.slice(0, 256), target };
 }

@@ -86,12 +86,7 @@ export class TransactionSealer {
    * Opens a sealed value and checks it is live and belongs to `expectedState`.
    * Returns the transaction, or why it cannot be used.
    */
-  open(
-    sealed: string,
-    cookieName: string,
-    expectedState: string,
-    now = Date.now(),
-  ): { ok: true; tx: LoginTransaction } | { ok: false; why: OpenFailure } {
+  open(sealed: string, cookieName: string, expectedState: string, now = Date.now()): { ok: true; tx: LoginTransaction } | { ok: false; why: OpenFailure } {
     const tx = this.#unseal(sealed, cookieName);
     if (tx === undefined) return { ok: false, why: 'invalid' };
     if (!(now - tx.createdAt < TRANSACTION_TTL_MS) || tx.createdAt > now + 60_000) return { ok: false, why: 'expired' };
@@ -115,7 +110,14 @@ export class TransactionSealer {
         decipher.setAAD(Buffer.from(cookieName));
         decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
         const pt = Buffer.concat([decipher.update(raw.subarray(1 + IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
-        const [state, nonce, codeVerifier, createdAt, target, idp] = JSON.parse(pt.toString('utf8')) as [string, string, string, number, string | null, string | null | undefined];
+        const [state, nonce, codeVerifier, createdAt, target, idp] = JSON.parse(pt.toString('utf8')) as [
+          string,
+          string,
+          string,
+          number,
+          string | null,
+          string | null | undefined,
+        ];
         return { state, nonce, codeVerifier, createdAt, target: target ?? undefined, idp: idp ?? undefined };
       } catch {
         // not this key
@@ -138,8 +140,6 @@ export const MAX_LIVE_TRANSACTIONS = 5;
 export function transactionCookiesToDrop(cookies: Readonly<Record<string, string | undefined>>, sealer: TransactionSealer): string[] {
   const live = Object.keys(cookies).filter(isTransactionCookieName);
   if (live.length < MAX_LIVE_TRANSACTIONS) return [];
-  const byAge = live
-    .map((name) => ({ name, createdAt: sealer.createdAt(cookies[name] ?? '', name) ?? -Infinity }))
-    .sort((a, b) => a.createdAt - b.createdAt);
+  const byAge = live.map((name) => ({ name, createdAt: sealer.createdAt(cookies[name] ?? '', name) ?? -Infinity })).sort((a, b) => a.createdAt - b.createdAt);
   return byAge.slice(0, live.length - MAX_LIVE_TRANSACTIONS + 1).map((c) => c.name);
 }

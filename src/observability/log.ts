@@ -17,8 +17,21 @@ const SAFE_QUERY_PARAMS = new Set(['iss', 'error', 'error_description']);
 
 /** Field names whose values are never logged, at the top level of a line and one level down. */
 export const SECRET_FIELDS = new Set([
-  'client_secret', 'clientSecret', 'apiKey', 'cookieSecret', 'code', 'id_token', 'access_token', 'refresh_token',
-  'ticket', 'encpryptedString', 'encryptedString', 'authorization', 'cookie', 'set-cookie', 'location',
+  'client_secret',
+  'clientSecret',
+  'apiKey',
+  'cookieSecret',
+  'code',
+  'id_token',
+  'access_token',
+  'refresh_token',
+  'ticket',
+  'encpryptedString',
+  'encryptedString',
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'location',
 ]);
 
 /**
@@ -37,7 +50,14 @@ export function redactFields(obj: Record<string, unknown>): Record<string, unkno
       for (const k in inner) {
         if (SECRET_FIELDS.has(k)) {
           if (out === obj) out = { ...obj };
-          out[key] = { ...inner, ...Object.fromEntries(Object.keys(inner).filter((f) => SECRET_FIELDS.has(f)).map((f) => [f, '[redacted]'])) };
+          out[key] = {
+            ...inner,
+            ...Object.fromEntries(
+              Object.keys(inner)
+                .filter((f) => SECRET_FIELDS.has(f))
+                .map((f) => [f, '[redacted]']),
+            ),
+          };
           break;
         }
       }

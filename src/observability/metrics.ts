@@ -31,13 +31,48 @@ export function createMetrics({ defaults = true }: { defaults?: boolean } = {}):
   const registers = [registry];
   return {
     registry,
-    loginsStarted: new Counter({ name: 'commbox_bridge_logins_started_total', help: 'Logins started, by entry point (login, initiate, chat).', labelNames: ['entry'], registers }),
+    loginsStarted: new Counter({
+      name: 'commbox_bridge_logins_started_total',
+      help: 'Logins started, by entry point (login, initiate, chat).',
+      labelNames: ['entry'],
+      registers,
+    }),
     loginsCompleted: new Counter({ name: 'commbox_bridge_logins_completed_total', help: 'Logins that ended in CommBox with a ticket.', registers }),
-    loginsRefused: new Counter({ name: 'commbox_bridge_logins_refused_total', help: 'Logins refused or failed, by reason code.', labelNames: ['reason'], registers }),
-    ticketRequests: new Counter({ name: 'commbox_bridge_commbox_ticket_requests_total', help: 'Requests to the CommBox ticket API (each attempt), by HTTP status, or "error" and "timeout".', labelNames: ['status'], registers }),
-    loginDuration: new Histogram({ name: 'commbox_bridge_login_duration_seconds', help: 'The callback: from the IdP answer to the redirect into CommBox.', buckets: BUCKETS, registers }),
-    tokenDuration: new Histogram({ name: 'commbox_bridge_idp_token_duration_seconds', help: 'The IdP token request and ID token checks.', buckets: BUCKETS, registers }),
-    userinfoDuration: new Histogram({ name: 'commbox_bridge_idp_userinfo_duration_seconds', help: 'The IdP userinfo request, when one is needed.', buckets: BUCKETS, registers }),
-    commboxDuration: new Histogram({ name: 'commbox_bridge_commbox_ticket_duration_seconds', help: 'The whole ticket step, retries included.', buckets: BUCKETS, registers }),
+    loginsRefused: new Counter({
+      name: 'commbox_bridge_logins_refused_total',
+      help: 'Logins refused or failed, by reason code.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    ticketRequests: new Counter({
+      name: 'commbox_bridge_commbox_ticket_requests_total',
+      help: 'Requests to the CommBox ticket API (each attempt), by HTTP status, or "error" and "timeout".',
+      labelNames: ['status'],
+      registers,
+    }),
+    loginDuration: new Histogram({
+      name: 'commbox_bridge_login_duration_seconds',
+      help: 'The callback: from the IdP answer to the redirect into CommBox.',
+      buckets: BUCKETS,
+      registers,
+    }),
+    tokenDuration: new Histogram({
+      name: 'commbox_bridge_idp_token_duration_seconds',
+      help: 'The IdP token request and ID token checks.',
+      buckets: BUCKETS,
+      registers,
+    }),
+    userinfoDuration: new Histogram({
+      name: 'commbox_bridge_idp_userinfo_duration_seconds',
+      help: 'The IdP userinfo request, when one is needed.',
+      buckets: BUCKETS,
+      registers,
+    }),
+    commboxDuration: new Histogram({
+      name: 'commbox_bridge_commbox_ticket_duration_seconds',
+      help: 'The whole ticket step, retries included.',
+      buckets: BUCKETS,
+      registers,
+    }),
   };
 }

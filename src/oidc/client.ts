@@ -116,15 +116,27 @@ export class OidcClient {
     const server = found.serverMetadata();
     const alg = chooseIdTokenAlg(o.idTokenAlg, server.id_token_signing_alg_values_supported);
     if (alg === undefined) {
-      throw unusable({ check: 'metadata.id_token_signing_alg_values_supported', detail: `the IdP advertises no usable ID token algorithm (${String(server.id_token_signing_alg_values_supported)}); set OIDC_ID_TOKEN_ALG` });
+      throw unusable({
+        check: 'metadata.id_token_signing_alg_values_supported',
+        detail: `the IdP advertises no usable ID token algorithm (${String(server.id_token_signing_alg_values_supported)}); set OIDC_ID_TOKEN_ALG`,
+      });
     }
-    for (const [name, value, required] of [['token_endpoint', server.token_endpoint, true], ['jwks_uri', server.jwks_uri, true], ['userinfo_endpoint', server.userinfo_endpoint, false]] as const) {
+    for (const [name, value, required] of [
+      ['token_endpoint', server.token_endpoint, true],
+      ['jwks_uri', server.jwks_uri, true],
+      ['userinfo_endpoint', server.userinfo_endpoint, false],
+    ] as const) {
       if (value === undefined && !required) continue;
       const problem = checkEndpoint(name, value, issuer);
       if (problem) throw unusable(problem);
     }
 
-    const config = new client.Configuration(server, o.clientId, { id_token_signed_response_alg: alg, [client.clockTolerance]: o.clockToleranceSec }, await this.#clientAuthentication());
+    const config = new client.Configuration(
+      server,
+      o.clientId,
+      { id_token_signed_response_alg: alg, [client.clockTolerance]: o.clockToleranceSec },
+      await this.#clientAuthentication(),
+    );
     config[client.customFetch] = this.#http.fetch;
     config.timeout = o.timeoutMs / 1000;
     if (insecure) client.allowInsecureRequests(config);

@@ -47,21 +47,35 @@ function callbackRefusal(e: unknown): BridgeError {
   if (e instanceof client.AuthorizationResponseError) {
     const error = e.error;
     const description = e.error_description;
-    return refuse(Reasons.idpError, error === 'access_denied' ? 403 : 502, 'auth_response.error', `the IdP answered error=${quote(error, 100)}${description ? ` (${quote(description, 300)})` : ''}`, {
-      userDetail: `The sign-in service answered: ${error.slice(0, 100)}.`,
-    });
+    return refuse(
+      Reasons.idpError,
+      error === 'access_denied' ? 403 : 502,
+      'auth_response.error',
+      `the IdP answered error=${quote(error, 100)}${description ? ` (${quote(description, 300)})` : ''}`,
+      {
+        userDetail: `The sign-in service answered: ${error.slice(0, 100)}.`,
+      },
+    );
   }
   if (e instanceof client.WWWAuthenticateChallengeError) {
     const challenge = e.cause[0];
     const scheme = challenge?.scheme ?? 'challenge';
     const error = challenge?.parameters.error ?? 'invalid_client';
     const description = challenge?.parameters.error_description;
-    return refuse(Reasons.tokenExchangeFailed, 502, 'token.challenge',
-      `the token endpoint answered HTTP ${e.status} (${scheme}) error=${quote(error, 100)}${description ? ` (${quote(description, 300)})` : ''}: check OIDC_CLIENT_ID, the client credentials and OIDC_CLIENT_AUTH`);
+    return refuse(
+      Reasons.tokenExchangeFailed,
+      502,
+      'token.challenge',
+      `the token endpoint answered HTTP ${e.status} (${scheme}) error=${quote(error, 100)}${description ? ` (${quote(description, 300)})` : ''}: check OIDC_CLIENT_ID, the client credentials and OIDC_CLIENT_AUTH`,
+    );
   }
   if (e instanceof client.ResponseBodyError) {
-    return refuse(Reasons.tokenExchangeFailed, 502, 'token.error',
-      `the token endpoint answered HTTP ${e.status} error=${quote(e.error, 100)}${e.error_description ? ` (${quote(e.error_description, 300)})` : ''}`);
+    return refuse(
+      Reasons.tokenExchangeFailed,
+      502,
+      'token.error',
+      `the token endpoint answered HTTP ${e.status} error=${quote(e.error, 100)}${e.error_description ? ` (${quote(e.error_description, 300)})` : ''}`,
+    );
   }
   if (!(e instanceof client.ClientError)) {
     return refuse(Reasons.tokenExchangeFailed, 502, 'token.request', `the token request failed: ${describe(e)}`);
@@ -70,7 +84,12 @@ function callbackRefusal(e: unknown): BridgeError {
   const message = inner.message;
   switch (e.code) {
     case 'OAUTH_RESPONSE_IS_NOT_CONFORM':
-      return refuse(Reasons.tokenExchangeFailed, 502, 'token.status', `the token endpoint answered HTTP ${isResponse(e.cause) ? e.cause.status : '?'}${isResponse(e.cause) && /html/i.test(e.cause.headers.get('content-type') ?? '') ? ' (an HTML page)' : ''}`);
+      return refuse(
+        Reasons.tokenExchangeFailed,
+        502,
+        'token.status',
+        `the token endpoint answered HTTP ${isResponse(e.cause) ? e.cause.status : '?'}${isResponse(e.cause) && /html/i.test(e.cause.headers.get('content-type') ?? '') ? ' (an HTML page)' : ''}`,
+      );
     case 'OAUTH_RESPONSE_IS_NOT_JSON':
     case 'OAUTH_PARSE_ERROR':
       return refuse(Reasons.tokenExchangeFailed, 502, 'token.body', `the token response is not JSON: ${describe(e)}`);
@@ -80,8 +99,15 @@ function callbackRefusal(e: unknown): BridgeError {
       return refuse(Reasons.idTokenInvalid, 502, `id_token.${claim}`, `ID token rejected: ${message} (${claim})`);
     }
     case 'OAUTH_UNSUPPORTED_OPERATION':
-      if (/implicit and hybrid/.test(message)) return refuse(Reasons.callbackInvalid, 400, 'auth_response.implicit', 'the callback has an unexpected "id_token" or "token" parameter (implicit or hybrid answer)');
-      if (/token_type/.test(message)) return refuse(Reasons.tokenExchangeFailed, 502, 'token.token_type', `the token response token_type is not supported: ${message}`);
+      if (/implicit and hybrid/.test(message))
+        return refuse(
+          Reasons.callbackInvalid,
+          400,
+          'auth_response.implicit',
+          'the callback has an unexpected "id_token" or "token" parameter (implicit or hybrid answer)',
+        );
+      if (/token_type/.test(message))
+        return refuse(Reasons.tokenExchangeFailed, 502, 'token.token_type', `the token response token_type is not supported: ${message}`);
       return refuse(Reasons.tokenExchangeFailed, 502, 'token.unsupported', describe(e));
     case 'OAUTH_TIMEOUT':
     case 'OAUTH_ABORT':
@@ -89,11 +115,15 @@ function callbackRefusal(e: unknown): BridgeError {
     case 'OAUTH_INVALID_RESPONSE': {
       const duplicate = /^"(\w+)" parameter must be provided only once/.exec(message);
       if (duplicate) return refuse(Reasons.callbackInvalid, 400, 'auth_response.duplicate', `the callback has several "${duplicate[1]}" parameters`);
-      if (/JARM/.test(message)) return refuse(Reasons.callbackInvalid, 400, 'auth_response.response', 'the callback has an unexpected "response" parameter (a JARM answer)');
-      if (/"iss" \(issuer\) missing/.test(message)) return refuse(Reasons.issMismatch, 400, 'auth_response.iss', 'the IdP advertises RFC 9207 but the authorization response has no "iss"');
-      if (/"iss" \(issuer\) response parameter/.test(message)) return refuse(Reasons.issMismatch, 400, 'auth_response.iss', 'the authorization response "iss" is not the configured issuer');
+      if (/JARM/.test(message))
+        return refuse(Reasons.callbackInvalid, 400, 'auth_response.response', 'the callback has an unexpected "response" parameter (a JARM answer)');
+      if (/"iss" \(issuer\) missing/.test(message))
+        return refuse(Reasons.issMismatch, 400, 'auth_response.iss', 'the IdP advertises RFC 9207 but the authorization response has no "iss"');
+      if (/"iss" \(issuer\) response parameter/.test(message))
+        return refuse(Reasons.issMismatch, 400, 'auth_response.iss', 'the authorization response "iss" is not the configured issuer');
       if (/"state"/.test(message)) return refuse(Reasons.stateMismatch, 400, 'auth_response.state', message);
-      if (/response parameter "code"|"code" parameter/.test(message)) return refuse(Reasons.callbackInvalid, 400, 'auth_response.code', 'the callback has no "code"');
+      if (/response parameter "code"|"code" parameter/.test(message))
+        return refuse(Reasons.callbackInvalid, 400, 'auth_response.code', 'the callback has no "code"');
       if (/JWT|ID Token/.test(message)) {
         const claim = /"alg" header/.test(message) ? 'alg' : (claimOf(inner) ?? 'jwt');
         return refuse(Reasons.idTokenInvalid, 502, `id_token.${claim}`, `ID token rejected: ${message}`);
@@ -108,9 +138,12 @@ function callbackRefusal(e: unknown): BridgeError {
 /** The ID token signature (jose). A key that cannot be fetched is the IdP being unavailable. */
 function signatureRefusal(e: unknown): BridgeError {
   const refuse = (reason: Reason, status: number, check: string, detail: string) => new BridgeError(reason, status, { check, detail, cause: e });
-  if (e instanceof jose.errors.JWKSNoMatchingKey) return refuse(Reasons.idTokenInvalid, 502, 'id_token.kid', 'ID token rejected: no key in the IdP JWKS matches its "kid" and "alg"');
-  if (e instanceof jose.errors.JWKSMultipleMatchingKeys) return refuse(Reasons.idTokenInvalid, 502, 'id_token.kid', 'ID token rejected: several keys of the IdP JWKS match and the token has no "kid"');
-  if (e instanceof jose.errors.JWSSignatureVerificationFailed) return refuse(Reasons.idTokenInvalid, 502, 'id_token.signature', 'ID token rejected: the signature does not verify');
+  if (e instanceof jose.errors.JWKSNoMatchingKey)
+    return refuse(Reasons.idTokenInvalid, 502, 'id_token.kid', 'ID token rejected: no key in the IdP JWKS matches its "kid" and "alg"');
+  if (e instanceof jose.errors.JWKSMultipleMatchingKeys)
+    return refuse(Reasons.idTokenInvalid, 502, 'id_token.kid', 'ID token rejected: several keys of the IdP JWKS match and the token has no "kid"');
+  if (e instanceof jose.errors.JWSSignatureVerificationFailed)
+    return refuse(Reasons.idTokenInvalid, 502, 'id_token.signature', 'ID token rejected: the signature does not verify');
   if (e instanceof jose.errors.JOSEAlgNotAllowed) return refuse(Reasons.idTokenInvalid, 502, 'id_token.alg', `ID token rejected: ${e.message}`);
   if (e instanceof jose.errors.JWKSTimeout || e instanceof jose.errors.JWKSInvalid || !(e instanceof jose.errors.JOSEError)) {
     return refuse(Reasons.idpUnavailable, 503, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describe(e)}`);
@@ -123,7 +156,11 @@ function userinfoRefusal(e: unknown): BridgeError {
   const refuse = (reason: Reason, check: string, detail: string) => new BridgeError(reason, 502, { check, detail, cause: e });
   if (e instanceof client.ClientError && e.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
     const got = (e.cause as { cause?: { body?: { sub?: unknown } } } | undefined)?.cause?.body?.sub;
-    return refuse(Reasons.userinfoSubMismatch, 'userinfo.sub', `userinfo refused: its "sub" ${got === undefined ? 'is missing' : `(${quote(got, 100)})`} is not the ID token's`);
+    return refuse(
+      Reasons.userinfoSubMismatch,
+      'userinfo.sub',
+      `userinfo refused: its "sub" ${got === undefined ? 'is missing' : `(${quote(got, 100)})`} is not the ID token's`,
+    );
   }
   if (e instanceof client.WWWAuthenticateChallengeError || e instanceof client.ResponseBodyError) {
     return refuse(Reasons.userinfoFailed, 'userinfo.status', `userinfo request failed: the IdP answered HTTP ${e.status}`);
@@ -132,7 +169,11 @@ function userinfoRefusal(e: unknown): BridgeError {
     return refuse(Reasons.userinfoFailed, 'userinfo.status', `userinfo request failed: the IdP answered HTTP ${isResponse(e.cause) ? e.cause.status : '?'}`);
   }
   if (e instanceof client.ClientError && /JWT/.test(e.cause instanceof Error ? e.cause.message : e.message)) {
-    return refuse(Reasons.userinfoFailed, 'userinfo.jwt', 'userinfo request failed: the IdP answered a JWT (application/jwt), which this client did not ask for');
+    return refuse(
+      Reasons.userinfoFailed,
+      'userinfo.jwt',
+      'userinfo request failed: the IdP answered a JWT (application/jwt), which this client did not ask for',
+    );
   }
   return refuse(Reasons.userinfoFailed, 'userinfo.request', `userinfo request failed: ${describe(e)}`);
 }

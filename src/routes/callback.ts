@@ -41,7 +41,10 @@ async function callback(bridge: Bridge, idp: Idp, audit: Logger, req: FastifyReq
   return reply.redirect(location, 302);
 }
 
-export async function callbackRoutes(app: FastifyInstance, { bridge, rateLimit, audit }: { bridge: Bridge; rateLimit: RateLimit; audit: Logger }): Promise<void> {
+export async function callbackRoutes(
+  app: FastifyInstance,
+  { bridge, rateLimit, audit }: { bridge: Bridge; rateLimit: RateLimit; audit: Logger },
+): Promise<void> {
   app.decorateRequest('login', undefined);
   for (const idp of bridge.idps.values()) {
     app.get(idp.config.callbackPath, limited(rateLimit), (req, reply) => callback(bridge, idp, audit, req, reply));

@@ -180,7 +180,7 @@ const EXPLANATIONS: Record<Reason, Explanation> = {
   },
   [Reasons.commboxUnauthorized]: {
     title: 'CommBox refused this service',
-    what: 'CommBox did not accept this sign-in service\'s credentials. This is a configuration problem, not yours.',
+    what: "CommBox did not accept this sign-in service's credentials. This is a configuration problem, not yours.",
     todo: 'Contact your IT service desk and quote the reference below.',
     retry: false,
   },
@@ -211,13 +211,13 @@ const EXPLANATIONS: Record<Reason, Explanation> = {
   [Reasons.initiateUnknownIssuer]: {
     title: 'Unknown sign-in service',
     what: 'This link asks to sign in with a sign-in service this site does not use, so it was refused.',
-    todo: 'Use your company\'s CommBox link or app tile, or start from the button below.',
+    todo: "Use your company's CommBox link or app tile, or start from the button below.",
     retry: true,
   },
   [Reasons.initiateBadTarget]: {
     title: 'Link not allowed',
     what: 'This link asks to go somewhere this service does not send people to, so it was refused.',
-    todo: 'Use your company\'s CommBox link or app tile, or start from the button below.',
+    todo: "Use your company's CommBox link or app tile, or start from the button below.",
     retry: true,
   },
   [Reasons.rateLimited]: {

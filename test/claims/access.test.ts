@@ -13,8 +13,15 @@ const claims = {
   nothing: null,
 };
 
-
-const rules = (r: Partial<AccessRules> = {}): AccessRules => ({ allowedGroups: [], groupsClaim: ['groups'], allowedEmailDomains: [], allowUnverifiedEmail: false, requireVerifiedEmail: false, usernameNeedsDomain: false, ...r });
+const rules = (r: Partial<AccessRules> = {}): AccessRules => ({
+  allowedGroups: [],
+  groupsClaim: ['groups'],
+  allowedEmailDomains: [],
+  allowUnverifiedEmail: false,
+  requireVerifiedEmail: false,
+  usernameNeedsDomain: false,
+  ...r,
+});
 
 t.test('evaluateAccess', async (t) => {
   t.same(evaluateAccess({}, rules()), { allowed: true }, 'no rules: everyone');
@@ -26,7 +33,11 @@ t.test('evaluateAccess', async (t) => {
   t.same(evaluateAccess(claims, g), { allowed: true });
   t.match(evaluateAccess({ realm_access: { roles: ['Agents'] } }, g), { allowed: false, rule: 'group_not_allowed' }, 'case-sensitive');
   t.match(evaluateAccess({}, g), { allowed: false, rule: 'group_not_allowed', detail: /0 group/ });
-  t.same(evaluateAccess({ email: 'a@evil.example' }, rules({ allowedEmailDomains: ['example.com'] })), { allowed: true }, 'domains are judged on the mapped identity, not here');
+  t.same(
+    evaluateAccess({ email: 'a@evil.example' }, rules({ allowedEmailDomains: ['example.com'] })),
+    { allowed: true },
+    'domains are judged on the mapped identity, not here',
+  );
 });
 
 t.test('evaluateAccess: REQUIRE_VERIFIED_EMAIL', async (t) => {
@@ -43,15 +54,35 @@ t.test('evaluateIdentity: the domain rule judges what CommBox receives', async (
   t.same(evaluateIdentity({ username: 'alice', email: 'a@EXAMPLE.com' }, d), { allowed: true });
   t.match(evaluateIdentity({ username: 'alice', email: 'a@example.com.evil.io' }, d), { allowed: false, rule: 'email_domain_not_allowed' });
   t.match(evaluateIdentity({ username: 'alice', email: 'a@sub.example.com' }, d), { allowed: false }, 'subdomains are not included');
-  t.match(evaluateIdentity({ username: 'alice' }, d), { allowed: false, rule: 'email_domain_not_allowed', detail: /no email is mapped/ }, 'nothing to judge: refused');
+  t.match(
+    evaluateIdentity({ username: 'alice' }, d),
+    { allowed: false, rule: 'email_domain_not_allowed', detail: /no email is mapped/ },
+    'nothing to judge: refused',
+  );
   t.same(evaluateIdentity({ username: 'alice@example.com' }, d), { allowed: true }, 'a username with @ is judged when no email is mapped');
-  t.match(evaluateIdentity({ username: 'alice@evil.example', email: 'alice@example.com' }, d), { allowed: false, detail: /of the mapped username/ }, 'a username with @ is judged too (MAP_USERNAME=upn)');
-  t.match(evaluateIdentity({ username: 'alice', email: 'x@evil.com@example.com' }, d), { allowed: false, detail: /more than one @/ }, 'an ambiguous address is refused');
+  t.match(
+    evaluateIdentity({ username: 'alice@evil.example', email: 'alice@example.com' }, d),
+    { allowed: false, detail: /of the mapped username/ },
+    'a username with @ is judged too (MAP_USERNAME=upn)',
+  );
+  t.match(
+    evaluateIdentity({ username: 'alice', email: 'x@evil.com@example.com' }, d),
+    { allowed: false, detail: /more than one @/ },
+    'an ambiguous address is refused',
+  );
   t.match(evaluateIdentity({ username: 'alice', email: 'no-at-all' }, d), { allowed: false, detail: /no @domain/ });
   t.same(evaluateIdentity({ username: 'alice', email: 'a@evil.example' }, rules()), { allowed: true }, 'no domains configured: no rule');
   const extra = rules({ allowedEmailDomains: ['acquired.example'], usernameNeedsDomain: true });
-  t.match(evaluateIdentity({ username: 'alice', email: 'alice@acquired.example' }, extra), { allowed: false, rule: 'username_without_domain' }, 'an extra IdP never produces a plain username');
+  t.match(
+    evaluateIdentity({ username: 'alice', email: 'alice@acquired.example' }, extra),
+    { allowed: false, rule: 'username_without_domain' },
+    'an extra IdP never produces a plain username',
+  );
   t.same(evaluateIdentity({ username: 'alice@acquired.example', email: 'alice@acquired.example' }, extra), { allowed: true });
-  t.match(evaluateIdentity({ username: 'alice@corp.example', email: 'alice@acquired.example' }, extra), { allowed: false, rule: 'email_domain_not_allowed' }, 'nor a username of another IdP\'s domain');
+  t.match(
+    evaluateIdentity({ username: 'alice@corp.example', email: 'alice@acquired.example' }, extra),
+    { allowed: false, rule: 'email_domain_not_allowed' },
+    "nor a username of another IdP's domain",
+  );
   t.same(evaluateIdentity({ email: 'c@acquired.example' }, extra), { allowed: true }, 'chat identities have no username');
 });

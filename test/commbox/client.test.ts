@@ -16,12 +16,30 @@ function reasonOf(fn: () => unknown): string | undefined {
 t.test('readTicket', async (t) => {
   t.equal(readTicket('{"data":{"encpryptedString":"abc%3d"}}'), 'abc%3d');
   t.equal(readTicket('{"data":{"encryptedString":"abc"}}'), 'abc', 'the corrected spelling too');
-  t.equal(reasonOf(() => readTicket('{"data":{"encpry')), 'commbox_bad_response');
-  t.equal(reasonOf(() => readTicket('{"data":{}}')), 'commbox_bad_response');
-  t.equal(reasonOf(() => readTicket('null')), 'commbox_bad_response');
-  t.equal(reasonOf(() => readTicket('{"data":{"encpryptedString":"a b"}}')), 'commbox_bad_response');
-  t.equal(reasonOf(() => readTicket('{"data":{"encpryptedString":"é"}}')), 'commbox_bad_response');
-  t.equal(reasonOf(() => readTicket(JSON.stringify({ data: { encpryptedString: 'x'.repeat(9000) } }))), 'commbox_bad_response');
+  t.equal(
+    reasonOf(() => readTicket('{"data":{"encpry')),
+    'commbox_bad_response',
+  );
+  t.equal(
+    reasonOf(() => readTicket('{"data":{}}')),
+    'commbox_bad_response',
+  );
+  t.equal(
+    reasonOf(() => readTicket('null')),
+    'commbox_bad_response',
+  );
+  t.equal(
+    reasonOf(() => readTicket('{"data":{"encpryptedString":"a b"}}')),
+    'commbox_bad_response',
+  );
+  t.equal(
+    reasonOf(() => readTicket('{"data":{"encpryptedString":"é"}}')),
+    'commbox_bad_response',
+  );
+  t.equal(
+    reasonOf(() => readTicket(JSON.stringify({ data: { encpryptedString: 'x'.repeat(9000) } }))),
+    'commbox_bad_response',
+  );
 });
 
 t.test('parseRetryAfter', async (t) => {
@@ -99,7 +117,10 @@ t.test('COMMBOX_TIMEOUT_MS is a total deadline: an answer that drips a byte at a
   t.match(r.last.body, /\(commbox_timeout\)/);
   t.ok(ms < 2500, `the login ends near the 1000 ms budget (${ms} ms), not after the ~60 s the answer takes`);
   t.equal(s.sandbox.requests.length, 1, 'one attempt: the budget is spent');
-  t.match(s.logs.find((e) => e['reason'] === 'commbox_timeout'), { detail: /COMMBOX_TIMEOUT_MS/, commboxAttempts: 1 });
+  t.match(
+    s.logs.find((e) => e['reason'] === 'commbox_timeout'),
+    { detail: /COMMBOX_TIMEOUT_MS/, commboxAttempts: 1 },
+  );
   t.notOk(r.stoppedAt);
 });
 
@@ -110,5 +131,8 @@ t.test('CommBox unreachable', async (t) => {
   const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
   t.equal(r.last.status, 502);
   t.match(r.last.body, /\(commbox_unavailable\)/);
-  t.match(s.logs.find((e) => e['reason'] === 'commbox_unavailable'), { detail: /ECONNREFUSED/, commboxAttempts: 3 });
+  t.match(
+    s.logs.find((e) => e['reason'] === 'commbox_unavailable'),
+    { detail: /ECONNREFUSED/, commboxAttempts: 3 },
+  );
 });

@@ -29,6 +29,11 @@ t.test('every variable and every _FILE is documented', async (t) => {
 
 t.test('only src/config/environment.ts reads process.env', async (t) => {
   const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
-  const readers = files(join(root, 'src')).filter((f) => f.endsWith('.ts') && /process\.env\b/.test(readFileSync(f, 'utf8').replace(/\/\/.*|\/\*[\s\S]*?\*\//g, '')));
-  t.same(readers.map((f) => f.slice(root.length)), ['src/config/environment.ts']);
+  const readers = files(join(root, 'src')).filter(
+    (f) => f.endsWith('.ts') && /process\.env\b/.test(readFileSync(f, 'utf8').replace(/\/\/.*|\/\*[\s\S]*?\*\//g, '')),
+  );
+  t.same(
+    readers.map((f) => f.slice(root.length)),
+    ['src/config/environment.ts'],
+  );
 });

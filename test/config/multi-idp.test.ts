@@ -48,7 +48,10 @@ t.test('each IdP signs in with its own client, rules, mapping and redirect URI',
   t.equal(second.lastAuthorize?.['redirect_uri'], `${s.base}/callback/acquired`, 'its own redirect URI');
   t.equal(second.lastTokenAuth, 'post', 'its own client authentication');
   t.match(s.sandbox.requests[1]!.body, { data: { username: 'BOB@ACQUIRED.EXAMPLE', email: 'bob@acquired.example' } }, 'its own mapping');
-  t.match(s.logs.find((e) => e['msg'] === 'login completed' && e['idp'] === 'acquired'), { username: 'BOB@ACQUIRED.EXAMPLE' });
+  t.match(
+    s.logs.find((e) => e['msg'] === 'login completed' && e['idp'] === 'acquired'),
+    { username: 'BOB@ACQUIRED.EXAMPLE' },
+  );
 
   second.user = 'alice'; // commbox-agents: allowed at the default IdP, not here
   const c = await s.browser().walk(`${s.base}/login/acquired`, { stopAt: s.sandbox.loginUrl });
@@ -68,7 +71,7 @@ t.test('a launcher tile picks the IdP by its issuer', async (t) => {
   t.equal(s.idp.stats.authorize, 0, 'the other IdP is never visited');
 });
 
-t.test('mix-up: an answer delivered at another IdP\'s callback is refused before any token request', async (t) => {
+t.test("mix-up: an answer delivered at another IdP's callback is refused before any token request", async (t) => {
   const { s, second } = await twoIdps(t);
   const b = s.browser();
   const r = await b.walk(`${s.base}/login/acquired`, { stopAt: `${s.base}/callback` });
@@ -92,12 +95,35 @@ t.test('readiness waits for every IdP', async (t) => {
 
 t.test('configuration of several IdPs', async (t) => {
   const BASE = {
-    PUBLIC_URL: 'https://bridge.example.com', OIDC_ISSUER: 'https://a.example.com', OIDC_CLIENT_ID: 'a', OIDC_CLIENT_SECRET: 'sa',
-    COMMBOX_API_KEY: 'k', COMMBOX_BRAND: 'b', COMMBOX_LOGIN_URL: 'https://b.commbox.io/login', COOKIE_SECRET: 'c'.repeat(32),
-    GROUPS_CLAIM: 'groups', ALLOWED_GROUPS: 'agents', ALLOWED_EMAIL_DOMAINS: 'a.example', IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'e.example', IDP_TWIN_ALLOWED_EMAIL_DOMAINS: 't.example',
+    PUBLIC_URL: 'https://bridge.example.com',
+    OIDC_ISSUER: 'https://a.example.com',
+    OIDC_CLIENT_ID: 'a',
+    OIDC_CLIENT_SECRET: 'sa',
+    COMMBOX_API_KEY: 'k',
+    COMMBOX_BRAND: 'b',
+    COMMBOX_LOGIN_URL: 'https://b.commbox.io/login',
+    COOKIE_SECRET: 'c'.repeat(32),
+    GROUPS_CLAIM: 'groups',
+    ALLOWED_GROUPS: 'agents',
+    ALLOWED_EMAIL_DOMAINS: 'a.example',
+    IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'e.example',
+    IDP_TWIN_ALLOWED_EMAIL_DOMAINS: 't.example',
   };
-  const c = parseConfig({ ...BASE, OIDC_IDPS: 'entra', IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0', IDP_ENTRA_CLIENT_ID: 'e', IDP_ENTRA_CLIENT_SECRET: 'se', IDP_ENTRA_GROUPS_CLAIM: 'roles' });
-  t.same(c.idps.map((i) => [i.name, i.loginPath, i.redirectUri]), [['default', '/login', 'https://bridge.example.com/callback'], ['entra', '/login/entra', 'https://bridge.example.com/callback/entra']]);
+  const c = parseConfig({
+    ...BASE,
+    OIDC_IDPS: 'entra',
+    IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0',
+    IDP_ENTRA_CLIENT_ID: 'e',
+    IDP_ENTRA_CLIENT_SECRET: 'se',
+    IDP_ENTRA_GROUPS_CLAIM: 'roles',
+  });
+  t.same(
+    c.idps.map((i) => [i.name, i.loginPath, i.redirectUri]),
+    [
+      ['default', '/login', 'https://bridge.example.com/callback'],
+      ['entra', '/login/entra', 'https://bridge.example.com/callback/entra'],
+    ],
+  );
   const entra = c.idps[1]!;
   t.equal(entra.oidc.clientSecret, 'se');
   t.same(entra.access.groupsClaim, ['roles'], 'its own rule');
@@ -112,11 +138,13 @@ t.test('configuration of several IdPs', async (t) => {
     IDP_ENTRA_CLIENT_SECRET: /is required \(or IDP_ENTRA_CLIENT_SECRET_FILE\)/,
     IDP_ENTRA_MAP_USERNAME: /unknown transform/,
   });
-  t.notOk('OIDC_CLIENT_ID' in p, 'the default IdP\'s settings are not blamed');
-  t.match(problems({ OIDC_IDPS: 'twin', IDP_TWIN_ISSUER: 'https://a.example.com', IDP_TWIN_CLIENT_ID: 'x', IDP_TWIN_CLIENT_SECRET: 'y' }), { OIDC_IDPS: /same issuer/ });
+  t.notOk('OIDC_CLIENT_ID' in p, "the default IdP's settings are not blamed");
+  t.match(problems({ OIDC_IDPS: 'twin', IDP_TWIN_ISSUER: 'https://a.example.com', IDP_TWIN_CLIENT_ID: 'x', IDP_TWIN_CLIENT_SECRET: 'y' }), {
+    OIDC_IDPS: /same issuer/,
+  });
 });
 
-t.test('one IdP can never become another IdP\'s user: each has its own domains, and its usernames carry them', async (t) => {
+t.test("one IdP can never become another IdP's user: each has its own domains, and its usernames carry them", async (t) => {
   const { s, second } = await twoIdps(t, { IDP_ACQUIRED_MAP_USERNAME: 'preferred_username', IDP_ACQUIRED_ALLOWED_GROUPS: 'commbox-agents' });
   const refused = async (why: string, reason: string, user: Record<string, unknown>) => {
     second.users['mallory'] = { sub: `u-mallory-${reason}`, email_verified: true, groups: ['commbox-agents'], ...user };
@@ -129,14 +157,32 @@ t.test('one IdP can never become another IdP\'s user: each has its own domains, 
     t.equal(s.ticketRequests(), before.tickets, `${why}: no ticket requested`);
     return r;
   };
-  const plain = await refused('a plain username from an extra IdP', 'username_without_domain', { preferred_username: 'alice', email: 'mallory@acquired.example' });
+  const plain = await refused('a plain username from an extra IdP', 'username_without_domain', {
+    preferred_username: 'alice',
+    email: 'mallory@acquired.example',
+  });
   t.match(plain.last.body, /account name without a company domain/);
-  t.match(s.logs.find((e) => e['reason'] === 'username_without_domain'), { idp: 'acquired', detail: /"alice" has no "@domain"/ });
-  await refused('the default IdP\'s email', 'email_domain_not_allowed', { preferred_username: 'mallory@acquired.example', email: 'alice@example.com' });
-  await refused('a username in the default IdP\'s domain', 'email_domain_not_allowed', { preferred_username: 'alice@example.com', email: 'mallory@acquired.example' });
-  await refused('a username with two @', 'email_domain_not_allowed', { preferred_username: 'alice@example.com@acquired.example', email: 'mallory@acquired.example' });
+  t.match(
+    s.logs.find((e) => e['reason'] === 'username_without_domain'),
+    { idp: 'acquired', detail: /"alice" has no "@domain"/ },
+  );
+  await refused("the default IdP's email", 'email_domain_not_allowed', { preferred_username: 'mallory@acquired.example', email: 'alice@example.com' });
+  await refused("a username in the default IdP's domain", 'email_domain_not_allowed', {
+    preferred_username: 'alice@example.com',
+    email: 'mallory@acquired.example',
+  });
+  await refused('a username with two @', 'email_domain_not_allowed', {
+    preferred_username: 'alice@example.com@acquired.example',
+    email: 'mallory@acquired.example',
+  });
 
-  second.users['mallory'] = { sub: 'u-mallory', preferred_username: 'mallory@acquired.example', email: 'mallory@acquired.example', email_verified: true, groups: ['commbox-agents'] };
+  second.users['mallory'] = {
+    sub: 'u-mallory',
+    preferred_username: 'mallory@acquired.example',
+    email: 'mallory@acquired.example',
+    email_verified: true,
+    groups: ['commbox-agents'],
+  };
   const ok = await s.browser().walk(`${s.base}/login/acquired`, { stopAt: s.sandbox.loginUrl });
   t.ok(ok.stoppedAt, 'its own user in its own domain signs in');
   t.match(s.sandbox.requests.at(-1)!.body, { data: { username: 'mallory@acquired.example', email: 'mallory@acquired.example' } });
@@ -150,34 +196,65 @@ t.test('one IdP can never become another IdP\'s user: each has its own domains, 
   t.equal(s.ticketRequests(), before);
 });
 
-t.test('chat goes through the default IdP only: another IdP\'s tile naming a chat route is a 400', async (t) => {
+t.test("chat goes through the default IdP only: another IdP's tile naming a chat route is a 400", async (t) => {
   const { s, second } = await twoIdps(t, { COMMBOX_CHAT_URL: 'http://127.0.0.1:1/chat', COMMBOX_CHAT_CHANNELS: '*' });
   const q = new URLSearchParams({ iss: second.issuer, target_link_uri: `${s.base}/chat/abc123` });
   const r = await s.browser().fetch(`${s.base}/initiate?${q}`);
   t.equal(r.status, 400);
   t.match(r.body, /\(initiate_bad_target\)/);
-  t.match(s.logs.find((e) => e['reason'] === 'initiate_bad_target'), { detail: /default IdP only/ });
+  t.match(
+    s.logs.find((e) => e['reason'] === 'initiate_bad_target'),
+    { detail: /default IdP only/ },
+  );
   t.equal(second.stats.authorize + s.idp.stats.authorize, 0, 'no IdP is visited');
   t.equal(s.ticketRequests(), 0);
   const fromDefault = new URLSearchParams({ iss: s.idp.issuer, target_link_uri: `${s.base}/chat/abc123` });
-  t.equal((await s.browser().fetch(`${s.base}/initiate?${fromDefault}`)).status, 302, 'the default IdP\'s tile may');
+  t.equal((await s.browser().fetch(`${s.base}/initiate?${fromDefault}`)).status, 302, "the default IdP's tile may");
 });
 
 t.test('configuration: every IdP needs its own email domains, none shared, never inherited', async (t) => {
   const BASE = {
-    PUBLIC_URL: 'https://bridge.example.com', OIDC_ISSUER: 'https://a.example.com', OIDC_CLIENT_ID: 'a', OIDC_CLIENT_SECRET: 'sa',
-    COMMBOX_API_KEY: 'k', COMMBOX_BRAND: 'b', COMMBOX_LOGIN_URL: 'https://b.commbox.io/login', COOKIE_SECRET: 'c'.repeat(32),
-    OIDC_IDPS: 'entra', IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0', IDP_ENTRA_CLIENT_ID: 'e', IDP_ENTRA_CLIENT_SECRET: 'se',
+    PUBLIC_URL: 'https://bridge.example.com',
+    OIDC_ISSUER: 'https://a.example.com',
+    OIDC_CLIENT_ID: 'a',
+    OIDC_CLIENT_SECRET: 'sa',
+    COMMBOX_API_KEY: 'k',
+    COMMBOX_BRAND: 'b',
+    COMMBOX_LOGIN_URL: 'https://b.commbox.io/login',
+    COOKIE_SECRET: 'c'.repeat(32),
+    OIDC_IDPS: 'entra',
+    IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0',
+    IDP_ENTRA_CLIENT_ID: 'e',
+    IDP_ENTRA_CLIENT_SECRET: 'se',
   };
   const problems = (env: Record<string, string>) => configProblems({ ...BASE, ...env });
   const none = problems({});
-  t.match(none, { ALLOWED_EMAIL_DOMAINS: /is required when OIDC_IDPS is set/, IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: /is required when OIDC_IDPS is set.*never inherited/ });
+  t.match(none, {
+    ALLOWED_EMAIL_DOMAINS: /is required when OIDC_IDPS is set/,
+    IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: /is required when OIDC_IDPS is set.*never inherited/,
+  });
   t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'corp.example' }), { IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: /is required/ }, 'not inherited from ALLOWED_EMAIL_DOMAINS');
-  t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'corp.example,shared.example', IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'Shared.example' }), { IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: /"shared.example" is also allowed by ALLOWED_EMAIL_DOMAINS; a domain may belong to one IdP only/ });
-  t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'corp.example', IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'entra.example', IDP_ENTRA_MAP_USERNAME: 'upn|localpart' }), { IDP_ENTRA_MAP_USERNAME: /can never give a name@domain/ });
-  t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'corp.example', IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'not a domain' }), { IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: /not a domain name/ });
-  t.match(problems({ IDP_ENTRA_CLIENT_ID: '', ALLOWED_EMAIL_DOMAINS: 'corp.example' }), { IDP_ENTRA_CLIENT_ID: /required/, IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: /required/ }, 'reported even when the IdP has other problems');
+  t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'corp.example,shared.example', IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'Shared.example' }), {
+    IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: /"shared.example" is also allowed by ALLOWED_EMAIL_DOMAINS; a domain may belong to one IdP only/,
+  });
+  t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'corp.example', IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'entra.example', IDP_ENTRA_MAP_USERNAME: 'upn|localpart' }), {
+    IDP_ENTRA_MAP_USERNAME: /can never give a name@domain/,
+  });
+  t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'corp.example', IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'not a domain' }), {
+    IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: /not a domain name/,
+  });
+  t.match(
+    problems({ IDP_ENTRA_CLIENT_ID: '', ALLOWED_EMAIL_DOMAINS: 'corp.example' }),
+    { IDP_ENTRA_CLIENT_ID: /required/, IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: /required/ },
+    'reported even when the IdP has other problems',
+  );
   const c = parseConfig({ ...BASE, ALLOWED_EMAIL_DOMAINS: 'corp.example', IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'entra.example' });
-  t.same(c.idps.map((i) => [i.name, i.access.allowedEmailDomains, i.access.usernameNeedsDomain]), [['default', ['corp.example'], false], ['entra', ['entra.example'], true]]);
+  t.same(
+    c.idps.map((i) => [i.name, i.access.allowedEmailDomains, i.access.usernameNeedsDomain]),
+    [
+      ['default', ['corp.example'], false],
+      ['entra', ['entra.example'], true],
+    ],
+  );
   t.same(problems({ ...BASE, OIDC_IDPS: '', ALLOWED_EMAIL_DOMAINS: '' }), {}, 'a single IdP needs no domains');
 });

@@ -26,7 +26,14 @@ t.test('defaults', async (t) => {
   t.equal(c.commbox.timeoutMs, 5000);
   t.equal(c.idps[0]!.oidc.scopes, 'openid email profile');
   t.equal(c.idps[0]!.oidc.idTokenAlg, undefined);
-  t.same(c.idps[0]!.access, { allowedGroups: [], groupsClaim: ['groups'], allowedEmailDomains: [], allowUnverifiedEmail: false, requireVerifiedEmail: false, usernameNeedsDomain: false });
+  t.same(c.idps[0]!.access, {
+    allowedGroups: [],
+    groupsClaim: ['groups'],
+    allowedEmailDomains: [],
+    allowUnverifiedEmail: false,
+    requireVerifiedEmail: false,
+    usernameNeedsDomain: false,
+  });
   t.equal(c.idps[0]!.mapping.username.source, 'preferred_username');
   t.equal(c.idps[0]!.mapping.email?.source, 'email');
   t.equal(c.idps[0]!.mapping.phone?.source, 'phone_number');
@@ -36,7 +43,16 @@ t.test('defaults', async (t) => {
 
 t.test('every missing required variable is named in one error', async (t) => {
   const p = problems({});
-  t.same(Object.keys(p).sort(), ['COMMBOX_API_KEY', 'COMMBOX_BRAND', 'COMMBOX_LOGIN_URL', 'COOKIE_SECRET', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_ISSUER', 'PUBLIC_URL']);
+  t.same(Object.keys(p).sort(), [
+    'COMMBOX_API_KEY',
+    'COMMBOX_BRAND',
+    'COMMBOX_LOGIN_URL',
+    'COOKIE_SECRET',
+    'OIDC_CLIENT_ID',
+    'OIDC_CLIENT_SECRET',
+    'OIDC_ISSUER',
+    'PUBLIC_URL',
+  ]);
   try {
     parseConfig({});
     t.fail('should throw');
@@ -90,7 +106,13 @@ t.test('alg none is refused; an unknown alg too', async (t) => {
 });
 
 t.test('http is accepted for loopback hosts only', async (t) => {
-  const c = parseConfig({ ...BASE, PUBLIC_URL: 'http://localhost:3000/', OIDC_ISSUER: 'http://127.0.0.1:4000', COMMBOX_API_URL: 'http://[::1]:5000', COMMBOX_LOGIN_URL: 'http://127.0.0.1:5000/login' });
+  const c = parseConfig({
+    ...BASE,
+    PUBLIC_URL: 'http://localhost:3000/',
+    OIDC_ISSUER: 'http://127.0.0.1:4000',
+    COMMBOX_API_URL: 'http://[::1]:5000',
+    COMMBOX_LOGIN_URL: 'http://127.0.0.1:5000/login',
+  });
   t.equal(c.secureCookies, false);
   t.equal(c.publicUrl, 'http://localhost:3000');
   t.equal(c.idps[0]!.redirectUri, 'http://localhost:3000/callback');
@@ -138,18 +160,38 @@ t.test('lists, booleans, mappings and proxies', async (t) => {
 });
 
 t.test('secrets from files (_FILE), and both set is an error', async (t) => {
-  const files: Record<string, string> = { '/run/secrets/api': 'api-from-file\n', '/run/secrets/cookie': `${'k'.repeat(32)},${'o'.repeat(40)}\n`, '/run/secrets/empty': '\n' };
+  const files: Record<string, string> = {
+    '/run/secrets/api': 'api-from-file\n',
+    '/run/secrets/cookie': `${'k'.repeat(32)},${'o'.repeat(40)}\n`,
+    '/run/secrets/empty': '\n',
+  };
   const read = (p: string) => {
     if (!(p in files)) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
     return files[p]!;
   };
-  const env = { ...BASE, COMMBOX_API_KEY: undefined, COOKIE_SECRET: undefined, COMMBOX_API_KEY_FILE: '/run/secrets/api', COOKIE_SECRET_FILE: '/run/secrets/cookie' };
+  const env = {
+    ...BASE,
+    COMMBOX_API_KEY: undefined,
+    COOKIE_SECRET: undefined,
+    COMMBOX_API_KEY_FILE: '/run/secrets/api',
+    COOKIE_SECRET_FILE: '/run/secrets/cookie',
+  };
   const c = parseConfig(env, read);
   t.equal(c.commbox.apiKey, 'api-from-file', 'the trailing newline is dropped');
   t.same(c.cookieSecrets, ['k'.repeat(32), 'o'.repeat(40)], 'a list of cookie secrets: the first seals, all open');
   const p = (() => {
     try {
-      parseConfig({ ...BASE, COMMBOX_API_KEY_FILE: '/run/secrets/api', OIDC_CLIENT_SECRET: undefined, OIDC_CLIENT_SECRET_FILE: '/run/secrets/missing', COOKIE_SECRET: undefined, COOKIE_SECRET_FILE: '/run/secrets/empty' }, read);
+      parseConfig(
+        {
+          ...BASE,
+          COMMBOX_API_KEY_FILE: '/run/secrets/api',
+          OIDC_CLIENT_SECRET: undefined,
+          OIDC_CLIENT_SECRET_FILE: '/run/secrets/missing',
+          COOKIE_SECRET: undefined,
+          COOKIE_SECRET_FILE: '/run/secrets/empty',
+        },
+        read,
+      );
     } catch (e) {
       return Object.fromEntries((e as ConfigError).problems.map((x) => [x.variable, x.problem]));
     }
@@ -187,7 +229,13 @@ t.test('customer chat settings', async (t) => {
   t.equal(off.commbox.chatUrl, undefined);
   t.equal(off.commbox.chatOverrideUserInfo, true);
   t.equal(off.idps[0]!.mapping.uniqueId.source, 'sub');
-  const on = parseConfig({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat/', COMMBOX_CHAT_CHANNELS: 'nex9tHPKdBkD_fAfbuUPABg%3d%3d, plain', COMMBOX_CHAT_OVERRIDE_USER_INFO: 'false', MAP_UNIQUE_ID: 'employee_id' });
+  const on = parseConfig({
+    ...BASE,
+    COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat/',
+    COMMBOX_CHAT_CHANNELS: 'nex9tHPKdBkD_fAfbuUPABg%3d%3d, plain',
+    COMMBOX_CHAT_OVERRIDE_USER_INFO: 'false',
+    MAP_UNIQUE_ID: 'employee_id',
+  });
   t.equal(on.commbox.chatUrl, 'https://apps.commbox.io/chat');
   t.same(on.commbox.chatChannels, ['nex9tHPKdBkD_fAfbuUPABg==', 'plain']);
   t.equal(on.commbox.chatOverrideUserInfo, false);
@@ -216,7 +264,11 @@ t.test('client authentication settings', async (t) => {
     '/k/short.pem': generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
     '/k/junk.pem': 'not a key',
   };
-  const read = (p: string) => files[p] ?? (() => { throw Object.assign(new Error(), { code: 'ENOENT' }); })();
+  const read = (p: string) =>
+    files[p] ??
+    (() => {
+      throw Object.assign(new Error(), { code: 'ENOENT' });
+    })();
   const pk = { ...BASE, OIDC_CLIENT_SECRET: undefined, OIDC_CLIENT_AUTH: 'private_key_jwt' };
   const c = parseConfig({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.json' }, read);
   t.equal(c.idps[0]!.oidc.clientPrivateKeyKid, 'from-jwk');
@@ -233,6 +285,8 @@ t.test('client authentication settings', async (t) => {
   t.match(probs(pk), { OIDC_CLIENT_PRIVATE_KEY_FILE: /is required/ });
   t.match(probs({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.pem' }), { OIDC_CLIENT_PRIVATE_KEY_KID: /is required/ });
   t.match(probs({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/short.pem', OIDC_CLIENT_PRIVATE_KEY_KID: 'k' }), { OIDC_CLIENT_PRIVATE_KEY_FILE: /2048/ });
-  t.match(probs({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/junk.pem', OIDC_CLIENT_PRIVATE_KEY_KID: 'k' }), { OIDC_CLIENT_PRIVATE_KEY_FILE: /not a private key/ });
+  t.match(probs({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/junk.pem', OIDC_CLIENT_PRIVATE_KEY_KID: 'k' }), {
+    OIDC_CLIENT_PRIVATE_KEY_FILE: /not a private key/,
+  });
   t.match(probs({ ...pk, OIDC_CLIENT_SECRET: 'x', OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.json' }), { OIDC_CLIENT_SECRET: /does not use it/ });
 });

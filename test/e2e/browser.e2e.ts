@@ -15,7 +15,15 @@ import { DEMO_CHAT_CHANNEL } from '../../dev/commbox-sandbox.js';
 const OUT = new URL('../../test-output/e2e/', import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 let browser: Browser;
 let s: Stack<DemoIdp>;
@@ -79,8 +87,16 @@ async function checkBridgePage(t: Test, page: Page, requests: string[], problems
   t.equal(await page.getAttribute('html', 'lang'), 'en', 'lang');
   t.ok((await page.title()).length > 0, 'a title');
   t.equal(await page.locator('h1').count(), 1, 'one heading');
-  t.same(problems.filter((p) => /Content Security Policy|Refused/.test(p)), [], 'no CSP violations');
-  t.same(requests.filter((u) => !u.startsWith('http://127.0.0.1:')), [], 'no external assets');
+  t.same(
+    problems.filter((p) => /Content Security Policy|Refused/.test(p)),
+    [],
+    'no CSP violations',
+  );
+  t.same(
+    requests.filter((u) => !u.startsWith('http://127.0.0.1:')),
+    [],
+    'no external assets',
+  );
   // A string, not a function: tsx would add helpers the page does not have.
   const contrast = await page.evaluate<number[]>(CONTRAST_SCRIPT);
   for (const c of contrast) t.ok(c >= 4.5, `contrast ${c.toFixed(1)}:1 is at least 4.5:1`);
@@ -120,7 +136,9 @@ t.test('launcher tile: GET /initiate with login_hint, and a POSTed tile', async 
   t.match(await page.textContent('h1'), /signed in as alice/);
 
   const { page: tile } = await context(t);
-  await tile.setContent(`<form method="post" action="${s.base}/initiate"><input type="hidden" name="iss" value="${s.idp.issuer}"><input type="hidden" name="login_hint" value="alice"><button>CommBox</button></form>`);
+  await tile.setContent(
+    `<form method="post" action="${s.base}/initiate"><input type="hidden" name="iss" value="${s.idp.issuer}"><input type="hidden" name="login_hint" value="alice"><button>CommBox</button></form>`,
+  );
   await tile.click('button');
   await signIn(tile, 'alice');
   await tile.waitForURL((u) => u.href.startsWith(s.sandbox.loginUrl));
@@ -162,7 +180,10 @@ t.test('refusal seen by a person: the login cookie deleted before the callback',
   await page.goto(`${s.base}/login`);
   await page.waitForURL(/\/interaction\//);
   const cookies = await ctx.cookies(s.base);
-  t.ok(cookies.some((c) => c.name.startsWith('cbx_tx_')), 'the login cookie was set');
+  t.ok(
+    cookies.some((c) => c.name.startsWith('cbx_tx_')),
+    'the login cookie was set',
+  );
   await ctx.clearCookies({ name: /^cbx_tx_/ });
   await signIn(page, 'alice');
   await page.waitForURL(/\/callback\?/);

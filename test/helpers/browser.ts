@@ -53,7 +53,9 @@ export class CookieJar {
   header(url: string): string | undefined {
     const u = new URL(url);
     const now = Date.now();
-    const cookies = (this.#byHost.get(u.host) ?? []).filter((c) => c.expires > now && (u.pathname === c.path || u.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)));
+    const cookies = (this.#byHost.get(u.host) ?? []).filter(
+      (c) => c.expires > now && (u.pathname === c.path || u.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)),
+    );
     return cookies.length ? cookies.map((c) => `${c.name}=${c.value}`).join('; ') : undefined;
   }
 
@@ -62,7 +64,10 @@ export class CookieJar {
   }
 
   delete(host: string, predicate: (name: string) => boolean): void {
-    this.#byHost.set(host, (this.#byHost.get(host) ?? []).filter((c) => !predicate(c.name)));
+    this.#byHost.set(
+      host,
+      (this.#byHost.get(host) ?? []).filter((c) => !predicate(c.name)),
+    );
   }
 
   get(host: string, name: string): string | undefined {
@@ -105,7 +110,10 @@ export class Browser {
    * Follows redirects from `url` until an answer is not a redirect, or a
    * Location starts with `stopAt` (which is not fetched).
    */
-  async walk(url: string, opts: { stopAt?: string; method?: string; body?: string; headers?: Record<string, string>; max?: number } = {}): Promise<{ hops: Hop[]; last: Hop; stoppedAt?: string }> {
+  async walk(
+    url: string,
+    opts: { stopAt?: string; method?: string; body?: string; headers?: Record<string, string>; max?: number } = {},
+  ): Promise<{ hops: Hop[]; last: Hop; stoppedAt?: string }> {
     const hops: Hop[] = [];
     let next: string = url;
     let init: { method?: string; body?: string; headers?: Record<string, string> } = { method: opts.method, body: opts.body, headers: opts.headers };

@@ -9,12 +9,42 @@ import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
 
 export type HostileMode =
-  | 'ok' | 'bad-sig' | 'wrong-aud' | 'extra-aud' | 'azp-mismatch' | 'wrong-iss' | 'expired' | 'no-iat' | 'no-exp'
-  | 'no-sub' | 'no-nonce' | 'nonce-mismatch' | 'alg-none' | 'hs256-client-secret' | 'hs256-public-key' | 'kid-unknown'
-  | 'kid-absent-single' | 'multiple-keys-no-kid' | 'state-mismatch' | 'iss-param-mismatch' | 'iss-param-missing'
-  | 'userinfo-only-claims' | 'userinfo-bad-sub' | 'error-response' | 'token-error' | 'token-500' | 'skew-small' | 'skew-large'
-  | 'userinfo-500' | 'token-challenge' | 'token-huge' | 'token-not-bearer' | 'userinfo-jwt' | 'email-verified-userinfo-only'
-  | 'token-drip' | 'expired-45s-ago';
+  | 'ok'
+  | 'bad-sig'
+  | 'wrong-aud'
+  | 'extra-aud'
+  | 'azp-mismatch'
+  | 'wrong-iss'
+  | 'expired'
+  | 'no-iat'
+  | 'no-exp'
+  | 'no-sub'
+  | 'no-nonce'
+  | 'nonce-mismatch'
+  | 'alg-none'
+  | 'hs256-client-secret'
+  | 'hs256-public-key'
+  | 'kid-unknown'
+  | 'kid-absent-single'
+  | 'multiple-keys-no-kid'
+  | 'state-mismatch'
+  | 'iss-param-mismatch'
+  | 'iss-param-missing'
+  | 'userinfo-only-claims'
+  | 'userinfo-bad-sub'
+  | 'error-response'
+  | 'token-error'
+  | 'token-500'
+  | 'skew-small'
+  | 'skew-large'
+  | 'userinfo-500'
+  | 'token-challenge'
+  | 'token-huge'
+  | 'token-not-bearer'
+  | 'userinfo-jwt'
+  | 'email-verified-userinfo-only'
+  | 'token-drip'
+  | 'expired-45s-ago';
 
 interface Key {
   privateKey: jose.CryptoKey;
@@ -53,9 +83,34 @@ export interface HostileIdp {
 }
 
 export const HOSTILE_USERS: Record<string, HostileUser> = {
-  alice: { sub: 'u-alice', preferred_username: 'alice', email: 'alice@example.com', email_verified: true, given_name: 'Alice', family_name: 'Liddell', phone_number: '+442501234567', groups: ['commbox-agents'] },
-  bob: { sub: 'u-bob', preferred_username: 'bob', email: 'bob@example.com', email_verified: true, given_name: 'Bob', family_name: 'Builder', groups: ['finance'] },
-  carol: { sub: 'u-carol', preferred_username: 'carol', email: 'carol@example.com', email_verified: false, given_name: 'Carol', family_name: 'Danvers', groups: ['commbox-agents'] },
+  alice: {
+    sub: 'u-alice',
+    preferred_username: 'alice',
+    email: 'alice@example.com',
+    email_verified: true,
+    given_name: 'Alice',
+    family_name: 'Liddell',
+    phone_number: '+442501234567',
+    groups: ['commbox-agents'],
+  },
+  bob: {
+    sub: 'u-bob',
+    preferred_username: 'bob',
+    email: 'bob@example.com',
+    email_verified: true,
+    given_name: 'Bob',
+    family_name: 'Builder',
+    groups: ['finance'],
+  },
+  carol: {
+    sub: 'u-carol',
+    preferred_username: 'carol',
+    email: 'carol@example.com',
+    email_verified: false,
+    given_name: 'Carol',
+    family_name: 'Danvers',
+    groups: ['commbox-agents'],
+  },
 };
 
 export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParameter?: boolean } = {}): Promise<HostileIdp> {
@@ -189,10 +244,12 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           const q = Object.fromEntries(url.searchParams);
           idp.lastAuthorize = q;
           if (q['client_id'] !== idp.clientId) return send(res, 400, { error: 'invalid_client' });
-          if (!q['redirect_uri'] || !idp.redirectUris.includes(q['redirect_uri'])) return send(res, 400, { error: 'invalid_request', error_description: 'redirect_uri not registered' });
+          if (!q['redirect_uri'] || !idp.redirectUris.includes(q['redirect_uri']))
+            return send(res, 400, { error: 'invalid_request', error_description: 'redirect_uri not registered' });
           const back = new URL(q['redirect_uri']);
           back.searchParams.set('state', idp.mode === 'state-mismatch' ? 'forged-state-forged-state-forged-state-1234' : (q['state'] ?? ''));
-          if (issParameter && idp.mode !== 'iss-param-missing') back.searchParams.set('iss', idp.mode === 'iss-param-mismatch' ? 'https://evil.example' : issuer);
+          if (issParameter && idp.mode !== 'iss-param-missing')
+            back.searchParams.set('iss', idp.mode === 'iss-param-mismatch' ? 'https://evil.example' : issuer);
           if (idp.mode === 'error-response') {
             back.searchParams.set('error', 'access_denied');
             back.searchParams.set('error_description', '<script>alert(1)</script> The user said no');
@@ -222,7 +279,8 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           if (id !== idp.clientId || secret !== idp.clientSecret) return send(res, 401, { error: 'invalid_client' });
           if (idp.mode === 'token-500') return send(res, 500, '<html>Internal error</html>', { 'content-type': 'text/html' });
           if (idp.mode === 'token-error') return send(res, 400, { error: 'invalid_grant', error_description: 'code expired' });
-          if (idp.mode === 'token-challenge') return send(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="idp", error="invalid_client"' });
+          if (idp.mode === 'token-challenge')
+            return send(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="idp", error="invalid_client"' });
           if (idp.mode === 'token-huge') return send(res, 200, `{"access_token":"${'a'.repeat(2 * 1024 * 1024)}"}`);
           if (idp.mode === 'token-drip') {
             // A 200 whose body never ends: a byte every 100 ms.
@@ -245,7 +303,12 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           const user = idp.users[entry.user]!;
           const idTok = await idToken(user, entry.nonce);
           idp.issued.push(accessToken, idTok);
-          return send(res, 200, { access_token: accessToken, token_type: idp.mode === 'token-not-bearer' ? 'mac' : 'Bearer', expires_in: 300, id_token: idTok });
+          return send(res, 200, {
+            access_token: accessToken,
+            token_type: idp.mode === 'token-not-bearer' ? 'mac' : 'Bearer',
+            expires_in: 300,
+            id_token: idTok,
+          });
         }
         if (p === '/userinfo') {
           idp.stats.userinfo++;

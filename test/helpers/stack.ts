@@ -123,7 +123,11 @@ interface AnyIdp {
 }
 
 /** Starts the sandbox, the IdP (given the redirect URI) and the bridge wired to both. */
-async function startStack<I extends AnyIdp>(startIdp: (redirectUri: string) => Promise<I>, env: Env | undefined, sandboxOpts?: SandboxOptions): Promise<Stack<I>> {
+async function startStack<I extends AnyIdp>(
+  startIdp: (redirectUri: string) => Promise<I>,
+  env: Env | undefined,
+  sandboxOpts?: SandboxOptions,
+): Promise<Stack<I>> {
   const port = await freePort();
   const sandbox = await startSandbox({ brand: 'acme', ...sandboxOpts });
   const idp = await startIdp(`http://127.0.0.1:${port}/callback`);
@@ -155,7 +159,13 @@ export function startHostileStack(opts: { env?: Env; alg?: 'RS256' | 'ES256'; is
  * posts the credentials, and walks on until the browser is sent to `stopAt`
  * (the CommBox login URL) or gets a page.
  */
-export async function signInWithForm(browser: Browser, start: string, username: string, stopAt: string, opts: { method?: string; body?: string; headers?: Record<string, string>; password?: string } = {}) {
+export async function signInWithForm(
+  browser: Browser,
+  start: string,
+  username: string,
+  stopAt: string,
+  opts: { method?: string; body?: string; headers?: Record<string, string>; password?: string } = {},
+) {
   const first = await browser.walk(start, { stopAt, method: opts.method, body: opts.body, headers: opts.headers });
   if (first.stoppedAt || !first.last.url.includes('/interaction/')) return { ...first, formPage: undefined }; // already signed in, or refused
   const second = await submitLoginForm(browser, first.last, username, stopAt, opts.password);

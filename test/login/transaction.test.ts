@@ -1,5 +1,13 @@
 import t from 'tap';
-import { createTransaction, isTransactionCookieName, MAX_LIVE_TRANSACTIONS, TRANSACTION_TTL_MS, TransactionSealer, transactionCookieName, transactionCookiesToDrop } from '../../src/login/transaction.js';
+import {
+  createTransaction,
+  isTransactionCookieName,
+  MAX_LIVE_TRANSACTIONS,
+  TRANSACTION_TTL_MS,
+  TransactionSealer,
+  transactionCookieName,
+  transactionCookiesToDrop,
+} from '../../src/login/transaction.js';
 
 const SECRET = 's'.repeat(40);
 

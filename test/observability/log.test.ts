@@ -37,7 +37,10 @@ t.test('a full login at trace level, and failing ones, log no secret', async (t)
   const text = s.logs.text;
   for (const [what, value] of secrets) t.notOk(text.includes(value), `no ${what} in the logs`);
   t.notOk(/eyJ[A-Za-z0-9_-]{5,}\.eyJ/.test(text), 'nothing shaped like a JWT');
-  t.ok(s.logs.find((e) => e['reason'] === 'commbox_unauthorized'), 'the failures were logged');
+  t.ok(
+    s.logs.find((e) => e['reason'] === 'commbox_unauthorized'),
+    'the failures were logged',
+  );
 });
 
 t.test('the logger scrubs secrets and JWTs wherever they appear', async (t) => {

@@ -6,7 +6,11 @@ import { checkCallbackParameters, checkEndpoint, checkIdTokenClaims, checkTokenT
 
 t.test('gap 2: IdP endpoints are https for an https issuer, the JWKS included', async (t) => {
   const https = new URL('https://idp.example.com');
-  t.match(checkEndpoint('jwks_uri', 'http://idp.example.com/jwks', https), { check: 'metadata.jwks_uri', detail: /not https/ }, 'an http JWKS for an https issuer');
+  t.match(
+    checkEndpoint('jwks_uri', 'http://idp.example.com/jwks', https),
+    { check: 'metadata.jwks_uri', detail: /not https/ },
+    'an http JWKS for an https issuer',
+  );
   t.equal(checkEndpoint('jwks_uri', 'https://keys.example.com/jwks', https), undefined);
   t.match(checkEndpoint('token_endpoint', 'http://127.0.0.1/token', https), { check: 'metadata.token_endpoint' }, 'not even on loopback');
   t.match(checkEndpoint('jwks_uri', 'not a url', https), { detail: /no usable jwks_uri/ });

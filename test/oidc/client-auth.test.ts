@@ -19,7 +19,10 @@ t.test('client_secret_post', async (t) => {
 });
 
 t.test('the secret goes where OIDC_CLIENT_AUTH says: Basic header or form body', async (t) => {
-  for (const [method, seen] of [['client_secret_basic', 'basic'], ['client_secret_post', 'post']] as const) {
+  for (const [method, seen] of [
+    ['client_secret_basic', 'basic'],
+    ['client_secret_post', 'post'],
+  ] as const) {
     const s = await startHostileStack({ env: { OIDC_CLIENT_AUTH: method } });
     t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt);
     t.equal(s.idp.lastTokenAuth, seen, `${method}: ${seen}`);
@@ -45,7 +48,10 @@ t.test('the wrong method for the client is refused by the IdP: token_exchange_fa
   const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
   t.equal(r.last.status, 502);
   t.match(r.last.body, /\(token_exchange_failed\)/);
-  t.match(s.logs.find((e) => e['reason'] === 'token_exchange_failed'), { detail: /invalid_client/ });
+  t.match(
+    s.logs.find((e) => e['reason'] === 'token_exchange_failed'),
+    { detail: /invalid_client/ },
+  );
   t.equal(s.ticketRequests(), 0);
 });
 
@@ -54,10 +60,11 @@ for (const [name, options] of [
   ['EC P-256, JWK with its kid', { type: 'ec', pem: false }],
 ] as const) {
   t.test(`private_key_jwt: ${name}`, async (t) => {
-    const { privateKey, publicKey } = options.type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { privateKey, publicKey } =
+      options.type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const kid = `bridge-${options.type}`;
     const file = join(dir, `${options.type}.${options.pem ? 'pem' : 'json'}`);
-    writeFileSync(file, options.pem ? (privateKey.export({ format: 'pem', type: 'pkcs8' })) : JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid }));
+    writeFileSync(file, options.pem ? privateKey.export({ format: 'pem', type: 'pkcs8' }) : JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid }));
     const env: Record<string, string> = { OIDC_CLIENT_AUTH: 'private_key_jwt', OIDC_CLIENT_SECRET: '', OIDC_CLIENT_PRIVATE_KEY_FILE: file };
     if (options.pem) env['OIDC_CLIENT_PRIVATE_KEY_KID'] = kid;
     const s = await startDemoStack({

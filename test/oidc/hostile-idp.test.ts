@@ -70,12 +70,19 @@ t.test('several keys published without kid and a token without kid', async (t) =
   const r = await login(s);
   t.equal(r.last.status, 502);
   t.match(r.last.body, /\(id_token_invalid\)/);
-  t.match(s.logs.find((e) => e['reason'] === 'id_token_invalid'), { detail: /several keys/, check: 'id_token.kid' });
+  t.match(
+    s.logs.find((e) => e['reason'] === 'id_token_invalid'),
+    { detail: /several keys/, check: 'id_token.kid' },
+  );
   t.equal(s.ticketRequests(), 0);
 });
 
 t.test('refused before the token endpoint: forged state, RFC 9207 iss mix-up', async (t) => {
-  for (const [mode, reason, check] of [['state-mismatch', 'state_mismatch', undefined], ['iss-param-mismatch', 'iss_mismatch', 'auth_response.iss'], ['iss-param-missing', 'iss_mismatch', 'auth_response.iss']] as const) {
+  for (const [mode, reason, check] of [
+    ['state-mismatch', 'state_mismatch', undefined],
+    ['iss-param-mismatch', 'iss_mismatch', 'auth_response.iss'],
+    ['iss-param-missing', 'iss_mismatch', 'auth_response.iss'],
+  ] as const) {
     await t.test(mode, async (t) => {
       const s = await startHostileStack();
       t.teardown(() => s.close());
@@ -109,7 +116,11 @@ t.test('authorization responses this client did not ask for are refused before t
     const r = await b.fetch(back.location! + extra);
     t.equal(r.status, 400, extra);
     t.match(r.body, /\(callback_invalid\)/);
-    t.match(s.logs.entries.slice(before).find((e) => e['reason'] === 'callback_invalid'), { detail, check }, extra);
+    t.match(
+      s.logs.entries.slice(before).find((e) => e['reason'] === 'callback_invalid'),
+      { detail, check },
+      extra,
+    );
   }
   t.equal(s.idp.stats.token, 0, 'the token endpoint was never called');
   t.equal(s.ticketRequests(), 0);
@@ -190,7 +201,10 @@ t.test('gap 1: a token endpoint that drips its answer is cut off at OIDC_TIMEOUT
   t.equal(r.last.status, 502);
   t.match(r.last.body, /\(token_exchange_failed\)/);
   t.ok(ms < 3000, `the login ends near the 1 s deadline (${ms} ms), not never`);
-  t.match(s.logs.find((e) => e['reason'] === 'token_exchange_failed'), { check: 'token.timeout', detail: /OIDC_TIMEOUT_MS/ });
+  t.match(
+    s.logs.find((e) => e['reason'] === 'token_exchange_failed'),
+    { check: 'token.timeout', detail: /OIDC_TIMEOUT_MS/ },
+  );
   t.equal(s.ticketRequests(), 0);
 });
 
@@ -200,7 +214,10 @@ t.test('gap 4: clock tolerance is 30 s by default, OIDC_CLOCK_TOLERANCE_SEC chan
   strict.idp.mode = 'expired-45s-ago';
   const r = await login(strict);
   t.equal(r.last.status, 502, 'an ID token that expired 45 s ago is refused (the old code tolerated 60 s)');
-  t.match(strict.logs.find((e) => e['reason'] === 'id_token_invalid'), { check: 'id_token.exp' });
+  t.match(
+    strict.logs.find((e) => e['reason'] === 'id_token_invalid'),
+    { check: 'id_token.exp' },
+  );
   t.equal(strict.ticketRequests(), 0);
 
   const relaxed = await startHostileStack({ env: { OIDC_CLOCK_TOLERANCE_SEC: '60' } });

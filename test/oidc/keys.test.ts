@@ -62,7 +62,7 @@ t.test('a rotated key is fetched at once; unknown keys cause at most one fetch p
   const before = srv.state.fetches;
   // Many logins at once after the rotation share one fetch.
   await Promise.all(Array.from({ length: 5 }, async () => keys.verify(await next.sign(), 'RS256')));
-  t.equal(srv.state.fetches, before + 1, 'one fetch, right after the rotation (within jose\'s cooldown)');
+  t.equal(srv.state.fetches, before + 1, "one fetch, right after the rotation (within jose's cooldown)");
   const stranger = await signer('RS256', 'unknown');
   for (let i = 0; i < 5; i++) await t.rejects(keys.verify(await stranger.sign(), 'RS256'), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
   t.equal(srv.state.fetches, before + 1, `no more fetches for unknown keys within ${JWKS_REFETCH_MIN_INTERVAL_MS} ms`);

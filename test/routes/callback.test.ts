@@ -27,8 +27,15 @@ t.test('an agent signs in and lands in CommBox with a one-time ticket', async (t
   t.equal(landing.status, 200);
   t.match(landing.body, /signed in as alice/);
   t.equal((await b.fetch(r.stoppedAt!)).status, 401, 'the sandbox refuses the ticket a second time');
-  t.match(s.logs.find((e) => e['msg'] === 'login completed'), { reason: 'ok', sub: String, username: 'alice', userinfo: true });
-  t.same(b.jar.names(new URL(s.base).host).filter((n) => n.includes('cbx_tx_')), [], 'the login cookie is cleared');
+  t.match(
+    s.logs.find((e) => e['msg'] === 'login completed'),
+    { reason: 'ok', sub: String, username: 'alice', userinfo: true },
+  );
+  t.same(
+    b.jar.names(new URL(s.base).host).filter((n) => n.includes('cbx_tx_')),
+    [],
+    'the login cookie is cleared',
+  );
 });
 
 t.test('the login cookie is sealed, HttpOnly, SameSite=Lax, path /, 10 minutes', async (t) => {
@@ -59,7 +66,10 @@ t.test('claims in the ID token: no userinfo request', async (t) => {
   t.teardown(() => s.close());
   const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
   t.ok(r.stoppedAt);
-  t.match(s.logs.find((e) => e['msg'] === 'login completed'), { userinfo: false });
+  t.match(
+    s.logs.find((e) => e['msg'] === 'login completed'),
+    { userinfo: false },
+  );
 });
 
 t.test('ES256 ID tokens', async (t) => {
@@ -79,7 +89,11 @@ t.test('refusals by the access rules: a 403 page, and no ticket', async (t) => {
   t.match(bob.last.body, /not in a group that may use CommBox/);
   t.match(bob.last.body, /Reference: <code>[0-9a-f]{16}<\/code> \(group_not_allowed\)/);
   const ref = /Reference: <code>([0-9a-f]+)</.exec(bob.last.body)![1];
-  t.match(s.logs.find((e) => e['reqId'] === ref), { reason: 'group_not_allowed', sub: String, level: 40 }, 'the reference is the log line');
+  t.match(
+    s.logs.find((e) => e['reqId'] === ref),
+    { reason: 'group_not_allowed', sub: String, level: 40 },
+    'the reference is the log line',
+  );
 
   const carol = await signInWithForm(s.browser(), `${s.base}/login`, 'carol', s.sandbox.loginUrl);
   t.equal(carol.last.status, 403);
@@ -110,7 +124,10 @@ t.test('a required claim that maps to nothing: 403 naming the claim', async (t) 
   const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
   t.equal(r.last.status, 403);
   t.match(r.last.body, /Missing: employee\.id\./);
-  t.match(s.logs.find((e) => e['reason'] === 'claim_missing'), { detail: /MAP_USERNAME \(employee\.id\|lower\) maps to nothing; claims present: .*email/ });
+  t.match(
+    s.logs.find((e) => e['reason'] === 'claim_missing'),
+    { detail: /MAP_USERNAME \(employee\.id\|lower\) maps to nothing; claims present: .*email/ },
+  );
   t.equal(s.ticketRequests(), 0);
 });
 
@@ -136,7 +153,10 @@ t.test('the login cookie lost between /login and /callback', async (t) => {
   t.match(r.last.body, /login cookie/);
   t.match(r.last.body, /cookies are blocked|allow cookies/);
   t.match(r.last.body, /href="http:\/\/127\.0\.0\.1:\d+\/login">Try again/);
-  t.match(s.logs.find((e) => e['reason'] === 'login_cookie_missing'), { level: 40, msg: 'login refused' });
+  t.match(
+    s.logs.find((e) => e['reason'] === 'login_cookie_missing'),
+    { level: 40, msg: 'login refused' },
+  );
   t.equal(s.ticketRequests(), 0);
   t.notOk(r.last.body.includes(new URL(r.last.url).searchParams.get('code')!), 'the page does not echo the code');
 });
@@ -229,7 +249,10 @@ t.test('the domain rule judges what CommBox receives: MAP_EMAIL=upn is checked, 
   const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
   t.equal(r.last.status, 403, 'the email claim is in the domain, the upn CommBox would receive is not');
   t.match(r.last.body, /\(email_domain_not_allowed\)/);
-  t.match(s.logs.find((e) => e['reason'] === 'email_domain_not_allowed'), { detail: /"evil\.example" of the mapped email/ });
+  t.match(
+    s.logs.find((e) => e['reason'] === 'email_domain_not_allowed'),
+    { detail: /"evil\.example" of the mapped email/ },
+  );
   t.equal(s.ticketRequests(), 0);
 
   s.idp.users['alice'] = { ...s.idp.users['alice'], email: 'alice@evil.example', upn: 'alice@example.com' };
@@ -280,7 +303,10 @@ t.test('email_verified absent everywhere: accepted (Entra ID), refused with REQU
   const r = await strict.browser().walk(`${strict.base}/login`, { stopAt: strict.sandbox.loginUrl });
   t.equal(r.last.status, 403);
   t.match(r.last.body, /\(email_unverified\)/);
-  t.match(strict.logs.find((e) => e['reason'] === 'email_unverified'), { detail: /absent \(REQUIRE_VERIFIED_EMAIL=true\)/ });
+  t.match(
+    strict.logs.find((e) => e['reason'] === 'email_unverified'),
+    { detail: /absent \(REQUIRE_VERIFIED_EMAIL=true\)/ },
+  );
   t.equal(strict.ticketRequests(), 0);
   strict.idp.users['alice'] = { ...strict.idp.users['alice']!, email_verified: true };
   t.ok((await strict.browser().walk(`${strict.base}/login`, { stopAt: strict.sandbox.loginUrl })).stoppedAt, 'verified passes');

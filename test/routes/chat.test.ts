@@ -15,7 +15,17 @@ t.test('a signed-in employee opens a chat channel with a chat ticket', async (t)
   t.ok(r.stoppedAt, `lands in the chat (last ${r.last.status} ${r.last.url})`);
   const req = s.sandbox.requests[0]!;
   t.same(req.problems, [], 'the request matches the contract');
-  t.same(req.body, { data: { brand: 'acme', uniqueId: 'a1f3c1de-0001-4c3a-9d2e-alice0000001', email: 'alice@example.com', firstName: 'Alice', lastName: 'Agent', overrideUserInfo: true, oneTimeUse: true } });
+  t.same(req.body, {
+    data: {
+      brand: 'acme',
+      uniqueId: 'a1f3c1de-0001-4c3a-9d2e-alice0000001',
+      email: 'alice@example.com',
+      firstName: 'Alice',
+      lastName: 'Agent',
+      overrideUserInfo: true,
+      oneTimeUse: true,
+    },
+  });
   t.equal(r.stoppedAt, `${s.sandbox.chatUrl}/${CHANNEL}?ta=${req.ticket}`, 'the channel exactly as given, never double-encoded');
   const landing = await b.fetch(r.stoppedAt!);
   t.equal(landing.status, 200);
@@ -28,7 +38,9 @@ t.test('a signed-in employee opens a chat channel with a chat ticket', async (t)
 });
 
 t.test('COMMBOX_CHAT_OVERRIDE_USER_INFO=false and MAP_UNIQUE_ID', async (t) => {
-  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: '*', COMMBOX_CHAT_OVERRIDE_USER_INFO: 'false', MAP_UNIQUE_ID: 'email|lower' }) });
+  const s = await startHostileStack({
+    env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: '*', COMMBOX_CHAT_OVERRIDE_USER_INFO: 'false', MAP_UNIQUE_ID: 'email|lower' }),
+  });
   t.teardown(() => s.close());
   const r = await s.browser().walk(`${s.base}/chat/abc123`, { stopAt: s.sandbox.chatUrl });
   t.ok(r.stoppedAt);

@@ -110,6 +110,18 @@ t.test('audit: one line per issued ticket, on its own logger, never the ticket',
   await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
   t.equal(s.audit.entries.length, 1, 'refused logins issue no ticket and no audit line');
   const line = s.audit.entries[0]!;
-  t.match(line, { name: 'commbox-sso-bridge.audit', msg: 'ticket issued', event: 'ticket_issued', sub: 'u-alice', username: 'alice', email: 'alice@example.com', ip: '127.0.0.1', userAgent: 'test-browser', reqId: /^[0-9a-f]{16}$/, ms: Number, time: String });
+  t.match(line, {
+    name: 'commbox-sso-bridge.audit',
+    msg: 'ticket issued',
+    event: 'ticket_issued',
+    sub: 'u-alice',
+    username: 'alice',
+    email: 'alice@example.com',
+    ip: '127.0.0.1',
+    userAgent: 'test-browser',
+    reqId: /^[0-9a-f]{16}$/,
+    ms: Number,
+    time: String,
+  });
   t.notOk(s.audit.text.includes(s.sandbox.requests[0]!.ticket!));
 });

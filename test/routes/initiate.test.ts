@@ -58,7 +58,11 @@ t.test('refusals: unknown issuer, no issuer, foreign target; the browser is neve
     t.equal(get.location, undefined, 'no redirect');
     t.match(get.body, new RegExp(`\\(${reason}\\)`));
     t.notMatch(get.body, /evil\.example|javascript:/, 'the bad value is not echoed');
-    const post = await s.browser().fetch(`${s.base}/initiate`, { method: 'POST', body: new URLSearchParams(params).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const post = await s.browser().fetch(`${s.base}/initiate`, {
+      method: 'POST',
+      body: new URLSearchParams(params).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     t.equal(post.status, 400);
   }
   const twice = await s.browser().fetch(`${s.base}/initiate?iss=${encodeURIComponent(s.idp.issuer)}&iss=x`);
