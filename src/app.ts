@@ -8,6 +8,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bridge } from './bridge.js';
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { BridgeError, Reasons } from './errors.js';
 import type { Logger } from './observability/log.js';
 import { sendError, toBridgeError } from './web/error-handler.js';
@@ -29,10 +30,15 @@ export interface AppOptions {
   readonly logger: Logger;
   /** One line per issued ticket, on a logger of its own; defaults to `logger`. */
   readonly audit?: Logger;
+  /**
+   * A server already listening, for callers that need the address before the app
+   * (tests: the IdP must know the redirect URI). It must set the same header limit.
+   */
+  readonly server?: Server;
 }
 
 /** Builds the application; the caller listens and closes it. */
-export async function buildApp({ bridge, logger, audit = logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ bridge, logger, audit = logger, server }: AppOptions): Promise<FastifyInstance> {
   const { config } = bridge;
   const headers = securityHeaders(config.secureCookies);
   const app = Fastify({
@@ -49,6 +55,7 @@ export async function buildApp({ bridge, logger, audit = logger }: AppOptions): 
     genReqId: () => randomBytes(8).toString('hex'),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    ...(server ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => server.on('request', handler) } : {}),
     // A URL the router cannot decode (`/%zz`, an invalid UTF-8 escape) or a
     // parameter over the limit never reaches the hooks: it gets the same page,
     // headers and log line as every other refusal.

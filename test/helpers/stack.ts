@@ -5,7 +5,8 @@
  */
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import http from 'node:http';
+import { buildApp, HEADER_LIMIT_BYTES } from '../../src/app.js';
 import { createBridge, type Bridge } from '../../src/bridge.js';
 import { parseConfig, secretValues } from '../../src/config/parse.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/commbox-sandbox.js';
@@ -17,6 +18,10 @@ import { Browser, type Hop } from './browser.js';
 
 export const COOKIE_SECRET = 'test-cookie-secret-0123456789-abcdefghijkl';
 
+/**
+ * A port nobody listens on (for connection-refused cases), and for servers run as
+ * a separate process, which must be told their port (and their PUBLIC_URL) up front.
+ */
 export function freePort(): Promise<number> {
   return new Promise((ok, no) => {
     const s = net.createServer();
@@ -26,6 +31,13 @@ export function freePort(): Promise<number> {
     });
     s.on('error', no);
   });
+}
+
+/** An HTTP server listening on an ephemeral port (port 0), with the bridge's header limit. */
+async function listeningServer(): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer({ maxHeaderSize: HEADER_LIMIT_BYTES });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, port: (server.address() as net.AddressInfo).port };
 }
 
 /** Captured log lines, parsed. */
@@ -78,26 +90,38 @@ function parseConfigOrClose(extraClose: () => Promise<void>, sandbox: Sandbox, e
   }
 }
 
-async function startBridge(port: number, env: Record<string, string>, sandbox: Sandbox, extraClose: () => Promise<void>): Promise<StackBase> {
+async function startBridge(
+  { server, port }: { server: http.Server; port: number },
+  env: Record<string, string>,
+  sandbox: Sandbox,
+  extraClose: () => Promise<void>,
+): Promise<StackBase> {
   const base = `http://127.0.0.1:${port}`;
   const logs = new LogCapture();
-  const config = parseConfigOrClose(extraClose, sandbox, {
-    PUBLIC_URL: base,
-    COMMBOX_API_URL: sandbox.url,
-    COMMBOX_API_KEY: sandbox.apiKey,
-    COMMBOX_BRAND: sandbox.brand,
-    COMMBOX_LOGIN_URL: sandbox.loginUrl,
-    COOKIE_SECRET,
-    LOG_LEVEL: 'debug',
-    ...env,
-  });
+  const config = parseConfigOrClose(
+    async () => {
+      server.close();
+      await extraClose();
+    },
+    sandbox,
+    {
+      PUBLIC_URL: base,
+      COMMBOX_API_URL: sandbox.url,
+      COMMBOX_API_KEY: sandbox.apiKey,
+      COMMBOX_BRAND: sandbox.brand,
+      COMMBOX_LOGIN_URL: sandbox.loginUrl,
+      COOKIE_SECRET,
+      LOG_LEVEL: 'debug',
+      ...env,
+    },
+  );
   const logger = createLogger({ level: config.logLevel, secrets: secretValues(config), destination: logs });
   const audit = new LogCapture();
   const auditLogger = createLogger({ level: 'info', secrets: secretValues(config), destination: audit, name: 'commbox-sso-bridge.audit' });
   // Default process metrics start timers; the tests need only the bridge's own.
   const bridge = createBridge(config, { metrics: createMetrics({ defaults: false }) });
-  const app = await buildApp({ bridge, logger, audit: auditLogger });
-  await app.listen({ port, host: '127.0.0.1' });
+  const app = await buildApp({ bridge, logger, audit: auditLogger, server });
+  await app.ready();
   return {
     base,
     app,
@@ -109,6 +133,9 @@ async function startBridge(port: number, env: Record<string, string>, sandbox: S
     ticketRequests: () => sandbox.requests.length,
     async close() {
       await app.close();
+      // The app did not open the server (it was listening already), so it does not close it.
+      server.closeAllConnections();
+      if (server.listening) await new Promise((ok) => server.close(ok));
       await sandbox.close();
       await extraClose();
     },
@@ -128,11 +155,11 @@ async function startStack<I extends AnyIdp>(
   env: Env | undefined,
   sandboxOpts?: SandboxOptions,
 ): Promise<Stack<I>> {
-  const port = await freePort();
+  const listening = await listeningServer();
   const sandbox = await startSandbox({ brand: 'acme', ...sandboxOpts });
-  const idp = await startIdp(`http://127.0.0.1:${port}/callback`);
+  const idp = await startIdp(`http://127.0.0.1:${listening.port}/callback`);
   const s = await startBridge(
-    port,
+    listening,
     { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret, ...resolveEnv(env, sandbox) },
     sandbox,
     () => idp.close(),
