@@ -12,6 +12,7 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
+COPY dev ./dev
 # One bundled file: the runtime image then needs no node_modules (a smaller image,
 # a faster start).
 RUN npm run build && npm run bundle

@@ -1,6 +1,6 @@
 /**
  * Coded errors. Every refusal of the bridge is a {@link BridgeError} with a stable
- * `reason` (the log's reason code, documented in the README's troubleshooting),
+ * `reason` (the log's reason code, explained in docs/troubleshooting.md),
  * the HTTP status the user sees, and an optional `cause` kept for the log only.
  */
 

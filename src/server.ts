@@ -17,7 +17,7 @@ try {
   config = loadConfig();
 } catch (e) {
   if (e instanceof ConfigError) {
-    process.stderr.write(`commbox-sso-bridge: ${e.message}\nSee .env.example and the README's configuration section.\n`);
+    process.stderr.write(`commbox-sso-bridge: ${e.message}\nSee docs/configuration.md and .env.example.\n`);
     process.exit(1);
   }
   throw e;

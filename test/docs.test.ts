@@ -10,7 +10,15 @@ import { Reasons } from '../src/errors.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const read = (f: string) => readFileSync(join(root, f), 'utf8');
-const pages = ['README.md', 'CHANGELOG.md', 'bench/README.md', ...readdirSync(join(root, 'docs'), { recursive: true }).map(String).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  'CHANGELOG.md',
+  'bench/README.md',
+  ...readdirSync(join(root, 'docs'), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 t.test('the README is an entry page, well under 12 KB', async (t) => {
   t.ok(Buffer.byteLength(read('README.md')) < 12 * 1024, `README.md is ${Buffer.byteLength(read('README.md'))} bytes`);
