@@ -4,7 +4,7 @@
  */
 import t, { type Test } from 'tap';
 import { parseConfig } from '../../src/config/parse.js';
-import { configProblems } from '../helpers/config.js';
+import { configProblems, TWO_IDP_BASE } from '../helpers/config.js';
 import { startHostileIdp } from '../helpers/hostile-idp.js';
 import { startHostileStack } from '../helpers/stack.js';
 
@@ -95,14 +95,7 @@ t.test('readiness waits for every IdP', async (t) => {
 
 t.test('configuration of several IdPs', async (t) => {
   const BASE = {
-    PUBLIC_URL: 'https://bridge.example.com',
-    OIDC_ISSUER: 'https://a.example.com',
-    OIDC_CLIENT_ID: 'a',
-    OIDC_CLIENT_SECRET: 'sa',
-    COMMBOX_API_KEY: 'k',
-    COMMBOX_BRAND: 'b',
-    COMMBOX_LOGIN_URL: 'https://b.commbox.io/login',
-    COOKIE_SECRET: 'c'.repeat(32),
+    ...TWO_IDP_BASE,
     GROUPS_CLAIM: 'groups',
     ALLOWED_GROUPS: 'agents',
     ALLOWED_EMAIL_DOMAINS: 'a.example',
@@ -214,14 +207,7 @@ t.test("chat goes through the default IdP only: another IdP's tile naming a chat
 
 t.test('configuration: every IdP needs its own email domains, none shared, never inherited', async (t) => {
   const BASE = {
-    PUBLIC_URL: 'https://bridge.example.com',
-    OIDC_ISSUER: 'https://a.example.com',
-    OIDC_CLIENT_ID: 'a',
-    OIDC_CLIENT_SECRET: 'sa',
-    COMMBOX_API_KEY: 'k',
-    COMMBOX_BRAND: 'b',
-    COMMBOX_LOGIN_URL: 'https://b.commbox.io/login',
-    COOKIE_SECRET: 'c'.repeat(32),
+    ...TWO_IDP_BASE,
     OIDC_IDPS: 'entra',
     IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0',
     IDP_ENTRA_CLIENT_ID: 'e',

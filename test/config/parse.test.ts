@@ -1,7 +1,7 @@
 import t from 'tap';
 import { isLoopbackHost, parseConfig } from '../../src/config/parse.js';
 import { ConfigError } from '../../src/errors.js';
-import { configProblems } from '../helpers/config.js';
+import { configProblems, NO_RULES } from '../helpers/config.js';
 
 const BASE = {
   PUBLIC_URL: 'https://commbox-sso.example.com',
@@ -26,14 +26,7 @@ t.test('defaults', async (t) => {
   t.equal(c.commbox.timeoutMs, 5000);
   t.equal(c.idps[0]!.oidc.scopes, 'openid email profile');
   t.equal(c.idps[0]!.oidc.idTokenAlg, undefined);
-  t.same(c.idps[0]!.access, {
-    allowedGroups: [],
-    groupsClaim: ['groups'],
-    allowedEmailDomains: [],
-    allowUnverifiedEmail: false,
-    requireVerifiedEmail: false,
-    usernameNeedsDomain: false,
-  });
+  t.same(c.idps[0]!.access, NO_RULES, 'no access rules by default');
   t.equal(c.idps[0]!.mapping.username.source, 'preferred_username');
   t.equal(c.idps[0]!.mapping.email?.source, 'email');
   t.equal(c.idps[0]!.mapping.phone?.source, 'phone_number');

@@ -1,4 +1,5 @@
 /** The problems `parseConfig` reports for an environment, by variable ({} when it is valid). */
+import type { AccessRules } from '../../src/claims/access.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError } from '../../src/errors.js';
 
@@ -11,3 +12,25 @@ export function configProblems(env: Record<string, string | undefined>): Record<
   }
   return {};
 }
+
+/** No access rules: what the configuration gives by default. */
+export const NO_RULES: AccessRules = {
+  allowedGroups: [],
+  groupsClaim: ['groups'],
+  allowedEmailDomains: [],
+  allowUnverifiedEmail: false,
+  requireVerifiedEmail: false,
+  usernameNeedsDomain: false,
+};
+
+/** A valid configuration for two IdPs' tests to vary (never contacted). */
+export const TWO_IDP_BASE = {
+  PUBLIC_URL: 'https://bridge.example.com',
+  OIDC_ISSUER: 'https://a.example.com',
+  OIDC_CLIENT_ID: 'a',
+  OIDC_CLIENT_SECRET: 'sa',
+  COMMBOX_API_KEY: 'k',
+  COMMBOX_BRAND: 'b',
+  COMMBOX_LOGIN_URL: 'https://b.commbox.io/login',
+  COOKIE_SECRET: 'c'.repeat(32),
+};
