@@ -74,10 +74,22 @@ export class CommboxClient {
    * `commbox_timeout` or `commbox_bad_response`.
    */
   async requestTicket(data: TicketData, stats: TicketAttempts = { attempts: 0, lastStatus: undefined }): Promise<string> {
-    const deadline = performance.now() + this.#timeoutMs;
     // The total deadline of the step: it stops an attempt wherever it is, reading
-    // a dripping answer included (undici's own timeouts only see silence).
-    const signal = AbortSignal.timeout(this.#timeoutMs);
+    // a dripping answer included (undici's own timeouts only see silence). An
+    // AbortController with a timer cleared at the end, not AbortSignal.timeout:
+    // on Node 20 a timeout signal that had a listener stays in memory until it
+    // fires, whatever became of the request.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DOMException('COMMBOX_TIMEOUT_MS passed', 'TimeoutError')), this.#timeoutMs);
+    try {
+      return await this.#requestTicket(data, stats, deadline.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #requestTicket(data: TicketData, stats: TicketAttempts, signal: AbortSignal): Promise<string> {
+    const deadline = performance.now() + this.#timeoutMs;
     const body = JSON.stringify({ data });
     for (let retry = 0; ; retry++) {
       const remaining = deadline - performance.now();
