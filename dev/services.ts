@@ -1,6 +1,6 @@
 /**
  * The demo IdP or the CommBox sandbox as a service of its own, for the Docker
- * Compose stack: `node dist/demo/services.js idp|sandbox`. Configured by
+ * Compose stack: `node dist/demo-services.mjs idp|sandbox`. Configured by
  * DEMO_* variables (see docker-compose.yml). Development only.
  */
 import { readEnvironment } from '../src/config/parse.js';
@@ -40,6 +40,6 @@ if (which === 'idp') {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 } else {
-  process.stderr.write('usage: node dist/demo/services.js idp|sandbox\n');
+  process.stderr.write('usage: node dist/demo-services.mjs idp|sandbox\n');
   process.exit(2);
 }
