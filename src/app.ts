@@ -67,7 +67,8 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   });
 
   // External
-  // Cookies are parsed only where they are read (the callback), not on every request.
+  // Cookies are parsed only where they are read (the callback, and /login when it holds
+  // login cookies to count), not on every request.
   await app.register(fastifyCookie, { hook: false });
   // Per client IP, on the routes that start or end a login; the key is the IP
   // Fastify derives, which honours X-Forwarded-For only as TRUST_PROXY allows.

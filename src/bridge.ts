@@ -80,21 +80,8 @@ export type RateLimit = false | { max: number; timeWindow: number };
 export const limited = (rateLimit: RateLimit) => (rateLimit ? { config: { rateLimit } } : {});
 
 function createIdp(config: IdpConfig, bridge: BridgeConfig, http: HttpClient): Idp {
-  const { oidc: o } = config;
   const oidc = new OidcClient(
-    {
-      issuer: o.issuer,
-      clientId: o.clientId,
-      clientSecret: o.clientSecret,
-      clientAuth: o.clientAuth,
-      clientPrivateKey: o.clientPrivateKey,
-      clientPrivateKeyKid: o.clientPrivateKeyKid,
-      scopes: o.scopes,
-      redirectUri: config.redirectUri,
-      idTokenAlg: o.idTokenAlg,
-      clockToleranceSec: bridge.clockToleranceSec,
-      timeoutMs: bridge.idpTimeoutMs,
-    },
+    { ...config.oidc, redirectUri: config.redirectUri, clockToleranceSec: bridge.clockToleranceSec, timeoutMs: bridge.idpTimeoutMs },
     http,
   );
   const paths = mappingPaths(config.mapping);
@@ -103,7 +90,7 @@ function createIdp(config: IdpConfig, bridge: BridgeConfig, http: HttpClient): I
   // put it in userinfo only) is completed from userinfo before deciding.
   const { access } = config;
   if (config.mapping.email !== undefined || access.allowedEmailDomains.length > 0 || access.requireVerifiedEmail) paths.push(['email_verified']);
-  return { config, oidc, neededClaims: neededClaims(rootClaims(paths), o.scopes.split(' ')) };
+  return { config, oidc, neededClaims: neededClaims(rootClaims(paths), config.oidc.scopes.split(' ')) };
 }
 
 /** Builds the bridge's clients and state from the configuration (no I/O yet). */

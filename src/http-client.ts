@@ -106,9 +106,7 @@ export function send(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, {
 }
 
 export interface HttpClient {
-  /** The keep-alive dispatcher towards the IdP. */
-  readonly dispatcher: Dispatcher;
-  /** `fetch` over {@link dispatcher}, honouring the caller's abort signal (openid-client and jose set one per request). */
+  /** `fetch` over the keep-alive Agent towards the IdP, honouring the caller's abort signal (openid-client and jose set one per request). */
   readonly fetch: IdpFetch;
   close(): Promise<void>;
 }
@@ -146,7 +144,7 @@ export function createHttpClient(opts: { timeoutMs: number; connections?: number
     return new Response(NULL_BODY_STATUS.has(res.status) ? null : res.body, { status: res.status, headers });
   };
 
-  return { dispatcher, fetch: customFetch, close: () => dispatcher.close() };
+  return { fetch: customFetch, close: () => dispatcher.close() };
 }
 
 /** TLS verification failures that a corporate TLS-inspecting proxy typically causes. */

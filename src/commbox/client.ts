@@ -79,10 +79,10 @@ export class CommboxClient {
     // AbortController with a timer cleared at the end, not AbortSignal.timeout:
     // on Node 20 a timeout signal that had a listener stays in memory until it
     // fires, whatever became of the request.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DOMException('COMMBOX_TIMEOUT_MS passed', 'TimeoutError')), this.#timeoutMs);
+    const budget = new AbortController();
+    const timer = setTimeout(() => budget.abort(new DOMException('COMMBOX_TIMEOUT_MS passed', 'TimeoutError')), this.#timeoutMs);
     try {
-      return await this.#requestTicket(data, stats, deadline.signal);
+      return await this.#requestTicket(data, stats, budget.signal);
     } finally {
       clearTimeout(timer);
     }

@@ -13,18 +13,8 @@ import { ConfigError } from '../errors.js';
 import { readEnvironment, type Environment } from './environment.js';
 import { VARIABLES, type ChatChannels, type ClientAuthMethod, type LogLevel, type ParseContext, type Values, type VariableName } from './table.js';
 
-export {
-  decodeChannel,
-  isLoopbackHost,
-  parsePrivateKey,
-  ID_TOKEN_ALGORITHMS,
-  CLIENT_AUTH_METHODS,
-  DEFAULT_METRICS_PORT,
-  SECRET_VARIABLES,
-  VARIABLES,
-} from './table.js';
-export type { ClientAuthMethod, LogLevel } from './table.js';
-export { readEnvironment, type Environment } from './environment.js';
+export { decodeChannel, isLoopbackHost, SECRET_VARIABLES } from './table.js';
+export { readEnvironment } from './environment.js';
 
 /** How the bridge signs people in at one IdP. */
 export interface OidcSettings {
@@ -107,7 +97,7 @@ const PER_IDP = (Object.keys(VARIABLES) as VariableName[]).filter((n) => VARIABL
 const GLOBAL = (Object.keys(VARIABLES) as VariableName[]).filter((n) => VARIABLES[n].scope === 'global');
 
 /** The prefix of an extra IdP's variables: `IDP_<NAME>_`. */
-export function idpPrefix(name: string): string {
+function idpPrefix(name: string): string {
   return `IDP_${name.toUpperCase().replace(/-/g, '_')}_`;
 }
 
@@ -312,9 +302,6 @@ export function parseConfig(env: Environment, readFile: (path: string) => string
     idps: [idpConfig('default', { ...g, ...d }, base, false), ...extras.map((e) => idpConfig(e.name, { ...g, ...e.values }, base, true))],
   };
 }
-
-/** The default IdP's configuration (`OIDC_*`). */
-export const defaultIdp = (c: BridgeConfig): IdpConfig => c.idps[0]!;
 
 /** Every secret value of the configuration, for the log scrubber. */
 export function secretValues(c: BridgeConfig): string[] {

@@ -9,11 +9,12 @@
  * All requests go through the bridge's keep-alive undici Agent, each under a
  * total deadline (openid-client's `timeout`, jose's `timeoutDuration`).
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import { BridgeError, describe, Reasons } from '../errors.js';
-import { ID_TOKEN_ALGORITHMS, type ClientAuthMethod } from '../config/table.js';
+import type { OidcSettings } from '../config/parse.js';
+import { ID_TOKEN_ALGORITHMS } from '../config/table.js';
 import type { HttpClient } from '../http-client.js';
 import type { Claims } from '../claims/mapping.js';
 import type { LoginTransaction } from '../login/transaction.js';
@@ -21,24 +22,13 @@ import { checkCallbackParameters, checkEndpoint, checkIdTokenClaims, checkTokenT
 import { oidcRefusal, type OidcStep } from './errors.js';
 import { IdpKeys } from './keys.js';
 
-export interface OidcOptions {
-  readonly issuer: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly clientAuth: ClientAuthMethod;
-  /** `private_key_jwt`: the private key and its key ID. */
-  readonly clientPrivateKey?: KeyObject | undefined;
-  readonly clientPrivateKeyKid?: string | undefined;
-  readonly scopes: string;
+/** One IdP's settings as configured, and what the client needs beside them. */
+export interface OidcOptions extends OidcSettings {
   readonly redirectUri: string;
-  /** Pinned algorithm; undefined: RS256 when the IdP lists it, else its first asymmetric one. */
-  readonly idTokenAlg: string | undefined;
   /** Seconds of clock skew tolerated on ID token times. */
   readonly clockToleranceSec: number;
   /** Total deadline of each request to the IdP. */
   readonly timeoutMs: number;
-  /** How long a fetched JWKS is trusted (default 10 minutes; tests shorten it). */
-  readonly jwksMaxAgeMs?: number;
 }
 
 /** What a successful callback yields. */
@@ -141,7 +131,7 @@ export class OidcClient {
     config.timeout = o.timeoutMs / 1000;
     if (insecure) client.allowInsecureRequests(config);
 
-    const keys = new IdpKeys(new URL(server.jwks_uri!), this.#http.fetch, { timeoutMs: o.timeoutMs, maxAgeMs: o.jwksMaxAgeMs });
+    const keys = new IdpKeys(new URL(server.jwks_uri!), this.#http.fetch, { timeoutMs: o.timeoutMs });
     try {
       await keys.load();
     } catch (cause) {

@@ -8,7 +8,7 @@ import * as jose from 'jose';
 import { BridgeError, describe, Reasons, type Reason } from '../errors.js';
 
 /** Where in the login the library failed. */
-export type OidcStep = 'discovery' | 'callback' | 'signature' | 'userinfo';
+export type OidcStep = 'callback' | 'signature' | 'userinfo';
 
 /** The oauth4webapi error a ClientError wraps (it carries `code` and a `cause` with the claim). */
 interface ProcessingError extends Error {
@@ -28,8 +28,6 @@ const quote = (s: unknown, max: number) => JSON.stringify(String(s).slice(0, max
 export function oidcRefusal(step: OidcStep, e: unknown): BridgeError {
   if (e instanceof BridgeError) return e;
   switch (step) {
-    case 'discovery':
-      return new BridgeError(Reasons.idpUnavailable, 503, { check: 'discovery', detail: describe(e), cause: e });
     case 'signature':
       return signatureRefusal(e);
     case 'userinfo':
