@@ -23,11 +23,14 @@ export const Reasons = {
   idTokenInvalid: 'id_token_invalid',
   userinfoFailed: 'userinfo_failed',
   userinfoSubMismatch: 'userinfo_sub_mismatch',
+  authTooOld: 'auth_too_old',
   // access rules and mapping
   emailUnverified: 'email_unverified',
   groupNotAllowed: 'group_not_allowed',
   emailDomainNotAllowed: 'email_domain_not_allowed',
   usernameWithoutDomain: 'username_without_domain',
+  hostedDomainNotAllowed: 'hosted_domain_not_allowed',
+  groupsOverage: 'groups_overage',
   claimMissing: 'claim_missing',
   chatChannelNotAllowed: 'chat_channel_not_allowed',
   // CommBox

@@ -14,6 +14,8 @@ export interface AccessRules {
    * value CommBox receives that has one (the mapped email, a username with `@`).
    */
   readonly allowedEmailDomains: readonly string[];
+  /** Google Workspace: empty, not checked; else the ID token's `hd` must be one of them (lower-case). */
+  readonly allowedHostedDomains: readonly string[];
   /** Dangerous: when true, `email_verified: false` is accepted. */
   readonly allowUnverifiedEmail: boolean;
   /** When true, `email_verified` must be true: absent is refused too. */
@@ -26,7 +28,7 @@ export interface AccessRules {
   readonly usernameNeedsDomain: boolean;
 }
 
-export type AccessRule = 'email_unverified' | 'group_not_allowed' | 'email_domain_not_allowed' | 'username_without_domain';
+export type AccessRule = 'email_unverified' | 'group_not_allowed' | 'email_domain_not_allowed' | 'username_without_domain' | 'hosted_domain_not_allowed';
 
 export type AccessDecision = { readonly allowed: true } | { readonly allowed: false; readonly rule: AccessRule; readonly detail: string };
 
@@ -56,6 +58,21 @@ export function evaluateAccess(claims: Claims, rules: AccessRules): AccessDecisi
         detail: `none of the user's ${groups.length} group(s) in "${rules.groupsClaim.join('.')}" is allowed`,
       };
     }
+  }
+  return { allowed: true };
+}
+
+/**
+ * Google Workspace: decides on the ID token's own claims (never userinfo's) whether
+ * the account belongs to an allowed hosted domain. A consumer Google account has
+ * no `hd`: refused.
+ */
+export function evaluateHostedDomain(idTokenClaims: Claims, rules: AccessRules): AccessDecision {
+  if (rules.allowedHostedDomains.length === 0) return { allowed: true };
+  const hd = idTokenClaims['hd'];
+  if (typeof hd !== 'string') return { allowed: false, rule: 'hosted_domain_not_allowed', detail: 'the ID token has no "hd" (not a Google Workspace account)' };
+  if (!rules.allowedHostedDomains.includes(hd.toLowerCase())) {
+    return { allowed: false, rule: 'hosted_domain_not_allowed', detail: `the ID token's "hd" ${JSON.stringify(hd.slice(0, 100))} is not allowed` };
   }
   return { allowed: true };
 }

@@ -29,6 +29,16 @@ export interface OidcSettings {
   readonly scopes: string;
   /** Pinned ID token algorithm; undefined: chosen from the IdP's metadata. */
   readonly idTokenAlg: string | undefined;
+  /** `prompt` (`OIDC_PROMPT`); undefined: not sent. */
+  readonly prompt: string | undefined;
+  /** `max_age` in seconds (`OIDC_MAX_AGE`); the ID token's `auth_time` is then checked. */
+  readonly maxAge: number | undefined;
+  /** Fixed extra authorization parameters (`OIDC_AUTH_PARAMS`). */
+  readonly authParams: readonly (readonly [string, string])[];
+  /** Names copied from the link's query (`OIDC_PASS_THROUGH_PARAMS`). */
+  readonly passThroughParams: readonly string[];
+  /** `hd` sent to Google: the only entry of `ALLOWED_HOSTED_DOMAINS`. */
+  readonly hostedDomain: string | undefined;
 }
 
 /** One IdP the bridge signs people in with, and its own rules and mapping. */
@@ -176,11 +186,17 @@ function idpConfig(name: string, v: Values, base: string, usernameNeedsDomain: b
       clientPrivateKeyKid: v.OIDC_CLIENT_PRIVATE_KEY_KID ?? v.OIDC_CLIENT_PRIVATE_KEY_FILE?.kid,
       scopes: v.OIDC_SCOPES,
       idTokenAlg: v.OIDC_ID_TOKEN_ALG,
+      prompt: v.OIDC_PROMPT,
+      maxAge: v.OIDC_MAX_AGE,
+      authParams: v.OIDC_AUTH_PARAMS,
+      passThroughParams: v.OIDC_PASS_THROUGH_PARAMS,
+      hostedDomain: v.ALLOWED_HOSTED_DOMAINS.length === 1 ? v.ALLOWED_HOSTED_DOMAINS[0] : undefined,
     },
     access: {
       allowedGroups: v.ALLOWED_GROUPS,
       groupsClaim: v.GROUPS_CLAIM,
       allowedEmailDomains: v.ALLOWED_EMAIL_DOMAINS,
+      allowedHostedDomains: v.ALLOWED_HOSTED_DOMAINS,
       allowUnverifiedEmail: v.ALLOW_UNVERIFIED_EMAIL,
       requireVerifiedEmail: v.REQUIRE_VERIFIED_EMAIL,
       usernameNeedsDomain,

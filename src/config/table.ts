@@ -7,6 +7,7 @@
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parseClaimMapping, type ClaimMapping } from '../claims/mapping.js';
+import { reservedParameter } from '../oidc/authorization-params.js';
 
 /** What a parser is given besides the value, and how it reports a problem. */
 export interface ParseContext {
@@ -294,6 +295,49 @@ const trustProxy: Parser<boolean | number | string[]> = (raw, ctx) => {
   return entries;
 };
 
+const optionalInteger =
+  (min: number, max: number): Parser<number | undefined> =>
+  (raw, ctx) => {
+    if (!set(raw)) return undefined;
+    return integer(min, min, max)(raw, ctx);
+  };
+
+/** `prompt` values of OpenID Connect Core §3.1.2.1 (and `create`, Initiating User Registration). */
+const PROMPTS = ['none', 'login', 'consent', 'select_account', 'create'];
+const prompt: Parser<string | undefined> = (raw, ctx) => {
+  if (!set(raw)) return undefined;
+  const values = raw.split(/\s+/);
+  for (const v of values) if (!PROMPTS.includes(v)) ctx.bad(`"${v}" is not a prompt value (${PROMPTS.join(', ')}; several separated by spaces)`);
+  if (values.includes('none') && values.length > 1) ctx.bad('"none" cannot be combined with other values');
+  return values.join(' ');
+};
+
+/** Fixed extra authorization parameters, form-encoded (`resource=…&domain_hint=…`). */
+const authParams: Parser<[string, string][]> = (raw, ctx) => {
+  if (!set(raw)) return [];
+  const out: [string, string][] = [];
+  for (const [name, value] of new URLSearchParams(raw)) {
+    const reserved = reservedParameter(name);
+    if (name === '') ctx.bad('has a parameter without a name');
+    else if (reserved !== undefined) ctx.bad(`${reserved}; it cannot be set here`);
+    else if (out.some(([n]) => n === name)) ctx.bad(`names "${name}" twice`);
+    else out.push([name, value]);
+  }
+  return out;
+};
+
+const PASS_THROUGH_DEFAULT = ['login_hint', 'domain_hint'];
+const passThroughNames: Parser<string[]> = (raw, ctx) => {
+  if (raw === undefined) return PASS_THROUGH_DEFAULT;
+  const names = list(raw, ctx);
+  for (const name of names) {
+    const reserved = reservedParameter(name);
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) ctx.bad(`"${name}" is not a parameter name`);
+    else if (reserved !== undefined) ctx.bad(`${reserved}; a link can never set it`);
+  }
+  return names;
+};
+
 /** The default port of `/metrics`, as Prometheus exporters use. */
 export const DEFAULT_METRICS_PORT = 9464;
 const metricsPort: Parser<number | undefined> = (raw, ctx) => (raw?.toLowerCase() === 'off' ? undefined : integer(DEFAULT_METRICS_PORT, 1, 65535)(raw, ctx));
@@ -408,6 +452,41 @@ export const VARIABLES = {
     parse: idTokenAlg,
     doc: 'The only algorithm accepted for ID tokens. `none` and `HS*` never are.',
   }),
+  OIDC_PROMPT: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'idp-inherited',
+    idpSuffix: 'PROMPT',
+    default: 'unset: not sent',
+    example: 'login',
+    parse: prompt,
+    doc: 'Sent as `prompt`: `login` makes the IdP ask for the password every time (shared desks), `select_account` shows the account chooser (Google, Entra ID).',
+  }),
+  OIDC_MAX_AGE: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'idp-inherited',
+    idpSuffix: 'MAX_AGE',
+    default: 'unset: not sent',
+    example: '28800',
+    parse: optionalInteger(0, 31_536_000),
+    doc: 'Seconds, sent as `max_age`; the ID token must then carry an `auth_time` no older than that (plus the clock tolerance), else the login is refused.',
+  }),
+  OIDC_AUTH_PARAMS: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'idp',
+    idpSuffix: 'AUTH_PARAMS',
+    default: 'none',
+    example: 'domain_hint=example.com',
+    parse: authParams,
+    doc: 'Fixed extra authorization parameters, form-encoded (`resource=urn%3Acommbox&domain_hint=example.com`). Protocol parameters and `prompt`, `max_age`, `hd` cannot be set here.',
+  }),
+  OIDC_PASS_THROUGH_PARAMS: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'idp',
+    idpSuffix: 'PASS_THROUGH_PARAMS',
+    default: 'login_hint,domain_hint',
+    parse: passThroughNames,
+    doc: 'Query parameters copied from `/login`, `/chat/…` and `/initiate` links to the authorization request (case-sensitive names; a value over 256 characters is dropped; a fixed `OIDC_AUTH_PARAMS` value wins). Empty: none.',
+  }),
   OIDC_IDPS: variable({
     group: 'Sign-in (per IdP)',
     scope: 'global',
@@ -457,6 +536,15 @@ export const VARIABLES = {
     example: 'example.com',
     parse: domains,
     doc: 'Comma list, judged on what CommBox receives: the mapped email, and the mapped username when it has an `@`; each must have one `@` and a domain in the list (subdomains are not included), and at least one must be there.',
+  }),
+  ALLOWED_HOSTED_DOMAINS: variable({
+    group: 'Access rules',
+    scope: 'idp',
+    idpSuffix: 'ALLOWED_HOSTED_DOMAINS',
+    default: 'empty: not checked',
+    example: 'example.com',
+    parse: domains,
+    doc: "Google Workspace: comma list; the ID token's `hd` must be one of them (an account without `hd` is refused). With exactly one, `hd=<domain>` is also sent to Google.",
   }),
   ALLOW_UNVERIFIED_EMAIL: variable({
     group: 'Access rules',

@@ -6,7 +6,7 @@
  * clears the cookie, redirects, and the error handler answers refusals.
  */
 import type { Bridge, Idp } from '../bridge.js';
-import { evaluateAccess, evaluateIdentity } from '../claims/access.js';
+import { evaluateAccess, evaluateHostedDomain, evaluateIdentity } from '../claims/access.js';
 import { mapAgentIdentity, mapChatIdentity } from '../claims/mapping.js';
 import { isChatPath, resolveChatChannel } from '../commbox/chat.js';
 import type { TicketAttempts, TicketData } from '../commbox/client.js';
@@ -105,6 +105,8 @@ export async function completeLogin(
 
   const access = evaluateAccess(login.claims, idp.config.access);
   if (!access.allowed) throw new BridgeError(access.rule, 403, { detail: access.detail });
+  const hosted = evaluateHostedDomain(login.idTokenClaims, idp.config.access);
+  if (!hosted.allowed) throw new BridgeError(hosted.rule, 403, { detail: hosted.detail });
   // Where the login goes: an agent into CommBox, or a customer into a chat
   // channel (checked again: the allow-list may have changed since /chat).
   // Chat goes through the default IdP only.

@@ -10,10 +10,12 @@ import { BridgeError, Reasons } from '../errors.js';
 /** Paths of this bridge that a `target_link_uri` may name (and `/chat/<channel>`). */
 const TARGET_PATHS = new Set(['/', '/login']);
 
-/** What an initiation asks for; undefined idp: a bare link, a normal login. */
+/**
+ * What an initiation asks for; undefined idp: a bare link, a normal login. Its
+ * `login_hint` is passed on like any link's (`OIDC_PASS_THROUGH_PARAMS`).
+ */
 export interface Initiation {
   readonly idp: Idp | undefined;
-  readonly loginHint: string | undefined;
   readonly target: string | undefined;
 }
 
@@ -50,9 +52,9 @@ function single(params: Readonly<Record<string, unknown>>, name: string): string
 /** Reads the initiation's parameters (query or form); throws the refusal. */
 export function resolveInitiation(bridge: Bridge, params: Readonly<Record<string, unknown>>): Initiation {
   const iss = single(params, 'iss');
-  const loginHint = single(params, 'login_hint');
+  single(params, 'login_hint');
   const targetLinkUri = single(params, 'target_link_uri');
-  if (Object.keys(params).length === 0) return { idp: undefined, loginHint: undefined, target: undefined };
+  if (Object.keys(params).length === 0) return { idp: undefined, target: undefined };
   // The IdP is chosen by the issuer; an unknown one is refused, never visited.
   const idp = [...bridge.idps.values()].find((i) => i.config.oidc.issuer === iss);
   if (iss === undefined || idp === undefined) {
@@ -68,5 +70,5 @@ export function resolveInitiation(bridge: Bridge, params: Readonly<Record<string
       detail: `a tile of IdP "${idp.config.name}" names a chat route; customer chat access goes through the default IdP only`,
     });
   }
-  return { idp, loginHint: loginHint?.slice(0, 256), target };
+  return { idp, target };
 }

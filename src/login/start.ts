@@ -4,6 +4,7 @@
  * redirects.
  */
 import type { Bridge, Idp } from '../bridge.js';
+import { passThroughParams } from '../oidc/authorization-params.js';
 import { createTransaction, TRANSACTION_TTL_MS, transactionCookieName, transactionCookiesToDrop } from './transaction.js';
 
 export interface LoginStart {
@@ -13,24 +14,30 @@ export interface LoginStart {
   readonly cookie: { readonly name: string; readonly value: string; readonly maxAgeSec: number };
   /** Older transaction cookies to clear so that the browser keeps only a few. */
   readonly drop: readonly string[];
+  /** Names of the link's parameters passed on to the IdP (for the log). */
+  readonly passed: readonly string[];
 }
 
 /**
  * Starts a login with `idp`. `cookies` are the browser's (only the login
- * cookies matter). Throws `idp_unavailable` when the IdP's metadata cannot be had.
+ * cookies matter); `params` the link's query (or form), of which the names in
+ * `OIDC_PASS_THROUGH_PARAMS` go on to the IdP. Throws `idp_unavailable` when
+ * the IdP's metadata cannot be had.
  */
 export async function startLogin(
   bridge: Bridge,
   idp: Idp,
-  opts: { cookies: Readonly<Record<string, string | undefined>>; loginHint?: string | undefined; target?: string | undefined },
+  opts: { cookies: Readonly<Record<string, string | undefined>>; params?: Readonly<Record<string, unknown>> | undefined; target?: string | undefined },
 ): Promise<LoginStart> {
   const tx = createTransaction(Date.now(), opts.target, idp.config.name);
-  const location = await idp.oidc.authorizationUrl(tx, opts.loginHint);
+  const passed = passThroughParams(idp.config.oidc.passThroughParams, opts.params, idp.oidc.fixedParams);
+  const location = await idp.oidc.authorizationUrl(tx, passed);
   const name = transactionCookieName(tx.state, bridge.config.secureCookies);
   return {
     location,
     cookie: { name, value: bridge.sealer.seal(tx, name), maxAgeSec: TRANSACTION_TTL_MS / 1000 },
     // Unfinished logins must not pile up until the browser is locked out (431).
     drop: transactionCookiesToDrop(opts.cookies, bridge.sealer),
+    passed: Object.keys(passed),
   };
 }

@@ -21,6 +21,7 @@ import type { LoginTransaction } from '../login/transaction.js';
 import { checkCallbackParameters, checkEndpoint, checkIdTokenClaims, checkTokenType, type CheckFailure } from './checks.js';
 import { oidcRefusal, type OidcStep } from './errors.js';
 import { IdpKeys } from './keys.js';
+import { fixedAuthorizationParams } from './authorization-params.js';
 
 /** One IdP's settings as configured, and what the client needs beside them. */
 export interface OidcOptions extends OidcSettings {
@@ -35,6 +36,8 @@ export interface OidcOptions extends OidcSettings {
 export interface VerifiedLogin {
   /** ID token claims, completed from userinfo when needed. */
   readonly claims: Claims;
+  /** The ID token's own claims. */
+  readonly idTokenClaims: Claims;
   readonly sub: string;
   readonly usedUserinfo: boolean;
   /** Milliseconds spent on the code grant (with the signature check) and on userinfo. */
@@ -69,6 +72,7 @@ export class OidcClient {
   constructor(opts: OidcOptions, http: HttpClient) {
     this.#opts = opts;
     this.#http = http;
+    this.#fixedParams = fixedAuthorizationParams(opts);
   }
 
   /** What discovery found; undefined before it succeeded. */
@@ -172,12 +176,23 @@ export class OidcClient {
     }
   }
 
-  /** The IdP authorization URL for a new transaction. */
-  async authorizationUrl(tx: LoginTransaction, loginHint?: string): Promise<string> {
+  /** The company's fixed authorization parameters (prompt, max_age, hd, OIDC_AUTH_PARAMS). */
+  get fixedParams(): Readonly<Record<string, string>> {
+    return this.#fixedParams;
+  }
+
+  readonly #fixedParams: Readonly<Record<string, string>>;
+
+  /**
+   * The IdP authorization URL for a new transaction; `passed` are the link's
+   * parameters already filtered by `passThroughParams`.
+   */
+  async authorizationUrl(tx: LoginTransaction, passed: Readonly<Record<string, string>> = {}): Promise<string> {
     await this.discover();
     // The fixed part is built once by openid-client; per login only the random
-    // values (URL-safe base64, no escaping needed) and the hint are appended.
+    // values (URL-safe base64, no escaping needed) and the link's parameters are appended.
     this.#authorizationPrefix ??= client.buildAuthorizationUrl(this.#config!, {
+      ...this.#fixedParams,
       response_type: 'code',
       redirect_uri: this.#opts.redirectUri,
       scope: this.#opts.scopes,
@@ -189,7 +204,7 @@ export class OidcClient {
     // of the bridge's CPU per login for 43 bytes of input; a test checks that both agree.
     const challenge = pkceChallenge(tx.codeVerifier);
     let url = `${this.#authorizationPrefix}&state=${tx.state}&nonce=${tx.nonce}&code_challenge=${challenge}`;
-    if (loginHint) url += `&login_hint=${encodeURIComponent(loginHint)}`;
+    for (const [name, value] of Object.entries(passed)) url += `&${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
     return url;
   }
 
@@ -213,11 +228,14 @@ export class OidcClient {
         expectedState: tx.state,
         expectedNonce: tx.nonce,
         idTokenExpected: true,
+        // OIDC_MAX_AGE: auth_time is then required and checked (with the clock tolerance).
+        ...(this.#opts.maxAge !== undefined ? { maxAge: this.#opts.maxAge } : {}),
       }),
     );
     refuseIf(checkTokenType(tokens.token_type), Reasons.tokenExchangeFailed, 502);
     await step('signature', () => this.#keys!.verify(tokens.id_token!, idp.idTokenAlg));
-    let claims: Claims = { ...tokens.claims()! };
+    const idTokenClaims: Claims = { ...tokens.claims()! };
+    let claims: Claims = idTokenClaims;
     refuseIf(checkIdTokenClaims(claims, this.#opts.clientId), Reasons.idTokenInvalid, 502);
     const tokenMs = performance.now() - tokenStart;
 
@@ -231,7 +249,7 @@ export class OidcClient {
       for (const [k, v] of Object.entries(info)) if (claims[k] === undefined) claims = { ...claims, [k]: v };
       usedUserinfo = true;
     }
-    return { claims, sub, usedUserinfo, tokenMs, userinfoMs };
+    return { claims, idTokenClaims, sub, usedUserinfo, tokenMs, userinfoMs };
   }
 }
 

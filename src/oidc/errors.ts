@@ -94,6 +94,10 @@ function callbackRefusal(e: unknown): BridgeError {
     case 'OAUTH_JWT_CLAIM_COMPARISON_FAILED':
     case 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED': {
       const claim = claimOf(inner) ?? 'claim';
+      // OIDC_MAX_AGE: the IdP confirmed a sign-in older than the company allows.
+      if (claim === 'auth_time' && e.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') {
+        return refuse(Reasons.authTooOld, 403, 'id_token.auth_time', `the ID token's auth_time is older than OIDC_MAX_AGE allows: ${message}`);
+      }
       return refuse(Reasons.idTokenInvalid, 502, `id_token.${claim}`, `ID token rejected: ${message} (${claim})`);
     }
     case 'OAUTH_UNSUPPORTED_OPERATION':

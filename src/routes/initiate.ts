@@ -13,8 +13,8 @@ async function initiate(bridge: Bridge, req: FastifyRequest, reply: FastifyReply
     throw new BridgeError(Reasons.badRequest, 415, { detail: 'POST /initiate takes an application/x-www-form-urlencoded form' });
   }
   const params = ((req.method === 'POST' ? req.body : req.query) ?? {}) as Record<string, unknown>;
-  const { idp, loginHint, target } = resolveInitiation(bridge, params);
-  return beginLogin(bridge, req, reply, { entry: 'initiate', idp, loginHint, target });
+  const { idp, target } = resolveInitiation(bridge, params);
+  return beginLogin(bridge, req, reply, { entry: 'initiate', idp, params, target });
 }
 
 export async function initiateRoutes(app: FastifyInstance, { bridge, rateLimit }: { bridge: Bridge; rateLimit: RateLimit }): Promise<void> {

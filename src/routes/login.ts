@@ -14,17 +14,21 @@ export async function beginLogin(
   bridge: Bridge,
   req: FastifyRequest,
   reply: FastifyReply,
-  opts: { entry: 'login' | 'initiate' | 'chat'; idp?: Idp | undefined; loginHint?: string | undefined; target?: string | undefined },
+  opts: { entry: 'login' | 'initiate' | 'chat'; idp?: Idp | undefined; params?: Readonly<Record<string, unknown>> | undefined; target?: string | undefined },
 ): Promise<FastifyReply> {
   bridge.metrics.loginsStarted.inc({ entry: opts.entry });
   // Cookies are parsed only when login cookies are there to count.
   const header = req.headers.cookie;
   const cookies = header?.includes('cbx_tx_') ? req.server.parseCookie(header) : {};
-  const start = await startLogin(bridge, opts.idp ?? bridge.idps.get('default')!, { cookies, loginHint: opts.loginHint, target: opts.target });
+  const start = await startLogin(bridge, opts.idp ?? bridge.idps.get('default')!, {
+    cookies,
+    params: opts.params ?? (req.query as Record<string, unknown>),
+    target: opts.target,
+  });
   const options = transactionCookieOptions(bridge.config.secureCookies);
   for (const old of start.drop) reply.clearCookie(old, options);
   reply.setCookie(start.cookie.name, start.cookie.value, { ...options, maxAge: start.cookie.maxAgeSec });
-  req.log.debug({ event: 'login_started', hint: opts.loginHint !== undefined, dropped: start.drop.length }, 'login started');
+  req.log.debug({ event: 'login_started', passed: start.passed, dropped: start.drop.length }, 'login started');
   return reply.redirect(start.location, 302);
 }
 

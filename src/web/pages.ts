@@ -142,6 +142,12 @@ const EXPLANATIONS: Record<Reason, Explanation> = {
     todo: ASK_ADMIN,
     retry: true,
   },
+  [Reasons.authTooOld]: {
+    title: 'Please sign in again',
+    what: 'Your company asks for a recent sign-in to open CommBox, and the sign-in service confirmed an older one.',
+    todo: `Sign in again from the button below. If this page comes back, the sign-in service did not ask for your password: ${ASK_ADMIN.charAt(0).toLowerCase()}${ASK_ADMIN.slice(1)}`,
+    retry: true,
+  },
   [Reasons.emailUnverified]: {
     title: 'Your email address is not verified',
     what: 'Your company account has an email address that is not marked as verified, so it cannot be used to open CommBox.',
@@ -163,6 +169,18 @@ const EXPLANATIONS: Record<Reason, Explanation> = {
   [Reasons.usernameWithoutDomain]: {
     title: 'Your account cannot open CommBox from here',
     what: 'You are signed in, but this sign-in service gave an account name without a company domain (name@company), and accounts from it need one so they can never be mistaken for accounts of another sign-in service.',
+    todo: 'Contact your IT service desk and quote the reference below.',
+    retry: false,
+  },
+  [Reasons.hostedDomainNotAllowed]: {
+    title: 'Use your company account',
+    what: 'You signed in with an account that does not belong to your company (for example a personal Google account), so it cannot open CommBox.',
+    todo: 'Sign in again with your company account. If you did, contact your IT service desk and quote the reference below.',
+    retry: true,
+  },
+  [Reasons.groupsOverage]: {
+    title: 'Your groups could not be read',
+    what: 'Your account is in too many groups for the sign-in to list them, so this service cannot tell whether you may use CommBox.',
     todo: 'Contact your IT service desk and quote the reference below.',
     retry: false,
   },

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { evaluateAccess, evaluateIdentity, type AccessRules } from '../../src/claims/access.js';
+import { evaluateAccess, evaluateHostedDomain, evaluateIdentity, type AccessRules } from '../../src/claims/access.js';
 import { NO_RULES } from '../helpers/config.js';
 
 const claims = { sub: 'u1', realm_access: { roles: ['agents', 'offline_access'] } };
@@ -69,4 +69,13 @@ t.test('evaluateIdentity: the domain rule judges what CommBox receives', async (
     "nor a username of another IdP's domain",
   );
   t.same(evaluateIdentity({ email: 'c@acquired.example' }, extra), { allowed: true }, 'chat identities have no username');
+});
+
+t.test('evaluateHostedDomain: judged on the ID token hd, case-insensitive; absent refused; off when no domains', async (t) => {
+  const r = rules({ allowedHostedDomains: ['example.com'] });
+  t.same(evaluateHostedDomain({ hd: 'EXAMPLE.com' }, r), { allowed: true });
+  t.match(evaluateHostedDomain({ hd: 'gmail.example' }, r), { allowed: false, rule: 'hosted_domain_not_allowed' });
+  t.match(evaluateHostedDomain({}, r), { allowed: false, rule: 'hosted_domain_not_allowed', detail: /no "hd"/ });
+  t.match(evaluateHostedDomain({ hd: ['example.com'] }, r), { allowed: false });
+  t.same(evaluateHostedDomain({}, rules({})), { allowed: true });
 });

@@ -18,6 +18,7 @@ export const NO_RULES: AccessRules = {
   allowedGroups: [],
   groupsClaim: ['groups'],
   allowedEmailDomains: [],
+  allowedHostedDomains: [],
   allowUnverifiedEmail: false,
   requireVerifiedEmail: false,
   usernameNeedsDomain: false,

@@ -44,7 +44,9 @@ export type HostileMode =
   | 'userinfo-jwt'
   | 'email-verified-userinfo-only'
   | 'token-drip'
-  | 'expired-45s-ago';
+  | 'expired-45s-ago'
+  | 'auth-time-old'
+  | 'no-auth-time';
 
 interface Key {
   privateKey: jose.CryptoKey;
@@ -183,6 +185,8 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
       claims['iat'] = now - 345;
       claims['exp'] = now - 45;
     }
+    if (m === 'auth-time-old') claims['auth_time'] = now - 3600;
+    if (m === 'no-auth-time') delete claims['auth_time'];
     if (m === 'skew-large') {
       claims['iat'] = now - 3900;
       claims['exp'] = now - 3700;
