@@ -2,7 +2,7 @@
  * The parts a request needs, built once from the configuration and shared by
  * the routes.
  */
-import { mappingPaths, rootClaims } from './claims/mapping.js';
+import { mappingPaths } from './claims/mapping.js';
 import { CommboxClient } from './commbox/client.js';
 import type { BridgeConfig, IdpConfig } from './config/parse.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
@@ -23,8 +23,8 @@ export interface Health {
 export interface Idp {
   readonly config: IdpConfig;
   readonly oidc: OidcClient;
-  /** Root claims that the mapping and the access rules read: userinfo is fetched when one is missing. */
-  readonly neededClaims: readonly string[];
+  /** Claim paths that the mapping and the access rules read: userinfo is fetched when one is missing. */
+  readonly neededClaims: readonly (readonly string[])[];
 }
 
 export interface Bridge {
@@ -34,6 +34,8 @@ export interface Bridge {
   /** The default IdP's client (`idps.get('default').oidc`). */
   readonly oidc: OidcClient;
   readonly commbox: CommboxClient;
+  /** The keep-alive client towards the IdPs (and Microsoft Graph). */
+  readonly http: HttpClient;
   readonly sealer: TransactionSealer;
   readonly consumed: ConsumedTransactions;
   /** Absolute URL of `/login`, for links on pages. */
@@ -67,12 +69,17 @@ const STANDARD_CLAIM_SCOPE: Record<string, string> = {
 };
 
 /**
- * The claims whose absence from the ID token makes the bridge ask userinfo: those
- * the mapping and the rules read, less the standard claims of scopes not requested
- * (userinfo would not have them either).
+ * The claim paths whose absence from the ID token makes the bridge ask userinfo:
+ * those the mapping and the rules read, less the standard claims of scopes not
+ * requested (userinfo would not have them either). Each path once.
  */
-export function neededClaims(claims: readonly string[], scopes: readonly string[]): string[] {
-  return claims.filter((c) => STANDARD_CLAIM_SCOPE[c] === undefined || scopes.includes(STANDARD_CLAIM_SCOPE[c]));
+export function neededClaims(paths: readonly (readonly string[])[], scopes: readonly string[]): (readonly string[])[] {
+  const seen = new Map<string, readonly string[]>();
+  for (const p of paths) {
+    const scope = p.length === 1 ? STANDARD_CLAIM_SCOPE[p[0]!] : undefined;
+    if (scope === undefined || scopes.includes(scope)) seen.set(p.join('.'), p);
+  }
+  return [...seen.values()];
 }
 
 /** The rate limit of the login routes, as route options (nothing when it is off). */
@@ -90,7 +97,7 @@ function createIdp(config: IdpConfig, bridge: BridgeConfig, http: HttpClient): I
   // put it in userinfo only) is completed from userinfo before deciding.
   const { access } = config;
   if (config.mapping.email !== undefined || access.allowedEmailDomains.length > 0 || access.requireVerifiedEmail) paths.push(['email_verified']);
-  return { config, oidc, neededClaims: neededClaims(rootClaims(paths), config.oidc.scopes.split(' ')) };
+  return { config, oidc, neededClaims: neededClaims(paths, config.oidc.scopes.split(' ')) };
 }
 
 /** Builds the bridge's clients and state from the configuration (no I/O yet). */
@@ -114,6 +121,7 @@ export function createBridge(config: BridgeConfig, opts: { http?: HttpClient; me
     idps,
     oidc: idps.get('default')!.oidc,
     commbox,
+    http,
     sealer: new TransactionSealer(config.cookieSecrets),
     consumed: new ConsumedTransactions(),
     loginUrl: `${config.publicUrl}/login`,

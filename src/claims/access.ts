@@ -2,13 +2,19 @@
  * Access rules: pure decisions over the verified claims (groups, `email_verified`)
  * and over the identity CommBox would receive (email domains, scoped usernames).
  */
-import { readGroups, type Claims } from './mapping.js';
+import { applyMapping, getClaim, readGroups, type Claims, type IdentityMapping } from './mapping.js';
 
 /** The access rules, as configured. */
 export interface AccessRules {
   /** Empty: everyone the IdP signs in. Exact, case-sensitive match. */
   readonly allowedGroups: readonly string[];
   readonly groupsClaim: readonly string[];
+  /**
+   * Entra ID groups overage (`_claim_names` instead of the groups): `refuse`, or
+   * `graph`: read them from Microsoft Graph at `graphApiUrl`.
+   */
+  readonly groupsOverage: 'refuse' | 'graph';
+  readonly graphApiUrl: string;
   /**
    * Empty: any domain. Lower-case, exact match on the part after `@` of every
    * value CommBox receives that has one (the mapped email, a username with `@`).
@@ -117,4 +123,33 @@ export function evaluateIdentity(
     }
   }
   return { allowed: true };
+}
+
+/**
+ * True when the ID token names the groups claim in `_claim_names` instead of
+ * carrying it: Entra ID's groups overage (more than 200 groups).
+ */
+export function hasGroupsOverage(idTokenClaims: Claims, groupsClaim: readonly string[]): boolean {
+  const names = idTokenClaims['_claim_names'];
+  return names !== null && typeof names === 'object' && Object.prototype.hasOwnProperty.call(names, groupsClaim.join('.'));
+}
+
+/**
+ * The claims a login cannot do without, missing from `claims`: the username (an
+ * agent) or the unique ID (a chat customer); email or phone (an agent); the email
+ * when email domains are ruled on and an email is mapped; the groups when groups
+ * are; `email_verified` when it is required. When userinfo fails, the login goes
+ * on only if this is empty.
+ */
+export function missingRequiredClaims(claims: Claims, mapping: IdentityMapping, rules: AccessRules, kind: 'agent' | 'chat'): string[] {
+  const missing: string[] = [];
+  const has = (m: IdentityMapping[keyof IdentityMapping]) => m !== undefined && applyMapping(claims, m) !== undefined;
+  if (kind === 'agent') {
+    if (!has(mapping.username)) missing.push(mapping.username.path.join('.'));
+    if (!has(mapping.email) && !has(mapping.phone)) missing.push('email or phone');
+  } else if (!has(mapping.uniqueId)) missing.push(mapping.uniqueId.path.join('.'));
+  if (rules.allowedEmailDomains.length > 0 && mapping.email !== undefined && !has(mapping.email)) missing.push(mapping.email.path.join('.'));
+  if (rules.allowedGroups.length > 0 && getClaim(claims, rules.groupsClaim) === undefined) missing.push(rules.groupsClaim.join('.'));
+  if (rules.requireVerifiedEmail && claims['email_verified'] === undefined) missing.push('email_verified');
+  return [...new Set(missing)];
 }

@@ -1,9 +1,11 @@
 /**
  * Claim extraction and the identity mapping: pure functions over the verified claims.
  *
- * A mapping is written `path|transform|transform…`, where `path` is a dotted claim
- * path (`realm_access.roles`, `https://example.com/claims.groups` is not supported:
- * dots always separate levels) and the transforms apply left to right.
+ * A mapping is written `path|transform|transform…`, where `path` is a claim name
+ * or a dotted claim path, and the transforms apply left to right. A name that
+ * exists as a whole at the top level of the claims (`https://example.com/roles`,
+ * Auth0's namespaced claims) is taken as is; otherwise dots separate levels
+ * (`realm_access.roles`).
  */
 
 export type Claims = Record<string, unknown>;
@@ -58,8 +60,16 @@ export function parseClaimPath(source: string): readonly string[] {
   return parseClaimMapping(source).path;
 }
 
-/** Reads a dotted path out of the claims; `undefined` when any level is missing. */
+/**
+ * Reads a claim: the whole name at the top level when it exists there (a
+ * namespaced claim with dots in it), else the dotted path; `undefined` when any
+ * level is missing.
+ */
 export function getClaim(claims: Claims, path: readonly string[]): unknown {
+  if (path.length > 1) {
+    const whole = path.join('.');
+    if (Object.prototype.hasOwnProperty.call(claims, whole)) return claims[whole];
+  }
   let value: unknown = claims;
   for (const key of path) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
@@ -90,11 +100,6 @@ export function readGroups(claims: Claims, path: readonly string[]): string[] {
   if (typeof raw === 'string') return [raw];
   if (Array.isArray(raw)) return raw.filter((g): g is string => typeof g === 'string');
   return [];
-}
-
-/** The claim names at the root of the given paths (what the ID token must carry). */
-export function rootClaims(paths: readonly (readonly string[])[]): string[] {
-  return [...new Set(paths.map((p) => p[0]).filter((p): p is string => p !== undefined))];
 }
 
 /** The identity CommBox receives, as claim mappings (`MAP_*`). */

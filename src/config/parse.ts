@@ -39,6 +39,8 @@ export interface OidcSettings {
   readonly passThroughParams: readonly string[];
   /** `hd` sent to Google: the only entry of `ALLOWED_HOSTED_DOMAINS`. */
   readonly hostedDomain: string | undefined;
+  /** `ACCESS_TOKEN_CLAIMS`: a verified JWT access token's claims are read too. */
+  readonly accessTokenClaims: boolean;
 }
 
 /** One IdP the bridge signs people in with, and its own rules and mapping. */
@@ -191,12 +193,15 @@ function idpConfig(name: string, v: Values, base: string, usernameNeedsDomain: b
       authParams: v.OIDC_AUTH_PARAMS,
       passThroughParams: v.OIDC_PASS_THROUGH_PARAMS,
       hostedDomain: v.ALLOWED_HOSTED_DOMAINS.length === 1 ? v.ALLOWED_HOSTED_DOMAINS[0] : undefined,
+      accessTokenClaims: v.ACCESS_TOKEN_CLAIMS,
     },
     access: {
       allowedGroups: v.ALLOWED_GROUPS,
       groupsClaim: v.GROUPS_CLAIM,
       allowedEmailDomains: v.ALLOWED_EMAIL_DOMAINS,
       allowedHostedDomains: v.ALLOWED_HOSTED_DOMAINS,
+      groupsOverage: v.GROUPS_OVERAGE,
+      graphApiUrl: v.GRAPH_API_URL!.href.replace(/\/+$/, ''),
       allowUnverifiedEmail: v.ALLOW_UNVERIFIED_EMAIL,
       requireVerifiedEmail: v.REQUIRE_VERIFIED_EMAIL,
       usernameNeedsDomain,

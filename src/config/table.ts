@@ -546,6 +546,22 @@ export const VARIABLES = {
     parse: domains,
     doc: "Google Workspace: comma list; the ID token's `hd` must be one of them (an account without `hd` is refused). With exactly one, `hd=<domain>` is also sent to Google.",
   }),
+  GROUPS_OVERAGE: variable({
+    group: 'Access rules',
+    scope: 'idp',
+    idpSuffix: 'GROUPS_OVERAGE',
+    default: 'refuse',
+    parse: oneOf(['refuse', 'graph'] as const, 'refuse'),
+    doc: "Entra ID over 200 groups (the ID token names the groups claim in `_claim_names` instead of listing it), with `ALLOWED_GROUPS` set: `refuse` (a page naming the fix), or `graph`: read the groups from Microsoft Graph with the login's access token.",
+  }),
+  GRAPH_API_URL: variable({
+    group: 'Access rules',
+    scope: 'idp',
+    idpSuffix: 'GRAPH_API_URL',
+    default: 'https://graph.microsoft.com/v1.0',
+    parse: url({ fallback: 'https://graph.microsoft.com/v1.0' }),
+    doc: 'Microsoft Graph for `GROUPS_OVERAGE=graph` (national clouds have their own). Only links on its origin are followed.',
+  }),
   ALLOW_UNVERIFIED_EMAIL: variable({
     group: 'Access rules',
     scope: 'global',
@@ -562,6 +578,14 @@ export const VARIABLES = {
     doc: '`true` refuses logins whose `email_verified` is absent too (not only `false`). Leave it off for Entra ID, which never sends it.',
   }),
 
+  ACCESS_TOKEN_CLAIMS: variable({
+    group: 'Claim mapping',
+    scope: 'idp',
+    idpSuffix: 'ACCESS_TOKEN_CLAIMS',
+    default: 'false',
+    parse: boolean(false),
+    doc: "`true`: when the access token is a JWT that verifies against the IdP's keys with the ID token's algorithm, has the IdP as `iss`, the ID token's `sub` and an `exp` not passed, its claims are read after the ID token's and before userinfo's (Keycloak puts roles there). One that does not verify contributes nothing.",
+  }),
   MAP_USERNAME: variable({
     group: 'Claim mapping',
     scope: 'idp-inherited',

@@ -6,8 +6,10 @@
  * clears the cookie, redirects, and the error handler answers refusals.
  */
 import type { Bridge, Idp } from '../bridge.js';
-import { evaluateAccess, evaluateHostedDomain, evaluateIdentity } from '../claims/access.js';
-import { mapAgentIdentity, mapChatIdentity } from '../claims/mapping.js';
+import { evaluateAccess, evaluateHostedDomain, evaluateIdentity, hasGroupsOverage, missingRequiredClaims } from '../claims/access.js';
+import { getClaim, mapAgentIdentity, mapChatIdentity, type Claims } from '../claims/mapping.js';
+import { readGraphGroups } from '../graph.js';
+import type { VerifiedLogin } from '../oidc/client.js';
 import { isChatPath, resolveChatChannel } from '../commbox/chat.js';
 import type { TicketAttempts, TicketData } from '../commbox/client.js';
 import { appendTicket } from '../commbox/redirect.js';
@@ -28,6 +30,7 @@ export interface LoginOutcome {
 /** Where the outcome lines go (the request's logger, the audit logger). */
 export interface LogSink {
   info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
 }
 
 /** The callback as the route sees it. */
@@ -103,7 +106,11 @@ export async function completeLogin(
   m.tokenDuration.observe(login.tokenMs / 1000);
   if (login.usedUserinfo) m.userinfoDuration.observe(login.userinfoMs / 1000);
 
-  const access = evaluateAccess(login.claims, idp.config.access);
+  const chat = tx.target !== undefined && isChatPath(tx.target);
+  let claims = checkUserinfoFailure(login, idp, chat ? 'chat' : 'agent', loggers.log);
+  claims = await resolveGroupsOverage(bridge, idp, login, claims, loggers.log);
+
+  const access = evaluateAccess(claims, idp.config.access);
   if (!access.allowed) throw new BridgeError(access.rule, 403, { detail: access.detail });
   const hosted = evaluateHostedDomain(login.idTokenClaims, idp.config.access);
   if (!hosted.allowed) throw new BridgeError(hosted.rule, 403, { detail: hosted.detail });
@@ -111,15 +118,14 @@ export async function completeLogin(
   // channel (checked again: the allow-list may have changed since /chat).
   // Chat goes through the default IdP only.
   const { commbox } = bridge.config;
-  const chat = tx.target !== undefined && isChatPath(tx.target);
   if (chat && idp.config.name !== 'default') {
     throw new BridgeError(Reasons.initiateBadTarget, 400, { detail: `customer chat access goes through the default IdP only, not "${idp.config.name}"` });
   }
   const channel = chat ? resolveChatChannel(commbox, tx.target) : undefined;
-  const mapped = channel === undefined ? mapAgentIdentity(login.claims, idp.config.mapping) : mapChatIdentity(login.claims, idp.config.mapping);
+  const mapped = channel === undefined ? mapAgentIdentity(claims, idp.config.mapping) : mapChatIdentity(claims, idp.config.mapping);
   if (!mapped.ok) {
     throw new BridgeError(Reasons.claimMissing, 403, {
-      detail: `${mapped.detail}; claims present: ${Object.keys(login.claims).sort().join(', ')}`,
+      detail: `${mapped.detail}; claims present: ${Object.keys(claims).sort().join(', ')}`,
       userDetail: `Missing: ${mapped.missing}.`,
     });
   }
@@ -166,7 +172,8 @@ export async function completeLogin(
       sub: outcome.sub,
       username,
       channel,
-      userinfo: login.usedUserinfo,
+      userinfo: login.userinfoError ? 'failed' : login.usedUserinfo,
+      accessTokenClaims: login.accessTokenClaims,
       commboxAttempts: outcome.ticket.attempts,
       // Milliseconds: the whole callback, and its waits on the IdP and CommBox.
       ms: round(ms),
@@ -180,3 +187,59 @@ export async function completeLogin(
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/**
+ * Userinfo failed (not for another `sub`, which always refuses): the login is
+ * refused only when a claim it cannot do without is still missing; otherwise it
+ * goes on, and optional fields missing are left out of the ticket.
+ */
+function checkUserinfoFailure(login: VerifiedLogin, idp: Idp, kind: 'agent' | 'chat', log: LogSink): Claims {
+  const failure = login.userinfoError;
+  if (failure === undefined) return login.claims;
+  const missing = missingRequiredClaims(login.claims, idp.config.mapping, idp.config.access, kind);
+  if (missing.length > 0) {
+    throw new BridgeError(failure.reason, failure.status, {
+      check: failure.check,
+      detail: `${failure.detail ?? failure.reason}; still missing without it: ${missing.join(', ')}`,
+      cause: failure.cause,
+    });
+  }
+  log.warn({ event: 'userinfo_failed', check: failure.check, detail: failure.detail }, 'userinfo failed; the login goes on with the claims it has');
+  return login.claims;
+}
+
+/**
+ * Entra ID's groups overage: the ID token names the groups claim in
+ * `_claim_names` instead of carrying it. Refused with a page naming the fix
+ * (`GROUPS_OVERAGE=refuse`), or read from Microsoft Graph (`graph`); the
+ * `_claim_sources` endpoint is never called. A list read only in part, without
+ * an allowed group in it, refuses.
+ */
+async function resolveGroupsOverage(bridge: Bridge, idp: Idp, login: VerifiedLogin, claims: Claims, log: LogSink): Promise<Claims> {
+  const rules = idp.config.access;
+  if (rules.allowedGroups.length === 0 || getClaim(claims, rules.groupsClaim) !== undefined || !hasGroupsOverage(login.idTokenClaims, rules.groupsClaim)) {
+    return claims;
+  }
+  const refuse = (check: string, detail: string) =>
+    new BridgeError(Reasons.groupsOverage, 403, {
+      check,
+      detail,
+      userDetail:
+        'For IT: the ID token lists no groups because the account is in more than 200. Set GROUPS_OVERAGE=graph (Microsoft Graph, GroupMember.Read.All), or use app roles or "groups assigned to the application" in Entra ID.',
+    });
+  if (rules.groupsOverage === 'refuse') throw refuse('groups.overage', 'the ID token has a groups overage (_claim_names) and GROUPS_OVERAGE=refuse');
+  const read = await readGraphGroups(bridge.http.fetch, {
+    graphApiUrl: rules.graphApiUrl,
+    accessToken: login.accessToken,
+    timeoutMs: bridge.config.idpTimeoutMs,
+    wanted: (g) => rules.allowedGroups.includes(g),
+  });
+  const found = read.groups.some((g) => rules.allowedGroups.includes(g));
+  log.info(
+    { event: 'graph_groups', groups: read.groups.length, pages: read.pages, complete: read.stopped === undefined, found },
+    'groups read from Microsoft Graph',
+  );
+  if (!found && read.stopped !== undefined) throw refuse(read.stopped, `the groups could not be read to the end from Microsoft Graph: ${read.detail}`);
+  // Under the groups claim's whole name, where getClaim looks first.
+  return { ...claims, [rules.groupsClaim.join('.')]: read.groups };
+}

@@ -16,7 +16,7 @@ import { BridgeError, describe, Reasons } from '../errors.js';
 import type { OidcSettings } from '../config/parse.js';
 import { ID_TOKEN_ALGORITHMS } from '../config/table.js';
 import type { HttpClient } from '../http-client.js';
-import type { Claims } from '../claims/mapping.js';
+import { getClaim, type Claims } from '../claims/mapping.js';
 import type { LoginTransaction } from '../login/transaction.js';
 import { checkCallbackParameters, checkEndpoint, checkIdTokenClaims, checkTokenType, type CheckFailure } from './checks.js';
 import { oidcRefusal, type OidcStep } from './errors.js';
@@ -38,6 +38,12 @@ export interface VerifiedLogin {
   readonly claims: Claims;
   /** The ID token's own claims. */
   readonly idTokenClaims: Claims;
+  /** For Microsoft Graph (`GROUPS_OVERAGE=graph`); never logged. */
+  readonly accessToken: string;
+  /** `ACCESS_TOKEN_CLAIMS`: whether the access token's claims were read; undefined when off. */
+  readonly accessTokenClaims: 'read' | 'opaque' | 'unverified' | undefined;
+  /** Userinfo failed (not for another `sub`): the caller refuses when a required claim is missing. */
+  readonly userinfoError: BridgeError | undefined;
   readonly sub: string;
   readonly usedUserinfo: boolean;
   /** Milliseconds spent on the code grant (with the signature check) and on userinfo. */
@@ -211,10 +217,16 @@ export class OidcClient {
   /**
    * Completes the login from the callback's query of a live transaction: the
    * authorization response, the code grant, the ID token (claims by
-   * openid-client, signature by jose, the stricter extra rules), and userinfo
-   * when one of `neededClaims` (root claim names) is missing from the ID token.
+   * openid-client, signature by jose, the stricter extra rules), the access
+   * token's claims when `ACCESS_TOKEN_CLAIMS` and it verifies, and userinfo when
+   * one of `neededClaims` (claim paths) is still missing. Claims are read in that
+   * order; an earlier source wins.
+   *
+   * A userinfo answer for another `sub` always refuses; any other userinfo
+   * failure is returned as `userinfoError`, for the caller to refuse only when a
+   * required claim is still missing.
    */
-  async completeLogin(params: URLSearchParams, tx: LoginTransaction, neededClaims: readonly string[]): Promise<VerifiedLogin> {
+  async completeLogin(params: URLSearchParams, tx: LoginTransaction, neededClaims: readonly (readonly string[])[]): Promise<VerifiedLogin> {
     const idp = await this.discover();
     const config = this.#config!;
     refuseIf(checkCallbackParameters(params), Reasons.callbackInvalid, 400);
@@ -235,22 +247,59 @@ export class OidcClient {
     refuseIf(checkTokenType(tokens.token_type), Reasons.tokenExchangeFailed, 502);
     await step('signature', () => this.#keys!.verify(tokens.id_token!, idp.idTokenAlg));
     const idTokenClaims: Claims = { ...tokens.claims()! };
-    let claims: Claims = idTokenClaims;
-    refuseIf(checkIdTokenClaims(claims, this.#opts.clientId), Reasons.idTokenInvalid, 502);
+    refuseIf(checkIdTokenClaims(idTokenClaims, this.#opts.clientId), Reasons.idTokenInvalid, 502);
     const tokenMs = performance.now() - tokenStart;
+    const sub = idTokenClaims['sub'] as string;
 
-    const sub = claims['sub'] as string;
+    let claims: Claims = idTokenClaims;
+    let accessTokenClaims: VerifiedLogin['accessTokenClaims'];
+    if (this.#opts.accessTokenClaims) {
+      const read = await this.#accessTokenClaims(tokens.access_token, sub, idp);
+      accessTokenClaims = read.outcome;
+      if (read.claims) claims = fillMissing(claims, read.claims);
+    }
+
     let usedUserinfo = false;
     let userinfoMs = 0;
-    if (idp.userinfoEndpoint !== undefined && neededClaims.some((c) => claims[c] === undefined)) {
+    let userinfoError: BridgeError | undefined;
+    if (idp.userinfoEndpoint !== undefined && neededClaims.some((p) => getClaim(claims, p) === undefined)) {
       const userinfoStart = performance.now();
-      const info = await step('userinfo', () => client.fetchUserInfo(config, tokens.access_token, sub));
+      try {
+        const info = await step('userinfo', () => client.fetchUserInfo(config, tokens.access_token, sub));
+        claims = fillMissing(claims, info);
+        usedUserinfo = true;
+      } catch (e) {
+        const refusal = e as BridgeError;
+        if (refusal.reason === Reasons.userinfoSubMismatch) throw refusal;
+        userinfoError = refusal;
+      }
       userinfoMs = performance.now() - userinfoStart;
-      for (const [k, v] of Object.entries(info)) if (claims[k] === undefined) claims = { ...claims, [k]: v };
-      usedUserinfo = true;
     }
-    return { claims, idTokenClaims, sub, usedUserinfo, tokenMs, userinfoMs };
+    return { claims, idTokenClaims, sub, accessToken: tokens.access_token, usedUserinfo, userinfoError, accessTokenClaims, tokenMs, userinfoMs };
   }
+
+  /**
+   * The access token's claims, only when it is a JWT that verifies against the
+   * IdP's keys with the ID token's algorithm, with the IdP as `iss`, an `exp` not
+   * passed and the ID token's `sub`. Anything else contributes nothing.
+   */
+  async #accessTokenClaims(accessToken: string, sub: string, idp: DiscoveredIdp): Promise<{ outcome: 'read' | 'opaque' | 'unverified'; claims?: Claims }> {
+    if (accessToken.split('.').length !== 3) return { outcome: 'opaque' };
+    try {
+      const payload = await this.#keys!.verifyJwt(accessToken, idp.idTokenAlg, { issuer: idp.issuer, clockToleranceSec: this.#opts.clockToleranceSec });
+      if (payload.sub !== sub) return { outcome: 'unverified' };
+      return { outcome: 'read', claims: payload };
+    } catch {
+      return { outcome: 'unverified' };
+    }
+  }
+}
+
+/** The claims of `more` that `claims` does not have yet (an earlier source wins). */
+function fillMissing(claims: Claims, more: Readonly<Record<string, unknown>>): Claims {
+  let out = claims;
+  for (const [k, v] of Object.entries(more)) if (out[k] === undefined) out = { ...out, [k]: v };
+  return out;
 }
 
 /** The S256 PKCE code challenge of a verifier. */

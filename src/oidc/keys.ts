@@ -61,9 +61,25 @@ export class IdpKeys {
    * exactly this). Throws jose's coded errors.
    */
   async verify(jws: string, alg: string): Promise<void> {
+    await this.#withMissReload(() => jose.compactVerify(jws, this.#jwks, { algorithms: [alg] }));
+  }
+
+  /**
+   * Verifies a JWT (signature with `alg`, `iss`, `exp` required and not passed,
+   * `nbf`) and returns its claims. For an access token the IdP issued as a JWT:
+   * its audience is the API it is for, so `aud` is not checked here.
+   */
+  async verifyJwt(jwt: string, alg: string, opts: { issuer: string; clockToleranceSec: number }): Promise<jose.JWTPayload> {
+    const { payload } = await this.#withMissReload(() =>
+      jose.jwtVerify(jwt, this.#jwks, { algorithms: [alg], issuer: opts.issuer, clockTolerance: opts.clockToleranceSec, requiredClaims: ['exp', 'sub'] }),
+    );
+    return payload;
+  }
+
+  async #withMissReload<T>(run: () => Promise<T>): Promise<T> {
     const fetchesBefore = this.#fetches;
     try {
-      await jose.compactVerify(jws, this.#jwks, { algorithms: [alg] });
+      return await run();
     } catch (e) {
       // An unknown key that jose did not refetch for (its cooldown): once now,
       // one fetch shared by every login waiting on it.
@@ -76,7 +92,7 @@ export class IdpKeys {
         });
       }
       await this.#missReload;
-      await jose.compactVerify(jws, this.#jwks, { algorithms: [alg] });
+      return await run();
     }
   }
 }

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { evaluateAccess, evaluateHostedDomain, evaluateIdentity, type AccessRules } from '../../src/claims/access.js';
+import { evaluateAccess, evaluateHostedDomain, evaluateIdentity, hasGroupsOverage, missingRequiredClaims, type AccessRules } from '../../src/claims/access.js';
+import { parseClaimMapping } from '../../src/claims/mapping.js';
 import { NO_RULES } from '../helpers/config.js';
 
 const claims = { sub: 'u1', realm_access: { roles: ['agents', 'offline_access'] } };
@@ -78,4 +79,37 @@ t.test('evaluateHostedDomain: judged on the ID token hd, case-insensitive; absen
   t.match(evaluateHostedDomain({}, r), { allowed: false, rule: 'hosted_domain_not_allowed', detail: /no "hd"/ });
   t.match(evaluateHostedDomain({ hd: ['example.com'] }, r), { allowed: false });
   t.same(evaluateHostedDomain({}, rules({})), { allowed: true });
+});
+
+t.test('hasGroupsOverage: _claim_names names the groups claim', async (t) => {
+  t.ok(hasGroupsOverage({ _claim_names: { groups: 'src1' } }, ['groups']));
+  t.notOk(hasGroupsOverage({ _claim_names: { roles: 'src1' } }, ['groups']));
+  t.notOk(hasGroupsOverage({ groups: ['g'] }, ['groups']));
+  t.notOk(hasGroupsOverage({ _claim_names: 'groups' }, ['groups']));
+  t.ok(hasGroupsOverage({ _claim_names: { 'a.b': 'src1' } }, ['a', 'b']));
+});
+
+t.test('missingRequiredClaims: what a login cannot do without when userinfo fails', async (t) => {
+  const mapping = {
+    username: parseClaimMapping('preferred_username'),
+    email: parseClaimMapping('email'),
+    firstName: parseClaimMapping('given_name'),
+    lastName: undefined,
+    phone: parseClaimMapping('phone_number'),
+    uniqueId: parseClaimMapping('sub'),
+  };
+  const full = { sub: 'u', preferred_username: 'a', email: 'a@example.com', groups: ['g'], email_verified: true };
+  t.same(missingRequiredClaims(full, mapping, rules(), 'agent'), [], 'given_name is optional');
+  t.same(missingRequiredClaims({ sub: 'u', email: 'a@example.com' }, mapping, rules(), 'agent'), ['preferred_username']);
+  t.same(missingRequiredClaims({ sub: 'u', preferred_username: 'a' }, mapping, rules(), 'agent'), ['email or phone']);
+  t.same(missingRequiredClaims({ sub: 'u', preferred_username: 'a', phone_number: '+44' }, mapping, rules(), 'agent'), [], 'a phone will do');
+  t.same(
+    missingRequiredClaims({ sub: 'u', preferred_username: 'a', phone_number: '+44' }, mapping, rules({ allowedEmailDomains: ['example.com'] }), 'agent'),
+    ['email'],
+    'the email when domains are ruled on',
+  );
+  t.same(missingRequiredClaims({ ...full, groups: undefined }, mapping, rules({ allowedGroups: ['g'] }), 'agent'), ['groups']);
+  t.same(missingRequiredClaims({ ...full, email_verified: undefined }, mapping, rules({ requireVerifiedEmail: true }), 'agent'), ['email_verified']);
+  t.same(missingRequiredClaims({ sub: 'u' }, mapping, rules(), 'chat'), [], 'a chat customer needs its unique ID only');
+  t.same(missingRequiredClaims({}, { ...mapping, uniqueId: parseClaimMapping('oid') }, rules(), 'chat'), ['oid']);
 });

@@ -71,3 +71,19 @@ t.test('mapChatIdentity', async (t) => {
   t.same(mapChatIdentity({ sub: 'x' }, mapping), { ok: true, identity: { uniqueId: 'x' } }, 'uniqueId alone is a strong identifier');
   t.match(mapChatIdentity({ email: 'a@b.c' }, mapping), { ok: false, missing: 'sub' });
 });
+
+t.test('a claim name that exists whole at the top level is taken as is (namespaced claims); otherwise dots separate levels', async (t) => {
+  const c = {
+    'https://example.com/roles': ['agents'],
+    'https://example.com/employee': { id: 'E1' },
+    'a.b': 'whole',
+    a: { b: 'nested' },
+    realm_access: { roles: ['r'] },
+  };
+  t.same(getClaim(c, parseClaimMapping('https://example.com/roles').path), ['agents']);
+  t.equal(getClaim(c, ['a', 'b']), 'whole', 'the whole name wins over the nested path');
+  t.same(getClaim(c, ['realm_access', 'roles']), ['r']);
+  t.equal(getClaim(c, parseClaimMapping('https://example.com/employee.id').path), undefined, 'a level under a namespaced claim is not read');
+  t.equal(applyMapping(c, parseClaimMapping('a.b|upper')), 'WHOLE');
+  t.same(readGroups(c, parseClaimMapping('https://example.com/roles').path), ['agents']);
+});

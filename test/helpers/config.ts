@@ -17,6 +17,8 @@ export function configProblems(env: Record<string, string | undefined>): Record<
 export const NO_RULES: AccessRules = {
   allowedGroups: [],
   groupsClaim: ['groups'],
+  groupsOverage: 'refuse',
+  graphApiUrl: 'https://graph.microsoft.com/v1.0',
   allowedEmailDomains: [],
   allowedHostedDomains: [],
   allowUnverifiedEmail: false,

@@ -46,7 +46,9 @@ export type HostileMode =
   | 'token-drip'
   | 'expired-45s-ago'
   | 'auth-time-old'
-  | 'no-auth-time';
+  | 'no-auth-time'
+  | 'userinfo-503'
+  | 'userinfo-other-sub';
 
 interface Key {
   privateKey: jose.CryptoKey;
@@ -79,6 +81,11 @@ export interface HostileIdp {
   down: boolean;
   /** The JWKS endpoint answers 503 while true. */
   jwksDown: boolean;
+  /**
+   * When set, access tokens are JWTs signed with the current key carrying these
+   * claims (beside iss, sub, iat, exp); `tamper` spoils one thing.
+   */
+  accessTokenJwt: { claims: Record<string, unknown>; tamper?: 'sig' | 'sub' | 'exp' | 'iss' | 'alg' } | undefined;
   /** Puts a new signing key first; the old one stays published. */
   rotate(opts?: { dropOld?: boolean }): Promise<void>;
   close(): Promise<void>;
@@ -145,6 +152,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     lastTokenAuth: undefined,
     down: false,
     jwksDown: false,
+    accessTokenJwt: undefined,
     async rotate({ dropOld = false } = {}) {
       const k = await mk();
       idp.keys = dropOld ? [k] : [k, ...idp.keys];
@@ -205,6 +213,19 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     }
     const signWith = m === 'bad-sig' ? (await mk()).privateKey : key.privateKey;
     return new jose.SignJWT(claims).setProtectedHeader(header).sign(signWith);
+  }
+
+  async function accessTokenJwt(user: HostileUser, spec: NonNullable<HostileIdp['accessTokenJwt']>): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const claims: Record<string, unknown> = { ...spec.claims, iss: issuer, sub: user.sub, iat: now, exp: now + 300, jti: randomUUID() };
+    if (spec.tamper === 'sub') claims['sub'] = 'u-mallory';
+    if (spec.tamper === 'exp') claims['exp'] = now - 3600;
+    if (spec.tamper === 'iss') claims['iss'] = 'https://evil.example';
+    const key = idp.keys[0]!;
+    if (spec.tamper === 'alg') return new jose.SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(idp.clientSecret));
+    return new jose.SignJWT(claims)
+      .setProtectedHeader({ alg, kid: key.jwk.kid, typ: 'at+jwt' })
+      .sign(spec.tamper === 'sig' ? (await mk()).privateKey : key.privateKey);
   }
 
   const send = (res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) => {
@@ -302,7 +323,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           if (!entry.challenge || createHash('sha256').update(verifier).digest('base64url') !== entry.challenge) {
             return send(res, 400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
           }
-          const accessToken = randomBytes(24).toString('base64url');
+          const accessToken = idp.accessTokenJwt ? await accessTokenJwt(idp.users[entry.user]!, idp.accessTokenJwt) : randomBytes(24).toString('base64url');
           tokens.set(accessToken, entry.user);
           const user = idp.users[entry.user]!;
           const idTok = await idToken(user, entry.nonce);
@@ -319,9 +340,10 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           const who = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /i, ''));
           if (!who) return send(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
           if (idp.mode === 'userinfo-500') return send(res, 500, { error: 'server_error' });
+          if (idp.mode === 'userinfo-503') return send(res, 503, { error: 'temporarily_unavailable' });
           if (idp.mode === 'userinfo-jwt') return send(res, 200, 'eyJhbGciOiJub25lIn0.e30.', { 'content-type': 'application/jwt' });
           const u = { ...idp.users[who]! };
-          if (idp.mode === 'userinfo-bad-sub') u.sub = 'u-mallory';
+          if (idp.mode === 'userinfo-bad-sub' || idp.mode === 'userinfo-other-sub') u.sub = 'u-mallory';
           return send(res, 200, u);
         }
         send(res, 404, { error: 'not_found' });

@@ -1,0 +1,105 @@
+/**
+ * Where the claims of a login come from: the ID token, a verified JWT access
+ * token (ACCESS_TOKEN_CLAIMS), userinfo, in that order; namespaced claim names;
+ * and a userinfo failure that refuses only when a required claim is missing.
+ */
+import t from 'tap';
+import { startHostileStack } from '../helpers/stack.js';
+
+const ROLES = { GROUPS_CLAIM: 'realm_access.roles', ALLOWED_GROUPS: 'commbox-agents' };
+
+t.test('namespaced claims (Auth0): a name with dots and slashes is read whole', async (t) => {
+  const s = await startHostileStack({
+    env: { GROUPS_CLAIM: 'https://example.com/roles', ALLOWED_GROUPS: 'commbox-agents', MAP_USERNAME: 'https://example.com/username' },
+  });
+  t.teardown(() => s.close());
+  Object.assign(s.idp.users['alice']!, { 'https://example.com/roles': ['commbox-agents'], 'https://example.com/username': 'alice.ns' });
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.ok(r.stoppedAt, 'lands in CommBox');
+  t.match(s.sandbox.requests[0]!.body, { data: { username: 'alice.ns' } });
+  t.equal(s.idp.stats.userinfo, 0, 'everything was in the ID token: no userinfo request');
+});
+
+t.test('ACCESS_TOKEN_CLAIMS: Keycloak roles in the access token', async (t) => {
+  const s = await startHostileStack({ env: { ...ROLES, ACCESS_TOKEN_CLAIMS: 'true' } });
+  t.teardown(() => s.close());
+  s.idp.accessTokenJwt = { claims: { realm_access: { roles: ['commbox-agents'] }, preferred_username: 'mallory' } };
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.ok(r.stoppedAt, 'the roles from the access token let alice in');
+  t.match(s.sandbox.requests[0]!.body, { data: { username: 'alice' } }, 'the ID token wins over the access token');
+  t.match(
+    s.logs.find((e) => e['msg'] === 'login completed'),
+    { accessTokenClaims: 'read' },
+  );
+
+  for (const tamper of ['sig', 'sub', 'exp', 'iss', 'alg'] as const) {
+    s.idp.accessTokenJwt = { claims: { realm_access: { roles: ['commbox-agents'] } }, tamper };
+    const bad = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+    t.equal(bad.last.status, 403, `an access token with a bad ${tamper} contributes nothing`);
+    t.match(bad.last.body, /\(group_not_allowed\)/);
+  }
+  s.idp.accessTokenJwt = undefined;
+  const opaque = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(opaque.last.status, 403, 'an opaque access token contributes nothing');
+  t.equal(s.ticketRequests(), 1, 'only the verified roles got a ticket');
+});
+
+t.test('without ACCESS_TOKEN_CLAIMS the access token is never read', async (t) => {
+  const s = await startHostileStack({ env: ROLES });
+  t.teardown(() => s.close());
+  s.idp.accessTokenJwt = { claims: { realm_access: { roles: ['commbox-agents'] } } };
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(r.last.status, 403);
+  t.equal(s.ticketRequests(), 0);
+});
+
+t.test('userinfo failing: the login goes on when only optional claims are missing, without them', async (t) => {
+  const s = await startHostileStack({ env: { MAP_FIRST_NAME: 'nickname' } });
+  t.teardown(() => s.close());
+  s.idp.mode = 'userinfo-503';
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.ok(r.stoppedAt, 'lands in CommBox');
+  t.equal(s.idp.stats.userinfo, 1, 'userinfo was asked (nickname is missing) and failed');
+  t.same(s.sandbox.requests[0]!.body, {
+    data: { brand: 'acme', username: 'alice', email: 'alice@example.com', lastName: 'Liddell', phone1: '+442501234567', oneTimeUse: true },
+  });
+  t.match(
+    s.logs.find((e) => e['event'] === 'userinfo_failed'),
+    { level: 40, check: 'userinfo.status' },
+  );
+  t.match(
+    s.logs.find((e) => e['msg'] === 'login completed'),
+    { userinfo: 'failed' },
+  );
+});
+
+t.test('userinfo failing: refused when a required claim is still missing, naming it', async (t) => {
+  for (const [env, missing] of [
+    [{ MAP_USERNAME: 'employee_id' }, 'employee_id'],
+    [{ ALLOWED_GROUPS: 'commbox-agents', GROUPS_CLAIM: 'roles' }, 'roles'],
+    [{ REQUIRE_VERIFIED_EMAIL: 'true' }, 'email_verified'],
+  ] as const) {
+    const s = await startHostileStack({ env });
+    s.idp.mode = 'userinfo-503';
+    if (missing === 'email_verified') delete s.idp.users['alice']!['email_verified'];
+    const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+    t.equal(r.last.status, 502, missing);
+    t.match(r.last.body, /\(userinfo_failed\)/);
+    t.match(
+      s.logs.find((e) => e['reason'] === 'userinfo_failed'),
+      { detail: new RegExp(`still missing without it: .*${missing}`) },
+    );
+    t.equal(s.ticketRequests(), 0);
+    await s.close();
+  }
+});
+
+t.test('a userinfo answer for another sub refuses even when nothing required is missing', async (t) => {
+  const s = await startHostileStack({ env: { MAP_FIRST_NAME: 'nickname' } });
+  t.teardown(() => s.close());
+  s.idp.mode = 'userinfo-other-sub';
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(r.last.status, 502);
+  t.match(r.last.body, /\(userinfo_sub_mismatch\)/);
+  t.equal(s.ticketRequests(), 0);
+});
