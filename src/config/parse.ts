@@ -26,6 +26,10 @@ export interface OidcSettings {
   /** `private_key_jwt`: the private key and its key ID. */
   readonly clientPrivateKey: KeyObject | undefined;
   readonly clientPrivateKeyKid: string | undefined;
+  /** `private_key_jwt`: the key's certificate thumbprints, for the assertion header. */
+  readonly clientCertificate: { readonly x5tS256: string; readonly x5t: string } | undefined;
+  /** `private_key_jwt`: the assertion's `aud`. */
+  readonly clientAssertionAudience: 'token_endpoint' | 'issuer';
   readonly scopes: string;
   /** Pinned ID token algorithm; undefined: chosen from the IdP's metadata. */
   readonly idTokenAlg: string | undefined;
@@ -162,12 +166,27 @@ function idpRules(v: Partial<Values>, env: Environment, nameOf: NameOf, bad: (va
   if (v.OIDC_CLIENT_AUTH === 'private_key_jwt') {
     if (!env[nameOf('OIDC_CLIENT_PRIVATE_KEY_FILE')]?.trim())
       bad(nameOf('OIDC_CLIENT_PRIVATE_KEY_FILE'), `is required with ${nameOf('OIDC_CLIENT_AUTH')}=private_key_jwt`);
-    else if (v.OIDC_CLIENT_PRIVATE_KEY_FILE !== undefined && v.OIDC_CLIENT_PRIVATE_KEY_KID === undefined && v.OIDC_CLIENT_PRIVATE_KEY_FILE.kid === undefined) {
-      bad(nameOf('OIDC_CLIENT_PRIVATE_KEY_KID'), 'is required with private_key_jwt unless the JWK has a "kid"');
+    else if (
+      v.OIDC_CLIENT_PRIVATE_KEY_FILE !== undefined &&
+      v.OIDC_CLIENT_PRIVATE_KEY_KID === undefined &&
+      v.OIDC_CLIENT_PRIVATE_KEY_FILE.kid === undefined &&
+      !env[nameOf('OIDC_CLIENT_CERTIFICATE_FILE')]?.trim()
+    ) {
+      bad(
+        nameOf('OIDC_CLIENT_PRIVATE_KEY_KID'),
+        `is required with private_key_jwt unless the JWK has a "kid" or ${nameOf('OIDC_CLIENT_CERTIFICATE_FILE')} is set`,
+      );
+    }
+    if (v.OIDC_CLIENT_CERTIFICATE_FILE !== undefined && v.OIDC_CLIENT_PRIVATE_KEY_FILE !== undefined) {
+      if (!v.OIDC_CLIENT_CERTIFICATE_FILE.certificate.checkPrivateKey(v.OIDC_CLIENT_PRIVATE_KEY_FILE.key))
+        bad(nameOf('OIDC_CLIENT_CERTIFICATE_FILE'), `is not the certificate of the key in ${nameOf('OIDC_CLIENT_PRIVATE_KEY_FILE')}`);
     }
     if (v.OIDC_CLIENT_SECRET !== undefined)
       bad(nameOf('OIDC_CLIENT_SECRET'), `is set, but ${nameOf('OIDC_CLIENT_AUTH')}=private_key_jwt does not use it; remove it`);
-  } else if (v.OIDC_CLIENT_SECRET === undefined && !env[`${nameOf('OIDC_CLIENT_SECRET')}_FILE`]?.trim()) {
+  } else if (env[nameOf('OIDC_CLIENT_CERTIFICATE_FILE')]?.trim()) {
+    bad(nameOf('OIDC_CLIENT_CERTIFICATE_FILE'), `is used only with ${nameOf('OIDC_CLIENT_AUTH')}=private_key_jwt`);
+  }
+  if (v.OIDC_CLIENT_AUTH !== 'private_key_jwt' && v.OIDC_CLIENT_SECRET === undefined && !env[`${nameOf('OIDC_CLIENT_SECRET')}_FILE`]?.trim()) {
     bad(nameOf('OIDC_CLIENT_SECRET'), `is required (or ${nameOf('OIDC_CLIENT_SECRET')}_FILE)`);
   }
   if (v.MAP_EMAIL === undefined && v.MAP_PHONE === undefined)
@@ -186,6 +205,8 @@ function idpConfig(name: string, v: Values, base: string, usernameNeedsDomain: b
       clientAuth: v.OIDC_CLIENT_AUTH,
       clientPrivateKey: v.OIDC_CLIENT_PRIVATE_KEY_FILE?.key,
       clientPrivateKeyKid: v.OIDC_CLIENT_PRIVATE_KEY_KID ?? v.OIDC_CLIENT_PRIVATE_KEY_FILE?.kid,
+      clientCertificate: v.OIDC_CLIENT_CERTIFICATE_FILE && { x5tS256: v.OIDC_CLIENT_CERTIFICATE_FILE.x5tS256, x5t: v.OIDC_CLIENT_CERTIFICATE_FILE.x5t },
+      clientAssertionAudience: v.OIDC_CLIENT_ASSERTION_AUDIENCE,
       scopes: v.OIDC_SCOPES,
       idTokenAlg: v.OIDC_ID_TOKEN_ALG,
       prompt: v.OIDC_PROMPT,

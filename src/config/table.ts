@@ -4,7 +4,7 @@
  * one line of documentation. `parse.ts` walks this table; `.env.example` and
  * `docs/configuration.md` are generated from it (`npm run docs:config`).
  */
-import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parseClaimMapping, type ClaimMapping } from '../claims/mapping.js';
 import { reservedParameter } from '../oidc/authorization-params.js';
@@ -232,6 +232,38 @@ const privateKeyFile: Parser<PrivateKeyFile | undefined> = (raw, ctx) => {
   return { key: parsed.key, kid: parsed.kid };
 };
 
+/** The client certificate of `private_key_jwt`, and its thumbprints for the assertion header. */
+export interface ClientCertificate {
+  readonly certificate: X509Certificate;
+  /** base64url SHA-256 of the DER (`x5t#S256`). */
+  readonly x5tS256: string;
+  /** base64url SHA-1 of the DER (`x5t`, which Entra ID reads). */
+  readonly x5t: string;
+}
+
+const certificateFile: Parser<ClientCertificate | undefined> = (raw, ctx) => {
+  if (!set(raw)) return undefined;
+  let content: string;
+  try {
+    content = ctx.readFile(raw);
+  } catch (e) {
+    ctx.bad(`cannot read ${raw} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(content);
+  } catch {
+    ctx.bad('is not an X.509 certificate in PEM form');
+    return undefined;
+  }
+  return {
+    certificate,
+    x5tS256: createHash('sha256').update(certificate.raw).digest('base64url'),
+    x5t: createHash('sha1').update(certificate.raw).digest('base64url'),
+  };
+};
+
 /**
  * A chat channel ID as CommBox shows it (percent-encoded, e.g.
  * `nex9tHPKdBkD_fAfbuUPABg%3d%3d`), decoded for comparison; undefined when it is
@@ -434,6 +466,22 @@ export const VARIABLES = {
     required: 'with private_key_jwt, unless the JWK has a kid',
     parse: text,
     doc: 'The key ID registered at the IdP for that key.',
+  }),
+  OIDC_CLIENT_CERTIFICATE_FILE: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'idp',
+    idpSuffix: 'CLIENT_CERTIFICATE_FILE',
+    example: '/run/secrets/oidc_client_cert.pem',
+    parse: certificateFile,
+    doc: 'The PEM certificate of that key (Entra ID, Okta): the assertion header then carries `x5t#S256` and `x5t`, and the key ID becomes optional. It must match the key.',
+  }),
+  OIDC_CLIENT_ASSERTION_AUDIENCE: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'idp',
+    idpSuffix: 'CLIENT_ASSERTION_AUDIENCE',
+    default: 'token_endpoint',
+    parse: oneOf(['token_endpoint', 'issuer'] as const, 'token_endpoint'),
+    doc: "The `aud` of the `private_key_jwt` assertion: the IdP's `token_endpoint` (what Entra ID and Okta require) or its `issuer`.",
   }),
   OIDC_SCOPES: variable({
     group: 'Sign-in (per IdP)',

@@ -135,7 +135,7 @@ export class OidcClient {
       server,
       o.clientId,
       { id_token_signed_response_alg: alg, [client.clockTolerance]: o.clockToleranceSec },
-      await this.#clientAuthentication(),
+      await this.#clientAuthentication(String(server.token_endpoint)),
     );
     config[client.customFetch] = this.#http.fetch;
     config.timeout = o.timeoutMs / 1000;
@@ -165,7 +165,7 @@ export class OidcClient {
   }
 
   /** openid-client's client authentication for `OIDC_CLIENT_AUTH`. */
-  async #clientAuthentication(): Promise<client.ClientAuth> {
+  async #clientAuthentication(tokenEndpoint: string): Promise<client.ClientAuth> {
     const o = this.#opts;
     switch (o.clientAuth) {
       case 'client_secret_post':
@@ -175,7 +175,23 @@ export class OidcClient {
         if (!key) throw new BridgeError(Reasons.internalError, 500, { detail: 'private_key_jwt without a private key' });
         const alg = key.asymmetricKeyType === 'rsa' ? 'RS256' : key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ES384' : 'ES256';
         const cryptoKey = await jose.importPKCS8(key.export({ type: 'pkcs8', format: 'pem' }) as string, alg);
-        return client.PrivateKeyJwt({ key: cryptoKey, kid: o.clientPrivateKeyKid });
+        // Entra ID and Okta want the token endpoint as the assertion's audience
+        // (openid-client sends the issuer), and Entra ID finds a key registered
+        // as a certificate by its thumbprint.
+        const audience = o.clientAssertionAudience === 'token_endpoint' ? tokenEndpoint : undefined;
+        const cert = o.clientCertificate;
+        return client.PrivateKeyJwt(
+          { key: cryptoKey, kid: o.clientPrivateKeyKid },
+          {
+            [client.modifyAssertion]: (header, payload) => {
+              if (audience !== undefined) payload['aud'] = audience;
+              if (cert !== undefined) {
+                header['x5t#S256'] = cert.x5tS256;
+                header['x5t'] = cert.x5t;
+              }
+            },
+          },
+        );
       }
       default:
         return client.ClientSecretBasic(o.clientSecret);

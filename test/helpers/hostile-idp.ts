@@ -4,7 +4,7 @@
  * when `idp.mode` says so. Authorization auto-approves `idp.user` (no form).
  */
 import http from 'node:http';
-import { createHash, randomBytes, randomUUID, createPublicKey } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, createPublicKey, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
 
@@ -74,7 +74,10 @@ export interface HostileIdp {
   stats: { authorize: number; token: number; userinfo: number; jwks: number; discovery: number };
   lastAuthorize: Record<string, string> | undefined;
   /** How the client authenticated at the last token request. */
-  lastTokenAuth: 'basic' | 'post' | undefined;
+  lastTokenAuth: 'basic' | 'post' | 'private_key_jwt' | undefined;
+  /** private_key_jwt: the client's public key (assertions are verified with it), and the last assertion. */
+  clientPublicKey: KeyObject | undefined;
+  lastClientAssertion: string | undefined;
   /** Every code, access token and ID token handed out (for redaction tests). */
   issued: string[];
   /** Discovery answers 503 while true. */
@@ -150,6 +153,8 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     lastAuthorize: undefined,
     issued: [],
     lastTokenAuth: undefined,
+    clientPublicKey: undefined,
+    lastClientAssertion: undefined,
     down: false,
     jwksDown: false,
     accessTokenJwt: undefined,
@@ -252,7 +257,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
             response_types_supported: ['code'],
             subject_types_supported: ['public'],
             id_token_signing_alg_values_supported: [alg, 'HS256', 'none'],
-            token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+            token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
             code_challenge_methods_supported: ['S256'],
             authorization_response_iss_parameter_supported: issParameter,
           });
@@ -300,6 +305,18 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
             const [a = '', b = ''] = Buffer.from(auth.slice(6), 'base64').toString().split(':');
             id = decodeURIComponent(a.replace(/\+/g, ' '));
             secret = decodeURIComponent(b.replace(/\+/g, ' '));
+          }
+          const assertion = form.get('client_assertion');
+          if (assertion !== null && idp.clientPublicKey) {
+            idp.lastTokenAuth = 'private_key_jwt';
+            idp.lastClientAssertion = assertion;
+            try {
+              const { payload } = await jose.jwtVerify(assertion, idp.clientPublicKey);
+              id = payload.iss ?? null;
+              secret = idp.clientSecret;
+            } catch {
+              return send(res, 401, { error: 'invalid_client' });
+            }
           }
           if (id !== idp.clientId || secret !== idp.clientSecret) return send(res, 401, { error: 'invalid_client' });
           if (idp.mode === 'token-500') return send(res, 500, '<html>Internal error</html>', { 'content-type': 'text/html' });

@@ -3,8 +3,11 @@
  * registered there as the only one the client may use.
  */
 import t from 'tap';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { configProblems, TWO_IDP_BASE } from '../helpers/config.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { secretNeedsFormEncoding } from '../../src/oidc/client.js';
@@ -93,4 +96,97 @@ t.test('private_key_jwt with a key the IdP does not know is refused', async (t) 
   t.equal(r.last.status, 502);
   t.match(r.last.body, /\(token_exchange_failed\)/);
   t.equal(s.ticketRequests(), 0);
+});
+
+/** An RSA key and a self-signed certificate for it (openssl, as an administrator makes one), and another key. */
+function keyAndCertificate(name: string) {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyFile = join(dir, `${name}.key.pem`);
+  const certFile = join(dir, `${name}.cert.pem`);
+  writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  execFileSync('openssl', ['req', '-x509', '-key', keyFile, '-subj', '/CN=commbox-bridge', '-days', '2', '-out', certFile], { stdio: 'ignore' });
+  const der = new X509Certificate(readFileSync(certFile)).raw;
+  return {
+    privateKey,
+    publicKey,
+    keyFile,
+    certFile,
+    x5tS256: createHash('sha256').update(der).digest('base64url'),
+    x5t: createHash('sha1').update(der).digest('base64url'),
+  };
+}
+
+t.test('private_key_jwt with OIDC_CLIENT_CERTIFICATE_FILE: x5t#S256 and x5t in the header, aud the token endpoint, no kid needed', async (t) => {
+  const k = keyAndCertificate('entra');
+  const s = await startHostileStack({
+    env: { OIDC_CLIENT_AUTH: 'private_key_jwt', OIDC_CLIENT_SECRET: '', OIDC_CLIENT_PRIVATE_KEY_FILE: k.keyFile, OIDC_CLIENT_CERTIFICATE_FILE: k.certFile },
+  });
+  t.teardown(() => s.close());
+  s.idp.clientPublicKey = k.publicKey;
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'lands in CommBox');
+  t.equal(s.idp.lastTokenAuth, 'private_key_jwt');
+  const header = decodeProtectedHeader(s.idp.lastClientAssertion!);
+  t.equal(header['x5t#S256'], k.x5tS256);
+  t.equal(header.x5t, k.x5t);
+  t.equal(header.kid, undefined);
+  const payload = decodeJwt(s.idp.lastClientAssertion!);
+  t.equal(payload.aud, `${s.idp.issuer}/token`, 'aud: the token endpoint (Entra ID, Okta)');
+  t.equal(payload.iss, s.idp.clientId);
+  t.equal(payload.sub, s.idp.clientId);
+});
+
+t.test('OIDC_CLIENT_ASSERTION_AUDIENCE=issuer: aud is the issuer', async (t) => {
+  const k = keyAndCertificate('issuer-aud');
+  const s = await startHostileStack({
+    env: {
+      OIDC_CLIENT_AUTH: 'private_key_jwt',
+      OIDC_CLIENT_SECRET: '',
+      OIDC_CLIENT_PRIVATE_KEY_FILE: k.keyFile,
+      OIDC_CLIENT_PRIVATE_KEY_KID: 'k1',
+      OIDC_CLIENT_ASSERTION_AUDIENCE: 'issuer',
+    },
+  });
+  t.teardown(() => s.close());
+  s.idp.clientPublicKey = k.publicKey;
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+  t.equal(decodeJwt(s.idp.lastClientAssertion!).aud, s.idp.issuer);
+  const header = decodeProtectedHeader(s.idp.lastClientAssertion!);
+  t.equal(header.kid, 'k1');
+  t.equal(header['x5t#S256'], undefined, 'no certificate: no thumbprint');
+});
+
+t.test('oidc-provider accepts the certificate-bound assertion without a kid, with either audience', async (t) => {
+  for (const audience of ['token_endpoint', 'issuer']) {
+    const k = keyAndCertificate(`op-${audience}`);
+    const s = await startDemoStack({
+      env: {
+        OIDC_CLIENT_AUTH: 'private_key_jwt',
+        OIDC_CLIENT_SECRET: '',
+        OIDC_CLIENT_PRIVATE_KEY_FILE: k.keyFile,
+        OIDC_CLIENT_CERTIFICATE_FILE: k.certFile,
+        OIDC_CLIENT_ASSERTION_AUDIENCE: audience,
+      },
+      idp: { tokenEndpointAuthMethod: 'private_key_jwt', clientJwks: { keys: [{ ...k.publicKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256' }] } },
+    });
+    t.ok((await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt, `aud ${audience}: lands in CommBox`);
+    await s.close();
+  }
+});
+
+t.test('configuration: a certificate that is not the key, or without private_key_jwt, or not a certificate', async (t) => {
+  const a = keyAndCertificate('a');
+  const b = keyAndCertificate('b');
+  const base = { ...TWO_IDP_BASE, OIDC_CLIENT_SECRET: '', OIDC_CLIENT_AUTH: 'private_key_jwt', OIDC_CLIENT_PRIVATE_KEY_FILE: a.keyFile };
+  t.same(configProblems({ ...base, OIDC_CLIENT_CERTIFICATE_FILE: a.certFile }), {}, 'the matching certificate makes the kid optional');
+  t.match(configProblems({ ...base, OIDC_CLIENT_CERTIFICATE_FILE: b.certFile }), {
+    OIDC_CLIENT_CERTIFICATE_FILE: /not the certificate of the key in OIDC_CLIENT_PRIVATE_KEY_FILE/,
+  });
+  t.match(configProblems({ ...base, OIDC_CLIENT_CERTIFICATE_FILE: a.keyFile }), { OIDC_CLIENT_CERTIFICATE_FILE: /not an X\.509 certificate/ });
+  t.match(configProblems(base), { OIDC_CLIENT_PRIVATE_KEY_KID: /OIDC_CLIENT_CERTIFICATE_FILE/ });
+  t.match(configProblems({ ...TWO_IDP_BASE, OIDC_CLIENT_CERTIFICATE_FILE: a.certFile }), {
+    OIDC_CLIENT_CERTIFICATE_FILE: /only with OIDC_CLIENT_AUTH=private_key_jwt/,
+  });
+  t.match(configProblems({ ...base, OIDC_CLIENT_CERTIFICATE_FILE: a.certFile, OIDC_CLIENT_ASSERTION_AUDIENCE: 'me' }), {
+    OIDC_CLIENT_ASSERTION_AUDIENCE: /token_endpoint, issuer/,
+  });
 });
