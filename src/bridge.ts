@@ -10,6 +10,7 @@ import { ConsumedTransactions } from './login/replay.js';
 import { TransactionSealer } from './login/transaction.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { OidcClient } from './oidc/client.js';
+import type { PageContext } from './web/pages.js';
 
 /** What readiness is made of. */
 export interface Health {
@@ -40,6 +41,8 @@ export interface Bridge {
   readonly consumed: ConsumedTransactions;
   /** Absolute URL of `/login`, for links on pages. */
   readonly loginUrl: string;
+  /** What every page says of the company (and the login URL). */
+  readonly pages: PageContext;
   readonly metrics: Metrics;
   readonly health: Health;
   close(): Promise<void>;
@@ -102,7 +105,7 @@ function createIdp(config: IdpConfig, bridge: BridgeConfig, http: HttpClient): I
 
 /** Builds the bridge's clients and state from the configuration (no I/O yet). */
 export function createBridge(config: BridgeConfig, opts: { http?: HttpClient; metrics?: Metrics } = {}): Bridge {
-  const http = opts.http ?? createHttpClient({ timeoutMs: config.idpTimeoutMs });
+  const http = opts.http ?? createHttpClient({ timeoutMs: config.idpTimeoutMs, proxy: config.proxy });
   const metrics = opts.metrics ?? createMetrics();
   const health: Health = { draining: false, commboxReachable: undefined };
   const idps = new Map<string, Idp>(config.idps.map((c) => [c.name, createIdp(c, config, http)]));
@@ -110,6 +113,7 @@ export function createBridge(config: BridgeConfig, opts: { http?: HttpClient; me
     apiUrl: config.commbox.apiUrl,
     apiKey: config.commbox.apiKey,
     timeoutMs: config.commbox.timeoutMs,
+    proxy: config.proxy,
     onAttempt(status) {
       metrics.ticketRequests.inc({ status: String(status) });
       if (typeof status === 'number') health.commboxReachable = true;
@@ -125,6 +129,7 @@ export function createBridge(config: BridgeConfig, opts: { http?: HttpClient; me
     sealer: new TransactionSealer(config.cookieSecrets),
     consumed: new ConsumedTransactions(),
     loginUrl: `${config.publicUrl}/login`,
+    pages: { loginUrl: `${config.publicUrl}/login`, orgName: config.orgName, helpUrl: config.helpUrl },
     metrics,
     health,
     async close() {

@@ -4,23 +4,79 @@
  * found, without starting the server. Exit code 0 when all is well, 1 otherwise.
  */
 import { createBridge } from './bridge.js';
-import type { BridgeConfig } from './config/parse.js';
+import type { BridgeConfig, IdpConfig } from './config/parse.js';
 import { describe } from './errors.js';
+import { createDispatcher, maskProxy, proxyFor, requestTarget, send } from './http-client.js';
 import { secretNeedsFormEncoding } from './oidc/client.js';
+
+/** How long check-config waits for CommBox to answer. */
+const COMMBOX_CHECK_TIMEOUT_MS = 10_000;
+
+/** The way to a URL: direct, or the proxy (password masked). */
+const way = (config: BridgeConfig, url: string) => {
+  const proxy = proxyFor(config.proxy, new URL(url));
+  return proxy === undefined ? 'direct' : `through the proxy ${proxy}`;
+};
+
+/** The access rules and the mapping an IdP's logins get, in words. */
+function describeRules(c: IdpConfig): string[] {
+  const a = c.access;
+  const m = c.mapping;
+  const mapped = (name: string, v: { source: string } | undefined) => `${name} ← ${v === undefined ? '(not sent)' : v.source}`;
+  return [
+    `  access rules:           ${[
+      a.allowedGroups.length > 0
+        ? `groups at ${a.groupsClaim.join('.')} include one of ${a.allowedGroups.join(', ')} (overage: ${a.groupsOverage})`
+        : 'any group',
+      a.allowedEmailDomains.length > 0 ? `email domains ${a.allowedEmailDomains.join(', ')}` : 'any email domain',
+      a.allowedHostedDomains.length > 0 ? `Google hd ${a.allowedHostedDomains.join(', ')}` : undefined,
+      a.allowUnverifiedEmail ? 'unverified emails ACCEPTED' : a.requireVerifiedEmail ? 'email_verified must be true' : 'email_verified false refused',
+      a.usernameNeedsDomain ? 'username must be name@domain' : undefined,
+    ]
+      .filter(Boolean)
+      .join('; ')}`,
+    `  mapping:                ${[mapped('username', m.username), mapped('email', m.email), mapped('firstName', m.firstName), mapped('lastName', m.lastName), mapped('phone1', m.phone), mapped('chat uniqueId', m.uniqueId)].join(', ')}`,
+    `  claims read from:       ID token${c.oidc.accessTokenClaims ? ', access token (ACCESS_TOKEN_CLAIMS)' : ''}, then userinfo when one is missing`,
+  ];
+}
+
+/** Asks the CommBox API origin for anything (never a ticket): DNS, the connection and TLS. */
+async function checkCommbox(config: BridgeConfig): Promise<string> {
+  const dispatcher = createDispatcher(config.proxy, { connect: { timeout: COMMBOX_CHECK_TIMEOUT_MS } });
+  try {
+    const res = await send(
+      dispatcher,
+      { ...requestTarget(new URL(`${config.commbox.apiUrl}/`)), method: 'GET' },
+      { signal: AbortSignal.timeout(COMMBOX_CHECK_TIMEOUT_MS), maxBytes: 64 * 1024 },
+    );
+    return `reachable (HTTP ${res.status} at ${config.commbox.apiUrl}/; no ticket asked)`;
+  } catch (e) {
+    return `FAILED: ${describe(e)}`;
+  } finally {
+    await dispatcher.close();
+  }
+}
 
 /** Runs the checks and writes a report; resolves to the exit code. */
 export async function checkConfig(config: BridgeConfig, out: (line: string) => void): Promise<number> {
   out('configuration: ok');
   out(`  public URL:   ${config.publicUrl} (redirect URI ${config.idps[0]!.redirectUri}, initiate-login URI ${config.publicUrl}/initiate)`);
   out(`  CommBox:      ${config.commbox.apiUrl} brand "${config.commbox.brand}", login ${config.commbox.loginUrl}`);
-  const bridge = createBridge(config);
+  const p = config.proxy;
+  out(
+    `  proxy:        ${p === undefined ? 'none (HTTP_PROXY and HTTPS_PROXY unset): every request goes direct' : `HTTPS_PROXY ${maskProxy(p.httpsProxy)}, HTTP_PROXY ${maskProxy(p.httpProxy)}, NO_PROXY ${p.noProxy ?? '(unset)'}`}`,
+  );
   let code = 0;
+  const commbox = await checkCommbox(config);
+  out(`CommBox API: ${commbox} (${way(config, config.commbox.apiUrl)})`);
+  if (commbox.startsWith('FAILED')) code = 1;
+  const bridge = createBridge(config);
   try {
     for (const { config: c, oidc } of bridge.idps.values()) {
       const label = c.name === 'default' ? 'IdP' : `IdP "${c.name}"`;
       try {
         const idp = await oidc.discover();
-        out(`${label}: ${idp.issuer}`);
+        out(`${label}: ${idp.issuer} (${way(config, idp.issuer)})`);
         out(`  login / redirect URI:   ${config.publicUrl}${c.loginPath} / ${c.redirectUri}`);
         out(`  authorization endpoint: ${idp.authorizationEndpoint}`);
         out(`  token endpoint:         ${idp.tokenEndpoint}`);
@@ -43,6 +99,7 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
           out('  HTTP Basic header (RFC 6749 §2.3.1) and some IdPs do not decode them, answering invalid_client or');
           out('  unauthorized_client. If logins fail with token_exchange_failed, use client_secret_post.');
         }
+        for (const line of describeRules(c)) out(line);
       } catch (e) {
         out(`${label}: FAILED: ${describe(e)}`);
         code = 1;

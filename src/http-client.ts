@@ -5,9 +5,45 @@
  * IdP behind a `fetch`-shaped function for openid-client and jose.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { Agent, Pool, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, Pool, type Dispatcher } from 'undici';
+import type { ProxySettings } from './config/parse.js';
 
 export { Agent, Pool };
+
+/**
+ * The dispatcher of outbound requests: undici's `EnvHttpProxyAgent` when a proxy
+ * is configured (HTTP_PROXY, HTTPS_PROXY, NO_PROXY as every HTTP client reads
+ * them, passed explicitly: undici must not read the environment itself), else
+ * an `Agent`.
+ */
+export function createDispatcher(proxy: ProxySettings | undefined, options: Agent.Options): Dispatcher {
+  if (proxy === undefined) return new Agent(options);
+  return new EnvHttpProxyAgent({ ...options, httpProxy: proxy.httpProxy ?? '', httpsProxy: proxy.httpsProxy ?? '', noProxy: proxy.noProxy ?? '' });
+}
+
+/** The proxy a request to `url` goes through, for `check-config`; undefined: direct. Mirrors undici's NO_PROXY rules in the common forms. */
+export function proxyFor(proxy: ProxySettings | undefined, url: URL): string | undefined {
+  if (proxy === undefined) return undefined;
+  const chosen = url.protocol === 'https:' ? (proxy.httpsProxy ?? proxy.httpProxy) : proxy.httpProxy;
+  if (chosen === undefined) return undefined;
+  const host = url.hostname.toLowerCase();
+  const port = url.port;
+  for (const entry of (proxy.noProxy ?? '').split(/[,\s]+/).filter(Boolean)) {
+    if (entry === '*') return undefined;
+    const [h = '', p] = entry.toLowerCase().split(':');
+    if (p !== undefined && p !== port) continue;
+    const bare = h.replace(/^\*?\./, '');
+    if (host === bare || host.endsWith(`.${bare}`)) return undefined;
+  }
+  return maskProxy(chosen);
+}
+
+/** A proxy URL for a report: its password masked; `(unset)` when there is none. */
+export function maskProxy(proxy: string | undefined): string {
+  if (proxy === undefined) return '(unset)';
+  const u = new URL(proxy);
+  return `${u.protocol}//${u.username ? `${u.username}${u.password ? ':***' : ''}@` : ''}${u.host}`;
+}
 
 /** What openid-client and jose call to reach the IdP: the WHATWG `fetch` shape, on our dispatcher. */
 export type IdpFetch = (
@@ -113,9 +149,9 @@ export interface HttpClient {
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
-/** Creates the IdP HTTP client. */
-export function createHttpClient(opts: { timeoutMs: number; connections?: number }): HttpClient {
-  const dispatcher = new Agent({
+/** Creates the IdP HTTP client (also used for Microsoft Graph). */
+export function createHttpClient(opts: { timeoutMs: number; connections?: number; proxy?: ProxySettings | undefined }): HttpClient {
+  const dispatcher = createDispatcher(opts.proxy, {
     connections: opts.connections ?? 64,
     keepAliveTimeout: 30_000,
     connect: { timeout: opts.timeoutMs },

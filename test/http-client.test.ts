@@ -9,9 +9,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { Agent, explainNetworkError, send } from '../src/http-client.js';
+import { Agent, explainNetworkError, proxyFor, send } from '../src/http-client.js';
 import { describe } from '../src/errors.js';
-import { freePort } from './helpers/stack.js';
+import { parseConfig, secretValues } from '../src/config/parse.js';
+import { configProblems, TWO_IDP_BASE } from './helpers/config.js';
+import { startProxy } from './helpers/proxy.js';
+import { freePort, startHostileStack } from './helpers/stack.js';
 
 /** How openid-client and undici wrap a DNS failure. */
 function wrapped(code: string, extra: Record<string, unknown> = {}): Error {
@@ -99,4 +102,47 @@ t.test('send: the signal is a total deadline, even for an answer that never stop
   t.ok(Date.now() - started < 2000, 'it ends at the deadline, not when the answer ends');
   const before = await send(agent, { origin, path: '/', method: 'GET' }, { signal: AbortSignal.abort(new Error('already')) }).catch((x: unknown) => x);
   t.equal((before as Error).message, 'already', 'an aborted signal never sends');
+});
+
+t.test('HTTP_PROXY: the IdP and CommBox are reached through the proxy; NO_PROXY exempts hosts', async (t) => {
+  const proxy = await startProxy();
+  t.teardown(() => proxy.close());
+  const s = await startHostileStack({ env: { HTTP_PROXY: proxy.url } });
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'the login completes through the proxy');
+  const idpHost = new URL(s.idp.issuer).host;
+  const commboxHost = new URL(s.sandbox.url).host;
+  t.ok(proxy.seen.includes(idpHost), `the IdP went through the proxy (${proxy.seen.join(' ')})`);
+  t.ok(proxy.seen.includes(commboxHost), 'CommBox went through the proxy');
+  await s.close();
+
+  proxy.seen.length = 0;
+  const direct = await startHostileStack({ env: { http_proxy: proxy.url, no_proxy: '127.0.0.1' } });
+  t.ok((await direct.browser().walk(`${direct.base}/login`, { stopAt: direct.sandbox.loginUrl })).stoppedAt);
+  t.same(proxy.seen, [], 'NO_PROXY (lower-case forms read too): nothing through the proxy');
+  await direct.close();
+});
+
+t.test('proxyFor: which proxy a URL uses, as check-config reports it, the password masked', async (t) => {
+  const p = { httpProxy: 'http://user:secret@proxy.example:3128', httpsProxy: undefined, noProxy: 'localhost, .internal.example,api.example:8443' };
+  t.equal(proxyFor(p, new URL('https://login.example.com/')), 'http://user:***@proxy.example:3128', 'https falls back to HTTP_PROXY');
+  t.equal(proxyFor(p, new URL('http://localhost:3000/')), undefined);
+  t.equal(proxyFor(p, new URL('https://idp.internal.example/')), undefined, '.domain covers subdomains');
+  t.equal(proxyFor(p, new URL('https://api.example:8443/')), undefined, 'host:port');
+  t.equal(proxyFor(p, new URL('https://api.example/')), 'http://user:***@proxy.example:3128', 'another port is proxied');
+  t.equal(proxyFor({ ...p, noProxy: '*' }, new URL('https://x.example/')), undefined);
+  t.equal(proxyFor(undefined, new URL('https://x.example/')), undefined);
+  t.equal(
+    proxyFor({ httpProxy: undefined, httpsProxy: 'http://p:1', noProxy: undefined }, new URL('http://x.example/')),
+    undefined,
+    'http without HTTP_PROXY: direct',
+  );
+});
+
+t.test('proxy configuration: URLs checked, lower-case forms read, the password scrubbed from logs', async (t) => {
+  t.match(configProblems({ ...TWO_IDP_BASE, HTTPS_PROXY: 'socks5://p:1080' }), { HTTPS_PROXY: /http:\/\/ or https:\/\// });
+  t.match(configProblems({ ...TWO_IDP_BASE, HTTP_PROXY: 'proxy.example.com' }), { HTTP_PROXY: /not an absolute URL/ });
+  const c = parseConfig({ ...TWO_IDP_BASE, https_proxy: 'http://u:p%40ss@proxy.example:3128', no_proxy: 'localhost' });
+  t.same(c.proxy, { httpProxy: undefined, httpsProxy: 'http://u:p%40ss@proxy.example:3128', noProxy: 'localhost' });
+  t.ok(secretValues(c).includes('p@ss') && secretValues(c).includes('p%40ss'), 'the proxy password is a secret');
+  t.equal(parseConfig(TWO_IDP_BASE).proxy, undefined, 'no proxy: direct');
 });

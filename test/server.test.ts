@@ -218,12 +218,17 @@ t.test('METRICS_PORT=off: no metrics listener', async (t) => {
 
 t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable', async (t) => {
   const idp = await startHostileIdp();
-  t.teardown(() => idp.close());
+  const sandbox = await startSandbox({ brand: 'acme' });
+  t.teardown(async () => {
+    await idp.close();
+    await sandbox.close();
+  });
   const env = {
     PUBLIC_URL: 'https://bridge.example.com',
     OIDC_ISSUER: idp.issuer,
     OIDC_CLIENT_ID: idp.clientId,
     OIDC_CLIENT_SECRET: idp.clientSecret,
+    COMMBOX_API_URL: sandbox.url,
     COMMBOX_API_KEY: 'k',
     COMMBOX_BRAND: 'acme',
     COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login',
@@ -237,6 +242,7 @@ t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable
   t.match(out, /configuration: ok/);
   t.match(out, /redirect URI https:\/\/bridge\.example\.com\/callback/);
   t.match(out, new RegExp(`IdP: ${idp.issuer}`));
+  t.match(out, /CommBox API: reachable/);
   t.match(out, /ID token algorithm: +RS256 \(from the IdP metadata\)/);
   t.match(out, /RFC 9207 iss parameter: advertised/);
   t.match(out, /JWKS: .* \(1 key\(s\)\)/);

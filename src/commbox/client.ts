@@ -3,8 +3,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BridgeError, Reasons } from '../errors.js';
-import type { Pool as PoolType } from 'undici';
-import { Pool, send } from '../http-client.js';
+import type { Dispatcher } from 'undici';
+import type { ProxySettings } from '../config/parse.js';
+import { createDispatcher, Pool, send } from '../http-client.js';
 
 /** The body's `data` object, per the Create Ticket OpenAPI. Absent fields are left out. */
 export interface TicketData {
@@ -27,6 +28,8 @@ export interface CommboxOptions {
   /** Retries after the first attempt (429, 502, 503, 504, connection errors). */
   readonly maxRetries?: number;
   readonly connections?: number;
+  /** The outbound proxy; undefined: direct. */
+  readonly proxy?: ProxySettings | undefined;
   /** Called after each attempt with its HTTP status, or `error` / `timeout` (metrics, readiness). */
   readonly onAttempt?: (status: number | 'error' | 'timeout') => void;
 }
@@ -43,7 +46,7 @@ const RETRY_BACKOFF_MS = [100, 300];
 
 /** A keep-alive client of the CommBox ticket API. */
 export class CommboxClient {
-  readonly #pool: PoolType;
+  readonly #pool: Dispatcher;
   readonly #origin: string;
   readonly #path: string;
   readonly #headers: Record<string, string>;
@@ -53,11 +56,9 @@ export class CommboxClient {
 
   constructor(opts: CommboxOptions) {
     const url = new URL(opts.apiUrl);
-    this.#pool = new Pool(url.origin, {
-      connections: opts.connections ?? 64,
-      keepAliveTimeout: 30_000,
-      connect: { timeout: opts.timeoutMs },
-    });
+    const options = { connections: opts.connections ?? 64, keepAliveTimeout: 30_000, connect: { timeout: opts.timeoutMs } };
+    // One origin: a Pool, unless a proxy decides the way.
+    this.#pool = opts.proxy === undefined ? new Pool(url.origin, options) : createDispatcher(opts.proxy, options);
     this.#path = `${url.pathname.replace(/\/+$/, '')}/auth/ticket`;
     this.#origin = url.origin;
     this.#headers = { authorization: `Bearer ${opts.apiKey}`, 'content-type': 'application/json', accept: 'application/json' };

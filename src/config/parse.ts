@@ -104,6 +104,18 @@ export interface BridgeConfig {
   readonly idpTimeoutMs: number;
   /** Every IdP, the default (OIDC_*) first. */
   readonly idps: readonly IdpConfig[];
+  /** The company's name and help desk page, on every page; undefined: generic words, no link. */
+  readonly orgName: string | undefined;
+  readonly helpUrl: string | undefined;
+  /** The forward proxy of outbound requests; undefined: direct. */
+  readonly proxy: ProxySettings | undefined;
+}
+
+/** `HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY` (or their lower-case forms). */
+export interface ProxySettings {
+  readonly httpProxy: string | undefined;
+  readonly httpsProxy: string | undefined;
+  readonly noProxy: string | undefined;
 }
 
 type Problems = { variable: string; problem: string }[];
@@ -245,7 +257,14 @@ function idpConfig(name: string, v: Values, base: string, usernameNeedsDomain: b
  * Validates the environment into a {@link BridgeConfig}. Throws a
  * {@link ConfigError} listing every bad or missing variable.
  */
-export function parseConfig(env: Environment, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): BridgeConfig {
+export function parseConfig(given: Environment, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): BridgeConfig {
+  // Proxy variables as every HTTP client reads them: the lower-case form too.
+  const env: Environment = {
+    ...given,
+    HTTPS_PROXY: given['HTTPS_PROXY'] ?? given['https_proxy'],
+    HTTP_PROXY: given['HTTP_PROXY'] ?? given['http_proxy'],
+    NO_PROXY: given['NO_PROXY'] ?? given['no_proxy'],
+  };
   const problems: Problems = [];
   const bad = (variable: string, problem: string) => void problems.push({ variable, problem });
   const same: NameOf = (n) => n;
@@ -341,14 +360,29 @@ export function parseConfig(env: Environment, readFile: (path: string) => string
     rateLimitWindowMs: g.RATE_LIMIT_WINDOW_MS,
     clockToleranceSec: g.OIDC_CLOCK_TOLERANCE_SEC,
     idpTimeoutMs: g.OIDC_TIMEOUT_MS,
+    orgName: g.ORG_NAME,
+    helpUrl: g.HELP_URL,
+    proxy: g.HTTP_PROXY !== undefined || g.HTTPS_PROXY !== undefined ? { httpProxy: g.HTTP_PROXY, httpsProxy: g.HTTPS_PROXY, noProxy: g.NO_PROXY } : undefined,
     idps: [idpConfig('default', { ...g, ...d }, base, false), ...extras.map((e) => idpConfig(e.name, { ...g, ...e.values }, base, true))],
   };
 }
 
 /** Every secret value of the configuration, for the log scrubber. */
 export function secretValues(c: BridgeConfig): string[] {
-  return [...c.idps.map((i) => i.oidc.clientSecret), c.commbox.apiKey, ...c.cookieSecrets].filter((v) => v !== '');
+  const proxyPasswords = [c.proxy?.httpProxy, c.proxy?.httpsProxy].flatMap((u) => {
+    const password = u === undefined ? '' : new URL(u).password;
+    return [password, safeDecode(password)];
+  });
+  return [...c.idps.map((i) => i.oidc.clientSecret), c.commbox.apiKey, ...c.cookieSecrets, ...proxyPasswords].filter((v) => v !== '');
 }
+
+const safeDecode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
 
 /** Reads and validates the configuration of this process. */
 export function loadConfig(cwd?: string): BridgeConfig {

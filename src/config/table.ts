@@ -33,7 +33,8 @@ export type IdpScope =
   /** Each IdP may set its own; unset, an extra IdP takes the default IdP's. */
   | 'idp-inherited';
 
-export type Group = 'Required' | 'Sign-in (per IdP)' | 'Access rules' | 'Claim mapping' | 'CommBox' | 'Customer chat' | 'Server' | 'Operations';
+export type Group =
+  'Required' | 'Sign-in (per IdP)' | 'Access rules' | 'Claim mapping' | 'CommBox' | 'Customer chat' | 'Server' | 'Outbound proxy' | 'Operations';
 
 export interface Variable<T> {
   readonly group: Group;
@@ -368,6 +369,20 @@ const passThroughNames: Parser<string[]> = (raw, ctx) => {
     else if (reserved !== undefined) ctx.bad(`${reserved}; a link can never set it`);
   }
   return names;
+};
+
+/** A forward proxy URL: http or https, with optional credentials. */
+const proxyUrl: Parser<string | undefined> = (raw, ctx) => {
+  if (!set(raw)) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    ctx.bad('is not an absolute URL (http://proxy.example.com:3128)');
+    return undefined;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') ctx.bad('must be an http:// or https:// proxy URL');
+  return raw;
 };
 
 /** The default port of `/metrics`, as Prometheus exporters use. */
@@ -722,6 +737,31 @@ export const VARIABLES = {
     doc: '`overrideUserInfo` of chat tickets: update the customer record with the names and phone sent.',
   }),
 
+  ORG_NAME: variable({
+    group: 'Server',
+    scope: 'global',
+    default: 'unset: "your company"',
+    example: 'Example Bank',
+    parse: (raw, ctx) => {
+      if (!set(raw)) return undefined;
+      if (raw.length > 100) ctx.bad('must be at most 100 characters');
+      return raw;
+    },
+    doc: "The company's name, on the landing page and every error page.",
+  }),
+  HELP_URL: variable({
+    group: 'Server',
+    scope: 'global',
+    default: 'unset: no link',
+    example: 'https://help.example.com/commbox',
+    parse: (raw, ctx) => {
+      if (!set(raw)) return undefined;
+      const u = url({ query: true })(raw, ctx);
+      if (u !== undefined && u.protocol !== 'https:') ctx.bad('must be https');
+      return u?.href;
+    },
+    doc: "The company's help desk page (https), linked from the landing page and every error page.",
+  }),
   PORT: variable({ group: 'Server', scope: 'global', default: '3000', parse: integer(3000, 0, 65535), doc: 'Listening port.' }),
   HOST: variable({ group: 'Server', scope: 'global', default: '0.0.0.0', parse: (raw) => (set(raw) ? raw : '0.0.0.0'), doc: 'Listening address.' }),
   LOG_LEVEL: variable({
@@ -739,6 +779,29 @@ export const VARIABLES = {
     doc: 'Trust `X-Forwarded-*` from: `true`, a hop count, or a comma list of addresses/CIDRs.',
   }),
 
+  HTTPS_PROXY: variable({
+    group: 'Outbound proxy',
+    scope: 'global',
+    default: 'unset: direct',
+    example: 'http://proxy.example.com:3128',
+    parse: proxyUrl,
+    doc: 'Forward proxy for https requests (IdP, Microsoft Graph, CommBox), as every HTTP client reads it; `https_proxy` too. A TLS-inspecting proxy needs its CA in `NODE_EXTRA_CA_CERTS`.',
+  }),
+  HTTP_PROXY: variable({
+    group: 'Outbound proxy',
+    scope: 'global',
+    default: 'unset: direct',
+    parse: proxyUrl,
+    doc: 'Forward proxy for http requests, and for https ones when `HTTPS_PROXY` is unset; `http_proxy` too.',
+  }),
+  NO_PROXY: variable({
+    group: 'Outbound proxy',
+    scope: 'global',
+    default: 'unset: every request through the proxy',
+    example: 'localhost,127.0.0.1,.svc.cluster.local',
+    parse: text,
+    doc: 'Comma list of hosts (`.example.com` for subdomains, `host:port`, `*` for all) reached directly; `no_proxy` too.',
+  }),
   METRICS_PORT: variable({
     group: 'Operations',
     scope: 'global',

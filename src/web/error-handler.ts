@@ -55,6 +55,6 @@ export function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyRep
   reply.code(err.status);
   if (err.reason === Reasons.idpUnavailable) reply.header('retry-after', '30');
   if (err.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(Math.ceil(bridge.config.rateLimitWindowMs / 1000)));
-  if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send(errorJson(err.reason, req.id, err.userDetail));
-  return reply.type('text/html; charset=utf-8').send(renderErrorPage(err.reason, req.id, bridge.loginUrl, err.userDetail));
+  if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send(errorJson(err.reason, req.id, err.userDetail, bridge.pages));
+  return reply.type('text/html; charset=utf-8').send(renderErrorPage(err.reason, req.id, bridge.pages, err.userDetail));
 }

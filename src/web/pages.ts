@@ -22,6 +22,20 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** What every page says of the company: its name and help desk (`ORG_NAME`, `HELP_URL`), and where to sign in. */
+export interface PageContext {
+  readonly loginUrl: string;
+  readonly orgName?: string | undefined;
+  readonly helpUrl?: string | undefined;
+}
+
+/** The help desk line, when `HELP_URL` is set. */
+function helpLine(ctx: PageContext): string {
+  if (ctx.helpUrl === undefined) return '';
+  const who = ctx.orgName === undefined ? 'your company' : escapeHtml(ctx.orgName);
+  return `<p>Help: <a href="${escapeHtml(ctx.helpUrl)}">the help desk of ${who}</a></p>\n`;
+}
+
 function layout(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
@@ -42,12 +56,14 @@ ${body}
 }
 
 /** The landing page: what the intranet links to when it does not link `/login`. */
-export function renderLanding(loginUrl: string): string {
+export function renderLanding(ctx: PageContext): string {
+  const account = ctx.orgName === undefined ? 'your company account' : `your ${escapeHtml(ctx.orgName)} account`;
   return layout(
-    'Open CommBox',
+    ctx.orgName === undefined ? 'Open CommBox' : `Open CommBox: ${ctx.orgName}`,
     `<h1>CommBox</h1>
-<p>Sign in with your company account to open CommBox.</p>
-<a class="button" href="${escapeHtml(loginUrl)}">Open CommBox</a>`,
+<p>Sign in with ${account} to open CommBox.</p>
+<a class="button" href="${escapeHtml(ctx.loginUrl)}">Open CommBox</a>
+${helpLine(ctx)}`,
   );
 }
 
@@ -265,21 +281,22 @@ const EXPLANATIONS: Record<Reason, Explanation> = {
 };
 
 /** The error page for a reason, with the reference (request ID) the log line carries. */
-export function renderErrorPage(reason: Reason, reference: string, loginUrl: string, userDetail?: string): string {
+export function renderErrorPage(reason: Reason, reference: string, ctx: PageContext, userDetail?: string): string {
   const e = EXPLANATIONS[reason];
   return layout(
-    e.title,
-    `<h1>${escapeHtml(e.title)}</h1>
+    ctx.orgName === undefined ? e.title : `${e.title}: ${ctx.orgName}`,
+    `${ctx.orgName === undefined ? '' : `<p class="ref">${escapeHtml(ctx.orgName)}: CommBox sign-in</p>\n`}<h1>${escapeHtml(e.title)}</h1>
 <p>${escapeHtml(e.what)}</p>
 ${userDetail ? `<p>${escapeHtml(userDetail)}</p>\n` : ''}<p>${escapeHtml(e.todo)}</p>
-${e.retry ? `<a class="button" href="${escapeHtml(loginUrl)}">Try again</a>\n` : ''}<p class="ref">Reference: <code>${escapeHtml(reference)}</code> (${escapeHtml(reason)})</p>`,
+${e.retry ? `<a class="button" href="${escapeHtml(ctx.loginUrl)}">Try again</a>\n` : ''}${helpLine(ctx)}<p class="ref">Reference: <code>${escapeHtml(reference)}</code> (${escapeHtml(reason)})</p>`,
   );
 }
 
 /** The same answer as JSON, for API clients. */
-export function errorJson(reason: Reason, reference: string, userDetail?: string): Record<string, string> {
+export function errorJson(reason: Reason, reference: string, userDetail?: string, ctx?: PageContext): Record<string, string> {
   const e = EXPLANATIONS[reason];
   const out: Record<string, string> = { error: reason, title: e.title, message: e.what, action: e.todo, reference };
   if (userDetail) out['detail'] = userDetail;
+  if (ctx?.helpUrl !== undefined) out['help'] = ctx.helpUrl;
   return out;
 }

@@ -1,0 +1,68 @@
+/**
+ * `check-config` in-process: the proxy it will use, CommBox reachability (no
+ * ticket asked), and the rules and mapping each IdP's logins get.
+ */
+import t from 'tap';
+import { checkConfig } from '../src/check-config.js';
+import { parseConfig } from '../src/config/parse.js';
+import { startSandbox } from '../dev/commbox-sandbox.js';
+import { startHostileIdp } from './helpers/hostile-idp.js';
+import { startProxy } from './helpers/proxy.js';
+import { COOKIE_SECRET, freePort } from './helpers/stack.js';
+
+async function run(env: Record<string, string>) {
+  const lines: string[] = [];
+  const code = await checkConfig(parseConfig(env), (l) => lines.push(l));
+  return { code, out: lines.join('\n') };
+}
+
+t.test('check-config reports the proxy, CommBox, and the rules and mapping; asks for no ticket', async (t) => {
+  const idp = await startHostileIdp();
+  const sandbox = await startSandbox({ brand: 'acme' });
+  const proxy = await startProxy();
+  t.teardown(async () => {
+    await idp.close();
+    await sandbox.close();
+    await proxy.close();
+  });
+  const env = {
+    PUBLIC_URL: 'https://bridge.example.com',
+    OIDC_ISSUER: idp.issuer,
+    OIDC_CLIENT_ID: idp.clientId,
+    OIDC_CLIENT_SECRET: idp.clientSecret,
+    COMMBOX_API_URL: sandbox.url,
+    COMMBOX_API_KEY: sandbox.apiKey,
+    COMMBOX_BRAND: 'acme',
+    COMMBOX_LOGIN_URL: sandbox.loginUrl,
+    COOKIE_SECRET,
+    ALLOWED_GROUPS: 'commbox-agents',
+    ALLOWED_EMAIL_DOMAINS: 'example.com',
+    MAP_USERNAME: 'email|lower',
+  };
+  const direct = await run(env);
+  t.equal(direct.code, 0, direct.out);
+  t.match(direct.out, /proxy: +none \(HTTP_PROXY and HTTPS_PROXY unset\)/);
+  t.match(direct.out, /CommBox API: reachable \(HTTP \d+ at .*; no ticket asked\) \(direct\)/);
+  t.match(
+    direct.out,
+    /access rules: +groups at groups include one of commbox-agents \(overage: refuse\); email domains example\.com; email_verified false refused/,
+  );
+  t.match(
+    direct.out,
+    /mapping: +username ← email\|lower, email ← email, firstName ← given_name, lastName ← family_name, phone1 ← phone_number, chat uniqueId ← sub/,
+  );
+  t.equal(sandbox.requests.length, 0, 'no ticket was asked');
+
+  const proxied = await run({ ...env, HTTP_PROXY: `http://ops:pr0xy-pass@${new URL(proxy.url).host}` });
+  t.equal(proxied.code, 0, proxied.out);
+  t.match(proxied.out, /proxy: +HTTPS_PROXY \(unset\), HTTP_PROXY http:\/\/ops:\*\*\*@127\.0\.0\.1:\d+, NO_PROXY \(unset\)/);
+  t.match(proxied.out, /CommBox API: reachable .* \(through the proxy http:\/\/ops:\*\*\*@/);
+  t.match(proxied.out, new RegExp(`IdP: ${idp.issuer} \\(through the proxy`));
+  t.notMatch(proxied.out, /pr0xy-pass/, 'the proxy password is never printed');
+  t.ok(proxy.seen.includes(new URL(sandbox.url).host), 'CommBox was reached through the proxy');
+
+  const port = await freePort();
+  const down = await run({ ...env, COMMBOX_API_URL: `http://127.0.0.1:${port}` });
+  t.equal(down.code, 1);
+  t.match(down.out, /CommBox API: FAILED: the connection to 127\.0\.0\.1:\d+ was refused/);
+});
