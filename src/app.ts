@@ -40,6 +40,9 @@ export interface AppOptions {
 /** Builds the application; the caller listens and closes it. */
 export async function buildApp({ bridge, logger, audit = logger, server }: AppOptions): Promise<FastifyInstance> {
   const { config } = bridge;
+  if (config.dryRun) {
+    logger.warn({ event: 'dry_run' }, 'DRY_RUN=true: sign-ins end on a preview page and no CommBox ticket is ever requested; for setup only');
+  }
   const headers = securityHeaders(config.secureCookies);
   const app = Fastify({
     // As Fastify's base logger type, so the app is a plain FastifyInstance.

@@ -153,3 +153,31 @@ export function missingRequiredClaims(claims: Claims, mapping: IdentityMapping, 
   if (rules.requireVerifiedEmail && claims['email_verified'] === undefined) missing.push('email_verified');
   return [...new Set(missing)];
 }
+
+/**
+ * The access rules a login passed, in words, for the DRY_RUN preview (call it
+ * once every rule has passed).
+ */
+export function describePassedRules(claims: Claims, idTokenClaims: Claims, rules: AccessRules): string[] {
+  const out: string[] = [];
+  const verified = claims['email_verified'];
+  out.push(
+    rules.allowUnverifiedEmail
+      ? 'email_verified: not checked (ALLOW_UNVERIFIED_EMAIL=true)'
+      : verified === undefined
+        ? 'email_verified: absent, accepted (REQUIRE_VERIFIED_EMAIL is off)'
+        : `email_verified: ${JSON.stringify(verified)}`,
+  );
+  if (rules.allowedGroups.length > 0) {
+    const member = readGroups(claims, rules.groupsClaim).filter((g) => rules.allowedGroups.includes(g));
+    out.push(`ALLOWED_GROUPS: member of ${member.join(', ')} (at ${rules.groupsClaim.join('.')})`);
+  } else out.push('ALLOWED_GROUPS: not set, any group');
+  out.push(
+    rules.allowedEmailDomains.length > 0
+      ? `ALLOWED_EMAIL_DOMAINS: the domain of what CommBox receives is one of ${rules.allowedEmailDomains.join(', ')}`
+      : 'ALLOWED_EMAIL_DOMAINS: not set, any domain',
+  );
+  if (rules.allowedHostedDomains.length > 0) out.push(`ALLOWED_HOSTED_DOMAINS: hd ${JSON.stringify(idTokenClaims['hd'])} is allowed`);
+  if (rules.usernameNeedsDomain) out.push("the username is name@domain in this IdP's own domains");
+  return out;
+}

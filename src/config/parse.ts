@@ -109,6 +109,8 @@ export interface BridgeConfig {
   readonly helpUrl: string | undefined;
   /** The forward proxy of outbound requests; undefined: direct. */
   readonly proxy: ProxySettings | undefined;
+  /** `DRY_RUN`: the callback previews the ticket request instead of making it. */
+  readonly dryRun: boolean;
 }
 
 /** `HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY` (or their lower-case forms). */
@@ -360,6 +362,7 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     rateLimitWindowMs: g.RATE_LIMIT_WINDOW_MS,
     clockToleranceSec: g.OIDC_CLOCK_TOLERANCE_SEC,
     idpTimeoutMs: g.OIDC_TIMEOUT_MS,
+    dryRun: g.DRY_RUN,
     orgName: g.ORG_NAME,
     helpUrl: g.HELP_URL,
     proxy: g.HTTP_PROXY !== undefined || g.HTTPS_PROXY !== undefined ? { httpProxy: g.HTTP_PROXY, httpsProxy: g.HTTPS_PROXY, noProxy: g.NO_PROXY } : undefined,

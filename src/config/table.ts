@@ -802,6 +802,13 @@ export const VARIABLES = {
     parse: text,
     doc: 'Comma list of hosts (`.example.com` for subdomains, `host:port`, `*` for all) reached directly; `no_proxy` too.',
   }),
+  DRY_RUN: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'false',
+    parse: boolean(false),
+    doc: '**Setup only.** `true`: the whole sign-in runs, but instead of asking CommBox for a ticket the callback shows the identity it would send, the access rules that passed and the names of the claims received. Refusals stay refusals.',
+  }),
   METRICS_PORT: variable({
     group: 'Operations',
     scope: 'global',

@@ -6,10 +6,11 @@
  * clears the cookie, redirects, and the error handler answers refusals.
  */
 import type { Bridge, Idp } from '../bridge.js';
-import { evaluateAccess, evaluateHostedDomain, evaluateIdentity, hasGroupsOverage, missingRequiredClaims } from '../claims/access.js';
+import { describePassedRules, evaluateAccess, evaluateHostedDomain, evaluateIdentity, hasGroupsOverage, missingRequiredClaims } from '../claims/access.js';
 import { getClaim, mapAgentIdentity, mapChatIdentity, type Claims } from '../claims/mapping.js';
 import { readGraphGroups } from '../graph.js';
 import type { VerifiedLogin } from '../oidc/client.js';
+import type { DryRunPreview } from '../web/pages.js';
 import { isChatPath, resolveChatChannel } from '../commbox/chat.js';
 import type { TicketAttempts, TicketData } from '../commbox/client.js';
 import { appendTicket } from '../commbox/redirect.js';
@@ -73,9 +74,13 @@ function takeTransaction(bridge: Bridge, cookies: CallbackRequest['cookies'], st
   return opened.tx;
 }
 
+/** Where a completed login goes: CommBox with its ticket, or (DRY_RUN) the preview page. */
+export type LoginResult = { readonly location: string; readonly preview?: undefined } | { readonly location?: undefined; readonly preview: DryRunPreview };
+
 /**
  * Completes the login at `idp`'s callback; resolves to the URL to send the
- * browser to (CommBox with `?ta=`). Fills `outcome` as it goes; logs one line per
+ * browser to (CommBox with `?ta=`), or with DRY_RUN to the preview of the ticket
+ * request it did not make. Fills `outcome` as it goes; logs one line per
  * completed login, and one audit line per issued ticket.
  */
 export async function completeLogin(
@@ -84,7 +89,7 @@ export async function completeLogin(
   req: CallbackRequest,
   outcome: LoginOutcome,
   loggers: { log: LogSink; audit: LogSink },
-): Promise<string> {
+): Promise<LoginResult> {
   const started = performance.now();
   const state = req.query.getAll('state');
   if (state.length !== 1 || state[0] === '') {
@@ -138,11 +143,26 @@ export async function completeLogin(
       ? { brand: commbox.brand, ...mapped.identity, oneTimeUse: true }
       : { brand: commbox.brand, ...mapped.identity, overrideUserInfo: commbox.chatOverrideUserInfo, oneTimeUse: true };
   outcome.username = username;
+  const destination = channel === undefined ? commbox.loginUrl : `${commbox.chatUrl}/${channel}`;
+
+  if (bridge.config.dryRun) {
+    loggers.log.info({ event: 'login', reason: 'dry_run', idp: idp.config.name, sub: outcome.sub, username, channel }, 'dry run: no ticket requested');
+    return {
+      preview: {
+        idp: idp.config.name,
+        destination,
+        ticketRequest: { ...data },
+        rulesPassed: describePassedRules(claims, login.idTokenClaims, idp.config.access),
+        claimNames: Object.keys(claims)
+          .sort()
+          .map((k) => `${k} (${(login.claimSources[k] ?? 'id_token').replace('_', ' ')})`),
+      },
+    };
+  }
 
   outcome.ticket = { attempts: 0, lastStatus: undefined };
   const commboxStart = performance.now();
   const ticket = await bridge.commbox.requestTicket(data, outcome.ticket);
-  const destination = channel === undefined ? commbox.loginUrl : `${commbox.chatUrl}/${channel}`;
   const ms = performance.now() - started;
   const commboxMs = performance.now() - commboxStart;
   m.loginsCompleted.inc();
@@ -183,7 +203,7 @@ export async function completeLogin(
     },
     'login completed',
   );
-  return appendTicket(destination, ticket);
+  return { location: appendTicket(destination, ticket) };
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

@@ -38,6 +38,8 @@ export interface VerifiedLogin {
   readonly claims: Claims;
   /** The ID token's own claims. */
   readonly idTokenClaims: Claims;
+  /** Where each claim of `claims` came from (the first source that had it). */
+  readonly claimSources: Readonly<Record<string, 'id_token' | 'access_token' | 'userinfo'>>;
   /** For Microsoft Graph (`GROUPS_OVERAGE=graph`); never logged. */
   readonly accessToken: string;
   /** `ACCESS_TOKEN_CLAIMS`: whether the access token's claims were read; undefined when off. */
@@ -268,11 +270,13 @@ export class OidcClient {
     const sub = idTokenClaims['sub'] as string;
 
     let claims: Claims = idTokenClaims;
+    const claimSources: Record<string, 'id_token' | 'access_token' | 'userinfo'> = {};
+    for (const k of Object.keys(idTokenClaims)) claimSources[k] = 'id_token';
     let accessTokenClaims: VerifiedLogin['accessTokenClaims'];
     if (this.#opts.accessTokenClaims) {
       const read = await this.#accessTokenClaims(tokens.access_token, sub, idp);
       accessTokenClaims = read.outcome;
-      if (read.claims) claims = fillMissing(claims, read.claims);
+      if (read.claims) claims = fillMissing(claims, read.claims, claimSources, 'access_token');
     }
 
     let usedUserinfo = false;
@@ -282,7 +286,7 @@ export class OidcClient {
       const userinfoStart = performance.now();
       try {
         const info = await step('userinfo', () => client.fetchUserInfo(config, tokens.access_token, sub));
-        claims = fillMissing(claims, info);
+        claims = fillMissing(claims, info, claimSources, 'userinfo');
         usedUserinfo = true;
       } catch (e) {
         const refusal = e as BridgeError;
@@ -291,7 +295,7 @@ export class OidcClient {
       }
       userinfoMs = performance.now() - userinfoStart;
     }
-    return { claims, idTokenClaims, sub, accessToken: tokens.access_token, usedUserinfo, userinfoError, accessTokenClaims, tokenMs, userinfoMs };
+    return { claims, idTokenClaims, claimSources, sub, accessToken: tokens.access_token, usedUserinfo, userinfoError, accessTokenClaims, tokenMs, userinfoMs };
   }
 
   /**
@@ -311,10 +315,14 @@ export class OidcClient {
   }
 }
 
-/** The claims of `more` that `claims` does not have yet (an earlier source wins). */
-function fillMissing(claims: Claims, more: Readonly<Record<string, unknown>>): Claims {
+/** The claims of `more` that `claims` does not have yet (an earlier source wins), noting their source. */
+function fillMissing<S extends string>(claims: Claims, more: Readonly<Record<string, unknown>>, sources: Record<string, S>, source: S): Claims {
   let out = claims;
-  for (const [k, v] of Object.entries(more)) if (out[k] === undefined) out = { ...out, [k]: v };
+  for (const [k, v] of Object.entries(more)) {
+    if (out[k] !== undefined) continue;
+    out = { ...out, [k]: v };
+    sources[k] = source;
+  }
   return out;
 }
 

@@ -5,7 +5,9 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { limited, type Bridge, type Idp, type RateLimit } from '../bridge.js';
-import { completeLogin, type LoginOutcome } from '../login/complete.js';
+import { completeLogin, type LoginOutcome, type LoginResult } from '../login/complete.js';
+import { wantsJson } from '../web/error-handler.js';
+import { renderDryRun } from '../web/pages.js';
 import { transactionCookieOptions } from '../login/transaction.js';
 import type { Logger } from '../observability/log.js';
 
@@ -24,9 +26,9 @@ async function callback(bridge: Bridge, idp: Idp, audit: Logger, req: FastifyReq
   const clearCookie = () => {
     if (outcome.cookieToClear) reply.clearCookie(outcome.cookieToClear, transactionCookieOptions(bridge.config.secureCookies));
   };
-  let location: string;
+  let result: LoginResult;
   try {
-    location = await completeLogin(
+    result = await completeLogin(
       bridge,
       idp,
       { query, cookies: req.server.parseCookie(req.headers.cookie ?? ''), reqId: req.id, ip: req.ip, userAgent: req.headers['user-agent'] },
@@ -38,7 +40,11 @@ async function callback(bridge: Bridge, idp: Idp, audit: Logger, req: FastifyReq
     throw e;
   }
   clearCookie();
-  return reply.redirect(location, 302);
+  if (result.preview !== undefined) {
+    if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send({ dryRun: true, reference: req.id, ...result.preview });
+    return reply.type('text/html; charset=utf-8').send(renderDryRun(result.preview, req.id, bridge.pages));
+  }
+  return reply.redirect(result.location, 302);
 }
 
 export async function callbackRoutes(

@@ -27,6 +27,8 @@ export async function healthRoutes(app: FastifyInstance, { bridge }: { bridge: B
   app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', (_req, reply) => {
     const problems = readinessProblems(bridge);
-    return problems.length === 0 ? reply.send({ status: 'ready' }) : reply.code(503).send({ status: 'not ready', problems });
+    // Ready, but worth saying: what an operator must not miss on a live service.
+    const notes = bridge.config.dryRun ? { mode: 'dry run: no CommBox tickets are issued (DRY_RUN=true)' } : {};
+    return problems.length === 0 ? reply.send({ status: 'ready', ...notes }) : reply.code(503).send({ status: 'not ready', problems, ...notes });
   });
 }

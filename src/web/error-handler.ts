@@ -22,7 +22,7 @@ export function toBridgeError(error: unknown): BridgeError {
 }
 
 /** True when the client asked for JSON rather than a page. */
-function wantsJson(req: FastifyRequest): boolean {
+export function wantsJson(req: FastifyRequest): boolean {
   const accept = req.headers.accept ?? '';
   return accept.includes('application/json') && !accept.includes('text/html');
 }

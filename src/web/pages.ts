@@ -300,3 +300,38 @@ export function errorJson(reason: Reason, reference: string, userDetail?: string
   if (ctx?.helpUrl !== undefined) out['help'] = ctx.helpUrl;
   return out;
 }
+
+/** What DRY_RUN shows instead of sending the browser to CommBox. */
+export interface DryRunPreview {
+  readonly idp: string;
+  /** Where the browser would go, without the ticket. */
+  readonly destination: string;
+  /** The ticket request's `data`, as it would be sent (the API key is a header, never here). */
+  readonly ticketRequest: Readonly<Record<string, unknown>>;
+  readonly rulesPassed: readonly string[];
+  /** Names of the claims received, and where each came from. */
+  readonly claimNames: readonly string[];
+}
+
+/** The DRY_RUN page: the identity CommBox would receive, the rules passed, the claim names. */
+export function renderDryRun(preview: DryRunPreview, reference: string, ctx: PageContext): string {
+  const rows = Object.entries(preview.ticketRequest)
+    .map(([k, v]) => `<tr><th scope="row"><code>${escapeHtml(k)}</code></th><td><code>${escapeHtml(JSON.stringify(v))}</code></td></tr>`)
+    .join('\n');
+  return layout(
+    'Dry run: no ticket was requested',
+    `<h1>Dry run: no ticket was requested</h1>
+<p>The sign-in with IdP <code>${escapeHtml(preview.idp)}</code> passed every check. With <code>DRY_RUN=false</code> the bridge would now ask CommBox for a one-time ticket with this request, and send the browser to <code>${escapeHtml(preview.destination)}</code>.</p>
+<h2>Ticket request (<code>POST /auth/ticket</code>, <code>data</code>)</h2>
+<table>
+${rows}
+</table>
+<h2>Access rules passed</h2>
+<ul>
+${preview.rulesPassed.map((r) => `<li>${escapeHtml(r)}</li>`).join('\n')}
+</ul>
+<h2>Claims received (names only)</h2>
+<p>${preview.claimNames.map((c) => `<code>${escapeHtml(c)}</code>`).join(', ')}</p>
+${helpLine(ctx)}<p class="ref">Reference: <code>${escapeHtml(reference)}</code> (dry_run)</p>`,
+  );
+}

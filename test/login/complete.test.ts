@@ -103,3 +103,51 @@ t.test('a userinfo answer for another sub refuses even when nothing required is 
   t.match(r.last.body, /\(userinfo_sub_mismatch\)/);
   t.equal(s.ticketRequests(), 0);
 });
+
+t.test('DRY_RUN: the whole flow runs, and the callback previews the ticket request instead of making it', async (t) => {
+  const s = await startHostileStack({
+    env: { DRY_RUN: 'true', ALLOWED_GROUPS: 'commbox-agents', ALLOWED_EMAIL_DOMAINS: 'example.com', MAP_FIRST_NAME: 'nickname' },
+  });
+  t.teardown(() => s.close());
+  t.match(
+    s.logs.find((e) => e['event'] === 'dry_run'),
+    { level: 40 },
+    'start-up warns',
+  );
+  const ready = await s.browser().fetch(`${s.base}/readyz`);
+  t.match(JSON.parse(ready.body), { status: 'ready', mode: /dry run/ });
+
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.notOk(r.stoppedAt, 'not sent to CommBox');
+  t.equal(r.last.status, 200);
+  t.equal(r.last.headers['cache-control'], 'no-store');
+  t.match(r.last.body, /Dry run: no ticket was requested/);
+  t.match(r.last.body, /<code>username<\/code><\/th><td><code>&quot;alice&quot;<\/code>/);
+  t.match(r.last.body, /<code>brand<\/code><\/th><td><code>&quot;acme&quot;/);
+  t.match(r.last.body, /<code>oneTimeUse<\/code><\/th><td><code>true/);
+  t.match(r.last.body, /ALLOWED_GROUPS: member of commbox-agents/);
+  t.match(r.last.body, /ALLOWED_EMAIL_DOMAINS: .*example\.com/);
+  t.match(r.last.body, /<code>groups \(id token\)<\/code>/);
+  t.match(r.last.body, /<code>nickname|<code>email \(id token\)/);
+  t.notMatch(r.last.body, /<code>firstName/, 'a field that maps to nothing is not in the request');
+  t.equal(s.ticketRequests(), 0, 'no ticket was requested');
+  for (const secret of [...s.idp.issued, s.sandbox.apiKey, s.idp.clientSecret]) t.notOk(r.last.body.includes(secret), 'no code, token or secret on the page');
+  t.match(
+    s.logs.find((e) => e['reason'] === 'dry_run'),
+    { event: 'login', username: 'alice' },
+  );
+
+  // Refusals stay refusals.
+  s.idp.user = 'bob';
+  const bob = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(bob.last.status, 403);
+  t.match(bob.last.body, /\(group_not_allowed\)/);
+
+  // JSON when asked.
+  s.idp.user = 'alice';
+  const b = s.browser();
+  const start = await b.walk(`${s.base}/login`, { stopAt: `${s.base}/callback` });
+  const json = await b.fetch(start.stoppedAt!, { headers: { accept: 'application/json' } });
+  t.match(JSON.parse(json.body), { dryRun: true, idp: 'default', ticketRequest: { username: 'alice', brand: 'acme' }, rulesPassed: Array, claimNames: Array });
+  t.equal(s.ticketRequests(), 0);
+});
