@@ -18,6 +18,8 @@ export interface DemoUser {
   family_name: string;
   phone_number?: string;
   groups: string[];
+  /** Google Workspace's hosted domain, when a test plays Google. */
+  hd?: string;
 }
 
 export const DEMO_PASSWORD = 'demo';
@@ -82,7 +84,7 @@ export interface DemoIdp {
 }
 
 const CLAIMS = {
-  openid: ['sub'],
+  openid: ['sub', 'hd'],
   email: ['email', 'email_verified'],
   profile: ['preferred_username', 'given_name', 'family_name', 'name', 'groups'],
   phone: ['phone_number'],

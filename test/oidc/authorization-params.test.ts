@@ -8,6 +8,7 @@ import { fixedAuthorizationParams, passThroughParams } from '../../src/oidc/auth
 import { parseConfig } from '../../src/config/parse.js';
 import { configProblems, TWO_IDP_BASE } from '../helpers/config.js';
 import { signInWithForm, startDemoStack, startHostileStack } from '../helpers/stack.js';
+import { DEMO_USERS } from '../../dev/idp.js';
 
 t.test('passThroughParams: only listed names, once, short, not fixed, never protocol', async (t) => {
   const allowed = ['login_hint', 'domain_hint', 'ui_locales', 'state'];
@@ -252,4 +253,17 @@ t.test('ALLOWED_HOSTED_DOMAINS: the ID token hd must be allowed; absent or only 
   const userinfoOnly = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
   t.equal(userinfoOnly.last.status, 403, 'hd from userinfo does not count');
   t.equal(s.ticketRequests(), 1, 'only the allowed account got a ticket');
+});
+
+t.test('oidc-provider: ALLOWED_HOSTED_DOMAINS sends hd and checks the ID token hd', async (t) => {
+  const users = { alice: { ...DEMO_USERS['alice']!, hd: 'example.com' }, bob: { ...DEMO_USERS['bob']! } };
+  const s = await startDemoStack({ env: { ALLOWED_HOSTED_DOMAINS: 'example.com' }, idp: { users, conformIdTokenClaims: false } });
+  t.teardown(() => s.close());
+  const hop = await s.browser().fetch(`${s.base}/login`);
+  t.equal(new URL(hop.location!).searchParams.get('hd'), 'example.com');
+  t.ok((await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt, 'a Workspace account lands');
+  const bob = await signInWithForm(s.browser(), `${s.base}/login`, 'bob', s.sandbox.loginUrl);
+  t.equal(bob.last.status, 403, 'an account without hd is refused');
+  t.match(bob.last.body, /\(hosted_domain_not_allowed\)/);
+  t.equal(s.ticketRequests(), 1);
 });
