@@ -5,6 +5,7 @@
  */
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
+import { sharedRateLimitStore } from './redis/rate-limit-store.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bridge } from './bridge.js';
 import { randomBytes } from 'node:crypto';
@@ -40,6 +41,10 @@ export interface AppOptions {
 /** Builds the application; the caller listens and closes it. */
 export async function buildApp({ bridge, logger, audit = logger, server }: AppOptions): Promise<FastifyInstance> {
   const { config } = bridge;
+  bridge.shared?.onStatus((up, detail, first) => {
+    if (up) logger[first ? 'info' : 'warn']({ event: 'redis_up' }, 'Redis answers: the replicas share the replay memory and the rate limits');
+    else logger.warn({ event: 'redis_down', detail }, 'Redis is unavailable: logins go on, each replica with its own replay memory and rate limits');
+  });
   if (config.dryRun) {
     logger.warn({ event: 'dry_run' }, 'DRY_RUN=true: sign-ins end on a preview page and no CommBox ticket is ever requested; for setup only');
   }
@@ -80,6 +85,8 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindowMs,
     errorResponseBuilder: (_req, ctx) => new BridgeError(Reasons.rateLimited, 429, { detail: `more than ${ctx.max} requests in ${ctx.after}` }),
+    // With Redis, the limit holds across every replica together (this replica's counts while Redis is away).
+    ...(bridge.shared === undefined ? {} : { store: sharedRateLimitStore(bridge.shared) }),
   });
 
   // Ours: forms for POST /initiate, headers on every answer, errors as pages.

@@ -6,7 +6,9 @@ import { mappingPaths } from './claims/mapping.js';
 import { CommboxClient } from './commbox/client.js';
 import type { BridgeConfig, IdpConfig } from './config/parse.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
-import { ConsumedTransactions } from './login/replay.js';
+import { ReplayMemory } from './login/replay.js';
+import { SharedState } from './redis/shared-state.js';
+import { Gauge } from 'prom-client';
 import { TransactionSealer } from './login/transaction.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { OidcClient } from './oidc/client.js';
@@ -38,7 +40,10 @@ export interface Bridge {
   /** The keep-alive client towards the IdPs (and Microsoft Graph). */
   readonly http: HttpClient;
   readonly sealer: TransactionSealer;
-  readonly consumed: ConsumedTransactions;
+  /** The replay memory: this replica's, shared through Redis when configured. */
+  readonly consumed: ReplayMemory;
+  /** Redis shared by the replicas; undefined without `REDIS_URL`. */
+  readonly shared: SharedState | undefined;
   /** Absolute URL of `/login`, for links on pages. */
   readonly loginUrl: string;
   /** What every page says of the company (and the login URL). */
@@ -109,6 +114,17 @@ export function createBridge(config: BridgeConfig, opts: { http?: HttpClient; me
   const metrics = opts.metrics ?? createMetrics();
   const health: Health = { draining: false, commboxReachable: undefined };
   const idps = new Map<string, Idp>(config.idps.map((c) => [c.name, createIdp(c, config, http)]));
+  const shared = config.redis === undefined ? undefined : new SharedState(config.redis);
+  if (shared !== undefined) {
+    new Gauge({
+      name: 'commbox_bridge_redis_up',
+      help: '1 while the Redis shared by the replicas answers; 0 while each replica falls back to its own memory.',
+      registers: [metrics.registry],
+      collect() {
+        this.set(shared.up ? 1 : 0);
+      },
+    });
+  }
   const commbox = new CommboxClient({
     apiUrl: config.commbox.apiUrl,
     apiKey: config.commbox.apiKey,
@@ -127,13 +143,14 @@ export function createBridge(config: BridgeConfig, opts: { http?: HttpClient; me
     commbox,
     http,
     sealer: new TransactionSealer(config.cookieSecrets),
-    consumed: new ConsumedTransactions(),
+    consumed: new ReplayMemory(shared),
+    shared,
     loginUrl: `${config.publicUrl}/login`,
     pages: { loginUrl: `${config.publicUrl}/login`, orgName: config.orgName, helpUrl: config.helpUrl },
     metrics,
     health,
     async close() {
-      await Promise.allSettled([commbox.close(), http.close()]);
+      await Promise.allSettled([commbox.close(), http.close(), shared?.close()]);
     },
   };
 }

@@ -9,6 +9,8 @@ import { describe } from './errors.js';
 import { createDispatcher, maskProxy, proxyFor, requestTarget, send } from './http-client.js';
 import { secretNeedsFormEncoding } from './oidc/client.js';
 
+/** How long check-config waits for Redis to connect and answer. */
+const REDIS_CHECK_TIMEOUT_MS = 5_000;
 /** How long check-config waits for CommBox to answer. */
 const COMMBOX_CHECK_TIMEOUT_MS = 10_000;
 
@@ -71,6 +73,15 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
   out(`CommBox API: ${commbox} (${way(config, config.commbox.apiUrl)})`);
   if (commbox.startsWith('FAILED')) code = 1;
   const bridge = createBridge(config);
+  if (bridge.shared !== undefined) {
+    const redis = await bridge.shared.ping(REDIS_CHECK_TIMEOUT_MS);
+    out(
+      redis.ok
+        ? `Redis: ok (keys under "${config.redis!.keyPrefix}"): the replicas share the replay memory and the rate limits`
+        : `Redis: FAILED: ${redis.detail}; logins would go on, each replica with its own memory`,
+    );
+    if (!redis.ok) code = 1;
+  }
   try {
     for (const { config: c, oidc } of bridge.idps.values()) {
       const label = c.name === 'default' ? 'IdP' : `IdP "${c.name}"`;

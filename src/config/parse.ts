@@ -109,6 +109,8 @@ export interface BridgeConfig {
   readonly helpUrl: string | undefined;
   /** The forward proxy of outbound requests; undefined: direct. */
   readonly proxy: ProxySettings | undefined;
+  /** Redis shared by the replicas (`REDIS_URL`); undefined: each replica its own memory. */
+  readonly redis: { readonly url: string; readonly keyPrefix: string } | undefined;
   /** `DRY_RUN`: the callback previews the ticket request instead of making it. */
   readonly dryRun: boolean;
 }
@@ -362,6 +364,7 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     rateLimitWindowMs: g.RATE_LIMIT_WINDOW_MS,
     clockToleranceSec: g.OIDC_CLOCK_TOLERANCE_SEC,
     idpTimeoutMs: g.OIDC_TIMEOUT_MS,
+    redis: g.REDIS_URL === undefined ? undefined : { url: g.REDIS_URL, keyPrefix: g.REDIS_KEY_PREFIX },
     dryRun: g.DRY_RUN,
     orgName: g.ORG_NAME,
     helpUrl: g.HELP_URL,
@@ -372,11 +375,11 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
 
 /** Every secret value of the configuration, for the log scrubber. */
 export function secretValues(c: BridgeConfig): string[] {
-  const proxyPasswords = [c.proxy?.httpProxy, c.proxy?.httpsProxy].flatMap((u) => {
+  const proxyPasswords = [c.proxy?.httpProxy, c.proxy?.httpsProxy, c.redis?.url].flatMap((u) => {
     const password = u === undefined ? '' : new URL(u).password;
     return [password, safeDecode(password)];
   });
-  return [...c.idps.map((i) => i.oidc.clientSecret), c.commbox.apiKey, ...c.cookieSecrets, ...proxyPasswords].filter((v) => v !== '');
+  return [...c.idps.map((i) => i.oidc.clientSecret), c.commbox.apiKey, ...c.cookieSecrets, c.redis?.url ?? '', ...proxyPasswords].filter((v) => v !== '');
 }
 
 const safeDecode = (s: string) => {

@@ -34,7 +34,16 @@ export type IdpScope =
   | 'idp-inherited';
 
 export type Group =
-  'Required' | 'Sign-in (per IdP)' | 'Access rules' | 'Claim mapping' | 'CommBox' | 'Customer chat' | 'Server' | 'Outbound proxy' | 'Operations';
+  | 'Required'
+  | 'Sign-in (per IdP)'
+  | 'Access rules'
+  | 'Claim mapping'
+  | 'CommBox'
+  | 'Customer chat'
+  | 'Server'
+  | 'Outbound proxy'
+  | 'Several replicas (Redis)'
+  | 'Operations';
 
 export interface Variable<T> {
   readonly group: Group;
@@ -801,6 +810,37 @@ export const VARIABLES = {
     example: 'localhost,127.0.0.1,.svc.cluster.local',
     parse: text,
     doc: 'Comma list of hosts (`.example.com` for subdomains, `host:port`, `*` for all) reached directly; `no_proxy` too.',
+  }),
+  REDIS_URL: variable({
+    group: 'Several replicas (Redis)',
+    scope: 'global',
+    secret: true,
+    default: 'unset: each replica its own memory',
+    example: 'rediss://:password@redis.example.com:6380/0',
+    parse: (raw, ctx) => {
+      if (!set(raw)) return undefined;
+      let u: URL;
+      try {
+        u = new URL(raw);
+      } catch {
+        ctx.bad('is not a redis:// or rediss:// URL');
+        return undefined;
+      }
+      if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') ctx.bad('must be redis:// or rediss:// (TLS)');
+      return raw;
+    },
+    doc: 'With more than one replica: the Redis they share for the replay memory and the rate limits (`rediss://` for TLS). A Redis outage blocks no login: each replica falls back to its own memory.',
+  }),
+  REDIS_KEY_PREFIX: variable({
+    group: 'Several replicas (Redis)',
+    scope: 'global',
+    default: 'commbox-bridge:',
+    parse: (raw, ctx) => {
+      const value = set(raw) ? raw : 'commbox-bridge:';
+      if (value.length > 64 || /\s/.test(value)) ctx.bad('must be at most 64 characters, without spaces');
+      return value;
+    },
+    doc: 'Prefix of every key the bridge writes (several bridges, or other applications, may share one Redis).',
   }),
   DRY_RUN: variable({
     group: 'Operations',

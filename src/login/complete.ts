@@ -44,13 +44,13 @@ export interface CallbackRequest {
 }
 
 /** Finds, opens and consumes the transaction named by `state`. */
-function takeTransaction(bridge: Bridge, cookies: CallbackRequest['cookies'], state: string, outcome: LoginOutcome): LoginTransaction {
+async function takeTransaction(bridge: Bridge, cookies: CallbackRequest['cookies'], state: string, outcome: LoginOutcome): Promise<LoginTransaction> {
   const name = transactionCookieName(state, bridge.config.secureCookies);
   const sealed = cookies[name];
   if (sealed === undefined) {
     // A reload of the last page, or the back button: the state was used and its
     // cookie cleared. Say so, rather than blame cookies.
-    if (bridge.consumed.has(state)) {
+    if (await bridge.consumed.has(state)) {
       throw new BridgeError(Reasons.callbackReplayed, 400, {
         detail: 'this login transaction was already used (its cookie is gone: a reload or the back button)',
       });
@@ -68,7 +68,7 @@ function takeTransaction(bridge: Bridge, cookies: CallbackRequest['cookies'], st
     const reason = opened.why === 'expired' ? Reasons.loginExpired : opened.why === 'state_mismatch' ? Reasons.stateMismatch : Reasons.loginCookieInvalid;
     throw new BridgeError(reason, 400, { detail: `login cookie refused: ${opened.why}` });
   }
-  if (!bridge.consumed.consume(opened.tx.state, opened.tx.createdAt)) {
+  if (!(await bridge.consumed.consume(opened.tx.state, opened.tx.createdAt))) {
     throw new BridgeError(Reasons.callbackReplayed, 400, { detail: 'this login transaction was already used' });
   }
   return opened.tx;
@@ -95,7 +95,7 @@ export async function completeLogin(
   if (state.length !== 1 || state[0] === '') {
     throw new BridgeError(Reasons.loginCookieMissing, 400, { detail: state.length === 0 ? 'callback without "state"' : 'callback with several "state"' });
   }
-  const tx = takeTransaction(bridge, req.cookies, state[0]!, outcome);
+  const tx = await takeTransaction(bridge, req.cookies, state[0]!, outcome);
   // Each IdP has its own redirect URI: an answer at another IdP's callback is
   // a mix-up, refused before any request.
   if ((tx.idp ?? 'default') !== idp.config.name) {

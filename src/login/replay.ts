@@ -1,6 +1,8 @@
 /**
- * The replay memory of this replica: which login transactions were consumed.
+ * The replay memory: which login transactions were consumed, on this replica
+ * and (with Redis) on every replica.
  */
+import type { SharedState } from '../redis/shared-state.js';
 import { TRANSACTION_TTL_MS } from './transaction.js';
 
 /**
@@ -46,5 +48,34 @@ export class ConsumedTransactions {
 
   get size(): number {
     return this.#expiries.size;
+  }
+}
+
+/**
+ * The replay memory the bridge uses: this replica's, and with `REDIS_URL` the one
+ * every replica shares (a hash of the state, expiring with the transaction).
+ * When Redis cannot answer in time, this replica's memory decides alone.
+ */
+export class ReplayMemory {
+  readonly local: ConsumedTransactions;
+  readonly #shared: SharedState | undefined;
+
+  constructor(shared: SharedState | undefined, local = new ConsumedTransactions()) {
+    this.local = local;
+    this.#shared = shared;
+  }
+
+  /** Marks the state consumed on this replica and, when Redis answers, on all; false when it already was. */
+  async consume(state: string, createdAt: number, now = Date.now()): Promise<boolean> {
+    if (!this.local.consume(state, createdAt, now)) return false;
+    if (this.#shared === undefined) return true;
+    const first = await this.#shared.setOnce(this.#shared.key('replay', state), createdAt + TRANSACTION_TTL_MS - now);
+    return first !== false;
+  }
+
+  /** True when the state was consumed here or, when Redis answers, on any replica. */
+  async has(state: string, now = Date.now()): Promise<boolean> {
+    if (this.local.has(state, now)) return true;
+    return (await this.#shared?.exists(this.#shared.key('replay', state))) === true;
   }
 }

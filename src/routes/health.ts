@@ -28,7 +28,11 @@ export async function healthRoutes(app: FastifyInstance, { bridge }: { bridge: B
   app.get('/readyz', (_req, reply) => {
     const problems = readinessProblems(bridge);
     // Ready, but worth saying: what an operator must not miss on a live service.
-    const notes = bridge.config.dryRun ? { mode: 'dry run: no CommBox tickets are issued (DRY_RUN=true)' } : {};
+    // A Redis outage must not take every replica out of the load balancer at once: said, not failed.
+    const notes = {
+      ...(bridge.config.dryRun ? { mode: 'dry run: no CommBox tickets are issued (DRY_RUN=true)' } : {}),
+      ...(bridge.shared === undefined ? {} : { redis: bridge.shared.up ? 'ok' : 'unavailable' }),
+    };
     return problems.length === 0 ? reply.send({ status: 'ready', ...notes }) : reply.code(503).send({ status: 'not ready', problems, ...notes });
   });
 }

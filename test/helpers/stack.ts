@@ -63,6 +63,8 @@ const resolveEnv = (env: Env | undefined, sandbox: Sandbox) => (typeof env === '
 
 interface StackBase {
   base: string;
+  /** The variables the bridge was started with. */
+  env: Record<string, string>;
   app: FastifyInstance;
   bridge: Bridge;
   sandbox: Sandbox;
@@ -92,28 +94,30 @@ function parseConfigOrClose(extraClose: () => Promise<void>, sandbox: Sandbox, e
 
 async function startBridge(
   { server, port }: { server: http.Server; port: number },
-  env: Record<string, string>,
+  given: Record<string, string>,
   sandbox: Sandbox,
   extraClose: () => Promise<void>,
+  ownsSandbox = true,
 ): Promise<StackBase> {
   const base = `http://127.0.0.1:${port}`;
   const logs = new LogCapture();
+  const env = {
+    PUBLIC_URL: base,
+    COMMBOX_API_URL: sandbox.url,
+    COMMBOX_API_KEY: sandbox.apiKey,
+    COMMBOX_BRAND: sandbox.brand,
+    COMMBOX_LOGIN_URL: sandbox.loginUrl,
+    COOKIE_SECRET,
+    LOG_LEVEL: 'debug',
+    ...given,
+  };
   const config = parseConfigOrClose(
     async () => {
       server.close();
       await extraClose();
     },
     sandbox,
-    {
-      PUBLIC_URL: base,
-      COMMBOX_API_URL: sandbox.url,
-      COMMBOX_API_KEY: sandbox.apiKey,
-      COMMBOX_BRAND: sandbox.brand,
-      COMMBOX_LOGIN_URL: sandbox.loginUrl,
-      COOKIE_SECRET,
-      LOG_LEVEL: 'debug',
-      ...env,
-    },
+    env,
   );
   const logger = createLogger({ level: config.logLevel, secrets: secretValues(config), destination: logs });
   const audit = new LogCapture();
@@ -124,6 +128,7 @@ async function startBridge(
   await app.ready();
   return {
     base,
+    env,
     app,
     bridge,
     sandbox,
@@ -136,7 +141,7 @@ async function startBridge(
       // The app did not open the server (it was listening already), so it does not close it.
       server.closeAllConnections();
       if (server.listening) await new Promise((ok) => server.close(ok));
-      await sandbox.close();
+      if (ownsSandbox) await sandbox.close();
       await extraClose();
     },
   };
@@ -165,6 +170,17 @@ async function startStack<I extends AnyIdp>(
     () => idp.close(),
   );
   return { ...s, idp };
+}
+
+/**
+ * Another replica of `stack`'s bridge, as behind a load balancer: the same
+ * configuration (PUBLIC_URL included), IdP and CommBox, on a port of its own
+ * (`base`). Closing it leaves the stack running.
+ */
+export async function startReplica(stack: StackBase, env: Record<string, string> = {}): Promise<StackBase> {
+  const listening = await listeningServer();
+  const replica = await startBridge(listening, { ...stack.env, ...env }, stack.sandbox, async () => {}, false);
+  return { ...replica, base: `http://127.0.0.1:${listening.port}` };
 }
 
 /** The stack with the real `oidc-provider` IdP. */

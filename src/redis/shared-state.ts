@@ -1,0 +1,160 @@
+/**
+ * The state replicas share through Redis (`REDIS_URL`): ioredis, with a short
+ * deadline per command and no queue of commands waiting for a reconnect, so a
+ * login never waits on Redis. Every operation answers `undefined` when Redis is
+ * unavailable or slow, and the caller falls back to its own memory.
+ *
+ * Keys are `REDIS_KEY_PREFIX` + a kind + a SHA-256 hash (never a state, a code,
+ * a cookie or an address), and every key has an expiry.
+ */
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+/** The longest a login waits on one Redis command before going on without it. */
+export const REDIS_COMMAND_TIMEOUT_MS = 250;
+/** The longest wait between two reconnection attempts: sharing resumes within seconds. */
+export const REDIS_MAX_RECONNECT_DELAY_MS = 2000;
+
+/** What a change of Redis's availability is reported with; `first`: the first news since start-up. */
+export type RedisStatusListener = (up: boolean, detail: string | undefined, first: boolean) => void;
+
+/** A key's hash: base64url SHA-256, 43 characters. */
+export const keyHash = (value: string) => createHash('sha256').update(value).digest('base64url');
+
+export interface SharedStateOptions {
+  readonly url: string;
+  readonly keyPrefix: string;
+  /** {@link REDIS_COMMAND_TIMEOUT_MS} unless set. */
+  readonly commandTimeoutMs?: number;
+}
+
+/** Redis as the replicas' shared memory; see the module comment. */
+export class SharedState {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+  readonly #listeners: RedisStatusListener[] = [];
+  /** undefined until the first connection succeeds or fails. */
+  #up: boolean | undefined = undefined;
+  /** The connection is ready (it may still hang: see {@link #run}). */
+  #connected = false;
+  /** After a command timed out, commands are not tried again before this time (epoch ms). */
+  #retryAt = 0;
+  #closed = false;
+
+  constructor(opts: SharedStateOptions) {
+    this.#prefix = opts.keyPrefix;
+    this.#timeoutMs = opts.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
+    this.#redis = new Redis(opts.url, {
+      // A login must not wait for a reconnect: commands fail at once while Redis is away.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: this.#timeoutMs,
+      connectTimeout: 2000,
+      retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 10), REDIS_MAX_RECONNECT_DELAY_MS),
+      // Never give up reconnecting (ioredis's default stops after a failed first connection on some errors).
+      reconnectOnError: () => true,
+    });
+    this.#redis.on('ready', () => {
+      this.#connected = true;
+      this.#retryAt = 0;
+      this.#set(true, undefined);
+    });
+    this.#redis.on('error', (e: Error) => {
+      if (!this.#connected) this.#set(false, e.message);
+    });
+    this.#redis.on('close', () => {
+      this.#connected = false;
+      this.#set(false, 'the connection closed');
+    });
+  }
+
+  /** True while Redis is connected and ready. */
+  get up(): boolean {
+    return this.#up === true;
+  }
+
+  /** Calls `listener` on every change (up → down, down → up). */
+  onStatus(listener: RedisStatusListener): void {
+    this.#listeners.push(listener);
+  }
+
+  #set(up: boolean, detail: string | undefined): void {
+    if (this.#closed || up === this.#up) return;
+    const first = this.#up === undefined;
+    this.#up = up;
+    for (const l of this.#listeners) l(up, detail, first);
+  }
+
+  /**
+   * Runs one command, or answers undefined at once when Redis is away. A command
+   * that times out (a Redis that hangs with its connection open) marks Redis
+   * unavailable, and no command is tried for {@link REDIS_MAX_RECONNECT_DELAY_MS},
+   * so that the logins meanwhile do not each wait for the timeout.
+   */
+  async #run<T>(command: () => Promise<T>): Promise<T | undefined> {
+    if (!this.#connected || Date.now() < this.#retryAt) return undefined;
+    try {
+      const result = await command();
+      this.#set(true, undefined);
+      return result;
+    } catch (e) {
+      if (/timed out/i.test((e as Error).message)) {
+        this.#retryAt = Date.now() + REDIS_MAX_RECONNECT_DELAY_MS;
+        this.#set(false, `a command took longer than ${this.#timeoutMs} ms`);
+      }
+      return undefined;
+    }
+  }
+
+  /** The full key of `kind` for `value` (hashed). */
+  key(kind: string, value: string): string {
+    return `${this.#prefix}${kind}:${keyHash(value)}`;
+  }
+
+  /**
+   * Sets `key` once, expiring in `ttlMs`: true when it was not set, false when
+   * it already was; undefined when Redis cannot say.
+   */
+  async setOnce(key: string, ttlMs: number): Promise<boolean | undefined> {
+    const answer = await this.#run(() => this.#redis.set(key, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'));
+    return answer === undefined ? undefined : answer === 'OK';
+  }
+
+  /** Whether `key` exists; undefined when Redis cannot say. */
+  async exists(key: string): Promise<boolean | undefined> {
+    const answer = await this.#run(() => this.#redis.exists(key));
+    return answer === undefined ? undefined : answer === 1;
+  }
+
+  /**
+   * Counts a hit in the fixed window of `key` (created with an expiry of
+   * `windowMs`); undefined when Redis cannot say.
+   */
+  async countHit(key: string, windowMs: number): Promise<{ current: number; ttlMs: number } | undefined> {
+    const results = await this.#run(() => this.#redis.multi().set(key, '0', 'PX', windowMs, 'NX').incr(key).pttl(key).exec());
+    const current = results?.[1]?.[1];
+    const ttl = results?.[2]?.[1];
+    if (results == null || results.some(([e]) => e !== null) || typeof current !== 'number' || typeof ttl !== 'number') return undefined;
+    return { current, ttlMs: ttl > 0 ? ttl : windowMs };
+  }
+
+  /** PING within `timeoutMs` (check-config): the answer, or the failure. */
+  async ping(timeoutMs: number): Promise<{ ok: true } | { ok: false; detail: string }> {
+    const started = Date.now();
+    while (!this.#connected && Date.now() - started < timeoutMs) await new Promise((r) => setTimeout(r, 50));
+    if (!this.#connected) return { ok: false, detail: `no connection within ${timeoutMs} ms` };
+    try {
+      await this.#redis.ping();
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, detail: (e as Error).message };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#redis.disconnect();
+    await Promise.resolve();
+  }
+}
