@@ -12,6 +12,7 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { parseConfig, SECRET_VARIABLES } from '../src/config/parse.js';
 
 const dir = new URL('../deploy/kubernetes/', import.meta.url);
@@ -23,6 +24,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'networking.k8s.io/v1/Ingress': Ingress,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 };
 
 // Kubernetes reads YAML 1.1: `0440` is octal there (and decimal in YAML 1.2).
@@ -121,7 +123,7 @@ t.test('the Deployment agrees with the bridge', async (t) => {
   const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
   for (const v of SECRET_VARIABLES) t.ok(env[`${v}_FILE`] && env[v] === undefined, `${v} comes from a mounted file`);
   // The configuration the manifest gives is valid (secret files read as placeholders).
-  const config = parseConfig(env, () => 'x'.repeat(40));
+  const config = parseConfig(env, (f) => (f.endsWith('/redis-url') ? 'redis://redis:6379' : 'x'.repeat(40)));
   t.ok(config.shutdownTimeoutMs / 1000 + 5 < pod.terminationGracePeriodSeconds, 'preStop + drain fit in the grace period');
   t.equal(config.metricsPort, c.ports.find((p) => p.name === 'metrics')?.containerPort, "the metrics port is the container's");
   t.equal(config.port, c.ports.find((p) => p.name === 'http')?.containerPort);
@@ -141,4 +143,62 @@ t.test('the Deployment agrees with the bridge', async (t) => {
     ),
     '0400 without fsGroup is unreadable',
   );
+});
+
+t.test('replicas: a PodDisruptionBudget, a CPU autoscaler, and Redis from the Secret', async (t) => {
+  const dep = docs.find((d) => d.obj['kind'] === 'Deployment')!.obj as never as { spec: { replicas: number; template: { spec: PodSpec } } };
+  const pdb = docs.find((d) => d.obj['kind'] === 'PodDisruptionBudget')!.obj as never as { spec: { minAvailable: number } };
+  const hpa = docs.find((d) => d.obj['kind'] === 'HorizontalPodAutoscaler')!.obj as never as {
+    spec: { scaleTargetRef: { name: string }; minReplicas: number; maxReplicas: number; metrics: { resource: { name: string } }[] };
+  };
+  t.ok(dep.spec.replicas >= 2, 'several replicas');
+  t.ok(pdb.spec.minAvailable >= 1 && pdb.spec.minAvailable < dep.spec.replicas, 'a drain keeps one replica serving and can still proceed');
+  t.equal(hpa.spec.scaleTargetRef.name, 'commbox-sso-bridge');
+  t.equal(hpa.spec.minReplicas, dep.spec.replicas);
+  t.ok(hpa.spec.maxReplicas > hpa.spec.minReplicas);
+  t.same(
+    hpa.spec.metrics.map((m) => m.resource.name),
+    ['cpu'],
+    'on CPU',
+  );
+  const env = Object.fromEntries(dep.spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]));
+  t.match(env['REDIS_URL_FILE'], /^\/run\/secrets\/commbox-sso-bridge\//, 'REDIS_URL from the mounted Secret');
+  // Every file the Deployment reads is a key of the example Secret.
+  const secret = examples.find((d) => d.obj['kind'] === 'Secret')!.obj as { stringData: Record<string, string> };
+  for (const [name, value] of Object.entries(env)) {
+    if (name.endsWith('_FILE')) t.ok(value.split('/').pop()! in secret.stringData, `${name}: the Secret has ${value.split('/').pop()}`);
+  }
+  t.match(parseConfig({ ...env }, (f) => (f.endsWith('redis-url') ? secret.stringData['redis-url']! : 'x'.repeat(40))).redis, { url: /^redis:\/\// });
+});
+
+t.test('the trial Redis example: no persistence, reachable only from the bridge pods', async (t) => {
+  const redisDep = examples.find((d) => d.file === 'redis.example.yaml' && d.obj['kind'] === 'Deployment')!.obj as never as {
+    spec: { template: { spec: { containers: { args: string[] }[] } } };
+  };
+  t.match(redisDep.spec.template.spec.containers[0]!.args.join(' '), /--save\s+--appendonly no/);
+  const policy = examples.find((d) => d.obj['kind'] === 'NetworkPolicy')!.obj as never as {
+    spec: { ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[] };
+  };
+  t.same(policy.spec.ingress[0]!.from[0]!.podSelector.matchLabels, { 'app.kubernetes.io/name': 'commbox-sso-bridge' });
+});
+
+t.test('docker-compose.yml: the default stack is unchanged; the replicas profile has Redis and two bridges sharing it', async (t) => {
+  const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
+    services: Record<string, { profiles?: string[]; environment?: Record<string, string>; image?: string }>;
+  };
+  const s = compose.services;
+  t.same(
+    Object.keys(s).filter((n) => s[n]!.profiles === undefined),
+    ['idp', 'sandbox', 'bridge'],
+    'docker compose up starts what it always did',
+  );
+  t.notOk(s['bridge']!.environment!['REDIS_URL'], 'the default bridge needs no Redis');
+  for (const n of ['redis', 'replica-a', 'replica-b']) t.same(s[n]!.profiles, ['replicas'], `${n} is in the replicas profile`);
+  const a = s['replica-a']!.environment!;
+  const b = s['replica-b']!.environment!;
+  t.equal(a['PUBLIC_URL'], b['PUBLIC_URL'], 'one PUBLIC_URL, as behind a load balancer');
+  t.equal(a['REDIS_URL'], b['REDIS_URL']);
+  t.not(a['PORT'], b['PORT']);
+  t.not(a['METRICS_PORT'], b['METRICS_PORT']);
+  for (const n of ['bridge', 'replica-a', 'replica-b']) t.doesNotThrow(() => parseConfig(s[n]!.environment!), `${n}: a valid configuration`);
 });
