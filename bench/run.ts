@@ -5,6 +5,9 @@
  *
  *   npm run bench -- [--seconds 10] [--conc 16] [--runs 3] [--alg ES256|RS256] [--profile]
  *   npm run bench -- --soak 100000     RSS after 10% of the flows and at the end (memory growth)
+ *   npm run bench -- --redis redis://127.0.0.1:6379   shared replay memory and rate limits (RATE_LIMIT_MAX
+ *                                      set high enough never to refuse), to price Redis against --rate-limit
+ *   npm run bench -- --rate-limit      the same rate limit, in this replica's memory
  *
  * Figures per run: flows/s; flow latency p50/p99 (the whole browser walk, fakes
  * included); the bridge's callback time split into its own work and its waits on
@@ -31,6 +34,8 @@ const runs = Number(arg('runs', '3'));
 const alg = arg('alg', 'ES256') as 'ES256' | 'RS256';
 const profile = process.argv.includes('--profile');
 const soakFlows = Number(arg('soak', '0'));
+const redisUrl = arg('redis', '');
+const rateLimited = redisUrl !== '' || process.argv.includes('--rate-limit');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = `${root}bench/results`;
 mkdirSync(outDir, { recursive: true });
@@ -87,6 +92,8 @@ async function runOnce(n: number): Promise<RunResult> {
     COOKIE_SECRET: 'bench-cookie-secret-0123456789-abcdefghijkl',
     METRICS_PORT: 'off',
   };
+  if (rateLimited) env['RATE_LIMIT_MAX'] = '1000000';
+  if (redisUrl !== '') env['REDIS_URL'] = redisUrl;
   const nodeArgs = profile ? [`--cpu-prof`, `--cpu-prof-dir=${outDir}`] : [];
   const cmd = ['node', '--enable-source-maps', ...nodeArgs, 'dist/server.js'];
   const pinned = process.platform === 'linux';
