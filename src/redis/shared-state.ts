@@ -18,6 +18,21 @@ export const REDIS_MAX_RECONNECT_DELAY_MS = 2000;
 /** What a change of Redis's availability is reported with; `first`: the first news since start-up. */
 export type RedisStatusListener = (up: boolean, detail: string | undefined, first: boolean) => void;
 
+/**
+ * One hit in a fixed window, in one round trip: the count, and the window's time
+ * left (the key gets its expiry with the first hit).
+ */
+const COUNT_HIT = `
+local current = redis.call('INCR', KEYS[1])
+if current == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {current, redis.call('PTTL', KEYS[1])}
+`;
+
+/** Our commands, defined on the client by ioredis (EVALSHA, loading the script when Redis lacks it). */
+interface BridgeCommands {
+  commboxBridgeCountHit(key: string, windowMs: number): Promise<[number, number]>;
+}
+
 /** A key's hash: base64url SHA-256, 43 characters. */
 export const keyHash = (value: string) => createHash('sha256').update(value).digest('base64url');
 
@@ -30,9 +45,10 @@ export interface SharedStateOptions {
 
 /** Redis as the replicas' shared memory; see the module comment. */
 export class SharedState {
-  readonly #redis: Redis;
+  readonly #redis: Redis & BridgeCommands;
   readonly #prefix: string;
   readonly #timeoutMs: number;
+  readonly #deadlines: Deadlines;
   readonly #listeners: RedisStatusListener[] = [];
   /** undefined until the first connection succeeds or fails. */
   #up: boolean | undefined = undefined;
@@ -45,16 +61,19 @@ export class SharedState {
   constructor(opts: SharedStateOptions) {
     this.#prefix = opts.keyPrefix;
     this.#timeoutMs = opts.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
+    this.#deadlines = new Deadlines(this.#timeoutMs);
     this.#redis = new Redis(opts.url, {
       // A login must not wait for a reconnect: commands fail at once while Redis is away.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: this.#timeoutMs,
+      // Concurrent logins' commands share a write (fewer system calls per login).
+      enableAutoPipelining: true,
       connectTimeout: 2000,
       retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 10), REDIS_MAX_RECONNECT_DELAY_MS),
       // Never give up reconnecting (ioredis's default stops after a failed first connection on some errors).
       reconnectOnError: () => true,
-    });
+    }) as Redis & BridgeCommands;
+    this.#redis.defineCommand('commboxBridgeCountHit', { numberOfKeys: 1, lua: COUNT_HIT });
     this.#redis.on('ready', () => {
       this.#connected = true;
       this.#retryAt = 0;
@@ -94,17 +113,15 @@ export class SharedState {
    */
   async #run<T>(command: () => Promise<T>): Promise<T | undefined> {
     if (!this.#connected || Date.now() < this.#retryAt) return undefined;
-    try {
-      const result = await command();
-      this.#set(true, undefined);
-      return result;
-    } catch (e) {
-      if (/timed out/i.test((e as Error).message)) {
-        this.#retryAt = Date.now() + REDIS_MAX_RECONNECT_DELAY_MS;
-        this.#set(false, `a command took longer than ${this.#timeoutMs} ms`);
-      }
+    const answer = await this.#deadlines.race(command());
+    if (answer === TIMED_OUT) {
+      this.#retryAt = Date.now() + REDIS_MAX_RECONNECT_DELAY_MS;
+      this.#set(false, `a command took longer than ${this.#timeoutMs} ms`);
       return undefined;
     }
+    if (answer === FAILED) return undefined;
+    this.#set(true, undefined);
+    return answer;
   }
 
   /** The full key of `kind` for `value` (hashed). */
@@ -132,10 +149,9 @@ export class SharedState {
    * `windowMs`); undefined when Redis cannot say.
    */
   async countHit(key: string, windowMs: number): Promise<{ current: number; ttlMs: number } | undefined> {
-    const results = await this.#run(() => this.#redis.multi().set(key, '0', 'PX', windowMs, 'NX').incr(key).pttl(key).exec());
-    const current = results?.[1]?.[1];
-    const ttl = results?.[2]?.[1];
-    if (results == null || results.some(([e]) => e !== null) || typeof current !== 'number' || typeof ttl !== 'number') return undefined;
+    const answer = await this.#run(() => this.#redis.commboxBridgeCountHit(key, windowMs));
+    if (answer === undefined) return undefined;
+    const [current, ttl] = answer;
     return { current, ttlMs: ttl > 0 ? ttl : windowMs };
   }
 
@@ -154,7 +170,61 @@ export class SharedState {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#deadlines.stop();
     this.#redis.disconnect();
     await Promise.resolve();
+  }
+}
+
+const TIMED_OUT = Symbol('timed out');
+const FAILED = Symbol('failed');
+
+/**
+ * Command deadlines with one timer for all of them (not one per command, which
+ * ioredis's `commandTimeout` sets): commands waiting longer than the deadline
+ * are answered {@link TIMED_OUT} on the next tick of a timer that runs only
+ * while some command waits. A command that fails is answered {@link FAILED}.
+ */
+class Deadlines {
+  readonly #ms: number;
+  readonly #waiting = new Set<{ readonly since: number; readonly settle: (v: typeof TIMED_OUT) => void }>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+  }
+
+  race<T>(command: Promise<T>): Promise<T | typeof TIMED_OUT | typeof FAILED> {
+    return new Promise((resolve) => {
+      const entry = { since: performance.now(), settle: resolve };
+      this.#waiting.add(entry);
+      this.#timer ??= setInterval(() => this.#expire(), Math.max(10, Math.floor(this.#ms / 5)));
+      command.then(
+        (v) => {
+          this.#waiting.delete(entry);
+          resolve(v);
+        },
+        () => {
+          this.#waiting.delete(entry);
+          resolve(FAILED);
+        },
+      );
+    });
+  }
+
+  #expire(): void {
+    const now = performance.now();
+    // Oldest first (a Set keeps insertion order): stop at the first still in time.
+    for (const entry of this.#waiting) {
+      if (now - entry.since < this.#ms) break;
+      this.#waiting.delete(entry);
+      entry.settle(TIMED_OUT);
+    }
+    if (this.#waiting.size === 0) this.stop();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 }
