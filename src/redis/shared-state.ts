@@ -88,6 +88,9 @@ export class SharedState {
     });
   }
 
+  /** Commands answered by the deadline, and operations not sent because Redis was away (tests, diagnostics). */
+  readonly stats = { timedOut: 0, skipped: 0 };
+
   /** True while Redis is connected and ready. */
   get up(): boolean {
     return this.#up === true;
@@ -112,9 +115,13 @@ export class SharedState {
    * so that the logins meanwhile do not each wait for the timeout.
    */
   async #run<T>(command: () => Promise<T>): Promise<T | undefined> {
-    if (!this.#connected || Date.now() < this.#retryAt) return undefined;
+    if (!this.#connected || Date.now() < this.#retryAt) {
+      this.stats.skipped++;
+      return undefined;
+    }
     const answer = await this.#deadlines.race(command());
     if (answer === TIMED_OUT) {
+      this.stats.timedOut++;
       this.#retryAt = Date.now() + REDIS_MAX_RECONNECT_DELAY_MS;
       this.#set(false, `a command took longer than ${this.#timeoutMs} ms`);
       return undefined;

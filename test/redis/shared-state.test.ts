@@ -130,12 +130,17 @@ t.test('Redis killed mid-run: logins go on at once, readiness stays 200 and says
     a.logs.find((e) => e['event'] === 'redis_down'),
     { level: 40 },
   );
+  const shared = a.bridge.shared!;
+  const skippedBefore = shared.stats.skipped;
   for (let i = 0; i < 3; i++) {
     const started = performance.now();
     const r = await a.browser().walk(`${a.base}/login`, { stopAt: a.sandbox.loginUrl });
     t.ok(r.stoppedAt, `login ${i + 1} completes without Redis`);
-    t.ok(performance.now() - started < 1000, `and waits on nothing (${Math.round(performance.now() - started)} ms)`);
+    // Generous: the point is that nothing waits for a reconnect (OIDC_TIMEOUT_MS is 10 s).
+    t.ok(performance.now() - started < 3000, `and waits on nothing (${Math.round(performance.now() - started)} ms)`);
   }
+  t.equal(shared.stats.skipped - skippedBefore, 3, 'no Redis command was even tried (the replay key of each login)');
+  t.equal(shared.stats.timedOut, 0, 'none waited for a deadline');
   const ready = await fetch(`${a.base}/readyz`);
   t.equal(ready.status, 200);
   t.match(await ready.json(), { status: 'ready', redis: 'unavailable' });
@@ -164,7 +169,7 @@ t.test('Redis killed mid-run: logins go on at once, readiness stays 200 and says
   t.equal(replay.status, 400, 'sharing resumed: the other replica refuses the replay again');
 });
 
-t.test('a hung Redis (SIGSTOP): one login waits one short command timeout, the next ones nothing; it heals when Redis resumes', async (t) => {
+t.test('a hung Redis (SIGSTOP): one command waits its short deadline, then Redis is left alone; it heals when Redis resumes', async (t) => {
   const redis = await startRedis();
   t.teardown(async () => {
     redis.resume();
@@ -172,15 +177,21 @@ t.test('a hung Redis (SIGSTOP): one login waits one short command timeout, the n
   });
   const { a } = await twoReplicas(t, redis, { RATE_LIMIT_MAX: '100' });
   redis.pause();
+  const shared = a.bridge.shared!;
   const times: number[] = [];
+  const timedOut: number[] = [];
   for (let i = 0; i < 3; i++) {
     const started = performance.now();
     const r = await a.browser().walk(`${a.base}/login`, { stopAt: a.sandbox.loginUrl });
     times.push(performance.now() - started);
+    timedOut.push(shared.stats.timedOut);
     t.ok(r.stoppedAt, `login ${i + 1} completes`);
   }
-  t.ok(times[0]! < 1000, `the first login waits one command timeout (${Math.round(times[0]!)} ms)`);
-  t.ok(times[1]! < 200 && times[2]! < 200, `the next ones do not wait (${times.slice(1).map(Math.round).join(', ')} ms)`);
+  t.same(timedOut, [1, 1, 1], 'one command waited for its 250 ms deadline; after it Redis is left alone');
+  t.ok(
+    times.every((ms) => ms < 3000),
+    `no login waits more than a moment (${times.map(Math.round).join(', ')} ms)`,
+  );
   t.match(
     a.logs.find((e) => e['event'] === 'redis_down'),
     { detail: /longer than 250 ms/ },
