@@ -380,19 +380,28 @@ const passThroughNames: Parser<string[]> = (raw, ctx) => {
   return names;
 };
 
+/**
+ * A URL of one of `schemes` (credentials allowed: proxies and Redis carry them),
+ * kept as written. `what` names it in the problem when it does not parse, and
+ * `schemesText` when its scheme is another.
+ */
+const urlOfScheme =
+  (schemes: readonly string[], what: string, schemesText: string): Parser<string | undefined> =>
+  (raw, ctx) => {
+    if (!set(raw)) return undefined;
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      ctx.bad(what);
+      return undefined;
+    }
+    if (!schemes.includes(u.protocol)) ctx.bad(schemesText);
+    return raw;
+  };
+
 /** A forward proxy URL: http or https, with optional credentials. */
-const proxyUrl: Parser<string | undefined> = (raw, ctx) => {
-  if (!set(raw)) return undefined;
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    ctx.bad('is not an absolute URL (http://proxy.example.com:3128)');
-    return undefined;
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') ctx.bad('must be an http:// or https:// proxy URL');
-  return raw;
-};
+const proxyUrl = urlOfScheme(['http:', 'https:'], 'is not an absolute URL (http://proxy.example.com:3128)', 'must be an http:// or https:// proxy URL');
 
 /** The default port of `/metrics`, as Prometheus exporters use. */
 export const DEFAULT_METRICS_PORT = 9464;
@@ -817,18 +826,7 @@ export const VARIABLES = {
     secret: true,
     default: 'unset: each replica its own memory',
     example: 'rediss://:password@redis.example.com:6380/0',
-    parse: (raw, ctx) => {
-      if (!set(raw)) return undefined;
-      let u: URL;
-      try {
-        u = new URL(raw);
-      } catch {
-        ctx.bad('is not a redis:// or rediss:// URL');
-        return undefined;
-      }
-      if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') ctx.bad('must be redis:// or rediss:// (TLS)');
-      return raw;
-    },
+    parse: urlOfScheme(['redis:', 'rediss:'], 'is not a redis:// or rediss:// URL', 'must be redis:// or rediss:// (TLS)'),
     doc: 'With more than one replica: the Redis they share for the replay memory and the rate limits (`rediss://` for TLS). A Redis outage blocks no login: each replica falls back to its own memory.',
   }),
   REDIS_KEY_PREFIX: variable({
