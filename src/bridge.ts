@@ -44,9 +44,7 @@ export interface Bridge {
   readonly consumed: ReplayMemory;
   /** Redis shared by the replicas; undefined without `REDIS_URL`. */
   readonly shared: SharedState | undefined;
-  /** Absolute URL of `/login`, for links on pages. */
-  readonly loginUrl: string;
-  /** What every page says of the company (and the login URL). */
+  /** What every page says of the company, and the absolute URL of `/login` for its links. */
   readonly pages: PageContext;
   readonly metrics: Metrics;
   readonly health: Health;
@@ -145,7 +143,6 @@ export function createBridge(config: BridgeConfig, opts: { http?: HttpClient; me
     sealer: new TransactionSealer(config.cookieSecrets),
     consumed: new ReplayMemory(shared),
     shared,
-    loginUrl: `${config.publicUrl}/login`,
     pages: { loginUrl: `${config.publicUrl}/login`, orgName: config.orgName, helpUrl: config.helpUrl },
     metrics,
     health,

@@ -375,11 +375,12 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
 
 /** Every secret value of the configuration, for the log scrubber. */
 export function secretValues(c: BridgeConfig): string[] {
-  const proxyPasswords = [c.proxy?.httpProxy, c.proxy?.httpsProxy, c.redis?.url].flatMap((u) => {
+  // The passwords in the proxy and Redis URLs, as written and decoded.
+  const urlPasswords = [c.proxy?.httpProxy, c.proxy?.httpsProxy, c.redis?.url].flatMap((u) => {
     const password = u === undefined ? '' : new URL(u).password;
     return [password, safeDecode(password)];
   });
-  return [...c.idps.map((i) => i.oidc.clientSecret), c.commbox.apiKey, ...c.cookieSecrets, c.redis?.url ?? '', ...proxyPasswords].filter((v) => v !== '');
+  return [...c.idps.map((i) => i.oidc.clientSecret), c.commbox.apiKey, ...c.cookieSecrets, c.redis?.url ?? '', ...urlPasswords].filter((v) => v !== '');
 }
 
 const safeDecode = (s: string) => {
