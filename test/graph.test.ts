@@ -156,3 +156,14 @@ t.test('no overage, or no group rule: Graph is never asked', async (t) => {
   t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt);
   t.equal(graph.seen.length, 0);
 });
+
+t.test('DRY_RUN names Microsoft Graph as the source of the groups it read', async (t) => {
+  const graph = await startGraph([{ value: [{ id: AGENTS_ID }] }]);
+  t.teardown(graph.close);
+  const s = await overageStack(t, { GROUPS_OVERAGE: 'graph', DRY_RUN: 'true' }, graph.url);
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(r.last.status, 200);
+  t.match(r.last.body, /<code>groups \(Microsoft Graph\)<\/code>/);
+  t.match(r.last.body, /<code>_claim_names \(id token\)<\/code>/);
+  t.equal(s.ticketRequests(), 0);
+});

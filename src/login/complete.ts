@@ -155,7 +155,7 @@ export async function completeLogin(
         rulesPassed: describePassedRules(claims, login.idTokenClaims, idp.config.access),
         claimNames: Object.keys(claims)
           .sort()
-          .map((k) => `${k} (${(login.claimSources[k] ?? 'id_token').replace('_', ' ')})`),
+          .map((k) => `${k} (${claimSource(login, k)})`),
       },
     };
   }
@@ -207,6 +207,15 @@ export async function completeLogin(
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/** Where claim `name` of a login came from, for the DRY_RUN page: the first source that had it (the overage's groups: Graph). */
+function claimSource(login: VerifiedLogin, name: string): string {
+  const has = (c: Claims | undefined) => c !== undefined && Object.prototype.hasOwnProperty.call(c, name);
+  if (has(login.idTokenClaims)) return 'id token';
+  if (has(login.accessTokenPayload)) return 'access token';
+  if (has(login.userinfoClaims)) return 'userinfo';
+  return 'Microsoft Graph';
+}
 
 /**
  * Userinfo failed (not for another `sub`, which always refuses): the login is

@@ -38,8 +38,9 @@ export interface VerifiedLogin {
   readonly claims: Claims;
   /** The ID token's own claims. */
   readonly idTokenClaims: Claims;
-  /** Where each claim of `claims` came from (the first source that had it). */
-  readonly claimSources: Readonly<Record<string, 'id_token' | 'access_token' | 'userinfo'>>;
+  /** The verified access token's claims (`ACCESS_TOKEN_CLAIMS`), and userinfo's answer, when they were read. */
+  readonly accessTokenPayload: Claims | undefined;
+  readonly userinfoClaims: Claims | undefined;
   /** For Microsoft Graph (`GROUPS_OVERAGE=graph`); never logged. */
   readonly accessToken: string;
   /** `ACCESS_TOKEN_CLAIMS`: whether the access token's claims were read; undefined when off. */
@@ -270,23 +271,24 @@ export class OidcClient {
     const sub = idTokenClaims['sub'] as string;
 
     let claims: Claims = idTokenClaims;
-    const claimSources: Record<string, 'id_token' | 'access_token' | 'userinfo'> = {};
-    for (const k of Object.keys(idTokenClaims)) claimSources[k] = 'id_token';
     let accessTokenClaims: VerifiedLogin['accessTokenClaims'];
+    let accessTokenPayload: Claims | undefined;
     if (this.#opts.accessTokenClaims) {
       const read = await this.#accessTokenClaims(tokens.access_token, sub, idp);
       accessTokenClaims = read.outcome;
-      if (read.claims) claims = fillMissing(claims, read.claims, claimSources, 'access_token');
+      accessTokenPayload = read.claims;
+      if (accessTokenPayload) claims = fillMissing(claims, accessTokenPayload);
     }
 
     let usedUserinfo = false;
     let userinfoMs = 0;
     let userinfoError: BridgeError | undefined;
+    let userinfoClaims: Claims | undefined;
     if (idp.userinfoEndpoint !== undefined && neededClaims.some((p) => getClaim(claims, p) === undefined)) {
       const userinfoStart = performance.now();
       try {
-        const info = await step('userinfo', () => client.fetchUserInfo(config, tokens.access_token, sub));
-        claims = fillMissing(claims, info, claimSources, 'userinfo');
+        userinfoClaims = await step('userinfo', () => client.fetchUserInfo(config, tokens.access_token, sub));
+        claims = fillMissing(claims, userinfoClaims);
         usedUserinfo = true;
       } catch (e) {
         const refusal = e as BridgeError;
@@ -295,7 +297,19 @@ export class OidcClient {
       }
       userinfoMs = performance.now() - userinfoStart;
     }
-    return { claims, idTokenClaims, claimSources, sub, accessToken: tokens.access_token, usedUserinfo, userinfoError, accessTokenClaims, tokenMs, userinfoMs };
+    return {
+      claims,
+      idTokenClaims,
+      accessTokenPayload,
+      userinfoClaims,
+      sub,
+      accessToken: tokens.access_token,
+      usedUserinfo,
+      userinfoError,
+      accessTokenClaims,
+      tokenMs,
+      userinfoMs,
+    };
   }
 
   /**
@@ -315,15 +329,11 @@ export class OidcClient {
   }
 }
 
-/** The claims of `more` that `claims` does not have yet (an earlier source wins), noting their source. */
-function fillMissing<S extends string>(claims: Claims, more: Readonly<Record<string, unknown>>, sources: Record<string, S>, source: S): Claims {
-  let out = claims;
-  for (const [k, v] of Object.entries(more)) {
-    if (out[k] !== undefined) continue;
-    out = { ...out, [k]: v };
-    sources[k] = source;
-  }
-  return out;
+/** The claims of `more` that `claims` does not have yet (an earlier source wins), in one copy. */
+function fillMissing(claims: Claims, more: Readonly<Record<string, unknown>>): Claims {
+  const added = Object.entries(more).filter(([k]) => claims[k] === undefined);
+  // fromEntries and spread define own properties: a "__proto__" claim stays data, never a prototype.
+  return added.length === 0 ? claims : { ...claims, ...Object.fromEntries(added) };
 }
 
 /** The S256 PKCE code challenge of a verifier. */
