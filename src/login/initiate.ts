@@ -52,6 +52,7 @@ function single(params: Readonly<Record<string, unknown>>, name: string): string
 /** Reads the initiation's parameters (query or form); throws the refusal. */
 export function resolveInitiation(bridge: Bridge, params: Readonly<Record<string, unknown>>): Initiation {
   const iss = single(params, 'iss');
+  // Read here only to refuse a repeated login_hint (400); it reaches the IdP through OIDC_PASS_THROUGH_PARAMS.
   single(params, 'login_hint');
   const targetLinkUri = single(params, 'target_link_uri');
   if (Object.keys(params).length === 0) return { idp: undefined, target: undefined };
