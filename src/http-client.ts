@@ -77,12 +77,16 @@ export interface SendLimits {
   /** Larger bodies are refused ({@link AnswerTooLargeError}). */
   readonly maxBytes?: number;
   /**
-   * The total deadline: when it aborts, the request is abandoned wherever it is
-   * (queued, connecting, waiting, or reading a dripping answer) and `send`
-   * rejects with the signal's reason. The dispatcher's timeouts are only idle
-   * timeouts: an answer that drips a byte at a time never trips them.
+   * The total deadline, in milliseconds from the call: when it passes, the
+   * request is abandoned wherever it is (queued, connecting, waiting, or reading
+   * a dripping answer) and `send` rejects with a `TimeoutError` DOMException,
+   * as `AbortSignal.timeout` would. The dispatcher's timeouts are only idle
+   * timeouts: an answer that drips a byte at a time never trips them. One timer,
+   * cleared with the answer: nothing of the request outlives it.
    */
-  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+  /** The caller's own abort signal (openid-client, jose, Graph), honoured the same way, with its reason. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Why a signal aborted, as an Error (AbortSignal.timeout gives a TimeoutError). */
@@ -91,9 +95,13 @@ const abortReason = (signal: AbortSignal): Error => (signal.reason instanceof Er
 /**
  * Sends one request on `dispatcher` and collects the whole answer. Uses undici's
  * handler API directly: no body stream, no `Response`. Rejects with undici's
- * coded errors, or the signal's reason.
+ * coded errors, the deadline's `TimeoutError`, or the signal's reason.
  */
-export function send(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, { maxBytes = MAX_ANSWER_BYTES, signal }: SendLimits = {}): Promise<HttpAnswer> {
+export function send(
+  dispatcher: Dispatcher,
+  opts: Dispatcher.DispatchOptions,
+  { maxBytes = MAX_ANSWER_BYTES, timeoutMs, signal }: SendLimits = {},
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(abortReason(signal));
@@ -104,18 +112,27 @@ export function send(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, {
     let chunks: Buffer[] = [];
     let size = 0;
     let controller: Dispatcher.DispatchController | undefined;
-    const onAbort = () => {
-      const reason = abortReason(signal!);
+    let stopped: Error | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const settle = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const stop = (reason: Error) => {
+      if (stopped !== undefined) return;
+      stopped = reason;
+      settle();
       controller?.abort(reason);
       reject(reason);
     };
+    const onAbort = () => stop(abortReason(signal!));
+    if (timeoutMs !== undefined) timer = setTimeout(() => stop(new DOMException(`no complete answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const settle = () => signal?.removeEventListener('abort', onAbort);
     dispatcher.dispatch(opts, {
       onRequestStart(c) {
         controller = c;
-        // Aborted while queued or connecting: never send it.
-        if (signal?.aborted) c.abort(abortReason(signal));
+        // Stopped while queued or connecting: never send it.
+        if (stopped !== undefined) c.abort(stopped);
       },
       onResponseStart(_controller, statusCode, responseHeaders) {
         status = statusCode;
@@ -129,11 +146,13 @@ export function send(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, {
         else chunks.push(chunk);
       },
       onResponseEnd() {
+        if (stopped !== undefined) return;
         settle();
         const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
         resolve({ status, headers, body });
       },
       onResponseError(_controller, error) {
+        if (stopped !== undefined) return;
         settle();
         reject(error);
       },
@@ -169,7 +188,8 @@ export function createHttpClient(opts: { timeoutMs: number; connections?: number
         headers: options.headers as Record<string, string>,
         body: body as string | Uint8Array | null | undefined,
       },
-      { signal: options.signal ?? undefined },
+      // The total deadline is ours (OIDC_TIMEOUT_MS); a signal the library adds is honoured too.
+      { signal: options.signal ?? undefined, timeoutMs: opts.timeoutMs },
     );
     const headers = new Headers();
     for (const [name, value] of Object.entries(res.headers)) {

@@ -104,6 +104,38 @@ t.test('send: the signal is a total deadline, even for an answer that never stop
   t.equal((before as Error).message, 'already', 'an aborted signal never sends');
 });
 
+t.test('send: timeoutMs is a total deadline too, and its timer ends with the answer', async (t) => {
+  let drip = false;
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    if (!drip) return void res.end('{}');
+    const timer = setInterval(() => res.write(' '), 50);
+    res.on('close', () => clearInterval(timer));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const agent = new Agent({ bodyTimeout: 10_000, headersTimeout: 10_000 });
+  t.teardown(async () => {
+    await agent.close();
+    server.closeAllConnections();
+    server.close();
+  });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  // Warm the connection, then count the timers around requests with and without a deadline.
+  await send(agent, { origin, path: '/', method: 'GET' });
+  const without = timers();
+  for (let i = 0; i < 20; i++) t.equal((await send(agent, { origin, path: '/', method: 'GET' }, { timeoutMs: 60_000 })).body, '{}');
+  t.equal(timers(), without, 'no timer of the 20 answered requests is left');
+
+  drip = true;
+  const started = Date.now();
+  const e = await send(agent, { origin, path: '/', method: 'GET' }, { timeoutMs: 300 }).catch((x: unknown) => x);
+  t.equal((e as Error).name, 'TimeoutError');
+  t.match((e as Error).message, /within 300 ms/);
+  t.ok(Date.now() - started < 2000, 'it ends at the deadline, not when the answer ends');
+});
+
 t.test('HTTP_PROXY: the IdP and CommBox are reached through the proxy; NO_PROXY exempts hosts', async (t) => {
   const proxy = await startProxy();
   t.teardown(() => proxy.close());

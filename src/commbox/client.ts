@@ -75,21 +75,9 @@ export class CommboxClient {
    * `commbox_timeout` or `commbox_bad_response`.
    */
   async requestTicket(data: TicketData, stats: TicketAttempts = { attempts: 0, lastStatus: undefined }): Promise<string> {
-    // The total deadline of the step: it stops an attempt wherever it is, reading
-    // a dripping answer included (undici's own timeouts only see silence). An
-    // AbortController with a timer cleared at the end, not AbortSignal.timeout:
-    // on Node 20 a timeout signal that had a listener stays in memory until it
-    // fires, whatever became of the request.
-    const budget = new AbortController();
-    const timer = setTimeout(() => budget.abort(new DOMException('COMMBOX_TIMEOUT_MS passed', 'TimeoutError')), this.#timeoutMs);
-    try {
-      return await this.#requestTicket(data, stats, budget.signal);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async #requestTicket(data: TicketData, stats: TicketAttempts, signal: AbortSignal): Promise<string> {
+    // COMMBOX_TIMEOUT_MS is the total deadline of the step, retries included: each
+    // attempt gets what is left of it, which `send` enforces wherever the attempt
+    // is (reading a dripping answer included: undici's own timeouts only see silence).
     const deadline = performance.now() + this.#timeoutMs;
     const body = JSON.stringify({ data });
     for (let retry = 0; ; retry++) {
@@ -111,7 +99,7 @@ export class CommboxClient {
             headersTimeout: Math.ceil(remaining),
             bodyTimeout: Math.ceil(remaining),
           },
-          { signal },
+          { timeoutMs: Math.ceil(remaining) },
         );
         status = res.status;
         stats.lastStatus = status;
@@ -121,7 +109,7 @@ export class CommboxClient {
       } catch (cause) {
         const code = (cause as { code?: string }).code ?? '';
         if (
-          signal.aborted ||
+          (cause as Error).name === 'TimeoutError' ||
           code === 'UND_ERR_HEADERS_TIMEOUT' ||
           code === 'UND_ERR_BODY_TIMEOUT' ||
           code === 'UND_ERR_CONNECT_TIMEOUT' ||

@@ -7,7 +7,7 @@
  * `checks.ts`; every library error becomes a refusal in `errors.ts`.
  *
  * All requests go through the bridge's keep-alive undici Agent, each under a
- * total deadline (openid-client's `timeout`, jose's `timeoutDuration`).
+ * total deadline (`OIDC_TIMEOUT_MS`, kept by the transport's `customFetch`).
  */
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
@@ -141,7 +141,11 @@ export class OidcClient {
       await this.#clientAuthentication(String(server.token_endpoint)),
     );
     config[client.customFetch] = this.#http.fetch;
-    config.timeout = o.timeoutMs / 1000;
+    // The total deadline of each request is the transport's (OIDC_TIMEOUT_MS, in
+    // customFetch: one timer, cleared with the answer). With 0, openid-client adds
+    // no AbortSignal.timeout of its own: that one keeps its timer and signal
+    // alive for the whole timeout after every answer, on every login.
+    config.timeout = 0;
     if (insecure) client.allowInsecureRequests(config);
 
     const keys = new IdpKeys(new URL(server.jwks_uri!), this.#http.fetch, { timeoutMs: o.timeoutMs });
