@@ -2,6 +2,7 @@
  * What every answer of the app carries: pages, JSON on request, headers, limits.
  */
 import t from 'tap';
+import { referenceId } from '../src/app.js';
 import { build, NOWHERE } from './helpers/build.js';
 import { startHostileStack } from './helpers/stack.js';
 
@@ -102,4 +103,15 @@ t.test("a malformed URL gets the bridge's 400 page, its headers and a log line w
   t.equal(json.statusCode, 400);
   t.match(json.headers['content-type'], /^application\/json/);
   t.match(JSON.parse(json.body), { error: 'bad_request', reference: /^[0-9a-f]{16}$/ }, 'JSON when asked');
+});
+
+t.test('reference IDs: 16 hex characters, all different', async (t) => {
+  const ids = Array.from({ length: 10_000 }, referenceId);
+  t.ok(
+    ids.every((id) => /^[0-9a-f]{16}$/.test(id)),
+    'the format pages and logs show',
+  );
+  t.equal(new Set(ids).size, ids.length, 'no repeats in 10,000');
+  // The UUID's version and variant digits are left out: every position varies.
+  for (let i = 0; i < 16; i++) t.ok(new Set(ids.map((id) => id[i])).size > 8, `position ${i} is random`);
 });
