@@ -45,7 +45,7 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
-const bridge = createBridge(config);
+const bridge = await createBridge(config);
 const app = await buildApp({ bridge, logger });
 await app.listen({ port: config.port, host: config.host });
 await bridge.oidc.discover();

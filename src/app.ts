@@ -4,7 +4,6 @@
  * Registration order: external plugins, then ours (headers, errors), then routes.
  */
 import fastifyCookie from '@fastify/cookie';
-import fastifyRateLimit from '@fastify/rate-limit';
 import { sharedRateLimitStore } from './redis/rate-limit-store.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bridge } from './bridge.js';
@@ -90,14 +89,18 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   await app.register(fastifyCookie, { hook: false });
   // Per client IP, on the routes that start or end a login; the key is the IP
   // Fastify derives, which honours X-Forwarded-For only as TRUST_PROXY allows.
-  await app.register(fastifyRateLimit, {
-    global: false,
-    max: config.rateLimitMax,
-    timeWindow: config.rateLimitWindowMs,
-    errorResponseBuilder: (_req, ctx) => new BridgeError(Reasons.rateLimited, 429, { detail: `more than ${ctx.max} requests in ${ctx.after}` }),
-    // With Redis, the limit holds across every replica together (this replica's counts while Redis is away).
-    ...(bridge.shared === undefined ? {} : { store: sharedRateLimitStore(bridge.shared) }),
-  });
+  // Off by default (RATE_LIMIT_MAX=0), and then the plugin is not even loaded.
+  if (config.rateLimitMax > 0) {
+    const { default: fastifyRateLimit } = await import('@fastify/rate-limit');
+    await app.register(fastifyRateLimit, {
+      global: false,
+      max: config.rateLimitMax,
+      timeWindow: config.rateLimitWindowMs,
+      errorResponseBuilder: (_req, ctx) => new BridgeError(Reasons.rateLimited, 429, { detail: `more than ${ctx.max} requests in ${ctx.after}` }),
+      // With Redis, the limit holds across every replica together (this replica's counts while Redis is away).
+      ...(bridge.shared === undefined ? {} : { store: sharedRateLimitStore(bridge.shared) }),
+    });
+  }
 
   // Ours: forms for POST /initiate, headers on every answer, errors as pages.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {

@@ -106,13 +106,13 @@ function createIdp(config: IdpConfig, bridge: BridgeConfig, http: HttpClient): I
   return { config, oidc, neededClaims: neededClaims(paths, config.oidc.scopes.split(' ')) };
 }
 
-/** Builds the bridge's clients and state from the configuration (no I/O yet). */
-export function createBridge(config: BridgeConfig, opts: { http?: HttpClient; metrics?: Metrics } = {}): Bridge {
+/** Builds the bridge's clients and state from the configuration (no I/O is awaited: Redis connects in the background). */
+export async function createBridge(config: BridgeConfig, opts: { http?: HttpClient; metrics?: Metrics } = {}): Promise<Bridge> {
   const http = opts.http ?? createHttpClient({ timeoutMs: config.idpTimeoutMs, proxy: config.proxy });
   const metrics = opts.metrics ?? createMetrics();
   const health: Health = { draining: false, commboxReachable: undefined };
   const idps = new Map<string, Idp>(config.idps.map((c) => [c.name, createIdp(c, config, http)]));
-  const shared = config.redis === undefined ? undefined : new SharedState(config.redis);
+  const shared = config.redis === undefined ? undefined : await SharedState.create(config.redis);
   if (shared !== undefined) {
     new Gauge({
       name: 'commbox_bridge_redis_up',

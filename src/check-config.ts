@@ -72,7 +72,7 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
   const commbox = await checkCommbox(config);
   out(`CommBox API: ${commbox} (${way(config, config.commbox.apiUrl)})`);
   if (commbox.startsWith('FAILED')) code = 1;
-  const bridge = createBridge(config);
+  const bridge = await createBridge(config);
   if (bridge.shared !== undefined) {
     const redis = await bridge.shared.ping(REDIS_CHECK_TIMEOUT_MS);
     out(

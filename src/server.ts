@@ -30,7 +30,7 @@ if (process.argv.includes('--check')) {
 const secrets = secretValues(config);
 const logger = createLogger({ level: config.logLevel, secrets });
 const audit = createLogger({ level: 'info', secrets, name: 'commbox-sso-bridge.audit' });
-const bridge = createBridge(config);
+const bridge = await createBridge(config);
 const app = await buildApp({ bridge, logger, audit });
 const metricsServer = config.metricsPort === undefined ? undefined : buildMetricsApp(bridge);
 

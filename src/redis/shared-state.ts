@@ -8,7 +8,7 @@
  * a cookie or an address), and every key has an expiry.
  */
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /** The longest a login waits on one Redis command before going on without it. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
@@ -58,11 +58,21 @@ export class SharedState {
   #retryAt = 0;
   #closed = false;
 
-  constructor(opts: SharedStateOptions) {
+  /**
+   * Creates the shared state and starts connecting (never waits for Redis).
+   * ioredis is loaded here, only when Redis is configured: a bridge without
+   * `REDIS_URL` never holds its code (several MB of memory per replica).
+   */
+  static async create(opts: SharedStateOptions): Promise<SharedState> {
+    const { Redis } = await import('ioredis');
+    return new SharedState(opts, Redis);
+  }
+
+  private constructor(opts: SharedStateOptions, RedisClient: typeof Redis) {
     this.#prefix = opts.keyPrefix;
     this.#timeoutMs = opts.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
     this.#deadlines = new Deadlines(this.#timeoutMs);
-    this.#redis = new Redis(opts.url, {
+    this.#redis = new RedisClient(opts.url, {
       // A login must not wait for a reconnect: commands fail at once while Redis is away.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

@@ -30,7 +30,7 @@ export async function build(t: Test, env: Record<string, string> = {}): Promise<
   });
   const logs = new LogCapture();
   const logger = createLogger({ level: config.logLevel, secrets: secretValues(config), destination: logs });
-  const bridge = createBridge(config, { metrics: createMetrics({ defaults: false }) });
+  const bridge = await createBridge(config, { metrics: createMetrics({ defaults: false }) });
   const app = await buildApp({ bridge, logger });
   t.teardown(() => app.close());
   return { app, bridge, logs };

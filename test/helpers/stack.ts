@@ -123,7 +123,7 @@ async function startBridge(
   const audit = new LogCapture();
   const auditLogger = createLogger({ level: 'info', secrets: secretValues(config), destination: audit, name: 'commbox-sso-bridge.audit' });
   // Default process metrics start timers; the tests need only the bridge's own.
-  const bridge = createBridge(config, { metrics: createMetrics({ defaults: false }) });
+  const bridge = await createBridge(config, { metrics: createMetrics({ defaults: false }) });
   const app = await buildApp({ bridge, logger, audit: auditLogger, server });
   await app.ready();
   return {
