@@ -49,7 +49,7 @@ async function checkCommbox(config: BridgeConfig): Promise<string> {
     const res = await send(
       dispatcher,
       { ...requestTarget(new URL(`${config.commbox.apiUrl}/`)), method: 'GET' },
-      { signal: AbortSignal.timeout(COMMBOX_CHECK_TIMEOUT_MS), maxBytes: 64 * 1024 },
+      { timeoutMs: COMMBOX_CHECK_TIMEOUT_MS, maxBytes: 64 * 1024 },
     );
     return `reachable (HTTP ${res.status} at ${config.commbox.apiUrl}/; no ticket asked)`;
   } catch (e) {
