@@ -1,7 +1,7 @@
 /**
  * Outbound HTTP: total deadlines, and failures explained once, with what to check.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import https from 'node:https';
 import http from 'node:http';
@@ -82,9 +82,16 @@ t.test('a real TLS server with a certificate nobody trusts (a TLS-inspecting pro
   );
 });
 
-t.test('send: the signal is a total deadline, even for an answer that never stops dripping', async (t) => {
+/**
+ * A server that answers `{}` at once, or, once `dripping` is set, sends headers
+ * and then a space every 50 ms forever; with a keep-alive Agent whose idle
+ * timeouts (10 s) never trip first. Closed when the test ends.
+ */
+async function startAnswerServer(t: Test) {
+  const mode = { dripping: false };
   const server = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
+    if (!mode.dripping) return void res.end('{}');
     const timer = setInterval(() => res.write(' '), 50);
     res.on('close', () => clearInterval(timer));
   });
@@ -95,7 +102,12 @@ t.test('send: the signal is a total deadline, even for an answer that never stop
     server.closeAllConnections();
     server.close();
   });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { mode, agent, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+t.test('send: the signal is a total deadline, even for an answer that never stops dripping', async (t) => {
+  const { mode, agent, origin } = await startAnswerServer(t);
+  mode.dripping = true;
   const started = Date.now();
   const e = await send(agent, { origin, path: '/', method: 'GET' }, { signal: AbortSignal.timeout(300) }).catch((x: unknown) => x);
   t.equal((e as Error).name, 'TimeoutError');
@@ -105,21 +117,7 @@ t.test('send: the signal is a total deadline, even for an answer that never stop
 });
 
 t.test('send: timeoutMs is a total deadline too, and its timer ends with the answer', async (t) => {
-  let drip = false;
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    if (!drip) return void res.end('{}');
-    const timer = setInterval(() => res.write(' '), 50);
-    res.on('close', () => clearInterval(timer));
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const agent = new Agent({ bodyTimeout: 10_000, headersTimeout: 10_000 });
-  t.teardown(async () => {
-    await agent.close();
-    server.closeAllConnections();
-    server.close();
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { mode, agent, origin } = await startAnswerServer(t);
   const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
   // Warm the connection, then count the timers around requests with and without a deadline.
@@ -128,7 +126,7 @@ t.test('send: timeoutMs is a total deadline too, and its timer ends with the ans
   for (let i = 0; i < 20; i++) t.equal((await send(agent, { origin, path: '/', method: 'GET' }, { timeoutMs: 60_000 })).body, '{}');
   t.equal(timers(), without, 'no timer of the 20 answered requests is left');
 
-  drip = true;
+  mode.dripping = true;
   const started = Date.now();
   const e = await send(agent, { origin, path: '/', method: 'GET' }, { timeoutMs: 300 }).catch((x: unknown) => x);
   t.equal((e as Error).name, 'TimeoutError');
