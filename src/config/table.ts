@@ -225,15 +225,20 @@ export function parsePrivateKey(text: string): { key?: KeyObject; kid?: string; 
   return { problem: 'must be an RSA key of 2048 bits or more, or an EC key on P-256 or P-384' };
 }
 
-const privateKeyFile: Parser<PrivateKeyFile | undefined> = (raw, ctx) => {
-  if (!set(raw)) return undefined;
-  let content: string;
+/** The file a variable names, or undefined after reporting why it cannot be read. */
+function readNamedFile(path: string, ctx: ParseContext): string | undefined {
   try {
-    content = ctx.readFile(raw);
+    return ctx.readFile(path);
   } catch (e) {
-    ctx.bad(`cannot read ${raw} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    ctx.bad(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     return undefined;
   }
+}
+
+const privateKeyFile: Parser<PrivateKeyFile | undefined> = (raw, ctx) => {
+  if (!set(raw)) return undefined;
+  const content = readNamedFile(raw, ctx);
+  if (content === undefined) return undefined;
   const parsed = parsePrivateKey(content);
   if (parsed.problem !== undefined || parsed.key === undefined) {
     ctx.bad(parsed.problem ?? 'cannot be read');
@@ -253,13 +258,8 @@ export interface ClientCertificate {
 
 const certificateFile: Parser<ClientCertificate | undefined> = (raw, ctx) => {
   if (!set(raw)) return undefined;
-  let content: string;
-  try {
-    content = ctx.readFile(raw);
-  } catch (e) {
-    ctx.bad(`cannot read ${raw} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-    return undefined;
-  }
+  const content = readNamedFile(raw, ctx);
+  if (content === undefined) return undefined;
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(content);
