@@ -89,7 +89,7 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   await app.register(fastifyCookie, { hook: false });
   // Per client IP, on the routes that start or end a login; the key is the IP
   // Fastify derives, which honours X-Forwarded-For only as TRUST_PROXY allows.
-  // Off by default (RATE_LIMIT_MAX=0), and then the plugin is not even loaded.
+  // On by default; RATE_LIMIT_MAX=0 turns it off, and then the plugin is not even loaded.
   if (config.rateLimitMax > 0) {
     const { default: fastifyRateLimit } = await import('@fastify/rate-limit');
     await app.register(fastifyRateLimit, {

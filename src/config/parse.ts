@@ -95,7 +95,7 @@ export interface BridgeConfig {
   readonly shutdownGraceMs: number;
   /** After SIGTERM: the longest the process waits for in-flight logins before it exits. */
   readonly shutdownTimeoutMs: number;
-  /** Requests per client IP, route and window on /login, /initiate and /callback; 0: no limit. */
+  /** Requests per client IP, route and window on /login, /initiate, /chat and /callback (600 by default); 0: off, explicitly. */
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
   /** Seconds of clock skew tolerated on ID token times (every IdP). */

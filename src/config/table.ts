@@ -405,6 +405,12 @@ const proxyUrl = urlOfScheme(['http:', 'https:'], 'is not an absolute URL (http:
 
 /** The default port of `/metrics`, as Prometheus exporters use. */
 export const DEFAULT_METRICS_PORT = 9464;
+/**
+ * Requests per client IP, route and minute: 10 a second, enough for a floor of
+ * about a thousand agents behind one NAT address all signing in within two
+ * minutes (docs/operations.md has the arithmetic).
+ */
+export const DEFAULT_RATE_LIMIT_MAX = 600;
 const metricsPort: Parser<number | undefined> = (raw, ctx) => (raw?.toLowerCase() === 'off' ? undefined : integer(DEFAULT_METRICS_PORT, 1, 65535)(raw, ctx));
 
 // --- The table ---------------------------------------------------------------------
@@ -871,9 +877,9 @@ export const VARIABLES = {
   RATE_LIMIT_MAX: variable({
     group: 'Operations',
     scope: 'global',
-    default: '0 (off)',
-    parse: integer(0, 0, 1_000_000),
-    doc: 'Requests per client IP, route and window on `/login`, `/initiate`, `/callback`. Off by default: behind a proxy without `TRUST_PROXY`, or an office NAT, all agents share one address.',
+    default: String(DEFAULT_RATE_LIMIT_MAX),
+    parse: integer(DEFAULT_RATE_LIMIT_MAX, 0, 1_000_000),
+    doc: 'Requests per client IP, route and window on `/login`, `/initiate`, `/chat`, `/callback`; generous, because a floor of agents behind one NAT address shares it (see the operations guide). `0` turns the limits off, explicitly (a load test).',
   }),
   RATE_LIMIT_WINDOW_MS: variable({
     group: 'Operations',

@@ -208,7 +208,9 @@ t.test('operations settings', async (t) => {
   t.match(problems({ ...BASE, PORT: '9464' }), { METRICS_PORT: /differ from PORT \(9464\), or be off/ }, 'the public port never serves them');
   t.equal(c.shutdownGraceMs, 5000);
   t.equal(c.shutdownTimeoutMs, 20000);
-  t.equal(c.rateLimitMax, 0, 'off unless configured');
+  t.equal(c.rateLimitMax, 600, 'on by default, generous for a floor of agents behind one NAT address');
+  t.equal(parseConfig({ ...BASE, RATE_LIMIT_MAX: '0' }).rateLimitMax, 0, '0 turns it off, explicitly');
+  t.match(problems({ ...BASE, RATE_LIMIT_MAX: 'off' }), { RATE_LIMIT_MAX: /whole number from 0/ }, 'a typo refuses, never turns it off');
   t.equal(c.rateLimitWindowMs, 60000);
   const d = parseConfig({ ...BASE, METRICS_PORT: '9100', SHUTDOWN_GRACE_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000', RATE_LIMIT_MAX: '600' });
   t.equal(d.metricsPort, 9100);
