@@ -98,6 +98,8 @@ export interface BridgeConfig {
   /** Requests per client IP, route and window on /login, /initiate, /chat and /callback (600 by default); 0: off, explicitly. */
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
+  /** Refused or unfinished code exchanges per client and window before /callback answers 429; undefined: off. */
+  readonly failedLoginBudget: number | undefined;
   /** Seconds of clock skew tolerated on ID token times (every IdP). */
   readonly clockToleranceSec: number;
   /** Total deadline of each request to an IdP. */
@@ -362,6 +364,7 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     shutdownTimeoutMs: g.SHUTDOWN_TIMEOUT_MS,
     rateLimitMax: g.RATE_LIMIT_MAX,
     rateLimitWindowMs: g.RATE_LIMIT_WINDOW_MS,
+    failedLoginBudget: g.RATE_LIMIT_FAILED_LOGINS,
     clockToleranceSec: g.OIDC_CLOCK_TOLERANCE_SEC,
     idpTimeoutMs: g.OIDC_TIMEOUT_MS,
     redis: g.REDIS_URL === undefined ? undefined : { url: g.REDIS_URL, keyPrefix: g.REDIS_KEY_PREFIX },

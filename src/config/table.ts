@@ -411,6 +411,19 @@ export const DEFAULT_METRICS_PORT = 9464;
  * minutes (docs/operations.md has the arithmetic).
  */
 export const DEFAULT_RATE_LIMIT_MAX = 600;
+/**
+ * Failed (or unfinished) code exchanges per client and window: a floor of
+ * agents at 10 logins a second with a token endpoint answering in up to 2 s.
+ */
+export const DEFAULT_FAILED_LOGINS = 20;
+const failedLogins: Parser<number | undefined> = (raw, ctx) => {
+  if (raw?.toLowerCase() === 'off') return undefined;
+  if (raw === '0') {
+    ctx.bad('must be a whole number from 1 to 10000; write off to turn the failed-login budget off');
+    return DEFAULT_FAILED_LOGINS;
+  }
+  return integer(DEFAULT_FAILED_LOGINS, 1, 10_000)(raw, ctx);
+};
 const metricsPort: Parser<number | undefined> = (raw, ctx) => (raw?.toLowerCase() === 'off' ? undefined : integer(DEFAULT_METRICS_PORT, 1, 65535)(raw, ctx));
 
 // --- The table ---------------------------------------------------------------------
@@ -887,6 +900,13 @@ export const VARIABLES = {
     default: '60000',
     parse: integer(60_000, 1000, 3_600_000),
     doc: 'The rate-limit window.',
+  }),
+  RATE_LIMIT_FAILED_LOGINS: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: String(DEFAULT_FAILED_LOGINS),
+    parse: failedLogins,
+    doc: "Code exchanges per client IP (an IPv6 address's /64) and window that failed or are still in flight; past it, `/callback` answers 429 without a token request, so an outsider cannot spend the bridge's client credentials. `off` turns it off, explicitly.",
   }),
 } as const;
 

@@ -15,6 +15,7 @@ import { isChatPath, resolveChatChannel } from '../commbox/chat.js';
 import type { TicketAttempts, TicketData } from '../commbox/client.js';
 import { appendTicket } from '../commbox/redirect.js';
 import { BridgeError, Reasons } from '../errors.js';
+import { keepsUnit } from './failure-budget.js';
 import { isTransactionCookieName, transactionCookieName, type LoginTransaction } from './transaction.js';
 
 /** What is known of the login so far, for the outcome log line (also when it is refused). */
@@ -105,7 +106,18 @@ export async function completeLogin(
     });
   }
 
-  const login = await idp.oidc.completeLogin(req.query, tx, idp.neededClaims);
+  // The code exchange spends the bridge's client credentials: within the
+  // client's budget of failed exchanges only.
+  const unit = await bridge.failureBudget?.take(req.ip);
+  let login: VerifiedLogin;
+  try {
+    login = await idp.oidc.completeLogin(req.query, tx, idp.neededClaims);
+  } catch (e) {
+    if (unit !== undefined && !keepsUnit(e)) void bridge.failureBudget!.giveBack(unit);
+    throw e;
+  }
+  // Not awaited: the login does not wait on Redis for it (giveBack never rejects).
+  if (unit !== undefined) void bridge.failureBudget!.giveBack(unit);
   outcome.sub = login.sub;
   const m = bridge.metrics;
   m.tokenDuration.observe(login.tokenMs / 1000);

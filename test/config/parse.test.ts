@@ -212,6 +212,11 @@ t.test('operations settings', async (t) => {
   t.equal(parseConfig({ ...BASE, RATE_LIMIT_MAX: '0' }).rateLimitMax, 0, '0 turns it off, explicitly');
   t.match(problems({ ...BASE, RATE_LIMIT_MAX: 'off' }), { RATE_LIMIT_MAX: /whole number from 0/ }, 'a typo refuses, never turns it off');
   t.equal(c.rateLimitWindowMs, 60000);
+  t.equal(c.failedLoginBudget, 20, 'a budget of failed code exchanges per client by default');
+  t.equal(parseConfig({ ...BASE, RATE_LIMIT_FAILED_LOGINS: 'off' }).failedLoginBudget, undefined, 'off, explicitly');
+  t.equal(parseConfig({ ...BASE, RATE_LIMIT_FAILED_LOGINS: '5' }).failedLoginBudget, 5);
+  t.match(problems({ ...BASE, RATE_LIMIT_FAILED_LOGINS: '0' }), { RATE_LIMIT_FAILED_LOGINS: /from 1 to 10000; write off to turn/ }, '0 is ambiguous: refused');
+  t.match(problems({ ...BASE, RATE_LIMIT_FAILED_LOGINS: 'none' }), { RATE_LIMIT_FAILED_LOGINS: /whole number from 1 to 10000/ });
   const d = parseConfig({ ...BASE, METRICS_PORT: '9100', SHUTDOWN_GRACE_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000', RATE_LIMIT_MAX: '600' });
   t.equal(d.metricsPort, 9100);
   t.equal(d.rateLimitMax, 600);

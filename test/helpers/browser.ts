@@ -83,6 +83,12 @@ export class CookieJar {
 
 export class Browser {
   readonly jar = new CookieJar();
+  readonly #dispatcher: Agent;
+
+  /** `localAddress`: the loopback address its connections come from (127.0.0.2 is another client). */
+  constructor(opts: { localAddress?: string } = {}) {
+    this.#dispatcher = opts.localAddress === undefined ? dispatcher : new Agent({ keepAliveTimeout: 1000, connections: 32, localAddress: opts.localAddress });
+  }
 
   /** One request, cookies in and out. */
   async fetch(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Hop> {
@@ -90,7 +96,7 @@ export class Browser {
     const cookie = this.jar.header(url);
     if (cookie) headers['cookie'] = cookie;
     const method = init.method ?? 'GET';
-    const res = await request(url, { method: method as 'GET', headers, body: init.body, dispatcher });
+    const res = await request(url, { method: method as 'GET', headers, body: init.body, dispatcher: this.#dispatcher });
     const body = await res.body.text();
     const setCookie = res.headers['set-cookie'];
     this.jar.store(url, setCookie);
