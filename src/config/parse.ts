@@ -100,6 +100,8 @@ export interface BridgeConfig {
   readonly rateLimitWindowMs: number;
   /** Refused or unfinished code exchanges per client and window before /callback answers 429; undefined: off. */
   readonly failedLoginBudget: number | undefined;
+  /** Total deadline of a whole callback, every request in it included. */
+  readonly loginTimeoutMs: number;
   /** Seconds of clock skew tolerated on ID token times (every IdP). */
   readonly clockToleranceSec: number;
   /** Total deadline of each request to an IdP. */
@@ -293,6 +295,11 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
   if (g.ALLOW_UNVERIFIED_EMAIL && d.REQUIRE_VERIFIED_EMAIL) bad('REQUIRE_VERIFIED_EMAIL', 'and ALLOW_UNVERIFIED_EMAIL are both true; choose one');
   if (g.METRICS_PORT !== undefined && g.METRICS_PORT === g.PORT) bad('METRICS_PORT', `must differ from PORT (${g.PORT}), or be off`);
   if (g.SHUTDOWN_TIMEOUT_MS <= g.SHUTDOWN_GRACE_MS) bad('SHUTDOWN_TIMEOUT_MS', 'must be longer than SHUTDOWN_GRACE_MS');
+  // The whole callback's deadline below one of its requests' own would make that deadline a dead letter (a unit slip, usually).
+  for (const step of ['OIDC_TIMEOUT_MS', 'COMMBOX_TIMEOUT_MS'] as const) {
+    if (g.LOGIN_TIMEOUT_MS < g[step])
+      bad('LOGIN_TIMEOUT_MS', `(${g.LOGIN_TIMEOUT_MS}) must be at least ${step} (${g[step]}): a login makes that request; raise it, or lower ${step}`);
+  }
   const base = g.PUBLIC_URL ? g.PUBLIC_URL.href.replace(/\/+$/, '') : '';
 
   // Several IdPs: each extra one is read from its own IDP_<NAME>_* variables by
@@ -365,6 +372,7 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     rateLimitMax: g.RATE_LIMIT_MAX,
     rateLimitWindowMs: g.RATE_LIMIT_WINDOW_MS,
     failedLoginBudget: g.RATE_LIMIT_FAILED_LOGINS,
+    loginTimeoutMs: g.LOGIN_TIMEOUT_MS,
     clockToleranceSec: g.OIDC_CLOCK_TOLERANCE_SEC,
     idpTimeoutMs: g.OIDC_TIMEOUT_MS,
     redis: g.REDIS_URL === undefined ? undefined : { url: g.REDIS_URL, keyPrefix: g.REDIS_KEY_PREFIX },

@@ -901,6 +901,13 @@ export const VARIABLES = {
     parse: integer(60_000, 1000, 3_600_000),
     doc: 'The rate-limit window.',
   }),
+  LOGIN_TIMEOUT_MS: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '15000',
+    parse: integer(15_000, 1000, 120_000),
+    doc: 'Total deadline of a whole callback: every request in it (token, JWKS, userinfo, Microsoft Graph, CommBox) ends by it as well as by its own; once it has passed no ticket is requested (504 `login_timeout`). At least `OIDC_TIMEOUT_MS` and `COMMBOX_TIMEOUT_MS`.',
+  }),
   RATE_LIMIT_FAILED_LOGINS: variable({
     group: 'Operations',
     scope: 'global',

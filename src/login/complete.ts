@@ -15,6 +15,7 @@ import { isChatPath, resolveChatChannel } from '../commbox/chat.js';
 import type { TicketAttempts, TicketData } from '../commbox/client.js';
 import { appendTicket } from '../commbox/redirect.js';
 import { BridgeError, Reasons } from '../errors.js';
+import { LoginDeadline, type LoginClock } from '../deadline.js';
 import { keepsUnit } from './failure-budget.js';
 import { isTransactionCookieName, transactionCookieName, type LoginTransaction } from './transaction.js';
 
@@ -91,7 +92,28 @@ export async function completeLogin(
   outcome: LoginOutcome,
   loggers: { log: LogSink; audit: LogSink },
 ): Promise<LoginResult> {
+  // One deadline for the whole callback (LOGIN_TIMEOUT_MS): every request below
+  // carries it, and once it has passed no ticket is requested.
+  const deadline = new LoginDeadline(bridge.config.loginTimeoutMs);
+  try {
+    return await complete(bridge, idp, req, outcome, loggers, deadline);
+  } catch (e) {
+    throw deadline.explain(e);
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function complete(
+  bridge: Bridge,
+  idp: Idp,
+  req: CallbackRequest,
+  outcome: LoginOutcome,
+  loggers: { log: LogSink; audit: LogSink },
+  deadline: LoginDeadline,
+): Promise<LoginResult> {
   const started = performance.now();
+  deadline.enter('login_cookie');
   const state = req.query.getAll('state');
   if (state.length !== 1 || state[0] === '') {
     throw new BridgeError(Reasons.loginCookieMissing, 400, { detail: state.length === 0 ? 'callback without "state"' : 'callback with several "state"' });
@@ -111,10 +133,11 @@ export async function completeLogin(
   const unit = await bridge.failureBudget?.take(req.ip);
   let login: VerifiedLogin;
   try {
-    login = await idp.oidc.completeLogin(req.query, tx, idp.neededClaims);
+    login = await idp.oidc.completeLogin(req.query, tx, idp.neededClaims, deadline);
   } catch (e) {
-    if (unit !== undefined && !keepsUnit(e)) void bridge.failureBudget!.giveBack(unit);
-    throw e;
+    const refusal = deadline.explain(e);
+    if (unit !== undefined && !keepsUnit(refusal)) void bridge.failureBudget!.giveBack(unit);
+    throw refusal;
   }
   // Not awaited: the login does not wait on Redis for it (giveBack never rejects).
   if (unit !== undefined) void bridge.failureBudget!.giveBack(unit);
@@ -125,7 +148,7 @@ export async function completeLogin(
 
   const chat = tx.target !== undefined && isChatPath(tx.target);
   let claims = checkUserinfoFailure(login, idp, chat ? 'chat' : 'agent', loggers.log);
-  claims = await resolveGroupsOverage(bridge, idp, login, claims, loggers.log);
+  claims = await resolveGroupsOverage(bridge, idp, login, claims, loggers.log, deadline);
 
   const access = evaluateAccess(claims, idp.config.access);
   if (!access.allowed) throw new BridgeError(access.rule, 403, { detail: access.detail });
@@ -157,6 +180,8 @@ export async function completeLogin(
   outcome.username = username;
   const destination = channel === undefined ? commbox.loginUrl : `${commbox.chatUrl}/${channel}`;
 
+  // Past the deadline (a slow userinfo or Graph that the login could do without): no ticket.
+  deadline.signal.throwIfAborted();
   if (bridge.config.dryRun) {
     loggers.log.info({ event: 'login', reason: 'dry_run', idp: idp.config.name, sub: outcome.sub, username, channel }, 'dry run: no ticket requested');
     return {
@@ -174,7 +199,8 @@ export async function completeLogin(
 
   outcome.ticket = { attempts: 0, lastStatus: undefined };
   const commboxStart = performance.now();
-  const ticket = await bridge.commbox.requestTicket(data, outcome.ticket);
+  deadline.enter('ticket');
+  const ticket = await bridge.commbox.requestTicket(data, outcome.ticket, deadline.signal);
   const ms = performance.now() - started;
   const commboxMs = performance.now() - commboxStart;
   m.loginsCompleted.inc();
@@ -256,7 +282,7 @@ function checkUserinfoFailure(login: VerifiedLogin, idp: Idp, kind: 'agent' | 'c
  * `_claim_sources` endpoint is never called. A list read only in part, without
  * an allowed group in it, refuses.
  */
-async function resolveGroupsOverage(bridge: Bridge, idp: Idp, login: VerifiedLogin, claims: Claims, log: LogSink): Promise<Claims> {
+async function resolveGroupsOverage(bridge: Bridge, idp: Idp, login: VerifiedLogin, claims: Claims, log: LogSink, clock: LoginClock): Promise<Claims> {
   const rules = idp.config.access;
   if (rules.allowedGroups.length === 0 || getClaim(claims, rules.groupsClaim) !== undefined || !hasGroupsOverage(login.idTokenClaims, rules.groupsClaim)) {
     return claims;
@@ -269,12 +295,16 @@ async function resolveGroupsOverage(bridge: Bridge, idp: Idp, login: VerifiedLog
         'For IT: the ID token lists no groups because the account is in more than 200. Set GROUPS_OVERAGE=graph (Microsoft Graph, GroupMember.Read.All), or use app roles or "groups assigned to the application" in Entra ID.',
     });
   if (rules.groupsOverage === 'refuse') throw refuse('groups.overage', 'the ID token has a groups overage (_claim_names) and GROUPS_OVERAGE=refuse');
+  clock.enter('graph');
   const read = await readGraphGroups(bridge.http.fetch, {
     graphApiUrl: rules.graphApiUrl,
     accessToken: login.accessToken,
     timeoutMs: bridge.config.idpTimeoutMs,
     wanted: (g) => rules.allowedGroups.includes(g),
+    signal: clock.signal,
   });
+  // Stopped by the login's deadline: that is the refusal, not an incomplete list.
+  clock.signal.throwIfAborted();
   const found = read.groups.some((g) => rules.allowedGroups.includes(g));
   log.info(
     { event: 'graph_groups', groups: read.groups.length, pages: read.pages, complete: read.stopped === undefined, found },

@@ -38,6 +38,7 @@ const BEFORE_TOKEN_REQUEST = new Set<Reason>([Reasons.callbackInvalid, Reasons.i
 export function keepsUnit(e: unknown): boolean {
   if (!(e instanceof BridgeError)) return true;
   if (BEFORE_TOKEN_REQUEST.has(e.reason)) return false;
+  if (e.reason === Reasons.loginTimeout) return e.check !== 'login_timeout.discovery';
   return !(e.reason === Reasons.idpUnavailable && e.check === 'discovery');
 }
 

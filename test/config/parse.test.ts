@@ -224,6 +224,16 @@ t.test('operations settings', async (t) => {
   t.match(problems({ ...BASE, SHUTDOWN_GRACE_MS: '30000', SHUTDOWN_TIMEOUT_MS: '10000' }), { SHUTDOWN_TIMEOUT_MS: /longer than SHUTDOWN_GRACE_MS/ });
 });
 
+t.test('LOGIN_TIMEOUT_MS: 15 s by default, at least each request deadline', async (t) => {
+  t.equal(parseConfig(BASE).loginTimeoutMs, 15_000);
+  t.equal(parseConfig({ ...BASE, OIDC_TIMEOUT_MS: '1000', COMMBOX_TIMEOUT_MS: '1000', LOGIN_TIMEOUT_MS: '1000' }).loginTimeoutMs, 1000);
+  t.match(problems({ ...BASE, LOGIN_TIMEOUT_MS: '5000' }), {
+    LOGIN_TIMEOUT_MS: /\(5000\) must be at least OIDC_TIMEOUT_MS \(10000\).*raise it, or lower OIDC_TIMEOUT_MS/,
+  });
+  t.match(problems({ ...BASE, LOGIN_TIMEOUT_MS: '12000', COMMBOX_TIMEOUT_MS: '20000' }), { LOGIN_TIMEOUT_MS: /at least COMMBOX_TIMEOUT_MS \(20000\)/ });
+  t.match(problems({ ...BASE, LOGIN_TIMEOUT_MS: '15' }), { LOGIN_TIMEOUT_MS: /whole number from 1000 to 120000/ }, 'seconds by mistake');
+});
+
 t.test('customer chat settings', async (t) => {
   const off = parseConfig(BASE);
   t.equal(off.commbox.chatUrl, undefined);
