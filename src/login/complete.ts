@@ -17,7 +17,7 @@ import { appendTicket } from '../commbox/redirect.js';
 import { BridgeError, Reasons } from '../errors.js';
 import { LoginDeadline, type LoginClock } from '../deadline.js';
 import { keepsUnit } from './failure-budget.js';
-import { isTransactionCookieName, transactionCookieName, type LoginTransaction } from './transaction.js';
+import { isTransactionCookieName, legacyTransactionCookieName, transactionCookieNames, type LoginTransaction } from './transaction.js';
 
 /** What is known of the login so far, for the outcome log line (also when it is refused). */
 export interface LoginOutcome {
@@ -45,35 +45,47 @@ export interface CallbackRequest {
   readonly userAgent: string | undefined;
 }
 
-/** Finds, opens and consumes the transaction named by `state`. */
+/**
+ * Finds, opens and consumes the transaction of `state`: of the login cookies the
+ * browser sent (at most five slots, and the cookie a
+ * login started before the upgrade to slots named after its state), the one
+ * that opens to this state, compared in constant time.
+ */
 async function takeTransaction(bridge: Bridge, cookies: CallbackRequest['cookies'], state: string, outcome: LoginOutcome): Promise<LoginTransaction> {
-  const name = transactionCookieName(state, bridge.config.secureCookies);
-  const sealed = cookies[name];
-  if (sealed === undefined) {
-    // A reload of the last page, or the back button: the state was used and its
-    // cookie cleared. Say so, rather than blame cookies.
-    if (await bridge.consumed.has(state)) {
-      throw new BridgeError(Reasons.callbackReplayed, 400, {
-        detail: 'this login transaction was already used (its cookie is gone: a reload or the back button)',
-      });
+  const secure = bridge.config.secureCookies;
+  let unreadable = false;
+  for (const name of [...transactionCookieNames(secure), legacyTransactionCookieName(state, secure)]) {
+    const sealed = cookies[name];
+    if (sealed === undefined) continue;
+    const opened = bridge.sealer.open(sealed, name, state);
+    if (opened.ok || opened.why === 'expired') {
+      outcome.cookieToClear = name;
+      if (!opened.ok) throw new BridgeError(Reasons.loginExpired, 400, { detail: 'login cookie refused: expired' });
+      if (!(await bridge.consumed.consume(opened.tx.state, opened.tx.createdAt))) {
+        throw new BridgeError(Reasons.callbackReplayed, 400, { detail: 'this login transaction was already used' });
+      }
+      return opened.tx;
     }
-    // Other live transactions but none for this state: the answer belongs to a
-    // login this browser did not start (or a forged one).
-    const others = Object.keys(cookies).filter(isTransactionCookieName).length;
-    throw new BridgeError(others > 0 ? Reasons.stateMismatch : Reasons.loginCookieMissing, 400, {
-      detail: `no login cookie for this state (the browser sent ${others} other login cookie(s))`,
+    // A cookie no key opens (tampered, another COOKIE_SECRET) can serve no login: cleared.
+    if (opened.why === 'invalid' && !unreadable) {
+      unreadable = true;
+      outcome.cookieToClear = name;
+    }
+  }
+  // A reload of the last page, or the back button: the state was used and its
+  // cookie cleared. Say so, rather than blame cookies.
+  if (await bridge.consumed.has(state)) {
+    throw new BridgeError(Reasons.callbackReplayed, 400, {
+      detail: 'this login transaction was already used (its cookie is gone: a reload or the back button)',
     });
   }
-  outcome.cookieToClear = name;
-  const opened = bridge.sealer.open(sealed, name, state);
-  if (!opened.ok) {
-    const reason = opened.why === 'expired' ? Reasons.loginExpired : opened.why === 'state_mismatch' ? Reasons.stateMismatch : Reasons.loginCookieInvalid;
-    throw new BridgeError(reason, 400, { detail: `login cookie refused: ${opened.why}` });
-  }
-  if (!(await bridge.consumed.consume(opened.tx.state, opened.tx.createdAt))) {
-    throw new BridgeError(Reasons.callbackReplayed, 400, { detail: 'this login transaction was already used' });
-  }
-  return opened.tx;
+  if (unreadable) throw new BridgeError(Reasons.loginCookieInvalid, 400, { detail: 'login cookie refused: invalid (no key opens it)' });
+  // Other live transactions but none for this state: the answer belongs to a
+  // login this browser did not start (or a forged one).
+  const others = Object.keys(cookies).filter(isTransactionCookieName).length;
+  throw new BridgeError(others > 0 ? Reasons.stateMismatch : Reasons.loginCookieMissing, 400, {
+    detail: `no login cookie for this state (the browser sent ${others} other login cookie(s))`,
+  });
 }
 
 /** Where a completed login goes: CommBox with its ticket, or (DRY_RUN) the preview page. */
