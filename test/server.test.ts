@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import net from 'node:net';
+import { REQUEST_RECEIVE_TIMEOUT_MS } from '../src/app.js';
 import { startSandbox } from '../dev/commbox-sandbox.js';
 import { Browser } from './helpers/browser.js';
 import { startHostileIdp } from './helpers/hostile-idp.js';
@@ -194,6 +196,52 @@ t.test('SIGTERM during a burst of logins: readiness fails at once, no login fail
   t.ok(Date.now() - signalled >= 1500, 'served through the grace period');
   t.ok(ok > 10, `${ok} logins completed during the burst`);
   t.same(failures, [], 'none failed');
+});
+
+/** Opens a raw connection, sends `first`, then one byte of `drip` a second; resolves with what came back when it closes. */
+function trickle(port: number, first: string, drip: string | undefined) {
+  const socket = net.connect(port, '127.0.0.1');
+  let answer = '';
+  let sent = 0;
+  socket.on('data', (c) => (answer += String(c)));
+  socket.on('error', () => {});
+  socket.write(first);
+  // Given up by the test after 30 s (the bridge should have closed it long before).
+  const giveUp = setTimeout(() => socket.destroy(), 30_000);
+  const timer = drip === undefined ? undefined : setInterval(() => socket.write(drip, () => sent++), 1000);
+  return new Promise<{ answer: string; sent: number }>((ok) =>
+    socket.on('close', () => {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      ok({ answer, sent });
+    }),
+  );
+}
+
+t.test('a request that trickles in (its body or its headers, or nothing at all) is answered 408 and closed; others are served', async (t) => {
+  const { base, b, sandbox } = await startServer(t);
+  const port = Number(new URL(base).port);
+  const started = Date.now();
+  const cut = Promise.all([
+    trickle(port, 'POST /initiate HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n', 'a'),
+    trickle(port, 'POST /initiate HTTP/1.1\r\n', 'X'),
+    trickle(port, '', undefined),
+  ]);
+  // Meanwhile a login goes through, and a keep-alive connection stays usable.
+  const r = await b.walk(`${base}/login`, { stopAt: sandbox.loginUrl });
+  t.ok(r.stoppedAt, 'a login is served while the trickling connections are open');
+  const [body, headers, silent] = await cut;
+  const seconds = (Date.now() - started) / 1000;
+  for (const [what, c] of [
+    ['a trickling body', body],
+    ['trickling headers', headers],
+    ['a connection that sends nothing', silent],
+  ] as const) {
+    t.match(c.answer, /^HTTP\/1\.1 408 /, `${what}: 408`);
+  }
+  t.ok(body.sent < 20, `the body was cut after ${body.sent} bytes, a byte a second`);
+  t.ok(seconds < REQUEST_RECEIVE_TIMEOUT_MS / 1000 + 10, `all cut within the bound (sanity bound only: ${seconds.toFixed(1)} s)`);
+  t.equal((await b.fetch(`${base}/healthz`)).status, 200, 'and the bridge serves on');
 });
 
 t.test('METRICS_PORT serves /metrics apart from the bridge, with the standard process metric names', async (t) => {
