@@ -157,8 +157,8 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
 
 /**
  * Builds the metrics listener: `GET /metrics` and nothing else, for
- * `METRICS_PORT` only. Metrics never share the public port: what the bridge
- * counts is for the platform's Prometheus, not for the internet.
+ * `METRICS_PORT` on `METRICS_HOST` only. Metrics never share the public port:
+ * what the bridge counts is for the platform's Prometheus, not for the internet.
  */
 export function buildMetricsApp(bridge: Bridge): FastifyInstance {
   const app = Fastify({ logger: false });

@@ -258,6 +258,31 @@ t.test('METRICS_PORT serves /metrics apart from the bridge, with the standard pr
   t.match(onPublic.body, /\(not_found\)/, "the bridge's own 404 page");
 });
 
+t.test('METRICS_HOST: metrics listen on loopback only by default; 0.0.0.0 opens them to other addresses', async (t) => {
+  for (const [host, elsewhere] of [
+    [undefined, false],
+    ['0.0.0.0', true],
+  ] as const) {
+    const metricsPort = await freePort();
+    // The public port on every interface, as by default: the metrics listener does not follow it.
+    const { p, b } = await startServer(t, { HOST: '0.0.0.0', METRICS_PORT: String(metricsPort), ...(host === undefined ? {} : { METRICS_HOST: host }) });
+    const line = p
+      .out()
+      .split('\n')
+      .find((l) => l.includes('"metrics_listening"'));
+    t.match(JSON.parse(line ?? '{}'), { address: host ?? '127.0.0.1', port: metricsPort }, `${host ?? 'default'}: the address is logged`);
+    t.equal((await b.fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status, 200, 'served on 127.0.0.1');
+    // Another address of this machine (a second loopback address stands for a network interface).
+    const other = await b.fetch(`http://127.0.0.2:${metricsPort}/metrics`).then(
+      (r) => r.status,
+      (e: Error & { code?: string }) => e.code ?? e.message,
+    );
+    t.equal(other, elsewhere ? 200 : 'ECONNREFUSED', `${host ?? 'default'}: at another address, ${elsewhere ? 'served' : 'refused'}`);
+    p.child.kill('SIGKILL');
+    await p.exited;
+  }
+});
+
 t.test('METRICS_PORT=off: no metrics listener', async (t) => {
   const { base, b } = await startServer(t, { METRICS_PORT: 'off' });
   t.equal((await b.fetch(`${base}/readyz`)).status, 200);

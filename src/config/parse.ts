@@ -91,6 +91,8 @@ export interface BridgeConfig {
   readonly trustProxy: boolean | number | string[];
   /** `/metrics` is served on this port only (never on `port`); undefined: off. */
   readonly metricsPort: number | undefined;
+  /** The address the metrics listener binds (`METRICS_HOST`, loopback by default). */
+  readonly metricsHost: string;
   /** After SIGTERM: how long new logins are still served while the load balancer notices. */
   readonly shutdownGraceMs: number;
   /** After SIGTERM: the longest the process waits for in-flight logins before it exits. */
@@ -367,6 +369,7 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     logLevel: g.LOG_LEVEL,
     trustProxy: g.TRUST_PROXY,
     metricsPort: g.METRICS_PORT,
+    metricsHost: g.METRICS_HOST,
     shutdownGraceMs: g.SHUTDOWN_GRACE_MS,
     shutdownTimeoutMs: g.SHUTDOWN_TIMEOUT_MS,
     rateLimitMax: g.RATE_LIMIT_MAX,

@@ -424,6 +424,17 @@ const failedLogins: Parser<number | undefined> = (raw, ctx) => {
   }
   return integer(DEFAULT_FAILED_LOGINS, 1, 10_000)(raw, ctx);
 };
+/** An address to listen on: an IP address (`0.0.0.0` or `::` for every interface) or `localhost`; never a host name that DNS could move. */
+const listenAddress =
+  (fallback: string): Parser<string> =>
+  (raw, ctx) => {
+    if (!set(raw)) return fallback;
+    if (isIP(raw) === 0 && raw.toLowerCase() !== 'localhost') {
+      ctx.bad(`"${raw}" is not an IP address: write the address to listen on (127.0.0.1 for this machine only, 0.0.0.0 for every interface) or localhost`);
+      return fallback;
+    }
+    return raw;
+  };
 const metricsPort: Parser<number | undefined> = (raw, ctx) => (raw?.toLowerCase() === 'off' ? undefined : integer(DEFAULT_METRICS_PORT, 1, 65535)(raw, ctx));
 
 // --- The table ---------------------------------------------------------------------
@@ -872,6 +883,14 @@ export const VARIABLES = {
     default: String(DEFAULT_METRICS_PORT),
     parse: metricsPort,
     doc: 'The only port that serves `/metrics` (never `PORT`); `off` disables metrics.',
+  }),
+  METRICS_HOST: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '127.0.0.1',
+    example: '0.0.0.0',
+    parse: listenAddress('127.0.0.1'),
+    doc: 'The address `/metrics` listens on: loopback by default, so nothing off the machine reaches it; `0.0.0.0` (the Docker image and the manifests set it) where Prometheus scrapes from outside, with a network policy deciding who may. An IP address or `localhost`.',
   }),
   SHUTDOWN_GRACE_MS: variable({
     group: 'Operations',

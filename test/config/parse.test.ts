@@ -202,6 +202,13 @@ t.test('secrets from files (_FILE), and both set is an error', async (t) => {
 t.test('operations settings', async (t) => {
   const c = parseConfig(BASE);
   t.equal(c.metricsPort, 9464, 'metrics on their own port by default, as Prometheus exporters do');
+  t.equal(c.metricsHost, '127.0.0.1', 'on loopback by default');
+  for (const host of ['0.0.0.0', '::', '10.1.2.3', 'fd00::2', 'localhost']) t.equal(parseConfig({ ...BASE, METRICS_HOST: host }).metricsHost, host);
+  t.match(
+    problems({ ...BASE, METRICS_HOST: 'metrics.example.com' }),
+    { METRICS_HOST: /"metrics\.example\.com" is not an IP address: write the address to listen on \(127\.0\.0\.1 .*0\.0\.0\.0/ },
+    'a host name is refused',
+  );
   t.equal(parseConfig({ ...BASE, METRICS_PORT: 'off' }).metricsPort, undefined, 'off disables them');
   t.equal(parseConfig({ ...BASE, METRICS_PORT: 'OFF' }).metricsPort, undefined);
   t.match(problems({ ...BASE, METRICS_PORT: 'none' }), { METRICS_PORT: /whole number/ });
