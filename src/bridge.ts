@@ -82,7 +82,7 @@ const STANDARD_CLAIM_SCOPE: Record<string, string> = {
 export function neededClaims(paths: readonly (readonly string[])[], scopes: readonly string[]): (readonly string[])[] {
   const seen = new Map<string, readonly string[]>();
   for (const p of paths) {
-    const scope = p.length === 1 ? STANDARD_CLAIM_SCOPE[p[0]!] : undefined;
+    const scope = p.length === 1 && Object.hasOwn(STANDARD_CLAIM_SCOPE, p[0]!) ? STANDARD_CLAIM_SCOPE[p[0]!] : undefined;
     if (scope === undefined || scopes.includes(scope)) seen.set(p.join('.'), p);
   }
   return [...seen.values()];

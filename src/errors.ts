@@ -25,6 +25,7 @@ export const Reasons = {
   userinfoSubMismatch: 'userinfo_sub_mismatch',
   authTooOld: 'auth_too_old',
   // access rules and mapping
+  noAccessRule: 'no_access_rule',
   emailUnverified: 'email_unverified',
   groupNotAllowed: 'group_not_allowed',
   emailDomainNotAllowed: 'email_domain_not_allowed',

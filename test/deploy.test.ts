@@ -15,6 +15,9 @@ import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { parseConfig, SECRET_VARIABLES } from '../src/config/parse.js';
 
+/** What a mounted secret file holds in these tests: any value a generator could have written. */
+const SECRET_PLACEHOLDER = 'Zk3q9P0vLw7xR2mT8yB5nC1dF6gH4jK0sA9eU3iO7pQ=';
+
 const dir = new URL('../deploy/kubernetes/', import.meta.url);
 const examplesDir = new URL('examples/', dir);
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
@@ -81,6 +84,7 @@ t.test('kubectl apply -k applies every manifest of the folder, and never the exa
 });
 
 interface PodSpec {
+  enableServiceLinks?: boolean;
   securityContext: { runAsNonRoot: boolean; runAsUser: number; runAsGroup?: number; fsGroup?: number; supplementalGroups?: number[] };
   volumes: { name: string; secret?: { defaultMode?: number } }[];
   terminationGracePeriodSeconds: number;
@@ -119,11 +123,12 @@ t.test('the Deployment agrees with the bridge', async (t) => {
   t.equal(c.readinessProbe.httpGet.path, '/readyz');
   t.equal(c.securityContext.readOnlyRootFilesystem, true);
   t.equal(pod.securityContext.runAsUser, 1000);
+  t.equal(pod.enableServiceLinks, false, 'no service-link variables (METRICS_PORT=tcp://… from a Service named metrics)');
   t.ok(c.lifecycle.preStop);
   const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
   for (const v of SECRET_VARIABLES) t.ok(env[`${v}_FILE`] && env[v] === undefined, `${v} comes from a mounted file`);
   // The configuration the manifest gives is valid (secret files read as placeholders).
-  const config = parseConfig(env, (f) => (f.endsWith('/redis-url') ? 'redis://redis:6379' : 'x'.repeat(40)));
+  const config = parseConfig(env, (f) => (f.endsWith('/redis-url') ? 'redis://redis:6379' : SECRET_PLACEHOLDER));
   t.ok(config.shutdownTimeoutMs / 1000 + 5 < pod.terminationGracePeriodSeconds, 'preStop + drain fit in the grace period');
   t.equal(config.metricsPort, c.ports.find((p) => p.name === 'metrics')?.containerPort, "the metrics port is the container's");
   t.equal(config.port, c.ports.find((p) => p.name === 'http')?.containerPort);
@@ -168,7 +173,7 @@ t.test('replicas: a PodDisruptionBudget, a CPU autoscaler, and Redis from the Se
   for (const [name, value] of Object.entries(env)) {
     if (name.endsWith('_FILE')) t.ok(value.split('/').pop()! in secret.stringData, `${name}: the Secret has ${value.split('/').pop()}`);
   }
-  t.match(parseConfig({ ...env }, (f) => (f.endsWith('redis-url') ? secret.stringData['redis-url']! : 'x'.repeat(40))).redis, { url: /^redis:\/\// });
+  t.match(parseConfig({ ...env }, (f) => (f.endsWith('redis-url') ? secret.stringData['redis-url']! : SECRET_PLACEHOLDER)).redis, { url: /^redis:\/\// });
 });
 
 t.test('the trial Redis example: no persistence, reachable only from the bridge pods', async (t) => {

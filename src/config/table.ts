@@ -8,6 +8,7 @@ import { createHash, createPrivateKey, X509Certificate, type JsonWebKey, type Ke
 import { isIP } from 'node:net';
 import { parseClaimMapping, type ClaimMapping } from '../claims/mapping.js';
 import { reservedParameter } from '../oidc/authorization-params.js';
+import { secretWeakness } from './strength.js';
 
 /** What a parser is given besides the value, and how it reports a problem. */
 export interface ParseContext {
@@ -313,8 +314,9 @@ const cookieSecrets: Parser<string[]> = (raw, ctx) => {
   // A comma list, for rotation (base64 secrets have no commas).
   const secrets = list(raw, ctx);
   secrets.forEach((c, i) => {
-    if (c.length < 32)
-      ctx.bad(`${secrets.length > 1 ? `secret #${i + 1} ` : ''}must be at least 32 characters (has ${c.length}); generate one with: openssl rand -base64 32`);
+    const which = secrets.length > 1 ? `secret #${i + 1} ` : '';
+    const weakness = c.length < 32 ? `must be at least 32 characters (has ${c.length})` : secretWeakness(c);
+    if (weakness !== undefined) ctx.bad(`${which}${weakness}; generate one with: openssl rand -base64 32`);
   });
   return secrets;
 };
@@ -405,7 +407,15 @@ const proxyUrl = urlOfScheme(['http:', 'https:'], 'is not an absolute URL (http:
 
 /** The default port of `/metrics`, as Prometheus exporters use. */
 export const DEFAULT_METRICS_PORT = 9464;
-const metricsPort: Parser<number | undefined> = (raw, ctx) => (raw?.toLowerCase() === 'off' ? undefined : integer(DEFAULT_METRICS_PORT, 1, 65535)(raw, ctx));
+const metricsPort: Parser<number | undefined> = (raw, ctx) => {
+  if (raw?.toLowerCase() === 'off') return undefined;
+  // What Kubernetes injects for a Service named "metrics" in the namespace.
+  if (raw !== undefined && /^(tcp|udp|sctp):\/\//.test(raw)) {
+    ctx.bad(`"${raw}" is a Kubernetes service link (a Service named "metrics"), not a port: set enableServiceLinks: false in the pod spec`);
+    return undefined;
+  }
+  return integer(DEFAULT_METRICS_PORT, 1, 65535)(raw, ctx);
+};
 
 // --- The table ---------------------------------------------------------------------
 
@@ -595,7 +605,7 @@ export const VARIABLES = {
     group: 'Access rules',
     scope: 'idp-inherited',
     idpSuffix: 'ALLOWED_GROUPS',
-    default: 'empty: everyone the IdP signs in',
+    default: 'empty: not checked',
     example: 'commbox-agents',
     parse: list,
     doc: 'Comma list; the user must be in one of them (exact, case-sensitive).',
@@ -642,6 +652,15 @@ export const VARIABLES = {
     default: 'https://graph.microsoft.com/v1.0',
     parse: url({ fallback: 'https://graph.microsoft.com/v1.0' }),
     doc: 'Microsoft Graph for `GROUPS_OVERAGE=graph` (national clouds have their own). Only links on its origin are followed.',
+  }),
+  ALLOW_ANY_AUTHENTICATED: variable({
+    group: 'Access rules',
+    scope: 'idp',
+    idpSuffix: 'ALLOW_ANY_AUTHENTICATED',
+    default: 'false',
+    example: 'false',
+    parse: boolean(false),
+    doc: '**Explicit.** Without `ALLOWED_GROUPS`, `ALLOWED_EMAIL_DOMAINS` or `ALLOWED_HOSTED_DOMAINS` the bridge does not start, unless this is `true`: then everyone the IdP signs in gets a ticket, and the IdP\'s own app assignment is the only limit (Entra ID "assignment required", Okta assignments, Keycloak client roles). Beside a rule it changes nothing.',
   }),
   ALLOW_UNVERIFIED_EMAIL: variable({
     group: 'Access rules',

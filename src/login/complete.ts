@@ -7,7 +7,7 @@
  */
 import type { Bridge, Idp } from '../bridge.js';
 import { describePassedRules, evaluateAccess, evaluateHostedDomain, evaluateIdentity, hasGroupsOverage, missingRequiredClaims } from '../claims/access.js';
-import { getClaim, mapAgentIdentity, mapChatIdentity, type Claims } from '../claims/mapping.js';
+import { getClaim, mapAgentIdentity, mapChatIdentity, valueBeforeLocalpart, type Claims } from '../claims/mapping.js';
 import { readGraphGroups } from '../graph.js';
 import type { VerifiedLogin } from '../oidc/client.js';
 import type { DryRunPreview } from '../web/pages.js';
@@ -136,7 +136,8 @@ export async function completeLogin(
   }
   // The identity CommBox would receive must lie in this IdP's own domains.
   const username = 'username' in mapped.identity ? mapped.identity.username : undefined;
-  const scoped = evaluateIdentity({ username, email: mapped.identity.email }, idp.config.access);
+  const usernameBeforeLocalpart = username === undefined ? undefined : valueBeforeLocalpart(claims, idp.config.mapping.username);
+  const scoped = evaluateIdentity({ username, email: mapped.identity.email, usernameBeforeLocalpart }, idp.config.access);
   if (!scoped.allowed) throw new BridgeError(scoped.rule, 403, { detail: scoped.detail });
   const data: TicketData =
     channel === undefined

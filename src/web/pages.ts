@@ -164,6 +164,12 @@ const EXPLANATIONS: Record<Reason, Explanation> = {
     todo: `Sign in again from the button below. If this page comes back, the sign-in service did not ask for your password: ${ASK_ADMIN.charAt(0).toLowerCase()}${ASK_ADMIN.slice(1)}`,
     retry: true,
   },
+  [Reasons.noAccessRule]: {
+    title: 'CommBox access is not set up here',
+    what: 'This sign-in service has no rule saying who may open CommBox, so nobody is let in.',
+    todo: 'Contact your IT service desk and quote the reference below.',
+    retry: false,
+  },
   [Reasons.emailUnverified]: {
     title: 'Your email address is not verified',
     what: 'Your company account has an email address that is not marked as verified, so it cannot be used to open CommBox.',

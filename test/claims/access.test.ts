@@ -9,7 +9,7 @@ const claims = { sub: 'u1', realm_access: { roles: ['agents', 'offline_access'] 
 const rules = (r: Partial<AccessRules> = {}): AccessRules => ({ ...NO_RULES, ...r });
 
 t.test('evaluateAccess', async (t) => {
-  t.same(evaluateAccess({}, rules()), { allowed: true }, 'no rules: everyone');
+  t.same(evaluateAccess({}, rules()), { allowed: true }, 'no rules and ALLOW_ANY_AUTHENTICATED: everyone');
   t.match(evaluateAccess({ email_verified: false }, rules()), { allowed: false, rule: 'email_unverified' });
   t.match(evaluateAccess({ email_verified: 'false' }, rules()), { allowed: false, rule: 'email_unverified' }, 'the string "false" too');
   t.same(evaluateAccess({}, rules()), { allowed: true }, 'an absent email_verified is accepted (Entra ID)');
@@ -112,4 +112,18 @@ t.test('missingRequiredClaims: what a login cannot do without when userinfo fail
   t.same(missingRequiredClaims({ ...full, email_verified: undefined }, mapping, rules({ requireVerifiedEmail: true }), 'agent'), ['email_verified']);
   t.same(missingRequiredClaims({ sub: 'u' }, mapping, rules(), 'chat'), [], 'a chat customer needs its unique ID only');
   t.same(missingRequiredClaims({}, { ...mapping, uniqueId: parseClaimMapping('oid') }, rules(), 'chat'), ['oid']);
+});
+
+t.test('evaluateIdentity: a username cut with |localpart is judged on the address it was cut from', async (t) => {
+  const d = rules({ allowedEmailDomains: ['example.com'] });
+  t.same(evaluateIdentity({ username: 'alice', email: 'alice@example.com', usernameBeforeLocalpart: 'alice@example.com' }, d), { allowed: true });
+  t.match(
+    evaluateIdentity({ username: 'alice', email: 'alice@example.com', usernameBeforeLocalpart: 'alice@evil.example' }, d),
+    { allowed: false, rule: 'email_domain_not_allowed', detail: /of the mapped username \(before \|localpart\) is not allowed/ },
+    'another domain, though the email passes',
+  );
+  t.match(evaluateIdentity({ username: 'alice', usernameBeforeLocalpart: 'alice' }, d), {
+    allowed: false,
+    detail: /username \(before \|localpart\) has no @domain/,
+  });
 });

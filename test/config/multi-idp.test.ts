@@ -100,7 +100,6 @@ t.test('configuration of several IdPs', async (t) => {
     ALLOWED_GROUPS: 'agents',
     ALLOWED_EMAIL_DOMAINS: 'a.example',
     IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'e.example',
-    IDP_TWIN_ALLOWED_EMAIL_DOMAINS: 't.example',
   };
   const c = parseConfig({
     ...BASE,
@@ -132,7 +131,8 @@ t.test('configuration of several IdPs', async (t) => {
     IDP_ENTRA_MAP_USERNAME: /unknown transform/,
   });
   t.notOk('OIDC_CLIENT_ID' in p, "the default IdP's settings are not blamed");
-  t.match(problems({ OIDC_IDPS: 'twin', IDP_TWIN_ISSUER: 'https://a.example.com', IDP_TWIN_CLIENT_ID: 'x', IDP_TWIN_CLIENT_SECRET: 'y' }), {
+  const twin = { OIDC_IDPS: 'twin', IDP_TWIN_ISSUER: 'https://a.example.com', IDP_TWIN_CLIENT_ID: 'x', IDP_TWIN_CLIENT_SECRET: 'y' };
+  t.match(configProblems({ ...TWO_IDP_BASE, ALLOWED_EMAIL_DOMAINS: 'a.example', IDP_TWIN_ALLOWED_EMAIL_DOMAINS: 't.example', ...twin }), {
     OIDC_IDPS: /same issuer/,
   });
 });
@@ -242,5 +242,5 @@ t.test('configuration: every IdP needs its own email domains, none shared, never
       ['entra', ['entra.example'], true],
     ],
   );
-  t.same(problems({ ...BASE, OIDC_IDPS: '', ALLOWED_EMAIL_DOMAINS: '' }), {}, 'a single IdP needs no domains');
+  t.same(configProblems({ ...TWO_IDP_BASE, ALLOWED_GROUPS: 'agents' }), {}, 'a single IdP needs no domains');
 });

@@ -109,6 +109,9 @@ async function startBridge(
     COMMBOX_LOGIN_URL: sandbox.loginUrl,
     COOKIE_SECRET,
     LOG_LEVEL: 'debug',
+    // The IdPs of the tests sign in whom each test chooses; a test of the access
+    // rules sets them (and may set this to false).
+    ALLOW_ANY_AUTHENTICATED: 'true',
     ...given,
   };
   const config = parseConfigOrClose(
