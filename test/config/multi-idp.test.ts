@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import { parseConfig } from '../../src/config/parse.js';
 import { configProblems, TWO_IDP_BASE } from '../helpers/config.js';
 import { startHostileIdp } from '../helpers/hostile-idp.js';
-import { startHostileStack } from '../helpers/stack.js';
+import { startEditedLogin, startHostileStack } from '../helpers/stack.js';
 
 async function twoIdps(t: Test, extra: Record<string, string> = {}, opts: { issParameter?: boolean } = {}) {
   const second = await startHostileIdp({ alg: 'ES256', issParameter: opts.issParameter });
@@ -246,18 +246,10 @@ t.test('chat goes through the default IdP only, checked again at the callback: a
   const CHAT_URL = 'http://127.0.0.1:1/chat';
   const { s, second } = await twoIdps(t, { COMMBOX_CHAT_URL: CHAT_URL, COMMBOX_CHAT_CHANNELS: '*' });
   second.user = 'bob';
-  const host = new URL(s.base).host;
   const startWithTarget = async (target: string | undefined) => {
     const b = s.browser();
-    const hop = await b.fetch(`${s.base}/login/acquired`);
-    t.equal(hop.status, 302);
-    const names = b.jar.names(host);
-    t.equal(names.length, 1, 'one login cookie');
-    const name = names[0]!;
-    const opened = s.bridge.sealer.open(b.jar.get(host, name)!, name, new URL(hop.location!).searchParams.get('state')!);
-    if (!opened.ok) throw new Error(`the login cookie does not open: ${opened.why}`);
-    b.jar.set(host, name, s.bridge.sealer.seal({ ...opened.tx, target }, name));
-    const back = await b.fetch(hop.location!);
+    const authorize = await startEditedLogin(s, b, `${s.base}/login/acquired`, (tx) => ({ ...tx, target }));
+    const back = await b.fetch(authorize);
     t.match(back.location, `${s.base}/callback/acquired?`);
     return b.fetch(back.location!);
   };
