@@ -93,7 +93,8 @@ export async function completeLogin(
   const started = performance.now();
   const state = req.query.getAll('state');
   if (state.length !== 1 || state[0] === '') {
-    throw new BridgeError(Reasons.loginCookieMissing, 400, { detail: state.length === 0 ? 'callback without "state"' : 'callback with several "state"' });
+    const detail = state.length === 0 ? 'callback without "state"' : state.length > 1 ? 'callback with several "state"' : 'callback with an empty "state"';
+    throw new BridgeError(Reasons.loginCookieMissing, 400, { detail });
   }
   const tx = await takeTransaction(bridge, req.cookies, state[0]!, outcome);
   // Each IdP has its own redirect URI: an answer at another IdP's callback is

@@ -6,13 +6,14 @@ import t, { type Test } from 'tap';
 import { parseConfig } from '../../src/config/parse.js';
 import { configProblems, TWO_IDP_BASE } from '../helpers/config.js';
 import { startHostileIdp } from '../helpers/hostile-idp.js';
-import { startHostileStack } from '../helpers/stack.js';
+import { startEditedLogin, startHostileStack } from '../helpers/stack.js';
 
-async function twoIdps(t: Test, extra: Record<string, string> = {}) {
-  const second = await startHostileIdp({ alg: 'ES256' });
+async function twoIdps(t: Test, extra: Record<string, string> = {}, opts: { issParameter?: boolean } = {}) {
+  const second = await startHostileIdp({ alg: 'ES256', issParameter: opts.issParameter });
   // The acquired company's accounts live in its own domain.
   for (const u of Object.values(second.users)) u['email'] = String(u['email']).replace('@example.com', '@acquired.example');
   const s = await startHostileStack({
+    issParameter: opts.issParameter,
     env: {
       ALLOWED_GROUPS: 'commbox-agents',
       ALLOWED_EMAIL_DOMAINS: 'example.com',
@@ -82,6 +83,38 @@ t.test("mix-up: an answer delivered at another IdP's callback is refused before 
   t.match(refused.body, /\(iss_mismatch\)/);
   t.equal(second.stats.token + s.idp.stats.token, 0, 'no token request at either IdP');
   t.equal(s.ticketRequests(), 0);
+});
+
+t.test("mix-up without RFC 9207 iss: the bridge's own check refuses before any token request, both ways", async (t) => {
+  // Neither IdP sends "iss" in its answer, so openid-client has nothing to
+  // compare: the login's IdP, sealed in its cookie, is the only defence.
+  const { s, second } = await twoIdps(t, {}, { issParameter: false });
+  for (const [startAt, answerAt, movedTo] of [
+    ['/login/acquired', '/callback/acquired?', '/callback?'],
+    ['/login', '/callback?', '/callback/acquired?'],
+  ] as const) {
+    const b = s.browser();
+    const r = await b.walk(`${s.base}${startAt}`, { stopAt: `${s.base}/callback` });
+    t.ok(r.stoppedAt?.startsWith(`${s.base}${answerAt}`), `${startAt}: the IdP answers at its own callback`);
+    t.notOk(new URL(r.stoppedAt!).searchParams.has('iss'), 'without "iss"');
+    const before = s.logs.lines.length;
+    const refused = await b.fetch(r.stoppedAt!.replace(answerAt, movedTo), { headers: { accept: 'application/json' } });
+    t.equal(refused.status, 400, `${startAt}'s answer at ${movedTo.slice(0, -1)}: 400`);
+    t.match(JSON.parse(refused.body), { error: 'iss_mismatch' });
+    t.match(
+      s.logs.entries.slice(before).find((e) => e['reason'] === 'iss_mismatch'),
+      { check: 'redirect_uri', detail: /came back at the callback of/ },
+      "the bridge's check fired, not the library's",
+    );
+  }
+  t.equal(second.stats.token + s.idp.stats.token, 0, 'no token request at either IdP');
+  t.equal(s.ticketRequests(), 0);
+
+  // Control: the same answers at their own callbacks complete.
+  second.user = 'bob';
+  t.ok((await s.browser().walk(`${s.base}/login/acquired`, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+  t.equal(s.ticketRequests(), 2);
 });
 
 t.test('readiness waits for every IdP', async (t) => {
@@ -203,6 +236,39 @@ t.test("chat goes through the default IdP only: another IdP's tile naming a chat
   t.equal(s.ticketRequests(), 0);
   const fromDefault = new URLSearchParams({ iss: s.idp.issuer, target_link_uri: `${s.base}/chat/abc123` });
   t.equal((await s.browser().fetch(`${s.base}/initiate?${fromDefault}`)).status, 302, "the default IdP's tile may");
+});
+
+t.test('chat goes through the default IdP only, checked again at the callback: a chat login of another IdP gets no ticket', async (t) => {
+  // /initiate refuses to start such a login (the first lock, above). Here the
+  // login is started normally with the acquired IdP and its sealed transaction
+  // re-sealed with a chat target (only a holder of COOKIE_SECRET can), so the
+  // callback's own check is the only one left.
+  const CHAT_URL = 'http://127.0.0.1:1/chat';
+  const { s, second } = await twoIdps(t, { COMMBOX_CHAT_URL: CHAT_URL, COMMBOX_CHAT_CHANNELS: '*' });
+  second.user = 'bob';
+  const startWithTarget = async (target: string | undefined) => {
+    const b = s.browser();
+    const authorize = await startEditedLogin(s, b, `${s.base}/login/acquired`, (tx) => ({ ...tx, target }));
+    const back = await b.fetch(authorize);
+    t.match(back.location, `${s.base}/callback/acquired?`);
+    return b.fetch(back.location!);
+  };
+
+  const control = await startWithTarget(undefined);
+  t.equal(control.status, 302, 'control: the re-sealed transaction itself is accepted');
+  t.match(control.location, `${s.sandbox.loginUrl}?ta=`);
+  t.equal(s.ticketRequests(), 1);
+
+  const tokensBefore = second.stats.token;
+  const r = await startWithTarget('/chat/abc123');
+  t.equal(r.status, 400, 'not sent into the chat');
+  t.match(r.body, /\(initiate_bad_target\)/);
+  t.match(
+    s.logs.find((e) => e['reason'] === 'initiate_bad_target'),
+    { idp: 'acquired', detail: /customer chat access goes through the default IdP only/ },
+  );
+  t.equal(second.stats.token, tokensBefore + 1, 'refused at the callback, after the sign-in was verified');
+  t.equal(s.ticketRequests(), 1, 'no ticket for the chat login');
 });
 
 t.test('configuration: every IdP needs its own email domains, none shared, never inherited', async (t) => {

@@ -73,6 +73,8 @@ export interface HostileIdp {
   keys: Key[];
   stats: { authorize: number; token: number; userinfo: number; jwks: number; discovery: number };
   lastAuthorize: Record<string, string> | undefined;
+  /** The last authorization request's query as it arrived, repeated parameters included. */
+  lastAuthorizeQuery: URLSearchParams | undefined;
   /** How the client authenticated at the last token request. */
   lastTokenAuth: 'basic' | 'post' | 'private_key_jwt' | undefined;
   /** private_key_jwt: the client's public key (assertions are verified with it), and the last assertion. */
@@ -151,6 +153,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     keys: [await mk()],
     stats: { authorize: 0, token: 0, userinfo: 0, jwks: 0, discovery: 0 },
     lastAuthorize: undefined,
+    lastAuthorizeQuery: undefined,
     issued: [],
     lastTokenAuth: undefined,
     clientPublicKey: undefined,
@@ -273,6 +276,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           idp.stats.authorize++;
           const q = Object.fromEntries(url.searchParams);
           idp.lastAuthorize = q;
+          idp.lastAuthorizeQuery = new URLSearchParams(url.searchParams);
           if (q['client_id'] !== idp.clientId) return send(res, 400, { error: 'invalid_client' });
           if (!q['redirect_uri'] || !idp.redirectUris.includes(q['redirect_uri']))
             return send(res, 400, { error: 'invalid_request', error_description: 'redirect_uri not registered' });

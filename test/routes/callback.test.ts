@@ -163,6 +163,35 @@ t.test('the login cookie lost between /login and /callback', async (t) => {
   t.notOk(r.last.body.includes(new URL(r.last.url).searchParams.get('code')!), 'the page does not echo the code');
 });
 
+t.test('a callback with several "state", or an empty one, is refused before the login is used or the IdP asked', async (t) => {
+  // openid-client refuses a repeated parameter too, but only after the bridge
+  // has taken (and used up) the login named by the first "state": the bridge's
+  // own check comes first and leaves the login alone.
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const b = s.browser();
+  const r = await b.walk(`${s.base}/login`, { stopAt: `${s.base}/callback` });
+  const callback = r.stoppedAt!;
+  const state = new URL(callback).searchParams.get('state')!;
+  for (const [query, detail] of [
+    [`${callback}&state=${state}`, /several "state"/],
+    [`${callback.replace(/state=[^&]+/, 'state=')}`, /an empty "state"/],
+  ] as const) {
+    const before = s.logs.lines.length;
+    const refused = await b.fetch(query);
+    t.equal(refused.status, 400);
+    t.match(refused.body, /\(login_cookie_missing\)/);
+    t.match(
+      s.logs.entries.slice(before).find((e) => e['reason'] === 'login_cookie_missing'),
+      { detail },
+    );
+  }
+  t.equal(s.idp.stats.token, 0, 'no token request');
+  const done = await b.fetch(callback);
+  t.equal(done.status, 302, 'the login itself still completes');
+  t.equal(s.ticketRequests(), 1);
+});
+
 t.test('a replayed callback is refused', async (t) => {
   const s = await startDemoStack();
   t.teardown(() => s.close());
