@@ -75,8 +75,8 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     loggerInstance: logger as FastifyBaseLogger,
     // Each login logs one outcome line of its own; no per-request lines.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
-    // A hop count is accepted at run time (proxy-addr), though the types omit it.
-    trustProxy: config.trustProxy as boolean | string[],
+    // The client IP is the nearest address (the socket's, then X-Forwarded-For from the right) that is not a listed proxy.
+    trustProxy: config.trustProxy === false ? false : [...config.trustProxy],
     bodyLimit: BODY_LIMIT_BYTES,
     // Node answers 431 past this; set here so it does not depend on node flags.
     http: { maxHeaderSize: HEADER_LIMIT_BYTES },

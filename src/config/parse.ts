@@ -89,8 +89,8 @@ export interface BridgeConfig {
   /** The first seals login cookies; all open them (rotation). */
   readonly cookieSecrets: readonly string[];
   readonly logLevel: LogLevel;
-  /** Passed to Fastify's `trustProxy`. */
-  readonly trustProxy: boolean | number | string[];
+  /** For Fastify's `trustProxy`: the trusted proxies' addresses and CIDRs, or false (the socket address is the client's). */
+  readonly trustProxy: false | readonly string[];
   /** `/metrics` is served on this port only (never on `port`); undefined: off. */
   readonly metricsPort: number | undefined;
   /** After SIGTERM: how long new logins are still served while the load balancer notices. */

@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { parseClaimMapping, type ClaimMapping } from '../claims/mapping.js';
 import { reservedParameter } from '../oidc/authorization-params.js';
 import { secretWeakness } from './strength.js';
+import { parseTrustProxy } from './trust-proxy.js';
 
 /** What a parser is given besides the value, and how it reports a problem. */
 export interface ParseContext {
@@ -324,20 +325,6 @@ const cookieSecrets: Parser<string[]> = (raw, ctx) => {
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const logLevel: Parser<LogLevel> = (raw, ctx) => oneOf(LEVELS, 'info')(raw?.toLowerCase(), ctx);
-
-const trustProxy: Parser<boolean | number | string[]> = (raw, ctx) => {
-  if (!set(raw) || raw.toLowerCase() === 'false') return false;
-  if (raw.toLowerCase() === 'true') return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  const entries = list(raw, ctx);
-  for (const e of entries) {
-    const [addr, bits] = e.split('/');
-    if (isIP(addr ?? '') === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
-      ctx.bad(`"${e}" is not an IP address or CIDR range (use true, false, a hop count, or a comma list of addresses/CIDRs)`);
-    }
-  }
-  return entries;
-};
 
 const optionalInteger =
   (min: number, max: number): Parser<number | undefined> =>
@@ -811,9 +798,10 @@ export const VARIABLES = {
   TRUST_PROXY: variable({
     group: 'Server',
     scope: 'global',
-    default: 'false',
-    parse: trustProxy,
-    doc: 'Trust `X-Forwarded-*` from: `true`, a hop count, or a comma list of addresses/CIDRs.',
+    default: 'false: the socket address',
+    example: '10.42.0.0/16',
+    parse: parseTrustProxy,
+    doc: 'The proxies in front of the bridge (addresses and CIDRs, comma-separated, or `loopback`) whose `X-Forwarded-For` gives the client IP for the logs, the audit line and the rate limits. `true` and hop counts are refused. Unset behind a proxy, every client looks like the proxy.',
   }),
 
   HTTPS_PROXY: variable({

@@ -89,18 +89,6 @@ t.test('no limit unless RATE_LIMIT_MAX is set', async (t) => {
   for (let i = 0; i < 5; i++) t.equal((await s.browser().fetch(`${s.base}/login`)).status, 302);
 });
 
-t.test('X-Forwarded-For is honoured only when TRUST_PROXY says so', async (t) => {
-  for (const trust of ['false', 'true']) {
-    const s = await startHostileStack({ env: { RATE_LIMIT_MAX: '1', TRUST_PROXY: trust } });
-    const b = s.browser();
-    const first = await b.fetch(`${s.base}/login`, { headers: { 'x-forwarded-for': '203.0.113.1' } });
-    const second = await b.fetch(`${s.base}/login`, { headers: { 'x-forwarded-for': '203.0.113.2' } });
-    t.equal(first.status, 302);
-    t.equal(second.status, trust === 'true' ? 302 : 429, `TRUST_PROXY=${trust}: ${trust === 'true' ? 'two clients' : 'one client'}`);
-    await s.close();
-  }
-});
-
 t.test('audit: one line per issued ticket, on its own logger, never the ticket', async (t) => {
   const s = await startHostileStack();
   t.teardown(() => s.close());
