@@ -18,7 +18,17 @@ import { ID_TOKEN_ALGORITHMS } from '../config/table.js';
 import type { HttpClient } from '../http-client.js';
 import { getClaim, type Claims } from '../claims/mapping.js';
 import type { LoginTransaction } from '../login/transaction.js';
-import { checkCallbackParameters, checkEndpoint, checkIdTokenClaims, checkTokenType, type CheckFailure } from './checks.js';
+import {
+  checkAcr,
+  checkAuthTimePresent,
+  checkCallbackParameters,
+  checkEndpoint,
+  checkIdTokenClaims,
+  checkIssuedAt,
+  checkSignedInSince,
+  checkTokenType,
+  type CheckFailure,
+} from './checks.js';
 import { oidcRefusal, type OidcStep } from './errors.js';
 import { IdpKeys } from './keys.js';
 import { fixedAuthorizationParams } from './authorization-params.js';
@@ -77,11 +87,18 @@ export class OidcClient {
   #idp: DiscoveredIdp | undefined;
   #discovering: Promise<DiscoveredIdp> | undefined;
   #authorizationPrefix: string | undefined;
+  /** `OIDC_PROMPT` contains `login`: the ID token must confirm a sign-in made during this login. */
+  readonly #freshSignIn: boolean;
+  /** The `acr_values` of `OIDC_AUTH_PARAMS`; undefined when not asked for. */
+  readonly #acrValues: readonly string[] | undefined;
 
   constructor(opts: OidcOptions, http: HttpClient) {
     this.#opts = opts;
     this.#http = http;
     this.#fixedParams = fixedAuthorizationParams(opts);
+    this.#freshSignIn = opts.prompt?.split(' ').includes('login') ?? false;
+    const acr = opts.authParams.find(([name]) => name === 'acr_values');
+    this.#acrValues = acr === undefined ? undefined : acr[1].split(' ').filter((v) => v !== '');
   }
 
   /** What discovery found; undefined before it succeeded. */
@@ -137,7 +154,13 @@ export class OidcClient {
     const config = new client.Configuration(
       server,
       o.clientId,
-      { id_token_signed_response_alg: alg, [client.clockTolerance]: o.clockToleranceSec },
+      {
+        id_token_signed_response_alg: alg,
+        [client.clockTolerance]: o.clockToleranceSec,
+        // prompt=login: openid-client then refuses an ID token without auth_time
+        // (checkSignedInSince below judges its value).
+        ...(this.#freshSignIn ? { require_auth_time: true } : {}),
+      },
       await this.#clientAuthentication(String(server.token_endpoint)),
     );
     config[client.customFetch] = this.#http.fetch;
@@ -271,6 +294,14 @@ export class OidcClient {
     await step('signature', () => this.#keys!.verify(tokens.id_token!, idp.idTokenAlg));
     const idTokenClaims: Claims = { ...tokens.claims()! };
     refuseIf(checkIdTokenClaims(idTokenClaims, this.#opts.clientId), Reasons.idTokenInvalid, 502);
+    refuseIf(checkIssuedAt(idTokenClaims, Date.now(), this.#opts.clockToleranceSec), Reasons.idTokenInvalid, 502);
+    // What the company asked of the sign-in is verified, not only requested:
+    // the browser carries the request, and anyone at it can edit it.
+    if (this.#freshSignIn) {
+      refuseIf(checkAuthTimePresent(idTokenClaims), Reasons.idTokenInvalid, 502);
+      refuseIf(checkSignedInSince(idTokenClaims, tx.createdAt, this.#opts.clockToleranceSec), Reasons.reauthenticationMissing, 403);
+    }
+    if (this.#acrValues !== undefined) refuseIf(checkAcr(idTokenClaims, this.#acrValues), Reasons.acrNotSatisfied, 403);
     const tokenMs = performance.now() - tokenStart;
     const sub = idTokenClaims['sub'] as string;
 

@@ -24,6 +24,9 @@ const claimOf = (e: ProcessingError): string | undefined => {
 };
 const quote = (s: unknown, max: number) => JSON.stringify(String(s).slice(0, max));
 
+const AUTH_TIME_HINT =
+  '; OIDC_PROMPT=login and OIDC_MAX_AGE need it to prove when the user signed in: see docs/idp for making the IdP send it (OIDC_MAX_AGE makes most IdPs send it)';
+
 /** Maps a failure of openid-client or jose at `step` to the bridge's refusal. */
 export function oidcRefusal(step: OidcStep, e: unknown): BridgeError {
   if (e instanceof BridgeError) return e;
@@ -128,7 +131,9 @@ function callbackRefusal(e: unknown): BridgeError {
         return refuse(Reasons.callbackInvalid, 400, 'auth_response.code', 'the callback has no "code"');
       if (/JWT|ID Token/.test(message)) {
         const claim = /"alg" header/.test(message) ? 'alg' : (claimOf(inner) ?? 'jwt');
-        return refuse(Reasons.idTokenInvalid, 502, `id_token.${claim}`, `ID token rejected: ${message}`);
+        // require_auth_time (OIDC_PROMPT=login) or maxAge (OIDC_MAX_AGE) made it required.
+        const hint = claim === 'auth_time' && /missing/.test(message) ? AUTH_TIME_HINT : '';
+        return refuse(Reasons.idTokenInvalid, 502, `id_token.${claim}`, `ID token rejected: ${message}${hint}`);
       }
       return refuse(Reasons.tokenExchangeFailed, 502, 'token.response', `token response rejected: ${message}`);
     }
