@@ -86,6 +86,7 @@ export class OidcClient {
   #keys: IdpKeys | undefined;
   #idp: DiscoveredIdp | undefined;
   #discovering: Promise<DiscoveredIdp> | undefined;
+  #discoveryProblem: string | undefined;
   #authorizationPrefix: string | undefined;
   /** `OIDC_PROMPT` contains `login`: the ID token must confirm a sign-in made during this login. */
   readonly #freshSignIn: boolean;
@@ -107,15 +108,28 @@ export class OidcClient {
   }
 
   /**
+   * Why the last discovery failed, for readiness; undefined once it succeeded.
+   * Says which metadata check failed, but not the network details (the log has them).
+   */
+  get discoveryProblem(): string | undefined {
+    return this.#idp === undefined ? this.#discoveryProblem : undefined;
+  }
+
+  /**
    * Fetches the IdP's metadata and keys (once; concurrent calls share the work).
    * Throws a {@link BridgeError} `idp_unavailable` when the IdP cannot be reached
    * or its metadata is unusable.
    */
   discover(): Promise<DiscoveredIdp> {
     if (this.#idp) return Promise.resolve(this.#idp);
-    this.#discovering ??= this.#discover().finally(() => {
-      this.#discovering = undefined;
-    });
+    this.#discovering ??= this.#discover()
+      .catch((e: unknown) => {
+        this.#discoveryProblem = readinessText(e);
+        throw e;
+      })
+      .finally(() => {
+        this.#discovering = undefined;
+      });
     return this.#discovering;
   }
 
@@ -142,6 +156,7 @@ export class OidcClient {
       });
     }
     for (const [name, value, required] of [
+      ['authorization_endpoint', server.authorization_endpoint, true],
       ['token_endpoint', server.token_endpoint, true],
       ['jwks_uri', server.jwks_uri, true],
       ['userinfo_endpoint', server.userinfo_endpoint, false],
@@ -390,6 +405,17 @@ function refuseIf(problem: CheckFailure | undefined, reason: (typeof Reasons)[ke
 }
 
 const unusable = (problem: CheckFailure) => new BridgeError(Reasons.idpUnavailable, 503, { check: problem.check, detail: problem.detail });
+
+/**
+ * A discovery failure in words for `/readyz`: a metadata check (`metadata.*`, the
+ * bridge's own words about the IdP's public metadata) says what it found; a
+ * failed fetch only says which step failed (the log has the network details).
+ */
+function readinessText(e: unknown): string {
+  if (!(e instanceof BridgeError)) return 'discovery failed (the log says why)';
+  if (e.check?.startsWith('metadata.')) return `${e.check}: ${e.detail ?? e.reason}`;
+  return `${e.check ?? 'discovery'}: the IdP could not be reached or answered badly (the log says why)`;
+}
 
 /**
  * True when a client secret has characters that are form-encoded in the HTTP
