@@ -314,6 +314,7 @@ t.test('configuration: every IdP needs its own email domains, none shared, never
 t.test('phone1 (#17): an extra IdP never sends it; set for one, the start-up is refused', async (t) => {
   const BASE = {
     ...TWO_IDP_BASE,
+    ALLOWED_GROUPS: 'agents',
     ALLOWED_EMAIL_DOMAINS: 'a.example',
     OIDC_IDPS: 'entra',
     IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0',
