@@ -159,11 +159,21 @@ export function hasGroupsOverage(idTokenClaims: Claims, groupsClaim: readonly st
 }
 
 /**
+ * True when the login must know `email_verified` before deciding: an email is
+ * mapped or ruled on, or REQUIRE_VERIFIED_EMAIL; never with ALLOW_UNVERIFIED_EMAIL.
+ */
+export function needsEmailVerified(mapping: IdentityMapping, rules: AccessRules): boolean {
+  if (rules.allowUnverifiedEmail) return false;
+  return rules.requireVerifiedEmail || mapping.email !== undefined || rules.allowedEmailDomains.length > 0;
+}
+
+/**
  * The claims a login cannot do without, missing from `claims`: the username (an
  * agent) or the unique ID (a chat customer); email or phone (an agent); the email
  * when email domains are ruled on and an email is mapped; the groups when groups
- * are; `email_verified` when it is required. When userinfo fails, the login goes
- * on only if this is empty.
+ * are; `email_verified` when it is needed ({@link needsEmailVerified}): an email
+ * that userinfo would have called unverified must not pass because userinfo
+ * failed. When userinfo fails, the login goes on only if this is empty.
  */
 export function missingRequiredClaims(claims: Claims, mapping: IdentityMapping, rules: AccessRules, kind: 'agent' | 'chat'): string[] {
   const missing: string[] = [];
@@ -174,7 +184,7 @@ export function missingRequiredClaims(claims: Claims, mapping: IdentityMapping, 
   } else if (!has(mapping.uniqueId)) missing.push(mapping.uniqueId.path.join('.'));
   if (rules.allowedEmailDomains.length > 0 && mapping.email !== undefined && !has(mapping.email)) missing.push(mapping.email.path.join('.'));
   if (rules.allowedGroups.length > 0 && getClaim(claims, rules.groupsClaim) === undefined) missing.push(rules.groupsClaim.join('.'));
-  if (rules.requireVerifiedEmail && claims['email_verified'] === undefined) missing.push('email_verified');
+  if (needsEmailVerified(mapping, rules) && claims['email_verified'] === undefined) missing.push('email_verified');
   return [...new Set(missing)];
 }
 

@@ -331,6 +331,15 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     const values = walk(env, PER_IDP, nameOf, problems, readFile, d) as Values;
     idpRules(values, env, nameOf, bad, true);
     contradicts(nameOf('REQUIRE_VERIFIED_EMAIL'), values.REQUIRE_VERIFIED_EMAIL);
+    // An extra IdP never sends phone1: a phone number has no domain to keep it to
+    // this IdP's own users, so it could name another IdP's agent. Set, refused;
+    // inherited from MAP_PHONE, dropped.
+    if (env[nameOf('MAP_PHONE')]?.trim()) {
+      bad(nameOf('MAP_PHONE'), "is set, but an extra IdP never sends phone1 (a phone number has no domain, so it could name another IdP's agent); remove it");
+    } else if (values.MAP_EMAIL === undefined && values.MAP_PHONE !== undefined) {
+      bad(nameOf('MAP_EMAIL'), 'is empty, but an extra IdP identifies its agents by email: it never sends phone1');
+    }
+    values.MAP_PHONE = undefined;
     extras.push({ name, values, nameOf });
   }
   if (extras.length > 0) {

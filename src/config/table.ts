@@ -537,7 +537,7 @@ export const VARIABLES = {
     default: 'unset: not sent',
     example: 'login',
     parse: prompt,
-    doc: 'Sent as `prompt`: `login` makes the IdP ask for the password every time (shared desks), `select_account` shows the account chooser (Google, Entra ID).',
+    doc: "Sent as `prompt`: `login` makes the IdP ask for the password every time (shared desks), and the ID token's `auth_time` must then be from this login (an earlier one, or none, is refused: see docs/idp); `select_account` shows the account chooser (Google, Entra ID).",
   }),
   OIDC_MAX_AGE: variable({
     group: 'Sign-in (per IdP)',
@@ -555,7 +555,7 @@ export const VARIABLES = {
     default: 'none',
     example: 'domain_hint=example.com',
     parse: authParams,
-    doc: 'Fixed extra authorization parameters, form-encoded (`resource=urn%3Acommbox&domain_hint=example.com`). Protocol parameters and `prompt`, `max_age`, `hd` cannot be set here.',
+    doc: "Fixed extra authorization parameters, form-encoded (`resource=urn%3Acommbox&domain_hint=example.com`). Protocol parameters and `prompt`, `max_age`, `hd` cannot be set here. With `acr_values`, the ID token's `acr` must be one of its values.",
   }),
   OIDC_PASS_THROUGH_PARAMS: variable({
     group: 'Sign-in (per IdP)',
@@ -711,7 +711,7 @@ export const VARIABLES = {
     idpSuffix: 'MAP_PHONE',
     default: 'phone_number',
     parse: mapping('phone_number', true),
-    doc: 'CommBox `phone1` (with country code). Empty: not sent.',
+    doc: 'CommBox `phone1` (with country code). Empty: not sent. Extra IdPs never send it (a phone number has no domain to keep it to their users): not inherited, and an error when set.',
   }),
   MAP_UNIQUE_ID: variable({
     group: 'Claim mapping',

@@ -310,3 +310,43 @@ t.test('configuration: every IdP needs its own email domains, none shared, never
   );
   t.same(configProblems({ ...TWO_IDP_BASE, ALLOWED_GROUPS: 'agents' }), {}, 'a single IdP needs no domains');
 });
+
+t.test('phone1 (#17): an extra IdP never sends it; set for one, the start-up is refused', async (t) => {
+  const BASE = {
+    ...TWO_IDP_BASE,
+    ALLOWED_GROUPS: 'agents',
+    ALLOWED_EMAIL_DOMAINS: 'a.example',
+    OIDC_IDPS: 'entra',
+    IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0',
+    IDP_ENTRA_CLIENT_ID: 'e',
+    IDP_ENTRA_CLIENT_SECRET: 'se',
+    IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'e.example',
+  };
+  const problems = (env: Record<string, string>) => configProblems({ ...BASE, ...env });
+  t.match(problems({ IDP_ENTRA_MAP_PHONE: 'phone_number' }), { IDP_ENTRA_MAP_PHONE: /an extra IdP never sends phone1 .*remove it/ });
+  t.match(problems({ IDP_ENTRA_MAP_EMAIL: '' }), { IDP_ENTRA_MAP_EMAIL: /identifies its agents by email: it never sends phone1/ });
+  t.same(problems({ IDP_ENTRA_MAP_PHONE: '' }), {}, 'set empty: fine');
+  const c = parseConfig({ ...BASE, MAP_PHONE: 'mobile' });
+  t.equal(c.idps[0]!.mapping.phone?.source, 'mobile', 'the default IdP sends it');
+  t.equal(c.idps[1]!.mapping.phone, undefined, 'the inherited MAP_PHONE is dropped for the extra IdP');
+});
+
+t.test('phone1 (#17): the login path never sends it for an extra IdP, even if the configuration let one through', async (t) => {
+  const { s, second } = await twoIdps(t);
+  second.user = 'bob';
+  second.users['bob']!['phone_number'] = '+442501234567'; // alice's number at the default IdP
+  const extra = s.bridge.idps.get('acquired')!;
+  t.equal(extra.config.mapping.phone, undefined, 'the configuration dropped it');
+  // The first lock off: as if the configuration had kept the phone mapping.
+  (extra.config.mapping as { phone: unknown }).phone = s.bridge.idps.get('default')!.config.mapping.phone;
+  const r = await s.browser().walk(`${s.base}/login/acquired`, { stopAt: s.sandbox.loginUrl });
+  t.ok(r.stoppedAt, 'the login goes on');
+  t.same(s.sandbox.requests[0]!.body, {
+    data: { brand: 'acme', username: 'BOB@ACQUIRED.EXAMPLE', email: 'bob@acquired.example', firstName: 'Bob', lastName: 'Builder', oneTimeUse: true },
+  });
+  t.notOk('phone1' in (s.sandbox.requests[0]!.body as { data: object }).data, 'no phone1');
+
+  s.idp.user = 'alice';
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+  t.match(s.sandbox.requests[1]!.body, { data: { phone1: '+442501234567' } }, 'the default IdP still sends it');
+});

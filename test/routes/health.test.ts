@@ -14,6 +14,12 @@ t.test('readiness follows discovery and CommBox reachability', async (t) => {
   const notReady = await b.fetch(`${s.base}/readyz`);
   t.equal(notReady.status, 503);
   t.match(JSON.parse(notReady.body), { status: 'not ready', problems: [/idp: discovery/] });
+  t.equal((await b.fetch(`${s.base}/login`)).status, 503, 'a login tries discovery');
+  t.same(
+    (JSON.parse((await b.fetch(`${s.base}/readyz`)).body) as { problems: unknown }).problems,
+    ['idp: discovery: the IdP could not be reached or answered badly (the log says why)'],
+    'readiness says which step failed, not the network details',
+  );
   s.idp.down = false;
   await s.bridge.oidc.discover();
   t.same(JSON.parse((await b.fetch(`${s.base}/readyz`)).body), { status: 'ready' }, 'CommBox not tried yet counts as ready');
