@@ -352,6 +352,8 @@ const authParams: Parser<[string, string][]> = (raw, ctx) => {
     if (name === '') ctx.bad('has a parameter without a name');
     else if (reserved !== undefined) ctx.bad(`${reserved}; it cannot be set here`);
     else if (out.some(([n]) => n === name)) ctx.bad(`names "${name}" twice`);
+    // The ID token's acr must be one of these: none listed would refuse every login.
+    else if (name === 'acr_values' && value.trim() === '') ctx.bad('has an empty "acr_values"; list the acr values the company requires, or remove it');
     else out.push([name, value]);
   }
   return out;

@@ -154,6 +154,12 @@ t.test('protocol parameters are refused in any letter case', async (t) => {
   });
 });
 
+t.test('an empty acr_values would refuse every login: a configuration error', async (t) => {
+  t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=&domain_hint=example.com' }), { OIDC_AUTH_PARAMS: /empty "acr_values"/ });
+  t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=%20' }), { OIDC_AUTH_PARAMS: /empty "acr_values"/ });
+  t.same(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=phr%20phrh' }), {});
+});
+
 t.test('a username that would merge two people is refused', async (t) => {
   t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'one.example,two.example', MAP_USERNAME: 'email|localpart|lower' }), {
     MAP_USERNAME:
