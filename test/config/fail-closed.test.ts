@@ -16,6 +16,15 @@ import { configProblems, NO_RULES, TWO_IDP_BASE } from '../helpers/config.js';
 /** A valid configuration without any access rule, and without ALLOW_ANY_AUTHENTICATED. */
 const { ALLOW_ANY_AUTHENTICATED: _, ...UNRULED } = TWO_IDP_BASE;
 const problems = (env: Record<string, string | undefined>) => configProblems({ ...UNRULED, ...env });
+/** A second IdP, "entra", with its own email domains beside the default IdP's. */
+const WITH_ENTRA = {
+  ALLOWED_EMAIL_DOMAINS: 'corp.example',
+  OIDC_IDPS: 'entra',
+  IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0',
+  IDP_ENTRA_CLIENT_ID: 'e',
+  IDP_ENTRA_CLIENT_SECRET: 's',
+  IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'entra.example',
+};
 
 t.test('no implicit everyone: a rule, or ALLOW_ANY_AUTHENTICATED=true, or no start', async (t) => {
   const none = problems({});
@@ -78,12 +87,7 @@ t.test('unknown variables stop the start-up, with the name most likely meant', a
   });
   const withIdp = problems({
     ALLOWED_GROUPS: 'agents',
-    ALLOWED_EMAIL_DOMAINS: 'corp.example',
-    OIDC_IDPS: 'entra',
-    IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0',
-    IDP_ENTRA_CLIENT_ID: 'e',
-    IDP_ENTRA_CLIENT_SECRET: 's',
-    IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'entra.example',
+    ...WITH_ENTRA,
     IDP_ENTRA_ALLOWED_GROUP: 'agents',
     IDP_OKTA_CLIENT_SECRET_FILE: '/run/secrets/okta',
     IDP_X: '1',
@@ -173,12 +177,7 @@ t.test('a username that would merge two people is refused', async (t) => {
 
 t.test('ALLOW_UNVERIFIED_EMAIL contradicts every IdP that requires a verified email', async (t) => {
   const env = {
-    ALLOWED_EMAIL_DOMAINS: 'corp.example',
-    OIDC_IDPS: 'entra',
-    IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0',
-    IDP_ENTRA_CLIENT_ID: 'e',
-    IDP_ENTRA_CLIENT_SECRET: 's',
-    IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'entra.example',
+    ...WITH_ENTRA,
     ALLOW_UNVERIFIED_EMAIL: 'true',
   };
   t.same(problems(env), {});

@@ -6,18 +6,9 @@
 import t from 'tap';
 import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError } from '../../src/errors.js';
+import { TWO_IDP_BASE } from '../helpers/config.js';
 
-const BASE = {
-  PUBLIC_URL: 'https://commbox-sso.example.com',
-  OIDC_ISSUER: 'https://idp.example.com/realms/corp',
-  OIDC_CLIENT_ID: 'commbox',
-  OIDC_CLIENT_SECRET: 'client-secret-value',
-  COMMBOX_API_KEY: 'api-key-value',
-  COMMBOX_BRAND: 'acme',
-  COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login',
-  COOKIE_SECRET: 'test-cookie-secret-0123456789-abcdefghijkl',
-  ALLOWED_GROUPS: 'commbox-agents',
-};
+const BASE = { ...TWO_IDP_BASE, ALLOW_ANY_AUTHENTICATED: undefined, ALLOWED_GROUPS: 'commbox-agents' };
 
 const trust = (value: string | undefined) => parseConfig({ ...BASE, TRUST_PROXY: value }).trustProxy;
 
