@@ -7,6 +7,7 @@ import fastifyCookie from '@fastify/cookie';
 import { sharedRateLimitStore } from './redis/rate-limit-store.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bridge } from './bridge.js';
+import { hasAccessRule } from './claims/access.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { BridgeError, Reasons } from './errors.js';
@@ -73,6 +74,16 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     if (up) logger[first ? 'info' : 'warn']({ event: 'redis_up' }, 'Redis answers: the replicas share the replay memory and the rate limits');
     else logger.warn({ event: 'redis_down', detail }, 'Redis is unavailable: logins go on, each replica with its own replay memory and rate limits');
   });
+  for (const { name, access } of config.idps) {
+    if (!access.allowAnyAuthenticated) continue;
+    const open = !hasAccessRule(access);
+    logger.warn(
+      { event: 'allow_any_authenticated', idp: name, rules: open ? 'none' : 'set' },
+      open
+        ? "ALLOW_ANY_AUTHENTICATED=true and no access rule: everyone this IdP signs in gets a CommBox ticket; only the IdP's app assignment limits who"
+        : 'ALLOW_ANY_AUTHENTICATED=true changes nothing for this IdP: its access rules apply',
+    );
+  }
   if (config.dryRun) {
     logger.warn({ event: 'dry_run' }, 'DRY_RUN=true: sign-ins end on a preview page and no CommBox ticket is ever requested; for setup only');
   }
@@ -83,8 +94,8 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     loggerInstance: logger as FastifyBaseLogger,
     // Each login logs one outcome line of its own; no per-request lines.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
-    // A hop count is accepted at run time (proxy-addr), though the types omit it.
-    trustProxy: config.trustProxy as boolean | string[],
+    // The client IP is the nearest address (the socket's, then X-Forwarded-For from the right) that is not a listed proxy.
+    trustProxy: config.trustProxy === false ? false : [...config.trustProxy],
     bodyLimit: BODY_LIMIT_BYTES,
     http: HTTP_SERVER_OPTIONS,
     // Fastify sets the server's requestTimeout from this one (its default, 0, would turn Node's off).

@@ -2,6 +2,7 @@
  * The parts a request needs, built once from the configuration and shared by
  * the routes.
  */
+import { needsEmailVerified } from './claims/access.js';
 import { mappingPaths } from './claims/mapping.js';
 import { CommboxClient } from './commbox/client.js';
 import type { BridgeConfig, IdpConfig } from './config/parse.js';
@@ -85,7 +86,7 @@ const STANDARD_CLAIM_SCOPE: Record<string, string> = {
 export function neededClaims(paths: readonly (readonly string[])[], scopes: readonly string[]): (readonly string[])[] {
   const seen = new Map<string, readonly string[]>();
   for (const p of paths) {
-    const scope = p.length === 1 ? STANDARD_CLAIM_SCOPE[p[0]!] : undefined;
+    const scope = p.length === 1 && Object.hasOwn(STANDARD_CLAIM_SCOPE, p[0]!) ? STANDARD_CLAIM_SCOPE[p[0]!] : undefined;
     if (scope === undefined || scopes.includes(scope)) seen.set(p.join('.'), p);
   }
   return [...seen.values()];
@@ -104,8 +105,7 @@ function createIdp(config: IdpConfig, bridge: BridgeConfig, http: HttpClient): I
   if (config.access.allowedGroups.length > 0) paths.push(config.access.groupsClaim);
   // An email mapped or ruled on: an ID token without email_verified (some IdPs
   // put it in userinfo only) is completed from userinfo before deciding.
-  const { access } = config;
-  if (config.mapping.email !== undefined || access.allowedEmailDomains.length > 0 || access.requireVerifiedEmail) paths.push(['email_verified']);
+  if (needsEmailVerified(config.mapping, config.access)) paths.push(['email_verified']);
   return { config, oidc, neededClaims: neededClaims(paths, config.oidc.scopes.split(' ')) };
 }
 

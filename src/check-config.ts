@@ -4,7 +4,8 @@
  * found, without starting the server. Exit code 0 when all is well, 1 otherwise.
  */
 import { createBridge } from './bridge.js';
-import type { BridgeConfig, IdpConfig } from './config/parse.js';
+import { hasAccessRule } from './claims/access.js';
+import { idpPrefix, type BridgeConfig, type IdpConfig } from './config/parse.js';
 import { describe } from './errors.js';
 import { createDispatcher, maskProxy, proxyFor, requestTarget, send } from './http-client.js';
 import { secretNeedsFormEncoding } from './oidc/client.js';
@@ -26,6 +27,7 @@ function describeRules(c: IdpConfig): string[] {
   const m = c.mapping;
   const mapped = (name: string, v: { source: string } | undefined) => `${name} ← ${v === undefined ? '(not sent)' : v.source}`;
   return [
+    ...allowAnyWarning(c),
     `  access rules:           ${[
       a.allowedGroups.length > 0
         ? `groups at ${a.groupsClaim.join('.')} include one of ${a.allowedGroups.join(', ')} (overage: ${a.groupsOverage})`
@@ -40,6 +42,18 @@ function describeRules(c: IdpConfig): string[] {
     `  mapping:                ${[mapped('username', m.username), mapped('email', m.email), mapped('firstName', m.firstName), mapped('lastName', m.lastName), mapped('phone1', m.phone), mapped('chat uniqueId', m.uniqueId)].join(', ')}`,
     `  claims read from:       ID token${c.oidc.accessTokenClaims ? ', access token (ACCESS_TOKEN_CLAIMS)' : ''}, then userinfo when one is missing`,
   ];
+}
+
+/** What ALLOW_ANY_AUTHENTICATED means for this IdP, said loudly; nothing when it is off. */
+export function allowAnyWarning(c: IdpConfig): string[] {
+  if (!c.access.allowAnyAuthenticated) return [];
+  const variable = `${c.name === 'default' ? '' : idpPrefix(c.name)}ALLOW_ANY_AUTHENTICATED`;
+  return hasAccessRule(c.access)
+    ? [`  note: ${variable}=true changes nothing here: the access rules below apply`]
+    : [
+        `WARNING: ${variable}=true and no access rule: EVERYONE this IdP signs in gets a CommBox ticket.`,
+        '  Only the IdP\'s own app assignment limits who that is (Entra ID "assignment required", Okta assignments, Keycloak client roles).',
+      ];
 }
 
 /** Asks the CommBox API origin for anything (never a ticket): DNS, the connection and TLS. */

@@ -24,7 +24,10 @@ export const Reasons = {
   userinfoFailed: 'userinfo_failed',
   userinfoSubMismatch: 'userinfo_sub_mismatch',
   authTooOld: 'auth_too_old',
+  reauthenticationMissing: 'reauthentication_missing',
+  acrNotSatisfied: 'acr_not_satisfied',
   // access rules and mapping
+  noAccessRule: 'no_access_rule',
   emailUnverified: 'email_unverified',
   groupNotAllowed: 'group_not_allowed',
   emailDomainNotAllowed: 'email_domain_not_allowed',

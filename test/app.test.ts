@@ -115,3 +115,26 @@ t.test('reference IDs: 16 hex characters, all different', async (t) => {
   // The UUID's version and variant digits are left out: every position varies.
   for (let i = 0; i < 16; i++) t.ok(new Set(ids.map((id) => id[i])).size > 8, `position ${i} is random`);
 });
+
+t.test('ALLOW_ANY_AUTHENTICATED is said at start-up: loudly without a rule, as a no-op beside one', async (t) => {
+  const open = await build(t, { ALLOW_ANY_AUTHENTICATED: 'true' });
+  t.match(
+    open.logs.find((e) => e['event'] === 'allow_any_authenticated'),
+    {
+      level: 40,
+      idp: 'default',
+      rules: 'none',
+      msg: /everyone this IdP signs in gets a CommBox ticket/,
+    },
+  );
+  const ruled = await build(t, { ALLOW_ANY_AUTHENTICATED: 'true', ALLOWED_GROUPS: 'commbox-agents' });
+  t.match(
+    ruled.logs.find((e) => e['event'] === 'allow_any_authenticated'),
+    { rules: 'set', msg: /changes nothing/ },
+  );
+  const closed = await build(t, { ALLOW_ANY_AUTHENTICATED: 'false', ALLOWED_GROUPS: 'commbox-agents' });
+  t.equal(
+    closed.logs.find((e) => e['event'] === 'allow_any_authenticated'),
+    undefined,
+  );
+});

@@ -61,6 +61,16 @@ t.test('check-config reports the proxy, CommBox, and the rules and mapping; asks
   t.notMatch(proxied.out, /pr0xy-pass/, 'the proxy password is never printed');
   t.ok(proxy.seen.includes(new URL(sandbox.url).host), 'CommBox was reached through the proxy');
 
+  const { ALLOWED_GROUPS: _g, ALLOWED_EMAIL_DOMAINS: _d, MAP_USERNAME: _u, ...unruled } = env;
+  const open = await run({ ...unruled, ALLOW_ANY_AUTHENTICATED: 'true' });
+  t.equal(open.code, 0, open.out);
+  t.match(open.out, /WARNING: ALLOW_ANY_AUTHENTICATED=true and no access rule: EVERYONE this IdP signs in gets a CommBox ticket\./);
+  t.match(open.out, /Only the IdP's own app assignment limits who that is/);
+  const beside = await run({ ...env, ALLOW_ANY_AUTHENTICATED: 'true' });
+  t.match(beside.out, /note: ALLOW_ANY_AUTHENTICATED=true changes nothing here: the access rules below apply/);
+  t.notMatch(beside.out, /WARNING: ALLOW_ANY/);
+  t.notMatch(direct.out, /ALLOW_ANY_AUTHENTICATED/, 'said only when set');
+
   const port = await freePort();
   const down = await run({ ...env, COMMBOX_API_URL: `http://127.0.0.1:${port}` });
   t.equal(down.code, 1);

@@ -14,6 +14,10 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/Horizo
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { parseConfig, SECRET_VARIABLES } from '../src/config/parse.js';
+import { ConfigError } from '../src/errors.js';
+
+/** What a mounted secret file holds in these tests: any value a generator could have written. */
+const SECRET_PLACEHOLDER = 'Zk3q9P0vLw7xR2mT8yB5nC1dF6gH4jK0sA9eU3iO7pQ=';
 
 const dir = new URL('../deploy/kubernetes/', import.meta.url);
 const examplesDir = new URL('examples/', dir);
@@ -81,6 +85,7 @@ t.test('kubectl apply -k applies every manifest of the folder, and never the exa
 });
 
 interface PodSpec {
+  enableServiceLinks?: boolean;
   securityContext: { runAsNonRoot: boolean; runAsUser: number; runAsGroup?: number; fsGroup?: number; supplementalGroups?: number[] };
   volumes: { name: string; secret?: { defaultMode?: number } }[];
   terminationGracePeriodSeconds: number;
@@ -110,6 +115,75 @@ function secretReadable(pod: PodSpec, volume: string): boolean {
   return (mode & 0o004) !== 0;
 }
 
+/** An address an operator would put in place of the TRUST_PROXY placeholder (an ingress-nginx pod CIDR). */
+const OPERATOR_TRUST_PROXY = '10.244.0.0/16';
+
+/** The Deployment's variables, with TRUST_PROXY replaced as its comment asks. */
+const operatorEnv = (env: { name: string; value: string }[]): Record<string, string> => ({
+  ...Object.fromEntries(env.map((e) => [e.name, e.value])),
+  TRUST_PROXY: OPERATOR_TRUST_PROXY,
+});
+
+t.test('TRUST_PROXY: the shipped value refuses to start until the operator names the ingress controller', async (t) => {
+  const dep = docs.find((d) => d.obj['kind'] === 'Deployment')!.obj as never as { spec: { template: { spec: PodSpec } } };
+  const shipped = dep.spec.template.spec.containers[0]!.env.find((e) => e.name === 'TRUST_PROXY')?.value;
+  t.ok(shipped, 'the Deployment sets TRUST_PROXY (a bridge behind an ingress needs it)');
+  const env = operatorEnv(dep.spec.template.spec.containers[0]!.env);
+  const readFile = (f: string) => (f.endsWith('/redis-url') ? 'redis://redis:6379' : SECRET_PLACEHOLDER);
+  try {
+    parseConfig({ ...env, TRUST_PROXY: shipped }, readFile);
+    t.fail('the shipped placeholder must not start');
+  } catch (e) {
+    t.ok(e instanceof ConfigError);
+    t.same(
+      (e as ConfigError).problems.map((p) => p.variable),
+      ['TRUST_PROXY'],
+      'TRUST_PROXY is the only problem, and it says what to write',
+    );
+    t.match((e as ConfigError).problems[0]!.problem, /list the proxy's addresses or CIDRs/);
+  }
+  t.same(parseConfig(env, readFile).trustProxy, [OPERATOR_TRUST_PROXY], 'replaced, it starts');
+});
+
+/** A TRUST_PROXY line that trusts a whole private network, everyone (true) or a hop count. */
+const TOO_WIDE = /10\.0\.0\.0\/8|172\.16\.0\.0\/12|192\.168\.0\.0\/16|uniquelocal|\btrue\b|value:\s*"?\d+"?\s*}|TRUST_PROXY[=:]\s*"?\d+"?\s*$/;
+
+t.test('nothing shipped trusts a whole private network (any pod in it could choose its address)', async (t) => {
+  const files = [
+    ...kustomization.resources.map((f) => new URL(f, dir)),
+    ...yamlIn(examplesDir).map((f) => new URL(f, examplesDir)),
+    new URL('../docker-compose.yml', import.meta.url),
+  ];
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    for (const line of text.split('\n').filter((l) => /TRUST_PROXY/.test(l) && !/^\s*#/.test(l))) {
+      t.notMatch(line, TOO_WIDE, `${file.pathname.split('/').pop()}: ${line.trim()}`);
+    }
+  }
+  // The check can fail: the value that shipped before is caught.
+  t.match('            - { name: TRUST_PROXY, value: "10.0.0.0/8" }', TOO_WIDE);
+});
+
+t.test('the example NetworkPolicy admits only the ingress controller to the http port', async (t) => {
+  const policy = examples.find((d) => d.file === 'networkpolicy.example.yaml')!.obj as never as {
+    spec: {
+      podSelector: { matchLabels: Record<string, string> };
+      ingress: { from: { namespaceSelector?: { matchLabels: Record<string, string> } }[]; ports: { port: string }[] }[];
+    };
+  };
+  t.same(policy.spec.podSelector.matchLabels, { 'app.kubernetes.io/name': 'commbox-sso-bridge' });
+  const toHttp = policy.spec.ingress.filter((r) => r.ports.some((p) => p.port === 'http'));
+  t.equal(toHttp.length, 1);
+  t.same(
+    toHttp[0]!.from.map((f) => f.namespaceSelector?.matchLabels),
+    [{ 'kubernetes.io/metadata.name': 'ingress-nginx' }],
+  );
+  t.ok(
+    policy.spec.ingress.every((r) => r.from.length > 0 && r.from.every((f) => f.namespaceSelector !== undefined)),
+    'every rule names where from (no rule open to all)',
+  );
+});
+
 t.test('the Deployment agrees with the bridge', async (t) => {
   const dep = docs.find((d) => d.obj['kind'] === 'Deployment')!.obj as never as { spec: { replicas: number; template: { spec: PodSpec } } };
   const pod = dep.spec.template.spec;
@@ -119,11 +193,12 @@ t.test('the Deployment agrees with the bridge', async (t) => {
   t.equal(c.readinessProbe.httpGet.path, '/readyz');
   t.equal(c.securityContext.readOnlyRootFilesystem, true);
   t.equal(pod.securityContext.runAsUser, 1000);
+  t.equal(pod.enableServiceLinks, false, 'no service-link variables (METRICS_PORT=tcp://… from a Service named metrics)');
   t.ok(c.lifecycle.preStop);
-  const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
+  const env = operatorEnv(c.env);
   for (const v of SECRET_VARIABLES) t.ok(env[`${v}_FILE`] && env[v] === undefined, `${v} comes from a mounted file`);
   // The configuration the manifest gives is valid (secret files read as placeholders).
-  const config = parseConfig(env, (f) => (f.endsWith('/redis-url') ? 'redis://redis:6379' : 'x'.repeat(40)));
+  const config = parseConfig(env, (f) => (f.endsWith('/redis-url') ? 'redis://redis:6379' : SECRET_PLACEHOLDER));
   t.ok(config.shutdownTimeoutMs / 1000 + 5 < pod.terminationGracePeriodSeconds, 'preStop + drain fit in the grace period');
   t.equal(config.metricsPort, c.ports.find((p) => p.name === 'metrics')?.containerPort, "the metrics port is the container's");
   t.equal(config.metricsHost, '0.0.0.0', "Prometheus can reach it from outside the pod (the bridge's own default is loopback)");
@@ -162,14 +237,14 @@ t.test('replicas: a PodDisruptionBudget, a CPU autoscaler, and Redis from the Se
     ['cpu'],
     'on CPU',
   );
-  const env = Object.fromEntries(dep.spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]));
+  const env = operatorEnv(dep.spec.template.spec.containers[0]!.env);
   t.match(env['REDIS_URL_FILE'], /^\/run\/secrets\/commbox-sso-bridge\//, 'REDIS_URL from the mounted Secret');
   // Every file the Deployment reads is a key of the example Secret.
   const secret = examples.find((d) => d.obj['kind'] === 'Secret')!.obj as { stringData: Record<string, string> };
   for (const [name, value] of Object.entries(env)) {
     if (name.endsWith('_FILE')) t.ok(value.split('/').pop()! in secret.stringData, `${name}: the Secret has ${value.split('/').pop()}`);
   }
-  t.match(parseConfig({ ...env }, (f) => (f.endsWith('redis-url') ? secret.stringData['redis-url']! : 'x'.repeat(40))).redis, { url: /^redis:\/\// });
+  t.match(parseConfig({ ...env }, (f) => (f.endsWith('redis-url') ? secret.stringData['redis-url']! : SECRET_PLACEHOLDER)).redis, { url: /^redis:\/\// });
 });
 
 t.test('the trial Redis example: no persistence, reachable only from the bridge pods', async (t) => {
@@ -177,7 +252,7 @@ t.test('the trial Redis example: no persistence, reachable only from the bridge 
     spec: { template: { spec: { containers: { args: string[] }[] } } };
   };
   t.match(redisDep.spec.template.spec.containers[0]!.args.join(' '), /--save\s+--appendonly no/);
-  const policy = examples.find((d) => d.obj['kind'] === 'NetworkPolicy')!.obj as never as {
+  const policy = examples.find((d) => d.file === 'redis.example.yaml' && d.obj['kind'] === 'NetworkPolicy')!.obj as never as {
     spec: { ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[] };
   };
   t.same(policy.spec.ingress[0]!.from[0]!.podSelector.matchLabels, { 'app.kubernetes.io/name': 'commbox-sso-bridge' });

@@ -2,18 +2,15 @@
  * Outbound HTTP: total deadlines, and failures explained once, with what to check.
  */
 import t, { type Test } from 'tap';
-import { execFileSync } from 'node:child_process';
 import https from 'node:https';
 import http from 'node:http';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Agent, explainNetworkError, proxyFor, send } from '../src/http-client.js';
 import { describe } from '../src/errors.js';
 import { parseConfig, secretValues } from '../src/config/parse.js';
 import { configProblems, TWO_IDP_BASE } from './helpers/config.js';
 import { startProxy } from './helpers/proxy.js';
+import { selfSignedCertificate } from './helpers/tls.js';
 import { freePort, startHostileStack } from './helpers/stack.js';
 
 /** How openid-client and undici wrap a DNS failure. */
@@ -44,31 +41,8 @@ t.test('a real refused connection', async (t) => {
 });
 
 t.test('a real TLS server with a certificate nobody trusts (a TLS-inspecting proxy): NODE_EXTRA_CA_CERTS is named', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-days',
-      '1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('{}'));
+  const { key, cert } = selfSignedCertificate();
+  const server = https.createServer({ key, cert }, (_req, res) => res.end('{}'));
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const agent = new Agent({ connect: { timeout: 2000 } });
   t.teardown(async () => {

@@ -55,9 +55,32 @@ t.test('bad configuration: exit 1 with every bad variable named, no stack trace'
   ]) {
     t.match(err, new RegExp(`- ${v}: `), `${v} is named`);
   }
-  t.match(err, /Invalid configuration \(9 problems\)/);
+  t.match(err, /Invalid configuration \(10 problems\)/);
   t.notMatch(err, /\n\s+at /, 'no stack trace');
   t.notMatch(err, /short-secret/, 'the secret is not echoed');
+  t.equal(p.out(), '');
+});
+
+t.test('a misspelt variable stops the start-up with the name it most likely meant', async (t) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'bridge-'));
+  const p = run(cwd, {
+    PUBLIC_URL: 'https://commbox-sso.example.com',
+    OIDC_ISSUER: 'https://idp.example.com',
+    OIDC_CLIENT_ID: 'commbox',
+    OIDC_CLIENT_SECERT: 'client-secret-value',
+    COMMBOX_API_KEY: 'api-key-value',
+    COMMBOX_BRAND: 'acme',
+    COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login',
+    COOKIE_SECRET: 'Zk3q9P0vLw7xR2mT8yB5nC1dF6gH4jK0sA9eU3iO7pQ=',
+    // One letter short: before, the bridge started and let everyone in.
+    ALLOWED_GROUP: 'commbox-agents',
+  });
+  t.equal(await p.exited, 1);
+  const err = p.err();
+  t.match(err, /- ALLOWED_GROUP: is not a variable of the bridge; did you mean ALLOWED_GROUPS\?/);
+  t.match(err, /- OIDC_CLIENT_SECERT: is not a variable of the bridge; did you mean OIDC_CLIENT_SECRET\?/);
+  t.match(err, /- ALLOW_ANY_AUTHENTICATED: is not true and no access rule is set/);
+  t.notMatch(err, /client-secret-value/, 'the misspelt secret is not echoed');
   t.equal(p.out(), '');
 });
 
@@ -90,6 +113,7 @@ for (const entry of Object.keys(ENTRIES))
         `COMMBOX_BRAND=acme`,
         `COMMBOX_LOGIN_URL=${sandbox.loginUrl}`,
         `COOKIE_SECRET=${COOKIE_SECRET}`,
+        'ALLOWED_GROUPS=commbox-agents',
         'PORT=1',
         'HOST=127.0.0.1',
         'METRICS_PORT=off',
@@ -141,6 +165,7 @@ async function startServer(t: Test, extra: Record<string, string> = {}) {
     COMMBOX_BRAND: 'acme',
     COMMBOX_LOGIN_URL: sandbox.loginUrl,
     COOKIE_SECRET,
+    ALLOWED_GROUPS: 'commbox-agents',
     PORT: String(port),
     HOST: '127.0.0.1',
     METRICS_PORT: 'off',
@@ -306,6 +331,7 @@ t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable
     COMMBOX_BRAND: 'acme',
     COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login',
     COOKIE_SECRET,
+    ALLOWED_GROUPS: 'commbox-agents',
   };
   const cwd = mkdtempSync(join(tmpdir(), 'bridge-'));
   const good = spawn(process.execPath, [...ENTRIES['source']!, '--check'], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env } });

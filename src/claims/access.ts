@@ -32,9 +32,20 @@ export interface AccessRules {
    * another IdP.
    */
   readonly usernameNeedsDomain: boolean;
+  /**
+   * `ALLOW_ANY_AUTHENTICATED`: with no rule above, everyone the IdP signs in is
+   * let in, explicitly. Without it and without a rule, everyone is refused.
+   */
+  readonly allowAnyAuthenticated: boolean;
 }
 
-export type AccessRule = 'email_unverified' | 'group_not_allowed' | 'email_domain_not_allowed' | 'username_without_domain' | 'hosted_domain_not_allowed';
+/** True when at least one rule limits who gets a ticket (groups, email domains, hosted domains). */
+export function hasAccessRule(rules: AccessRules): boolean {
+  return rules.allowedGroups.length > 0 || rules.allowedEmailDomains.length > 0 || rules.allowedHostedDomains.length > 0;
+}
+
+export type AccessRule =
+  'no_access_rule' | 'email_unverified' | 'group_not_allowed' | 'email_domain_not_allowed' | 'username_without_domain' | 'hosted_domain_not_allowed';
 
 export type AccessDecision = { readonly allowed: true } | { readonly allowed: false; readonly rule: AccessRule; readonly detail: string };
 
@@ -47,6 +58,11 @@ const isFalse = (v: unknown) => v === false || v === 'false';
  * accepted, because Entra ID never sends it, unless `requireVerifiedEmail`.
  */
 export function evaluateAccess(claims: Claims, rules: AccessRules): AccessDecision {
+  // The configuration refuses to start without a rule or ALLOW_ANY_AUTHENTICATED;
+  // rules built any other way fail closed here too.
+  if (!hasAccessRule(rules) && !rules.allowAnyAuthenticated) {
+    return { allowed: false, rule: 'no_access_rule', detail: 'no access rule is configured and ALLOW_ANY_AUTHENTICATED is not true' };
+  }
   const verified = claims['email_verified'];
   if (!rules.allowUnverifiedEmail && (isFalse(verified) || (rules.requireVerifiedEmail && !isTrue(verified)))) {
     return {
@@ -88,13 +104,20 @@ export function evaluateHostedDomain(idTokenClaims: Claims, rules: AccessRules):
  * mapped email and the mapped username whenever it contains `@` (not the `email`
  * claim, which the mapping may not even use). With domains configured, at least
  * one such value must exist, each must have exactly one `@`, and its domain must
- * be allowed. An extra IdP's username must have a domain at all.
+ * be allowed. A username mapped with `|localpart` is judged on the address it
+ * was cut from, so a name from another domain cannot pass as one of ours. An
+ * extra IdP's username must have a domain at all.
  */
 export function evaluateIdentity(
-  identity: { readonly username?: string | undefined; readonly email?: string | undefined },
+  identity: {
+    readonly username?: string | undefined;
+    readonly email?: string | undefined;
+    /** With `MAP_USERNAME=…|localpart`: the address before the domain was dropped, judged like the others. */
+    readonly usernameBeforeLocalpart?: string | undefined;
+  },
   rules: AccessRules,
 ): AccessDecision {
-  const { username, email } = identity;
+  const { username, email, usernameBeforeLocalpart } = identity;
   if (rules.usernameNeedsDomain && username !== undefined && !username.includes('@')) {
     return {
       allowed: false,
@@ -106,6 +129,7 @@ export function evaluateIdentity(
   const judged: [string, string][] = [];
   if (email !== undefined) judged.push(['email', email]);
   if (username?.includes('@')) judged.push(['username', username]);
+  if (usernameBeforeLocalpart !== undefined) judged.push(['username (before |localpart)', usernameBeforeLocalpart]);
   if (judged.length === 0)
     return { allowed: false, rule: 'email_domain_not_allowed', detail: 'no email is mapped and the username has no @domain, so no domain can be checked' };
   for (const [field, value] of judged) {
@@ -135,11 +159,21 @@ export function hasGroupsOverage(idTokenClaims: Claims, groupsClaim: readonly st
 }
 
 /**
+ * True when the login must know `email_verified` before deciding: an email is
+ * mapped or ruled on, or REQUIRE_VERIFIED_EMAIL; never with ALLOW_UNVERIFIED_EMAIL.
+ */
+export function needsEmailVerified(mapping: IdentityMapping, rules: AccessRules): boolean {
+  if (rules.allowUnverifiedEmail) return false;
+  return rules.requireVerifiedEmail || mapping.email !== undefined || rules.allowedEmailDomains.length > 0;
+}
+
+/**
  * The claims a login cannot do without, missing from `claims`: the username (an
  * agent) or the unique ID (a chat customer); email or phone (an agent); the email
  * when email domains are ruled on and an email is mapped; the groups when groups
- * are; `email_verified` when it is required. When userinfo fails, the login goes
- * on only if this is empty.
+ * are; `email_verified` when it is needed ({@link needsEmailVerified}): an email
+ * that userinfo would have called unverified must not pass because userinfo
+ * failed. When userinfo fails, the login goes on only if this is empty.
  */
 export function missingRequiredClaims(claims: Claims, mapping: IdentityMapping, rules: AccessRules, kind: 'agent' | 'chat'): string[] {
   const missing: string[] = [];
@@ -150,7 +184,7 @@ export function missingRequiredClaims(claims: Claims, mapping: IdentityMapping, 
   } else if (!has(mapping.uniqueId)) missing.push(mapping.uniqueId.path.join('.'));
   if (rules.allowedEmailDomains.length > 0 && mapping.email !== undefined && !has(mapping.email)) missing.push(mapping.email.path.join('.'));
   if (rules.allowedGroups.length > 0 && getClaim(claims, rules.groupsClaim) === undefined) missing.push(rules.groupsClaim.join('.'));
-  if (rules.requireVerifiedEmail && claims['email_verified'] === undefined) missing.push('email_verified');
+  if (needsEmailVerified(mapping, rules) && claims['email_verified'] === undefined) missing.push('email_verified');
   return [...new Set(missing)];
 }
 
@@ -172,6 +206,7 @@ export function describePassedRules(claims: Claims, idTokenClaims: Claims, rules
     const member = readGroups(claims, rules.groupsClaim).filter((g) => rules.allowedGroups.includes(g));
     out.push(`ALLOWED_GROUPS: member of ${member.join(', ')} (at ${rules.groupsClaim.join('.')})`);
   } else out.push('ALLOWED_GROUPS: not set, any group');
+  if (!hasAccessRule(rules)) out.push("ALLOW_ANY_AUTHENTICATED=true: everyone the IdP signs in, the IdP's app assignment is the only limit");
   out.push(
     rules.allowedEmailDomains.length > 0
       ? `ALLOWED_EMAIL_DOMAINS: the domain of what CommBox receives is one of ${rules.allowedEmailDomains.join(', ')}`

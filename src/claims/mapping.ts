@@ -47,7 +47,8 @@ export function parseClaimMapping(source: string): ClaimMapping {
   const path = rawPath.split('.');
   if (path.some((p) => p === '')) throw new Error(`"${rawPath}" is not a dotted claim path`);
   const transforms = rawTransforms.map((t) => {
-    if (!(t in TRANSFORMS)) {
+    // Own keys only: `toString` and the like are properties of every object, not transforms.
+    if (!Object.hasOwn(TRANSFORMS, t)) {
       throw new Error(`unknown transform "${t}" (known: ${TRANSFORM_NAMES.join(', ')})`);
     }
     return t as TransformName;
@@ -92,6 +93,17 @@ export function applyMapping(claims: Claims, mapping: ClaimMapping): string | un
   for (const t of mapping.transforms) value = TRANSFORMS[t](value);
   value = value.trim();
   return value === '' ? undefined : value;
+}
+
+/**
+ * A `…|localpart…` mapping's value just before its first `localpart`: the whole
+ * address whose domain the mapping drops, so that the domain rule can judge it.
+ * Undefined when the mapping has no `localpart` or maps to nothing.
+ */
+export function valueBeforeLocalpart(claims: Claims, mapping: ClaimMapping): string | undefined {
+  const at = mapping.transforms.indexOf('localpart');
+  if (at === -1) return undefined;
+  return applyMapping(claims, { ...mapping, transforms: mapping.transforms.slice(0, at) });
 }
 
 /** The groups claim as a list: an array of strings, or one string. */

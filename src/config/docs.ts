@@ -3,6 +3,7 @@
  * (`npm run docs:config`); a test fails when the files in the repository differ.
  */
 import { VARIABLES, type Group, type VariableName } from './table.js';
+import { BRIDGE_PREFIXES } from './unknown.js';
 
 const NAMES = Object.keys(VARIABLES) as VariableName[];
 const GROUPS = [...new Set(NAMES.map((n) => VARIABLES[n].group))] as Group[];
@@ -69,6 +70,22 @@ export function renderConfigurationDoc(): string {
     'Secrets (marked 🔒) can instead be read from a file named by `<NAME>_FILE` (Docker and Kubernetes',
     'secrets; a trailing newline is dropped). Setting both is a configuration error. Secret values are',
     'scrubbed from every log line.',
+    '',
+    "A misspelt variable stops the start-up too: every variable whose name begins like the bridge's own",
+    `(${BRIDGE_PREFIXES.map((p) => `\`${p}\``).join(', ')}) must be one of the variables below,`,
+    'and the message names the one it most likely meant (`ALLOWED_GROUP` → `ALLOWED_GROUPS`). Kubernetes',
+    'service-link variables (`<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT=tcp://…`) are recognised and ignored;',
+    'the shipped Deployment turns them off (`enableServiceLinks: false`).',
+    '',
+    '## Who may open CommBox',
+    '',
+    'The bridge does not start until each IdP says who may get a ticket: `ALLOWED_GROUPS`,',
+    '`ALLOWED_EMAIL_DOMAINS` or `ALLOWED_HOSTED_DOMAINS` (any of them; all that are set apply), or',
+    "`ALLOW_ANY_AUTHENTICATED=true`, which lets in everyone the IdP signs in. Use that only when the IdP's",
+    'own app assignment already decides who may sign in to this client: Entra ID "Assignment required?" on',
+    "the enterprise application, Okta app assignments, Keycloak client roles checked by the realm's",
+    "authentication flow, Google's internal consent screen with an organisational unit. Start-up logs a",
+    'warning and `check-config` prints one while it is on; beside a rule it changes nothing.',
   ];
   for (const group of GROUPS) {
     out.push('', `## ${group}`, '', '| Variable | Required | Default | Per IdP | Meaning |', '| --- | --- | --- | --- | --- |');
@@ -90,15 +107,22 @@ export function renderConfigurationDoc(): string {
     'login link is `/login/<name>`, its redirect URI `PUBLIC_URL/callback/<name>`.',
     '',
     'Each IdP is its own namespace of CommBox identities: with `OIDC_IDPS` set every IdP needs its own',
-    "email domains, none shared; an extra IdP's usernames must be `name@domain` in its domains; customer",
-    'chat goes through the default IdP only. See [security](security.md).',
+    "email domains, none shared; an extra IdP's usernames must be `name@domain` in its domains; an extra",
+    "IdP never sends `phone1`, since a phone number has no domain that could keep it to that IdP's users",
+    '(`IDP_<NAME>_MAP_PHONE` set is an error, `MAP_PHONE` is not inherited), so it must map an email;',
+    'customer chat goes through the default IdP only. See [security](security.md).',
     '',
     '## Claim mappings',
     '',
     'A mapping is a dotted claim path with optional transforms applied left to right: `claim|transform|…`.',
     'Transforms: `lower`, `upper`, `trim`, `localpart` (before the last `@`), `domain` (after it). Examples:',
-    '`MAP_USERNAME=email|localpart|lower`, `MAP_USERNAME=upn|lower`. CommBox needs `username` and, for',
-    "agents, an email or phone that matches the agent's record.",
+    '`MAP_USERNAME=email|lower`, `MAP_USERNAME=upn|lower`. CommBox needs `username` and, for agents, an',
+    "email or phone that matches the agent's record.",
+    '',
+    'Two people must never become one CommBox user. `MAP_USERNAME=…|localpart` is accepted only when',
+    '`ALLOWED_EMAIL_DOMAINS` lists exactly one domain (alice@one.example and alice@two.example would both be',
+    '"alice"), and the address it was cut from must then be in that domain; `MAP_USERNAME=…|domain` is',
+    'never accepted. Prefer the whole address.',
     '',
     '## Checking a configuration',
     '',

@@ -11,10 +11,12 @@ import type { AccessRules } from '../claims/access.js';
 import type { IdentityMapping } from '../claims/mapping.js';
 import { ConfigError } from '../errors.js';
 import { readEnvironment, type Environment } from './environment.js';
+import { idpPrefix, unknownVariables } from './unknown.js';
 import { VARIABLES, type ChatChannels, type ClientAuthMethod, type LogLevel, type ParseContext, type Values, type VariableName } from './table.js';
 
 export { decodeChannel, isLoopbackHost, SECRET_VARIABLES } from './table.js';
 export { readEnvironment } from './environment.js';
+export { idpPrefix } from './unknown.js';
 
 /** How the bridge signs people in at one IdP. */
 export interface OidcSettings {
@@ -87,8 +89,8 @@ export interface BridgeConfig {
   /** The first seals login cookies; all open them (rotation). */
   readonly cookieSecrets: readonly string[];
   readonly logLevel: LogLevel;
-  /** Passed to Fastify's `trustProxy`. */
-  readonly trustProxy: boolean | number | string[];
+  /** For Fastify's `trustProxy`: the trusted proxies' addresses and CIDRs, or false (the socket address is the client's). */
+  readonly trustProxy: false | readonly string[];
   /** `/metrics` is served on this port only (never on `port`); undefined: off. */
   readonly metricsPort: number | undefined;
   /** The address the metrics listener binds (`METRICS_HOST`, loopback by default). */
@@ -133,11 +135,6 @@ type NameOf = (name: VariableName) => string;
 
 const PER_IDP = (Object.keys(VARIABLES) as VariableName[]).filter((n) => VARIABLES[n].scope !== 'global');
 const GLOBAL = (Object.keys(VARIABLES) as VariableName[]).filter((n) => VARIABLES[n].scope === 'global');
-
-/** The prefix of an extra IdP's variables: `IDP_<NAME>_`. */
-function idpPrefix(name: string): string {
-  return `IDP_${name.toUpperCase().replace(/-/g, '_')}_`;
-}
 
 /**
  * Parses `names` from `env`, each read as `nameOf(name)` (and `<that>_FILE` for
@@ -184,7 +181,7 @@ function walk(
 }
 
 /** The rules between one IdP's variables; problems named as that IdP's variables. */
-function idpRules(v: Partial<Values>, env: Environment, nameOf: NameOf, bad: (variable: string, problem: string) => void): void {
+function idpRules(v: Values, env: Environment, nameOf: NameOf, bad: (variable: string, problem: string) => void, extra: boolean): void {
   if (v.OIDC_CLIENT_AUTH === 'private_key_jwt') {
     if (!env[nameOf('OIDC_CLIENT_PRIVATE_KEY_FILE')]?.trim())
       bad(nameOf('OIDC_CLIENT_PRIVATE_KEY_FILE'), `is required with ${nameOf('OIDC_CLIENT_AUTH')}=private_key_jwt`);
@@ -213,6 +210,26 @@ function idpRules(v: Partial<Values>, env: Environment, nameOf: NameOf, bad: (va
   }
   if (v.MAP_EMAIL === undefined && v.MAP_PHONE === undefined)
     bad(nameOf('MAP_EMAIL'), `and ${nameOf('MAP_PHONE')} are both empty: CommBox needs email or phone to identify an agent`);
+  const ruled = v.ALLOWED_GROUPS.length > 0 || v.ALLOWED_EMAIL_DOMAINS.length > 0 || v.ALLOWED_HOSTED_DOMAINS.length > 0;
+  if (!ruled && !v.ALLOW_ANY_AUTHENTICATED) {
+    bad(
+      nameOf('ALLOW_ANY_AUTHENTICATED'),
+      `is not true and no access rule is set, so everyone the IdP signs in would get a CommBox ticket: set ${nameOf('ALLOWED_GROUPS')} (e.g. commbox-agents), ${nameOf('ALLOWED_EMAIL_DOMAINS')} or ${nameOf('ALLOWED_HOSTED_DOMAINS')}; or, when the IdP's own app assignment decides who may sign in, ${nameOf('ALLOW_ANY_AUTHENTICATED')}=true`,
+    );
+  }
+  // Two people must never become one CommBox user: a username without the
+  // domain is unique only while exactly one email domain is allowed.
+  const dropped = v.MAP_USERNAME?.transforms.find((t) => t === 'localpart' || t === 'domain');
+  if (dropped !== undefined && extra) {
+    bad(nameOf('MAP_USERNAME'), `"${v.MAP_USERNAME!.source}" can never give a name@domain; an extra IdP's usernames must carry one of its own domains`);
+  } else if (dropped === 'domain') {
+    bad(nameOf('MAP_USERNAME'), `"${v.MAP_USERNAME!.source}" maps every user of a domain to the same username; map the whole email (e.g. email|lower)`);
+  } else if (dropped === 'localpart' && v.ALLOWED_EMAIL_DOMAINS.length !== 1) {
+    bad(
+      nameOf('MAP_USERNAME'),
+      `"${v.MAP_USERNAME!.source}" drops the domain while ${v.ALLOWED_EMAIL_DOMAINS.length === 0 ? 'any email domain is allowed' : `${nameOf('ALLOWED_EMAIL_DOMAINS')} allows ${v.ALLOWED_EMAIL_DOMAINS.length} domains`}: alice@one.example and alice@two.example would both become the CommBox user "alice". Map the whole email (e.g. email|lower), or allow exactly one domain`,
+    );
+  }
 }
 
 /** An IdP's configuration from its parsed values. */
@@ -247,6 +264,7 @@ function idpConfig(name: string, v: Values, base: string, usernameNeedsDomain: b
       graphApiUrl: v.GRAPH_API_URL!.href.replace(/\/+$/, ''),
       allowUnverifiedEmail: v.ALLOW_UNVERIFIED_EMAIL,
       requireVerifiedEmail: v.REQUIRE_VERIFIED_EMAIL,
+      allowAnyAuthenticated: v.ALLOW_ANY_AUTHENTICATED,
       usernameNeedsDomain,
     },
     mapping: {
@@ -280,7 +298,7 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
   const same: NameOf = (n) => n;
   const g = walk(env, GLOBAL, same, problems, readFile) as Values;
   const d = walk(env, PER_IDP, same, problems, readFile) as Values;
-  idpRules(d, env, same, bad);
+  idpRules(d, env, same, bad, false);
 
   // Rules between global variables.
   if (g.COMMBOX_LOGIN_URL?.searchParams.has('ta')) bad('COMMBOX_LOGIN_URL', 'must not already contain a "ta" parameter');
@@ -294,7 +312,10 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
       'is required with COMMBOX_CHAT_URL: list the chat channel IDs employees may open (as CommBox shows them), or * to allow any channel',
     );
   }
-  if (g.ALLOW_UNVERIFIED_EMAIL && d.REQUIRE_VERIFIED_EMAIL) bad('REQUIRE_VERIFIED_EMAIL', 'and ALLOW_UNVERIFIED_EMAIL are both true; choose one');
+  const contradicts = (variable: string, requireVerified: boolean) => {
+    if (g.ALLOW_UNVERIFIED_EMAIL && requireVerified) bad(variable, 'and ALLOW_UNVERIFIED_EMAIL are both true; choose one');
+  };
+  contradicts('REQUIRE_VERIFIED_EMAIL', d.REQUIRE_VERIFIED_EMAIL);
   if (g.METRICS_PORT !== undefined && g.METRICS_PORT === g.PORT) bad('METRICS_PORT', `must differ from PORT (${g.PORT}), or be off`);
   if (g.SHUTDOWN_TIMEOUT_MS <= g.SHUTDOWN_GRACE_MS) bad('SHUTDOWN_TIMEOUT_MS', 'must be longer than SHUTDOWN_GRACE_MS');
   // The whole callback's deadline below one of its requests' own would make that deadline a dead letter (a unit slip, usually).
@@ -319,10 +340,17 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     const prefix = idpPrefix(name);
     const nameOf: NameOf = (n) => `${prefix}${VARIABLES[n].idpSuffix}`;
     const values = walk(env, PER_IDP, nameOf, problems, readFile, d) as Values;
-    idpRules(values, env, nameOf, bad);
-    if (values.MAP_USERNAME?.transforms.some((t) => t === 'localpart' || t === 'domain')) {
-      bad(nameOf('MAP_USERNAME'), `"${values.MAP_USERNAME.source}" can never give a name@domain; an extra IdP's usernames must carry one of its own domains`);
+    idpRules(values, env, nameOf, bad, true);
+    contradicts(nameOf('REQUIRE_VERIFIED_EMAIL'), values.REQUIRE_VERIFIED_EMAIL);
+    // An extra IdP never sends phone1: a phone number has no domain to keep it to
+    // this IdP's own users, so it could name another IdP's agent. Set, refused;
+    // inherited from MAP_PHONE, dropped.
+    if (env[nameOf('MAP_PHONE')]?.trim()) {
+      bad(nameOf('MAP_PHONE'), "is set, but an extra IdP never sends phone1 (a phone number has no domain, so it could name another IdP's agent); remove it");
+    } else if (values.MAP_EMAIL === undefined && values.MAP_PHONE !== undefined) {
+      bad(nameOf('MAP_EMAIL'), 'is empty, but an extra IdP identifies its agents by email: it never sends phone1');
     }
+    values.MAP_PHONE = undefined;
     extras.push({ name, values, nameOf });
   }
   if (extras.length > 0) {
@@ -345,6 +373,12 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     if (new Set(issuers).size !== issuers.length) bad('OIDC_IDPS', 'two IdPs have the same issuer; launcher tiles could not tell them apart');
   }
 
+  problems.push(
+    ...unknownVariables(
+      given,
+      extras.map((e) => e.name),
+    ),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const chat: ChatChannels = g.COMMBOX_CHAT_CHANNELS ?? { any: false, channels: [] };

@@ -8,6 +8,8 @@ import { createHash, createPrivateKey, X509Certificate, type JsonWebKey, type Ke
 import { isIP } from 'node:net';
 import { parseClaimMapping, type ClaimMapping } from '../claims/mapping.js';
 import { reservedParameter } from '../oidc/authorization-params.js';
+import { secretWeakness } from './strength.js';
+import { parseTrustProxy } from './trust-proxy.js';
 
 /** What a parser is given besides the value, and how it reports a problem. */
 export interface ParseContext {
@@ -313,8 +315,9 @@ const cookieSecrets: Parser<string[]> = (raw, ctx) => {
   // A comma list, for rotation (base64 secrets have no commas).
   const secrets = list(raw, ctx);
   secrets.forEach((c, i) => {
-    if (c.length < 32)
-      ctx.bad(`${secrets.length > 1 ? `secret #${i + 1} ` : ''}must be at least 32 characters (has ${c.length}); generate one with: openssl rand -base64 32`);
+    const which = secrets.length > 1 ? `secret #${i + 1} ` : '';
+    const weakness = c.length < 32 ? `must be at least 32 characters (has ${c.length})` : secretWeakness(c);
+    if (weakness !== undefined) ctx.bad(`${which}${weakness}; generate one with: openssl rand -base64 32`);
   });
   return secrets;
 };
@@ -322,20 +325,6 @@ const cookieSecrets: Parser<string[]> = (raw, ctx) => {
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const logLevel: Parser<LogLevel> = (raw, ctx) => oneOf(LEVELS, 'info')(raw?.toLowerCase(), ctx);
-
-const trustProxy: Parser<boolean | number | string[]> = (raw, ctx) => {
-  if (!set(raw) || raw.toLowerCase() === 'false') return false;
-  if (raw.toLowerCase() === 'true') return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  const entries = list(raw, ctx);
-  for (const e of entries) {
-    const [addr, bits] = e.split('/');
-    if (isIP(addr ?? '') === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
-      ctx.bad(`"${e}" is not an IP address or CIDR range (use true, false, a hop count, or a comma list of addresses/CIDRs)`);
-    }
-  }
-  return entries;
-};
 
 const optionalInteger =
   (min: number, max: number): Parser<number | undefined> =>
@@ -363,6 +352,8 @@ const authParams: Parser<[string, string][]> = (raw, ctx) => {
     if (name === '') ctx.bad('has a parameter without a name');
     else if (reserved !== undefined) ctx.bad(`${reserved}; it cannot be set here`);
     else if (out.some(([n]) => n === name)) ctx.bad(`names "${name}" twice`);
+    // The ID token's acr must be one of these: none listed would refuse every login.
+    else if (name === 'acr_values' && value.trim() === '') ctx.bad('has an empty "acr_values"; list the acr values the company requires, or remove it');
     else out.push([name, value]);
   }
   return out;
@@ -435,7 +426,15 @@ const listenAddress =
     }
     return raw;
   };
-const metricsPort: Parser<number | undefined> = (raw, ctx) => (raw?.toLowerCase() === 'off' ? undefined : integer(DEFAULT_METRICS_PORT, 1, 65535)(raw, ctx));
+const metricsPort: Parser<number | undefined> = (raw, ctx) => {
+  if (raw?.toLowerCase() === 'off') return undefined;
+  // What Kubernetes injects for a Service named "metrics" in the namespace.
+  if (raw !== undefined && /^(tcp|udp|sctp):\/\//.test(raw)) {
+    ctx.bad(`"${raw}" is a Kubernetes service link (a Service named "metrics"), not a port: set enableServiceLinks: false in the pod spec`);
+    return undefined;
+  }
+  return integer(DEFAULT_METRICS_PORT, 1, 65535)(raw, ctx);
+};
 
 // --- The table ---------------------------------------------------------------------
 
@@ -570,7 +569,7 @@ export const VARIABLES = {
     default: 'unset: not sent',
     example: 'login',
     parse: prompt,
-    doc: 'Sent as `prompt`: `login` makes the IdP ask for the password every time (shared desks), `select_account` shows the account chooser (Google, Entra ID).',
+    doc: "Sent as `prompt`: `login` makes the IdP ask for the password every time (shared desks), and the ID token's `auth_time` must then be from this login (an earlier one, or none, is refused: see docs/idp); `select_account` shows the account chooser (Google, Entra ID).",
   }),
   OIDC_MAX_AGE: variable({
     group: 'Sign-in (per IdP)',
@@ -588,7 +587,7 @@ export const VARIABLES = {
     default: 'none',
     example: 'domain_hint=example.com',
     parse: authParams,
-    doc: 'Fixed extra authorization parameters, form-encoded (`resource=urn%3Acommbox&domain_hint=example.com`). Protocol parameters and `prompt`, `max_age`, `hd` cannot be set here.',
+    doc: "Fixed extra authorization parameters, form-encoded (`resource=urn%3Acommbox&domain_hint=example.com`). Protocol parameters and `prompt`, `max_age`, `hd` cannot be set here. With `acr_values`, the ID token's `acr` must be one of its values.",
   }),
   OIDC_PASS_THROUGH_PARAMS: variable({
     group: 'Sign-in (per IdP)',
@@ -625,7 +624,7 @@ export const VARIABLES = {
     group: 'Access rules',
     scope: 'idp-inherited',
     idpSuffix: 'ALLOWED_GROUPS',
-    default: 'empty: everyone the IdP signs in',
+    default: 'empty: not checked',
     example: 'commbox-agents',
     parse: list,
     doc: 'Comma list; the user must be in one of them (exact, case-sensitive).',
@@ -672,6 +671,15 @@ export const VARIABLES = {
     default: 'https://graph.microsoft.com/v1.0',
     parse: url({ fallback: 'https://graph.microsoft.com/v1.0' }),
     doc: 'Microsoft Graph for `GROUPS_OVERAGE=graph` (national clouds have their own). Only links on its origin are followed.',
+  }),
+  ALLOW_ANY_AUTHENTICATED: variable({
+    group: 'Access rules',
+    scope: 'idp',
+    idpSuffix: 'ALLOW_ANY_AUTHENTICATED',
+    default: 'false',
+    example: 'false',
+    parse: boolean(false),
+    doc: '**Explicit.** Without `ALLOWED_GROUPS`, `ALLOWED_EMAIL_DOMAINS` or `ALLOWED_HOSTED_DOMAINS` the bridge does not start, unless this is `true`: then everyone the IdP signs in gets a ticket, and the IdP\'s own app assignment is the only limit (Entra ID "assignment required", Okta assignments, Keycloak client roles). Beside a rule it changes nothing.',
   }),
   ALLOW_UNVERIFIED_EMAIL: variable({
     group: 'Access rules',
@@ -735,7 +743,7 @@ export const VARIABLES = {
     idpSuffix: 'MAP_PHONE',
     default: 'phone_number',
     parse: mapping('phone_number', true),
-    doc: 'CommBox `phone1` (with country code). Empty: not sent.',
+    doc: 'CommBox `phone1` (with country code). Empty: not sent. Extra IdPs never send it (a phone number has no domain to keep it to their users): not inherited, and an error when set.',
   }),
   MAP_UNIQUE_ID: variable({
     group: 'Claim mapping',
@@ -822,9 +830,10 @@ export const VARIABLES = {
   TRUST_PROXY: variable({
     group: 'Server',
     scope: 'global',
-    default: 'false',
-    parse: trustProxy,
-    doc: 'Trust `X-Forwarded-*` from: `true`, a hop count, or a comma list of addresses/CIDRs.',
+    default: 'false: the socket address',
+    example: '10.42.0.0/16',
+    parse: parseTrustProxy,
+    doc: 'The proxies in front of the bridge (addresses and CIDRs, comma-separated, or `loopback`) whose `X-Forwarded-For` gives the client IP for the logs, the audit line and the rate limits. `true` and hop counts are refused. Unset behind a proxy, every client looks like the proxy.',
   }),
 
   HTTPS_PROXY: variable({

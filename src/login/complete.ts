@@ -7,7 +7,7 @@
  */
 import type { Bridge, Idp } from '../bridge.js';
 import { describePassedRules, evaluateAccess, evaluateHostedDomain, evaluateIdentity, hasGroupsOverage, missingRequiredClaims } from '../claims/access.js';
-import { getClaim, mapAgentIdentity, mapChatIdentity, type Claims } from '../claims/mapping.js';
+import { getClaim, mapAgentIdentity, mapChatIdentity, valueBeforeLocalpart, type Claims, type IdentityMapping } from '../claims/mapping.js';
 import { readGraphGroups } from '../graph.js';
 import type { VerifiedLogin } from '../oidc/client.js';
 import type { DryRunPreview } from '../web/pages.js';
@@ -128,7 +128,8 @@ async function complete(
   deadline.enter('login_cookie');
   const state = req.query.getAll('state');
   if (state.length !== 1 || state[0] === '') {
-    throw new BridgeError(Reasons.loginCookieMissing, 400, { detail: state.length === 0 ? 'callback without "state"' : 'callback with several "state"' });
+    const detail = state.length === 0 ? 'callback without "state"' : state.length > 1 ? 'callback with several "state"' : 'callback with an empty "state"';
+    throw new BridgeError(Reasons.loginCookieMissing, 400, { detail });
   }
   const tx = await takeTransaction(bridge, req.cookies, state[0]!, outcome);
   // Each IdP has its own redirect URI: an answer at another IdP's callback is
@@ -174,7 +175,8 @@ async function complete(
     throw new BridgeError(Reasons.initiateBadTarget, 400, { detail: `customer chat access goes through the default IdP only, not "${idp.config.name}"` });
   }
   const channel = chat ? resolveChatChannel(commbox, tx.target) : undefined;
-  const mapped = channel === undefined ? mapAgentIdentity(claims, idp.config.mapping) : mapChatIdentity(claims, idp.config.mapping);
+  const mapping = identityMapping(idp);
+  const mapped = channel === undefined ? mapAgentIdentity(claims, mapping) : mapChatIdentity(claims, mapping);
   if (!mapped.ok) {
     throw new BridgeError(Reasons.claimMissing, 403, {
       detail: `${mapped.detail}; claims present: ${Object.keys(claims).sort().join(', ')}`,
@@ -183,7 +185,8 @@ async function complete(
   }
   // The identity CommBox would receive must lie in this IdP's own domains.
   const username = 'username' in mapped.identity ? mapped.identity.username : undefined;
-  const scoped = evaluateIdentity({ username, email: mapped.identity.email }, idp.config.access);
+  const usernameBeforeLocalpart = username === undefined ? undefined : valueBeforeLocalpart(claims, mapping.username);
+  const scoped = evaluateIdentity({ username, email: mapped.identity.email, usernameBeforeLocalpart }, idp.config.access);
   if (!scoped.allowed) throw new BridgeError(scoped.rule, 403, { detail: scoped.detail });
   const data: TicketData =
     channel === undefined
@@ -268,6 +271,16 @@ function claimSource(login: VerifiedLogin, name: string): string {
 }
 
 /**
+ * The mapping of `idp`'s identities. An extra IdP never sends phone1: a phone
+ * number has no domain to keep it to that IdP's own users. The configuration
+ * refuses or drops a phone mapping of an extra IdP; this holds even if one got
+ * through.
+ */
+function identityMapping(idp: Idp): IdentityMapping {
+  return idp.config.name === 'default' ? idp.config.mapping : { ...idp.config.mapping, phone: undefined };
+}
+
+/**
  * Userinfo failed (not for another `sub`, which always refuses): the login is
  * refused only when a claim it cannot do without is still missing; otherwise it
  * goes on, and optional fields missing are left out of the ticket.
@@ -275,7 +288,7 @@ function claimSource(login: VerifiedLogin, name: string): string {
 function checkUserinfoFailure(login: VerifiedLogin, idp: Idp, kind: 'agent' | 'chat', log: LogSink): Claims {
   const failure = login.userinfoError;
   if (failure === undefined) return login.claims;
-  const missing = missingRequiredClaims(login.claims, idp.config.mapping, idp.config.access, kind);
+  const missing = missingRequiredClaims(login.claims, identityMapping(idp), idp.config.access, kind);
   if (missing.length > 0) {
     throw new BridgeError(failure.reason, failure.status, {
       check: failure.check,

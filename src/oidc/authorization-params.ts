@@ -33,11 +33,17 @@ export const OWN_VARIABLE_PARAMETERS: ReadonlyMap<string, string> = new Map([
 /** The longest passed-through value (decoded) that is copied; longer ones are dropped. */
 export const MAX_PASS_THROUGH_LENGTH = 256;
 
-/** Why a parameter name may not be set by the company or a link; undefined when it may. */
+/**
+ * Why a parameter name may not be set by the company or a link; undefined when it
+ * may. In any letter case: an IdP that reads names without regard to case would
+ * take `Prompt` or `REDIRECT_URI` for the protocol's own.
+ */
 export function reservedParameter(name: string): string | undefined {
-  if (PROTOCOL_PARAMETERS.has(name)) return `"${name}" is a protocol parameter the bridge sets itself`;
-  const own = OWN_VARIABLE_PARAMETERS.get(name);
-  if (own !== undefined) return `"${name}" has its own variable, ${own}`;
+  const lower = name.toLowerCase();
+  const written = lower === name ? `"${name}"` : `"${name}" (${lower})`;
+  if (PROTOCOL_PARAMETERS.has(lower)) return `${written} is a protocol parameter the bridge sets itself`;
+  const own = OWN_VARIABLE_PARAMETERS.get(lower);
+  if (own !== undefined) return `${written} has its own variable, ${own}`;
   return undefined;
 }
 
@@ -76,7 +82,7 @@ export function passThroughParams(
   const out: Record<string, string> = {};
   if (query === undefined) return out;
   for (const name of allowed) {
-    if (!Object.prototype.hasOwnProperty.call(query, name) || reservedParameter(name) !== undefined || name in fixed) continue;
+    if (!Object.prototype.hasOwnProperty.call(query, name) || reservedParameter(name) !== undefined || Object.hasOwn(fixed, name)) continue;
     const value = query[name];
     // Repeated (an array) or not text: ambiguous, dropped.
     if (typeof value !== 'string' || value === '' || value.length > MAX_PASS_THROUGH_LENGTH) continue;

@@ -58,3 +58,68 @@ export function checkIdTokenClaims(claims: Readonly<Record<string, unknown>>, cl
   if (claims['sub'] === '') return { check: 'id_token.sub', detail: 'ID token rejected: its "sub" is empty' };
   return undefined;
 }
+
+/**
+ * `iat` must not lie in the future by more than the clock tolerance: openid-client
+ * checks only that it is a number (and `exp` and `nbf` against the clock).
+ */
+export function checkIssuedAt(claims: Readonly<Record<string, unknown>>, nowMs: number, toleranceSec: number): CheckFailure | undefined {
+  const iat = claims['iat'];
+  if (typeof iat !== 'number') return { check: 'id_token.iat', detail: 'ID token rejected: it has no numeric "iat"' };
+  const ahead = iat - nowMs / 1000;
+  if (ahead > toleranceSec) {
+    return {
+      check: 'id_token.iat',
+      detail: `ID token rejected: its "iat" is ${Math.round(ahead)} s in the future, more than OIDC_CLOCK_TOLERANCE_SEC (${toleranceSec} s): check the clocks`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * With `prompt=login` the ID token must carry `auth_time` (the library requires it
+ * too, through `require_auth_time`): without it, nothing proves a fresh sign-in.
+ */
+export function checkAuthTimePresent(claims: Readonly<Record<string, unknown>>): CheckFailure | undefined {
+  if (typeof claims['auth_time'] === 'number') return undefined;
+  return {
+    check: 'id_token.auth_time',
+    detail: 'ID token rejected: it has no "auth_time", which OIDC_PROMPT=login needs to prove a fresh sign-in (OIDC_MAX_AGE makes most IdPs send it)',
+  };
+}
+
+/**
+ * `prompt=login` asks the IdP for a fresh sign-in, but a person at the browser can
+ * delete it from the IdP's URL and reuse the IdP session of whoever signed in
+ * before: the sign-in the ID token confirms (`auth_time`) must not be earlier than
+ * the start of this login (`sinceMs`, from the sealed login cookie), less the
+ * clock tolerance. An absent `auth_time` proves nothing and is refused too.
+ */
+export function checkSignedInSince(claims: Readonly<Record<string, unknown>>, sinceMs: number, toleranceSec: number): CheckFailure | undefined {
+  const authTime = claims['auth_time'];
+  if (typeof authTime !== 'number') return checkAuthTimePresent(claims);
+  // auth_time has whole seconds: the login's start is compared by its second.
+  const earlier = Math.floor(sinceMs / 1000) - authTime;
+  if (earlier > toleranceSec) {
+    return {
+      check: 'id_token.auth_time',
+      detail: `the ID token confirms a sign-in ${earlier} s before this login started, but OIDC_PROMPT=login asks for a fresh one: "prompt" was removed from the IdP's URL, or the IdP ignores it`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * When the company asks for `acr_values` (`OIDC_AUTH_PARAMS`), the ID token's
+ * `acr` must be one of them: an IdP may answer with another class, or none
+ * (OpenID Connect Core §3.1.2.1 makes the request voluntary), and a person at
+ * the browser can delete the parameter. An empty list accepts nothing.
+ */
+export function checkAcr(claims: Readonly<Record<string, unknown>>, acrValues: readonly string[]): CheckFailure | undefined {
+  const acr = claims['acr'];
+  if (typeof acr === 'string' && acrValues.includes(acr)) return undefined;
+  return {
+    check: 'id_token.acr',
+    detail: `the ID token's "acr" is ${acr === undefined ? 'absent' : JSON.stringify(acr).slice(0, 100)}, not one of the acr_values OIDC_AUTH_PARAMS asks for (${acrValues.join(' ').slice(0, 200)})`,
+  };
+}

@@ -19,7 +19,17 @@ import { untilAborted, type LoginClock } from '../deadline.js';
 import type { HttpClient } from '../http-client.js';
 import { getClaim, type Claims } from '../claims/mapping.js';
 import type { LoginTransaction } from '../login/transaction.js';
-import { checkCallbackParameters, checkEndpoint, checkIdTokenClaims, checkTokenType, type CheckFailure } from './checks.js';
+import {
+  checkAcr,
+  checkAuthTimePresent,
+  checkCallbackParameters,
+  checkEndpoint,
+  checkIdTokenClaims,
+  checkIssuedAt,
+  checkSignedInSince,
+  checkTokenType,
+  type CheckFailure,
+} from './checks.js';
 import { oidcRefusal, type OidcStep } from './errors.js';
 import { IdpKeys } from './keys.js';
 import { fixedAuthorizationParams } from './authorization-params.js';
@@ -89,17 +99,33 @@ export class OidcClient {
   #keys: IdpKeys | undefined;
   #idp: DiscoveredIdp | undefined;
   #discovering: Promise<DiscoveredIdp> | undefined;
+  #discoveryProblem: string | undefined;
   #authorizationPrefix: string | undefined;
+  /** `OIDC_PROMPT` contains `login`: the ID token must confirm a sign-in made during this login. */
+  readonly #freshSignIn: boolean;
+  /** The `acr_values` of `OIDC_AUTH_PARAMS`; undefined when not asked for. */
+  readonly #acrValues: readonly string[] | undefined;
 
   constructor(opts: OidcOptions, http: HttpClient) {
     this.#opts = opts;
     this.#http = http;
     this.#fixedParams = fixedAuthorizationParams(opts);
+    this.#freshSignIn = opts.prompt?.split(' ').includes('login') ?? false;
+    const acr = opts.authParams.find(([name]) => name === 'acr_values');
+    this.#acrValues = acr === undefined ? undefined : acr[1].split(' ').filter((v) => v !== '');
   }
 
   /** What discovery found; undefined before it succeeded. */
   get discovered(): DiscoveredIdp | undefined {
     return this.#idp;
+  }
+
+  /**
+   * Why the last discovery failed, for readiness; undefined once it succeeded.
+   * Says which metadata check failed, but not the network details (the log has them).
+   */
+  get discoveryProblem(): string | undefined {
+    return this.#idp === undefined ? this.#discoveryProblem : undefined;
   }
 
   /**
@@ -109,9 +135,14 @@ export class OidcClient {
    */
   discover(): Promise<DiscoveredIdp> {
     if (this.#idp) return Promise.resolve(this.#idp);
-    this.#discovering ??= this.#discover().finally(() => {
-      this.#discovering = undefined;
-    });
+    this.#discovering ??= this.#discover()
+      .catch((e: unknown) => {
+        this.#discoveryProblem = readinessText(e);
+        throw e;
+      })
+      .finally(() => {
+        this.#discovering = undefined;
+      });
     return this.#discovering;
   }
 
@@ -138,6 +169,7 @@ export class OidcClient {
       });
     }
     for (const [name, value, required] of [
+      ['authorization_endpoint', server.authorization_endpoint, true],
       ['token_endpoint', server.token_endpoint, true],
       ['jwks_uri', server.jwks_uri, true],
       ['userinfo_endpoint', server.userinfo_endpoint, false],
@@ -148,8 +180,15 @@ export class OidcClient {
     }
 
     const auth = await this.#clientAuthentication(String(server.token_endpoint));
+    const metadata = {
+      id_token_signed_response_alg: alg,
+      [client.clockTolerance]: o.clockToleranceSec,
+      // prompt=login: openid-client then refuses an ID token without auth_time
+      // (checkSignedInSince below judges its value).
+      ...(this.#freshSignIn ? { require_auth_time: true } : {}),
+    };
     const makeConfig = () => {
-      const c = new client.Configuration(server, o.clientId, { id_token_signed_response_alg: alg, [client.clockTolerance]: o.clockToleranceSec }, auth);
+      const c = new client.Configuration(server, o.clientId, metadata, auth);
       // The total deadline of each request is the transport's (OIDC_TIMEOUT_MS, in
       // customFetch: one timer, cleared with the answer). With 0, openid-client adds
       // no AbortSignal.timeout of its own: that one keeps its timer and signal
@@ -327,6 +366,14 @@ export class OidcClient {
     await step('signature', () => untilAborted(this.#keys!.verify(tokens.id_token!, idp.idTokenAlg), signal));
     const idTokenClaims: Claims = { ...tokens.claims()! };
     refuseIf(checkIdTokenClaims(idTokenClaims, this.#opts.clientId), Reasons.idTokenInvalid, 502);
+    refuseIf(checkIssuedAt(idTokenClaims, Date.now(), this.#opts.clockToleranceSec), Reasons.idTokenInvalid, 502);
+    // What the company asked of the sign-in is verified, not only requested:
+    // the browser carries the request, and anyone at it can edit it.
+    if (this.#freshSignIn) {
+      refuseIf(checkAuthTimePresent(idTokenClaims), Reasons.idTokenInvalid, 502);
+      refuseIf(checkSignedInSince(idTokenClaims, tx.createdAt, this.#opts.clockToleranceSec), Reasons.reauthenticationMissing, 403);
+    }
+    if (this.#acrValues !== undefined) refuseIf(checkAcr(idTokenClaims, this.#acrValues), Reasons.acrNotSatisfied, 403);
     const tokenMs = performance.now() - tokenStart;
     const sub = idTokenClaims['sub'] as string;
 
@@ -425,6 +472,17 @@ function refuseIf(problem: CheckFailure | undefined, reason: (typeof Reasons)[ke
 }
 
 const unusable = (problem: CheckFailure) => new BridgeError(Reasons.idpUnavailable, 503, { check: problem.check, detail: problem.detail });
+
+/**
+ * A discovery failure in words for `/readyz`: a metadata check (`metadata.*`, the
+ * bridge's own words about the IdP's public metadata) says what it found; a
+ * failed fetch only says which step failed (the log has the network details).
+ */
+function readinessText(e: unknown): string {
+  if (!(e instanceof BridgeError)) return 'discovery failed (the log says why)';
+  if (e.check?.startsWith('metadata.')) return `${e.check}: ${e.detail ?? e.reason}`;
+  return `${e.check ?? 'discovery'}: the IdP could not be reached or answered badly (the log says why)`;
+}
 
 /**
  * True when a client secret has characters that are form-encoded in the HTTP

@@ -6,6 +6,7 @@
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import { BridgeError, describe, Reasons, type Reason } from '../errors.js';
+import { JwksFetchError } from './keys.js';
 
 /** Where in the login the library failed. */
 export type OidcStep = 'callback' | 'signature' | 'userinfo';
@@ -23,6 +24,9 @@ const claimOf = (e: ProcessingError): string | undefined => {
   return /"(\w+)"/.exec(e.message)?.[1];
 };
 const quote = (s: unknown, max: number) => JSON.stringify(String(s).slice(0, max));
+
+const AUTH_TIME_HINT =
+  '; OIDC_PROMPT=login and OIDC_MAX_AGE need it to prove when the user signed in: see docs/idp for making the IdP send it (OIDC_MAX_AGE makes most IdPs send it)';
 
 /** Maps a failure of openid-client or jose at `step` to the bridge's refusal. */
 export function oidcRefusal(step: OidcStep, e: unknown): BridgeError {
@@ -128,7 +132,9 @@ function callbackRefusal(e: unknown): BridgeError {
         return refuse(Reasons.callbackInvalid, 400, 'auth_response.code', 'the callback has no "code"');
       if (/JWT|ID Token/.test(message)) {
         const claim = /"alg" header/.test(message) ? 'alg' : (claimOf(inner) ?? 'jwt');
-        return refuse(Reasons.idTokenInvalid, 502, `id_token.${claim}`, `ID token rejected: ${message}`);
+        // require_auth_time (OIDC_PROMPT=login) or maxAge (OIDC_MAX_AGE) made it required.
+        const hint = claim === 'auth_time' && /missing/.test(message) ? AUTH_TIME_HINT : '';
+        return refuse(Reasons.idTokenInvalid, 502, `id_token.${claim}`, `ID token rejected: ${message}${hint}`);
       }
       return refuse(Reasons.tokenExchangeFailed, 502, 'token.response', `token response rejected: ${message}`);
     }
@@ -140,6 +146,9 @@ function callbackRefusal(e: unknown): BridgeError {
 /** The ID token signature (jose). A key that cannot be fetched is the IdP being unavailable. */
 function signatureRefusal(e: unknown): BridgeError {
   const refuse = (reason: Reason, status: number, check: string, detail: string) => new BridgeError(reason, status, { check, detail, cause: e });
+  // First: jose passes a failed fetch on as its base error class.
+  if (hasCause(e, (c) => c instanceof JwksFetchError))
+    return refuse(Reasons.idpUnavailable, 503, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describe(e)}`);
   if (e instanceof jose.errors.JWKSNoMatchingKey)
     return refuse(Reasons.idTokenInvalid, 502, 'id_token.kid', 'ID token rejected: no key in the IdP JWKS matches its "kid" and "alg"');
   if (e instanceof jose.errors.JWKSMultipleMatchingKeys)
@@ -151,6 +160,15 @@ function signatureRefusal(e: unknown): BridgeError {
     return refuse(Reasons.idpUnavailable, 503, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describe(e)}`);
   }
   return refuse(Reasons.idTokenInvalid, 502, 'id_token.signature', `ID token rejected: ${e.message}`);
+}
+
+/** True when `e` or one of its causes passes `test`. */
+function hasCause(e: unknown, test: (c: unknown) => boolean): boolean {
+  for (let cur: unknown = e, depth = 0; cur !== undefined && depth < 6; cur = (cur as { cause?: unknown }).cause, depth++) {
+    if (test(cur)) return true;
+    if (!(cur instanceof Error)) return false;
+  }
+  return false;
 }
 
 /** The userinfo request and answer. */

@@ -19,6 +19,15 @@ export const JWKS_REFETCH_MIN_INTERVAL_MS = 5_000;
 /** How long a fetched JWKS is used; after that it must be fetched again (no keys kept forever). */
 export const JWKS_MAX_AGE_MS = 10 * 60_000;
 
+/**
+ * The JWKS could not be fetched: no answer, not 200, or not JSON. jose reports a
+ * non-200 answer with its base error class, as it does a token that fails to
+ * verify; this one says it was the fetch, whichever way jose passes it on.
+ */
+export class JwksFetchError extends Error {
+  override name = 'JwksFetchError';
+}
+
 export interface IdpKeysOptions {
   /** Total deadline of one JWKS request. */
   readonly timeoutMs: number;
@@ -34,9 +43,22 @@ export class IdpKeys {
   #missReload: Promise<void> | undefined;
 
   constructor(jwksUri: URL, fetch: IdpFetch, opts: IdpKeysOptions) {
-    const counted: jose.FetchImplementation = (url, options) => {
+    const counted: jose.FetchImplementation = async (url, options) => {
       this.#fetches++;
-      return fetch(url, options);
+      let answer: Response;
+      try {
+        answer = await fetch(url, options);
+      } catch (cause) {
+        throw new JwksFetchError(`the JWKS request to ${jwksUri.origin} failed`, { cause });
+      }
+      if (answer.status !== 200) throw new JwksFetchError(`the JWKS endpoint answered HTTP ${answer.status}`);
+      const body = await answer.text();
+      try {
+        JSON.parse(body);
+      } catch (cause) {
+        throw new JwksFetchError('the JWKS endpoint answered something that is not JSON', { cause });
+      }
+      return new Response(body, { status: 200, headers: answer.headers });
     };
     this.#jwks = jose.createRemoteJWKSet(jwksUri, {
       cooldownDuration: JWKS_REFETCH_MIN_INTERVAL_MS,

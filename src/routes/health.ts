@@ -17,7 +17,9 @@ export function readinessProblems(bridge: Bridge): string[] {
   const problems: string[] = [];
   if (bridge.health.draining) problems.push('draining: shutting down');
   for (const idp of bridge.idps.values()) {
-    if (!idp.oidc.discovered) problems.push(`idp${idp.config.name === 'default' ? '' : ` ${idp.config.name}`}: discovery and JWKS not loaded yet`);
+    if (idp.oidc.discovered) continue;
+    const name = `idp${idp.config.name === 'default' ? '' : ` ${idp.config.name}`}`;
+    problems.push(`${name}: ${idp.oidc.discoveryProblem ?? 'discovery and JWKS not loaded yet'}`);
   }
   if (bridge.health.commboxReachable === false) problems.push('commbox: not reachable so far');
   return problems;

@@ -164,6 +164,24 @@ const EXPLANATIONS: Record<Reason, Explanation> = {
     todo: `Sign in again from the button below. If this page comes back, the sign-in service did not ask for your password: ${ASK_ADMIN.charAt(0).toLowerCase()}${ASK_ADMIN.slice(1)}`,
     retry: true,
   },
+  [Reasons.reauthenticationMissing]: {
+    title: 'Please enter your password again',
+    what: 'Your company asks for a new sign-in every time CommBox is opened here, and the sign-in service confirmed an earlier one instead.',
+    todo: 'Start a fresh sign-in from the button below and enter your password when asked. If this page comes back, contact your IT service desk and quote the reference below.',
+    retry: true,
+  },
+  [Reasons.acrNotSatisfied]: {
+    title: 'Your sign-in did not use the required method',
+    what: 'Your company requires a particular way of signing in to open CommBox (for example with a second factor), and the sign-in service confirmed another one.',
+    todo: `Sign in again from the button below, using the method your company requires. ${ASK_ADMIN}`,
+    retry: true,
+  },
+  [Reasons.noAccessRule]: {
+    title: 'CommBox access is not set up here',
+    what: 'This sign-in service has no rule saying who may open CommBox, so nobody is let in.',
+    todo: 'Contact your IT service desk and quote the reference below.',
+    retry: false,
+  },
   [Reasons.emailUnverified]: {
     title: 'Your email address is not verified',
     what: 'Your company account has an email address that is not marked as verified, so it cannot be used to open CommBox.',

@@ -1,5 +1,13 @@
 import t from 'tap';
-import { evaluateAccess, evaluateHostedDomain, evaluateIdentity, hasGroupsOverage, missingRequiredClaims, type AccessRules } from '../../src/claims/access.js';
+import {
+  evaluateAccess,
+  evaluateHostedDomain,
+  evaluateIdentity,
+  hasGroupsOverage,
+  missingRequiredClaims,
+  needsEmailVerified,
+  type AccessRules,
+} from '../../src/claims/access.js';
 import { parseClaimMapping } from '../../src/claims/mapping.js';
 import { NO_RULES } from '../helpers/config.js';
 
@@ -9,7 +17,7 @@ const claims = { sub: 'u1', realm_access: { roles: ['agents', 'offline_access'] 
 const rules = (r: Partial<AccessRules> = {}): AccessRules => ({ ...NO_RULES, ...r });
 
 t.test('evaluateAccess', async (t) => {
-  t.same(evaluateAccess({}, rules()), { allowed: true }, 'no rules: everyone');
+  t.same(evaluateAccess({}, rules()), { allowed: true }, 'no rules and ALLOW_ANY_AUTHENTICATED: everyone');
   t.match(evaluateAccess({ email_verified: false }, rules()), { allowed: false, rule: 'email_unverified' });
   t.match(evaluateAccess({ email_verified: 'false' }, rules()), { allowed: false, rule: 'email_unverified' }, 'the string "false" too');
   t.same(evaluateAccess({}, rules()), { allowed: true }, 'an absent email_verified is accepted (Entra ID)');
@@ -100,16 +108,62 @@ t.test('missingRequiredClaims: what a login cannot do without when userinfo fail
   };
   const full = { sub: 'u', preferred_username: 'a', email: 'a@example.com', groups: ['g'], email_verified: true };
   t.same(missingRequiredClaims(full, mapping, rules(), 'agent'), [], 'given_name is optional');
-  t.same(missingRequiredClaims({ sub: 'u', email: 'a@example.com' }, mapping, rules(), 'agent'), ['preferred_username']);
-  t.same(missingRequiredClaims({ sub: 'u', preferred_username: 'a' }, mapping, rules(), 'agent'), ['email or phone']);
-  t.same(missingRequiredClaims({ sub: 'u', preferred_username: 'a', phone_number: '+44' }, mapping, rules(), 'agent'), [], 'a phone will do');
+  const v = { email_verified: true };
+  t.same(missingRequiredClaims({ sub: 'u', email: 'a@example.com', ...v }, mapping, rules(), 'agent'), ['preferred_username']);
+  t.same(missingRequiredClaims({ sub: 'u', preferred_username: 'a', ...v }, mapping, rules(), 'agent'), ['email or phone']);
+  t.same(missingRequiredClaims({ sub: 'u', preferred_username: 'a', phone_number: '+44', ...v }, mapping, rules(), 'agent'), [], 'a phone will do');
   t.same(
-    missingRequiredClaims({ sub: 'u', preferred_username: 'a', phone_number: '+44' }, mapping, rules({ allowedEmailDomains: ['example.com'] }), 'agent'),
+    missingRequiredClaims({ sub: 'u', preferred_username: 'a', phone_number: '+44', ...v }, mapping, rules({ allowedEmailDomains: ['example.com'] }), 'agent'),
     ['email'],
     'the email when domains are ruled on',
   );
   t.same(missingRequiredClaims({ ...full, groups: undefined }, mapping, rules({ allowedGroups: ['g'] }), 'agent'), ['groups']);
   t.same(missingRequiredClaims({ ...full, email_verified: undefined }, mapping, rules({ requireVerifiedEmail: true }), 'agent'), ['email_verified']);
-  t.same(missingRequiredClaims({ sub: 'u' }, mapping, rules(), 'chat'), [], 'a chat customer needs its unique ID only');
-  t.same(missingRequiredClaims({}, { ...mapping, uniqueId: parseClaimMapping('oid') }, rules(), 'chat'), ['oid']);
+  t.same(missingRequiredClaims({ sub: 'u', ...v }, mapping, rules(), 'chat'), [], 'a chat customer needs its unique ID only');
+  t.same(missingRequiredClaims({ ...v }, { ...mapping, uniqueId: parseClaimMapping('oid') }, rules(), 'chat'), ['oid']);
+});
+
+t.test('missingRequiredClaims: email_verified is needed whenever an email is mapped or ruled on (#17)', async (t) => {
+  const mapping = {
+    username: parseClaimMapping('preferred_username'),
+    email: parseClaimMapping('email'),
+    firstName: undefined,
+    lastName: undefined,
+    phone: parseClaimMapping('phone_number'),
+    uniqueId: parseClaimMapping('sub'),
+  };
+  const claims = { sub: 'u', preferred_username: 'a', email: 'a@example.com' };
+  t.same(missingRequiredClaims(claims, mapping, rules(), 'agent'), ['email_verified'], 'an email is mapped: userinfo might have called it unverified');
+  t.same(missingRequiredClaims({ sub: 'u' }, mapping, rules(), 'chat'), ['email_verified'], 'a chat ticket carries the email too');
+  t.same(missingRequiredClaims({ ...claims, email_verified: false }, mapping, rules(), 'agent'), [], 'present (the rules judge it)');
+  t.same(missingRequiredClaims(claims, mapping, rules({ allowUnverifiedEmail: true }), 'agent'), [], 'ALLOW_UNVERIFIED_EMAIL: not needed');
+  const phoneOnly = { ...mapping, email: undefined };
+  t.same(missingRequiredClaims({ ...claims, phone_number: '+44' }, phoneOnly, rules(), 'agent'), [], 'no email mapped or ruled on: not needed');
+  t.same(
+    missingRequiredClaims(
+      { ...claims, phone_number: '+44', preferred_username: 'a@example.com' },
+      phoneOnly,
+      rules({ allowedEmailDomains: ['example.com'] }),
+      'agent',
+    ),
+    ['email_verified'],
+    'domains ruled on: needed',
+  );
+  t.ok(needsEmailVerified(mapping, rules()));
+  t.notOk(needsEmailVerified(phoneOnly, rules()));
+  t.ok(needsEmailVerified(phoneOnly, rules({ requireVerifiedEmail: true })));
+});
+
+t.test('evaluateIdentity: a username cut with |localpart is judged on the address it was cut from', async (t) => {
+  const d = rules({ allowedEmailDomains: ['example.com'] });
+  t.same(evaluateIdentity({ username: 'alice', email: 'alice@example.com', usernameBeforeLocalpart: 'alice@example.com' }, d), { allowed: true });
+  t.match(
+    evaluateIdentity({ username: 'alice', email: 'alice@example.com', usernameBeforeLocalpart: 'alice@evil.example' }, d),
+    { allowed: false, rule: 'email_domain_not_allowed', detail: /of the mapped username \(before \|localpart\) is not allowed/ },
+    'another domain, though the email passes',
+  );
+  t.match(evaluateIdentity({ username: 'alice', usernameBeforeLocalpart: 'alice' }, d), {
+    allowed: false,
+    detail: /username \(before \|localpart\) has no @domain/,
+  });
 });

@@ -6,13 +6,14 @@ import t, { type Test } from 'tap';
 import { parseConfig } from '../../src/config/parse.js';
 import { configProblems, TWO_IDP_BASE } from '../helpers/config.js';
 import { startHostileIdp } from '../helpers/hostile-idp.js';
-import { startHostileStack } from '../helpers/stack.js';
+import { startEditedLogin, startHostileStack } from '../helpers/stack.js';
 
-async function twoIdps(t: Test, extra: Record<string, string> = {}) {
-  const second = await startHostileIdp({ alg: 'ES256' });
+async function twoIdps(t: Test, extra: Record<string, string> = {}, opts: { issParameter?: boolean } = {}) {
+  const second = await startHostileIdp({ alg: 'ES256', issParameter: opts.issParameter });
   // The acquired company's accounts live in its own domain.
   for (const u of Object.values(second.users)) u['email'] = String(u['email']).replace('@example.com', '@acquired.example');
   const s = await startHostileStack({
+    issParameter: opts.issParameter,
     env: {
       ALLOWED_GROUPS: 'commbox-agents',
       ALLOWED_EMAIL_DOMAINS: 'example.com',
@@ -84,6 +85,38 @@ t.test("mix-up: an answer delivered at another IdP's callback is refused before 
   t.equal(s.ticketRequests(), 0);
 });
 
+t.test("mix-up without RFC 9207 iss: the bridge's own check refuses before any token request, both ways", async (t) => {
+  // Neither IdP sends "iss" in its answer, so openid-client has nothing to
+  // compare: the login's IdP, sealed in its cookie, is the only defence.
+  const { s, second } = await twoIdps(t, {}, { issParameter: false });
+  for (const [startAt, answerAt, movedTo] of [
+    ['/login/acquired', '/callback/acquired?', '/callback?'],
+    ['/login', '/callback?', '/callback/acquired?'],
+  ] as const) {
+    const b = s.browser();
+    const r = await b.walk(`${s.base}${startAt}`, { stopAt: `${s.base}/callback` });
+    t.ok(r.stoppedAt?.startsWith(`${s.base}${answerAt}`), `${startAt}: the IdP answers at its own callback`);
+    t.notOk(new URL(r.stoppedAt!).searchParams.has('iss'), 'without "iss"');
+    const before = s.logs.lines.length;
+    const refused = await b.fetch(r.stoppedAt!.replace(answerAt, movedTo), { headers: { accept: 'application/json' } });
+    t.equal(refused.status, 400, `${startAt}'s answer at ${movedTo.slice(0, -1)}: 400`);
+    t.match(JSON.parse(refused.body), { error: 'iss_mismatch' });
+    t.match(
+      s.logs.entries.slice(before).find((e) => e['reason'] === 'iss_mismatch'),
+      { check: 'redirect_uri', detail: /came back at the callback of/ },
+      "the bridge's check fired, not the library's",
+    );
+  }
+  t.equal(second.stats.token + s.idp.stats.token, 0, 'no token request at either IdP');
+  t.equal(s.ticketRequests(), 0);
+
+  // Control: the same answers at their own callbacks complete.
+  second.user = 'bob';
+  t.ok((await s.browser().walk(`${s.base}/login/acquired`, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+  t.equal(s.ticketRequests(), 2);
+});
+
 t.test('readiness waits for every IdP', async (t) => {
   const { s, second } = await twoIdps(t);
   second.down = true;
@@ -100,7 +133,6 @@ t.test('configuration of several IdPs', async (t) => {
     ALLOWED_GROUPS: 'agents',
     ALLOWED_EMAIL_DOMAINS: 'a.example',
     IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'e.example',
-    IDP_TWIN_ALLOWED_EMAIL_DOMAINS: 't.example',
   };
   const c = parseConfig({
     ...BASE,
@@ -132,7 +164,8 @@ t.test('configuration of several IdPs', async (t) => {
     IDP_ENTRA_MAP_USERNAME: /unknown transform/,
   });
   t.notOk('OIDC_CLIENT_ID' in p, "the default IdP's settings are not blamed");
-  t.match(problems({ OIDC_IDPS: 'twin', IDP_TWIN_ISSUER: 'https://a.example.com', IDP_TWIN_CLIENT_ID: 'x', IDP_TWIN_CLIENT_SECRET: 'y' }), {
+  const twin = { OIDC_IDPS: 'twin', IDP_TWIN_ISSUER: 'https://a.example.com', IDP_TWIN_CLIENT_ID: 'x', IDP_TWIN_CLIENT_SECRET: 'y' };
+  t.match(configProblems({ ...TWO_IDP_BASE, ALLOWED_EMAIL_DOMAINS: 'a.example', IDP_TWIN_ALLOWED_EMAIL_DOMAINS: 't.example', ...twin }), {
     OIDC_IDPS: /same issuer/,
   });
 });
@@ -205,6 +238,39 @@ t.test("chat goes through the default IdP only: another IdP's tile naming a chat
   t.equal((await s.browser().fetch(`${s.base}/initiate?${fromDefault}`)).status, 302, "the default IdP's tile may");
 });
 
+t.test('chat goes through the default IdP only, checked again at the callback: a chat login of another IdP gets no ticket', async (t) => {
+  // /initiate refuses to start such a login (the first lock, above). Here the
+  // login is started normally with the acquired IdP and its sealed transaction
+  // re-sealed with a chat target (only a holder of COOKIE_SECRET can), so the
+  // callback's own check is the only one left.
+  const CHAT_URL = 'http://127.0.0.1:1/chat';
+  const { s, second } = await twoIdps(t, { COMMBOX_CHAT_URL: CHAT_URL, COMMBOX_CHAT_CHANNELS: '*' });
+  second.user = 'bob';
+  const startWithTarget = async (target: string | undefined) => {
+    const b = s.browser();
+    const authorize = await startEditedLogin(s, b, `${s.base}/login/acquired`, (tx) => ({ ...tx, target }));
+    const back = await b.fetch(authorize);
+    t.match(back.location, `${s.base}/callback/acquired?`);
+    return b.fetch(back.location!);
+  };
+
+  const control = await startWithTarget(undefined);
+  t.equal(control.status, 302, 'control: the re-sealed transaction itself is accepted');
+  t.match(control.location, `${s.sandbox.loginUrl}?ta=`);
+  t.equal(s.ticketRequests(), 1);
+
+  const tokensBefore = second.stats.token;
+  const r = await startWithTarget('/chat/abc123');
+  t.equal(r.status, 400, 'not sent into the chat');
+  t.match(r.body, /\(initiate_bad_target\)/);
+  t.match(
+    s.logs.find((e) => e['reason'] === 'initiate_bad_target'),
+    { idp: 'acquired', detail: /customer chat access goes through the default IdP only/ },
+  );
+  t.equal(second.stats.token, tokensBefore + 1, 'refused at the callback, after the sign-in was verified');
+  t.equal(s.ticketRequests(), 1, 'no ticket for the chat login');
+});
+
 t.test('configuration: every IdP needs its own email domains, none shared, never inherited', async (t) => {
   const BASE = {
     ...TWO_IDP_BASE,
@@ -242,5 +308,45 @@ t.test('configuration: every IdP needs its own email domains, none shared, never
       ['entra', ['entra.example'], true],
     ],
   );
-  t.same(problems({ ...BASE, OIDC_IDPS: '', ALLOWED_EMAIL_DOMAINS: '' }), {}, 'a single IdP needs no domains');
+  t.same(configProblems({ ...TWO_IDP_BASE, ALLOWED_GROUPS: 'agents' }), {}, 'a single IdP needs no domains');
+});
+
+t.test('phone1 (#17): an extra IdP never sends it; set for one, the start-up is refused', async (t) => {
+  const BASE = {
+    ...TWO_IDP_BASE,
+    ALLOWED_GROUPS: 'agents',
+    ALLOWED_EMAIL_DOMAINS: 'a.example',
+    OIDC_IDPS: 'entra',
+    IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0',
+    IDP_ENTRA_CLIENT_ID: 'e',
+    IDP_ENTRA_CLIENT_SECRET: 'se',
+    IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'e.example',
+  };
+  const problems = (env: Record<string, string>) => configProblems({ ...BASE, ...env });
+  t.match(problems({ IDP_ENTRA_MAP_PHONE: 'phone_number' }), { IDP_ENTRA_MAP_PHONE: /an extra IdP never sends phone1 .*remove it/ });
+  t.match(problems({ IDP_ENTRA_MAP_EMAIL: '' }), { IDP_ENTRA_MAP_EMAIL: /identifies its agents by email: it never sends phone1/ });
+  t.same(problems({ IDP_ENTRA_MAP_PHONE: '' }), {}, 'set empty: fine');
+  const c = parseConfig({ ...BASE, MAP_PHONE: 'mobile' });
+  t.equal(c.idps[0]!.mapping.phone?.source, 'mobile', 'the default IdP sends it');
+  t.equal(c.idps[1]!.mapping.phone, undefined, 'the inherited MAP_PHONE is dropped for the extra IdP');
+});
+
+t.test('phone1 (#17): the login path never sends it for an extra IdP, even if the configuration let one through', async (t) => {
+  const { s, second } = await twoIdps(t);
+  second.user = 'bob';
+  second.users['bob']!['phone_number'] = '+442501234567'; // alice's number at the default IdP
+  const extra = s.bridge.idps.get('acquired')!;
+  t.equal(extra.config.mapping.phone, undefined, 'the configuration dropped it');
+  // The first lock off: as if the configuration had kept the phone mapping.
+  (extra.config.mapping as { phone: unknown }).phone = s.bridge.idps.get('default')!.config.mapping.phone;
+  const r = await s.browser().walk(`${s.base}/login/acquired`, { stopAt: s.sandbox.loginUrl });
+  t.ok(r.stoppedAt, 'the login goes on');
+  t.same(s.sandbox.requests[0]!.body, {
+    data: { brand: 'acme', username: 'BOB@ACQUIRED.EXAMPLE', email: 'bob@acquired.example', firstName: 'Bob', lastName: 'Builder', oneTimeUse: true },
+  });
+  t.notOk('phone1' in (s.sandbox.requests[0]!.body as { data: object }).data, 'no phone1');
+
+  s.idp.user = 'alice';
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+  t.match(s.sandbox.requests[1]!.body, { data: { phone1: '+442501234567' } }, 'the default IdP still sends it');
 });

@@ -11,10 +11,14 @@ const BASE = {
   COMMBOX_API_KEY: 'api-key-value',
   COMMBOX_BRAND: 'acme',
   COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login',
-  COOKIE_SECRET: 'c'.repeat(32),
+  COOKIE_SECRET: 'test-cookie-secret-0123456789-abcdefghijkl',
+  ALLOW_ANY_AUTHENTICATED: 'true',
 };
 
 const problems = configProblems;
+/** Cookie secrets as `openssl rand -base64 32` writes them. */
+const K_SECRET = 'kq0H7u2vXyA9pLrT5mWcZ3eN8sJfB1dG6hQiV4oR0tY=';
+const O_SECRET = 'o8Fh2Kd9LmQ4rWt7Zx1Cv5Bn3Jg6Ys0Pa9Ue2Ri7Tq4=';
 
 t.test('defaults', async (t) => {
   const c = parseConfig(BASE);
@@ -26,7 +30,7 @@ t.test('defaults', async (t) => {
   t.equal(c.commbox.timeoutMs, 5000);
   t.equal(c.idps[0]!.oidc.scopes, 'openid email profile');
   t.equal(c.idps[0]!.oidc.idTokenAlg, undefined);
-  t.same(c.idps[0]!.access, NO_RULES, 'no access rules by default');
+  t.same(c.idps[0]!.access, NO_RULES, 'no access rules by default (everyone, explicitly)');
   t.equal(c.idps[0]!.mapping.username.source, 'preferred_username');
   t.equal(c.idps[0]!.mapping.email?.source, 'email');
   t.equal(c.idps[0]!.mapping.phone?.source, 'phone_number');
@@ -37,6 +41,7 @@ t.test('defaults', async (t) => {
 t.test('every missing required variable is named in one error', async (t) => {
   const p = problems({});
   t.same(Object.keys(p).sort(), [
+    'ALLOW_ANY_AUTHENTICATED',
     'COMMBOX_API_KEY',
     'COMMBOX_BRAND',
     'COMMBOX_LOGIN_URL',
@@ -50,7 +55,7 @@ t.test('every missing required variable is named in one error', async (t) => {
     parseConfig({});
     t.fail('should throw');
   } catch (e) {
-    t.match((e as Error).message, /^Invalid configuration \(8 problems\):\n {2}- PUBLIC_URL: is required\n/);
+    t.match((e as Error).message, /^Invalid configuration \(9 problems\):\n {2}- PUBLIC_URL: is required\n/);
     t.equal((e as ConfigError).code, 'ERR_CONFIG');
   }
 });
@@ -71,7 +76,7 @@ t.test('bad values, all reported together', async (t) => {
     MAP_USERNAME: 'email|shout',
     GROUPS_CLAIM: 'realm_access..roles',
     ALLOWED_EMAIL_DOMAINS: 'example.com, not a domain',
-    TRUST_PROXY: '10.0.0.0/8,banana',
+    TRUST_PROXY: '10.42.0.0/16,banana',
   });
   t.match(p, {
     PUBLIC_URL: /not an absolute URL/,
@@ -132,20 +137,19 @@ t.test('lists, booleans, mappings and proxies', async (t) => {
     GROUPS_CLAIM: 'realm_access.roles',
     ALLOWED_EMAIL_DOMAINS: '@Example.COM,corp.example.com',
     ALLOW_UNVERIFIED_EMAIL: 'yes',
-    MAP_USERNAME: 'email|localpart|lower',
+    MAP_USERNAME: 'email|trim|lower',
     MAP_PHONE: '',
-    TRUST_PROXY: '2',
+    TRUST_PROXY: '10.42.0.0/16',
   });
   t.same(c.idps[0]!.access.allowedGroups, ['commbox-agents', '/support']);
   t.same(c.idps[0]!.access.groupsClaim, ['realm_access', 'roles']);
   t.same(c.idps[0]!.access.allowedEmailDomains, ['example.com', 'corp.example.com']);
   t.equal(c.idps[0]!.access.allowUnverifiedEmail, true);
   t.equal(c.idps[0]!.access.requireVerifiedEmail, false);
-  t.same(c.idps[0]!.mapping.username.transforms, ['localpart', 'lower']);
+  t.same(c.idps[0]!.mapping.username.transforms, ['trim', 'lower']);
   t.equal(c.idps[0]!.mapping.phone, undefined, 'an empty optional mapping switches the field off');
-  t.equal(c.trustProxy, 2);
+  t.same(c.trustProxy, ['10.42.0.0/16']);
   t.same(parseConfig({ ...BASE, TRUST_PROXY: '10.0.0.0/8, 192.168.1.1' }).trustProxy, ['10.0.0.0/8', '192.168.1.1']);
-  t.equal(parseConfig({ ...BASE, TRUST_PROXY: 'true' }).trustProxy, true);
   t.match(problems({ ...BASE, MAP_EMAIL: '', MAP_PHONE: '' }), { MAP_EMAIL: /email or phone/ });
   t.match(problems({ ...BASE, MAP_USERNAME: '' }), {}, 'an empty MAP_USERNAME falls back to the default');
   t.equal(parseConfig({ ...BASE, REQUIRE_VERIFIED_EMAIL: 'true' }).idps[0]!.access.requireVerifiedEmail, true);
@@ -155,7 +159,7 @@ t.test('lists, booleans, mappings and proxies', async (t) => {
 t.test('secrets from files (_FILE), and both set is an error', async (t) => {
   const files: Record<string, string> = {
     '/run/secrets/api': 'api-from-file\n',
-    '/run/secrets/cookie': `${'k'.repeat(32)},${'o'.repeat(40)}\n`,
+    '/run/secrets/cookie': `${K_SECRET},${O_SECRET}\n`,
     '/run/secrets/empty': '\n',
   };
   const read = (p: string) => {
@@ -171,7 +175,7 @@ t.test('secrets from files (_FILE), and both set is an error', async (t) => {
   };
   const c = parseConfig(env, read);
   t.equal(c.commbox.apiKey, 'api-from-file', 'the trailing newline is dropped');
-  t.same(c.cookieSecrets, ['k'.repeat(32), 'o'.repeat(40)], 'a list of cookie secrets: the first seals, all open');
+  t.same(c.cookieSecrets, [K_SECRET, O_SECRET], 'a list of cookie secrets: the first seals, all open');
   const p = (() => {
     try {
       parseConfig(
@@ -196,7 +200,7 @@ t.test('secrets from files (_FILE), and both set is an error', async (t) => {
     COOKIE_SECRET_FILE: /is empty/,
   });
   t.match(problems({ ...BASE, OIDC_CLIENT_SECRET: undefined }), { OIDC_CLIENT_SECRET: /is required \(or OIDC_CLIENT_SECRET_FILE\)/ });
-  t.match(problems({ ...BASE, COOKIE_SECRET: `${'a'.repeat(32)},short` }), { COOKIE_SECRET: /secret #2 must be at least 32/ });
+  t.match(problems({ ...BASE, COOKIE_SECRET: `${K_SECRET},short` }), { COOKIE_SECRET: /secret #2 must be at least 32/ });
 });
 
 t.test('operations settings', async (t) => {

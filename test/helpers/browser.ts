@@ -81,18 +81,31 @@ export class CookieJar {
   }
 }
 
+export interface BrowserOptions {
+  /** Connect from this local address (another loopback address: another client). */
+  readonly localAddress?: string;
+  /** Headers sent with every request (a forged X-Forwarded-For, say). */
+  readonly headers?: Record<string, string>;
+}
+
 export class Browser {
   readonly jar = new CookieJar();
   readonly #dispatcher: Agent;
+  readonly #headers: Record<string, string>;
 
-  /** `localAddress`: the loopback address its connections come from (127.0.0.2 is another client). */
-  constructor(opts: { localAddress?: string } = {}) {
-    this.#dispatcher = opts.localAddress === undefined ? dispatcher : new Agent({ keepAliveTimeout: 1000, connections: 32, localAddress: opts.localAddress });
+  constructor(opts: BrowserOptions = {}) {
+    this.#dispatcher = opts.localAddress === undefined ? dispatcher : new Agent({ keepAliveTimeout: 1000, localAddress: opts.localAddress });
+    this.#headers = opts.headers ?? {};
+  }
+
+  /** Closes this browser's own connections (the shared ones stay). */
+  async close(): Promise<void> {
+    if (this.#dispatcher !== dispatcher) await this.#dispatcher.close();
   }
 
   /** One request, cookies in and out. */
   async fetch(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Hop> {
-    const headers: Record<string, string> = { 'user-agent': 'test-browser', accept: 'text/html', ...init.headers };
+    const headers: Record<string, string> = { 'user-agent': 'test-browser', accept: 'text/html', ...this.#headers, ...init.headers };
     const cookie = this.jar.header(url);
     if (cookie) headers['cookie'] = cookie;
     const method = init.method ?? 'GET';

@@ -26,6 +26,7 @@ export async function build(t: Test, env: Record<string, string> = {}): Promise<
     COMMBOX_LOGIN_URL: `${NOWHERE}/login`,
     COOKIE_SECRET,
     LOG_LEVEL: 'debug',
+    ALLOW_ANY_AUTHENTICATED: 'true',
     ...env,
   });
   const logs = new LogCapture();

@@ -13,7 +13,7 @@ export function configProblems(env: Record<string, string | undefined>): Record<
   return {};
 }
 
-/** No access rules: what the configuration gives by default. */
+/** No access rules, everyone let in explicitly (ALLOW_ANY_AUTHENTICATED=true). */
 export const NO_RULES: AccessRules = {
   allowedGroups: [],
   groupsClaim: ['groups'],
@@ -24,6 +24,7 @@ export const NO_RULES: AccessRules = {
   allowUnverifiedEmail: false,
   requireVerifiedEmail: false,
   usernameNeedsDomain: false,
+  allowAnyAuthenticated: true,
 };
 
 /** A valid configuration for two IdPs' tests to vary (never contacted). */
@@ -35,5 +36,6 @@ export const TWO_IDP_BASE = {
   COMMBOX_API_KEY: 'k',
   COMMBOX_BRAND: 'b',
   COMMBOX_LOGIN_URL: 'https://b.commbox.io/login',
-  COOKIE_SECRET: 'c'.repeat(32),
+  COOKIE_SECRET: 'test-cookie-secret-0123456789-abcdefghijkl',
+  ALLOW_ANY_AUTHENTICATED: 'true',
 };

@@ -4,6 +4,7 @@
  * when `idp.mode` says so. Authorization auto-approves `idp.user` (no form).
  */
 import http from 'node:http';
+import https from 'node:https';
 import { createHash, randomBytes, randomUUID, createPublicKey, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
@@ -48,7 +49,8 @@ export type HostileMode =
   | 'auth-time-old'
   | 'no-auth-time'
   | 'userinfo-503'
-  | 'userinfo-other-sub';
+  | 'userinfo-other-sub'
+  | 'iat-future';
 
 interface Key {
   privateKey: jose.CryptoKey;
@@ -79,6 +81,8 @@ export interface HostileIdp {
   /** Delayed requests waiting for their answer now, their connection still open. */
   waiting: { token: number; userinfo: number; jwks: number };
   lastAuthorize: Record<string, string> | undefined;
+  /** The last authorization request's query as it arrived, repeated parameters included. */
+  lastAuthorizeQuery: URLSearchParams | undefined;
   /** How the client authenticated at the last token request. */
   lastTokenAuth: 'basic' | 'post' | 'private_key_jwt' | undefined;
   /** private_key_jwt: the client's public key (assertions are verified with it), and the last assertion. */
@@ -90,6 +94,16 @@ export interface HostileIdp {
   down: boolean;
   /** The JWKS endpoint answers 503 while true. */
   jwksDown: boolean;
+  /** Set: the userinfo endpoint answers 500, or never answers (the client's deadline ends it). */
+  userinfoFault: 'status-500' | 'hang' | undefined;
+  /**
+   * The IdP's single sign-on session, as the epoch second its user signed in:
+   * while set, an authorization request without `prompt=login` is answered from it
+   * (its `auth_time`), and one with `prompt=login` signs in afresh (now).
+   */
+  sessionAuthTime: number | undefined;
+  /** Discovery metadata to add or replace (e.g. an http endpoint). */
+  metadata: Record<string, unknown>;
   /**
    * When set, access tokens are JWTs signed with the current key carrying these
    * claims (beside iss, sub, iat, exp); `tamper` spoils one thing.
@@ -131,7 +145,9 @@ export const HOSTILE_USERS: Record<string, HostileUser> = {
   },
 };
 
-export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParameter?: boolean } = {}): Promise<HostileIdp> {
+export async function startHostileIdp(
+  opts: { alg?: 'RS256' | 'ES256'; issParameter?: boolean; tls?: { key: string; cert: string } } = {},
+): Promise<HostileIdp> {
   const alg = opts.alg ?? 'RS256';
   const issParameter = opts.issParameter ?? true;
   const mk = async (): Promise<Key> => {
@@ -139,11 +155,14 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     const jwk = await jose.exportJWK(publicKey);
     return { privateKey, publicKey, jwk: { ...jwk, kid: randomUUID(), alg, use: 'sig' } };
   };
-  const codes = new Map<string, { user: string; nonce: string | undefined; challenge: string | undefined; redirectUri: string }>();
+  const codes = new Map<
+    string,
+    { user: string; nonce: string | undefined; challenge: string | undefined; redirectUri: string; authTime: number | undefined }
+  >();
   const tokens = new Map<string, string>();
-  const server = http.createServer();
+  const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }) : http.createServer();
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const idp: HostileIdp = {
     mode: 'ok',
@@ -160,12 +179,16 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     abandoned: { token: 0, userinfo: 0, jwks: 0 },
     waiting: { token: 0, userinfo: 0, jwks: 0 },
     lastAuthorize: undefined,
+    lastAuthorizeQuery: undefined,
     issued: [],
     lastTokenAuth: undefined,
     clientPublicKey: undefined,
     lastClientAssertion: undefined,
     down: false,
     jwksDown: false,
+    userinfoFault: undefined,
+    sessionAuthTime: undefined,
+    metadata: {},
     accessTokenJwt: undefined,
     async rotate({ dropOld = false } = {}) {
       const k = await mk();
@@ -180,10 +203,10 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
 
   const b64u = (s: string) => Buffer.from(s).toString('base64url');
 
-  async function idToken(user: HostileUser, nonce: string | undefined): Promise<string> {
+  async function idToken(user: HostileUser, nonce: string | undefined, authTime: number | undefined): Promise<string> {
     const m = idp.mode;
     const now = Math.floor(Date.now() / 1000);
-    let claims: Record<string, unknown> = { iss: issuer, sub: user.sub, aud: idp.clientId, iat: now, exp: now + 300, auth_time: now, nonce };
+    let claims: Record<string, unknown> = { iss: issuer, sub: user.sub, aud: idp.clientId, iat: now, exp: now + 300, auth_time: authTime ?? now, nonce };
     if (m !== 'userinfo-only-claims' && m !== 'userinfo-bad-sub' && m !== 'userinfo-500' && m !== 'userinfo-jwt') claims = { ...user, ...claims };
     if (m === 'email-verified-userinfo-only') delete claims['email_verified'];
     if (m === 'wrong-aud') claims['aud'] = 'someone-else';
@@ -203,6 +226,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
     if (m === 'no-nonce') delete claims['nonce'];
     if (m === 'nonce-mismatch') claims['nonce'] = 'not-your-nonce';
     if (m === 'skew-small') claims['iat'] = now + 30;
+    if (m === 'iat-future') claims['iat'] = now + 120;
     if (m === 'expired-45s-ago') {
       claims['iat'] = now - 345;
       claims['exp'] = now - 45;
@@ -290,6 +314,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
             token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
             code_challenge_methods_supported: ['S256'],
             authorization_response_iss_parameter_supported: issParameter,
+            ...idp.metadata,
           });
         }
         if (p === '/jwks') {
@@ -304,6 +329,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           idp.stats.authorize++;
           const q = Object.fromEntries(url.searchParams);
           idp.lastAuthorize = q;
+          idp.lastAuthorizeQuery = new URLSearchParams(url.searchParams);
           if (q['client_id'] !== idp.clientId) return send(res, 400, { error: 'invalid_client' });
           if (!q['redirect_uri'] || !idp.redirectUris.includes(q['redirect_uri']))
             return send(res, 400, { error: 'invalid_request', error_description: 'redirect_uri not registered' });
@@ -318,7 +344,9 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
             const code = randomBytes(24).toString('base64url');
             const user = q['login_hint'] && idp.users[q['login_hint']] ? q['login_hint'] : idp.user;
             idp.issued.push(code);
-            codes.set(code, { user, nonce: q['nonce'], challenge: q['code_challenge'], redirectUri: q['redirect_uri'] });
+            const fresh = idp.sessionAuthTime === undefined || (q['prompt'] ?? '').split(' ').includes('login');
+            const authTime = fresh ? undefined : idp.sessionAuthTime;
+            codes.set(code, { user, nonce: q['nonce'], challenge: q['code_challenge'], redirectUri: q['redirect_uri'], authTime });
             back.searchParams.set('code', code);
           }
           res.writeHead(302, { location: back.href });
@@ -375,7 +403,7 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           const accessToken = idp.accessTokenJwt ? await accessTokenJwt(idp.users[entry.user]!, idp.accessTokenJwt) : randomBytes(24).toString('base64url');
           tokens.set(accessToken, entry.user);
           const user = idp.users[entry.user]!;
-          const idTok = await idToken(user, entry.nonce);
+          const idTok = await idToken(user, entry.nonce, entry.authTime);
           idp.issued.push(accessToken, idTok);
           return send(res, 200, {
             access_token: accessToken,
@@ -389,7 +417,8 @@ export async function startHostileIdp(opts: { alg?: 'RS256' | 'ES256'; issParame
           if (!(await slow(res, 'userinfo'))) return;
           const who = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /i, ''));
           if (!who) return send(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
-          if (idp.mode === 'userinfo-500') return send(res, 500, { error: 'server_error' });
+          if (idp.mode === 'userinfo-500' || idp.userinfoFault === 'status-500') return send(res, 500, { error: 'server_error' });
+          if (idp.userinfoFault === 'hang') return;
           if (idp.mode === 'userinfo-503') return send(res, 503, { error: 'temporarily_unavailable' });
           if (idp.mode === 'userinfo-jwt') return send(res, 200, 'eyJhbGciOiJub25lIn0.e30.', { 'content-type': 'application/jwt' });
           const u = { ...idp.users[who]! };

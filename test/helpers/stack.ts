@@ -15,6 +15,7 @@ import { createLogger } from '../../src/observability/log.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { startHostileIdp, type HostileIdp } from './hostile-idp.js';
 import { Browser, type Hop } from './browser.js';
+import type { LoginTransaction } from '../../src/login/transaction.js';
 
 export const COOKIE_SECRET = 'test-cookie-secret-0123456789-abcdefghijkl';
 
@@ -109,6 +110,9 @@ async function startBridge(
     COMMBOX_LOGIN_URL: sandbox.loginUrl,
     COOKIE_SECRET,
     LOG_LEVEL: 'debug',
+    // The IdPs of the tests sign in whom each test chooses; a test of the access
+    // rules sets them (and may set this to false).
+    ALLOW_ANY_AUTHENTICATED: 'true',
     ...given,
   };
   const config = parseConfigOrClose(
@@ -225,4 +229,27 @@ export function submitLoginForm(browser: Browser, page: Hop, username: string, s
     body: new URLSearchParams({ username, password }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
+}
+
+/**
+ * Starts a login at `start` (a URL of the bridge at `stack.base`) and re-seals
+ * its transaction as `edit` changes it, which only a holder of COOKIE_SECRET
+ * can do: for tests that switch off a check made when the login starts, to
+ * show the one made again at the callback. Returns the IdP authorization URL
+ * to walk on with `browser`.
+ */
+export async function startEditedLogin(stack: StackBase, browser: Browser, start: string, edit: (tx: LoginTransaction) => LoginTransaction): Promise<string> {
+  const host = new URL(stack.base).host;
+  const before = new Set(browser.jar.names(host));
+  const hop = await browser.fetch(start);
+  if (hop.status !== 302 || hop.location === undefined) throw new Error(`${start} did not start a login: ${hop.status}`);
+  const state = new URL(hop.location).searchParams.get('state') ?? '';
+  const added = browser.jar.names(host).filter((n) => !before.has(n));
+  for (const name of added) {
+    const opened = stack.bridge.sealer.open(browser.jar.get(host, name)!, name, state);
+    if (!opened.ok) continue;
+    browser.jar.set(host, name, stack.bridge.sealer.seal(edit(opened.tx), name));
+    return hop.location;
+  }
+  throw new Error(`no login cookie of ${start} opens for its state`);
 }

@@ -151,3 +151,35 @@ t.test('DRY_RUN: the whole flow runs, and the callback previews the ticket reque
   t.match(JSON.parse(json.body), { dryRun: true, idp: 'default', ticketRequest: { username: 'alice', brand: 'acme' }, rulesPassed: Array, claimNames: Array });
   t.equal(s.ticketRequests(), 0);
 });
+
+t.test('userinfo failing while email_verified is needed (#17): refused, naming it, for 500 and for no answer in time', async (t) => {
+  for (const fault of ['status-500', 'hang'] as const) {
+    await t.test(fault, async (t) => {
+      const s = await startHostileStack({ env: { OIDC_TIMEOUT_MS: '500' } });
+      t.teardown(() => s.close());
+      s.idp.mode = 'email-verified-userinfo-only'; // the ID token has no email_verified
+      s.idp.user = 'carol'; // userinfo would say false
+      s.idp.userinfoFault = fault;
+      const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+      t.notOk(r.stoppedAt, 'not sent to CommBox');
+      t.equal(r.last.status, 502);
+      t.match(r.last.body, /\(userinfo_failed\)/);
+      t.match(
+        s.logs.find((e) => e['reason'] === 'userinfo_failed'),
+        { check: fault === 'hang' ? 'userinfo.request' : 'userinfo.status', detail: /still missing without it: email_verified$/ },
+      );
+      t.equal(s.idp.stats.userinfo, 1);
+      t.equal(s.ticketRequests(), 0, 'no ticket');
+    });
+  }
+});
+
+t.test('userinfo failing while email_verified is needed: ALLOW_UNVERIFIED_EMAIL=true does not need it', async (t) => {
+  const s = await startHostileStack({ env: { ALLOW_UNVERIFIED_EMAIL: 'true', MAP_FIRST_NAME: 'nickname' } });
+  t.teardown(() => s.close());
+  s.idp.mode = 'email-verified-userinfo-only';
+  s.idp.userinfoFault = 'status-500';
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.ok(r.stoppedAt, 'lands in CommBox: nothing the login needs is missing');
+  t.equal(s.idp.stats.userinfo, 1, 'userinfo was asked for nickname only');
+});

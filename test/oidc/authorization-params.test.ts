@@ -19,6 +19,11 @@ t.test('passThroughParams: only listed names, once, short, not fixed, never prot
   t.same(passThroughParams(allowed, { login_hint: 'x'.repeat(256) }, {}), { login_hint: 'x'.repeat(256) });
   t.same(passThroughParams(allowed, { domain_hint: 'evil.example' }, { domain_hint: 'example.com' }), {}, 'a fixed value wins');
   t.same(passThroughParams(allowed, { state: 'forged' }, {}), {}, 'a protocol parameter is never copied, even if listed');
+  t.same(
+    passThroughParams(['prompt', 'max_age', 'hd'], { prompt: 'none', max_age: '999999', hd: 'evil.example' }, {}),
+    {},
+    'a parameter with its own variable is never copied, even if listed and not fixed',
+  );
   t.same(passThroughParams(allowed, { login_hint: '' }, {}), {}, 'empty: nothing to pass');
   t.same(passThroughParams(allowed, undefined, {}), {});
   t.same(passThroughParams([], { login_hint: 'bob' }, {}), {}, 'an empty list passes nothing');
@@ -166,6 +171,67 @@ t.test('what the IdP receives: fixed parameters, and the link parameters that ma
     'the log names what was passed (never the values)',
   );
   t.notMatch(s.logs.text, /carol|dave/, 'hints are not logged');
+});
+
+t.test('a passed-through value is one value at the IdP, whatever it contains', async (t) => {
+  // The link parameter is copied as one value (the first lock); only the
+  // encoding of the authorization URL keeps a value holding "&" and "=" from
+  // becoming parameters of its own there.
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const smuggled = 'bob&prompt=none&redirect_uri=https://evil.example';
+  const b = s.browser();
+  const hop = await b.fetch(`${s.base}/login?login_hint=${encodeURIComponent(smuggled)}`);
+  t.equal(hop.status, 302);
+  const sent = new URL(hop.location!).searchParams;
+  t.same(sent.getAll('login_hint'), [smuggled], 'the authorization URL: one login_hint, the whole value');
+  t.same(sent.getAll('prompt'), [], 'no prompt');
+  t.same(sent.getAll('redirect_uri'), [`${s.base}/callback`], "one redirect_uri, the bridge's");
+  const r = await b.walk(hop.location!, { stopAt: s.sandbox.loginUrl });
+  const received = s.idp.lastAuthorizeQuery!;
+  t.same(received.getAll('login_hint'), [smuggled], 'the IdP received one login_hint');
+  t.same(received.getAll('prompt'), [], 'and no prompt');
+  t.same(received.getAll('redirect_uri'), [`${s.base}/callback`], "and one redirect_uri, the bridge's");
+  t.ok(r.stoppedAt, 'the login completes');
+
+  // A repeated link parameter is ambiguous: nothing of it is passed.
+  const twice = await s.browser().fetch(`${s.base}/login?login_hint=alice&login_hint=bob`);
+  t.same(new URL(twice.location!).searchParams.getAll('login_hint'), [], 'a repeated login_hint is not passed');
+});
+
+t.test('protocol parameters and those with their own variable are never passed, even when listed', async (t) => {
+  // The configuration refuses to list them (the first lock); here the parsed
+  // list is changed after start-up to hold them, so only the copy's own check is left.
+  const s = await startHostileStack({ env: { OIDC_PASS_THROUGH_PARAMS: 'login_hint' } });
+  t.teardown(() => s.close());
+  const listed = ['login_hint', 'state', 'nonce', 'redirect_uri', 'client_id', 'scope', 'code_challenge', 'response_type', 'prompt', 'max_age', 'hd'];
+  (s.bridge.idps.get('default')!.config.oidc as { passThroughParams: readonly string[] }).passThroughParams = listed;
+  const link = new URLSearchParams({
+    login_hint: 'bob',
+    state: 'forged',
+    nonce: 'forged',
+    redirect_uri: 'https://evil.example/callback',
+    client_id: 'someone-else',
+    scope: 'openid offline_access',
+    code_challenge: 'forged',
+    response_type: 'token',
+    prompt: 'none',
+    max_age: '999999',
+    hd: 'evil.example',
+  });
+  const hop = await s.browser().fetch(`${s.base}/login?${link}`);
+  t.equal(hop.status, 302);
+  const sent = new URL(hop.location!).searchParams;
+  t.same(sent.getAll('login_hint'), ['bob'], 'a listed ordinary parameter still passes');
+  for (const name of ['state', 'nonce', 'code_challenge']) {
+    t.equal(sent.getAll(name).length, 1, `one ${name}`);
+    t.not(sent.get(name), 'forged', `${name} is the bridge's`);
+  }
+  t.same(sent.getAll('redirect_uri'), [`${s.base}/callback`]);
+  t.same(sent.getAll('client_id'), [s.idp.clientId]);
+  t.same(sent.getAll('scope'), ['openid email profile']);
+  t.same(sent.getAll('response_type'), ['code']);
+  for (const name of ['prompt', 'max_age', 'hd']) t.same(sent.getAll(name), [], `no ${name} from the link`);
 });
 
 t.test('the chat route passes link parameters too', async (t) => {

@@ -2,7 +2,16 @@
  * The bridge's own checks on top of openid-client.
  */
 import t from 'tap';
-import { checkCallbackParameters, checkEndpoint, checkIdTokenClaims, checkTokenType } from '../../src/oidc/checks.js';
+import {
+  checkAcr,
+  checkAuthTimePresent,
+  checkCallbackParameters,
+  checkEndpoint,
+  checkIdTokenClaims,
+  checkIssuedAt,
+  checkSignedInSince,
+  checkTokenType,
+} from '../../src/oidc/checks.js';
 
 t.test('gap 2: IdP endpoints are https for an https issuer, the JWKS included', async (t) => {
   const https = new URL('https://idp.example.com');
@@ -14,6 +23,12 @@ t.test('gap 2: IdP endpoints are https for an https issuer, the JWKS included', 
   t.equal(checkEndpoint('jwks_uri', 'https://keys.example.com/jwks', https), undefined);
   t.match(checkEndpoint('token_endpoint', 'http://127.0.0.1/token', https), { check: 'metadata.token_endpoint' }, 'not even on loopback');
   t.match(checkEndpoint('jwks_uri', 'not a url', https), { detail: /no usable jwks_uri/ });
+  t.match(
+    checkEndpoint('authorization_endpoint', 'http://idp.example.com/authorize', https),
+    { check: 'metadata.authorization_endpoint', detail: /not https/ },
+    'the authorization endpoint too (#17)',
+  );
+  t.match(checkEndpoint('authorization_endpoint', undefined, https), { detail: /no usable authorization_endpoint/ });
   const local = new URL('http://127.0.0.1:4000');
   t.equal(checkEndpoint('jwks_uri', 'http://localhost:4000/jwks', local), undefined, 'a loopback issuer may use loopback http (local testing)');
   t.match(checkEndpoint('jwks_uri', 'http://keys.example.com/jwks', local), { check: 'metadata.jwks_uri' }, 'but not http elsewhere');
@@ -36,4 +51,41 @@ t.test('azp names this client even with a single audience; sub is not empty', as
   t.equal(checkIdTokenClaims({ sub: 'u', aud: 'bridge', azp: 'bridge' }, 'bridge'), undefined);
   t.match(checkIdTokenClaims({ sub: 'u', aud: 'bridge', azp: 'other' }, 'bridge'), { check: 'id_token.azp' });
   t.match(checkIdTokenClaims({ sub: '', aud: 'bridge' }, 'bridge'), { check: 'id_token.sub' });
+});
+
+t.test('iat in the future beyond the clock tolerance is refused (#17)', async (t) => {
+  const now = 1_700_000_000_000;
+  t.equal(checkIssuedAt({ iat: 1_700_000_000 }, now, 30), undefined);
+  t.equal(checkIssuedAt({ iat: 1_700_000_030 }, now, 30), undefined, 'exactly the tolerance ahead');
+  t.match(checkIssuedAt({ iat: 1_700_000_031 }, now, 30), { check: 'id_token.iat', detail: /31 s in the future.*OIDC_CLOCK_TOLERANCE_SEC \(30 s\)/ });
+  t.match(checkIssuedAt({ iat: 1_700_000_001 }, now, 0), { check: 'id_token.iat' }, 'with no tolerance, a second ahead');
+  t.equal(checkIssuedAt({ iat: 1_600_000_000 }, now, 0), undefined, "the past is exp's business");
+  t.match(checkIssuedAt({}, now, 30), { check: 'id_token.iat' }, 'absent (openid-client requires it first)');
+  t.match(checkIssuedAt({ iat: '1700000000' }, now, 30), { check: 'id_token.iat' }, 'not a number');
+});
+
+t.test('prompt=login: auth_time present and not before the login started (#17), without the library lock', async (t) => {
+  const start = 1_700_000_000_400; // ms: the login started in second 1_700_000_000
+  t.match(checkAuthTimePresent({}), { check: 'id_token.auth_time', detail: /no "auth_time".*OIDC_PROMPT=login/ });
+  t.match(checkAuthTimePresent({ auth_time: '1700000000' }), { check: 'id_token.auth_time' }, 'not a number');
+  t.equal(checkAuthTimePresent({ auth_time: 1 }), undefined);
+  // checkSignedInSince on its own: openid-client's require_auth_time is not behind it here.
+  t.match(checkSignedInSince({}, start, 30), { check: 'id_token.auth_time', detail: /no "auth_time"/ }, 'absent proves nothing');
+  t.equal(checkSignedInSince({ auth_time: 1_700_000_005 }, start, 0), undefined, 'a sign-in after the start');
+  t.equal(checkSignedInSince({ auth_time: 1_700_000_000 }, start, 0), undefined, 'in the same second as the start');
+  t.match(checkSignedInSince({ auth_time: 1_699_999_999 }, start, 0), { check: 'id_token.auth_time', detail: /1 s before this login started/ });
+  t.equal(checkSignedInSince({ auth_time: 1_699_999_970 }, start, 30), undefined, 'within the clock tolerance');
+  t.match(checkSignedInSince({ auth_time: 1_699_999_969 }, start, 30), { detail: /31 s before.*"prompt" was removed/ });
+  t.match(checkSignedInSince({ auth_time: 1_699_996_400 }, start, 30), { check: 'id_token.auth_time' }, 'the previous agent, an hour ago');
+});
+
+t.test('acr_values asked for: the ID token acr must be one of them (#17)', async (t) => {
+  const wanted = ['urn:mfa', 'gold'];
+  t.equal(checkAcr({ acr: 'gold' }, wanted), undefined);
+  t.equal(checkAcr({ acr: 'urn:mfa' }, wanted), undefined);
+  t.match(checkAcr({ acr: 'silver' }, wanted), { check: 'id_token.acr', detail: /"silver", not one of the acr_values .*\(urn:mfa gold\)/ });
+  t.match(checkAcr({}, wanted), { check: 'id_token.acr', detail: /is absent/ });
+  t.match(checkAcr({ acr: ['gold'] }, wanted), { check: 'id_token.acr' }, 'not a string');
+  t.match(checkAcr({ acr: 'Gold' }, wanted), { check: 'id_token.acr' }, 'exact match');
+  t.match(checkAcr({ acr: '' }, []), { check: 'id_token.acr' }, 'an empty list accepts nothing');
 });

@@ -21,6 +21,7 @@ const REFUSALS: [HostileMode, number, string, string, string][] = [
   ['expired', 502, 'id_token_invalid', 'exp', 'id_token.exp'],
   ['skew-large', 502, 'id_token_invalid', '', 'id_token.exp'],
   ['no-iat', 502, 'id_token_invalid', 'iat', 'id_token.iat'],
+  ['iat-future', 502, 'id_token_invalid', 'in the future', 'id_token.iat'],
   ['no-exp', 502, 'id_token_invalid', 'exp', 'id_token.exp'],
   ['no-sub', 502, 'id_token_invalid', 'sub', 'id_token.sub'],
   ['no-nonce', 502, 'id_token_invalid', 'nonce', 'id_token.nonce'],
@@ -174,6 +175,31 @@ t.test('key rotation: a new kid is fetched at once, and unknown kids are rate-li
   s.idp.mode = 'kid-unknown';
   for (let i = 0; i < 5; i++) t.equal((await login(s)).last.status, 502);
   t.equal(s.idp.stats.jwks, jwksBefore + 1, 'unknown kids within 5 s cause no more fetches');
+});
+
+t.test('the JWKS unreachable when a new key must be fetched (#17): 503 idp_unavailable with Retry-After, no ticket', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  t.ok((await login(s)).stoppedAt, 'the JWKS is fetched and cached');
+  await s.idp.rotate({ dropOld: true });
+  s.idp.jwksDown = true;
+  const jwksBefore = s.idp.stats.jwks;
+  const r = await login(s);
+  t.equal(s.idp.stats.jwks, jwksBefore + 1, 'the new kid made the bridge fetch the JWKS, which failed');
+  t.equal(r.last.status, 503);
+  t.equal(r.last.headers['retry-after'], '30');
+  t.match(r.last.body, /\(idp_unavailable\)/);
+  t.match(r.last.body, /sign-in service is unavailable/);
+  t.notMatch(r.last.body, /failed our security checks/);
+  t.match(
+    s.logs.find((e) => e['reason'] === 'idp_unavailable'),
+    { check: 'jwks.fetch', detail: /could not be fetched.*HTTP 503/ },
+  );
+  t.notOk(
+    s.logs.find((e) => e['reason'] === 'id_token_invalid'),
+    'never called an invalid token',
+  );
+  t.equal(s.ticketRequests(), 1, 'no ticket for the refused login');
 });
 
 t.test('the IdP down at start-up: a 503 page, then logins work once it is back', async (t) => {

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import * as jose from 'jose';
 import { createHttpClient } from '../../src/http-client.js';
-import { IdpKeys, JWKS_REFETCH_MIN_INTERVAL_MS } from '../../src/oidc/keys.js';
+import { IdpKeys, JwksFetchError, JWKS_REFETCH_MIN_INTERVAL_MS } from '../../src/oidc/keys.js';
+import { oidcRefusal } from '../../src/oidc/errors.js';
 
 async function jwksServer(t: Test) {
   const state = { keys: [] as jose.JWK[], down: false, fetches: 0 };
@@ -80,6 +81,8 @@ t.test('gap 3: no key is kept past its age when the JWKS endpoint stops answerin
   const e = await keys.verify(await k.sign(), 'ES256').catch((x: unknown) => x);
   t.ok(e instanceof Error, 'refused once the cached keys are older than their age and cannot be refetched');
   t.notOk(e instanceof jose.errors.JWSSignatureVerificationFailed, 'as a fetch failure, not a bad signature');
+  t.ok(e instanceof JwksFetchError, 'a JwksFetchError (#17)');
+  t.match(oidcRefusal('signature', e), { reason: 'idp_unavailable', status: 503, check: 'jwks.fetch', detail: /HTTP 503/ }, 'the IdP unavailable');
   srv.state.down = false;
   await t.resolves(keys.verify(await k.sign(), 'ES256'), 'and works again once the endpoint answers');
 });
@@ -103,4 +106,30 @@ t.test('jose refuses RSA keys under 2048 bits, and a token without kid when seve
   srv.state.keys = [a.jwk];
   await keys.load();
   await t.resolves(keys.verify(await a.sign(), 'ES256'), 'one key without kid is fine');
+});
+
+t.test('a JWKS fetch that fails any way is the IdP unavailable, never an invalid token (#17)', async (t) => {
+  const srv = await jwksServer(t);
+  const k = await signer('ES256', 'k1');
+  srv.state.keys = [k.jwk];
+  const keys = new IdpKeys(srv.url, srv.fetch, { timeoutMs: 1000 });
+  await keys.load();
+  const unknown = await signer('ES256', 'k2'); // a new kid: the bridge must fetch again
+  srv.state.down = true;
+  const e = await keys.verify(await unknown.sign(), 'ES256').catch((x: unknown) => x);
+  t.ok(e instanceof JwksFetchError, 'HTTP 503');
+  t.match(oidcRefusal('signature', e), { reason: 'idp_unavailable', status: 503, check: 'jwks.fetch' });
+
+  // Not JSON (a proxy's HTML page), and a closed port.
+  const html = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy login</html>'));
+  await new Promise<void>((ok) => html.listen(0, '127.0.0.1', ok));
+  t.teardown(() => html.close());
+  const htmlKeys = new IdpKeys(new URL(`http://127.0.0.1:${(html.address() as AddressInfo).port}/jwks`), srv.fetch, { timeoutMs: 1000 });
+  const notJson = await htmlKeys.load().catch((x: unknown) => x);
+  t.ok(notJson instanceof JwksFetchError, 'not JSON');
+  t.match(oidcRefusal('signature', notJson), { reason: 'idp_unavailable', detail: /not JSON/ });
+  const closed = new IdpKeys(new URL('http://127.0.0.1:1/jwks'), srv.fetch, { timeoutMs: 1000 });
+  const refused = await closed.verify(await k.sign(), 'ES256').catch((x: unknown) => x);
+  t.ok(refused instanceof JwksFetchError, 'connection refused');
+  t.match(oidcRefusal('signature', refused), { reason: 'idp_unavailable', detail: /ECONNREFUSED/ });
 });

@@ -133,7 +133,9 @@ t.test('a required claim that maps to nothing: 403 naming the claim', async (t) 
 });
 
 t.test('MAP_USERNAME transforms: email|localpart|upper', async (t) => {
-  const s = await startDemoStack({ env: { MAP_USERNAME: 'email|localpart|upper', MAP_FIRST_NAME: '', MAP_LAST_NAME: '' } });
+  const s = await startDemoStack({
+    env: { MAP_USERNAME: 'email|localpart|upper', ALLOWED_EMAIL_DOMAINS: 'example.com', MAP_FIRST_NAME: '', MAP_LAST_NAME: '' },
+  });
   t.teardown(() => s.close());
   const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
   t.ok(r.stoppedAt);
@@ -160,6 +162,35 @@ t.test('the login cookie lost between /login and /callback', async (t) => {
   );
   t.equal(s.ticketRequests(), 0);
   t.notOk(r.last.body.includes(new URL(r.last.url).searchParams.get('code')!), 'the page does not echo the code');
+});
+
+t.test('a callback with several "state", or an empty one, is refused before the login is used or the IdP asked', async (t) => {
+  // openid-client refuses a repeated parameter too, but only after the bridge
+  // has taken (and used up) the login named by the first "state": the bridge's
+  // own check comes first and leaves the login alone.
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const b = s.browser();
+  const r = await b.walk(`${s.base}/login`, { stopAt: `${s.base}/callback` });
+  const callback = r.stoppedAt!;
+  const state = new URL(callback).searchParams.get('state')!;
+  for (const [query, detail] of [
+    [`${callback}&state=${state}`, /several "state"/],
+    [`${callback.replace(/state=[^&]+/, 'state=')}`, /an empty "state"/],
+  ] as const) {
+    const before = s.logs.lines.length;
+    const refused = await b.fetch(query);
+    t.equal(refused.status, 400);
+    t.match(refused.body, /\(login_cookie_missing\)/);
+    t.match(
+      s.logs.entries.slice(before).find((e) => e['reason'] === 'login_cookie_missing'),
+      { detail },
+    );
+  }
+  t.equal(s.idp.stats.token, 0, 'no token request');
+  const done = await b.fetch(callback);
+  t.equal(done.status, 302, 'the login itself still completes');
+  t.equal(s.ticketRequests(), 1);
 });
 
 t.test('a replayed callback is refused', async (t) => {
@@ -386,4 +417,36 @@ t.test('F5 on the last page, or the back button: "already used", not "cookies ar
 
   const unknown = await s.browser().fetch(`${s.base}/callback?state=${'y'.repeat(43)}&code=c`);
   t.match(unknown.body, /\(login_cookie_missing\)/, 'a state never used still explains cookies');
+});
+
+t.test('second lock: an IdP whose access rules are empty, without ALLOW_ANY_AUTHENTICATED, lets nobody in', async (t) => {
+  const s = await startDemoStack();
+  t.teardown(() => s.close());
+  // The configuration refuses to start like this; switch that first lock off by
+  // changing the rules of the running bridge.
+  Object.assign(s.bridge.idps.get('default')!.config.access, { allowAnyAuthenticated: false });
+  const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
+  t.notOk(r.stoppedAt);
+  t.equal(r.last.status, 403);
+  t.match(r.last.body, /CommBox access is not set up here/);
+  t.match(r.last.body, /no_access_rule/);
+  t.equal(s.ticketRequests(), 0, 'no ticket requested');
+  t.match(
+    s.logs.find((e) => e['reason'] === 'no_access_rule'),
+    { reqId: String },
+  );
+});
+
+t.test('MAP_USERNAME=…|localpart: a username cut from another domain is refused, though the email passes', async (t) => {
+  const s = await startHostileStack({ env: { ALLOWED_EMAIL_DOMAINS: 'example.com', MAP_USERNAME: 'preferred_username|localpart|lower' } });
+  t.teardown(() => s.close());
+  s.idp.users['alice'] = { ...s.idp.users['alice']!, preferred_username: 'Bob@Evil.Example', email: 'alice@example.com' };
+  const refused = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(refused.last.status, 403);
+  t.match(refused.last.body, /email_domain_not_allowed/);
+  t.equal(s.ticketRequests(), 0, 'no ticket for "bob"');
+  s.idp.users['alice'] = { ...s.idp.users['alice'], preferred_username: 'Alice@Example.com' };
+  const ok = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.ok(ok.stoppedAt);
+  t.match(s.sandbox.requests[0]!.body, { data: { username: 'alice' } });
 });

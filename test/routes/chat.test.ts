@@ -3,7 +3,7 @@
  * chat ticket (no username, uniqueId, overrideUserInfo), the channel untouched.
  */
 import t from 'tap';
-import { signInWithForm, startDemoStack, startHostileStack } from '../helpers/stack.js';
+import { signInWithForm, startDemoStack, startHostileStack, startReplica } from '../helpers/stack.js';
 
 const CHANNEL = 'nex9tHPKdBkD_fAfbuUPABg%3d%3d';
 
@@ -67,6 +67,51 @@ t.test('refusals: channel not allowed, malformed channel, chat off; no ticket', 
   const off = await startHostileStack();
   t.teardown(() => off.close());
   t.equal((await off.browser().fetch(`${off.base}/chat/${CHANNEL}`)).status, 404, 'no COMMBOX_CHAT_URL: no chat');
+});
+
+t.test('the channel is checked again at the callback: an allow-list changed since /chat refuses, with no ticket', async (t) => {
+  // A rolling update: /chat/<channel> reaches a replica that still allows the
+  // channel (its own check passes), the callback one whose COMMBOX_CHAT_CHANNELS
+  // no longer lists it. Both share COOKIE_SECRET and PUBLIC_URL, as behind one address.
+  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: 'other' }) });
+  t.teardown(() => s.close());
+  const old = await startReplica(s, { COMMBOX_CHAT_CHANNELS: `${CHANNEL},other` });
+  t.teardown(() => old.close());
+  /** Starts the chat login at `old`; the IdP's answer goes to the callback at `at`, with the browser's cookies. */
+  const chatVia = async (at: string) => {
+    const b = s.browser();
+    const first = await b.fetch(`${old.base}/chat/${CHANNEL}`);
+    t.equal(first.status, 302, '/chat at the replica that allows the channel starts the login');
+    t.match(first.location, `${s.idp.issuer}/authorize?`);
+    const back = await b.fetch(first.location!);
+    t.match(back.location, `${s.base}/callback?`);
+    const callback = new URL(back.location!);
+    const to = new URL(`${callback.pathname}${callback.search}`, at).href;
+    const fromHost = new URL(old.base).host;
+    for (const name of b.jar.names(fromHost)) b.jar.set(new URL(to).host, name, b.jar.get(fromHost, name)!);
+    return b.fetch(to);
+  };
+
+  const control = await chatVia(old.base);
+  t.equal(control.status, 302, 'control: at a replica that still allows it, the chat opens');
+  t.match(control.location, `${s.sandbox.chatUrl}/${CHANNEL}?ta=`);
+  t.equal(s.ticketRequests(), 1);
+
+  const tokens = s.idp.stats.token;
+  const refused = await chatVia(s.base);
+  t.equal(refused.status, 403);
+  t.match(refused.body, /\(chat_channel_not_allowed\)/);
+  t.match(
+    s.logs.find((e) => e['reason'] === 'chat_channel_not_allowed'),
+    { detail: /is not in COMMBOX_CHAT_CHANNELS/ },
+    'refused at the callback',
+  );
+  t.equal(s.idp.stats.token, tokens + 1, 'after the sign-in was verified');
+  t.equal(s.ticketRequests(), 1, 'no ticket for the refused channel');
+  t.notOk(
+    old.logs.find((e) => e['reason'] === 'chat_channel_not_allowed'),
+    'the replica that started it refused nothing',
+  );
 });
 
 t.test('a launcher tile may target a chat route of this bridge', async (t) => {

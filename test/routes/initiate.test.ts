@@ -2,7 +2,7 @@
  * Third-party-initiated login (OpenID Connect Core §4) for IdP launcher tiles.
  */
 import t from 'tap';
-import { signInWithForm, startDemoStack, startHostileStack } from '../helpers/stack.js';
+import { signInWithForm, startDemoStack, startEditedLogin, startHostileStack } from '../helpers/stack.js';
 
 t.test('GET and POST tiles sign in, forwarding login_hint', async (t) => {
   const s = await startDemoStack();
@@ -69,6 +69,34 @@ t.test('refusals: unknown issuer, no issuer, foreign target; the browser is neve
   t.equal(twice.status, 400);
   t.equal(s.idp.stats.authorize, 0, 'the IdP was never visited');
   t.equal(s.ticketRequests(), 0);
+});
+
+t.test('the callback sends only where the configuration says, whatever target the login holds', async (t) => {
+  // /initiate refuses a foreign or malformed target_link_uri (the first lock,
+  // above). Here targets it would refuse are sealed into the login directly:
+  // the callback still sends an agent only to COMMBOX_LOGIN_URL, and checks a
+  // chat channel again.
+  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: '*' }) });
+  t.teardown(() => s.close());
+  const complete = async (target: string) => {
+    const b = s.browser();
+    const authorize = await startEditedLogin(s, b, `${s.base}/login`, (tx) => ({ ...tx, target }));
+    const back = await b.fetch(authorize);
+    t.match(back.location, `${s.base}/callback?`);
+    return b.fetch(back.location!);
+  };
+  for (const target of ['https://evil.example/', '//evil.example/login', '/callback', 'javascript:alert(1)']) {
+    const r = await complete(target);
+    t.equal(r.status, 302, `${target}: an agent login`);
+    t.match(r.location, `${s.sandbox.loginUrl}?ta=`, `${target}: into COMMBOX_LOGIN_URL, never the target`);
+  }
+  t.equal(s.ticketRequests(), 4);
+  for (const target of ['/chat/a%2Fb', '/chat/%2E%2E%2Fadmin', '/chat/x?y', '/chat/']) {
+    const r = await complete(target);
+    t.equal(r.status, 400, `${target}: refused`);
+    t.match(r.body, /\(bad_request\)/);
+  }
+  t.equal(s.ticketRequests(), 4, 'no ticket for a malformed chat channel');
 });
 
 t.test('a form field named __proto__ is just a field', async (t) => {

@@ -1,0 +1,121 @@
+/**
+ * Variables the bridge does not know. A misspelt rule (`ALLOWED_GROUP` for
+ * `ALLOWED_GROUPS`) would otherwise be ignored and the bridge would start with
+ * one rule fewer: every variable in the bridge's namespaces (the prefixes its
+ * table uses) must be one of its own, else the start-up stops with the name it
+ * most likely meant. Kubernetes service-link variables share those namespaces
+ * (a Service named `redis` injects `REDIS_PORT=tcp://…`): they are recognised
+ * and ignored.
+ */
+import { VARIABLES, type VariableName } from './table.js';
+
+/** A problem with a variable, as the configuration reports it. */
+export interface VariableProblem {
+  readonly variable: string;
+  readonly problem: string;
+}
+
+const NAMES = Object.keys(VARIABLES) as VariableName[];
+const PER_IDP = NAMES.filter((n) => VARIABLES[n].scope !== 'global');
+
+/**
+ * Prefixes owned by other programs too: the proxy variables are read by every
+ * HTTP client on the machine (`NO_COLOR`, `HTTP_PROXY_…`), so `HTTP_`, `HTTPS_`
+ * and `NO_` are not the bridge's namespaces, only its three names in them are.
+ */
+const SHARED_PREFIXES = new Set(['HTTP_', 'HTTPS_', 'NO_']);
+
+/** The bridge's namespaces: the first word of every variable of the table, and `IDP_`. */
+export const BRIDGE_PREFIXES: readonly string[] = [...new Set([...NAMES.filter((n) => n.includes('_')).map((n) => `${n.split('_')[0]!}_`), 'IDP_'])].filter(
+  (p) => !SHARED_PREFIXES.has(p),
+);
+
+/** Names accepted besides the table's: the lower-case proxy variables. */
+const ALSO_KNOWN = ['http_proxy', 'https_proxy', 'no_proxy'];
+
+/** The prefix of an extra IdP's variables: `IDP_<NAME>_`. */
+export function idpPrefix(name: string): string {
+  return `IDP_${name.toUpperCase().replace(/-/g, '_')}_`;
+}
+
+/** The variables an IdP reads, with `prefix` (`''` for the default IdP, whose names are the table's). */
+function idpNames(prefix: string): string[] {
+  return PER_IDP.flatMap((n) => {
+    const name = prefix === '' ? n : `${prefix}${VARIABLES[n].idpSuffix!}`;
+    return VARIABLES[n].secret ? [name, `${name}_FILE`] : [name];
+  });
+}
+
+const GLOBAL_NAMES = NAMES.filter((n) => VARIABLES[n].scope === 'global').flatMap((n) => (VARIABLES[n].secret ? [n, `${n}_FILE`] : [n]));
+const DEFAULT_NAMES = [...GLOBAL_NAMES, ...idpNames('')];
+const IDP_SUFFIXES = PER_IDP.flatMap((n) => (VARIABLES[n].secret ? [`${VARIABLES[n].idpSuffix!}_FILE`, VARIABLES[n].idpSuffix!] : [VARIABLES[n].idpSuffix!]));
+
+/** True for the variables Kubernetes injects for each Service of the namespace (service links). */
+export function isServiceLink(name: string, value: string | undefined): boolean {
+  if (/^[A-Z0-9_]+_SERVICE_(HOST|PORT(_[A-Z0-9_]+)?)$/.test(name)) return true;
+  if (/^[A-Z0-9_]+_PORT_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?$/.test(name)) return true;
+  return /^[A-Z0-9_]+_PORT$/.test(name) && /^(tcp|udp|sctp):\/\/[^/\s]+$/.test(value ?? '');
+}
+
+/** Optimal string alignment distance: edits, with two swapped neighbours as one. */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The known name `name` most likely stands for, if one is close enough. */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  const upper = name.toUpperCase();
+  let best: { name: string; d: number } | undefined;
+  for (const k of known) {
+    const d = upper === k ? 0 : upper.endsWith(`_${k}`) || k.startsWith(upper) ? 1 : distance(upper, k);
+    if (best === undefined || d < best.d) best = { name: k, d };
+  }
+  return best !== undefined && best.d <= Math.max(2, Math.floor(best.name.length / 6)) ? best.name : undefined;
+}
+
+const suggest = (name: string, known: readonly string[]) => {
+  const close = closestName(name, known);
+  return close === undefined ? '' : `; did you mean ${close}?`;
+};
+
+/** Why `name`, not a variable of the bridge, cannot be ignored; undefined when it is outside the bridge's namespaces. */
+function problemWith(name: string, extraIdps: readonly string[], known: ReadonlySet<string>): string | undefined {
+  const upper = name.toUpperCase();
+  if (!BRIDGE_PREFIXES.some((p) => upper.startsWith(p))) return undefined;
+  if (name !== upper && known.has(upper)) return `variable names are upper-case: write ${upper}`;
+  if (upper.endsWith('_FILE') && known.has(upper.slice(0, -'_FILE'.length))) {
+    return `only secrets may be read from a file (_FILE); set ${upper.slice(0, -'_FILE'.length)} itself`;
+  }
+  if (!upper.startsWith('IDP_')) return `is not a variable of the bridge${suggest(name, DEFAULT_NAMES)}`;
+  const idp = extraIdps.find((i) => upper.startsWith(idpPrefix(i)));
+  if (idp !== undefined) return `is not a variable of the extra IdP "${idp}"${suggest(name, idpNames(idpPrefix(idp)))}`;
+  const suffix = IDP_SUFFIXES.find((s) => upper.endsWith(`_${s}`) && upper.length > 'IDP_'.length + s.length + 1);
+  const listed = extraIdps.length === 0 ? 'OIDC_IDPS is not set' : `OIDC_IDPS lists ${extraIdps.join(', ')}`;
+  if (suffix === undefined) return `is not a variable of the bridge (an extra IdP's variables are IDP_<NAME>_<SETTING>, with NAME listed in OIDC_IDPS)`;
+  const idpName = upper.slice('IDP_'.length, -suffix.length - 1);
+  return `names an IdP "${idpName.toLowerCase().replace(/_/g, '-')}" that is not in OIDC_IDPS (${listed}); add it there, or remove this variable`;
+}
+
+/**
+ * The variables of `env` in the bridge's namespaces that it does not read, each
+ * with the reason and, where one is close, the name it most likely meant.
+ * `extraIdps` are the names listed in `OIDC_IDPS`.
+ */
+export function unknownVariables(env: Readonly<Record<string, string | undefined>>, extraIdps: readonly string[]): VariableProblem[] {
+  const known = new Set([...DEFAULT_NAMES, ...ALSO_KNOWN, ...extraIdps.flatMap((i) => idpNames(idpPrefix(i)))]);
+  const problems: VariableProblem[] = [];
+  for (const name of Object.keys(env)) {
+    if (known.has(name) || env[name] === undefined || isServiceLink(name, env[name])) continue;
+    const problem = problemWith(name, extraIdps, known);
+    if (problem !== undefined) problems.push({ variable: name, problem });
+  }
+  return problems;
+}

@@ -1,0 +1,208 @@
+/**
+ * The configuration refuses what would let more people in than the company meant:
+ * no access rule without saying so, a misspelt variable, a weak cookie secret, a
+ * protocol parameter in another letter case, a username that merges two people,
+ * contradicting email rules, and names that only exist on Object's prototype.
+ */
+import t from 'tap';
+import { evaluateAccess } from '../../src/claims/access.js';
+import { parseClaimMapping } from '../../src/claims/mapping.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { secretWeakness } from '../../src/config/strength.js';
+import { closestName, isServiceLink, unknownVariables } from '../../src/config/unknown.js';
+import { passThroughParams } from '../../src/oidc/authorization-params.js';
+import { configProblems, NO_RULES, TWO_IDP_BASE } from '../helpers/config.js';
+
+/** A valid configuration without any access rule, and without ALLOW_ANY_AUTHENTICATED. */
+const { ALLOW_ANY_AUTHENTICATED: _, ...UNRULED } = TWO_IDP_BASE;
+const problems = (env: Record<string, string | undefined>) => configProblems({ ...UNRULED, ...env });
+/** A second IdP, "entra", with its own email domains beside the default IdP's. */
+const WITH_ENTRA = {
+  ALLOWED_EMAIL_DOMAINS: 'corp.example',
+  OIDC_IDPS: 'entra',
+  IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0',
+  IDP_ENTRA_CLIENT_ID: 'e',
+  IDP_ENTRA_CLIENT_SECRET: 's',
+  IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'entra.example',
+};
+
+t.test('no implicit everyone: a rule, or ALLOW_ANY_AUTHENTICATED=true, or no start', async (t) => {
+  const none = problems({});
+  t.same(Object.keys(none), ['ALLOW_ANY_AUTHENTICATED'], 'the one problem');
+  t.match(
+    none['ALLOW_ANY_AUTHENTICATED'],
+    /ALLOWED_GROUPS \(e\.g\. commbox-agents\), ALLOWED_EMAIL_DOMAINS or ALLOWED_HOSTED_DOMAINS.*ALLOW_ANY_AUTHENTICATED=true/,
+  );
+  for (const rule of [{ ALLOWED_GROUPS: 'commbox-agents' }, { ALLOWED_EMAIL_DOMAINS: 'example.com' }, { ALLOWED_HOSTED_DOMAINS: 'example.com' }]) {
+    t.same(problems(rule), {}, `${Object.keys(rule)[0]} is a rule`);
+  }
+  t.same(problems({ ALLOW_ANY_AUTHENTICATED: 'false' }), none, 'false is the default');
+  const open = parseConfig({ ...UNRULED, ALLOW_ANY_AUTHENTICATED: 'true' });
+  t.equal(open.idps[0]!.access.allowAnyAuthenticated, true);
+  const both = parseConfig({ ...UNRULED, ALLOW_ANY_AUTHENTICATED: 'true', ALLOWED_GROUPS: 'agents' });
+  t.match(evaluateAccess({ groups: ['other'] }, both.idps[0]!.access), { allowed: false, rule: 'group_not_allowed' }, 'beside a rule it changes nothing');
+  // An extra IdP has a rule of its own (its email domains); its own variable is known.
+  const extra = parseConfig({
+    ...UNRULED,
+    ALLOWED_EMAIL_DOMAINS: 'corp.example',
+    OIDC_IDPS: 'acquired',
+    IDP_ACQUIRED_ISSUER: 'https://acquired.example.com',
+    IDP_ACQUIRED_CLIENT_ID: 'x',
+    IDP_ACQUIRED_CLIENT_SECRET: 'y',
+    IDP_ACQUIRED_ALLOWED_EMAIL_DOMAINS: 'acquired.example',
+    IDP_ACQUIRED_ALLOW_ANY_AUTHENTICATED: 'true',
+  });
+  t.same(
+    extra.idps.map((i) => i.access.allowAnyAuthenticated),
+    [false, true],
+    'per IdP, never inherited',
+  );
+});
+
+t.test('second lock: access rules built without any rule refuse everyone', async (t) => {
+  const closed = { ...NO_RULES, allowAnyAuthenticated: false };
+  t.match(evaluateAccess({ sub: 'a', groups: ['x'], email_verified: true }, closed), { allowed: false, rule: 'no_access_rule' });
+  t.same(evaluateAccess({ sub: 'a' }, NO_RULES), { allowed: true }, 'explicitly open');
+  t.same(evaluateAccess({ sub: 'a', groups: ['agents'] }, { ...closed, allowedGroups: ['agents'] }), { allowed: true }, 'a rule is enough');
+});
+
+t.test('unknown variables stop the start-up, with the name most likely meant', async (t) => {
+  const p = problems({
+    ALLOWED_GROUP: 'commbox-agents',
+    OIDC_CLIENT_SECERT: 'x',
+    COMMBOX_BRAND_FILE: '/run/secrets/brand',
+    oidc_issuer: 'https://idp.example.com',
+    RATE_LIMIT: '10',
+    IDP_ACQUIRED_ISSUER: 'https://acquired.example.com',
+    OIDC_SOMETHING_ELSE_ENTIRELY: 'x',
+  });
+  t.match(p, {
+    ALLOWED_GROUP: 'is not a variable of the bridge; did you mean ALLOWED_GROUPS?',
+    OIDC_CLIENT_SECERT: 'is not a variable of the bridge; did you mean OIDC_CLIENT_SECRET?',
+    COMMBOX_BRAND_FILE: /only secrets may be read from a file \(_FILE\); set COMMBOX_BRAND itself/,
+    oidc_issuer: 'variable names are upper-case: write OIDC_ISSUER',
+    RATE_LIMIT: /did you mean RATE_LIMIT_MAX\?/,
+    IDP_ACQUIRED_ISSUER: /names an IdP "acquired" that is not in OIDC_IDPS \(OIDC_IDPS is not set\); add it there/,
+    OIDC_SOMETHING_ELSE_ENTIRELY: /^is not a variable of the bridge$/,
+  });
+  const withIdp = problems({
+    ALLOWED_GROUPS: 'agents',
+    ...WITH_ENTRA,
+    IDP_ENTRA_ALLOWED_GROUP: 'agents',
+    IDP_OKTA_CLIENT_SECRET_FILE: '/run/secrets/okta',
+    IDP_X: '1',
+  });
+  t.same(withIdp, {
+    IDP_ENTRA_ALLOWED_GROUP: 'is not a variable of the extra IdP "entra"; did you mean IDP_ENTRA_ALLOWED_GROUPS?',
+    IDP_OKTA_CLIENT_SECRET_FILE: 'names an IdP "okta" that is not in OIDC_IDPS (OIDC_IDPS lists entra); add it there, or remove this variable',
+    IDP_X: "is not a variable of the bridge (an extra IdP's variables are IDP_<NAME>_<SETTING>, with NAME listed in OIDC_IDPS)",
+  });
+});
+
+t.test("other programs' variables, and Kubernetes service links, are left alone", async (t) => {
+  const env = {
+    PATH: '/usr/bin',
+    HOME: '/home/node',
+    NODE_ENV: 'production',
+    NODE_EXTRA_CA_CERTS: '/etc/ssl/corp.pem',
+    HOSTNAME: 'bridge-7d9f',
+    NO_COLOR: '1',
+    http_proxy: 'http://proxy.example.com:3128',
+    KUBERNETES_SERVICE_HOST: '10.96.0.1',
+    REDIS_SERVICE_HOST: '10.96.4.2',
+    REDIS_SERVICE_PORT: '6379',
+    REDIS_SERVICE_PORT_TLS: '6380',
+    REDIS_PORT: 'tcp://10.96.4.2:6379',
+    REDIS_PORT_6379_TCP: 'tcp://10.96.4.2:6379',
+    REDIS_PORT_6379_TCP_ADDR: '10.96.4.2',
+    REDIS_PORT_6379_TCP_PORT: '6379',
+    REDIS_PORT_6379_TCP_PROTO: 'tcp',
+    COMMBOX_API_PORT: 'udp://10.96.4.3:53',
+  };
+  t.same(unknownVariables(env, []), []);
+  t.same(problems({ ...env, ALLOWED_GROUPS: 'agents' }), {});
+  t.notOk(isServiceLink('REDIS_PORT', '6379'), 'a plain number in *_PORT is not a service link');
+  t.match(unknownVariables({ REDIS_PORT: '6379' }, []), [{ variable: 'REDIS_PORT', problem: /not a variable of the bridge/ }]);
+  t.match(problems({ ALLOWED_GROUPS: 'agents', METRICS_PORT: 'tcp://10.96.7.1:9464' }), {
+    METRICS_PORT: /Kubernetes service link \(a Service named "metrics"\), not a port: set enableServiceLinks: false/,
+  });
+  t.equal(closestName('SOMETHING_ELSE', ['ALLOWED_GROUPS']), undefined, 'no suggestion when nothing is close');
+});
+
+t.test('a cookie secret that a person typed is refused; generated ones never are', async (t) => {
+  for (const weak of ['a'.repeat(32), 'passwordpasswordpasswordpassword', 'abababababababababababababababab', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaabcd']) {
+    t.match(problems({ ALLOWED_GROUPS: 'agents', COOKIE_SECRET: weak }), { COOKIE_SECRET: /; generate one with: openssl rand -base64 32$/ }, weak);
+  }
+  t.match(problems({ ALLOWED_GROUPS: 'agents', COOKIE_SECRET: `${TWO_IDP_BASE.COOKIE_SECRET},${'b'.repeat(40)}` }), {
+    COOKIE_SECRET: /^secret #2 repeats one short string/,
+  });
+  t.notMatch(JSON.stringify(problems({ ALLOWED_GROUPS: 'agents', COOKIE_SECRET: 'a'.repeat(32) })), /aaaaaaaa/, 'the secret is not echoed');
+  // What `openssl rand -hex 16` and `-base64 32` write: many draws, none refused.
+  const { randomBytes } = await import('node:crypto');
+  let refused = 0;
+  for (let i = 0; i < 3000; i++) if (secretWeakness(randomBytes(16).toString('hex')) ?? secretWeakness(randomBytes(32).toString('base64'))) refused++;
+  t.equal(refused, 0);
+});
+
+t.test('protocol parameters are refused in any letter case', async (t) => {
+  t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'Prompt=none' }), { OIDC_AUTH_PARAMS: /"Prompt" \(prompt\) has its own variable, OIDC_PROMPT/ });
+  t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'REDIRECT_URI=https%3A%2F%2Fevil.example' }), {
+    OIDC_AUTH_PARAMS: /"REDIRECT_URI" \(redirect_uri\) is a protocol parameter/,
+  });
+  t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_PASS_THROUGH_PARAMS: 'login_hint,Redirect_Uri,STATE' }), {
+    OIDC_PASS_THROUGH_PARAMS: /"Redirect_Uri" \(redirect_uri\) is a protocol parameter|"STATE" \(state\)/,
+  });
+  // Second lock: a list that reached the login anyway copies none of them.
+  t.same(passThroughParams(['Redirect_Uri', 'PROMPT', 'login_hint'], { Redirect_Uri: 'https://evil.example', PROMPT: 'none', login_hint: 'bob' }, {}), {
+    login_hint: 'bob',
+  });
+});
+
+t.test('an empty acr_values would refuse every login: a configuration error', async (t) => {
+  t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=&domain_hint=example.com' }), { OIDC_AUTH_PARAMS: /empty "acr_values"/ });
+  t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=%20' }), { OIDC_AUTH_PARAMS: /empty "acr_values"/ });
+  t.same(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=phr%20phrh' }), {});
+});
+
+t.test('a username that would merge two people is refused', async (t) => {
+  t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'one.example,two.example', MAP_USERNAME: 'email|localpart|lower' }), {
+    MAP_USERNAME:
+      /drops the domain while ALLOWED_EMAIL_DOMAINS allows 2 domains: alice@one\.example and alice@two\.example would both become the CommBox user "alice"\. Map the whole email/,
+  });
+  t.match(problems({ ALLOWED_GROUPS: 'agents', MAP_USERNAME: 'upn|localpart' }), { MAP_USERNAME: /drops the domain while any email domain is allowed/ });
+  t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'one.example', MAP_USERNAME: 'email|domain' }), { MAP_USERNAME: /every user of a domain to the same username/ });
+  t.same(problems({ ALLOWED_EMAIL_DOMAINS: 'one.example', MAP_USERNAME: 'email|localpart|lower' }), {}, 'with exactly one domain the local part is unique');
+  t.same(problems({ ALLOWED_EMAIL_DOMAINS: 'one.example,two.example', MAP_USERNAME: 'email|lower' }), {});
+});
+
+t.test('ALLOW_UNVERIFIED_EMAIL contradicts every IdP that requires a verified email', async (t) => {
+  const env = {
+    ...WITH_ENTRA,
+    ALLOW_UNVERIFIED_EMAIL: 'true',
+  };
+  t.same(problems(env), {});
+  t.same(problems({ ...env, IDP_ENTRA_REQUIRE_VERIFIED_EMAIL: 'true' }), {
+    IDP_ENTRA_REQUIRE_VERIFIED_EMAIL: 'and ALLOW_UNVERIFIED_EMAIL are both true; choose one',
+  });
+  t.same(
+    problems({ ...env, REQUIRE_VERIFIED_EMAIL: 'true' }),
+    {
+      REQUIRE_VERIFIED_EMAIL: 'and ALLOW_UNVERIFIED_EMAIL are both true; choose one',
+      IDP_ENTRA_REQUIRE_VERIFIED_EMAIL: 'and ALLOW_UNVERIFIED_EMAIL are both true; choose one',
+    },
+    'inherited by the extra IdP, so reported for it too',
+  );
+});
+
+t.test("names that exist only on Object's prototype are not transforms or fixed parameters", async (t) => {
+  for (const name of ['toString', 'constructor', 'hasOwnProperty', '__proto__', 'valueOf']) {
+    t.throws(() => parseClaimMapping(`email|${name}`), { message: `unknown transform "${name}" (known: lower, upper, trim, localpart, domain)` });
+    t.match(problems({ ALLOWED_GROUPS: 'agents', MAP_USERNAME: `email|${name}` }), { MAP_USERNAME: /unknown transform/ });
+  }
+  t.same(
+    passThroughParams(['constructor', 'toString'], { constructor: 'a', toString: 'b' }, {}),
+    { constructor: 'a', toString: 'b' },
+    'not taken for fixed ones',
+  );
+  t.same(passThroughParams(['domain_hint'], { domain_hint: 'link.example' }, { domain_hint: 'fixed.example' }), {}, 'a fixed one still wins');
+});
