@@ -47,6 +47,7 @@ export function keepsUnit(e: unknown): boolean {
  * (one subscriber's prefix: its 2^64 addresses are one client).
  */
 export function budgetClient(ip: string): string {
+  if (!ip.includes(':')) return ip;
   const v4mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   if (v4mapped) return v4mapped[1]!;
   if (!isIPv6(ip)) return ip;
