@@ -898,7 +898,7 @@ export const VARIABLES = {
     default: "unset: Node's trusted CAs (and `NODE_EXTRA_CA_CERTS`)",
     example: '/run/secrets/commbox-sso-bridge/redis-ca.pem',
     parse: redisCaFile,
-    doc: "With `rediss://`: a PEM file of the CA certificates (one or more) that Redis's certificate must chain to, read at start-up; only they are trusted for Redis (a company's private CA). Its host name is always checked; certificate checks cannot be turned off.",
+    doc: "With `rediss://`: a PEM file of the CA certificates (one or more) that Redis's certificate must chain to, read at start-up; only they are trusted for Redis (a company's private CA). The certificate must also name the host of `REDIS_URL`; no setting turns these checks off.",
   }),
   REDIS_KEY_PREFIX: variable({
     group: 'Several replicas (Redis)',

@@ -219,7 +219,7 @@ const UNTRUSTED_CODES = new Set([
 ]);
 
 /** A connection error as the log says it; a refused certificate names what to fix. */
-export function explainRedisError(e: Error): string {
+function explainRedisError(e: Error): string {
   const code = (e as NodeJS.ErrnoException).code ?? '';
   const what = `(${code}: ${e.message})`;
   if (UNTRUSTED_CODES.has(code)) return `Redis's TLS certificate is not trusted ${what}: give the CA that issued it in REDIS_CA_FILE`;
