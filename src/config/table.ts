@@ -69,10 +69,13 @@ const variable = <T>(v: Variable<T>): Variable<T> => v;
 
 // --- Parsers -------------------------------------------------------------------
 
-/** True for `localhost`, `*.localhost`, 127.0.0.0/8 and ::1. */
+/**
+ * True for `localhost`, 127.0.0.0/8 and ::1. Not `*.localhost`: browsers keep
+ * those on the machine, but Node asks the system resolver, which may ask DNS.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === 'localhost') return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   return h === '::1';
 }
@@ -372,7 +375,7 @@ const passThroughNames: Parser<string[]> = (raw, ctx) => {
 };
 
 /**
- * A URL of one of `schemes` (credentials allowed: proxies and Redis carry them),
+ * A URL of one of `schemes` (credentials allowed: proxies carry them),
  * kept as written. `what` names it in the problem when it does not parse, and
  * `schemesText` when its scheme is another.
  */
