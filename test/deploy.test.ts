@@ -15,6 +15,7 @@ import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { parseConfig, SECRET_VARIABLES } from '../src/config/parse.js';
 import { ConfigError } from '../src/errors.js';
+import { createTestCa } from './helpers/redis.js';
 
 /** What a mounted secret file holds in these tests: any value a generator could have written. */
 const SECRET_PLACEHOLDER = 'Zk3q9P0vLw7xR2mT8yB5nC1dF6gH4jK0sA9eU3iO7pQ=';
@@ -40,6 +41,8 @@ const yamlIn = (base: URL) => readdirSync(base).filter((f) => f.endsWith('.yaml'
 const kustomization = parse(readFileSync(new URL('kustomization.yaml', dir), 'utf8')) as { kind: string; resources: string[] };
 const docs = load(dir, kustomization.resources);
 const examples = load(examplesDir, yamlIn(examplesDir));
+/** A CA certificate, for the files REDIS_CA_FILE names. */
+const caPem = readFileSync(createTestCa().certFile, 'utf8');
 
 t.test('every manifest and example validates against its Kubernetes schema', async (t) => {
   t.ok(docs.length >= 4);
@@ -129,7 +132,7 @@ t.test('TRUST_PROXY: the shipped value refuses to start until the operator names
   const shipped = dep.spec.template.spec.containers[0]!.env.find((e) => e.name === 'TRUST_PROXY')?.value;
   t.ok(shipped, 'the Deployment sets TRUST_PROXY (a bridge behind an ingress needs it)');
   const env = operatorEnv(dep.spec.template.spec.containers[0]!.env);
-  const readFile = (f: string) => (f.endsWith('/redis-url') ? 'redis://redis:6379' : SECRET_PLACEHOLDER);
+  const readFile = (f: string) => (f.endsWith('/redis-url') ? 'rediss://redis:6379' : f.endsWith('/redis-ca.pem') ? caPem : SECRET_PLACEHOLDER);
   try {
     parseConfig({ ...env, TRUST_PROXY: shipped }, readFile);
     t.fail('the shipped placeholder must not start');
@@ -198,7 +201,7 @@ t.test('the Deployment agrees with the bridge', async (t) => {
   const env = operatorEnv(c.env);
   for (const v of SECRET_VARIABLES) t.ok(env[`${v}_FILE`] && env[v] === undefined, `${v} comes from a mounted file`);
   // The configuration the manifest gives is valid (secret files read as placeholders).
-  const config = parseConfig(env, (f) => (f.endsWith('/redis-url') ? 'redis://redis:6379' : SECRET_PLACEHOLDER));
+  const config = parseConfig(env, (f) => (f.endsWith('/redis-url') ? 'rediss://redis:6379' : f.endsWith('/redis-ca.pem') ? caPem : SECRET_PLACEHOLDER));
   t.ok(config.shutdownTimeoutMs / 1000 + 5 < pod.terminationGracePeriodSeconds, 'preStop + drain fit in the grace period');
   t.equal(config.metricsPort, c.ports.find((p) => p.name === 'metrics')?.containerPort, "the metrics port is the container's");
   t.equal(config.metricsHost, '0.0.0.0', "Prometheus can reach it from outside the pod (the bridge's own default is loopback)");
@@ -244,14 +247,35 @@ t.test('replicas: a PodDisruptionBudget, a CPU autoscaler, and Redis from the Se
   for (const [name, value] of Object.entries(env)) {
     if (name.endsWith('_FILE')) t.ok(value.split('/').pop()! in secret.stringData, `${name}: the Secret has ${value.split('/').pop()}`);
   }
-  t.match(parseConfig({ ...env }, (f) => (f.endsWith('redis-url') ? secret.stringData['redis-url']! : SECRET_PLACEHOLDER)).redis, { url: /^redis:\/\// });
+  t.match(env['REDIS_CA_FILE'], /^\/run\/secrets\/commbox-sso-bridge\//, "Redis's CA from the mounted Secret");
+  const config = parseConfig({ ...env }, (f) =>
+    f.endsWith('redis-url') ? secret.stringData['redis-url']! : f.endsWith('redis-ca.pem') ? caPem : SECRET_PLACEHOLDER,
+  );
+  t.match(config.redis, { url: /^rediss:\/\//, ca: caPem }, "the example Secret's Redis is TLS, with its CA");
 });
 
-t.test('the trial Redis example: no persistence, reachable only from the bridge pods', async (t) => {
+t.test('the trial Redis example: no persistence, TLS only, reachable only from the bridge pods', async (t) => {
   const redisDep = examples.find((d) => d.file === 'redis.example.yaml' && d.obj['kind'] === 'Deployment')!.obj as never as {
-    spec: { template: { spec: { containers: { args: string[] }[] } } };
+    spec: { template: { spec: PodSpec & { containers: { args: string[] }[] } } };
   };
-  t.match(redisDep.spec.template.spec.containers[0]!.args.join(' '), /--save\s+--appendonly no/);
+  const pod = redisDep.spec.template.spec;
+  const args = pod.containers[0]!.args.join(' ');
+  t.match(args, /--save\s+--appendonly no/);
+  t.match(args, /--port 0 /, 'no plain-text port');
+  const tlsPort = /--tls-port (\d+)/.exec(args)?.[1];
+  const service = examples.find((d) => d.file === 'redis.example.yaml' && d.obj['kind'] === 'Service')!.obj as never as {
+    metadata: { name: string };
+    spec: { ports: { port: number; targetPort: string }[] };
+  };
+  t.equal(service.spec.ports[0]!.port, Number(tlsPort), 'the Service port is the TLS port');
+  const tlsMount = pod.containers[0]!.volumeMounts.find(
+    (m) => args.includes(`--tls-cert-file ${m.mountPath}/`) && args.includes(`--tls-key-file ${m.mountPath}/`),
+  );
+  t.ok(tlsMount, 'the certificate and key come from a mounted volume');
+  t.ok(secretReadable(pod, tlsMount!.name), "Redis's user can read the mounted TLS Secret");
+  // The example Secret names this Redis as the bridge reaches it.
+  const secret = examples.find((d) => d.obj['kind'] === 'Secret')!.obj as { stringData: Record<string, string> };
+  t.equal(secret.stringData['redis-url'], `rediss://${service.metadata.name}:${service.spec.ports[0]!.port}`);
   const policy = examples.find((d) => d.file === 'redis.example.yaml' && d.obj['kind'] === 'NetworkPolicy')!.obj as never as {
     spec: { ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[] };
   };

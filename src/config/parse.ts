@@ -118,9 +118,18 @@ export interface BridgeConfig {
   /** The forward proxy of outbound requests; undefined: direct. */
   readonly proxy: ProxySettings | undefined;
   /** Redis shared by the replicas (`REDIS_URL`); undefined: each replica its own memory. */
-  readonly redis: { readonly url: string; readonly keyPrefix: string } | undefined;
+  readonly redis: RedisSettings | undefined;
   /** `DRY_RUN`: the callback previews the ticket request instead of making it. */
   readonly dryRun: boolean;
+}
+
+/** `REDIS_URL`, `REDIS_KEY_PREFIX`, `REDIS_CA_FILE`. */
+export interface RedisSettings {
+  /** `rediss://`, or `redis://` to a loopback host. */
+  readonly url: string;
+  readonly keyPrefix: string;
+  /** PEM CA certificates trusted for Redis's TLS certificate, instead of Node's; undefined: Node's. */
+  readonly ca: string | undefined;
 }
 
 /** `HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY` (or their lower-case forms). */
@@ -316,6 +325,11 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     if (g.ALLOW_UNVERIFIED_EMAIL && requireVerified) bad(variable, 'and ALLOW_UNVERIFIED_EMAIL are both true; choose one');
   };
   contradicts('REQUIRE_VERIFIED_EMAIL', d.REQUIRE_VERIFIED_EMAIL);
+  if (env['REDIS_CA_FILE']?.trim()) {
+    // A CA with a plain-text connection would read as TLS while none is used.
+    if (!env['REDIS_URL']?.trim() && !env['REDIS_URL_FILE']?.trim()) bad('REDIS_CA_FILE', 'is set but REDIS_URL is not');
+    else if (g.REDIS_URL?.startsWith('redis://')) bad('REDIS_CA_FILE', 'is used only with rediss:// (TLS): write REDIS_URL as rediss://');
+  }
   if (g.METRICS_PORT !== undefined && g.METRICS_PORT === g.PORT) bad('METRICS_PORT', `must differ from PORT (${g.PORT}), or be off`);
   if (g.SHUTDOWN_TIMEOUT_MS <= g.SHUTDOWN_GRACE_MS) bad('SHUTDOWN_TIMEOUT_MS', 'must be longer than SHUTDOWN_GRACE_MS');
   // The whole callback's deadline below one of its requests' own would make that deadline a dead letter (a unit slip, usually).
@@ -412,7 +426,7 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     loginTimeoutMs: g.LOGIN_TIMEOUT_MS,
     clockToleranceSec: g.OIDC_CLOCK_TOLERANCE_SEC,
     idpTimeoutMs: g.OIDC_TIMEOUT_MS,
-    redis: g.REDIS_URL === undefined ? undefined : { url: g.REDIS_URL, keyPrefix: g.REDIS_KEY_PREFIX },
+    redis: g.REDIS_URL === undefined ? undefined : { url: g.REDIS_URL, keyPrefix: g.REDIS_KEY_PREFIX, ca: g.REDIS_CA_FILE },
     dryRun: g.DRY_RUN,
     orgName: g.ORG_NAME,
     helpUrl: g.HELP_URL,

@@ -69,10 +69,13 @@ const variable = <T>(v: Variable<T>): Variable<T> => v;
 
 // --- Parsers -------------------------------------------------------------------
 
-/** True for `localhost`, `*.localhost`, 127.0.0.0/8 and ::1. */
+/**
+ * True for `localhost`, 127.0.0.0/8 and ::1. Not `*.localhost`: browsers keep
+ * those on the machine, but Node asks the system resolver, which may ask DNS.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === 'localhost') return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   return h === '::1';
 }
@@ -372,7 +375,7 @@ const passThroughNames: Parser<string[]> = (raw, ctx) => {
 };
 
 /**
- * A URL of one of `schemes` (credentials allowed: proxies and Redis carry them),
+ * A URL of one of `schemes` (credentials allowed: proxies carry them),
  * kept as written. `what` names it in the problem when it does not parse, and
  * `schemesText` when its scheme is another.
  */
@@ -390,6 +393,60 @@ const urlOfScheme =
     if (!schemes.includes(u.protocol)) ctx.bad(schemesText);
     return raw;
   };
+
+/**
+ * A Redis URL for ioredis: `rediss://` (TLS), or `redis://` only to a loopback
+ * host. The scheme is given to ioredis in lower case: it turns TLS on only for a
+ * URL that starts with `rediss://` exactly, and reads a query string as
+ * connection options (`?tls=` would turn TLS off), so none is accepted.
+ */
+const redisUrl: Parser<string | undefined> = (raw, ctx) => {
+  if (!set(raw)) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    ctx.bad('is not a redis:// or rediss:// URL');
+    return undefined;
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
+    ctx.bad('must be rediss:// (TLS), or redis:// to localhost');
+    return undefined;
+  }
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  if (host === '') ctx.bad('names no host; write rediss://:password@redis.example.com:6380/0');
+  else if (u.protocol === 'redis:' && !isLoopbackHost(host))
+    ctx.bad(`redis:// sends the replay memory, rate-limit keys and the Redis password in clear to ${host}; use rediss:// (TLS)`);
+  if (u.search !== '')
+    ctx.bad(
+      'must not carry a query string: the Redis client would read it as connection options (?tls= turns TLS off); put the database number in the path (/0)',
+    );
+  if (u.hash !== '') ctx.bad('must not contain a #fragment (a # in the password is written %23)');
+  return `${u.protocol}${raw.slice(u.protocol.length)}`;
+};
+
+/**
+ * The CA certificates (PEM, one or more) that Redis's TLS certificate must chain
+ * to; they replace Node's trusted CAs for the Redis connection only.
+ */
+const redisCaFile: Parser<string | undefined> = (raw, ctx) => {
+  if (!set(raw)) return undefined;
+  const content = readNamedFile(raw, ctx);
+  if (content === undefined) return undefined;
+  const blocks = content.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) {
+    ctx.bad(`${raw} holds no certificate in PEM form (-----BEGIN CERTIFICATE-----)`);
+    return undefined;
+  }
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      ctx.bad(`${blocks.length > 1 ? `certificate #${i + 1}` : 'the certificate'} in ${raw} cannot be read as an X.509 certificate`);
+    }
+  });
+  return blocks.join('\n') + '\n';
+};
 
 /** A forward proxy URL: http or https, with optional credentials. */
 const proxyUrl = urlOfScheme(['http:', 'https:'], 'is not an absolute URL (http://proxy.example.com:3128)', 'must be an http:// or https:// proxy URL');
@@ -865,8 +922,16 @@ export const VARIABLES = {
     secret: true,
     default: 'unset: each replica its own memory',
     example: 'rediss://:password@redis.example.com:6380/0',
-    parse: urlOfScheme(['redis:', 'rediss:'], 'is not a redis:// or rediss:// URL', 'must be redis:// or rediss:// (TLS)'),
-    doc: 'With more than one replica: the Redis they share for the replay memory and the rate limits (`rediss://` for TLS). A Redis outage blocks no login: each replica falls back to its own memory.',
+    parse: redisUrl,
+    doc: 'With more than one replica: the Redis they share for the replay memory and the rate limits: `rediss://` (TLS); `redis://` only to localhost, 127.0.0.1 or ::1. No query string. A Redis outage blocks no login: each replica falls back to its own memory.',
+  }),
+  REDIS_CA_FILE: variable({
+    group: 'Several replicas (Redis)',
+    scope: 'global',
+    default: "unset: Node's trusted CAs (and `NODE_EXTRA_CA_CERTS`)",
+    example: '/run/secrets/commbox-sso-bridge/redis-ca.pem',
+    parse: redisCaFile,
+    doc: "With `rediss://`: a PEM file of the CA certificates (one or more) that Redis's certificate must chain to, read at start-up; only they are trusted for Redis (a company's private CA). The certificate must also name the host of `REDIS_URL`; no setting turns these checks off.",
   }),
   REDIS_KEY_PREFIX: variable({
     group: 'Several replicas (Redis)',

@@ -48,8 +48,11 @@ interface BridgeCommands {
 export const keyHash = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 export interface SharedStateOptions {
+  /** `rediss://` (TLS, the certificate and its host name always checked), or `redis://`. */
   readonly url: string;
   readonly keyPrefix: string;
+  /** PEM CA certificates that replace Node's trusted CAs for this connection; undefined: Node's (with `NODE_EXTRA_CA_CERTS`). */
+  readonly ca?: string | undefined;
   /** {@link REDIS_COMMAND_TIMEOUT_MS} unless set. */
   readonly commandTimeoutMs?: number;
 }
@@ -68,6 +71,8 @@ export class SharedState {
   /** After a command timed out, commands are not tried again before this time (epoch ms). */
   #retryAt = 0;
   #closed = false;
+  /** Why the last connection attempt failed, for check-config. */
+  #lastError: string | undefined;
 
   /**
    * Creates the shared state and starts connecting (never waits for Redis).
@@ -93,6 +98,10 @@ export class SharedState {
       retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 10), REDIS_MAX_RECONNECT_DELAY_MS),
       // Never give up reconnecting (ioredis's default stops after a failed first connection on some errors).
       reconnectOnError: () => true,
+      // TLS for rediss:// in any letter case (ioredis itself matches "rediss://" exactly);
+      // a CA given replaces the trusted ones. No option here ever relaxes the
+      // certificate or host name check.
+      ...(new URL(opts.url).protocol === 'rediss:' ? { tls: opts.ca === undefined ? {} : { ca: opts.ca } } : {}),
     }) as Redis & BridgeCommands;
     this.#redis.defineCommand('commboxBridgeCountHit', { numberOfKeys: 1, lua: COUNT_HIT });
     this.#redis.defineCommand('commboxBridgeUndoHit', { numberOfKeys: 1, lua: UNDO_HIT });
@@ -102,7 +111,8 @@ export class SharedState {
       this.#set(true, undefined);
     });
     this.#redis.on('error', (e: Error) => {
-      if (!this.#connected) this.#set(false, e.message);
+      this.#lastError = explainRedisError(e);
+      if (!this.#connected) this.#set(false, this.#lastError);
     });
     this.#redis.on('close', () => {
       this.#connected = false;
@@ -193,7 +203,7 @@ export class SharedState {
   async ping(timeoutMs: number): Promise<{ ok: true } | { ok: false; detail: string }> {
     const started = Date.now();
     while (!this.#connected && Date.now() - started < timeoutMs) await new Promise((r) => setTimeout(r, 50));
-    if (!this.#connected) return { ok: false, detail: `no connection within ${timeoutMs} ms` };
+    if (!this.#connected) return { ok: false, detail: `no connection within ${timeoutMs} ms${this.#lastError === undefined ? '' : ` (${this.#lastError})`}` };
     try {
       await this.#redis.ping();
       return { ok: true };
@@ -205,9 +215,35 @@ export class SharedState {
   async close(): Promise<void> {
     this.#closed = true;
     this.#deadlines.stop();
+    // ioredis listens for one error per connection (`once`); a TLS connection
+    // ended during a failing handshake can report a second one, which would
+    // otherwise be an unhandled 'error' event and end the process.
+    (this.#redis.stream as Redis['stream'] | undefined)?.on('error', () => {});
     this.#redis.disconnect();
     await Promise.resolve();
   }
+}
+
+/** Redis's TLS certificate does not chain to a trusted CA (Node's codes for OpenSSL's). */
+const UNTRUSTED_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** A connection error as the log says it; a refused certificate names what to fix. */
+function explainRedisError(e: Error): string {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  const what = `(${code}: ${e.message})`;
+  if (UNTRUSTED_CODES.has(code)) return `Redis's TLS certificate is not trusted ${what}: give the CA that issued it in REDIS_CA_FILE`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `Redis's TLS certificate does not name the host of REDIS_URL ${what}: write the host as the certificate names it`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `Redis's TLS certificate is not valid now ${what}`;
+  return e.message;
 }
 
 const TIMED_OUT = Symbol('timed out');

@@ -1,14 +1,22 @@
 /**
  * A real `redis-server` (Debian's package; `.ci/run` installs it) on a free
  * loopback port, without persistence, for one test. It can be stopped, started
- * again on the same port, and paused (SIGSTOP) to play a Redis that hangs.
+ * again on the same port, and paused (SIGSTOP) to play a Redis that hangs. With
+ * `tls`, it listens with TLS only, with a certificate issued by a CA made here
+ * by openssl.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from './stack.js';
 
 export interface TestRedis {
   readonly port: number;
+  /** `redis://127.0.0.1:<port>`, or with TLS `rediss://localhost:<port>`. */
   readonly url: string;
+  /** With TLS: the PEM file of the CA that issued the server's certificate. */
+  readonly caFile: string | undefined;
   /** Runs a redis-cli command against it and returns its output. */
   cli(...args: string[]): string;
   /** Every key with its remaining time to live in ms (-1: none). */
@@ -19,21 +27,83 @@ export interface TestRedis {
   resume(): void;
 }
 
-export async function startRedis(): Promise<TestRedis> {
+export interface RedisTls {
+  /** The server certificate's subjectAltName; default `DNS:localhost,IP:127.0.0.1,IP:::1`. */
+  readonly names?: string;
+}
+
+/** A directory removed when the test process exits. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'redis-tls-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore', timeout: 10_000 });
+
+/** A new CA (P-256, one day) in `dir`: its certificate and key files. */
+export function createTestCa(dir = tempDir(), name = 'test-ca'): { certFile: string; keyFile: string } {
+  const certFile = join(dir, `${name}.pem`);
+  const keyFile = join(dir, `${name}.key`);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    `/CN=${name}`,
+    '-days',
+    '1',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  );
+  return { certFile, keyFile };
+}
+
+/** A CA, and a server certificate it issued for `names`. */
+function createServerCertificate(names: string) {
+  const dir = tempDir();
+  const ca = createTestCa(dir);
+  const keyFile = join(dir, 'server.key');
+  const csr = join(dir, 'server.csr');
+  const certFile = join(dir, 'server.pem');
+  const ext = join(dir, 'server.ext');
+  writeFileSync(ext, `subjectAltName=${names}\n`);
+  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=redis', '-keyout', keyFile, '-out', csr);
+  openssl('x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-days', '1', '-extfile', ext, '-out', certFile);
+  return { caFile: ca.certFile, certFile, keyFile };
+}
+
+export async function startRedis(opts: { tls?: true | RedisTls } = {}): Promise<TestRedis> {
   const port = await freePort();
+  const tls =
+    opts.tls === undefined ? undefined : createServerCertificate((opts.tls === true ? undefined : opts.tls.names) ?? 'DNS:localhost,IP:127.0.0.1,IP:::1');
+  const listen =
+    tls === undefined
+      ? ['--port', String(port)]
+      : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-auth-clients', 'no'];
+  const cliArgs = ['-p', String(port), ...(tls === undefined ? [] : ['--tls', '--cacert', tls.caFile])];
   let proc: ChildProcess | undefined;
-  const cli = (...args: string[]) => execFileSync('redis-cli', ['-p', String(port), '--no-raw', ...args], { encoding: 'utf8', timeout: 5000 }).trim();
-  const raw = (...args: string[]) => execFileSync('redis-cli', ['-p', String(port), '--raw', ...args], { encoding: 'utf8', timeout: 5000 }).trim();
+  const cli = (...args: string[]) => execFileSync('redis-cli', [...cliArgs, '--no-raw', ...args], { encoding: 'utf8', timeout: 5000 }).trim();
+  const raw = (...args: string[]) => execFileSync('redis-cli', [...cliArgs, '--raw', ...args], { encoding: 'utf8', timeout: 5000 }).trim();
   const r: TestRedis = {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: tls === undefined ? `redis://127.0.0.1:${port}` : `rediss://localhost:${port}`,
+    caFile: tls?.caFile,
     cli,
     keys() {
       const names = raw('--scan').split('\n').filter(Boolean);
       return names.map((key) => ({ key, pttl: Number(raw('PTTL', key)), value: raw('GET', key) }));
     },
     async start() {
-      proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // `localhost` may be ::1 first elsewhere: the TLS server listens there too when it can (`-`: optional).
+      const bind = tls === undefined ? ['127.0.0.1'] : ['127.0.0.1', '-::1'];
+      proc = spawn('redis-server', [...listen, '--bind', ...bind, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       proc.stdout!.on('data', (c) => (out += String(c)));
       const deadline = Date.now() + 10_000;
