@@ -21,6 +21,9 @@ RUN npm run build && npm run bundle
 # no package manager state, no secrets.
 FROM ${NODE_IMAGE} AS base
 ENV NODE_ENV=production
+# /metrics on the container's interfaces, for a scraper outside it (the bridge's
+# own default is loopback); publish or expose port 9464 only to the scraper.
+ENV METRICS_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/dist/commbox-sso-bridge.mjs /app/dist/commbox-sso-bridge.mjs.map /app/dist/commbox-sso-bridge.mjs.LEGAL.txt ./dist/

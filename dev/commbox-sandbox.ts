@@ -80,6 +80,8 @@ export type SandboxFault =
 
 export interface TicketRecord {
   at: number;
+  /** The bridge closed the connection before the (delayed) answer: no ticket was issued for it. */
+  abandoned?: boolean;
   authorization: string | undefined;
   contentType: string | undefined;
   body: unknown;
@@ -114,6 +116,8 @@ export interface Sandbox {
   /** Misbehaviour of the API; `failures` counts down for the `*-then-ok` faults. */
   fault: SandboxFault;
   failures: number;
+  /** Milliseconds each ticket request waits before it is answered (a slow CommBox); 0: at once. */
+  delayMs: number;
   /** Ticket format: `plain`, or `percent` (ends in `%3d%3d`, as CommBox's own example). */
   ticketStyle: 'plain' | 'percent';
   close(): Promise<void>;
@@ -143,6 +147,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     arrivals: [] as Arrival[],
     fault: 'none' as SandboxFault,
     failures: 0,
+    delayMs: 0,
     ticketStyle: 'plain' as 'plain' | 'percent',
   };
 
@@ -169,6 +174,19 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       status: 0,
     };
     sb.requests.push(rec);
+    if (sb.delayMs > 0) {
+      let closed = false;
+      res.on('close', () => (closed = true));
+      setTimeout(() => {
+        if (closed) rec.abandoned = true;
+        else answerTicket(req, res, body, rec);
+      }, sb.delayMs);
+      return;
+    }
+    answerTicket(req, res, body, rec);
+  }
+
+  function answerTicket(req: http.IncomingMessage, res: http.ServerResponse, body: unknown, rec: TicketRecord) {
     const answer = (status: number, description: string, headers?: http.OutgoingHttpHeaders) => {
       rec.status = status;
       err(res, status, description, headers);

@@ -25,6 +25,25 @@ import { pageRoutes } from './routes/pages.js';
 export const BODY_LIMIT_BYTES = 16 * 1024;
 /** Maximum size of the request headers (cookies included: a few login cookies fit easily). */
 export const HEADER_LIMIT_BYTES = 16 * 1024;
+/**
+ * The most a client may take to send a whole request, headers and body: past
+ * it Node answers 408 and closes the connection, so a `POST /initiate` whose
+ * body trickles in a byte at a time (or a connection that never finishes its
+ * headers) cannot hold a socket. Answers are not bounded by it: a callback may
+ * wait on the IdP and CommBox up to LOGIN_TIMEOUT_MS.
+ */
+export const REQUEST_RECEIVE_TIMEOUT_MS = 10_000;
+/** How often Node looks for such requests (its default, 30 s, would let one last 40 s). */
+const CONNECTIONS_CHECK_INTERVAL_MS = 1000;
+
+/** The options of the listening HTTP server (a server passed to {@link buildApp} must be made with them). */
+export const HTTP_SERVER_OPTIONS = {
+  // Node answers 431 past this; set here so it does not depend on node flags.
+  maxHeaderSize: HEADER_LIMIT_BYTES,
+  headersTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
+  requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
+  connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
+} as const;
 
 export interface AppOptions {
   readonly bridge: Bridge;
@@ -33,7 +52,7 @@ export interface AppOptions {
   readonly audit?: Logger;
   /**
    * A server already listening, for callers that need the address before the app
-   * (tests: the IdP must know the redirect URI). It must set the same header limit.
+   * (tests: the IdP must know the redirect URI), made with {@link HTTP_SERVER_OPTIONS}.
    */
   readonly server?: Server;
 }
@@ -78,8 +97,9 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     // The client IP is the nearest address (the socket's, then X-Forwarded-For from the right) that is not a listed proxy.
     trustProxy: config.trustProxy === false ? false : [...config.trustProxy],
     bodyLimit: BODY_LIMIT_BYTES,
-    // Node answers 431 past this; set here so it does not depend on node flags.
-    http: { maxHeaderSize: HEADER_LIMIT_BYTES },
+    http: HTTP_SERVER_OPTIONS,
+    // Fastify sets the server's requestTimeout from this one (its default, 0, would turn Node's off).
+    requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
     genReqId: referenceId,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
@@ -100,7 +120,7 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   await app.register(fastifyCookie, { hook: false });
   // Per client IP, on the routes that start or end a login; the key is the IP
   // Fastify derives, which honours X-Forwarded-For only as TRUST_PROXY allows.
-  // Off by default (RATE_LIMIT_MAX=0), and then the plugin is not even loaded.
+  // On by default; RATE_LIMIT_MAX=0 turns it off, and then the plugin is not even loaded.
   if (config.rateLimitMax > 0) {
     const { default: fastifyRateLimit } = await import('@fastify/rate-limit');
     await app.register(fastifyRateLimit, {
@@ -148,8 +168,8 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
 
 /**
  * Builds the metrics listener: `GET /metrics` and nothing else, for
- * `METRICS_PORT` only. Metrics never share the public port: what the bridge
- * counts is for the platform's Prometheus, not for the internet.
+ * `METRICS_PORT` on `METRICS_HOST` only. Metrics never share the public port:
+ * what the bridge counts is for the platform's Prometheus, not for the internet.
  */
 export function buildMetricsApp(bridge: Bridge): FastifyInstance {
   const app = Fastify({ logger: false });

@@ -7,6 +7,7 @@ import { mappingPaths } from './claims/mapping.js';
 import { CommboxClient } from './commbox/client.js';
 import type { BridgeConfig, IdpConfig } from './config/parse.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
+import { FailureBudget } from './login/failure-budget.js';
 import { ReplayMemory } from './login/replay.js';
 import { SharedState } from './redis/shared-state.js';
 import { Gauge } from 'prom-client';
@@ -43,6 +44,8 @@ export interface Bridge {
   readonly sealer: TransactionSealer;
   /** The replay memory: this replica's, shared through Redis when configured. */
   readonly consumed: ReplayMemory;
+  /** Failed code exchanges per client (`RATE_LIMIT_FAILED_LOGINS`); undefined: off. */
+  readonly failureBudget: FailureBudget | undefined;
   /** Redis shared by the replicas; undefined without `REDIS_URL`. */
   readonly shared: SharedState | undefined;
   /** What every page says of the company, and the absolute URL of `/login` for its links. */
@@ -142,6 +145,8 @@ export async function createBridge(config: BridgeConfig, opts: { http?: HttpClie
     http,
     sealer: new TransactionSealer(config.cookieSecrets),
     consumed: new ReplayMemory(shared),
+    failureBudget:
+      config.failedLoginBudget === undefined ? undefined : new FailureBudget({ max: config.failedLoginBudget, windowMs: config.rateLimitWindowMs }, shared),
     shared,
     pages: { loginUrl: `${config.publicUrl}/login`, orgName: config.orgName, helpUrl: config.helpUrl },
     metrics,

@@ -42,6 +42,8 @@ export const Reasons = {
   commboxUnavailable: 'commbox_unavailable',
   commboxTimeout: 'commbox_timeout',
   commboxBadResponse: 'commbox_bad_response',
+  // the whole callback (LOGIN_TIMEOUT_MS)
+  loginTimeout: 'login_timeout',
   // requests
   initiateUnknownIssuer: 'initiate_unknown_issuer',
   initiateBadTarget: 'initiate_bad_target',

@@ -28,12 +28,23 @@ export interface GraphGroups {
  */
 export async function readGraphGroups(
   fetch: IdpFetch,
-  opts: { graphApiUrl: string; accessToken: string; timeoutMs: number; wanted: (group: string) => boolean },
+  opts: {
+    graphApiUrl: string;
+    accessToken: string;
+    timeoutMs: number;
+    wanted: (group: string) => boolean;
+    /** The login's deadline: reading stops at it too, and the caller refuses. */
+    signal?: AbortSignal | undefined;
+  },
 ): Promise<GraphGroups> {
   const origin = new URL(opts.graphApiUrl).origin;
   const groups: string[] = [];
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('the Graph deadline passed')), opts.timeoutMs);
+  const outer = opts.signal;
+  const onOuterAbort = () => controller.abort(outer!.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
   const stop = (stopped: GraphStop, detail: string, pages: number): GraphGroups => ({ groups, stopped, detail, pages });
   let next: string | undefined = `${opts.graphApiUrl}/me/transitiveMemberOf?$select=id`;
   let pages = 0;
@@ -74,5 +85,6 @@ export async function readGraphGroups(
     return { groups, stopped: undefined, detail: undefined, pages };
   } finally {
     clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuterAbort);
   }
 }

@@ -2,6 +2,7 @@
  * The process: configuration → app → listen → graceful drain. Nothing else.
  * With `--check`, validates the configuration and the IdP instead of serving.
  */
+import type { AddressInfo } from 'node:net';
 import { buildApp, buildMetricsApp } from './app.js';
 import { createBridge } from './bridge.js';
 import { checkConfig } from './check-config.js';
@@ -60,7 +61,12 @@ process.once('SIGTERM', () => void drain('SIGTERM'));
 process.once('SIGINT', () => void drain('SIGINT'));
 
 await app.listen({ port: config.port, host: config.host });
-if (metricsServer) await metricsServer.listen({ port: config.metricsPort!, host: config.host });
+if (metricsServer) {
+  // Its own address (loopback unless METRICS_HOST says otherwise), never the public one by default.
+  await metricsServer.listen({ port: config.metricsPort!, host: config.metricsHost });
+  const { address, port } = metricsServer.server.address() as AddressInfo;
+  logger.info({ event: 'metrics_listening', address, port }, `/metrics served on ${address} port ${port} only`);
+}
 
 // Discovery runs in the background, retried with backoff: an IdP that is down at
 // start-up must not crash the bridge (readiness says why; logins get a 503 page).

@@ -204,6 +204,7 @@ t.test('the Deployment agrees with the bridge', async (t) => {
   const config = parseConfig(env, (f) => (f.endsWith('/redis-url') ? 'rediss://redis:6379' : f.endsWith('/redis-ca.pem') ? caPem : SECRET_PLACEHOLDER));
   t.ok(config.shutdownTimeoutMs / 1000 + 5 < pod.terminationGracePeriodSeconds, 'preStop + drain fit in the grace period');
   t.equal(config.metricsPort, c.ports.find((p) => p.name === 'metrics')?.containerPort, "the metrics port is the container's");
+  t.equal(config.metricsHost, '0.0.0.0', "Prometheus can reach it from outside the pod (the bridge's own default is loopback)");
   t.equal(config.port, c.ports.find((p) => p.name === 'http')?.containerPort);
 
   // The secret files are readable by the bridge's user.
@@ -300,4 +301,13 @@ t.test('docker-compose.yml: the default stack is unchanged; the replicas profile
   t.not(a['PORT'], b['PORT']);
   t.not(a['METRICS_PORT'], b['METRICS_PORT']);
   for (const n of ['bridge', 'replica-a', 'replica-b']) t.doesNotThrow(() => parseConfig(s[n]!.environment!), `${n}: a valid configuration`);
+  for (const n of ['bridge', 'replica-a', 'replica-b'])
+    t.equal(s[n]!.environment!['METRICS_HOST'], '0.0.0.0', `${n}: /metrics reachable from outside its container`);
+});
+
+t.test('Dockerfile: the image serves /metrics for a scraper outside the container', async (t) => {
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+  const base = dockerfile.slice(dockerfile.indexOf(' AS base'), dockerfile.indexOf(' AS demo'));
+  t.match(base, /^ENV METRICS_HOST=0\.0\.0\.0$/m, "METRICS_HOST=0.0.0.0 in the runtime image (the bridge's own default is loopback)");
+  t.match(base, /^EXPOSE 3000 9464$/m);
 });

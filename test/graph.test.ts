@@ -10,7 +10,7 @@ import { MAX_GRAPH_PAGES, readGraphGroups } from '../src/graph.js';
 import { createHttpClient } from '../src/http-client.js';
 import { startHostileStack } from './helpers/stack.js';
 
-type Page = { status?: number; value?: unknown; next?: string; hang?: boolean; raw?: string };
+type Page = { status?: number; value?: unknown; next?: string; hang?: boolean; raw?: string; delayMs?: number };
 
 /**
  * A fake Graph: page i (`?page=i`) of `/v1.0/me/transitiveMemberOf` is
@@ -20,6 +20,8 @@ type Page = { status?: number; value?: unknown; next?: string; hang?: boolean; r
 async function startGraph(makePages: Page[] | ((nextLink: (i: number) => string) => Page[])) {
   let pages: Page[] = [];
   const seen: { path: string; authorization: string | undefined }[] = [];
+  /** Requests of delayed pages whose connection closed before the answer. */
+  const abandoned = { count: 0 };
   const server = http.createServer((req, res) => {
     seen.push({ path: req.url ?? '', authorization: req.headers.authorization });
     const u = new URL(req.url ?? '/', 'http://x');
@@ -30,10 +32,16 @@ async function startGraph(makePages: Page[] | ((nextLink: (i: number) => string)
     const i = Number(u.searchParams.get('page') ?? 0);
     const p = pages[Math.min(i, pages.length - 1)]!;
     if (p.hang) return;
-    res.writeHead(p.status ?? 200, { 'content-type': 'application/json' });
-    const body: Record<string, unknown> = { value: p.value ?? [] };
-    if (p.next !== undefined) body['@odata.nextLink'] = p.next;
-    res.end(p.raw ?? JSON.stringify(body));
+    const answer = () => {
+      res.writeHead(p.status ?? 200, { 'content-type': 'application/json' });
+      const body: Record<string, unknown> = { value: p.value ?? [] };
+      if (p.next !== undefined) body['@odata.nextLink'] = p.next;
+      res.end(p.raw ?? JSON.stringify(body));
+    };
+    if (p.delayMs === undefined) return answer();
+    let closed = false;
+    res.on('close', () => (closed = true));
+    setTimeout(() => (closed ? abandoned.count++ : answer()), p.delayMs);
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -42,6 +50,7 @@ async function startGraph(makePages: Page[] | ((nextLink: (i: number) => string)
   return {
     url: `${base}/v1.0`,
     seen,
+    abandoned,
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();
@@ -137,6 +146,26 @@ t.test('GROUPS_OVERAGE=graph: reading stopped early without an allowed group ref
     await s.close();
     await g.close();
   }
+});
+
+t.test('GROUPS_OVERAGE=graph: a Graph still answering at the login deadline is cut there (login_timeout, not groups_overage)', async (t) => {
+  // The token at 1.5 s; Graph would answer 1 s later, within its own 2 s; the login ends at 2 s.
+  const g = await startGraph([{ value: [{ id: AGENTS_ID }], delayMs: 1000 }]);
+  t.teardown(g.close);
+  const s = await overageStack(t, { GROUPS_OVERAGE: 'graph', OIDC_TIMEOUT_MS: '2000', COMMBOX_TIMEOUT_MS: '2000', LOGIN_TIMEOUT_MS: '2000' }, g.url);
+  s.idp.delayMs.token = 1500;
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(r.last.status, 504);
+  t.match(r.last.body, /\(login_timeout\)/);
+  t.match(
+    s.logs.find((e) => e['reason'] === 'login_timeout'),
+    { check: 'login_timeout.graph' },
+  );
+  t.equal(g.seen.length, 1);
+  const until = Date.now() + 10_000;
+  while (g.abandoned.count === 0 && Date.now() < until) await new Promise((ok) => setTimeout(ok, 20));
+  t.equal(g.abandoned.count, 1, 'Graph saw its request closed before it answered');
+  t.equal(s.ticketRequests(), 0);
 });
 
 t.test('readGraphGroups: an allowed group found before an off-origin link is enough', async (t) => {

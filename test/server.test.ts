@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import net from 'node:net';
+import { REQUEST_RECEIVE_TIMEOUT_MS } from '../src/app.js';
 import { startSandbox } from '../dev/commbox-sandbox.js';
 import { Browser } from './helpers/browser.js';
 import { startHostileIdp } from './helpers/hostile-idp.js';
@@ -221,6 +223,52 @@ t.test('SIGTERM during a burst of logins: readiness fails at once, no login fail
   t.same(failures, [], 'none failed');
 });
 
+/** Opens a raw connection, sends `first`, then one byte of `drip` a second; resolves with what came back when it closes. */
+function trickle(port: number, first: string, drip: string | undefined) {
+  const socket = net.connect(port, '127.0.0.1');
+  let answer = '';
+  let sent = 0;
+  socket.on('data', (c) => (answer += String(c)));
+  socket.on('error', () => {});
+  socket.write(first);
+  // Given up by the test after 30 s (the bridge should have closed it long before).
+  const giveUp = setTimeout(() => socket.destroy(), 30_000);
+  const timer = drip === undefined ? undefined : setInterval(() => socket.write(drip, () => sent++), 1000);
+  return new Promise<{ answer: string; sent: number }>((ok) =>
+    socket.on('close', () => {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      ok({ answer, sent });
+    }),
+  );
+}
+
+t.test('a request that trickles in (its body or its headers, or nothing at all) is answered 408 and closed; others are served', async (t) => {
+  const { base, b, sandbox } = await startServer(t);
+  const port = Number(new URL(base).port);
+  const started = Date.now();
+  const cut = Promise.all([
+    trickle(port, 'POST /initiate HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n', 'a'),
+    trickle(port, 'POST /initiate HTTP/1.1\r\n', 'X'),
+    trickle(port, '', undefined),
+  ]);
+  // Meanwhile a login goes through, and a keep-alive connection stays usable.
+  const r = await b.walk(`${base}/login`, { stopAt: sandbox.loginUrl });
+  t.ok(r.stoppedAt, 'a login is served while the trickling connections are open');
+  const [body, headers, silent] = await cut;
+  const seconds = (Date.now() - started) / 1000;
+  for (const [what, c] of [
+    ['a trickling body', body],
+    ['trickling headers', headers],
+    ['a connection that sends nothing', silent],
+  ] as const) {
+    t.match(c.answer, /^HTTP\/1\.1 408 /, `${what}: 408`);
+  }
+  t.ok(body.sent < 20, `the body was cut after ${body.sent} bytes, a byte a second`);
+  t.ok(seconds < REQUEST_RECEIVE_TIMEOUT_MS / 1000 + 10, `all cut within the bound (sanity bound only: ${seconds.toFixed(1)} s)`);
+  t.equal((await b.fetch(`${base}/healthz`)).status, 200, 'and the bridge serves on');
+});
+
 t.test('METRICS_PORT serves /metrics apart from the bridge, with the standard process metric names', async (t) => {
   const metricsPort = await freePort();
   const { base, b } = await startServer(t, { METRICS_PORT: String(metricsPort) });
@@ -233,6 +281,31 @@ t.test('METRICS_PORT serves /metrics apart from the bridge, with the standard pr
   const onPublic = await b.fetch(`${base}/metrics`);
   t.equal(onPublic.status, 404, 'not on the public port');
   t.match(onPublic.body, /\(not_found\)/, "the bridge's own 404 page");
+});
+
+t.test('METRICS_HOST: metrics listen on loopback only by default; 0.0.0.0 opens them to other addresses', async (t) => {
+  for (const [host, elsewhere] of [
+    [undefined, false],
+    ['0.0.0.0', true],
+  ] as const) {
+    const metricsPort = await freePort();
+    // The public port on every interface, as by default: the metrics listener does not follow it.
+    const { p, b } = await startServer(t, { HOST: '0.0.0.0', METRICS_PORT: String(metricsPort), ...(host === undefined ? {} : { METRICS_HOST: host }) });
+    const line = p
+      .out()
+      .split('\n')
+      .find((l) => l.includes('"metrics_listening"'));
+    t.match(JSON.parse(line ?? '{}'), { address: host ?? '127.0.0.1', port: metricsPort }, `${host ?? 'default'}: the address is logged`);
+    t.equal((await b.fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status, 200, 'served on 127.0.0.1');
+    // Another address of this machine (a second loopback address stands for a network interface).
+    const other = await b.fetch(`http://127.0.0.2:${metricsPort}/metrics`).then(
+      (r) => r.status,
+      (e: Error & { code?: string }) => e.code ?? e.message,
+    );
+    t.equal(other, elsewhere ? 200 : 'ECONNREFUSED', `${host ?? 'default'}: at another address, ${elsewhere ? 'served' : 'refused'}`);
+    p.child.kill('SIGKILL');
+    await p.exited;
+  }
 });
 
 t.test('METRICS_PORT=off: no metrics listener', async (t) => {

@@ -74,13 +74,17 @@ export class CommboxClient {
    * `commbox_unauthorized`, `commbox_rejected`, `commbox_unavailable`,
    * `commbox_timeout` or `commbox_bad_response`.
    */
-  async requestTicket(data: TicketData, stats: TicketAttempts = { attempts: 0, lastStatus: undefined }): Promise<string> {
+  async requestTicket(data: TicketData, stats: TicketAttempts = { attempts: 0, lastStatus: undefined }, signal?: AbortSignal): Promise<string> {
     // COMMBOX_TIMEOUT_MS is the total deadline of the step, retries included: each
     // attempt gets what is left of it, which `send` enforces wherever the attempt
     // is (reading a dripping answer included: undici's own timeouts only see silence).
+    // `signal` (the login's deadline) ends the step too, with its own reason: an
+    // attempt in flight is abandoned, and a ticket CommBox may have issued for it
+    // is never shown to anyone (tickets are one-time-use).
     const deadline = performance.now() + this.#timeoutMs;
     const body = JSON.stringify({ data });
     for (let retry = 0; ; retry++) {
+      signal?.throwIfAborted();
       const remaining = deadline - performance.now();
       if (remaining <= 0) throw timeout(stats);
       stats.attempts++;
@@ -99,7 +103,7 @@ export class CommboxClient {
             headersTimeout: Math.ceil(remaining),
             bodyTimeout: Math.ceil(remaining),
           },
-          { timeoutMs: Math.ceil(remaining) },
+          { timeoutMs: Math.ceil(remaining), signal },
         );
         status = res.status;
         stats.lastStatus = status;
@@ -107,6 +111,10 @@ export class CommboxClient {
         text = res.body;
         retryAfterMs = parseRetryAfter(res.headers['retry-after']);
       } catch (cause) {
+        if (signal?.aborted) {
+          this.#onAttempt('timeout');
+          throw signal.reason as Error;
+        }
         const code = (cause as { code?: string }).code ?? '';
         if (
           (cause as Error).name === 'TimeoutError' ||
@@ -119,12 +127,12 @@ export class CommboxClient {
           throw timeout(stats, cause);
         }
         this.#onAttempt('error');
-        if (retry < this.#maxRetries && (await this.#backoff(retry, undefined, deadline))) continue;
+        if (retry < this.#maxRetries && (await this.#backoff(retry, undefined, deadline, signal))) continue;
         throw new BridgeError(Reasons.commboxUnavailable, 502, { detail: `CommBox could not be reached: ${code || (cause as Error).message}`, cause });
       }
 
       if (status >= 200 && status < 300) return readTicket(text);
-      if (RETRY_STATUS.has(status) && retry < this.#maxRetries && (await this.#backoff(retry, retryAfterMs, deadline))) continue;
+      if (RETRY_STATUS.has(status) && retry < this.#maxRetries && (await this.#backoff(retry, retryAfterMs, deadline, signal))) continue;
       if (status === 401) {
         throw new BridgeError(Reasons.commboxUnauthorized, 502, { detail: 'CommBox answered 401: COMMBOX_API_KEY is wrong, revoked or rotated' });
       }
@@ -137,11 +145,15 @@ export class CommboxClient {
     }
   }
 
-  /** Waits before a retry; false when the wait would overrun the budget. */
-  async #backoff(retry: number, retryAfterMs: number | undefined, deadline: number): Promise<boolean> {
+  /** Waits before a retry; false when the wait would overrun the budget. Rejects with the signal's reason. */
+  async #backoff(retry: number, retryAfterMs: number | undefined, deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
     const wait = retryAfterMs ?? RETRY_BACKOFF_MS[retry] ?? 300;
     if (performance.now() + wait >= deadline) return false;
-    await sleep(wait);
+    try {
+      await sleep(wait, undefined, { signal });
+    } catch (e) {
+      throw signal?.aborted ? (signal.reason as Error) : e;
+    }
     return true;
   }
 

@@ -93,13 +93,19 @@ export interface BridgeConfig {
   readonly trustProxy: false | readonly string[];
   /** `/metrics` is served on this port only (never on `port`); undefined: off. */
   readonly metricsPort: number | undefined;
+  /** The address the metrics listener binds (`METRICS_HOST`, loopback by default). */
+  readonly metricsHost: string;
   /** After SIGTERM: how long new logins are still served while the load balancer notices. */
   readonly shutdownGraceMs: number;
   /** After SIGTERM: the longest the process waits for in-flight logins before it exits. */
   readonly shutdownTimeoutMs: number;
-  /** Requests per client IP, route and window on /login, /initiate and /callback; 0: no limit. */
+  /** Requests per client IP, route and window on /login, /initiate, /chat and /callback (600 by default); 0: off, explicitly. */
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
+  /** Refused or unfinished code exchanges per client and window before /callback answers 429; undefined: off. */
+  readonly failedLoginBudget: number | undefined;
+  /** Total deadline of a whole callback, every request in it included. */
+  readonly loginTimeoutMs: number;
   /** Seconds of clock skew tolerated on ID token times (every IdP). */
   readonly clockToleranceSec: number;
   /** Total deadline of each request to an IdP. */
@@ -326,6 +332,11 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
   }
   if (g.METRICS_PORT !== undefined && g.METRICS_PORT === g.PORT) bad('METRICS_PORT', `must differ from PORT (${g.PORT}), or be off`);
   if (g.SHUTDOWN_TIMEOUT_MS <= g.SHUTDOWN_GRACE_MS) bad('SHUTDOWN_TIMEOUT_MS', 'must be longer than SHUTDOWN_GRACE_MS');
+  // The whole callback's deadline below one of its requests' own would make that deadline a dead letter (a unit slip, usually).
+  for (const step of ['OIDC_TIMEOUT_MS', 'COMMBOX_TIMEOUT_MS'] as const) {
+    if (g.LOGIN_TIMEOUT_MS < g[step])
+      bad('LOGIN_TIMEOUT_MS', `(${g.LOGIN_TIMEOUT_MS}) must be at least ${step} (${g[step]}): a login makes that request; raise it, or lower ${step}`);
+  }
   const base = g.PUBLIC_URL ? g.PUBLIC_URL.href.replace(/\/+$/, '') : '';
 
   // Several IdPs: each extra one is read from its own IDP_<NAME>_* variables by
@@ -406,10 +417,13 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     logLevel: g.LOG_LEVEL,
     trustProxy: g.TRUST_PROXY,
     metricsPort: g.METRICS_PORT,
+    metricsHost: g.METRICS_HOST,
     shutdownGraceMs: g.SHUTDOWN_GRACE_MS,
     shutdownTimeoutMs: g.SHUTDOWN_TIMEOUT_MS,
     rateLimitMax: g.RATE_LIMIT_MAX,
     rateLimitWindowMs: g.RATE_LIMIT_WINDOW_MS,
+    failedLoginBudget: g.RATE_LIMIT_FAILED_LOGINS,
+    loginTimeoutMs: g.LOGIN_TIMEOUT_MS,
     clockToleranceSec: g.OIDC_CLOCK_TOLERANCE_SEC,
     idpTimeoutMs: g.OIDC_TIMEOUT_MS,
     redis: g.REDIS_URL === undefined ? undefined : { url: g.REDIS_URL, keyPrefix: g.REDIS_KEY_PREFIX, ca: g.REDIS_CA_FILE },

@@ -453,6 +453,36 @@ const proxyUrl = urlOfScheme(['http:', 'https:'], 'is not an absolute URL (http:
 
 /** The default port of `/metrics`, as Prometheus exporters use. */
 export const DEFAULT_METRICS_PORT = 9464;
+/**
+ * Requests per client IP, route and minute: 10 a second, enough for a floor of
+ * about a thousand agents behind one NAT address all signing in within two
+ * minutes (docs/operations.md has the arithmetic).
+ */
+export const DEFAULT_RATE_LIMIT_MAX = 600;
+/**
+ * Failed (or unfinished) code exchanges per client and window: a floor of
+ * agents at 10 logins a second with a token endpoint answering in up to 2 s.
+ */
+export const DEFAULT_FAILED_LOGINS = 20;
+const failedLogins: Parser<number | undefined> = (raw, ctx) => {
+  if (raw?.toLowerCase() === 'off') return undefined;
+  if (raw === '0') {
+    ctx.bad('must be a whole number from 1 to 10000; write off to turn the failed-login budget off');
+    return DEFAULT_FAILED_LOGINS;
+  }
+  return integer(DEFAULT_FAILED_LOGINS, 1, 10_000)(raw, ctx);
+};
+/** An address to listen on: an IP address (`0.0.0.0` or `::` for every interface) or `localhost`; never a host name that DNS could move. */
+const listenAddress =
+  (fallback: string): Parser<string> =>
+  (raw, ctx) => {
+    if (!set(raw)) return fallback;
+    if (isIP(raw) === 0 && raw.toLowerCase() !== 'localhost') {
+      ctx.bad(`"${raw}" is not an IP address: write the address to listen on (127.0.0.1 for this machine only, 0.0.0.0 for every interface) or localhost`);
+      return fallback;
+    }
+    return raw;
+  };
 const metricsPort: Parser<number | undefined> = (raw, ctx) => {
   if (raw?.toLowerCase() === 'off') return undefined;
   // What Kubernetes injects for a Service named "metrics" in the namespace.
@@ -928,6 +958,14 @@ export const VARIABLES = {
     parse: metricsPort,
     doc: 'The only port that serves `/metrics` (never `PORT`); `off` disables metrics.',
   }),
+  METRICS_HOST: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '127.0.0.1',
+    example: '0.0.0.0',
+    parse: listenAddress('127.0.0.1'),
+    doc: 'The address `/metrics` listens on: loopback by default, so nothing off the machine reaches it; `0.0.0.0` (the Docker image and the manifests set it) where Prometheus scrapes from outside, with a network policy deciding who may. An IP address or `localhost`.',
+  }),
   SHUTDOWN_GRACE_MS: variable({
     group: 'Operations',
     scope: 'global',
@@ -945,9 +983,9 @@ export const VARIABLES = {
   RATE_LIMIT_MAX: variable({
     group: 'Operations',
     scope: 'global',
-    default: '0 (off)',
-    parse: integer(0, 0, 1_000_000),
-    doc: 'Requests per client IP, route and window on `/login`, `/initiate`, `/callback`. Off by default: behind a proxy without `TRUST_PROXY`, or an office NAT, all agents share one address.',
+    default: String(DEFAULT_RATE_LIMIT_MAX),
+    parse: integer(DEFAULT_RATE_LIMIT_MAX, 0, 1_000_000),
+    doc: 'Requests per client IP, route and window on `/login`, `/initiate`, `/chat`, `/callback`; generous, because a floor of agents behind one NAT address shares it (see the operations guide). `0` turns the limits off, explicitly (a load test).',
   }),
   RATE_LIMIT_WINDOW_MS: variable({
     group: 'Operations',
@@ -955,6 +993,20 @@ export const VARIABLES = {
     default: '60000',
     parse: integer(60_000, 1000, 3_600_000),
     doc: 'The rate-limit window.',
+  }),
+  LOGIN_TIMEOUT_MS: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '15000',
+    parse: integer(15_000, 1000, 120_000),
+    doc: 'Total deadline of a whole callback: every request in it (token, JWKS, userinfo, Microsoft Graph, CommBox) ends by it as well as by its own; once it has passed no ticket is requested (504 `login_timeout`). At least `OIDC_TIMEOUT_MS` and `COMMBOX_TIMEOUT_MS`.',
+  }),
+  RATE_LIMIT_FAILED_LOGINS: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: String(DEFAULT_FAILED_LOGINS),
+    parse: failedLogins,
+    doc: "Code exchanges per client IP (an IPv6 address's /64) and window that failed or are still in flight; past it, `/callback` answers 429 without a token request, so an outsider cannot spend the bridge's client credentials. `off` turns it off, explicitly.",
   }),
 } as const;
 

@@ -15,7 +15,9 @@ import { isChatPath, resolveChatChannel } from '../commbox/chat.js';
 import type { TicketAttempts, TicketData } from '../commbox/client.js';
 import { appendTicket } from '../commbox/redirect.js';
 import { BridgeError, Reasons } from '../errors.js';
-import { isTransactionCookieName, transactionCookieName, type LoginTransaction } from './transaction.js';
+import { LoginDeadline, type LoginClock } from '../deadline.js';
+import { keepsUnit } from './failure-budget.js';
+import { isTransactionCookieName, legacyTransactionCookieName, transactionCookieNames, type LoginTransaction } from './transaction.js';
 
 /** What is known of the login so far, for the outcome log line (also when it is refused). */
 export interface LoginOutcome {
@@ -43,35 +45,47 @@ export interface CallbackRequest {
   readonly userAgent: string | undefined;
 }
 
-/** Finds, opens and consumes the transaction named by `state`. */
+/**
+ * Finds, opens and consumes the transaction of `state`: of the login cookies the
+ * browser sent (at most five slots, and the cookie a
+ * login started before the upgrade to slots named after its state), the one
+ * that opens to this state, compared in constant time.
+ */
 async function takeTransaction(bridge: Bridge, cookies: CallbackRequest['cookies'], state: string, outcome: LoginOutcome): Promise<LoginTransaction> {
-  const name = transactionCookieName(state, bridge.config.secureCookies);
-  const sealed = cookies[name];
-  if (sealed === undefined) {
-    // A reload of the last page, or the back button: the state was used and its
-    // cookie cleared. Say so, rather than blame cookies.
-    if (await bridge.consumed.has(state)) {
-      throw new BridgeError(Reasons.callbackReplayed, 400, {
-        detail: 'this login transaction was already used (its cookie is gone: a reload or the back button)',
-      });
+  const secure = bridge.config.secureCookies;
+  let unreadable = false;
+  for (const name of [...transactionCookieNames(secure), legacyTransactionCookieName(state, secure)]) {
+    const sealed = cookies[name];
+    if (sealed === undefined) continue;
+    const opened = bridge.sealer.open(sealed, name, state);
+    if (opened.ok || opened.why === 'expired') {
+      outcome.cookieToClear = name;
+      if (!opened.ok) throw new BridgeError(Reasons.loginExpired, 400, { detail: 'login cookie refused: expired' });
+      if (!(await bridge.consumed.consume(opened.tx.state, opened.tx.createdAt))) {
+        throw new BridgeError(Reasons.callbackReplayed, 400, { detail: 'this login transaction was already used' });
+      }
+      return opened.tx;
     }
-    // Other live transactions but none for this state: the answer belongs to a
-    // login this browser did not start (or a forged one).
-    const others = Object.keys(cookies).filter(isTransactionCookieName).length;
-    throw new BridgeError(others > 0 ? Reasons.stateMismatch : Reasons.loginCookieMissing, 400, {
-      detail: `no login cookie for this state (the browser sent ${others} other login cookie(s))`,
+    // A cookie no key opens (tampered, another COOKIE_SECRET) can serve no login: cleared.
+    if (opened.why === 'invalid' && !unreadable) {
+      unreadable = true;
+      outcome.cookieToClear = name;
+    }
+  }
+  // A reload of the last page, or the back button: the state was used and its
+  // cookie cleared. Say so, rather than blame cookies.
+  if (await bridge.consumed.has(state)) {
+    throw new BridgeError(Reasons.callbackReplayed, 400, {
+      detail: 'this login transaction was already used (its cookie is gone: a reload or the back button)',
     });
   }
-  outcome.cookieToClear = name;
-  const opened = bridge.sealer.open(sealed, name, state);
-  if (!opened.ok) {
-    const reason = opened.why === 'expired' ? Reasons.loginExpired : opened.why === 'state_mismatch' ? Reasons.stateMismatch : Reasons.loginCookieInvalid;
-    throw new BridgeError(reason, 400, { detail: `login cookie refused: ${opened.why}` });
-  }
-  if (!(await bridge.consumed.consume(opened.tx.state, opened.tx.createdAt))) {
-    throw new BridgeError(Reasons.callbackReplayed, 400, { detail: 'this login transaction was already used' });
-  }
-  return opened.tx;
+  if (unreadable) throw new BridgeError(Reasons.loginCookieInvalid, 400, { detail: 'login cookie refused: invalid (no key opens it)' });
+  // Other live transactions but none for this state: the answer belongs to a
+  // login this browser did not start (or a forged one).
+  const others = Object.keys(cookies).filter(isTransactionCookieName).length;
+  throw new BridgeError(others > 0 ? Reasons.stateMismatch : Reasons.loginCookieMissing, 400, {
+    detail: `no login cookie for this state (the browser sent ${others} other login cookie(s))`,
+  });
 }
 
 /** Where a completed login goes: CommBox with its ticket, or (DRY_RUN) the preview page. */
@@ -90,7 +104,28 @@ export async function completeLogin(
   outcome: LoginOutcome,
   loggers: { log: LogSink; audit: LogSink },
 ): Promise<LoginResult> {
+  // One deadline for the whole callback (LOGIN_TIMEOUT_MS): every request below
+  // carries it, and once it has passed no ticket is requested.
+  const deadline = new LoginDeadline(bridge.config.loginTimeoutMs);
+  try {
+    return await complete(bridge, idp, req, outcome, loggers, deadline);
+  } catch (e) {
+    throw deadline.explain(e);
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function complete(
+  bridge: Bridge,
+  idp: Idp,
+  req: CallbackRequest,
+  outcome: LoginOutcome,
+  loggers: { log: LogSink; audit: LogSink },
+  deadline: LoginDeadline,
+): Promise<LoginResult> {
   const started = performance.now();
+  deadline.enter('login_cookie');
   const state = req.query.getAll('state');
   if (state.length !== 1 || state[0] === '') {
     const detail = state.length === 0 ? 'callback without "state"' : state.length > 1 ? 'callback with several "state"' : 'callback with an empty "state"';
@@ -106,7 +141,19 @@ export async function completeLogin(
     });
   }
 
-  const login = await idp.oidc.completeLogin(req.query, tx, idp.neededClaims);
+  // The code exchange spends the bridge's client credentials: within the
+  // client's budget of failed exchanges only.
+  const unit = await bridge.failureBudget?.take(req.ip);
+  let login: VerifiedLogin;
+  try {
+    login = await idp.oidc.completeLogin(req.query, tx, idp.neededClaims, deadline);
+  } catch (e) {
+    const refusal = deadline.explain(e);
+    if (unit !== undefined && !keepsUnit(refusal)) void bridge.failureBudget!.giveBack(unit);
+    throw refusal;
+  }
+  // Not awaited: the login does not wait on Redis for it (giveBack never rejects).
+  if (unit !== undefined) void bridge.failureBudget!.giveBack(unit);
   outcome.sub = login.sub;
   const m = bridge.metrics;
   m.tokenDuration.observe(login.tokenMs / 1000);
@@ -114,7 +161,7 @@ export async function completeLogin(
 
   const chat = tx.target !== undefined && isChatPath(tx.target);
   let claims = checkUserinfoFailure(login, idp, chat ? 'chat' : 'agent', loggers.log);
-  claims = await resolveGroupsOverage(bridge, idp, login, claims, loggers.log);
+  claims = await resolveGroupsOverage(bridge, idp, login, claims, loggers.log, deadline);
 
   const access = evaluateAccess(claims, idp.config.access);
   if (!access.allowed) throw new BridgeError(access.rule, 403, { detail: access.detail });
@@ -148,6 +195,8 @@ export async function completeLogin(
   outcome.username = username;
   const destination = channel === undefined ? commbox.loginUrl : `${commbox.chatUrl}/${channel}`;
 
+  // Past the deadline (a slow userinfo or Graph that the login could do without): no ticket.
+  deadline.signal.throwIfAborted();
   if (bridge.config.dryRun) {
     loggers.log.info({ event: 'login', reason: 'dry_run', idp: idp.config.name, sub: outcome.sub, username, channel }, 'dry run: no ticket requested');
     return {
@@ -165,7 +214,8 @@ export async function completeLogin(
 
   outcome.ticket = { attempts: 0, lastStatus: undefined };
   const commboxStart = performance.now();
-  const ticket = await bridge.commbox.requestTicket(data, outcome.ticket);
+  deadline.enter('ticket');
+  const ticket = await bridge.commbox.requestTicket(data, outcome.ticket, deadline.signal);
   const ms = performance.now() - started;
   const commboxMs = performance.now() - commboxStart;
   m.loginsCompleted.inc();
@@ -257,7 +307,7 @@ function checkUserinfoFailure(login: VerifiedLogin, idp: Idp, kind: 'agent' | 'c
  * `_claim_sources` endpoint is never called. A list read only in part, without
  * an allowed group in it, refuses.
  */
-async function resolveGroupsOverage(bridge: Bridge, idp: Idp, login: VerifiedLogin, claims: Claims, log: LogSink): Promise<Claims> {
+async function resolveGroupsOverage(bridge: Bridge, idp: Idp, login: VerifiedLogin, claims: Claims, log: LogSink, clock: LoginClock): Promise<Claims> {
   const rules = idp.config.access;
   if (rules.allowedGroups.length === 0 || getClaim(claims, rules.groupsClaim) !== undefined || !hasGroupsOverage(login.idTokenClaims, rules.groupsClaim)) {
     return claims;
@@ -270,12 +320,16 @@ async function resolveGroupsOverage(bridge: Bridge, idp: Idp, login: VerifiedLog
         'For IT: the ID token lists no groups because the account is in more than 200. Set GROUPS_OVERAGE=graph (Microsoft Graph, GroupMember.Read.All), or use app roles or "groups assigned to the application" in Entra ID.',
     });
   if (rules.groupsOverage === 'refuse') throw refuse('groups.overage', 'the ID token has a groups overage (_claim_names) and GROUPS_OVERAGE=refuse');
+  clock.enter('graph');
   const read = await readGraphGroups(bridge.http.fetch, {
     graphApiUrl: rules.graphApiUrl,
     accessToken: login.accessToken,
     timeoutMs: bridge.config.idpTimeoutMs,
     wanted: (g) => rules.allowedGroups.includes(g),
+    signal: clock.signal,
   });
+  // Stopped by the login's deadline: that is the refusal, not an incomplete list.
+  clock.signal.throwIfAborted();
   const found = read.groups.some((g) => rules.allowedGroups.includes(g));
   log.info(
     { event: 'graph_groups', groups: read.groups.length, pages: read.pages, complete: read.stopped === undefined, found },

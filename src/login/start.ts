@@ -1,19 +1,17 @@
 /**
- * The start of a login: a new transaction sealed in its own cookie, and the
+ * The start of a login: a new transaction sealed in a cookie of its own, and the
  * IdP's authorization URL. Plain function: the route sets the cookies and
  * redirects.
  */
 import type { Bridge, Idp } from '../bridge.js';
 import { passThroughParams } from '../oidc/authorization-params.js';
-import { createTransaction, TRANSACTION_TTL_MS, transactionCookieName, transactionCookiesToDrop } from './transaction.js';
+import { chooseTransactionCookieName, createTransaction, TRANSACTION_TTL_MS } from './transaction.js';
 
 export interface LoginStart {
   /** The IdP's authorization URL, for a 302. */
   readonly location: string;
-  /** The new transaction's cookie. */
+  /** The new transaction's cookie (in a slot: it may replace the browser's oldest login). */
   readonly cookie: { readonly name: string; readonly value: string; readonly maxAgeSec: number };
-  /** Older transaction cookies to clear so that the browser keeps only a few. */
-  readonly drop: readonly string[];
   /** Names of the link's parameters passed on to the IdP (for the log). */
   readonly passed: readonly string[];
 }
@@ -32,12 +30,11 @@ export async function startLogin(
   const tx = createTransaction(Date.now(), opts.target, idp.config.name);
   const passed = passThroughParams(idp.config.oidc.passThroughParams, opts.params, idp.oidc.fixedParams);
   const location = await idp.oidc.authorizationUrl(tx, passed);
-  const name = transactionCookieName(tx.state, bridge.config.secureCookies);
+  // Unfinished logins must not pile up until the browser is locked out (431): a few slots.
+  const name = chooseTransactionCookieName(opts.cookies, tx.state, bridge.config.secureCookies, bridge.sealer);
   return {
     location,
     cookie: { name, value: bridge.sealer.seal(tx, name), maxAgeSec: TRANSACTION_TTL_MS / 1000 },
-    // Unfinished logins must not pile up until the browser is locked out (431).
-    drop: transactionCookiesToDrop(opts.cookies, bridge.sealer),
     passed: Object.keys(passed),
   };
 }

@@ -3,9 +3,11 @@
  * `/callback`, kept in the browser in a sealed cookie: encrypted and
  * authenticated with AES-256-GCM under a key derived once from `COOKIE_SECRET`.
  *
- * Each transaction has its own cookie, named after the start of its `state`, so
- * logins started in two tabs both complete, and a callback whose `state` names
- * no cookie is refused before any request to the IdP.
+ * Each transaction has its own cookie, one of a fixed set of names (slots), so
+ * logins started in two tabs both complete, a browser never holds more than
+ * {@link MAX_LIVE_TRANSACTIONS} of them however many `/login` requests it sends
+ * at once, and a callback whose `state` opens none of them is refused before
+ * any request to the IdP.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 
@@ -28,7 +30,11 @@ export interface LoginTransaction {
 const VERSION = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const STATE_PREFIX_CHARS = 16;
+/** The old naming (`cbx_tx_` + the start of the state), read during an upgrade only. */
+const LEGACY_STATE_PREFIX_CHARS = 16;
+
+/** Live login transactions one browser may hold: the number of cookie names (slots). */
+export const MAX_LIVE_TRANSACTIONS = 5;
 
 /**
  * A fresh transaction: state, nonce and PKCE verifier of 256 bits each from the
@@ -46,9 +52,23 @@ export function transactionCookieOptions(secure: boolean) {
   return { httpOnly: true, sameSite: 'lax', secure, path: '/' } as const;
 }
 
-/** The cookie that holds the transaction for `state`. */
-export function transactionCookieName(state: string, secure: boolean): string {
-  return `${secure ? '__Host-' : ''}cbx_tx_${state.slice(0, STATE_PREFIX_CHARS)}`;
+const SLOTS = { plain: slotNames(false), secure: slotNames(true) };
+function slotNames(secure: boolean): readonly string[] {
+  return Array.from({ length: MAX_LIVE_TRANSACTIONS }, (_, i) => `${secure ? '__Host-' : ''}cbx_tx_${i}`);
+}
+
+/** The names a login cookie can have: `cbx_tx_0` to `cbx_tx_4` (`__Host-` prefixed when secure). */
+export function transactionCookieNames(secure: boolean): readonly string[] {
+  return secure ? SLOTS.secure : SLOTS.plain;
+}
+
+/**
+ * The name a login started before the upgrade to slots gave its cookie
+ * (`cbx_tx_` + the first 16 characters of its state). Such a cookie is still
+ * accepted at the callback for the 10 minutes it can live.
+ */
+export function legacyTransactionCookieName(state: string, secure: boolean): string {
+  return `${secure ? '__Host-' : ''}cbx_tx_${state.slice(0, LEGACY_STATE_PREFIX_CHARS)}`;
 }
 
 /** True when the cookie name belongs to a login transaction. */
@@ -91,10 +111,11 @@ export class TransactionSealer {
   open(sealed: string, cookieName: string, expectedState: string, now = Date.now()): { ok: true; tx: LoginTransaction } | { ok: false; why: OpenFailure } {
     const tx = this.#unseal(sealed, cookieName);
     if (tx === undefined) return { ok: false, why: 'invalid' };
-    if (!(now - tx.createdAt < TRANSACTION_TTL_MS) || tx.createdAt > now + 60_000) return { ok: false, why: 'expired' };
+    // The state first: 'expired' then says that this state's own login expired.
     const a = Buffer.from(tx.state);
     const b = Buffer.from(expectedState);
     if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, why: 'state_mismatch' };
+    if (!(now - tx.createdAt < TRANSACTION_TTL_MS) || tx.createdAt > now + 60_000) return { ok: false, why: 'expired' };
     return { ok: true, tx };
   }
 
@@ -129,19 +150,32 @@ export class TransactionSealer {
   }
 }
 
-/** Live login transactions one browser may hold; `/login` drops the oldest beyond this. */
-export const MAX_LIVE_TRANSACTIONS = 5;
-
 /**
- * The transaction cookies to drop so that, with one more, a browser holds at most
- * {@link MAX_LIVE_TRANSACTIONS}: the oldest first, and any that cannot be opened
- * before those. Unfinished logins (closed tabs, abandoned sign-ins) would
- * otherwise pile up until the Cookie header passes the server's limit and every
- * page answers 431.
+ * The cookie name for a new transaction: a slot the browser does not use (of
+ * the free ones, the one the new state points at, so that `/login` requests
+ * sent together rarely pick the same), else the slot of its oldest login (one
+ * that cannot be opened first). However many `/login` requests a browser sends
+ * at once, it can only ever hold {@link MAX_LIVE_TRANSACTIONS} login cookies,
+ * so unfinished logins never grow the Cookie header past the server's limit
+ * (every page would answer 431).
  */
-export function transactionCookiesToDrop(cookies: Readonly<Record<string, string | undefined>>, sealer: TransactionSealer): string[] {
-  const live = Object.keys(cookies).filter(isTransactionCookieName);
-  if (live.length < MAX_LIVE_TRANSACTIONS) return [];
-  const byAge = live.map((name) => ({ name, createdAt: sealer.createdAt(cookies[name] ?? '', name) ?? -Infinity })).sort((a, b) => a.createdAt - b.createdAt);
-  return byAge.slice(0, live.length - MAX_LIVE_TRANSACTIONS + 1).map((c) => c.name);
+export function chooseTransactionCookieName(
+  cookies: Readonly<Record<string, string | undefined>>,
+  state: string,
+  secure: boolean,
+  sealer: TransactionSealer,
+): string {
+  const names = transactionCookieNames(secure);
+  const free = names.filter((n) => cookies[n] === undefined);
+  if (free.length > 0) return free[Buffer.from(state.slice(0, 4), 'base64url').readUInt16BE(0) % free.length]!;
+  let oldest = names[0]!;
+  let oldestAt = Infinity;
+  for (const name of names) {
+    const createdAt = sealer.createdAt(cookies[name]!, name) ?? -Infinity;
+    if (createdAt < oldestAt) {
+      oldest = name;
+      oldestAt = createdAt;
+    }
+  }
+  return oldest;
 }

@@ -15,6 +15,7 @@ import * as jose from 'jose';
 import { BridgeError, describe, Reasons } from '../errors.js';
 import type { OidcSettings } from '../config/parse.js';
 import { ID_TOKEN_ALGORITHMS } from '../config/table.js';
+import { untilAborted, type LoginClock } from '../deadline.js';
 import type { HttpClient } from '../http-client.js';
 import { getClaim, type Claims } from '../claims/mapping.js';
 import type { LoginTransaction } from '../login/transaction.js';
@@ -78,11 +79,23 @@ export interface DiscoveredIdp {
   readonly tokenEndpointAuthMethods: readonly string[];
 }
 
+/** A Configuration whose requests carry one login's deadline, while that login holds it. */
+interface Lease {
+  readonly config: client.Configuration;
+  signal: AbortSignal | undefined;
+}
+
+/** Idle leases kept for reuse (about the logins in flight at once); more are made when needed. */
+const MAX_IDLE_LEASES = 64;
+
 /** The IdP as this bridge uses it. Discovery happens in {@link OidcClient.discover}. */
 export class OidcClient {
   readonly #opts: OidcOptions;
   readonly #http: HttpClient;
   #config: client.Configuration | undefined;
+  /** What a Configuration is made of, kept from discovery for the leases. */
+  #makeConfig: (() => client.Configuration) | undefined;
+  readonly #leases: Lease[] = [];
   #keys: IdpKeys | undefined;
   #idp: DiscoveredIdp | undefined;
   #discovering: Promise<DiscoveredIdp> | undefined;
@@ -166,25 +179,26 @@ export class OidcClient {
       if (problem) throw unusable(problem);
     }
 
-    const config = new client.Configuration(
-      server,
-      o.clientId,
-      {
-        id_token_signed_response_alg: alg,
-        [client.clockTolerance]: o.clockToleranceSec,
-        // prompt=login: openid-client then refuses an ID token without auth_time
-        // (checkSignedInSince below judges its value).
-        ...(this.#freshSignIn ? { require_auth_time: true } : {}),
-      },
-      await this.#clientAuthentication(String(server.token_endpoint)),
-    );
+    const auth = await this.#clientAuthentication(String(server.token_endpoint));
+    const metadata = {
+      id_token_signed_response_alg: alg,
+      [client.clockTolerance]: o.clockToleranceSec,
+      // prompt=login: openid-client then refuses an ID token without auth_time
+      // (checkSignedInSince below judges its value).
+      ...(this.#freshSignIn ? { require_auth_time: true } : {}),
+    };
+    const makeConfig = () => {
+      const c = new client.Configuration(server, o.clientId, metadata, auth);
+      // The total deadline of each request is the transport's (OIDC_TIMEOUT_MS, in
+      // customFetch: one timer, cleared with the answer). With 0, openid-client adds
+      // no AbortSignal.timeout of its own: that one keeps its timer and signal
+      // alive for the whole timeout after every answer, on every login.
+      c.timeout = 0;
+      if (insecure) client.allowInsecureRequests(c);
+      return c;
+    };
+    const config = makeConfig();
     config[client.customFetch] = this.#http.fetch;
-    // The total deadline of each request is the transport's (OIDC_TIMEOUT_MS, in
-    // customFetch: one timer, cleared with the answer). With 0, openid-client adds
-    // no AbortSignal.timeout of its own: that one keeps its timer and signal
-    // alive for the whole timeout after every answer, on every login.
-    config.timeout = 0;
-    if (insecure) client.allowInsecureRequests(config);
 
     const keys = new IdpKeys(new URL(server.jwks_uri!), this.#http.fetch, { timeoutMs: o.timeoutMs });
     try {
@@ -193,6 +207,7 @@ export class OidcClient {
       throw new BridgeError(Reasons.idpUnavailable, 503, { check: 'jwks.fetch', detail: `fetching the IdP JWKS failed: ${describe(cause)}`, cause });
     }
     this.#config = config;
+    this.#makeConfig = makeConfig;
     this.#keys = keys;
     this.#idp = {
       issuer: server.issuer,
@@ -287,14 +302,54 @@ export class OidcClient {
    * failure is returned as `userinfoError`, for the caller to refuse only when a
    * required claim is still missing.
    */
-  async completeLogin(params: URLSearchParams, tx: LoginTransaction, neededClaims: readonly (readonly string[])[]): Promise<VerifiedLogin> {
-    const idp = await this.discover();
-    const config = this.#config!;
+  async completeLogin(params: URLSearchParams, tx: LoginTransaction, neededClaims: readonly (readonly string[])[], clock?: LoginClock): Promise<VerifiedLogin> {
+    clock?.enter('discovery');
+    const idp = await untilAborted(this.discover(), clock?.signal);
+    const lease = this.#lease(clock?.signal);
+    try {
+      return await this.#complete(params, tx, neededClaims, idp, lease?.config ?? this.#config!, clock);
+    } finally {
+      if (lease) this.#release(lease);
+    }
+  }
+
+  /**
+   * A Configuration whose requests carry `signal` (the login's deadline) beside
+   * the transport's own: openid-client takes its fetch per Configuration, not per
+   * call. Reused, so that a login does not build one (and copy the metadata).
+   */
+  #lease(signal: AbortSignal | undefined): Lease | undefined {
+    if (signal === undefined) return undefined;
+    let lease = this.#leases.pop();
+    if (lease === undefined) {
+      const made: Lease = { config: this.#makeConfig!(), signal: undefined };
+      made.config[client.customFetch] = (url, options) => this.#http.fetch(url, { ...options, signal: made.signal ?? options.signal });
+      lease = made;
+    }
+    lease.signal = signal;
+    return lease;
+  }
+
+  #release(lease: Lease): void {
+    lease.signal = undefined;
+    if (this.#leases.length < MAX_IDLE_LEASES) this.#leases.push(lease);
+  }
+
+  async #complete(
+    params: URLSearchParams,
+    tx: LoginTransaction,
+    neededClaims: readonly (readonly string[])[],
+    idp: DiscoveredIdp,
+    config: client.Configuration,
+    clock: LoginClock | undefined,
+  ): Promise<VerifiedLogin> {
+    const signal = clock?.signal;
     refuseIf(checkCallbackParameters(params), Reasons.callbackInvalid, 400);
 
     const tokenStart = performance.now();
     // The redirect URI is this IdP's own, whatever path a proxy showed the bridge.
     const currentUrl = new URL(`${this.#opts.redirectUri}?${params.toString()}`);
+    clock?.enter('token');
     const tokens = await step('callback', () =>
       client.authorizationCodeGrant(config, currentUrl, {
         pkceCodeVerifier: tx.codeVerifier,
@@ -306,7 +361,9 @@ export class OidcClient {
       }),
     );
     refuseIf(checkTokenType(tokens.token_type), Reasons.tokenExchangeFailed, 502);
-    await step('signature', () => this.#keys!.verify(tokens.id_token!, idp.idTokenAlg));
+    // A JWKS refetch is shared by the logins waiting on it: this one stops waiting at its deadline.
+    clock?.enter('signature');
+    await step('signature', () => untilAborted(this.#keys!.verify(tokens.id_token!, idp.idTokenAlg), signal));
     const idTokenClaims: Claims = { ...tokens.claims()! };
     refuseIf(checkIdTokenClaims(idTokenClaims, this.#opts.clientId), Reasons.idTokenInvalid, 502);
     refuseIf(checkIssuedAt(idTokenClaims, Date.now(), this.#opts.clockToleranceSec), Reasons.idTokenInvalid, 502);
@@ -324,7 +381,8 @@ export class OidcClient {
     let accessTokenClaims: VerifiedLogin['accessTokenClaims'];
     let accessTokenPayload: Claims | undefined;
     if (this.#opts.accessTokenClaims) {
-      const read = await this.#accessTokenClaims(tokens.access_token, sub, idp);
+      clock?.enter('access_token');
+      const read = await this.#accessTokenClaims(tokens.access_token, sub, idp, signal);
       accessTokenClaims = read.outcome;
       accessTokenPayload = read.claims;
       if (accessTokenPayload) claims = fillMissing(claims, accessTokenPayload);
@@ -336,6 +394,7 @@ export class OidcClient {
     let userinfoClaims: Claims | undefined;
     if (idp.userinfoEndpoint !== undefined && neededClaims.some((p) => getClaim(claims, p) === undefined)) {
       const userinfoStart = performance.now();
+      clock?.enter('userinfo');
       try {
         userinfoClaims = await step('userinfo', () => client.fetchUserInfo(config, tokens.access_token, sub));
         claims = fillMissing(claims, userinfoClaims);
@@ -367,10 +426,18 @@ export class OidcClient {
    * IdP's keys with the ID token's algorithm, with the IdP as `iss`, an `exp` not
    * passed and the ID token's `sub`. Anything else contributes nothing.
    */
-  async #accessTokenClaims(accessToken: string, sub: string, idp: DiscoveredIdp): Promise<{ outcome: 'read' | 'opaque' | 'unverified'; claims?: Claims }> {
+  async #accessTokenClaims(
+    accessToken: string,
+    sub: string,
+    idp: DiscoveredIdp,
+    signal: AbortSignal | undefined,
+  ): Promise<{ outcome: 'read' | 'opaque' | 'unverified'; claims?: Claims }> {
     if (accessToken.split('.').length !== 3) return { outcome: 'opaque' };
     try {
-      const payload = await this.#keys!.verifyJwt(accessToken, idp.idTokenAlg, { issuer: idp.issuer, clockToleranceSec: this.#opts.clockToleranceSec });
+      const payload = await untilAborted(
+        this.#keys!.verifyJwt(accessToken, idp.idTokenAlg, { issuer: idp.issuer, clockToleranceSec: this.#opts.clockToleranceSec }),
+        signal,
+      );
       if (payload.sub !== sub) return { outcome: 'unverified' };
       return { outcome: 'read', claims: payload };
     } catch {

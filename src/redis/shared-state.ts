@@ -28,9 +28,20 @@ if current == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {current, redis.call('PTTL', KEYS[1])}
 `;
 
+/**
+ * Takes back one hit of a window that still exists, never below zero: a key
+ * that expired in between is not created again (without an expiry).
+ */
+const UNDO_HIT = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+`;
+
 /** Our commands, defined on the client by ioredis (EVALSHA, loading the script when Redis lacks it). */
 interface BridgeCommands {
   commboxBridgeCountHit(key: string, windowMs: number): Promise<[number, number]>;
+  commboxBridgeUndoHit(key: string): Promise<number>;
 }
 
 /** A key's hash: base64url SHA-256, 43 characters. */
@@ -93,6 +104,7 @@ export class SharedState {
       ...(new URL(opts.url).protocol === 'rediss:' ? { tls: opts.ca === undefined ? {} : { ca: opts.ca } } : {}),
     }) as Redis & BridgeCommands;
     this.#redis.defineCommand('commboxBridgeCountHit', { numberOfKeys: 1, lua: COUNT_HIT });
+    this.#redis.defineCommand('commboxBridgeUndoHit', { numberOfKeys: 1, lua: UNDO_HIT });
     this.#redis.on('ready', () => {
       this.#connected = true;
       this.#retryAt = 0;
@@ -180,6 +192,11 @@ export class SharedState {
     if (answer === undefined) return undefined;
     const [current, ttl] = answer;
     return { current, ttlMs: ttl > 0 ? ttl : windowMs };
+  }
+
+  /** Takes back one hit counted by {@link countHit}; false when Redis cannot say it did. */
+  async undoHit(key: string): Promise<boolean> {
+    return (await this.#run(() => this.#redis.commboxBridgeUndoHit(key))) !== undefined;
   }
 
   /** PING within `timeoutMs` (check-config): the answer, or the failure. */

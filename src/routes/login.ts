@@ -17,7 +17,7 @@ export async function beginLogin(
   opts: { entry: 'login' | 'initiate' | 'chat'; idp?: Idp | undefined; params?: Readonly<Record<string, unknown>> | undefined; target?: string | undefined },
 ): Promise<FastifyReply> {
   bridge.metrics.loginsStarted.inc({ entry: opts.entry });
-  // Cookies are parsed only when login cookies are there to count.
+  // Cookies are parsed only when login cookies are there (to choose a free slot).
   const header = req.headers.cookie;
   const cookies = header?.includes('cbx_tx_') ? req.server.parseCookie(header) : {};
   const start = await startLogin(bridge, opts.idp ?? bridge.idps.get('default')!, {
@@ -25,10 +25,8 @@ export async function beginLogin(
     params: opts.params ?? (req.query as Record<string, unknown>),
     target: opts.target,
   });
-  const options = transactionCookieOptions(bridge.config.secureCookies);
-  for (const old of start.drop) reply.clearCookie(old, options);
-  reply.setCookie(start.cookie.name, start.cookie.value, { ...options, maxAge: start.cookie.maxAgeSec });
-  req.log.debug({ event: 'login_started', passed: start.passed, dropped: start.drop.length }, 'login started');
+  reply.setCookie(start.cookie.name, start.cookie.value, { ...transactionCookieOptions(bridge.config.secureCookies), maxAge: start.cookie.maxAgeSec });
+  req.log.debug({ event: 'login_started', passed: start.passed }, 'login started');
   return reply.redirect(start.location, 302);
 }
 

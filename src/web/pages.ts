@@ -260,6 +260,12 @@ const EXPLANATIONS: Record<Reason, Explanation> = {
     todo: `Try again. ${ASK_ADMIN}`,
     retry: true,
   },
+  [Reasons.loginTimeout]: {
+    title: 'Sign-in took too long',
+    what: 'The sign-in service or CommBox answered too slowly, so this sign-in was stopped. No CommBox session was opened.',
+    todo: `Wait a minute and try again. ${ASK_ADMIN}`,
+    retry: true,
+  },
   [Reasons.initiateUnknownIssuer]: {
     title: 'Unknown sign-in service',
     what: 'This link asks to sign in with a sign-in service this site does not use, so it was refused.',

@@ -206,19 +206,43 @@ t.test('secrets from files (_FILE), and both set is an error', async (t) => {
 t.test('operations settings', async (t) => {
   const c = parseConfig(BASE);
   t.equal(c.metricsPort, 9464, 'metrics on their own port by default, as Prometheus exporters do');
+  t.equal(c.metricsHost, '127.0.0.1', 'on loopback by default');
+  for (const host of ['0.0.0.0', '::', '10.1.2.3', 'fd00::2', 'localhost']) t.equal(parseConfig({ ...BASE, METRICS_HOST: host }).metricsHost, host);
+  t.match(
+    problems({ ...BASE, METRICS_HOST: 'metrics.example.com' }),
+    { METRICS_HOST: /"metrics\.example\.com" is not an IP address: write the address to listen on \(127\.0\.0\.1 .*0\.0\.0\.0/ },
+    'a host name is refused',
+  );
   t.equal(parseConfig({ ...BASE, METRICS_PORT: 'off' }).metricsPort, undefined, 'off disables them');
   t.equal(parseConfig({ ...BASE, METRICS_PORT: 'OFF' }).metricsPort, undefined);
   t.match(problems({ ...BASE, METRICS_PORT: 'none' }), { METRICS_PORT: /whole number/ });
   t.match(problems({ ...BASE, PORT: '9464' }), { METRICS_PORT: /differ from PORT \(9464\), or be off/ }, 'the public port never serves them');
   t.equal(c.shutdownGraceMs, 5000);
   t.equal(c.shutdownTimeoutMs, 20000);
-  t.equal(c.rateLimitMax, 0, 'off unless configured');
+  t.equal(c.rateLimitMax, 600, 'on by default, generous for a floor of agents behind one NAT address');
+  t.equal(parseConfig({ ...BASE, RATE_LIMIT_MAX: '0' }).rateLimitMax, 0, '0 turns it off, explicitly');
+  t.match(problems({ ...BASE, RATE_LIMIT_MAX: 'off' }), { RATE_LIMIT_MAX: /whole number from 0/ }, 'a typo refuses, never turns it off');
   t.equal(c.rateLimitWindowMs, 60000);
+  t.equal(c.failedLoginBudget, 20, 'a budget of failed code exchanges per client by default');
+  t.equal(parseConfig({ ...BASE, RATE_LIMIT_FAILED_LOGINS: 'off' }).failedLoginBudget, undefined, 'off, explicitly');
+  t.equal(parseConfig({ ...BASE, RATE_LIMIT_FAILED_LOGINS: '5' }).failedLoginBudget, 5);
+  t.match(problems({ ...BASE, RATE_LIMIT_FAILED_LOGINS: '0' }), { RATE_LIMIT_FAILED_LOGINS: /from 1 to 10000; write off to turn/ }, '0 is ambiguous: refused');
+  t.match(problems({ ...BASE, RATE_LIMIT_FAILED_LOGINS: 'none' }), { RATE_LIMIT_FAILED_LOGINS: /whole number from 1 to 10000/ });
   const d = parseConfig({ ...BASE, METRICS_PORT: '9100', SHUTDOWN_GRACE_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000', RATE_LIMIT_MAX: '600' });
   t.equal(d.metricsPort, 9100);
   t.equal(d.rateLimitMax, 600);
   t.match(problems({ ...BASE, METRICS_PORT: '3000' }), { METRICS_PORT: /differ from PORT/ });
   t.match(problems({ ...BASE, SHUTDOWN_GRACE_MS: '30000', SHUTDOWN_TIMEOUT_MS: '10000' }), { SHUTDOWN_TIMEOUT_MS: /longer than SHUTDOWN_GRACE_MS/ });
+});
+
+t.test('LOGIN_TIMEOUT_MS: 15 s by default, at least each request deadline', async (t) => {
+  t.equal(parseConfig(BASE).loginTimeoutMs, 15_000);
+  t.equal(parseConfig({ ...BASE, OIDC_TIMEOUT_MS: '1000', COMMBOX_TIMEOUT_MS: '1000', LOGIN_TIMEOUT_MS: '1000' }).loginTimeoutMs, 1000);
+  t.match(problems({ ...BASE, LOGIN_TIMEOUT_MS: '5000' }), {
+    LOGIN_TIMEOUT_MS: /\(5000\) must be at least OIDC_TIMEOUT_MS \(10000\).*raise it, or lower OIDC_TIMEOUT_MS/,
+  });
+  t.match(problems({ ...BASE, LOGIN_TIMEOUT_MS: '12000', COMMBOX_TIMEOUT_MS: '20000' }), { LOGIN_TIMEOUT_MS: /at least COMMBOX_TIMEOUT_MS \(20000\)/ });
+  t.match(problems({ ...BASE, LOGIN_TIMEOUT_MS: '15' }), { LOGIN_TIMEOUT_MS: /whole number from 1000 to 120000/ }, 'seconds by mistake');
 });
 
 t.test('customer chat settings', async (t) => {

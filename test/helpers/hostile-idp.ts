@@ -74,6 +74,12 @@ export interface HostileIdp {
   user: string;
   keys: Key[];
   stats: { authorize: number; token: number; userinfo: number; jwks: number; discovery: number };
+  /** Milliseconds the token, userinfo and JWKS endpoints wait before answering (slow but answering). */
+  delayMs: { token: number; userinfo: number; jwks: number };
+  /** Delayed requests whose connection the client closed before the answer. */
+  abandoned: { token: number; userinfo: number; jwks: number };
+  /** Delayed requests waiting for their answer now, their connection still open. */
+  waiting: { token: number; userinfo: number; jwks: number };
   lastAuthorize: Record<string, string> | undefined;
   /** The last authorization request's query as it arrived, repeated parameters included. */
   lastAuthorizeQuery: URLSearchParams | undefined;
@@ -169,6 +175,9 @@ export async function startHostileIdp(
     user: 'alice',
     keys: [await mk()],
     stats: { authorize: 0, token: 0, userinfo: 0, jwks: 0, discovery: 0 },
+    delayMs: { token: 0, userinfo: 0, jwks: 0 },
+    abandoned: { token: 0, userinfo: 0, jwks: 0 },
+    waiting: { token: 0, userinfo: 0, jwks: 0 },
     lastAuthorize: undefined,
     lastAuthorizeQuery: undefined,
     issued: [],
@@ -262,6 +271,27 @@ export async function startHostileIdp(
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
   };
 
+  /** Waits the endpoint's delay; false when the client went away meanwhile (counted, not answered). */
+  const slow = async (res: http.ServerResponse, endpoint: 'token' | 'userinfo' | 'jwks'): Promise<boolean> => {
+    const ms = idp.delayMs[endpoint];
+    if (ms === 0) return true;
+    let closed = false;
+    let done = false;
+    const finish = () => {
+      if (!done) idp.waiting[endpoint]--;
+      done = true;
+    };
+    res.on('close', () => {
+      closed = true;
+      finish();
+    });
+    idp.waiting[endpoint]++;
+    await new Promise((ok) => setTimeout(ok, ms));
+    finish();
+    if (closed) idp.abandoned[endpoint]++;
+    return !closed;
+  };
+
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     let raw = '';
     req.on('data', (c) => (raw += String(c)));
@@ -289,6 +319,7 @@ export async function startHostileIdp(
         }
         if (p === '/jwks') {
           idp.stats.jwks++;
+          if (!(await slow(res, 'jwks'))) return;
           if (idp.jwksDown) return send(res, 503, { error: 'temporarily_unavailable' });
           const keys = idp.keys.map((k) => (idp.mode === 'multiple-keys-no-kid' ? { ...k.jwk, kid: undefined } : k.jwk));
           if (idp.mode === 'multiple-keys-no-kid' && keys.length < 2) keys.push({ ...(await mk()).jwk, kid: undefined });
@@ -323,6 +354,7 @@ export async function startHostileIdp(
         }
         if (p === '/token' && req.method === 'POST') {
           idp.stats.token++;
+          if (!(await slow(res, 'token'))) return;
           const form = new URLSearchParams(raw);
           let id = form.get('client_id');
           let secret = form.get('client_secret');
@@ -382,6 +414,7 @@ export async function startHostileIdp(
         }
         if (p === '/userinfo') {
           idp.stats.userinfo++;
+          if (!(await slow(res, 'userinfo'))) return;
           const who = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /i, ''));
           if (!who) return send(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
           if (idp.mode === 'userinfo-500' || idp.userinfoFault === 'status-500') return send(res, 500, { error: 'server_error' });

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import http from 'node:http';
-import { buildApp, HEADER_LIMIT_BYTES } from '../../src/app.js';
+import { buildApp, HTTP_SERVER_OPTIONS } from '../../src/app.js';
 import { createBridge, type Bridge } from '../../src/bridge.js';
 import { parseConfig, secretValues } from '../../src/config/parse.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/commbox-sandbox.js';
@@ -34,9 +34,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** An HTTP server listening on an ephemeral port (port 0), with the bridge's header limit. */
+/** An HTTP server listening on an ephemeral port (port 0), with the bridge's header limit and receive timeouts. */
 async function listeningServer(): Promise<{ server: http.Server; port: number }> {
-  const server = http.createServer({ maxHeaderSize: HEADER_LIMIT_BYTES });
+  const server = http.createServer(HTTP_SERVER_OPTIONS);
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   return { server, port: (server.address() as net.AddressInfo).port };
 }

@@ -1,12 +1,13 @@
 import t from 'tap';
 import {
+  chooseTransactionCookieName,
   createTransaction,
   isTransactionCookieName,
+  legacyTransactionCookieName,
   MAX_LIVE_TRANSACTIONS,
   TRANSACTION_TTL_MS,
   TransactionSealer,
-  transactionCookieName,
-  transactionCookiesToDrop,
+  transactionCookieNames,
 } from '../../src/login/transaction.js';
 
 const SECRET = 's'.repeat(40);
@@ -26,9 +27,13 @@ t.test('createTransaction: fresh 256-bit values', async (t) => {
   t.equal(a.createdAt, 1000);
 });
 
-t.test('cookie names', async (t) => {
-  t.equal(transactionCookieName('abcdefghijklmnopqrstuvwxyz', false), 'cbx_tx_abcdefghijklmnop');
-  t.equal(transactionCookieName('abcdefghijklmnopqrstuvwxyz', true), '__Host-cbx_tx_abcdefghijklmnop');
+t.test('cookie names: five slots, and the naming of logins started before the upgrade', async (t) => {
+  t.same(transactionCookieNames(false), ['cbx_tx_0', 'cbx_tx_1', 'cbx_tx_2', 'cbx_tx_3', 'cbx_tx_4']);
+  t.same(transactionCookieNames(true), ['__Host-cbx_tx_0', '__Host-cbx_tx_1', '__Host-cbx_tx_2', '__Host-cbx_tx_3', '__Host-cbx_tx_4']);
+  t.equal(transactionCookieNames(true).length, MAX_LIVE_TRANSACTIONS);
+  t.equal(legacyTransactionCookieName('abcdefghijklmnopqrstuvwxyz', false), 'cbx_tx_abcdefghijklmnop');
+  t.equal(legacyTransactionCookieName('abcdefghijklmnopqrstuvwxyz', true), '__Host-cbx_tx_abcdefghijklmnop');
+  for (const name of transactionCookieNames(true)) t.ok(isTransactionCookieName(name));
   t.ok(isTransactionCookieName('__Host-cbx_tx_x'));
   t.ok(isTransactionCookieName('cbx_tx_x'));
   t.notOk(isTransactionCookieName('session'));
@@ -37,7 +42,7 @@ t.test('cookie names', async (t) => {
 t.test('seal and open', async (t) => {
   const sealer = new TransactionSealer(SECRET);
   const tx = createTransaction(Date.now(), '/login');
-  const name = transactionCookieName(tx.state, true);
+  const name = '__Host-cbx_tx_0';
   const sealed = sealer.seal(tx, name);
   t.match(sealed, /^[A-Za-z0-9_-]+$/, 'cookie-safe');
   t.notOk(sealed.includes(tx.state) || sealed.includes(tx.codeVerifier));
@@ -53,6 +58,11 @@ t.test('seal and open', async (t) => {
   t.same(sealer.open('', name, tx.state), { ok: false, why: 'invalid' });
   t.same(sealer.open('!!!', name, tx.state), { ok: false, why: 'invalid' });
   t.same(sealer.open(sealed, name, tx.state, tx.createdAt + TRANSACTION_TTL_MS), { ok: false, why: 'expired' });
+  t.same(
+    sealer.open(sealed, name, createTransaction().state, tx.createdAt + TRANSACTION_TTL_MS),
+    { ok: false, why: 'state_mismatch' },
+    "another login's expired cookie is not this state's",
+  );
   t.same(sealer.open(sealed, name, tx.state, tx.createdAt + TRANSACTION_TTL_MS - 1).ok, true);
   t.same(sealer.open(sealed, name, tx.state, tx.createdAt - 120_000), { ok: false, why: 'expired' }, 'not from the future');
 });
@@ -62,7 +72,7 @@ t.test('cookie secret rotation: the first seals, all open', async (t) => {
   const rotated = new TransactionSealer(['n'.repeat(40), 'o'.repeat(40)]);
   const onlyNew = new TransactionSealer(['n'.repeat(40)]);
   const tx = createTransaction();
-  const name = transactionCookieName(tx.state, false);
+  const name = 'cbx_tx_3';
   const sealedByOld = old.seal(tx, name);
   t.equal(rotated.open(sealedByOld, name, tx.state).ok, true, 'cookies sealed before the rotation still open');
   const sealedByRotated = rotated.seal(tx, name);
@@ -71,25 +81,26 @@ t.test('cookie secret rotation: the first seals, all open', async (t) => {
   t.throws(() => new TransactionSealer([]));
 });
 
-t.test('transactionCookiesToDrop: the oldest beyond the limit, unreadable ones first', async (t) => {
+t.test('chooseTransactionCookieName: a free slot (the one the state points at), else the oldest login, unreadable ones first', async (t) => {
   const sealer = new TransactionSealer('s'.repeat(32));
+  const names = transactionCookieNames(false);
+  const picked = new Set(Array.from({ length: 200 }, () => chooseTransactionCookieName({}, createTransaction().state, false, sealer)));
+  t.same([...picked].sort(), [...names], 'with no login cookie, every slot is picked by some state: requests sent together rarely collide');
+  const state = createTransaction().state;
+  t.equal(chooseTransactionCookieName({}, state, false, sealer), chooseTransactionCookieName({}, state, false, sealer), 'the same state, the same slot');
+
   const cookies: Record<string, string> = { other: 'x' };
-  const names: string[] = [];
   for (let i = 0; i < MAX_LIVE_TRANSACTIONS - 1; i++) {
     const tx = createTransaction(1_000_000 + i * 1000);
-    const name = transactionCookieName(tx.state, false);
-    cookies[name] = sealer.seal(tx, name);
-    names.push(name);
+    cookies[names[i]!] = sealer.seal(tx, names[i]!);
   }
-  t.same(transactionCookiesToDrop(cookies, sealer), [], 'under the limit: nothing dropped');
-  const junk = 'cbx_tx_junkjunkjunkjunk';
-  cookies[junk] = 'not-sealed';
-  t.same(transactionCookiesToDrop(cookies, sealer), [junk], 'at the limit: an unreadable one goes first');
-  delete cookies[junk];
-  const tx = createTransaction(500_000); // the oldest
-  const oldest = transactionCookieName(tx.state, false);
-  cookies[oldest] = sealer.seal(tx, oldest);
-  cookies[junk] = 'not-sealed';
-  t.same(transactionCookiesToDrop(cookies, sealer), [junk, oldest], 'two over: the unreadable, then the oldest');
-  t.ok(!transactionCookiesToDrop(cookies, sealer).includes('other'), 'other cookies are never touched');
+  t.equal(chooseTransactionCookieName(cookies, state, false, sealer), names[4], 'the only free slot');
+  const newest = createTransaction(2_000_000);
+  cookies[names[4]!] = sealer.seal(newest, names[4]!);
+  t.equal(chooseTransactionCookieName(cookies, state, false, sealer), names[0], 'all taken: the oldest login');
+  cookies[names[2]!] = 'not-sealed';
+  t.equal(chooseTransactionCookieName(cookies, state, false, sealer), names[2], 'a cookie that cannot be opened goes first');
+  cookies['cbx_tx_legacylegacyleg'] = sealer.seal(createTransaction(1), 'cbx_tx_legacylegacyleg');
+  t.equal(chooseTransactionCookieName(cookies, state, false, sealer), names[2], 'a login cookie of the old naming takes no slot');
+  t.equal(chooseTransactionCookieName({ cbx_tx_0: cookies[names[0]!]! }, state, true, sealer).startsWith('__Host-cbx_tx_'), true, 'secure names');
 });

@@ -95,6 +95,29 @@ t.test('RATE_LIMIT_MAX holds across the replicas together', async (t) => {
   t.same(local, [302, 302, 302, 302, 302], 'control: without Redis, 3 per replica');
 });
 
+t.test('RATE_LIMIT_FAILED_LOGINS holds across the replicas together; while Redis is away, per replica', async (t) => {
+  const redis = await startRedis();
+  t.teardown(() => redis.stop());
+  const { a, b } = await twoReplicas(t, redis, { RATE_LIMIT_MAX: '0', RATE_LIMIT_FAILED_LOGINS: '3' });
+  const forged = async (s: typeof b) => {
+    const browser = s.browser();
+    const start = await browser.fetch(`${s.base}/login`);
+    const state = new URL(start.location!).searchParams.get('state')!;
+    return (await browser.fetch(`${s.base}/callback?${new URLSearchParams({ state, code: 'forged', iss: a.idp.issuer })}`)).status;
+  };
+  const statuses: number[] = [];
+  for (const s of [a, b, a, b, a]) statuses.push(await forged(s));
+  t.same(statuses, [502, 502, 502, 429, 429], '3 failed exchanges in all, whichever replica answers');
+  t.equal(a.idp.stats.token, 3, 'the IdP got 3 token requests from both replicas together');
+  t.equal(a.ticketRequests(), 0);
+
+  await redis.stop();
+  await until(() => !a.bridge.shared!.up);
+  const alone: number[] = [];
+  for (let i = 0; i < 4; i++) alone.push(await forged(a));
+  t.same(alone, [502, 502, 502, 429], "Redis away: the replica's own memory keeps a budget");
+});
+
 t.test('every key expires, is prefixed, and holds no secret, state, code, cookie or address', async (t) => {
   const redis = await startRedis();
   t.teardown(() => redis.stop());
@@ -109,6 +132,10 @@ t.test('every key expires, is prefixed, and holds no secret, state, code, cookie
   t.ok(
     keys.some((k) => k.key.startsWith('acme-bridge:ratelimit:')),
     'rate-limit keys',
+  );
+  t.ok(
+    keys.some((k) => k.key.startsWith('acme-bridge:failedlogins:')),
+    'a failed-login budget key (its unit given back)',
   );
   for (const k of keys) {
     t.ok(k.key.startsWith('acme-bridge:'), `${k.key} is prefixed`);
@@ -141,7 +168,11 @@ t.test('Redis killed mid-run: logins go on at once, readiness stays 200 and says
     // Generous: the point is that nothing waits for a reconnect (OIDC_TIMEOUT_MS is 10 s).
     t.ok(performance.now() - started < 3000, `and waits on nothing (${Math.round(performance.now() - started)} ms)`);
   }
-  t.equal(shared.stats.skipped - skippedBefore, 3, 'no Redis command was even tried (the replay key of each login)');
+  t.equal(
+    shared.stats.skipped - skippedBefore,
+    3 * 4,
+    'no Redis command was even tried (per login: the replay key, a rate-limit hit at /login and at /callback, the failed-login unit, then given back in memory)',
+  );
   t.equal(shared.stats.timedOut, 0, 'none waited for a deadline');
   const ready = await fetch(`${a.base}/readyz`);
   t.equal(ready.status, 200);

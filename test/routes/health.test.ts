@@ -3,6 +3,8 @@
  */
 import { buildMetricsApp } from '../../src/app.js';
 import t from 'tap';
+import { DEFAULT_RATE_LIMIT_MAX } from '../../src/config/table.js';
+import { build, NOWHERE } from '../helpers/build.js';
 import { freePort, startHostileStack } from '../helpers/stack.js';
 
 t.test('readiness follows discovery and CommBox reachability', async (t) => {
@@ -89,10 +91,23 @@ t.test('rate limit per client IP on the login routes: a 429 page with Retry-Afte
   t.equal((await b.fetch(`${s.base}/`)).status, 200);
 });
 
-t.test('no limit unless RATE_LIMIT_MAX is set', async (t) => {
-  const s = await startHostileStack();
-  t.teardown(() => s.close());
-  for (let i = 0; i < 5; i++) t.equal((await s.browser().fetch(`${s.base}/login`)).status, 302);
+t.test('on by default on every login route, per client IP and route; RATE_LIMIT_MAX=0 turns it off', async (t) => {
+  const chat = { COMMBOX_CHAT_URL: `${NOWHERE}/chat`, COMMBOX_CHAT_CHANNELS: '*' };
+  const routes = ['/login', '/initiate', '/chat/nex9tHPKdBkD_fAfbuUPABg%3d%3d', '/callback'];
+  const { app } = await build(t, chat);
+  for (const url of routes) {
+    const statuses = new Set<number>();
+    for (let i = 0; i < DEFAULT_RATE_LIMIT_MAX; i++) statuses.add((await app.inject(url)).statusCode);
+    t.notOk(statuses.has(429), `${url}: ${DEFAULT_RATE_LIMIT_MAX} requests a minute pass`);
+    t.equal((await app.inject(url)).statusCode, 429, `${url}: one more is refused`);
+    t.not((await app.inject({ url, remoteAddress: '192.0.2.7' })).statusCode, 429, `${url}: another client is not`);
+  }
+  const off = await build(t, { ...chat, RATE_LIMIT_MAX: '0' });
+  for (const url of routes) {
+    const statuses = new Set<number>();
+    for (let i = 0; i <= DEFAULT_RATE_LIMIT_MAX; i++) statuses.add((await off.app.inject(url)).statusCode);
+    t.notOk(statuses.has(429), `RATE_LIMIT_MAX=0: ${url} is never limited`);
+  }
 });
 
 t.test('audit: one line per issued ticket, on its own logger, never the ticket', async (t) => {

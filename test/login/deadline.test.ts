@@ -1,0 +1,98 @@
+/**
+ * One deadline for a whole callback (`LOGIN_TIMEOUT_MS`): an IdP and a CommBox
+ * that are each slow but answer within their own deadlines cannot together
+ * hold a login past it. The requests in flight are cut (the servers see the
+ * connection close before they answer), and once it has passed no ticket is
+ * requested.
+ */
+import t from 'tap';
+import { startHostileStack } from '../helpers/stack.js';
+
+/** Each request may take 1 s, the whole callback too. */
+const TIGHT = { OIDC_TIMEOUT_MS: '1000', COMMBOX_TIMEOUT_MS: '1000', LOGIN_TIMEOUT_MS: '1000' };
+
+const until = async (what: () => boolean, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
+};
+
+t.test('a slow token endpoint and a slow CommBox, each within its own deadline: the ticket request is cut at the login deadline', async (t) => {
+  const s = await startHostileStack({ env: TIGHT });
+  t.teardown(() => s.close());
+  await s.bridge.oidc.discover();
+  // Control: each delay alone is within the deadlines.
+  s.idp.delayMs.token = 500;
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'a slow token endpoint alone: the login completes');
+  s.idp.delayMs.token = 0;
+  s.sandbox.delayMs = 800;
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'a slow CommBox alone: the login completes');
+  t.equal(s.ticketRequests(), 2);
+
+  // Both: 500 + 800 ms, more than the login's 1000.
+  s.idp.delayMs.token = 500;
+  const started = performance.now();
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  const ms = performance.now() - started;
+  t.equal(r.last.status, 504);
+  t.notOk(r.stoppedAt, 'never sent into CommBox');
+  t.match(r.last.body, /\(login_timeout\)/);
+  const reference = /Reference: <code>([0-9a-f]{16})<\/code>/.exec(r.last.body)?.[1];
+  t.match(
+    s.logs.find((e) => e['reqId'] === reference),
+    { reason: 'login_timeout', check: 'login_timeout.ticket', status: 504, msg: 'login failed' },
+    'the log names the step that was running',
+  );
+  // The ticket request was in flight: the bridge closed it before CommBox answered, so none was issued.
+  t.equal(s.ticketRequests(), 3);
+  const last = s.sandbox.requests[2]!;
+  await until(() => last.abandoned === true || last.status !== 0);
+  t.equal(last.abandoned, true, 'CommBox saw the connection close before it answered');
+  t.equal(last.ticket, undefined, 'no ticket was issued for it');
+  t.equal(s.sandbox.arrivals.length, 0);
+  t.ok(ms < 1000 + 2000, `the callback ended near the deadline, not after both delays (sanity bound only; ${Math.round(ms)} ms)`);
+});
+
+t.test('the deadline passes at userinfo: the request is cut and no ticket is ever requested', async (t) => {
+  const s = await startHostileStack({ env: TIGHT });
+  t.teardown(() => s.close());
+  s.idp.mode = 'userinfo-only-claims'; // the login needs userinfo
+  s.idp.delayMs.token = 600;
+  s.idp.delayMs.userinfo = 600;
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(r.last.status, 504);
+  t.match(r.last.body, /Sign-in took too long/);
+  t.match(r.last.body, /\(login_timeout\)/);
+  t.match(
+    s.logs.find((e) => e['reason'] === 'login_timeout'),
+    { check: 'login_timeout.userinfo' },
+  );
+  t.equal(s.idp.stats.token, 1);
+  t.equal(s.idp.stats.userinfo, 1);
+  await until(() => s.idp.abandoned.userinfo === 1);
+  t.pass('the IdP saw the userinfo request closed before it answered');
+  t.equal(s.idp.abandoned.token, 0, 'the token request had been answered');
+  t.equal(s.ticketRequests(), 0, 'no ticket requested');
+});
+
+t.test('the deadline passes while a JWKS refetch (a rotated key) is slow: the login stops waiting for it', async (t) => {
+  const s = await startHostileStack({ env: { OIDC_TIMEOUT_MS: '2000', COMMBOX_TIMEOUT_MS: '2000', LOGIN_TIMEOUT_MS: '2000' } });
+  t.teardown(() => s.close());
+  await s.bridge.oidc.discover();
+  await s.idp.rotate(); // the ID token's key is not in the bridge's JWKS yet: it refetches
+  const jwksFetches = s.idp.stats.jwks;
+  // The token at 1 s; the JWKS would answer at 2.8 s, within its own 2 s; the login ends at 2 s.
+  s.idp.delayMs.token = 1000;
+  s.idp.delayMs.jwks = 1800;
+  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(r.last.status, 504);
+  t.equal(s.idp.stats.jwks, jwksFetches + 1, 'the bridge refetched the JWKS');
+  t.equal(s.idp.waiting.jwks, 1, 'and answered before the IdP did: the login did not wait for the refetch');
+  t.match(
+    s.logs.find((e) => e['reason'] === 'login_timeout'),
+    { check: 'login_timeout.signature' },
+  );
+  t.equal(s.ticketRequests(), 0);
+});
