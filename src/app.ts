@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { BridgeError, Reasons } from './errors.js';
 import type { Logger } from './observability/log.js';
-import { sendError, toBridgeError } from './web/error-handler.js';
+import { clientErrorAnswer, sendError, toBridgeError } from './web/error-handler.js';
 import { securityHeaders } from './web/headers.js';
 import { callbackRoutes } from './routes/callback.js';
 import { chatRoutes } from './routes/chat.js';
@@ -107,6 +107,9 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     // A URL the router cannot decode (`/%zz`, an invalid UTF-8 escape) or a
     // parameter over the limit never reaches the hooks: it gets the same page,
     // headers and log line as every other refusal.
+    // A request refused by Node before the router (it trickled in, its headers
+    // are too large, it is not HTTP): the same page and a log line with a reference.
+    clientErrorHandler: clientErrorAnswer({ pages: bridge.pages, log: logger, headers, newReference: referenceId }),
     frameworkErrors: (error, req, reply) => {
       reply.headers(headers);
       const detail = `${error.code ?? 'error'}: the URL ${JSON.stringify(req.url.slice(0, 200))} cannot be decoded`;

@@ -63,6 +63,15 @@ t.test('oversized and malformed requests get a page, not a stack trace', async (
   t.notMatch(odd.body, /at .*\.ts:\d+|Error:/);
   const headers = await s.browser().fetch(`${s.base}/login`, { headers: { cookie: `x=${'a'.repeat(20_000)}` } });
   t.equal(headers.status, 431, 'oversized headers are refused');
+  t.match(headers.headers['content-type'], /^text\/html/, 'with the page, not a JSON fragment');
+  t.equal(headers.headers['cache-control'], 'no-store');
+  const reference = /Reference: <code>([0-9a-f]{16})<\/code>/.exec(headers.body)?.[1];
+  t.ok(reference, 'the page shows a reference');
+  t.match(
+    s.logs.find((e) => e['reqId'] === reference),
+    { check: 'request.headers_too_large', status: 431, reason: 'bad_request' },
+    'and the log line carries it',
+  );
   const typ = await s.browser().fetch(`${s.base}/initiate`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } });
   t.equal(typ.status, 415);
   t.match(typ.body, /Bad request/);

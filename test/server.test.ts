@@ -263,6 +263,8 @@ t.test('a request that trickles in (its body or its headers, or nothing at all) 
     ['a connection that sends nothing', silent],
   ] as const) {
     t.match(c.answer, /^HTTP\/1\.1 408 /, `${what}: 408`);
+    t.match(c.answer, /content-type: text\/html; charset=utf-8\r\n/, `${what}: a page`);
+    t.match(c.answer, /<title>[^<]+<\/title>[\s\S]*Reference/, `${what}: with a reference`);
   }
   t.ok(body.sent < 20, `the body was cut after ${body.sent} bytes, a byte a second`);
   t.ok(seconds < REQUEST_RECEIVE_TIMEOUT_MS / 1000 + 10, `all cut within the bound (sanity bound only: ${seconds.toFixed(1)} s)`);

@@ -3,7 +3,8 @@
  * with what happened, what to do and a reference, and one log line carrying
  * that reference.
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bridge } from '../bridge.js';
 import { BridgeError, Reasons } from '../errors.js';
 import { errorJson, renderErrorPage } from './pages.js';
@@ -58,3 +59,49 @@ export function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyRep
   if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send(errorJson(err.reason, req.id, err.userDetail, bridge.pages));
   return reply.type('text/html; charset=utf-8').send(renderErrorPage(err.reason, req.id, bridge.pages, err.userDetail));
 }
+
+/** What Node reports before a request reaches the router, as the status and the check of the refusal. */
+function clientErrorKind(code: string | undefined): { status: number; check: string; detail: string } {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, check: 'request.timeout', detail: 'the request did not arrive whole in time' };
+  if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, check: 'request.headers_too_large', detail: 'the request headers are larger than the limit' };
+  return { status: 400, check: 'request.malformed', detail: `the request is not valid HTTP (${code ?? 'error'})` };
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node refuses before the router (it
+ * trickled in past the receive deadline, its headers are too large, it is not
+ * HTTP) gets the same page, headers and log line with a reference as every
+ * other refusal, written on the socket, which is then closed.
+ */
+export function clientErrorAnswer(ctx: {
+  pages: Bridge['pages'];
+  log: FastifyBaseLogger;
+  headers: Readonly<Record<string, string>>;
+  newReference: () => string;
+}): (err: NodeJS.ErrnoException, socket: Socket) => void {
+  return (err, socket) => {
+    // A reset connection has no one to answer.
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const kind = clientErrorKind(err.code);
+    const reference = ctx.newReference();
+    ctx.log.info(
+      { event: 'request', reqId: reference, reason: Reasons.badRequest, check: kind.check, status: kind.status, detail: kind.detail },
+      'request refused',
+    );
+    if (socket.writable) {
+      const body = renderErrorPage(Reasons.badRequest, reference, ctx.pages);
+      const head = Object.entries({
+        ...ctx.headers,
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': String(Buffer.byteLength(body)),
+        connection: 'close',
+      })
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      socket.write(`HTTP/1.1 ${kind.status} ${STATUS_TEXT[kind.status]}\r\n${head}\r\n${body}`);
+    }
+    socket.destroy();
+  };
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
