@@ -16,6 +16,10 @@ const WRITE_INSTEAD = `list the proxy's addresses or CIDRs, ${EXAMPLE}`;
 
 /** proxy-addr's named ranges: `loopback` is accepted (a proxy on the same host, or in the same pod); the others are too wide. */
 const LOOPBACK = ['127.0.0.0/8', '::1'];
+/** The widest ranges accepted: a proxy fleet lives in a /8 (IPv4) or a /32 (IPv6) at most. */
+const MIN_IPV4_PREFIX = 8;
+const MIN_IPV6_PREFIX = 32;
+
 const REFUSED_NAMES: Record<string, string> = {
   uniquelocal:
     'trusts every private address (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7): any machine on the internal network could choose its address',
@@ -56,7 +60,7 @@ function network(bytes: number[], prefix: number): number[] {
 /** One entry's problem, or undefined when it is a usable address or CIDR. */
 function entryProblem(entry: string): string | undefined {
   const lower = entry.toLowerCase();
-  if (lower in REFUSED_NAMES) return `"${entry}" ${REFUSED_NAMES[lower]}; ${WRITE_INSTEAD}`;
+  if (Object.hasOwn(REFUSED_NAMES, lower)) return `"${entry}" ${REFUSED_NAMES[lower]}; ${WRITE_INSTEAD}`;
   const slash = entry.indexOf('/');
   const addr = slash === -1 ? entry : entry.slice(0, slash);
   const bits = slash === -1 ? undefined : entry.slice(slash + 1);
@@ -70,6 +74,9 @@ function entryProblem(entry: string): string | undefined {
   const prefix = bits === undefined ? max : Number(bits);
   if (prefix > max) return `"${entry}": an IPv${family} prefix length is 1 to ${max}`;
   if (prefix === 0) return `"${entry}" trusts every address, as TRUST_PROXY=true would (any client could choose its address); ${WRITE_INSTEAD}`;
+  // Wider than any one network's proxies: a few such ranges together trust the whole internet.
+  const widest = family === 4 ? MIN_IPV4_PREFIX : MIN_IPV6_PREFIX;
+  if (prefix < widest) return `"${entry}" is wider than /${widest}: it trusts addresses far beyond the proxies; ${WRITE_INSTEAD}`;
   const bytes = addressBytes(addr, family);
   if (family === 6 && bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
     if (prefix < 96) return `"${entry}" mixes IPv4-mapped and other IPv6 addresses; list the IPv4 and the IPv6 ranges separately`;

@@ -83,6 +83,12 @@ t.test('ranges that trust everyone, or every private or link-local address, are 
   t.match(trustProblems('uniquelocal'), [/^"uniquelocal" trusts every private address \(10\.0\.0\.0\/8, 172\.16\.0\.0\/12, 192\.168\.0\.0\/16, fc00::\/7\)/]);
   t.match(trustProblems('linklocal'), [/^"linklocal" trusts every link-local address/]);
   t.match(trustProblems('::ffff:0:0/96'), [/^"::ffff:0:0\/96" is 0\.0\.0\.0\/0 written as IPv6: "0\.0\.0\.0\/0" trusts every address/]);
+  // Halves that together are everything, one at a time.
+  t.same(trustProblems('0.0.0.0/1, 128.0.0.0/1, ::/1, 8000::/1').length, 4);
+  t.match(trustProblems('10.0.0.0/7'), [/^"10\.0\.0\.0\/7" is wider than \/8/]);
+  t.match(trustProblems('2001::/31'), [/^"2001::\/31" is wider than \/32/]);
+  t.same(trustProblems('10.0.0.0/8, 2001:db8::/32'), [], 'a /8 and a /32 are the widest accepted');
+  t.match(trustProblems('constructor'), [/^"constructor" is not an IP address/], "a name on Object's prototype is not a refused name");
 });
 
 t.test('IPv6 details: host bits, IPv4-mapped forms, zone indexes', async (t) => {
