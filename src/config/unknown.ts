@@ -38,17 +38,40 @@ export function idpPrefix(name: string): string {
   return `IDP_${name.toUpperCase().replace(/-/g, '_')}_`;
 }
 
+/** `written` for variable `n` of the table, and `written_FILE` when `n` is a secret. */
+const withFile = (n: VariableName, written: string) => (VARIABLES[n].secret ? [written, `${written}_FILE`] : [written]);
+
 /** The variables an IdP reads, with `prefix` (`''` for the default IdP, whose names are the table's). */
 function idpNames(prefix: string): string[] {
-  return PER_IDP.flatMap((n) => {
-    const name = prefix === '' ? n : `${prefix}${VARIABLES[n].idpSuffix!}`;
-    return VARIABLES[n].secret ? [name, `${name}_FILE`] : [name];
-  });
+  return PER_IDP.flatMap((n) => withFile(n, prefix === '' ? n : `${prefix}${VARIABLES[n].idpSuffix!}`));
 }
 
-const GLOBAL_NAMES = NAMES.filter((n) => VARIABLES[n].scope === 'global').flatMap((n) => (VARIABLES[n].secret ? [n, `${n}_FILE`] : [n]));
-const DEFAULT_NAMES = [...GLOBAL_NAMES, ...idpNames('')];
-const IDP_SUFFIXES = PER_IDP.flatMap((n) => (VARIABLES[n].secret ? [`${VARIABLES[n].idpSuffix!}_FILE`, VARIABLES[n].idpSuffix!] : [VARIABLES[n].idpSuffix!]));
+const DEFAULT_NAMES = [...NAMES.filter((n) => VARIABLES[n].scope === 'global').flatMap((n) => withFile(n, n)), ...idpNames('')];
+/** Per IdP: what follows `IDP_<NAME>_` (`ISSUER`), and the default IdP's name for it (`OIDC_ISSUER`), `_FILE` forms first. */
+const IDP_SETTINGS = PER_IDP.flatMap((n) => {
+  const [name, file] = withFile(n, n);
+  const [suffix, suffixFile] = withFile(n, VARIABLES[n].idpSuffix!);
+  return file === undefined
+    ? [{ suffix: suffix!, name: name! }]
+    : [
+        { suffix: suffixFile!, name: file },
+        { suffix: suffix!, name: name! },
+      ];
+});
+
+/**
+ * Variables outside the bridge's namespaces are other programs' business, unless
+ * one is a near miss of the bridge's own (`ALOWED_GROUPS`, `ALLOWEDGROUPS`): a
+ * name of 8 characters or more one edit away (two from 12), or the same letters
+ * without the underscores. Short names are left alone (`HOME` is two edits from `HOST`).
+ */
+function nearMiss(upper: string): string | undefined {
+  if (upper.length < 8) return undefined;
+  const bare = upper.replace(/_/g, '');
+  const close = closestName(upper, DEFAULT_NAMES);
+  if (close !== undefined && distance(upper, close) <= (upper.length >= 12 ? 2 : 1)) return close;
+  return DEFAULT_NAMES.find((k) => k.replace(/_/g, '') === bare);
+}
 
 /** True for the variables Kubernetes injects for each Service of the namespace (service links). */
 export function isServiceLink(name: string, value: string | undefined): boolean {
@@ -89,19 +112,25 @@ const suggest = (name: string, known: readonly string[]) => {
 /** Why `name`, not a variable of the bridge, cannot be ignored; undefined when it is outside the bridge's namespaces. */
 function problemWith(name: string, extraIdps: readonly string[], known: ReadonlySet<string>): string | undefined {
   const upper = name.toUpperCase();
-  if (!BRIDGE_PREFIXES.some((p) => upper.startsWith(p))) return undefined;
+  if (!BRIDGE_PREFIXES.some((p) => upper.startsWith(p))) {
+    const meant = nearMiss(upper);
+    return meant === undefined ? undefined : `is not a variable of the bridge; did you mean ${meant}?`;
+  }
   if (name !== upper && known.has(upper)) return `variable names are upper-case: write ${upper}`;
   if (upper.endsWith('_FILE') && known.has(upper.slice(0, -'_FILE'.length))) {
     return `only secrets may be read from a file (_FILE); set ${upper.slice(0, -'_FILE'.length)} itself`;
   }
   if (!upper.startsWith('IDP_')) return `is not a variable of the bridge${suggest(name, DEFAULT_NAMES)}`;
+  // `IDP_ACQ_OIDC_ISSUER`: the default IdP's name written after the prefix.
+  const asDefault = IDP_SETTINGS.find((s) => s.name !== s.suffix && upper.endsWith(`_${s.name}`) && upper.length > 'IDP_'.length + s.name.length + 1);
+  const setting = asDefault ?? IDP_SETTINGS.find((s) => upper.endsWith(`_${s.suffix}`) && upper.length > 'IDP_'.length + s.suffix.length + 1);
+  const idpName = setting && upper.slice('IDP_'.length, -(asDefault ? asDefault.name : setting.suffix).length - 1);
+  const written = asDefault ? `IDP_${idpName!}_${asDefault.suffix}` : undefined;
   const idp = extraIdps.find((i) => upper.startsWith(idpPrefix(i)));
-  if (idp !== undefined) return `is not a variable of the extra IdP "${idp}"${suggest(name, idpNames(idpPrefix(idp)))}`;
-  const suffix = IDP_SUFFIXES.find((s) => upper.endsWith(`_${s}`) && upper.length > 'IDP_'.length + s.length + 1);
+  if (idp !== undefined) return `is not a variable of the extra IdP "${idp}"${written ? `; write ${written}` : suggest(name, idpNames(idpPrefix(idp)))}`;
   const listed = extraIdps.length === 0 ? 'OIDC_IDPS is not set' : `OIDC_IDPS lists ${extraIdps.join(', ')}`;
-  if (suffix === undefined) return `is not a variable of the bridge (an extra IdP's variables are IDP_<NAME>_<SETTING>, with NAME listed in OIDC_IDPS)`;
-  const idpName = upper.slice('IDP_'.length, -suffix.length - 1);
-  return `names an IdP "${idpName.toLowerCase().replace(/_/g, '-')}" that is not in OIDC_IDPS (${listed}); add it there, or remove this variable`;
+  if (idpName === undefined) return `is not a variable of the bridge (an extra IdP's variables are IDP_<NAME>_<SETTING>, with NAME listed in OIDC_IDPS)`;
+  return `names an IdP "${idpName.toLowerCase().replace(/_/g, '-')}" that is not in OIDC_IDPS (${listed}); add it there${written ? ` (and write ${written})` : ''}, or remove this variable`;
 }
 
 /**

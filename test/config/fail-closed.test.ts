@@ -99,6 +99,26 @@ t.test('unknown variables stop the start-up, with the name most likely meant', a
   });
 });
 
+t.test("near misses outside the namespaces, and the default IdP's names after an extra IdP's prefix", async (t) => {
+  t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'example.com', ALOWED_GROUPS: 'agents', ALLOWEDGROUPS: 'agents', COOKIESECRET: 'x', TRUSTPROXY: '1' }), {
+    ALOWED_GROUPS: 'is not a variable of the bridge; did you mean ALLOWED_GROUPS?',
+    ALLOWEDGROUPS: 'is not a variable of the bridge; did you mean ALLOWED_GROUPS?',
+    COOKIESECRET: 'is not a variable of the bridge; did you mean COOKIE_SECRET?',
+    TRUSTPROXY: 'is not a variable of the bridge; did you mean TRUST_PROXY?',
+  });
+  t.same(
+    unknownVariables({ HOSTNAME: 'x', NODE_OPTIONS: 'x', NODE_VERSION: 'x', SERVICE_NAME: 'x', POD_NAMESPACE: 'x', JAVA_HOME: 'x', ORGNAME: 'x' }, []),
+    [],
+    "other programs' names, and short ones, are left alone",
+  );
+  t.match(problems({ ...WITH_ENTRA, IDP_ENTRA_OIDC_ISSUER: 'x', IDP_ENTRA_OIDC_CLIENT_SECRET_FILE: 'x', IDP_OKTA_OIDC_CLIENT_ID: 'x' }), {
+    IDP_ENTRA_OIDC_ISSUER: 'is not a variable of the extra IdP "entra"; write IDP_ENTRA_ISSUER',
+    IDP_ENTRA_OIDC_CLIENT_SECRET_FILE: 'is not a variable of the extra IdP "entra"; write IDP_ENTRA_CLIENT_SECRET_FILE',
+    IDP_OKTA_OIDC_CLIENT_ID:
+      /^names an IdP "okta" that is not in OIDC_IDPS \(OIDC_IDPS lists entra\); add it there \(and write IDP_OKTA_CLIENT_ID\), or remove this variable$/,
+  });
+});
+
 t.test("other programs' variables, and Kubernetes service links, are left alone", async (t) => {
   const env = {
     PATH: '/usr/bin',
