@@ -235,7 +235,7 @@ function readNamedFile(path: string, ctx: ParseContext): string | undefined {
   try {
     return ctx.readFile(path);
   } catch (e) {
-    ctx.bad(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    ctx.bad(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'}): check the path and the mounted secret's keys, or remove the variable`);
     return undefined;
   }
 }
@@ -984,7 +984,8 @@ export const VARIABLES = {
     group: 'Operations',
     scope: 'global',
     default: String(DEFAULT_RATE_LIMIT_MAX),
-    parse: integer(DEFAULT_RATE_LIMIT_MAX, 0, 1_000_000),
+    // Only the number 0 turns a security control off: any word is refused, with that said.
+    parse: (raw, ctx) => integer(DEFAULT_RATE_LIMIT_MAX, 0, 1_000_000)(raw, { ...ctx, bad: (p) => ctx.bad(`${p} (0 turns the limits off)`) }),
     doc: 'Requests per client IP, route and window on `/login`, `/initiate`, `/chat`, `/callback`; generous, because a floor of agents behind one NAT address shares it (see the operations guide). `0` turns the limits off, explicitly (a load test).',
   }),
   RATE_LIMIT_WINDOW_MS: variable({

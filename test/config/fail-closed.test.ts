@@ -178,6 +178,16 @@ t.test('protocol parameters are refused in any letter case', async (t) => {
   });
 });
 
+t.test('messages say what to write instead', async (t) => {
+  t.match(problems({ ALLOWED_GROUPS: 'a', REDIS_CA_FILE: '/run/secrets/redis-ca.pem' }), {
+    REDIS_CA_FILE: /is set but REDIS_URL is not: set REDIS_URL \(rediss:\/\/…\), or remove REDIS_CA_FILE/,
+  });
+  t.match(problems({ ALLOWED_GROUPS: 'a', COMMBOX_API_KEY: undefined, COMMBOX_API_KEY_FILE: '/nonexistent/commbox-api-key' }), {
+    COMMBOX_API_KEY_FILE: /cannot read \/nonexistent\/commbox-api-key \(ENOENT\): check the path and the mounted secret's keys, or set COMMBOX_API_KEY instead/,
+  });
+  t.match(problems({ ALLOWED_GROUPS: 'a', RATE_LIMIT_MAX: 'off' }), { RATE_LIMIT_MAX: /whole number from 0 to 1000000, got "off" \(0 turns the limits off\)/ });
+});
+
 t.test('an empty acr_values would refuse every login: a configuration error', async (t) => {
   t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=&domain_hint=example.com' }), { OIDC_AUTH_PARAMS: /empty "acr_values"/ });
   t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=%20' }), { OIDC_AUTH_PARAMS: /empty "acr_values"/ });

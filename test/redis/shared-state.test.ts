@@ -340,14 +340,16 @@ t.test('configuration: REDIS_CA_FILE is read at start-up, with rediss:// only', 
   t.equal(good.config?.redis?.ca, ca, 'the CA certificate is passed to the Redis client');
   t.equal(parse({ REDIS_URL: 'rediss://redis.example.com:6380', REDIS_CA_FILE: '/two.pem' }).config?.redis?.ca, ca + ca, 'a bundle of several');
   t.equal(parse({ REDIS_URL: 'rediss://redis.example.com:6380' }).config?.redis?.ca, undefined, "unset: Node's CAs");
-  t.same(parse({ REDIS_URL: 'rediss://redis.example.com:6380', REDIS_CA_FILE: '/nope.pem' }).problems, { REDIS_CA_FILE: 'cannot read /nope.pem (ENOENT)' });
+  t.same(parse({ REDIS_URL: 'rediss://redis.example.com:6380', REDIS_CA_FILE: '/nope.pem' }).problems, {
+    REDIS_CA_FILE: "cannot read /nope.pem (ENOENT): check the path and the mounted secret's keys, or remove the variable",
+  });
   t.same(parse({ REDIS_URL: 'rediss://redis.example.com:6380', REDIS_CA_FILE: '/key.pem' }).problems, {
     REDIS_CA_FILE: '/key.pem holds no certificate in PEM form (-----BEGIN CERTIFICATE-----)',
   });
   t.same(parse({ REDIS_URL: 'rediss://redis.example.com:6380', REDIS_CA_FILE: '/broken.pem' }).problems, {
     REDIS_CA_FILE: 'certificate #2 in /broken.pem cannot be read as an X.509 certificate',
   });
-  t.same(parse({ REDIS_CA_FILE: '/ca.pem' }).problems, { REDIS_CA_FILE: 'is set but REDIS_URL is not' });
+  t.same(parse({ REDIS_CA_FILE: '/ca.pem' }).problems, { REDIS_CA_FILE: 'is set but REDIS_URL is not: set REDIS_URL (rediss://…), or remove REDIS_CA_FILE' });
   t.same(parse({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CA_FILE: '/ca.pem' }).problems, {
     REDIS_CA_FILE: 'is used only with rediss:// (TLS): write REDIS_URL as rediss://',
   });
