@@ -150,7 +150,16 @@ t.test("other programs' variables, and Kubernetes service links, are left alone"
 });
 
 t.test('a cookie secret that a person typed is refused; generated ones never are', async (t) => {
-  for (const weak of ['a'.repeat(32), 'passwordpasswordpasswordpassword', 'abababababababababababababababab', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaabcd']) {
+  t.equal(secretWeakness('Password123!Password123!Passw0rd'), 'repeats itself', 'a near repetition does not compress like random text');
+  t.equal(secretWeakness('qwertyuiopasdfghjklzxcvbnm123456'), 'is mostly runs along the keyboard or the alphabet');
+  for (const weak of [
+    'a'.repeat(32),
+    'passwordpasswordpasswordpassword',
+    'abababababababababababababababab',
+    'aaaaaaaaaaaaaaaaaaaaaaaaaaaaabcd',
+    'Password123!Password123!Passw0rd',
+    'qwertyuiopasdfghjklzxcvbnm123456',
+  ]) {
     t.match(problems({ ALLOWED_GROUPS: 'agents', COOKIE_SECRET: weak }), { COOKIE_SECRET: /; generate one with: openssl rand -base64 32$/ }, weak);
   }
   t.match(problems({ ALLOWED_GROUPS: 'agents', COOKIE_SECRET: `${TWO_IDP_BASE.COOKIE_SECRET},${'b'.repeat(40)}` }), {
