@@ -8,8 +8,10 @@
 import t from 'tap';
 import { startHostileStack } from '../helpers/stack.js';
 
-/** Each request may take 1 s, the whole callback too. */
+/** Each request may take 1 s, the whole callback too (for cases that need only the sum of delays to pass it). */
 const TIGHT = { OIDC_TIMEOUT_MS: '1000', COMMBOX_TIMEOUT_MS: '1000', LOGIN_TIMEOUT_MS: '1000' };
+/** 3 s each: room for the controls, whose single delay must fit with the machine's own time to spare. */
+const ROOMY = { OIDC_TIMEOUT_MS: '3000', COMMBOX_TIMEOUT_MS: '3000', LOGIN_TIMEOUT_MS: '3000' };
 
 const until = async (what: () => boolean, ms = 10_000) => {
   const deadline = Date.now() + ms;
@@ -20,19 +22,19 @@ const until = async (what: () => boolean, ms = 10_000) => {
 };
 
 t.test('a slow token endpoint and a slow CommBox, each within its own deadline: the ticket request is cut at the login deadline', async (t) => {
-  const s = await startHostileStack({ env: TIGHT });
+  const s = await startHostileStack({ env: ROOMY });
   t.teardown(() => s.close());
   await s.bridge.oidc.discover();
-  // Control: each delay alone is within the deadlines.
-  s.idp.delayMs.token = 500;
+  // Control: each delay alone is within the deadlines (1.8 s and 1 s to spare).
+  s.idp.delayMs.token = 1200;
   t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'a slow token endpoint alone: the login completes');
   s.idp.delayMs.token = 0;
-  s.sandbox.delayMs = 800;
+  s.sandbox.delayMs = 2000;
   t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'a slow CommBox alone: the login completes');
   t.equal(s.ticketRequests(), 2);
 
-  // Both: 500 + 800 ms, more than the login's 1000.
-  s.idp.delayMs.token = 500;
+  // Both: 1200 + 2000 ms, more than the login's 3000.
+  s.idp.delayMs.token = 1200;
   const started = performance.now();
   const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
   const ms = performance.now() - started;
@@ -52,7 +54,7 @@ t.test('a slow token endpoint and a slow CommBox, each within its own deadline: 
   t.equal(last.abandoned, true, 'CommBox saw the connection close before it answered');
   t.equal(last.ticket, undefined, 'no ticket was issued for it');
   t.equal(s.sandbox.arrivals.length, 0);
-  t.ok(ms < 1000 + 2000, `the callback ended near the deadline, not after both delays (sanity bound only; ${Math.round(ms)} ms)`);
+  t.ok(ms < 3000 + 2000, `the callback ended near the deadline, not after both delays (sanity bound only; ${Math.round(ms)} ms)`);
 });
 
 t.test('the deadline passes at userinfo: the request is cut and no ticket is ever requested', async (t) => {
@@ -78,14 +80,15 @@ t.test('the deadline passes at userinfo: the request is cut and no ticket is eve
 });
 
 t.test('the deadline passes while a JWKS refetch (a rotated key) is slow: the login stops waiting for it', async (t) => {
-  const s = await startHostileStack({ env: { OIDC_TIMEOUT_MS: '2000', COMMBOX_TIMEOUT_MS: '2000', LOGIN_TIMEOUT_MS: '2000' } });
+  const s = await startHostileStack({ env: ROOMY });
   t.teardown(() => s.close());
   await s.bridge.oidc.discover();
   await s.idp.rotate(); // the ID token's key is not in the bridge's JWKS yet: it refetches
   const jwksFetches = s.idp.stats.jwks;
-  // The token at 1 s; the JWKS would answer at 2.8 s, within its own 2 s; the login ends at 2 s.
-  s.idp.delayMs.token = 1000;
-  s.idp.delayMs.jwks = 1800;
+  // The token at 1.5 s; the JWKS would answer at 4.4 s, within its own 3 s; the login ends at 3 s,
+  // 1.4 s before the IdP would answer.
+  s.idp.delayMs.token = 1500;
+  s.idp.delayMs.jwks = 2900;
   const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
   t.equal(r.last.status, 504);
   t.equal(s.idp.stats.jwks, jwksFetches + 1, 'the bridge refetched the JWKS');
