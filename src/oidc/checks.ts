@@ -77,27 +77,21 @@ export function checkIssuedAt(claims: Readonly<Record<string, unknown>>, nowMs: 
 }
 
 /**
- * With `prompt=login` the ID token must carry `auth_time` (the library requires it
- * too, through `require_auth_time`): without it, nothing proves a fresh sign-in.
- */
-export function checkAuthTimePresent(claims: Readonly<Record<string, unknown>>): CheckFailure | undefined {
-  if (typeof claims['auth_time'] === 'number') return undefined;
-  return {
-    check: 'id_token.auth_time',
-    detail: 'ID token rejected: it has no "auth_time", which OIDC_PROMPT=login needs to prove a fresh sign-in (OIDC_MAX_AGE makes most IdPs send it)',
-  };
-}
-
-/**
  * `prompt=login` asks the IdP for a fresh sign-in, but a person at the browser can
  * delete it from the IdP's URL and reuse the IdP session of whoever signed in
  * before: the sign-in the ID token confirms (`auth_time`) must not be earlier than
  * the start of this login (`sinceMs`, from the sealed login cookie), less the
- * clock tolerance. An absent `auth_time` proves nothing and is refused too.
+ * clock tolerance. An absent `auth_time` proves nothing and is refused too: the
+ * second lock behind openid-client's `require_auth_time`.
  */
 export function checkSignedInSince(claims: Readonly<Record<string, unknown>>, sinceMs: number, toleranceSec: number): CheckFailure | undefined {
   const authTime = claims['auth_time'];
-  if (typeof authTime !== 'number') return checkAuthTimePresent(claims);
+  if (typeof authTime !== 'number') {
+    return {
+      check: 'id_token.auth_time',
+      detail: 'ID token rejected: it has no "auth_time", which OIDC_PROMPT=login needs to prove a fresh sign-in (OIDC_MAX_AGE makes most IdPs send it)',
+    };
+  }
   // auth_time has whole seconds: the login's start is compared by its second.
   const earlier = Math.floor(sinceMs / 1000) - authTime;
   if (earlier > toleranceSec) {
