@@ -369,7 +369,7 @@ export class OidcClient {
     // What the company asked of the sign-in is verified, not only requested:
     // the browser carries the request, and anyone at it can edit it.
     if (this.#freshSignIn) {
-      refuseIf(checkSignedInSince(idTokenClaims, tx.createdAt, this.#opts.clockToleranceSec), Reasons.reauthenticationMissing, 403);
+      refuseIf(checkSignedInSince(idTokenClaims, tx.createdAt, Date.now(), this.#opts.clockToleranceSec), Reasons.reauthenticationMissing, 403);
     }
     if (this.#acrValues !== undefined) refuseIf(checkAcr(idTokenClaims, this.#acrValues), Reasons.acrNotSatisfied, 403);
     const tokenMs = performance.now() - tokenStart;

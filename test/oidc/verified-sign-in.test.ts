@@ -44,6 +44,26 @@ t.test('OIDC_PROMPT=login: "prompt" deleted from the IdP URL reuses the previous
   t.equal(s.ticketRequests(), 1);
 });
 
+t.test('OIDC_PROMPT=login: a sign-in 5 s before the login started is refused despite the 30 s tolerance, whichever way the IdP clock is off', async (t) => {
+  const s: Stack<HostileIdp> = await startHostileStack({ env: { OIDC_PROMPT: 'login' } });
+  t.teardown(() => s.close());
+  let tickets = 0;
+  for (const offset of [0, 20, -20]) {
+    s.idp.clockOffsetSec = offset;
+    s.idp.sessionAuthTime = undefined;
+    // A real sign-in during the login passes, the IdP's clock measured by iat.
+    t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, `IdP clock ${offset} s: a fresh sign-in gets a ticket`);
+    t.equal(s.ticketRequests(), ++tickets);
+    // Alice signed in 5 s before the next person's /login (on the IdP's clock); "prompt" deleted.
+    s.idp.sessionAuthTime = Math.floor(Date.now() / 1000 + offset) - 5;
+    const edited = await loginEdited(s, s.browser(), (u) => u.searchParams.delete('prompt'));
+    t.equal(edited.last.status, 403, `IdP clock ${offset} s: the session of a sign-in 5 s before the start is refused`);
+    t.match(edited.last.body, /\(reauthentication_missing\)/);
+    t.match(refusalLine(s, 'reauthentication_missing'), { check: 'id_token.auth_time', detail: /s before this login started/ });
+    t.equal(s.ticketRequests(), tickets, 'no ticket');
+  }
+});
+
 t.test('OIDC_PROMPT=login: an ID token without auth_time is refused (openid-client first; the hint names the fix)', async (t) => {
   const s = await startHostileStack({ env: { OIDC_PROMPT: 'select_account login' } });
   t.teardown(() => s.close());
