@@ -179,3 +179,27 @@ export function chooseTransactionCookieName(
   }
   return oldest;
 }
+
+/**
+ * The login cookies of this browser started before `createdAt` (or in the same
+ * millisecond), other than `except` (the completed login's own): the ones a
+ * completed login clears.
+ * After someone signed in at a shared desk, a login started earlier in another
+ * tab could otherwise still be completed without `prompt=login` from their IdP
+ * session (its `auth_time` is later than that login's start). Logins started
+ * after the completed one are kept: a second tab's login still completes. A
+ * cookie that cannot be opened is left alone (it can complete nothing).
+ */
+export function transactionCookiesStartedBefore(
+  cookies: Readonly<Record<string, string | undefined>>,
+  createdAt: number,
+  except: string | undefined,
+  sealer: TransactionSealer,
+): string[] {
+  return Object.keys(cookies).filter((name) => {
+    const sealed = cookies[name];
+    if (name === except || sealed === undefined || !isTransactionCookieName(name)) return false;
+    const started = sealer.createdAt(sealed, name);
+    return started !== undefined && started <= createdAt;
+  });
+}
