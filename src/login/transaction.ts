@@ -47,6 +47,17 @@ export function createTransaction(now = Date.now(), target?: string, idp?: strin
   return { state: part(0), nonce: part(1), codeVerifier: part(2), createdAt: now, target, idp: idp === 'default' ? undefined : idp };
 }
 
+let lastStart = 0;
+/**
+ * The start time of a new login (epoch ms), later than every login this process
+ * started before: two `/login` requests of one browser in the same millisecond
+ * still have an order, which the clearing of older logins relies on.
+ */
+export function loginStartTime(now = Date.now()): number {
+  lastStart = Math.max(now, lastStart + 1);
+  return lastStart;
+}
+
 /** The attributes of every login cookie (its name carries `__Host-` when secure). */
 export function transactionCookieOptions(secure: boolean) {
   return { httpOnly: true, sameSite: 'lax', secure, path: '/' } as const;
@@ -181,9 +192,8 @@ export function chooseTransactionCookieName(
 }
 
 /**
- * The login cookies of this browser started before `createdAt` (or in the same
- * millisecond), other than `except` (the completed login's own): the ones a
- * completed login clears.
+ * The login cookies of this browser started before `createdAt`, other than
+ * `except` (the completed login's own): the ones a completed login clears.
  * After someone signed in at a shared desk, a login started earlier in another
  * tab could otherwise still be completed without `prompt=login` from their IdP
  * session (its `auth_time` is later than that login's start). Logins started
@@ -200,6 +210,6 @@ export function transactionCookiesStartedBefore(
     const sealed = cookies[name];
     if (name === except || sealed === undefined || !isTransactionCookieName(name)) return false;
     const started = sealer.createdAt(sealed, name);
-    return started !== undefined && started <= createdAt;
+    return started !== undefined && started < createdAt;
   });
 }
