@@ -355,12 +355,26 @@ const authParams: Parser<[string, string][]> = (raw, ctx) => {
     if (name === '') ctx.bad('has a parameter without a name');
     else if (reserved !== undefined) ctx.bad(`${reserved}; it cannot be set here`);
     else if (out.some(([n]) => n === name)) ctx.bad(`names "${name}" twice`);
+    // Only `acr_values` itself makes the ID token's acr checked: another spelling
+    // would be sent (an IdP may even honour it) and nothing verified.
+    else if (name !== 'acr_values' && name.toLowerCase() === 'acr_values')
+      ctx.bad(`"${name}": write acr_values (in lower case), so that the ID token's acr is checked`);
+    else if (name !== 'acr_values' && oneEditFrom(name.toLowerCase(), 'acr_values')) ctx.bad(`"${name}": did you mean acr_values?`);
     // The ID token's acr must be one of these: none listed would refuse every login.
     else if (name === 'acr_values' && value.trim() === '') ctx.bad('has an empty "acr_values"; list the acr values the company requires, or remove it');
     else out.push([name, value]);
   }
   return out;
 };
+
+/** True when `a` becomes `b` by inserting, deleting or replacing one character. */
+function oneEditFrom(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || a === b) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const rest = (x: string, skip: number) => x.slice(i + skip);
+  return rest(a, 1) === rest(b, 1) || rest(a, 0) === rest(b, 1) || rest(a, 1) === rest(b, 0);
+}
 
 const PASS_THROUGH_DEFAULT = ['login_hint', 'domain_hint'];
 const passThroughNames: Parser<string[]> = (raw, ctx) => {
@@ -644,7 +658,7 @@ export const VARIABLES = {
     default: 'none',
     example: 'domain_hint=example.com',
     parse: authParams,
-    doc: "Fixed extra authorization parameters, form-encoded (`resource=urn%3Acommbox&domain_hint=example.com`). Protocol parameters and `prompt`, `max_age`, `hd` cannot be set here. With `acr_values`, the ID token's `acr` must be one of its values.",
+    doc: "Fixed extra authorization parameters, form-encoded (`resource=urn%3Acommbox&domain_hint=example.com`). Protocol parameters and `prompt`, `max_age`, `hd` cannot be set here. With `acr_values` (so written: another letter case or a near miss is refused), the ID token's `acr` must be one of its values.",
   }),
   OIDC_PASS_THROUGH_PARAMS: variable({
     group: 'Sign-in (per IdP)',

@@ -17,7 +17,13 @@ import { appendTicket } from '../commbox/redirect.js';
 import { BridgeError, Reasons } from '../errors.js';
 import { LoginDeadline, type LoginClock } from '../deadline.js';
 import { keepsUnit } from './failure-budget.js';
-import { isTransactionCookieName, legacyTransactionCookieName, transactionCookieNames, type LoginTransaction } from './transaction.js';
+import {
+  isTransactionCookieName,
+  legacyTransactionCookieName,
+  transactionCookieNames,
+  transactionCookiesStartedBefore,
+  type LoginTransaction,
+} from './transaction.js';
 
 /** What is known of the login so far, for the outcome log line (also when it is refused). */
 export interface LoginOutcome {
@@ -28,6 +34,8 @@ export interface LoginOutcome {
   ticket?: TicketAttempts;
   /** The login cookie the answer must clear, once it was found. */
   cookieToClear?: string;
+  /** A completed login's answer clears too the browser's logins started before it. */
+  olderCookiesToClear?: string[];
 }
 
 /** Where the outcome lines go (the request's logger, the audit logger). */
@@ -198,6 +206,7 @@ async function complete(
   // Past the deadline (a slow userinfo or Graph that the login could do without): no ticket.
   deadline.signal.throwIfAborted();
   if (bridge.config.dryRun) {
+    clearOlderLogins(bridge, req, tx, outcome);
     loggers.log.info({ event: 'login', reason: 'dry_run', idp: idp.config.name, sub: outcome.sub, username, channel }, 'dry run: no ticket requested');
     return {
       preview: {
@@ -216,6 +225,7 @@ async function complete(
   const commboxStart = performance.now();
   deadline.enter('ticket');
   const ticket = await bridge.commbox.requestTicket(data, outcome.ticket, deadline.signal);
+  clearOlderLogins(bridge, req, tx, outcome);
   const ms = performance.now() - started;
   const commboxMs = performance.now() - commboxStart;
   m.loginsCompleted.inc();
@@ -257,6 +267,15 @@ async function complete(
     'login completed',
   );
   return { location: appendTicket(destination, ticket) };
+}
+
+/**
+ * A login completed: the browser's logins started before it are cleared, so
+ * that none of them can be completed later from the IdP session just used
+ * (with `prompt` deleted from its saved URL, `auth_time` is later than its start).
+ */
+function clearOlderLogins(bridge: Bridge, req: CallbackRequest, tx: LoginTransaction, outcome: LoginOutcome): void {
+  outcome.olderCookiesToClear = transactionCookiesStartedBefore(req.cookies, tx.createdAt, outcome.cookieToClear, bridge.sealer);
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

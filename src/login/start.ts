@@ -5,7 +5,7 @@
  */
 import type { Bridge, Idp } from '../bridge.js';
 import { passThroughParams } from '../oidc/authorization-params.js';
-import { chooseTransactionCookieName, createTransaction, TRANSACTION_TTL_MS } from './transaction.js';
+import { chooseTransactionCookieName, createTransaction, loginStartTime, TRANSACTION_TTL_MS } from './transaction.js';
 
 export interface LoginStart {
   /** The IdP's authorization URL, for a 302. */
@@ -27,7 +27,7 @@ export async function startLogin(
   idp: Idp,
   opts: { cookies: Readonly<Record<string, string | undefined>>; params?: Readonly<Record<string, unknown>> | undefined; target?: string | undefined },
 ): Promise<LoginStart> {
-  const tx = createTransaction(Date.now(), opts.target, idp.config.name);
+  const tx = createTransaction(loginStartTime(), opts.target, idp.config.name);
   const passed = passThroughParams(idp.config.oidc.passThroughParams, opts.params, idp.oidc.fixedParams);
   const location = await idp.oidc.authorizationUrl(tx, passed);
   // Unfinished logins must not pile up until the browser is locked out (431): a few slots.

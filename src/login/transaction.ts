@@ -47,6 +47,17 @@ export function createTransaction(now = Date.now(), target?: string, idp?: strin
   return { state: part(0), nonce: part(1), codeVerifier: part(2), createdAt: now, target, idp: idp === 'default' ? undefined : idp };
 }
 
+let lastStart = 0;
+/**
+ * The start time of a new login (epoch ms), later than every login this process
+ * started before: two `/login` requests of one browser in the same millisecond
+ * still have an order, which the clearing of older logins relies on.
+ */
+export function loginStartTime(now = Date.now()): number {
+  lastStart = Math.max(now, lastStart + 1);
+  return lastStart;
+}
+
 /** The attributes of every login cookie (its name carries `__Host-` when secure). */
 export function transactionCookieOptions(secure: boolean) {
   return { httpOnly: true, sameSite: 'lax', secure, path: '/' } as const;
@@ -178,4 +189,27 @@ export function chooseTransactionCookieName(
     }
   }
   return oldest;
+}
+
+/**
+ * The login cookies of this browser started before `createdAt`, other than
+ * `except` (the completed login's own): the ones a completed login clears.
+ * After someone signed in at a shared desk, a login started earlier in another
+ * tab could otherwise still be completed without `prompt=login` from their IdP
+ * session (its `auth_time` is later than that login's start). Logins started
+ * after the completed one are kept: a second tab's login still completes. A
+ * cookie that cannot be opened is left alone (it can complete nothing).
+ */
+export function transactionCookiesStartedBefore(
+  cookies: Readonly<Record<string, string | undefined>>,
+  createdAt: number,
+  except: string | undefined,
+  sealer: TransactionSealer,
+): string[] {
+  return Object.keys(cookies).filter((name) => {
+    const sealed = cookies[name];
+    if (name === except || sealed === undefined || !isTransactionCookieName(name)) return false;
+    const started = sealer.createdAt(sealed, name);
+    return started !== undefined && started < createdAt;
+  });
 }

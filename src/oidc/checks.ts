@@ -77,33 +77,50 @@ export function checkIssuedAt(claims: Readonly<Record<string, unknown>>, nowMs: 
 }
 
 /**
- * With `prompt=login` the ID token must carry `auth_time` (the library requires it
- * too, through `require_auth_time`): without it, nothing proves a fresh sign-in.
+ * How much earlier than the login's start, on the IdP's clock as measured, a
+ * sign-in may be dated: `auth_time` and `iat` have whole seconds (up to 1 s lost
+ * each way), and an IdP's nodes may differ by a little. Nobody can open the
+ * IdP's page and type a password in less.
  */
-export function checkAuthTimePresent(claims: Readonly<Record<string, unknown>>): CheckFailure | undefined {
-  if (typeof claims['auth_time'] === 'number') return undefined;
-  return {
-    check: 'id_token.auth_time',
-    detail: 'ID token rejected: it has no "auth_time", which OIDC_PROMPT=login needs to prove a fresh sign-in (OIDC_MAX_AGE makes most IdPs send it)',
-  };
-}
+export const SIGN_IN_MARGIN_SEC = 2;
 
 /**
  * `prompt=login` asks the IdP for a fresh sign-in, but a person at the browser can
  * delete it from the IdP's URL and reuse the IdP session of whoever signed in
  * before: the sign-in the ID token confirms (`auth_time`) must not be earlier than
- * the start of this login (`sinceMs`, from the sealed login cookie), less the
- * clock tolerance. An absent `auth_time` proves nothing and is refused too.
+ * the start of this login (`sinceMs`, from the sealed login cookie).
+ *
+ * The two times come from two clocks. Rather than allow the whole clock
+ * tolerance (a login started up to that long after someone else's sign-in would
+ * pass), the IdP's clock is measured on this very token: skew = `iat` − now
+ * (`nowMs`, when the token is verified; `iat` more than the tolerance ahead is
+ * refused by checkIssuedAt). The login's start on the IdP's clock is then
+ * `sinceMs` + skew, less {@link SIGN_IN_MARGIN_SEC}. The time the token took to
+ * arrive only makes the skew look smaller, which errs toward accepting; the
+ * bound is never looser than the tolerance allowed before.
+ *
+ * An absent `auth_time` (or `iat`) proves nothing and is refused too: the second
+ * lock behind openid-client's `require_auth_time`.
  */
-export function checkSignedInSince(claims: Readonly<Record<string, unknown>>, sinceMs: number, toleranceSec: number): CheckFailure | undefined {
+export function checkSignedInSince(claims: Readonly<Record<string, unknown>>, sinceMs: number, nowMs: number, toleranceSec: number): CheckFailure | undefined {
   const authTime = claims['auth_time'];
-  if (typeof authTime !== 'number') return checkAuthTimePresent(claims);
-  // auth_time has whole seconds: the login's start is compared by its second.
-  const earlier = Math.floor(sinceMs / 1000) - authTime;
-  if (earlier > toleranceSec) {
+  if (typeof authTime !== 'number') {
     return {
       check: 'id_token.auth_time',
-      detail: `the ID token confirms a sign-in ${earlier} s before this login started, but OIDC_PROMPT=login asks for a fresh one: "prompt" was removed from the IdP's URL, or the IdP ignores it`,
+      detail: 'ID token rejected: it has no "auth_time", which OIDC_PROMPT=login needs to prove a fresh sign-in (OIDC_MAX_AGE makes most IdPs send it)',
+    };
+  }
+  const iat = claims['iat'];
+  if (typeof iat !== 'number') return { check: 'id_token.iat', detail: 'ID token rejected: it has no numeric "iat" to measure the IdP\'s clock by' };
+  const skew = iat - nowMs / 1000;
+  // The earliest sign-in accepted, on the IdP's clock; at worst (an iat far in
+  // the past) the start's second less the tolerance.
+  const earliest = Math.max(sinceMs / 1000 + skew - SIGN_IN_MARGIN_SEC, Math.floor(sinceMs / 1000) - toleranceSec);
+  if (authTime < earliest) {
+    const earlier = Math.round(sinceMs / 1000 + skew - authTime);
+    return {
+      check: 'id_token.auth_time',
+      detail: `the ID token confirms a sign-in ${earlier} s before this login started (the IdP's clock measured ${Math.round(skew)} s from ours by "iat"), but OIDC_PROMPT=login asks for a fresh one: "prompt" was removed from the IdP's URL, or the IdP ignores it`,
     };
   }
   return undefined;

@@ -22,9 +22,11 @@ async function callback(bridge: Bridge, idp: Idp, audit: Logger, req: FastifyReq
   const outcome: LoginOutcome = { idp: idp.config.name };
   req.login = outcome;
   const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1 || req.url.length));
-  // A login cookie is used once, whatever the outcome.
+  // A login cookie is used once, whatever the outcome; a completed login clears the older ones too.
   const clearCookie = () => {
-    if (outcome.cookieToClear) reply.clearCookie(outcome.cookieToClear, transactionCookieOptions(bridge.config.secureCookies));
+    const options = transactionCookieOptions(bridge.config.secureCookies);
+    if (outcome.cookieToClear) reply.clearCookie(outcome.cookieToClear, options);
+    for (const name of outcome.olderCookiesToClear ?? []) reply.clearCookie(name, options);
   };
   let result: LoginResult;
   try {

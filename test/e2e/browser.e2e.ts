@@ -212,19 +212,21 @@ t.test('refusal seen by a person: CommBox down', async (t) => {
   await shot(page, 'refused-commbox-down');
 });
 
-t.test('two tabs started together both land', async (t) => {
+t.test('two tabs started together both land (the older completed first)', async (t) => {
   const { ctx } = await context(t);
   const [a, b] = [await ctx.newPage(), await ctx.newPage()];
   await a.goto(`${s.base}/login`);
   await b.goto(`${s.base}/login`);
   await a.waitForURL(/\/interaction\//);
   await b.waitForURL(/\/interaction\//);
-  await signIn(b, 'alice');
-  await b.waitForURL((u) => u.href.startsWith(s.sandbox.loginUrl));
-  // Tab a's IdP interaction is still open; the IdP session from tab b may or may
-  // not skip its form, so submit it only if it is still there.
-  if ((await a.locator('#username').count()) > 0) await signIn(a, 'alice');
+  // Tab a's login is the older: completed first, it leaves tab b's (a completed
+  // login clears only the logins started before it).
+  await signIn(a, 'alice');
   await a.waitForURL((u) => u.href.startsWith(s.sandbox.loginUrl));
+  // Tab b's IdP interaction is still open; the IdP session from tab a may or may
+  // not skip its form, so submit it only if it is still there.
+  if ((await b.locator('#username').count()) > 0) await signIn(b, 'alice');
+  await b.waitForURL((u) => u.href.startsWith(s.sandbox.loginUrl));
   t.match(await a.textContent('h1'), /signed in as alice/);
   t.match(await b.textContent('h1'), /signed in as alice/);
   await shot(a, 'two-tabs-a');

@@ -102,6 +102,8 @@ export interface HostileIdp {
    * (its `auth_time`), and one with `prompt=login` signs in afresh (now).
    */
   sessionAuthTime: number | undefined;
+  /** How far the IdP's clock is ahead of the machine's (negative: behind), in seconds: its ID tokens' times. */
+  clockOffsetSec: number;
   /** Discovery metadata to add or replace (e.g. an http endpoint). */
   metadata: Record<string, unknown>;
   /**
@@ -188,6 +190,7 @@ export async function startHostileIdp(
     jwksDown: false,
     userinfoFault: undefined,
     sessionAuthTime: undefined,
+    clockOffsetSec: 0,
     metadata: {},
     accessTokenJwt: undefined,
     async rotate({ dropOld = false } = {}) {
@@ -205,7 +208,7 @@ export async function startHostileIdp(
 
   async function idToken(user: HostileUser, nonce: string | undefined, authTime: number | undefined): Promise<string> {
     const m = idp.mode;
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(Date.now() / 1000 + idp.clockOffsetSec);
     let claims: Record<string, unknown> = { iss: issuer, sub: user.sub, aud: idp.clientId, iat: now, exp: now + 300, auth_time: authTime ?? now, nonce };
     if (m !== 'userinfo-only-claims' && m !== 'userinfo-bad-sub' && m !== 'userinfo-500' && m !== 'userinfo-jwt') claims = { ...user, ...claims };
     if (m === 'email-verified-userinfo-only') delete claims['email_verified'];

@@ -4,10 +4,12 @@ import {
   createTransaction,
   isTransactionCookieName,
   legacyTransactionCookieName,
+  loginStartTime,
   MAX_LIVE_TRANSACTIONS,
   TRANSACTION_TTL_MS,
   TransactionSealer,
   transactionCookieNames,
+  transactionCookiesStartedBefore,
 } from '../../src/login/transaction.js';
 
 const SECRET = 's'.repeat(40);
@@ -103,4 +105,31 @@ t.test('chooseTransactionCookieName: a free slot (the one the state points at), 
   cookies['cbx_tx_legacylegacyleg'] = sealer.seal(createTransaction(1), 'cbx_tx_legacylegacyleg');
   t.equal(chooseTransactionCookieName(cookies, state, false, sealer), names[2], 'a login cookie of the old naming takes no slot');
   t.equal(chooseTransactionCookieName({ cbx_tx_0: cookies[names[0]!]! }, state, true, sealer).startsWith('__Host-cbx_tx_'), true, 'secure names');
+});
+
+t.test('loginStartTime: logins started in the same millisecond still have an order', async (t) => {
+  const now = Date.now() + 3_600_000;
+  const a = loginStartTime(now);
+  const b = loginStartTime(now);
+  t.equal(a, now);
+  t.ok(b > a, 'the second is later');
+  t.ok(loginStartTime(now - 5) > b, 'never earlier than the last');
+});
+
+t.test('transactionCookiesStartedBefore: the older logins, not the newer, nor the completed one, nor other cookies', async (t) => {
+  const sealer = new TransactionSealer(SECRET);
+  const [n0, n1, n2, n3] = transactionCookieNames(false);
+  const legacyTx = createTransaction(500);
+  const legacy = legacyTransactionCookieName(legacyTx.state, false);
+  const cookies = {
+    [n0!]: sealer.seal(createTransaction(1000), n0!),
+    [n1!]: sealer.seal(createTransaction(2000), n1!), // the completed one
+    [n2!]: sealer.seal(createTransaction(3000), n2!),
+    [n3!]: 'not-a-sealed-value',
+    [legacy]: sealer.seal(legacyTx, legacy),
+    other: 'x',
+  };
+  t.same(transactionCookiesStartedBefore(cookies, 2000, n1, sealer).sort(), [n0, legacy].sort());
+  t.same(transactionCookiesStartedBefore(cookies, 1000, n0, sealer), [legacy], 'the oldest completed: only the legacy one is older');
+  t.same(transactionCookiesStartedBefore({ [n2!]: cookies[n2!] }, 2000, n1, sealer), [], 'a newer login is kept');
 });

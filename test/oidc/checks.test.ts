@@ -4,7 +4,6 @@
 import t from 'tap';
 import {
   checkAcr,
-  checkAuthTimePresent,
   checkCallbackParameters,
   checkEndpoint,
   checkIdTokenClaims,
@@ -66,17 +65,74 @@ t.test('iat in the future beyond the clock tolerance is refused (#17)', async (t
 
 t.test('prompt=login: auth_time present and not before the login started (#17), without the library lock', async (t) => {
   const start = 1_700_000_000_400; // ms: the login started in second 1_700_000_000
-  t.match(checkAuthTimePresent({}), { check: 'id_token.auth_time', detail: /no "auth_time".*OIDC_PROMPT=login/ });
-  t.match(checkAuthTimePresent({ auth_time: '1700000000' }), { check: 'id_token.auth_time' }, 'not a number');
-  t.equal(checkAuthTimePresent({ auth_time: 1 }), undefined);
-  // checkSignedInSince on its own: openid-client's require_auth_time is not behind it here.
-  t.match(checkSignedInSince({}, start, 30), { check: 'id_token.auth_time', detail: /no "auth_time"/ }, 'absent proves nothing');
-  t.equal(checkSignedInSince({ auth_time: 1_700_000_005 }, start, 0), undefined, 'a sign-in after the start');
-  t.equal(checkSignedInSince({ auth_time: 1_700_000_000 }, start, 0), undefined, 'in the same second as the start');
-  t.match(checkSignedInSince({ auth_time: 1_699_999_999 }, start, 0), { check: 'id_token.auth_time', detail: /1 s before this login started/ });
-  t.equal(checkSignedInSince({ auth_time: 1_699_999_970 }, start, 30), undefined, 'within the clock tolerance');
-  t.match(checkSignedInSince({ auth_time: 1_699_999_969 }, start, 30), { detail: /31 s before.*"prompt" was removed/ });
-  t.match(checkSignedInSince({ auth_time: 1_699_996_400 }, start, 30), { check: 'id_token.auth_time' }, 'the previous agent, an hour ago');
+  const now = start + 1000; // verified a second later
+  const iat = 1_700_000_001; // the IdP's clock agrees with ours (skew -0.4 s: whole seconds)
+  // checkSignedInSince on its own: openid-client's require_auth_time (the first lock) is off here.
+  t.match(checkSignedInSince({ iat }, start, now, 30), { check: 'id_token.auth_time', detail: /no "auth_time".*OIDC_PROMPT=login/ }, 'absent proves nothing');
+  t.match(checkSignedInSince({ iat, auth_time: '1700000000' }, start, now, 30), { check: 'id_token.auth_time', detail: /no "auth_time"/ }, 'not a number');
+  t.match(
+    checkSignedInSince({ auth_time: 1_700_000_001 }, start, now, 30),
+    { check: 'id_token.iat' },
+    'no iat to measure the clock by (checkIssuedAt refuses first)',
+  );
+  t.equal(checkSignedInSince({ iat, auth_time: 1_700_000_001 }, start, now, 30), undefined, 'a sign-in after the start');
+  t.equal(checkSignedInSince({ iat, auth_time: 1_700_000_000 }, start, now, 0), undefined, 'in the same second as the start');
+  t.equal(checkSignedInSince({ iat, auth_time: 1_699_999_998 }, start, now, 30), undefined, 'within the 2 s margin');
+  t.match(
+    checkSignedInSince({ iat, auth_time: 1_699_999_997 }, start, now, 30),
+    {
+      check: 'id_token.auth_time',
+      detail: /3 s before this login started.*"prompt" was removed/,
+    },
+    '3 s before the start: refused although the tolerance is 30 s',
+  );
+  t.match(
+    checkSignedInSince({ iat, auth_time: 1_699_999_975 }, start, now, 30),
+    { check: 'id_token.auth_time' },
+    '25 s before (the tolerance used to allow it)',
+  );
+  t.match(checkSignedInSince({ iat, auth_time: 1_699_996_400 }, start, now, 30), { check: 'id_token.auth_time' }, 'the previous agent, an hour ago');
+  t.match(checkSignedInSince({ iat, auth_time: 1_699_999_999 }, start, now, 0), { check: 'id_token.auth_time' }, "no tolerance: the start's second");
+});
+
+t.test('prompt=login: the IdP clock skew is measured by iat, both ways (#17)', async (t) => {
+  const start = 1_700_000_000_400;
+  const now = start + 1000;
+  // The IdP's clock 20 s ahead: its iat says 1_700_000_021 when ours says ..._001.4.
+  const ahead = { iat: 1_700_000_021 };
+  t.equal(checkSignedInSince({ ...ahead, auth_time: 1_700_000_018 }, start, now, 30), undefined, 'ahead: a sign-in at the start, on its clock');
+  t.match(checkSignedInSince({ ...ahead, auth_time: 1_700_000_017 }, start, now, 30), { detail: /3 s before.*measured 20 s from ours/ }, 'ahead: 3 s before');
+  t.match(
+    checkSignedInSince({ ...ahead, auth_time: 1_700_000_001 }, start, now, 30),
+    { check: 'id_token.auth_time' },
+    "ahead: our clock's second is 20 s early on its clock",
+  );
+  // The IdP's clock 20 s behind.
+  const behind = { iat: 1_699_999_981 };
+  t.equal(checkSignedInSince({ ...behind, auth_time: 1_699_999_978 }, start, now, 30), undefined, 'behind: a sign-in at the start, on its clock');
+  t.match(checkSignedInSince({ ...behind, auth_time: 1_699_999_977 }, start, now, 30), { detail: /3 s before.*measured -20 s/ }, 'behind: 3 s before');
+  // An iat further in the past than the tolerance: never looser than the tolerance.
+  const old = { iat: 1_699_999_901 };
+  t.equal(checkSignedInSince({ ...old, auth_time: 1_699_999_970 }, start, now, 30), undefined);
+  t.match(checkSignedInSince({ ...old, auth_time: 1_699_999_969 }, start, now, 30), { check: 'id_token.auth_time' }, 'bounded by the tolerance');
+});
+
+t.test('prompt=login: an honest sign-in passes whatever the rounding, a sign-in 4 s before never does', async (t) => {
+  // Milliseconds throughout: the true offset of the IdP's clock, where in its second the login started,
+  // and how long the token took to be verified after the IdP issued it.
+  for (const offset of [-20_700, -999, -300, 0, 1, 300, 999, 20_500]) {
+    for (const startMs of [1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_500, 1_700_000_000_999]) {
+      for (const latency of [0, 1, 400, 1500]) {
+        const signInIdp = startMs + offset + 1; // a millisecond after the start, on the IdP's clock
+        const issuedIdp = signInIdp + 8000; // the password typed, the code exchanged
+        const nowMs = issuedIdp - offset + latency;
+        const claims = (authMs: number) => ({ auth_time: Math.floor(authMs / 1000), iat: Math.floor(issuedIdp / 1000) });
+        const label = `offset ${offset} ms, start …${startMs % 1000} ms, latency ${latency} ms`;
+        t.equal(checkSignedInSince(claims(signInIdp), startMs, nowMs, 30), undefined, `honest: ${label}`);
+        if (latency < 1000) t.ok(checkSignedInSince(claims(signInIdp - 4001), startMs, nowMs, 30), `4 s before: ${label}`);
+      }
+    }
+  }
 });
 
 t.test('acr_values asked for: the ID token acr must be one of them (#17)', async (t) => {

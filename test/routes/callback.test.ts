@@ -274,7 +274,7 @@ t.test("among several login cookies, the one for this state decides: expired, or
   t.equal(s.ticketRequests(), 0);
 });
 
-t.test('two tabs started together both land', async (t) => {
+t.test('two tabs started one after the other: both land when the older is completed first; the newer completed first clears the older', async (t) => {
   const s = await startDemoStack();
   t.teardown(() => s.close());
   const b = s.browser();
@@ -283,11 +283,23 @@ t.test('two tabs started together both land', async (t) => {
   const host = new URL(s.base).host;
   t.equal(b.jar.names(host).filter((n) => n.includes('cbx_tx_')).length, 2, 'one cookie per transaction');
   const submit = (page: typeof tab1) => submitLoginForm(b, page.last, 'alice', s.sandbox.loginUrl);
-  const r2 = await submit(tab2);
   const r1 = await submit(tab1);
+  const r2 = await submit(tab2);
   t.ok(r1.stoppedAt, 'tab 1 lands');
   t.ok(r2.stoppedAt, 'tab 2 lands');
   t.equal(s.ticketRequests(), 2);
+
+  // A completed login clears the logins this browser started before it (a
+  // shared desk: none may later be completed from the IdP session just used).
+  // (alice's IdP session now answers without a form: each tab stops at the IdP's URL)
+  const tab3 = (await b.fetch(`${s.base}/login`)).location!;
+  const tab4 = (await b.fetch(`${s.base}/login`)).location!;
+  t.ok((await b.walk(tab4, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'tab 4 (the newer) lands');
+  t.equal(b.jar.names(host).filter((n) => n.includes('cbx_tx_')).length, 0, "tab 3's login cookie is cleared with tab 4's");
+  const r3 = await b.walk(tab3, { stopAt: s.sandbox.loginUrl });
+  t.notOk(r3.stoppedAt, 'tab 3 does not land: start again');
+  t.match(r3.last.body, /\(login_cookie_missing\)/);
+  t.equal(s.ticketRequests(), 3);
 });
 
 t.test('an already signed-in IdP session: the second click goes straight through', async (t) => {

@@ -22,13 +22,16 @@ t.test('after 60 unfinished logins the next one works: at most a few live login 
   t.equal(live.length, MAX_LIVE_TRANSACTIONS, `${MAX_LIVE_TRANSACTIONS} live login cookies, not 60`);
   t.ok((b.jar.header(`${s.base}/login`) ?? '').length < 4096, 'the Cookie header stays small');
 
-  const next = await b.walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
-  t.ok(next.stoppedAt, `the 61st login lands in CommBox (last ${next.last.status})`);
-  t.equal(s.ticketRequests(), 1);
+  const next = await b.fetch(`${s.base}/login`);
+  t.equal(b.jar.names(host).filter((n) => n.includes('cbx_tx_')).length, MAX_LIVE_TRANSACTIONS, 'the 61st takes the oldest slot');
 
-  // The newest unfinished ones still complete; the oldest were dropped.
+  // The newest unfinished ones still complete (older first: a completed login
+  // clears the ones started before it); the oldest were dropped.
   const newest = await b.walk(started.at(-1)!, { stopAt: s.sandbox.loginUrl });
   t.ok(newest.stoppedAt, 'a recent unfinished login still completes');
+  const last = await b.walk(next.location!, { stopAt: s.sandbox.loginUrl });
+  t.ok(last.stoppedAt, `the 61st login lands in CommBox (last ${last.last.status})`);
+  t.equal(s.ticketRequests(), 2);
   const oldest = await b.walk(started[0]!, { stopAt: s.sandbox.loginUrl });
   t.equal(oldest.last.status, 400, 'the oldest was dropped');
   t.match(oldest.last.body, /\((state_mismatch|login_cookie_missing)\)/);
@@ -42,8 +45,9 @@ t.test('two tabs, then many more: the two newest are kept', async (t) => {
   for (let i = 0; i < MAX_LIVE_TRANSACTIONS + 3; i++) await b.fetch(`${s.base}/login`);
   const tab1 = await b.fetch(`${s.base}/login`);
   const tab2 = await b.fetch(`${s.base}/login`);
-  t.ok((await b.walk(tab2.location!, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+  // The older first: a completed login clears the ones started before it.
   t.ok((await b.walk(tab1.location!, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+  t.ok((await b.walk(tab2.location!, { stopAt: s.sandbox.loginUrl })).stoppedAt);
 });
 
 t.test('20 /login requests sent at once by one browser: at most 5 login cookie names, and the last login completes', async (t) => {
