@@ -173,7 +173,10 @@ function walk(
             .trim();
           if (raw === '') problems.push({ variable: `${actual}_FILE`, problem: `the file ${file} is empty` });
         } catch (e) {
-          problems.push({ variable: `${actual}_FILE`, problem: `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): check the path and the mounted secret's keys, or set ${actual} instead` });
+          problems.push({
+            variable: `${actual}_FILE`,
+            problem: `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): check the path and the mounted secret's keys, or set ${actual} instead`,
+          });
           raw = undefined;
         }
       }
@@ -327,7 +330,8 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
   contradicts('REQUIRE_VERIFIED_EMAIL', d.REQUIRE_VERIFIED_EMAIL);
   if (env['REDIS_CA_FILE']?.trim()) {
     // A CA with a plain-text connection would read as TLS while none is used.
-    if (!env['REDIS_URL']?.trim() && !env['REDIS_URL_FILE']?.trim()) bad('REDIS_CA_FILE', 'is set but REDIS_URL is not: set REDIS_URL (rediss://…), or remove REDIS_CA_FILE');
+    if (!env['REDIS_URL']?.trim() && !env['REDIS_URL_FILE']?.trim())
+      bad('REDIS_CA_FILE', 'is set but REDIS_URL is not: set REDIS_URL (rediss://…), or remove REDIS_CA_FILE');
     else if (g.REDIS_URL?.startsWith('redis://')) bad('REDIS_CA_FILE', 'is used only with rediss:// (TLS): write REDIS_URL as rediss://');
   }
   if (g.METRICS_PORT !== undefined && g.METRICS_PORT === g.PORT) bad('METRICS_PORT', `must differ from PORT (${g.PORT}), or be off`);
