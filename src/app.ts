@@ -11,6 +11,7 @@ import { hasAccessRule } from './claims/access.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { BridgeError, Reasons } from './errors.js';
+import { clientAddress, clientKey } from './net/client-address.js';
 import type { Logger } from './observability/log.js';
 import { clientErrorAnswer, sendError, toBridgeError } from './web/error-handler.js';
 import { securityHeaders } from './web/headers.js';
@@ -121,7 +122,7 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   // Cookies are parsed only where they are read (the callback, and /login when it holds
   // login cookies to count), not on every request.
   await app.register(fastifyCookie, { hook: false });
-  // Per client IP, on the routes that start or end a login; the key is the IP
+  // Per client, on the routes that start or end a login; the key is the address
   // Fastify derives, which honours X-Forwarded-For only as TRUST_PROXY allows.
   // On by default; RATE_LIMIT_MAX=0 turns it off, and then the plugin is not even loaded.
   if (config.rateLimitMax > 0) {
@@ -130,6 +131,8 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
       global: false,
       max: config.rateLimitMax,
       timeWindow: config.rateLimitWindowMs,
+      // One bucket per client: its bare address (a proxy may add the source port), an IPv6 /64.
+      keyGenerator: (req) => clientKey(clientAddress(req)),
       errorResponseBuilder: (_req, ctx) => new BridgeError(Reasons.rateLimited, 429, { detail: `more than ${ctx.max} requests in ${ctx.after}` }),
       // With Redis, the limit holds across every replica together (this replica's counts while Redis is away).
       ...(bridge.shared === undefined ? {} : { store: sharedRateLimitStore(bridge.shared) }),
