@@ -10,6 +10,7 @@ import type { Bridge } from './bridge.js';
 import { hasAccessRule } from './claims/access.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { untrustedProxyWarning } from './config/trust-proxy.js';
 import { BridgeError, Reasons } from './errors.js';
 import { clientAddress, clientKey } from './net/client-address.js';
 import type { Logger } from './observability/log.js';
@@ -88,6 +89,8 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   if (config.dryRun) {
     logger.warn({ event: 'dry_run' }, 'DRY_RUN=true: sign-ins end on a preview page and no CommBox ticket is ever requested; for setup only');
   }
+  const untrustedProxy = untrustedProxyWarning(config.publicUrl, config.trustProxy);
+  if (untrustedProxy !== undefined) logger.warn({ event: 'trust_proxy_unset' }, untrustedProxy);
   const headers = securityHeaders(config.secureCookies);
   const app = Fastify({
     // As Fastify's base logger type, so the app is a plain FastifyInstance.
@@ -149,8 +152,17 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     }
     done(null, out);
   });
-  app.addHook('onRequest', (_req, reply, done) => {
+  // X-Forwarded-For without TRUST_PROXY: a proxy the bridge does not know of (said once, not per request).
+  let forwardedUnheeded = config.trustProxy === false;
+  app.addHook('onRequest', (req, reply, done) => {
     reply.headers(headers);
+    if (forwardedUnheeded && req.headers['x-forwarded-for'] !== undefined) {
+      forwardedUnheeded = false;
+      logger.warn(
+        { event: 'x_forwarded_for_ignored', ip: clientAddress(req) },
+        "a request carried X-Forwarded-For and TRUST_PROXY is unset: the header is ignored and the client is the address that connected; if that is a proxy of yours, all its clients share one rate-limit bucket and one failed-login budget and the audit ip is the proxy's: set TRUST_PROXY to its addresses (said once)",
+      );
+    }
     done();
   });
   app.setErrorHandler((error, req, reply) => sendError(bridge, req, reply, toBridgeError(error), req.routeOptions.url));

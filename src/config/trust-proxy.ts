@@ -101,3 +101,16 @@ export function parseTrustProxy(raw: string | undefined, ctx: { bad(problem: str
   }
   return bad ? false : trusted;
 }
+
+/**
+ * Why a bridge whose PUBLIC_URL is https and which trusts no proxy is probably
+ * misconfigured; undefined otherwise. The bridge itself speaks plain HTTP.
+ */
+export function untrustedProxyWarning(publicUrl: string, trustProxy: false | readonly string[]): string | undefined {
+  if (trustProxy !== false || !publicUrl.toLowerCase().startsWith('https:')) return undefined;
+  return (
+    'PUBLIC_URL is https and TRUST_PROXY is unset: the bridge speaks plain HTTP, so something terminates TLS in front of it; ' +
+    "without TRUST_PROXY every client is that proxy: one rate-limit bucket and one failed-login budget for everyone, and the audit ip is the proxy's. " +
+    `Set TRUST_PROXY to the proxy's addresses or CIDRs (${EXAMPLE})`
+  );
+}
