@@ -188,9 +188,12 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
  * Builds the metrics listener: `GET /metrics` and nothing else, for
  * `METRICS_PORT` on `METRICS_HOST` only. Metrics never share the public port:
  * what the bridge counts is for the platform's Prometheus, not for the internet.
+ * Built with {@link HTTP_SERVER_OPTIONS}: a request that trickles in is cut.
  */
 export function buildMetricsApp(bridge: Bridge): FastifyInstance {
-  const app = Fastify({ logger: false });
+  // The same receive deadline as the public port: a scraper, or anything else that
+  // reaches the port, cannot hold a connection by trickling a request in.
+  const app = Fastify({ logger: false, http: HTTP_SERVER_OPTIONS, requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS });
   app.get('/metrics', metricsHandler(bridge.metrics));
   return app;
 }
