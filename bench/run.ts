@@ -6,8 +6,10 @@
  *   npm run bench -- [--seconds 10] [--conc 16] [--runs 3] [--alg ES256|RS256] [--profile]
  *   npm run bench -- --soak 100000     RSS after 10% of the flows and at the end (memory growth)
  *   npm run bench -- --redis redis://127.0.0.1:6379   shared replay memory and rate limits (RATE_LIMIT_MAX
- *                                      set high enough never to refuse), to price Redis against --rate-limit
- *   npm run bench -- --rate-limit      the same rate limit, in this replica's memory
+ *                                      set high enough never to refuse, the failed-login budget at its
+ *                                      default), to price Redis against --rate-limit
+ *   npm run bench -- --rate-limit      the same limits, in this replica's memory
+ * Without either, RATE_LIMIT_MAX=0 and RATE_LIMIT_FAILED_LOGINS=off: no limits at all.
  *
  * Figures per run: flows/s; flow latency p50/p99 (the whole browser walk, fakes
  * included); the bridge's callback time split into its own work and its waits on
@@ -96,6 +98,11 @@ async function runOnce(n: number): Promise<RunResult> {
   };
   // One client drives thousands of logins: rate limits off unless measured, explicitly.
   env['RATE_LIMIT_MAX'] = rateLimited ? '1000000' : '0';
+  // The failed-login budget too: on by default, it costs two counter operations per
+  // login (a unit taken, given back once the tokens verify; in Redis, two round
+  // trips), which a run without limits must not pay. A run that measures the limits
+  // keeps it at its default: every benchmark login succeeds, so it never refuses.
+  if (!rateLimited) env['RATE_LIMIT_FAILED_LOGINS'] = 'off';
   if (redisUrl !== '') env['REDIS_URL'] = redisUrl;
   const nodeArgs = profile ? [`--cpu-prof`, `--cpu-prof-dir=${outDir}`] : [];
   const cmd = ['node', '--enable-source-maps', ...nodeArgs, 'dist/server.js'];

@@ -10,7 +10,9 @@ import type { Bridge } from './bridge.js';
 import { hasAccessRule } from './claims/access.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { untrustedProxyWarning } from './config/trust-proxy.js';
 import { BridgeError, Reasons } from './errors.js';
+import { clientAddress, clientKey } from './net/client-address.js';
 import type { Logger } from './observability/log.js';
 import { clientErrorAnswer, sendError, toBridgeError } from './web/error-handler.js';
 import { securityHeaders } from './web/headers.js';
@@ -87,6 +89,8 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   if (config.dryRun) {
     logger.warn({ event: 'dry_run' }, 'DRY_RUN=true: sign-ins end on a preview page and no CommBox ticket is ever requested; for setup only');
   }
+  const untrustedProxy = untrustedProxyWarning(config.publicUrl, config.trustProxy);
+  if (untrustedProxy !== undefined) logger.warn({ event: 'trust_proxy_unset' }, untrustedProxy);
   const headers = securityHeaders(config.secureCookies);
   const app = Fastify({
     // As Fastify's base logger type, so the app is a plain FastifyInstance.
@@ -121,7 +125,7 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   // Cookies are parsed only where they are read (the callback, and /login when it holds
   // login cookies to count), not on every request.
   await app.register(fastifyCookie, { hook: false });
-  // Per client IP, on the routes that start or end a login; the key is the IP
+  // Per client, on the routes that start or end a login; the key is the address
   // Fastify derives, which honours X-Forwarded-For only as TRUST_PROXY allows.
   // On by default; RATE_LIMIT_MAX=0 turns it off, and then the plugin is not even loaded.
   if (config.rateLimitMax > 0) {
@@ -130,6 +134,8 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
       global: false,
       max: config.rateLimitMax,
       timeWindow: config.rateLimitWindowMs,
+      // One bucket per client: its bare address (a proxy may add the source port), an IPv6 /64.
+      keyGenerator: (req) => clientKey(clientAddress(req)),
       errorResponseBuilder: (_req, ctx) => new BridgeError(Reasons.rateLimited, 429, { detail: `more than ${ctx.max} requests in ${ctx.after}` }),
       // With Redis, the limit holds across every replica together (this replica's counts while Redis is away).
       ...(bridge.shared === undefined ? {} : { store: sharedRateLimitStore(bridge.shared) }),
@@ -146,8 +152,17 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     }
     done(null, out);
   });
-  app.addHook('onRequest', (_req, reply, done) => {
+  // X-Forwarded-For without TRUST_PROXY: a proxy the bridge does not know of (said once, not per request).
+  let forwardedUnheeded = config.trustProxy === false;
+  app.addHook('onRequest', (req, reply, done) => {
     reply.headers(headers);
+    if (forwardedUnheeded && req.headers['x-forwarded-for'] !== undefined) {
+      forwardedUnheeded = false;
+      logger.warn(
+        { event: 'x_forwarded_for_ignored', ip: clientAddress(req) },
+        "a request carried X-Forwarded-For and TRUST_PROXY is unset: the header is ignored and the client is the address that connected; if that is a proxy of yours, all its clients share one rate-limit bucket and one failed-login budget and the audit ip is the proxy's: set TRUST_PROXY to its addresses (said once)",
+      );
+    }
     done();
   });
   app.setErrorHandler((error, req, reply) => sendError(bridge, req, reply, toBridgeError(error), req.routeOptions.url));
@@ -173,9 +188,12 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
  * Builds the metrics listener: `GET /metrics` and nothing else, for
  * `METRICS_PORT` on `METRICS_HOST` only. Metrics never share the public port:
  * what the bridge counts is for the platform's Prometheus, not for the internet.
+ * Built with {@link HTTP_SERVER_OPTIONS}: a request that trickles in is cut.
  */
 export function buildMetricsApp(bridge: Bridge): FastifyInstance {
-  const app = Fastify({ logger: false });
+  // The same receive deadline as the public port: a scraper, or anything else that
+  // reaches the port, cannot hold a connection by trickling a request in.
+  const app = Fastify({ logger: false, http: HTTP_SERVER_OPTIONS, requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS });
   app.get('/metrics', metricsHandler(bridge.metrics));
   return app;
 }

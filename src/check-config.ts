@@ -6,6 +6,7 @@
 import { createBridge } from './bridge.js';
 import { hasAccessRule } from './claims/access.js';
 import { idpPrefix, type BridgeConfig, type IdpConfig } from './config/parse.js';
+import { untrustedProxyWarning } from './config/trust-proxy.js';
 import { describe } from './errors.js';
 import { createDispatcher, maskProxy, proxyFor, requestTarget, send } from './http-client.js';
 import { secretNeedsFormEncoding } from './oidc/client.js';
@@ -82,6 +83,9 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
   out(
     `  proxy:        ${p === undefined ? 'none (HTTP_PROXY and HTTPS_PROXY unset): every request goes direct' : `HTTPS_PROXY ${maskProxy(p.httpsProxy)}, HTTP_PROXY ${maskProxy(p.httpProxy)}, NO_PROXY ${p.noProxy ?? '(unset)'}`}`,
   );
+  out(`  TRUST_PROXY:  ${config.trustProxy === false ? 'unset: the client is the address that connects' : config.trustProxy.join(', ')}`);
+  const untrustedProxy = untrustedProxyWarning(config.publicUrl, config.trustProxy);
+  if (untrustedProxy !== undefined) out(`WARNING: ${untrustedProxy}`);
   let code = 0;
   const commbox = await checkCommbox(config);
   out(`CommBox API: ${commbox} (${way(config, config.commbox.apiUrl)})`);

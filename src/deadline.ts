@@ -42,6 +42,11 @@ export class LoginDeadline implements LoginClock {
     this.#step = step;
   }
 
+  /** The step now running (the last entered). */
+  get step(): string {
+    return this.#step;
+  }
+
   /**
    * The refusal to answer for `e`: the deadline's once it has passed (whatever
    * the abort made of the step's error on its way out), else `e` itself.

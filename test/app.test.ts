@@ -147,3 +147,39 @@ t.test('ALLOW_ANY_AUTHENTICATED is said at start-up: loudly without a rule, as a
     undefined,
   );
 });
+
+t.test('PUBLIC_URL https without TRUST_PROXY: a warning at start-up (a TLS proxy in front would be every client)', async (t) => {
+  const proxied = await build(t, { PUBLIC_URL: 'https://bridge.example.com' });
+  t.match(
+    proxied.logs.find((e) => e['event'] === 'trust_proxy_unset'),
+    {
+      level: 40,
+      msg: /^PUBLIC_URL is https and TRUST_PROXY is unset: the bridge speaks plain HTTP, so something terminates TLS in front of it; without TRUST_PROXY every client is that proxy: one rate-limit bucket and one failed-login budget for everyone, and the audit ip is the proxy's\. Set TRUST_PROXY/,
+    },
+  );
+  const trusted = await build(t, { PUBLIC_URL: 'https://bridge.example.com', TRUST_PROXY: '10.42.0.0/16' });
+  t.equal(
+    trusted.logs.find((e) => e['event'] === 'trust_proxy_unset'),
+    undefined,
+  );
+  const plain = await build(t);
+  t.equal(
+    plain.logs.find((e) => e['event'] === 'trust_proxy_unset'),
+    undefined,
+    'http: maybe no proxy at all',
+  );
+});
+
+t.test('X-Forwarded-For while TRUST_PROXY is unset: one warning, not one per request', async (t) => {
+  const { app, logs } = await build(t);
+  const warnings = () => logs.entries.filter((e) => e['event'] === 'x_forwarded_for_ignored');
+  t.equal((await app.inject({ url: '/healthz' })).statusCode, 200);
+  t.equal(warnings().length, 0, 'not without the header');
+  for (let i = 0; i < 3; i++) await app.inject({ url: '/healthz', headers: { 'x-forwarded-for': `198.51.100.${i}` } });
+  t.equal(warnings().length, 1, 'once');
+  t.match(warnings()[0], { level: 40, ip: '127.0.0.1', msg: /X-Forwarded-For and TRUST_PROXY is unset: the header is ignored/ });
+
+  const trusted = await build(t, { TRUST_PROXY: '10.42.0.0/16' });
+  await trusted.app.inject({ url: '/healthz', headers: { 'x-forwarded-for': '198.51.100.1' } });
+  t.equal(trusted.logs.entries.filter((e) => e['event'] === 'x_forwarded_for_ignored').length, 0, 'with TRUST_PROXY it is heeded');
+});

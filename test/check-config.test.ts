@@ -71,6 +71,18 @@ t.test('check-config reports the proxy, CommBox, and the rules and mapping; asks
   t.notMatch(beside.out, /WARNING: ALLOW_ANY/);
   t.notMatch(direct.out, /ALLOW_ANY_AUTHENTICATED/, 'said only when set');
 
+  // An https PUBLIC_URL means a TLS proxy in front (the bridge speaks plain HTTP): without TRUST_PROXY, said loudly.
+  t.match(
+    direct.out,
+    /\nWARNING: PUBLIC_URL is https and TRUST_PROXY is unset: the bridge speaks plain HTTP, so something terminates TLS in front of it; without TRUST_PROXY every client is that proxy: one rate-limit bucket and one failed-login budget for everyone, and the audit ip is the proxy's\./,
+  );
+  t.equal(direct.code, 0, 'a warning, not a failure');
+  const trusted = await run({ ...env, TRUST_PROXY: '10.42.0.0/16' });
+  t.match(trusted.out, /TRUST_PROXY: +10\.42\.0\.0\/16/);
+  t.notMatch(trusted.out, /TRUST_PROXY is unset/);
+  const plain = await run({ ...env, PUBLIC_URL: 'http://127.0.0.1:3000' });
+  t.notMatch(plain.out, /TRUST_PROXY is unset/, 'a plain-HTTP PUBLIC_URL may be the bridge itself');
+
   const port = await freePort();
   const down = await run({ ...env, COMMBOX_API_URL: `http://127.0.0.1:${port}` });
   t.equal(down.code, 1);

@@ -285,6 +285,17 @@ t.test('METRICS_PORT serves /metrics apart from the bridge, with the standard pr
   t.match(onPublic.body, /\(not_found\)/, "the bridge's own 404 page");
 });
 
+t.test('a request that trickles in to the metrics port is cut too; /metrics is served meanwhile', async (t) => {
+  const metricsPort = await freePort();
+  const { b } = await startServer(t, { METRICS_PORT: String(metricsPort) });
+  const cut = Promise.all([trickle(metricsPort, 'GET /metrics HTTP/1.1\r\n', 'X'), trickle(metricsPort, '', undefined)]);
+  t.equal((await b.fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status, 200, 'a scrape is served while they are open');
+  const [headers, silent] = await cut;
+  t.match(headers.answer, /^HTTP\/1\.1 408 /, 'trickling headers: 408');
+  t.ok(headers.sent < 20, `cut after ${headers.sent} bytes, a byte a second`);
+  t.match(silent.answer, /^HTTP\/1\.1 408 /, 'a connection that sends nothing: 408');
+});
+
 t.test('METRICS_HOST: metrics listen on loopback only by default; 0.0.0.0 opens them to other addresses', async (t) => {
   for (const [host, elsewhere] of [
     [undefined, false],

@@ -1021,7 +1021,7 @@ export const VARIABLES = {
     scope: 'global',
     default: String(DEFAULT_FAILED_LOGINS),
     parse: failedLogins,
-    doc: "Code exchanges per client IP (an IPv6 address's /64) and window that failed or are still in flight; past it, `/callback` answers 429 without a token request, so an outsider cannot spend the bridge's client credentials. `off` turns it off, explicitly.",
+    doc: "Code exchanges per client address (an IPv6 address's /64) and window that failed before their tokens verified or are still in flight; past it, `/callback` answers 429 without a token request, so an outsider cannot spend the bridge's client credentials. Each successful exchange from the address in the window allows 2 more (the budget is the larger). `off` turns it off, explicitly.",
   }),
 } as const;
 

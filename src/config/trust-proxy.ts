@@ -10,6 +10,7 @@
  * them) are refused with what to write instead.
  */
 import { isIP } from 'node:net';
+import { addressBytes, formatAddress, isV4Mapped, network } from './ip-address.js';
 
 const EXAMPLE = 'e.g. TRUST_PROXY=10.42.0.0/16';
 const WRITE_INSTEAD = `list the proxy's addresses or CIDRs, ${EXAMPLE}`;
@@ -25,37 +26,6 @@ const REFUSED_NAMES: Record<string, string> = {
     'trusts every private address (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7): any machine on the internal network could choose its address',
   linklocal: 'trusts every link-local address (169.254.0.0/16, fe80::/10), not a proxy of yours',
 };
-
-/** An address's 16 (IPv6) or 4 (IPv4) bytes; `addr` is valid for its family. */
-function addressBytes(addr: string, family: 4 | 6): number[] {
-  if (family === 4) return addr.split('.').map(Number);
-  // An embedded IPv4 tail (`::ffff:10.0.0.1`) as its two 16-bit groups.
-  const text = addr.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a: string, b: string, c: string, d: string) =>
-    [(Number(a) << 8) | Number(b), (Number(c) << 8) | Number(d)].map((w) => w.toString(16)).join(':'),
-  );
-  const groups = (part: string) => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
-  const [head = '', rest] = text.split('::');
-  const left = groups(head);
-  const right = rest === undefined ? [] : groups(rest);
-  const words = [...left, ...Array<number>(rest === undefined ? 0 : 8 - left.length - right.length).fill(0), ...right];
-  return words.flatMap((w) => [w >> 8, w & 0xff]);
-}
-
-/** The bytes back as an address, IPv6 in its canonical (compressed) form. */
-function formatAddress(bytes: number[]): string {
-  if (bytes.length === 4) return bytes.join('.');
-  const words: string[] = [];
-  for (let i = 0; i < 16; i += 2) words.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  return new URL(`http://[${words.join(':')}]`).hostname.slice(1, -1);
-}
-
-/** The bytes with every bit past `prefix` cleared. */
-function network(bytes: number[], prefix: number): number[] {
-  return bytes.map((b, i) => {
-    const keep = Math.max(0, Math.min(8, prefix - i * 8));
-    return b & ((0xff << (8 - keep)) & 0xff);
-  });
-}
 
 /** One entry's problem, or undefined when it is a usable address or CIDR. */
 function entryProblem(entry: string): string | undefined {
@@ -78,7 +48,7 @@ function entryProblem(entry: string): string | undefined {
   const widest = family === 4 ? MIN_IPV4_PREFIX : MIN_IPV6_PREFIX;
   if (prefix < widest) return `"${entry}" is wider than /${widest}: it trusts addresses far beyond the proxies; ${WRITE_INSTEAD}`;
   const bytes = addressBytes(addr, family);
-  if (family === 6 && bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+  if (family === 6 && isV4Mapped(bytes)) {
     if (prefix < 96) return `"${entry}" mixes IPv4-mapped and other IPv6 addresses; list the IPv4 and the IPv6 ranges separately`;
     const v4 = formatAddress(bytes.slice(12)) + (bits === undefined ? '' : `/${prefix - 96}`);
     // IPv4 clients are matched against IPv4 entries whichever way the socket reports them.
@@ -137,4 +107,17 @@ export function parseTrustProxy(raw: string | undefined, ctx: { bad(problem: str
     }
   }
   return bad ? false : trusted;
+}
+
+/**
+ * Why a bridge whose PUBLIC_URL is https and which trusts no proxy is probably
+ * misconfigured; undefined otherwise. The bridge itself speaks plain HTTP.
+ */
+export function untrustedProxyWarning(publicUrl: string, trustProxy: false | readonly string[]): string | undefined {
+  if (trustProxy !== false || !publicUrl.toLowerCase().startsWith('https:')) return undefined;
+  return (
+    'PUBLIC_URL is https and TRUST_PROXY is unset: the bridge speaks plain HTTP, so something terminates TLS in front of it; ' +
+    "without TRUST_PROXY every client is that proxy: one rate-limit bucket and one failed-login budget for everyone, and the audit ip is the proxy's. " +
+    `Set TRUST_PROXY to the proxy's addresses or CIDRs (${EXAMPLE})`
+  );
 }

@@ -150,18 +150,24 @@ async function complete(
   }
 
   // The code exchange spends the bridge's client credentials: within the
-  // client's budget of failed exchanges only.
-  const unit = await bridge.failureBudget?.take(req.ip);
+  // client's budget of failed exchanges only. The unit goes back as soon as the
+  // IdP's tokens verified (counted as a success), before userinfo and the rules.
+  const budget = bridge.failureBudget;
+  let unit = await budget?.take(req.ip);
+  const settle = (succeeded: boolean) => {
+    if (unit === undefined) return;
+    // Not awaited: the login does not wait on Redis for it (neither rejects).
+    void (succeeded ? budget!.succeeded(unit) : budget!.giveBack(unit));
+    unit = undefined;
+  };
   let login: VerifiedLogin;
   try {
-    login = await idp.oidc.completeLogin(req.query, tx, idp.neededClaims, deadline);
+    login = await idp.oidc.completeLogin(req.query, tx, idp.neededClaims, deadline, () => settle(true));
   } catch (e) {
     const refusal = deadline.explain(e);
-    if (unit !== undefined && !keepsUnit(refusal)) void bridge.failureBudget!.giveBack(unit);
+    if (!keepsUnit(refusal, deadline.step)) settle(false);
     throw refusal;
   }
-  // Not awaited: the login does not wait on Redis for it (giveBack never rejects).
-  if (unit !== undefined) void bridge.failureBudget!.giveBack(unit);
   outcome.sub = login.sub;
   const m = bridge.metrics;
   m.tokenDuration.observe(login.tokenMs / 1000);

@@ -7,17 +7,35 @@
  * NAT address would let through by the hundred. Legitimate logins almost never
  * fail at the token endpoint, so this budget can be tight.
  *
- * A unit is taken before the token request and given back only when the IdP's
- * tokens verified (or the callback was refused before the request). Counting
- * before the request, not after the failure, also bounds an outsider who sends
- * many forged callbacks at once.
+ * A unit is taken before the token request and given back as soon as the
+ * IdP's token response and ID token verified (the code was the IdP's own for a
+ * login of this browser: whatever is refused after that, the reauthentication,
+ * the access rules, userinfo, is not a forged callback), or when the callback
+ * failed before the request was sent. Counting before the request, not after the
+ * failure, also bounds an outsider who sends many forged callbacks at once.
+ *
+ * The budget belongs to a client address (an IPv6 /64), so everyone behind one
+ * NAT shares it. Successful exchanges raise it: a client is refused only past
+ * max(`RATE_LIMIT_FAILED_LOGINS`, {@link SUCCESS_ALLOWANCE} × its successful
+ * exchanges in the window), so an office whose agents sign in cannot be locked
+ * out by a few dozen forged callbacks, while an outsider with no successes
+ * stays at the configured number.
+ *
  * With Redis the budget holds across every replica; while Redis is away, each
  * replica counts in its own memory.
  */
-import { isIPv6 } from 'node:net';
 import { BridgeError, Reasons, type Reason } from '../errors.js';
+import { clientKey } from '../net/client-address.js';
 import { LocalWindows } from '../redis/local-windows.js';
 import type { SharedState } from '../redis/shared-state.js';
+
+/**
+ * Failed or unfinished code exchanges a client may have per successful one in
+ * the window, beyond `RATE_LIMIT_FAILED_LOGINS`. A success needs a real sign-in
+ * at the IdP, which an outsider forging callbacks does not have; each one buys
+ * at most this many more token requests.
+ */
+export const SUCCESS_ALLOWANCE = 2;
 
 /** A unit of the budget, taken for one code exchange. */
 export interface BudgetUnit {
@@ -26,39 +44,27 @@ export interface BudgetUnit {
   readonly shared: boolean;
 }
 
-/** Refusals of a callback before its token request is sent (the authorization response itself). */
-const BEFORE_TOKEN_REQUEST = new Set<Reason>([Reasons.callbackInvalid, Reasons.issMismatch, Reasons.idpError, Reasons.stateMismatch]);
+/** Refusals of the authorization response itself, which openid-client makes before it sends the token request. */
+const AUTHORIZATION_RESPONSE = new Set<Reason>([Reasons.callbackInvalid, Reasons.issMismatch, Reasons.idpError, Reasons.stateMismatch]);
 
 /**
- * Whether a failed code exchange keeps its unit: every failure does (a code the
- * IdP refused, an answer it could not give, tokens that did not verify: fail
- * closed, whatever an outsider's input made the IdP do), except refusals before
- * the token request was sent, which cost the IdP nothing.
+ * The steps of a callback (the login deadline's) before the token request is
+ * sent: opening the login cookie, and discovery (the IdP's metadata and keys,
+ * fetched when the bridge started while the IdP was away).
  */
-export function keepsUnit(e: unknown): boolean {
-  if (!(e instanceof BridgeError)) return true;
-  if (BEFORE_TOKEN_REQUEST.has(e.reason)) return false;
-  if (e.reason === Reasons.loginTimeout) return e.check !== 'login_timeout.discovery';
-  return !(e.reason === Reasons.idpUnavailable && e.check === 'discovery');
-}
+const BEFORE_TOKEN_REQUEST = new Set(['callback', 'login_cookie', 'discovery']);
 
 /**
- * The client a budget belongs to: an IPv4 address, or an IPv6 address's /64
- * (one subscriber's prefix: its 2^64 addresses are one client).
+ * Whether a failed code exchange keeps its unit: every failure once the token
+ * request was sent does (a code the IdP refused, an answer it could not give,
+ * tokens that did not verify: fail closed, whatever an outsider's input made
+ * the IdP do), except the refusals of the authorization response; a failure
+ * before the request (`step`, where the login was when it failed: an IdP that
+ * could not be discovered, a deadline passed meanwhile) cost the IdP nothing.
  */
-export function budgetClient(ip: string): string {
-  if (!ip.includes(':')) return ip;
-  const v4mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (v4mapped) return v4mapped[1]!;
-  if (!isIPv6(ip)) return ip;
-  const [head = '', tail] = ip.toLowerCase().split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
+export function keepsUnit(e: unknown, step: string): boolean {
+  if (BEFORE_TOKEN_REQUEST.has(step)) return false;
+  return !(e instanceof BridgeError && AUTHORIZATION_RESPONSE.has(e.reason));
 }
 
 export class FailureBudget {
@@ -74,29 +80,46 @@ export class FailureBudget {
   }
 
   /**
-   * Takes a unit for a code exchange by the client at `ip`; throws the 429
-   * `rate_limited` refusal (`rate_limit.failed_logins`), with nothing taken,
-   * when its failed and in-flight exchanges already use the budget.
+   * Takes a unit for a code exchange by the client at `address` (counted under
+   * its {@link clientKey}); throws the 429 `rate_limited` refusal
+   * (`rate_limit.failed_logins`), with nothing taken, when its failed and
+   * in-flight exchanges already use the budget its successes allow.
    */
-  async take(ip: string): Promise<BudgetUnit> {
-    const client = budgetClient(ip);
+  async take(address: string): Promise<BudgetUnit> {
+    const client = clientKey(address);
     const key = this.#shared?.key('failedlogins', client);
-    const counted = key === undefined ? undefined : await this.#shared!.countHit(key, this.#windowMs);
+    const counted = key === undefined ? undefined : await this.#shared!.countAttempt(key, this.#windowMs);
     const unit: BudgetUnit = counted === undefined ? { key: client, shared: false } : { key: key!, shared: true };
-    const current = counted?.current ?? this.#local.hit(client, this.#windowMs).current;
-    if (current > this.#max) {
+    const { open, succeeded } = counted ?? this.#localAttempt(client);
+    const allowed = Math.max(this.#max, SUCCESS_ALLOWANCE * succeeded);
+    if (open > allowed) {
       await this.giveBack(unit);
       throw new BridgeError(Reasons.rateLimited, 429, {
         check: 'rate_limit.failed_logins',
-        detail: `this client already has ${this.#max} failed or unfinished code exchanges in the window (RATE_LIMIT_FAILED_LOGINS); no token request was made`,
+        detail: `this client already has ${allowed} failed or unfinished code exchanges in the window (RATE_LIMIT_FAILED_LOGINS ${this.#max}, ${succeeded} successful); no token request was made`,
       });
     }
     return unit;
   }
 
-  /** Gives a unit back: the exchange succeeded, or its failure is not the client's. */
+  #localAttempt(client: string): { open: number; succeeded: number } {
+    const hit = this.#local.hit(client, this.#windowMs);
+    return { open: hit.current, succeeded: hit.succeeded };
+  }
+
+  /** Gives a unit back: its failure is not the client's. */
   async giveBack(unit: BudgetUnit): Promise<void> {
-    if (unit.shared) await this.#shared!.undoHit(unit.key);
+    if (unit.shared) await this.#shared!.endAttempt(unit.key, this.#windowMs, false);
     else this.#local.undo(unit.key);
+  }
+
+  /** Gives a unit back for an exchange whose tokens verified, and counts the success (one round trip). */
+  async succeeded(unit: BudgetUnit): Promise<void> {
+    if (unit.shared) {
+      await this.#shared!.endAttempt(unit.key, this.#windowMs, true);
+    } else {
+      this.#local.undo(unit.key);
+      this.#local.succeed(unit.key, this.#windowMs);
+    }
   }
 }

@@ -300,13 +300,23 @@ export class OidcClient {
    * A userinfo answer for another `sub` always refuses; any other userinfo
    * failure is returned as `userinfoError`, for the caller to refuse only when a
    * required claim is still missing.
+   *
+   * `onTokensVerified` is called once the token response and the ID token (its
+   * signature and the library's and {@link checkIdTokenClaims}'s claim checks)
+   * verified: the code was the IdP's own, whatever is refused after that.
    */
-  async completeLogin(params: URLSearchParams, tx: LoginTransaction, neededClaims: readonly (readonly string[])[], clock?: LoginClock): Promise<VerifiedLogin> {
+  async completeLogin(
+    params: URLSearchParams,
+    tx: LoginTransaction,
+    neededClaims: readonly (readonly string[])[],
+    clock?: LoginClock,
+    onTokensVerified?: () => void,
+  ): Promise<VerifiedLogin> {
     clock?.enter('discovery');
     const idp = await untilAborted(this.discover(), clock?.signal);
     const lease = this.#lease(clock?.signal);
     try {
-      return await this.#complete(params, tx, neededClaims, idp, lease?.config ?? this.#config!, clock);
+      return await this.#complete(params, tx, neededClaims, idp, lease?.config ?? this.#config!, clock, onTokensVerified);
     } finally {
       if (lease) this.#release(lease);
     }
@@ -341,6 +351,7 @@ export class OidcClient {
     idp: DiscoveredIdp,
     config: client.Configuration,
     clock: LoginClock | undefined,
+    onTokensVerified: (() => void) | undefined,
   ): Promise<VerifiedLogin> {
     const signal = clock?.signal;
     refuseIf(checkCallbackParameters(params), Reasons.callbackInvalid, 400);
@@ -365,6 +376,7 @@ export class OidcClient {
     await step('signature', () => untilAborted(this.#keys!.verify(tokens.id_token!, idp.idTokenAlg), signal));
     const idTokenClaims: Claims = { ...tokens.claims()! };
     refuseIf(checkIdTokenClaims(idTokenClaims, this.#opts.clientId), Reasons.idTokenInvalid, 502);
+    onTokensVerified?.();
     refuseIf(checkIssuedAt(idTokenClaims, Date.now(), this.#opts.clockToleranceSec), Reasons.idTokenInvalid, 502);
     // What the company asked of the sign-in is verified, not only requested:
     // the browser carries the request, and anyone at it can edit it.

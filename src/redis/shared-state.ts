@@ -38,10 +38,37 @@ if current > 0 then return redis.call('DECR', KEYS[1]) end
 return 0
 `;
 
+/**
+ * An attempt begins in a window of attempts and successes (one hash, its expiry
+ * set once), in one round trip: the attempts open or failed (this one counted),
+ * the successes, and the window's time left.
+ */
+const COUNT_ATTEMPT = `
+local open = redis.call('HINCRBY', KEYS[1], 'open', 1)
+if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {open, tonumber(redis.call('HGET', KEYS[1], 'succeeded') or '0'), redis.call('PTTL', KEYS[1])}
+`;
+
+/**
+ * An attempt counted by COUNT_ATTEMPT ends without counting against its client
+ * (never below zero; a window that expired meanwhile is not created again), and
+ * when ARGV[2] is 1 it counts as a success (in a new window if need be).
+ */
+const END_ATTEMPT = `
+if tonumber(redis.call('HGET', KEYS[1], 'open') or '0') > 0 then redis.call('HINCRBY', KEYS[1], 'open', -1) end
+if ARGV[2] == '1' then
+  redis.call('HINCRBY', KEYS[1], 'succeeded', 1)
+  if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+end
+return 1
+`;
+
 /** Our commands, defined on the client by ioredis (EVALSHA, loading the script when Redis lacks it). */
 interface BridgeCommands {
   commboxBridgeCountHit(key: string, windowMs: number): Promise<[number, number]>;
   commboxBridgeUndoHit(key: string): Promise<number>;
+  commboxBridgeCountAttempt(key: string, windowMs: number): Promise<[number, number, number]>;
+  commboxBridgeEndAttempt(key: string, windowMs: number, succeeded: 0 | 1): Promise<number>;
 }
 
 /** A key's hash: base64url SHA-256, 43 characters. */
@@ -105,6 +132,8 @@ export class SharedState {
     }) as Redis & BridgeCommands;
     this.#redis.defineCommand('commboxBridgeCountHit', { numberOfKeys: 1, lua: COUNT_HIT });
     this.#redis.defineCommand('commboxBridgeUndoHit', { numberOfKeys: 1, lua: UNDO_HIT });
+    this.#redis.defineCommand('commboxBridgeCountAttempt', { numberOfKeys: 1, lua: COUNT_ATTEMPT });
+    this.#redis.defineCommand('commboxBridgeEndAttempt', { numberOfKeys: 1, lua: END_ATTEMPT });
     this.#redis.on('ready', () => {
       this.#connected = true;
       this.#retryAt = 0;
@@ -197,6 +226,27 @@ export class SharedState {
   /** Takes back one hit counted by {@link countHit}; false when Redis cannot say it did. */
   async undoHit(key: string): Promise<boolean> {
     return (await this.#run(() => this.#redis.commboxBridgeUndoHit(key))) !== undefined;
+  }
+
+  /**
+   * Counts an attempt in the fixed window of `key` (created with an expiry of
+   * `windowMs`), in one round trip: the attempts open or failed in the window,
+   * this one included, and the successes; undefined when Redis cannot say.
+   */
+  async countAttempt(key: string, windowMs: number): Promise<{ open: number; succeeded: number; ttlMs: number } | undefined> {
+    const answer = await this.#run(() => this.#redis.commboxBridgeCountAttempt(key, windowMs));
+    if (answer === undefined) return undefined;
+    const [open, succeeded, ttl] = answer;
+    return { open, succeeded, ttlMs: ttl > 0 ? ttl : windowMs };
+  }
+
+  /**
+   * Ends an attempt counted by {@link countAttempt} without it counting against
+   * the client, and counts it as a success when `succeeded`; false when Redis
+   * cannot say it did.
+   */
+  async endAttempt(key: string, windowMs: number, succeeded: boolean): Promise<boolean> {
+    return (await this.#run(() => this.#redis.commboxBridgeEndAttempt(key, windowMs, succeeded ? 1 : 0))) !== undefined;
   }
 
   /** PING within `timeoutMs` (check-config): the answer, or the failure. */

@@ -5,6 +5,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { limited, type Bridge, type Idp, type RateLimit } from '../bridge.js';
+import { clientAddress } from '../net/client-address.js';
 import { completeLogin, type LoginOutcome, type LoginResult } from '../login/complete.js';
 import { wantsJson } from '../web/error-handler.js';
 import { renderDryRun } from '../web/pages.js';
@@ -33,7 +34,7 @@ async function callback(bridge: Bridge, idp: Idp, audit: Logger, req: FastifyReq
     result = await completeLogin(
       bridge,
       idp,
-      { query, cookies: req.server.parseCookie(req.headers.cookie ?? ''), reqId: req.id, ip: req.ip, userAgent: req.headers['user-agent'] },
+      { query, cookies: req.server.parseCookie(req.headers.cookie ?? ''), reqId: req.id, ip: clientAddress(req), userAgent: req.headers['user-agent'] },
       outcome,
       { log: req.log, audit },
     );

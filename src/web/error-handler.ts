@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bridge } from '../bridge.js';
 import { BridgeError, Reasons } from '../errors.js';
+import { clientAddress } from '../net/client-address.js';
 import { errorJson, renderErrorPage } from './pages.js';
 
 /** Routes where a failure is a refused login (metrics). */
@@ -43,7 +44,7 @@ export function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyRep
     username: login?.username,
     commboxAttempts: login?.ticket?.attempts,
     commboxStatus: login?.ticket?.lastStatus,
-    req: req,
+    req: { method: req.method, url: req.url, ip: clientAddress(req) },
   };
   if (err.status >= 500) {
     const cause = err.reason === Reasons.internalError ? err.cause : undefined;

@@ -20,6 +20,7 @@ export interface TestRedis {
   /** Runs a redis-cli command against it and returns its output. */
   cli(...args: string[]): string;
   /** Every key with its remaining time to live in ms (-1: none). */
+  /** Every key, its time left and its value (a hash's: `field value field value`). */
   keys(): { key: string; pttl: number; value: string }[];
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -98,7 +99,9 @@ export async function startRedis(opts: { tls?: true | RedisTls } = {}): Promise<
     cli,
     keys() {
       const names = raw('--scan').split('\n').filter(Boolean);
-      return names.map((key) => ({ key, pttl: Number(raw('PTTL', key)), value: raw('GET', key) }));
+      // A hash (the failed-login budget's window) as its fields and values, one space between each.
+      const value = (key: string) => (raw('TYPE', key) === 'hash' ? raw('HGETALL', key).split('\n').join(' ') : raw('GET', key));
+      return names.map((key) => ({ key, pttl: Number(raw('PTTL', key)), value: value(key) }));
     },
     async start() {
       // `localhost` may be ::1 first elsewhere: the TLS server listens there too when it can (`-`: optional).

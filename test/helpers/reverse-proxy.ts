@@ -4,7 +4,8 @@
  * is given (so the target can tell it from the clients), and appends the
  * address of whoever connected to it to `X-Forwarded-For`, as nginx's
  * `$proxy_add_x_forwarded_for` does. What the client sent is kept in front,
- * forged or not.
+ * forged or not. `forwardAs` writes the client otherwise: Azure Application
+ * Gateway writes `IP:port` (the client's source port).
  */
 import http from 'node:http';
 import type net from 'node:net';
@@ -22,8 +23,22 @@ export interface ReverseProxy {
   close(): Promise<void>;
 }
 
+/** How the proxy writes its client into X-Forwarded-For, from the client's address and source port. */
+export type ForwardAs = (address: string, port: number) => string;
+
+/** Writes the client as `IP:port` (IPv6 as `[IP]:port`), as Azure Application Gateway does. */
+export const withPort: ForwardAs = (address, port) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+
 /** Starts a reverse proxy that connects to its target from `localAddress` (a loopback address such as 127.0.0.3). */
-export async function startReverseProxy({ localAddress, target }: { localAddress: string; target?: string }): Promise<ReverseProxy> {
+export async function startReverseProxy({
+  localAddress,
+  target,
+  forwardAs = (address) => address,
+}: {
+  localAddress: string;
+  target?: string;
+  forwardAs?: ForwardAs;
+}): Promise<ReverseProxy> {
   const forwardedFor: string[] = [];
   let origin = target;
   const server = http.createServer((req, res) => {
@@ -31,7 +46,7 @@ export async function startReverseProxy({ localAddress, target }: { localAddress
     const headers = { ...req.headers };
     for (const h of HOP_BY_HOP) delete headers[h];
     const previous = req.headers['x-forwarded-for'];
-    const client = req.socket.remoteAddress ?? '';
+    const client = forwardAs(req.socket.remoteAddress ?? '', req.socket.remotePort ?? 0);
     headers['x-forwarded-for'] = previous === undefined || previous === '' ? client : `${String(previous)}, ${client}`;
     forwardedFor.push(headers['x-forwarded-for']);
     const to = new URL(req.url ?? '/', origin);

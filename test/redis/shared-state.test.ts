@@ -118,6 +118,26 @@ t.test('RATE_LIMIT_FAILED_LOGINS holds across the replicas together; while Redis
   t.same(alone, [502, 502, 502, 429], "Redis away: the replica's own memory keeps a budget");
 });
 
+t.test('successes raise the failed-login budget across the replicas together (counted in Redis, one round trip)', async (t) => {
+  const redis = await startRedis();
+  t.teardown(() => redis.stop());
+  const { a, b } = await twoReplicas(t, redis, { RATE_LIMIT_MAX: '0', RATE_LIMIT_FAILED_LOGINS: '2' });
+  // Signed in at replica A (the IdP's redirect URI is its callback); forged callbacks at both.
+  for (let i = 0; i < 2; i++) t.ok((await a.browser().walk(`${a.base}/login`, { stopAt: a.sandbox.loginUrl })).stoppedAt, 'a sign-in');
+  const budget = redis.keys().find((k) => k.key.includes(':failedlogins:'));
+  t.match(budget, { value: /^(?=.*open 0)(?=.*succeeded 2)/ }, 'one key: no exchange open, two successes');
+  const forged = async (s: typeof b) => {
+    const browser = s.browser();
+    const start = await browser.fetch(`${s.base}/login`);
+    const state = new URL(start.location!).searchParams.get('state')!;
+    return (await browser.fetch(`${s.base}/callback?${new URLSearchParams({ state, code: 'forged', iss: a.idp.issuer })}`)).status;
+  };
+  const statuses: number[] = [];
+  for (const s of [b, a, b, a, b]) statuses.push(await forged(s));
+  t.same(statuses, [502, 502, 502, 502, 429], '2 × 2 successes allow 4, at either replica');
+  t.equal(a.ticketRequests(), 2);
+});
+
 t.test('every key expires, is prefixed, and holds no secret, state, code, cookie or address', async (t) => {
   const redis = await startRedis();
   t.teardown(() => redis.stop());
@@ -140,7 +160,7 @@ t.test('every key expires, is prefixed, and holds no secret, state, code, cookie
   for (const k of keys) {
     t.ok(k.key.startsWith('acme-bridge:'), `${k.key} is prefixed`);
     t.ok(k.pttl > 0 && k.pttl <= 600_000, `${k.key} expires (${k.pttl} ms)`);
-    t.match(k.value, /^\d+$/, 'the value is a count or a 1');
+    t.match(k.value, /^(?:\d+|(?:open|succeeded) \d+(?: (?:open|succeeded) \d+)?)$/, 'the value is a count or a 1 (the budget: its two counts)');
   }
   const everything = JSON.stringify(keys);
   const query = new URL(login.callback).searchParams;

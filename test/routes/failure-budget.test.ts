@@ -7,10 +7,10 @@
  */
 import t from 'tap';
 import { DEFAULT_FAILED_LOGINS } from '../../src/config/table.js';
-import { budgetClient } from '../../src/login/failure-budget.js';
+import { SUCCESS_ALLOWANCE } from '../../src/login/failure-budget.js';
 import { Browser } from '../helpers/browser.js';
 import type { HostileIdp } from '../helpers/hostile-idp.js';
-import { startHostileStack, type Stack } from '../helpers/stack.js';
+import { startHostileStack, startReplica, type Stack } from '../helpers/stack.js';
 
 /** One round of the outsider: a real /login for its own cookie, then a callback with a forged code. */
 async function forgedRound(s: Stack<HostileIdp>, b: Browser, i: number, headers: Record<string, string> = {}) {
@@ -86,10 +86,11 @@ t.test('successful logins give their unit back; refusals before the token reques
   s.idp.mode = 'ok';
   t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'still within the budget');
   s.idp.mode = 'token-500'; // an IdP failure at the token endpoint counts: fail closed
-  for (let i = 0; i < 2; i++) t.equal((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).last.status, 502);
+  // Seven successes allow SUCCESS_ALLOWANCE × 7 failed exchanges (more than RATE_LIMIT_FAILED_LOGINS=2).
+  for (let i = 0; i < SUCCESS_ALLOWANCE * 7; i++) t.equal((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).last.status, 502);
   s.idp.mode = 'ok';
   const tokens = s.idp.stats.token;
-  t.equal((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).last.status, 429, 'two failed exchanges spend it');
+  t.equal((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).last.status, 429, 'the failed exchanges spend it');
   t.equal(s.idp.stats.token, tokens);
   t.equal(s.ticketRequests(), 7);
 });
@@ -102,13 +103,104 @@ t.test('RATE_LIMIT_FAILED_LOGINS=off: no budget, explicitly', async (t) => {
   t.equal(s.idp.stats.token, DEFAULT_FAILED_LOGINS + 5);
 });
 
-t.test('the client of a budget: an IPv4 address, an IPv6 /64', async (t) => {
-  t.equal(budgetClient('203.0.113.9'), '203.0.113.9');
-  t.equal(budgetClient('::ffff:203.0.113.9'), '203.0.113.9', 'IPv4-mapped');
-  t.equal(budgetClient('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64');
-  t.equal(budgetClient('2001:0db8:0001:0002::9'), '2001:db8:1:2::/64', 'leading zeros');
-  t.equal(budgetClient('2001:db8:1:2:ffff::1'), budgetClient('2001:db8:1:2::2'), 'one prefix is one client');
-  t.equal(budgetClient('2001:db8::1'), '2001:db8:0:0::/64');
-  t.equal(budgetClient('::1'), '0:0:0:0::/64');
-  t.not(budgetClient('2001:db8:1:3::1'), budgetClient('2001:db8:1:2::1'));
+t.test('refusals after the tokens verified (reauthentication, acr, iat, userinfo sub, access rules) give the unit back', async (t) => {
+  const s = await startHostileStack({
+    env: {
+      RATE_LIMIT_MAX: '0',
+      RATE_LIMIT_FAILED_LOGINS: '2',
+      ALLOW_ANY_AUTHENTICATED: 'false',
+      ALLOWED_GROUPS: 'commbox-agents',
+      OIDC_PROMPT: 'login',
+    },
+  });
+  t.teardown(() => s.close());
+  const refusals: [string, () => void, RegExp][] = [
+    ['no fresh sign-in', () => (s.idp.mode = 'auth-time-old'), /\(reauthentication_missing\)/],
+    ['an iat in the future', () => (s.idp.mode = 'iat-future'), /\(id_token_invalid\)/],
+    ['userinfo for another sub', () => (s.idp.mode = 'userinfo-bad-sub'), /\(userinfo_sub_mismatch\)/],
+    // Refused after completeLogin returned: also a verified exchange.
+    ['a user outside the allowed groups', () => (s.idp.user = 'bob'), /\(group_not_allowed\)/],
+  ];
+  for (const [what, arrange, reason] of refusals) {
+    s.idp.user = 'alice';
+    s.idp.mode = 'ok';
+    arrange();
+    for (let i = 0; i < 3; i++) {
+      const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+      t.match(r.last.body, reason, `${what} (${i + 1}): refused for that, not rate_limited`);
+    }
+  }
+  t.equal(s.idp.stats.token, refusals.length * 3, 'each reached the token endpoint');
+  t.notOk(s.logs.find((e) => e['check'] === 'rate_limit.failed_logins'));
+  t.equal(s.ticketRequests(), 0);
+});
+
+t.test('an acr the company did not ask for, refused after the tokens verified, gives the unit back', async (t) => {
+  // The hostile IdP never sends acr: every login is refused for it.
+  const s = await startHostileStack({ env: { RATE_LIMIT_MAX: '0', RATE_LIMIT_FAILED_LOGINS: '2', OIDC_AUTH_PARAMS: 'acr_values=urn:mfa' } });
+  t.teardown(() => s.close());
+  for (let i = 0; i < 4; i++) {
+    t.match((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).last.body, /\(acr_not_satisfied\)/, `login ${i + 1}`);
+  }
+  t.equal(s.idp.stats.token, 4);
+  t.equal(s.ticketRequests(), 0);
+});
+
+t.test('successes raise the allowance of their address; an address without successes stays at RATE_LIMIT_FAILED_LOGINS', async (t) => {
+  const s = await startHostileStack({ env: { RATE_LIMIT_MAX: '0', RATE_LIMIT_FAILED_LOGINS: '2' } });
+  t.teardown(() => s.close());
+  const successes = 3;
+  for (let i = 0; i < successes; i++) t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, `agent ${i + 1} signs in`);
+  const allowed = SUCCESS_ALLOWANCE * successes;
+  const office = s.browser();
+  const statuses: number[] = [];
+  for (let i = 0; i < allowed + 2; i++) statuses.push((await forgedRound(s, office, i)).status);
+  t.same(
+    statuses,
+    [...Array<number>(allowed).fill(502), 429, 429],
+    `${SUCCESS_ALLOWANCE} × ${successes} forged callbacks from the office's address, then refused`,
+  );
+  t.equal(s.idp.stats.token, successes + allowed);
+  t.match(
+    s.logs.find((e) => e['check'] === 'rate_limit.failed_logins'),
+    { reason: 'rate_limited', detail: /already has 6 failed or unfinished code exchanges .*3 successful/ },
+  );
+
+  const outsider = new Browser({ localAddress: '127.0.0.2' });
+  t.teardown(() => outsider.close());
+  const outside: number[] = [];
+  for (let i = 0; i < 4; i++) outside.push((await forgedRound(s, outsider, 100 + i)).status);
+  t.same(outside, [502, 502, 429, 429], 'another address, without successes: RATE_LIMIT_FAILED_LOGINS');
+  t.equal(s.ticketRequests(), successes);
+});
+
+t.test('an IdP that cannot be discovered at the callback (metadata, JWKS) costs the client nothing: no token request was sent', async (t) => {
+  const s = await startHostileStack({ env: { RATE_LIMIT_MAX: '0', RATE_LIMIT_FAILED_LOGINS: '2' } });
+  t.teardown(() => s.close());
+  // Another replica, which has not discovered the IdP yet, gets the callbacks of logins started here.
+  const replica = await startReplica(s);
+  t.teardown(() => replica.close());
+  await s.bridge.oidc.discover();
+  const atReplica = async () => {
+    const b = s.browser();
+    const callback = (await b.walk(`${s.base}/login`, { stopAt: `${s.base}/callback` })).stoppedAt!;
+    const url = new URL(callback);
+    return fetch(`${replica.base}${url.pathname}${url.search}`, { headers: { cookie: b.jar.header(callback) ?? '' }, redirect: 'manual' });
+  };
+  for (const [what, arrange, check] of [
+    ['the JWKS cannot be fetched', () => (s.idp.jwksDown = true), 'jwks.fetch'],
+    ['the metadata is unusable', () => (s.idp.metadata = { token_endpoint: 'ftp://127.0.0.1/token' }), 'metadata.token_endpoint'],
+  ] as const) {
+    arrange();
+    for (let i = 0; i < 3; i++) t.equal((await atReplica()).status, 503, `${what} (${i + 1}): 503, not 429`);
+    t.ok(
+      replica.logs.find((e) => e['check'] === check),
+      check,
+    );
+    s.idp.jwksDown = false;
+    s.idp.metadata = {};
+  }
+  t.equal(s.idp.stats.token, 0, 'no token request');
+  t.equal((await atReplica()).status, 302, 'and the budget is whole: the next login signs in');
+  t.equal(s.ticketRequests(), 1);
 });

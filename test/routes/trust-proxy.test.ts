@@ -8,7 +8,7 @@
  */
 import t, { type Test } from 'tap';
 import { Browser } from '../helpers/browser.js';
-import { startReverseProxy, type ReverseProxy } from '../helpers/reverse-proxy.js';
+import { startReverseProxy, withPort, type ForwardAs, type ReverseProxy } from '../helpers/reverse-proxy.js';
 import { signInWithForm, startDemoStack } from '../helpers/stack.js';
 
 const PROXY = '127.0.0.3';
@@ -17,8 +17,8 @@ const BOB = '127.0.0.4';
 const DIRECT = '127.0.0.5';
 
 /** A demo stack reached through `proxy`: PUBLIC_URL and the redirect URI are the proxy's. */
-async function behindProxy(t: Test, env: Record<string, string>) {
-  const proxy = await startReverseProxy({ localAddress: PROXY });
+async function behindProxy(t: Test, env: Record<string, string>, forwardAs?: ForwardAs) {
+  const proxy = await startReverseProxy({ localAddress: PROXY, ...(forwardAs === undefined ? {} : { forwardAs }) });
   t.teardown(() => proxy.close());
   const s = await startDemoStack({ env: { PUBLIC_URL: proxy.url, ...env }, idp: { redirectUris: [`${proxy.url}/callback`] } });
   t.teardown(() => s.close());
@@ -106,4 +106,68 @@ t.test('the same proxy, not trusted: all its clients share one bucket (why TRUST
   t.equal((await client(t, ALICE).fetch(login)).status, 302);
   t.equal((await client(t, ALICE).fetch(login)).status, 302);
   t.equal((await client(t, BOB).fetch(login)).status, 429, "bob is limited by alice's requests");
+});
+
+/** A request from `address` on a connection of its own (a new source port each time). */
+async function once(address: string, url: string) {
+  const b = new Browser({ localAddress: address });
+  try {
+    return await b.fetch(url);
+  } finally {
+    await b.close();
+  }
+}
+
+t.test('a proxy that writes IP:port (Azure Application Gateway): the client is the address, not each source port', async (t) => {
+  const { s, proxy } = await behindProxy(t, { TRUST_PROXY: PROXY, RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '600000' }, withPort);
+  const lines = await signIn(t, s, client(t, ALICE), proxy.url);
+  t.match(lastForwardedFor(proxy), new RegExp(`^${ALICE.replaceAll('.', '\\.')}:\\d+$`), 'the proxy wrote the source port');
+  t.equal(lines.length, 1);
+  t.equal(lines[0]?.['ip'], ALICE, 'the audit ip without the port');
+
+  // The sign-in used alice's /login once; a new connection (source port) each time gives no fresh bucket.
+  t.equal((await once(ALICE, `${proxy.url}/login`)).status, 302);
+  const refused = await once(ALICE, `${proxy.url}/login`);
+  t.equal(refused.status, 429, 'the third /login from alice, from a third source port');
+  const line = s.logs.find((e) => e['reason'] === 'rate_limited') as { req?: { ip?: string } } | undefined;
+  t.equal(line?.req?.ip, ALICE, 'the log line names the address, without the port');
+  t.equal((await once(BOB, `${proxy.url}/login`)).status, 302, 'bob has his own bucket');
+});
+
+t.test('IP:port through the proxy: the failed-login budget is per address, not per source port', async (t) => {
+  const { s, proxy } = await behindProxy(t, { TRUST_PROXY: PROXY, RATE_LIMIT_MAX: '0', RATE_LIMIT_FAILED_LOGINS: '2' }, withPort);
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const b = new Browser({ localAddress: ALICE });
+    const start = await b.fetch(`${proxy.url}/login`);
+    const state = new URL(start.location!).searchParams.get('state')!;
+    statuses.push((await b.fetch(`${proxy.url}/callback?${new URLSearchParams({ state, code: `forged-${i}`, iss: s.env['OIDC_ISSUER']! })}`)).status);
+    await b.close();
+  }
+  t.equal(statuses[2], 429, `the third forged callback is refused (${statuses.join(', ')})`);
+  t.equal(s.ticketRequests(), 0);
+});
+
+t.test('a proxy that writes [IPv6]:port: one bucket per /64, the audit ip without the port', async (t) => {
+  // The proxy writes every client as an address of one /64, a different one and port each time.
+  let n = 0;
+  const { s, proxy } = await behindProxy(
+    t,
+    { TRUST_PROXY: PROXY, RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '600000' },
+    () => `[2001:db8:1:2::${++n}]:${40000 + n}`,
+  );
+  const lines = await signIn(t, s, client(t, ALICE), proxy.url);
+  t.match(lines, [{ event: 'ticket_issued', ip: /^2001:db8:1:2::\d+$/ }]);
+  t.equal((await once(ALICE, `${proxy.url}/login`)).status, 302);
+  t.equal((await once(ALICE, `${proxy.url}/login`)).status, 302);
+  t.equal((await once(ALICE, `${proxy.url}/login`)).status, 429, 'the fourth /login from the /64, each from another address');
+});
+
+t.test('an X-Forwarded-For entry that is no address: the client is the socket (the proxy), never a bucket of its own', async (t) => {
+  let n = 0;
+  const { s, proxy } = await behindProxy(t, { TRUST_PROXY: PROXY, RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '600000' }, () => `unknown-${++n}`);
+  const lines = await signIn(t, s, client(t, ALICE), proxy.url);
+  t.match(lines, [{ event: 'ticket_issued', ip: PROXY }]);
+  t.equal((await once(BOB, `${proxy.url}/login`)).status, 302);
+  t.equal((await once(ALICE, `${proxy.url}/login`)).status, 429, "every such client shares the proxy's bucket");
 });
