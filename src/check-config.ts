@@ -9,7 +9,7 @@ import { idpPrefix, type BridgeConfig, type IdpConfig } from './config/parse.js'
 import { untrustedProxyWarning } from './config/trust-proxy.js';
 import { describe } from './errors.js';
 import { createDispatcher, maskProxy, proxyFor, requestTarget, send } from './http-client.js';
-import { secretNeedsFormEncoding } from './oidc/client.js';
+import { secretNeedsFormEncoding } from './oidc/client-auth.js';
 
 /** How long check-config waits for Redis to connect and answer. */
 const REDIS_CHECK_TIMEOUT_MS = 5_000;

@@ -1,8 +1,8 @@
 /**
  * OpenID Connect against one IdP, through openid-client (OpenID Certified):
  * discovery, the authorization URL, the code grant with PKCE, state, nonce and
- * every ID token claim check, userinfo with the expected `sub`, and the client's
- * authentication at the token endpoint. The ID token signature is verified by
+ * every ID token claim check, userinfo with the expected `sub`; the client's
+ * authentication at the token endpoint is `client-auth.ts`. The ID token signature is verified by
  * jose against the IdP's JWKS ({@link IdpKeys}); a few stricter rules are in
  * `checks.ts`; every library error becomes a refusal in `errors.ts`.
  *
@@ -11,7 +11,6 @@
  */
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
-import * as jose from 'jose';
 import { BridgeError, describe, Reasons } from '../errors.js';
 import type { OidcSettings } from '../config/parse.js';
 import { ID_TOKEN_ALGORITHMS } from '../config/table.js';
@@ -32,6 +31,7 @@ import {
 import { oidcRefusal, type OidcStep } from './errors.js';
 import { IdpKeys } from './keys.js';
 import { fixedAuthorizationParams } from './authorization-params.js';
+import { clientAuthentication } from './client-auth.js';
 
 /** One IdP's settings as configured, and what the client needs beside them. */
 export interface OidcOptions extends OidcSettings {
@@ -178,7 +178,7 @@ export class OidcClient {
       if (problem) throw unusable(problem);
     }
 
-    const auth = await this.#clientAuthentication(String(server.token_endpoint));
+    const auth = await clientAuthentication(this.#opts, String(server.token_endpoint));
     const metadata = {
       id_token_signed_response_alg: alg,
       [client.clockTolerance]: o.clockToleranceSec,
@@ -221,40 +221,6 @@ export class OidcClient {
       tokenEndpointAuthMethods: server.token_endpoint_auth_methods_supported ?? ['client_secret_basic'],
     };
     return this.#idp;
-  }
-
-  /** openid-client's client authentication for `OIDC_CLIENT_AUTH`. */
-  async #clientAuthentication(tokenEndpoint: string): Promise<client.ClientAuth> {
-    const o = this.#opts;
-    switch (o.clientAuth) {
-      case 'client_secret_post':
-        return client.ClientSecretPost(o.clientSecret);
-      case 'private_key_jwt': {
-        const key = o.clientPrivateKey;
-        if (!key) throw new BridgeError(Reasons.internalError, 500, { detail: 'private_key_jwt without a private key' });
-        const alg = key.asymmetricKeyType === 'rsa' ? 'RS256' : key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ES384' : 'ES256';
-        const cryptoKey = await jose.importPKCS8(key.export({ type: 'pkcs8', format: 'pem' }) as string, alg);
-        // Entra ID and Okta want the token endpoint as the assertion's audience
-        // (openid-client sends the issuer), and Entra ID finds a key registered
-        // as a certificate by its thumbprint.
-        const audience = o.clientAssertionAudience === 'token_endpoint' ? tokenEndpoint : undefined;
-        const cert = o.clientCertificate;
-        return client.PrivateKeyJwt(
-          { key: cryptoKey, kid: o.clientPrivateKeyKid },
-          {
-            [client.modifyAssertion]: (header, payload) => {
-              if (audience !== undefined) payload['aud'] = audience;
-              if (cert !== undefined) {
-                header['x5t#S256'] = cert.x5tS256;
-                header['x5t'] = cert.x5t;
-              }
-            },
-          },
-        );
-      }
-      default:
-        return client.ClientSecretBasic(o.clientSecret);
-    }
   }
 
   /** The company's fixed authorization parameters (prompt, max_age, hd, OIDC_AUTH_PARAMS). */
@@ -492,14 +458,6 @@ function readinessText(e: unknown): string {
   if (!(e instanceof BridgeError)) return 'discovery failed (the log says why)';
   if (e.check?.startsWith('metadata.')) return `${e.check}: ${e.detail ?? e.reason}`;
   return `${e.check ?? 'discovery'}: the IdP could not be reached or answered badly (the log says why)`;
-}
-
-/**
- * True when a client secret has characters that are form-encoded in the HTTP
- * Basic header (RFC 6749 §2.3.1) and some IdPs do not decode.
- */
-export function secretNeedsFormEncoding(secret: string): boolean {
-  return /[^A-Za-z0-9]/.test(secret);
 }
 
 /** Picks the ID token algorithm: the pinned one, else RS256 when listed, else the first asymmetric one. */

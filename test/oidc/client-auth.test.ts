@@ -10,7 +10,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { configProblems, TWO_IDP_BASE } from '../helpers/config.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { secretNeedsFormEncoding } from '../../src/oidc/client.js';
+import { secretNeedsFormEncoding } from '../../src/oidc/client-auth.js';
 import { signInWithForm, startDemoStack, startHostileStack } from '../helpers/stack.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-keys-'));
