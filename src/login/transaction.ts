@@ -76,7 +76,8 @@ export function transactionCookieNames(secure: boolean): readonly string[] {
 /**
  * The name a login started before the upgrade to slots gave its cookie
  * (`cbx_tx_` + the first 16 characters of its state). Such a cookie is still
- * accepted at the callback for the 10 minutes it can live.
+ * accepted at the callback for the 10 minutes it can live: remove this in the
+ * release after the one that introduced the slots.
  */
 export function legacyTransactionCookieName(state: string, secure: boolean): string {
   return `${secure ? '__Host-' : ''}cbx_tx_${state.slice(0, LEGACY_STATE_PREFIX_CHARS)}`;
