@@ -204,7 +204,7 @@ export function createHttpClient(opts: { timeoutMs: number; connections?: number
 }
 
 /** TLS verification failures that a corporate TLS-inspecting proxy typically causes. */
-const UNTRUSTED_CERT_CODES = new Set([
+export const UNTRUSTED_CERT_CODES: ReadonlySet<string> = new Set([
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'UNABLE_TO_GET_ISSUER_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',

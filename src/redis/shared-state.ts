@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { UNTRUSTED_CERT_CODES } from '../http-client.js';
 
 /** The longest a login waits on one Redis command before going on without it. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
@@ -274,22 +275,11 @@ export class SharedState {
   }
 }
 
-/** Redis's TLS certificate does not chain to a trusted CA (Node's codes for OpenSSL's). */
-const UNTRUSTED_CODES = new Set([
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-]);
-
 /** A connection error as the log says it; a refused certificate names what to fix. */
 function explainRedisError(e: Error): string {
   const code = (e as NodeJS.ErrnoException).code ?? '';
   const what = `(${code}: ${e.message})`;
-  if (UNTRUSTED_CODES.has(code)) return `Redis's TLS certificate is not trusted ${what}: give the CA that issued it in REDIS_CA_FILE`;
+  if (UNTRUSTED_CERT_CODES.has(code)) return `Redis's TLS certificate is not trusted ${what}: give the CA that issued it in REDIS_CA_FILE`;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
     return `Redis's TLS certificate does not name the host of REDIS_URL ${what}: write the host as the certificate names it`;
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `Redis's TLS certificate is not valid now ${what}`;

@@ -7,19 +7,12 @@
  */
 import t from 'tap';
 import { startHostileStack } from '../helpers/stack.js';
+import { until } from '../helpers/until.js';
 
 /** Each request may take 1 s, the whole callback too (for cases that need only the sum of delays to pass it). */
 const TIGHT = { OIDC_TIMEOUT_MS: '1000', COMMBOX_TIMEOUT_MS: '1000', LOGIN_TIMEOUT_MS: '1000' };
 /** 3 s each: room for the controls, whose single delay must fit with the machine's own time to spare. */
 const ROOMY = { OIDC_TIMEOUT_MS: '3000', COMMBOX_TIMEOUT_MS: '3000', LOGIN_TIMEOUT_MS: '3000' };
-
-const until = async (what: () => boolean, ms = 10_000) => {
-  const deadline = Date.now() + ms;
-  while (!what()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((ok) => setTimeout(ok, 20));
-  }
-};
 
 t.test('a slow token endpoint and a slow CommBox, each within its own deadline: the ticket request is cut at the login deadline', async (t) => {
   const s = await startHostileStack({ env: ROOMY });

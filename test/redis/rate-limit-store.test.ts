@@ -8,14 +8,7 @@ import t from 'tap';
 import { startHostileStack } from '../helpers/stack.js';
 import { startRedis } from '../helpers/redis.js';
 import { startHostileIdp } from '../helpers/hostile-idp.js';
-
-const until = async (what: () => boolean, ms = 8000) => {
-  const deadline = Date.now() + ms;
-  while (!what()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((ok) => setTimeout(ok, 25));
-  }
-};
+import { until } from '../helpers/until.js';
 
 t.test('with Redis each route counts on its own: a /login burst limits neither /login/<idp> nor /callback', async (t) => {
   const redis = await startRedis();

@@ -12,6 +12,7 @@ import { parseConfig, secretValues } from '../../src/config/parse.js';
 import { configProblems, TWO_IDP_BASE } from '../helpers/config.js';
 import { createTestCa, startRedis, type TestRedis } from '../helpers/redis.js';
 import type { ConfigError } from '../../src/errors.js';
+import { until } from '../helpers/until.js';
 
 /** Walks a login at `s` up to its callback; returns the callback URL and the browser's cookie header for it. */
 async function upToCallback(s: Stack<HostileIdp>) {
@@ -20,14 +21,6 @@ async function upToCallback(s: Stack<HostileIdp>) {
   const callback = r.stoppedAt!;
   return { b, callback, cookie: b.jar.header(callback) ?? '' };
 }
-
-const until = async (what: () => boolean, ms = 8000) => {
-  const deadline = Date.now() + ms;
-  while (!what()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((ok) => setTimeout(ok, 25));
-  }
-};
 
 async function twoReplicas(t: Test, redis: TestRedis | undefined, env: Record<string, string> = {}) {
   const withRedis = redis ? { REDIS_URL: redis.url, ...env } : env;

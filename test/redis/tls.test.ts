@@ -15,14 +15,7 @@ import type { DemoIdp } from '../../dev/idp.js';
 import { checkConfig } from '../../src/check-config.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { SharedState } from '../../src/redis/shared-state.js';
-
-const until = async (what: () => boolean, ms = 8000) => {
-  const deadline = Date.now() + ms;
-  while (!what()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((ok) => setTimeout(ok, 25));
-  }
-};
+import { until } from '../helpers/until.js';
 
 async function tlsRedis(t: Test, tls: true | RedisTls = true): Promise<TestRedis> {
   const redis = await startRedis({ tls });
