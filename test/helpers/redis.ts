@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './stack.js';
+import { selfSignedFiles } from './tls.js';
 
 export interface TestRedis {
   readonly port: number;
@@ -44,26 +45,7 @@ const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'i
 
 /** A new CA (P-256, one day) in `dir`: its certificate and key files. */
 export function createTestCa(dir = tempDir(), name = 'test-ca'): { certFile: string; keyFile: string } {
-  const certFile = join(dir, `${name}.pem`);
-  const keyFile = join(dir, `${name}.key`);
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-subj',
-    `/CN=${name}`,
-    '-days',
-    '1',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-  );
-  return { certFile, keyFile };
+  return selfSignedFiles(dir, name, `/CN=${name}`);
 }
 
 /** A CA, and a server certificate it issued for `names`. */

@@ -219,6 +219,16 @@ export async function signInWithForm(
   return { hops: [...first.hops, ...second.hops], last: second.last, stoppedAt: second.stoppedAt, formPage: first.last };
 }
 
+/**
+ * An outsider's round against `base`: a real `/login` for a login cookie of its
+ * own, then the callback with a forged `code` (the IdP refuses it at the token endpoint).
+ */
+export async function forgedCallback(base: string, browser: Browser, issuer: string, code: string, headers: Record<string, string> = {}): Promise<Hop> {
+  const start = await browser.fetch(`${base}/login`);
+  const state = new URL(start.location!).searchParams.get('state')!;
+  return browser.fetch(`${base}/callback?${new URLSearchParams({ state, code, iss: issuer })}`, { headers });
+}
+
 /** Posts the demo IdP's login form found on `page`, and walks on until `stopAt` or a page. */
 export function submitLoginForm(browser: Browser, page: Hop, username: string, stopAt: string, password = 'demo') {
   const action = /action="([^"]+)"/.exec(page.body)?.[1];

@@ -1,6 +1,7 @@
 /**
- * A self-signed certificate for 127.0.0.1, made by `openssl` (the tests need it),
- * for an https server in a test; the file is what NODE_EXTRA_CA_CERTS names.
+ * Certificates for tests, made by `openssl` (the tests need it): a self-signed
+ * certificate and key (P-256, one day), for an https server or as a CA; the
+ * certificate file is what NODE_EXTRA_CA_CERTS or REDIS_CA_FILE names.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -14,32 +15,18 @@ export interface TestCertificate {
   readonly certFile: string;
 }
 
+/** A self-signed certificate for `subject` in `dir` (`<name>.pem`, `<name>.key`), with the extensions given. */
+export function selfSignedFiles(dir: string, name: string, subject: string, extensions: readonly string[] = []): { certFile: string; keyFile: string } {
+  const certFile = join(dir, `${name}.pem`);
+  const keyFile = join(dir, `${name}.key`);
+  const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subject];
+  for (const e of extensions) args.push('-addext', e);
+  execFileSync('openssl', [...args, '-days', '1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore', timeout: 10_000 });
+  return { certFile, keyFile };
+}
+
+/** A self-signed certificate for 127.0.0.1, for an https server in a test. */
 export function selfSignedCertificate(): TestCertificate {
-  const dir = mkdtempSync(join(tmpdir(), 'tls-'));
-  const keyFile = join(dir, 'key.pem');
-  const certFile = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-days',
-      '1',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  );
+  const { certFile, keyFile } = selfSignedFiles(mkdtempSync(join(tmpdir(), 'tls-')), 'cert', '/CN=127.0.0.1', ['subjectAltName=IP:127.0.0.1']);
   return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
 }

@@ -5,7 +5,7 @@
  */
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
-import { startHostileStack, startReplica, type Stack } from '../helpers/stack.js';
+import { forgedCallback, startHostileStack, startReplica, type Stack } from '../helpers/stack.js';
 import type { HostileIdp } from '../helpers/hostile-idp.js';
 import { checkConfig } from '../../src/check-config.js';
 import { parseConfig, secretValues } from '../../src/config/parse.js';
@@ -92,12 +92,7 @@ t.test('RATE_LIMIT_FAILED_LOGINS holds across the replicas together; while Redis
   const redis = await startRedis();
   t.teardown(() => redis.stop());
   const { a, b } = await twoReplicas(t, redis, { RATE_LIMIT_MAX: '0', RATE_LIMIT_FAILED_LOGINS: '3' });
-  const forged = async (s: typeof b) => {
-    const browser = s.browser();
-    const start = await browser.fetch(`${s.base}/login`);
-    const state = new URL(start.location!).searchParams.get('state')!;
-    return (await browser.fetch(`${s.base}/callback?${new URLSearchParams({ state, code: 'forged', iss: a.idp.issuer })}`)).status;
-  };
+  const forged = async (s: typeof b) => (await forgedCallback(s.base, s.browser(), a.idp.issuer, 'forged')).status;
   const statuses: number[] = [];
   for (const s of [a, b, a, b, a]) statuses.push(await forged(s));
   t.same(statuses, [502, 502, 502, 429, 429], '3 failed exchanges in all, whichever replica answers');
@@ -119,12 +114,7 @@ t.test('successes raise the failed-login budget across the replicas together (co
   for (let i = 0; i < 2; i++) t.ok((await a.browser().walk(`${a.base}/login`, { stopAt: a.sandbox.loginUrl })).stoppedAt, 'a sign-in');
   const budget = redis.keys().find((k) => k.key.includes(':failedlogins:'));
   t.match(budget, { value: /^(?=.*open 0)(?=.*succeeded 2)/ }, 'one key: no exchange open, two successes');
-  const forged = async (s: typeof b) => {
-    const browser = s.browser();
-    const start = await browser.fetch(`${s.base}/login`);
-    const state = new URL(start.location!).searchParams.get('state')!;
-    return (await browser.fetch(`${s.base}/callback?${new URLSearchParams({ state, code: 'forged', iss: a.idp.issuer })}`)).status;
-  };
+  const forged = async (s: typeof b) => (await forgedCallback(s.base, s.browser(), a.idp.issuer, 'forged')).status;
   const statuses: number[] = [];
   for (const s of [b, a, b, a, b]) statuses.push(await forged(s));
   t.same(statuses, [502, 502, 502, 502, 429], '2 × 2 successes allow 4, at either replica');

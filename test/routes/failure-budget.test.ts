@@ -10,14 +10,11 @@ import { DEFAULT_FAILED_LOGINS } from '../../src/config/table.js';
 import { SUCCESS_ALLOWANCE } from '../../src/login/failure-budget.js';
 import { Browser } from '../helpers/browser.js';
 import type { HostileIdp } from '../helpers/hostile-idp.js';
-import { startHostileStack, startReplica, type Stack } from '../helpers/stack.js';
+import { forgedCallback, startHostileStack, startReplica, type Stack } from '../helpers/stack.js';
 
 /** One round of the outsider: a real /login for its own cookie, then a callback with a forged code. */
-async function forgedRound(s: Stack<HostileIdp>, b: Browser, i: number, headers: Record<string, string> = {}) {
-  const start = await b.fetch(`${s.base}/login`);
-  const state = new URL(start.location!).searchParams.get('state')!;
-  const query = new URLSearchParams({ state, code: `forged-code-${i}`, iss: s.idp.issuer });
-  return b.fetch(`${s.base}/callback?${query}`, { headers });
+function forgedRound(s: Stack<HostileIdp>, b: Browser, i: number, headers: Record<string, string> = {}) {
+  return forgedCallback(s.base, b, s.idp.issuer, `forged-code-${i}`, headers);
 }
 
 t.test('an outsider looping /login + a forged /callback: after the budget, no token request reaches the IdP', async (t) => {
