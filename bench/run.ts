@@ -48,7 +48,8 @@ function procStat(pid: number) {
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return { cpuSec: (Number(f[11]) + Number(f[12])) / TICK };
 }
-const peakRssMB = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const peakRssMB = (pid: number) =>
+  Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const pct = (a: number[], q: number) => a[Math.min(a.length - 1, Math.floor(q * a.length))] ?? NaN;
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? NaN;
 const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
@@ -228,7 +229,10 @@ median of ${runs} run(s)
   callback, mean          ${m('callbackMs').toFixed(2)} ms = own ${m('ownMs').toFixed(2)} + token ${m('tokenMs').toFixed(2)} + userinfo ${m('userinfoMs').toFixed(2)} + CommBox ${m('commboxMs').toFixed(2)} ms
   errors                  ${results.reduce((a, r) => a + r.errors, 0)}`);
 const file = `${outDir}/${new Date().toISOString().replace(/[:.]/g, '-')}-${alg}-c${conc}.json`;
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, alg, conc, seconds, runs: results }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, alg, conc, seconds, runs: results }, null, 2),
+);
 console.log(`raw numbers: ${file.slice(root.length)}`);
 if (profile)
   console.log(

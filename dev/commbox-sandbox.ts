@@ -42,7 +42,8 @@ export function validateTicketRequest(body: unknown): string[] {
   }
   const d = data as Record<string, unknown>;
   if (typeof d['brand'] !== 'string') problems.push('data.brand is required');
-  if (!d['email'] && !d['uniqueId'] && !d['phone1']) problems.push('one of data.email, data.uniqueId, data.phone1 is required');
+  if (!d['email'] && !d['uniqueId'] && !d['phone1'])
+    problems.push('one of data.email, data.uniqueId, data.phone1 is required');
   return problems;
 }
 
@@ -194,7 +195,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (sb.fault === 'hang') return;
     if (sb.fault === 'reset') return void req.socket.destroy();
     if (req.headers.authorization !== `Bearer ${apiKey}` || sb.fault === '401') return answer(401, 'Unauthorized');
-    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) rec.problems.push('content-type is not application/json');
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
+      rec.problems.push('content-type is not application/json');
     rec.problems.push(...(body === undefined ? ['body is not JSON'] : validateTicketRequest(body)));
     if (rec.problems.length) return answer(400, 'Bad Request');
     const data = (body as { data: Record<string, unknown> }).data;
@@ -202,12 +204,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (opts.agents && data['username'] !== undefined) {
       const agent = opts.agents.find((a) => a.username === data['username']);
       const matches =
-        agent && (data['email'] === undefined || data['email'] === agent.email) && (data['phone1'] === undefined || data['phone1'] === agent.phone1);
+        agent &&
+        (data['email'] === undefined || data['email'] === agent.email) &&
+        (data['phone1'] === undefined || data['phone1'] === agent.phone1);
       if (!matches) return answer(404, 'Not Found');
     }
     if (sb.failures > 0 && (sb.fault === '429-then-ok' || sb.fault === '503-then-ok')) {
       sb.failures--;
-      return sb.fault === '429-then-ok' ? answer(429, 'Too Many Requests', { 'retry-after': '1' }) : answer(503, 'Service Unavailable');
+      return sb.fault === '429-then-ok'
+        ? answer(429, 'Too Many Requests', { 'retry-after': '1' })
+        : answer(503, 'Service Unavailable');
     }
     switch (sb.fault) {
       case '429':
@@ -231,7 +237,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         res.writeHead(200, { 'content-type': 'application/json' });
         const body = JSON.stringify({ status: '200', data: { encpryptedString: 'x'.repeat(600) } });
         let i = 0;
-        const timer = setInterval(() => (i < body.length ? res.write(body[i++]!) : (clearInterval(timer), res.end())), 100);
+        const timer = setInterval(
+          () => (i < body.length ? res.write(body[i++]!) : (clearInterval(timer), res.end())),
+          100,
+        );
         res.on('close', () => clearInterval(timer));
         return;
       }
@@ -242,7 +251,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     issued.set(ticket, { used: false, data });
     rec.status = 200;
     rec.ticket = ticket;
-    json(res, 200, { status: '200', description: 'Operation successful', response_time: now(), data: { encpryptedString: ticket } });
+    json(res, 200, {
+      status: '200',
+      description: 'Operation successful',
+      response_time: now(),
+      data: { encpryptedString: ticket },
+    });
   }
 
   function loginPage(url: URL, res: http.ServerResponse, channel?: string) {
@@ -273,12 +287,21 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
     entry.used = true;
     const d = entry.data;
-    sb.arrivals.push({ at: Date.now(), kind, channel, ticket, accepted: true, username: d['username'] as string, email: d['email'] as string });
+    sb.arrivals.push({
+      at: Date.now(),
+      kind,
+      channel,
+      ticket,
+      accepted: true,
+      username: d['username'] as string,
+      email: d['email'] as string,
+    });
     const rows = Object.entries(d)
       .map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`)
       .join('');
     const who = String(d['username'] ?? d['email'] ?? d['uniqueId']);
-    const title = kind === 'agent' ? `CommBox sandbox: signed in as ${who}` : `CommBox sandbox: chat ${channel} opened for ${who}`;
+    const title =
+      kind === 'agent' ? `CommBox sandbox: signed in as ${who}` : `CommBox sandbox: chat ${channel} opened for ${who}`;
     page(200, title, `<p>Ticket accepted (one-time use).</p><table>${rows}</table>`);
   }
 

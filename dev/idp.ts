@@ -145,13 +145,22 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
     scopes: ['openid', 'email', 'profile', 'phone'],
     conformIdTokenClaims: opts.conformIdTokenClaims ?? true,
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
+    ttl: {
+      AccessToken: 600,
+      AuthorizationCode: 60,
+      IdToken: 600,
+      Interaction: 600,
+      Session: 8 * 3600,
+      Grant: 8 * 3600,
+    },
     features: { devInteractions: { enabled: false } },
     pkce: { required: () => true },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     async findAccount(_ctx, id) {
       const u = Object.values(users).find((x) => x.sub === id);
-      return u ? { accountId: id, claims: async () => ({ ...u, name: `${u.given_name} ${u.family_name}` }) } : undefined;
+      return u
+        ? { accountId: id, claims: async () => ({ ...u, name: `${u.given_name} ${u.family_name}` }) }
+        : undefined;
     },
     // A first-party client: no consent screen.
     async loadExistingGrant(ctx: KoaContextWithOIDC) {
@@ -193,7 +202,12 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
           res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
           return void res.end(loginForm(details.uid, form.get('username') ?? '', 'Unknown user or wrong password.'));
         }
-        await provider.interactionFinished(req, res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
+        await provider.interactionFinished(
+          req,
+          res,
+          { login: { accountId: user.sub } },
+          { mergeWithLastSubmission: false },
+        );
       } catch (e) {
         res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(`Sign-in failed: ${(e as Error).message}`);

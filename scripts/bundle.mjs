@@ -12,7 +12,9 @@ const common = {
   legalComments: 'linked',
   logLevel: 'warning',
   // Some dependencies are CommonJS and call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __bridgeRequire } from 'node:module'; const require = __bridgeRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __bridgeRequire } from 'node:module'; const require = __bridgeRequire(import.meta.url);",
+  },
 };
 
 await build({ ...common, entryPoints: ['src/server.ts'], outfile: 'dist/commbox-sso-bridge.mjs' });

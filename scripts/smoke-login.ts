@@ -14,7 +14,9 @@ if (r.stoppedAt) {
   const landing = await b.fetch(r.stoppedAt);
   const again = await b.fetch(r.stoppedAt);
   ok = landing.status === 200 && /signed in as alice/.test(landing.body) && again.status === 401;
-  console.log(`login: ${r.hops.length} hops, landed ${landing.status} (${ok ? 'signed in as alice' : 'unexpected page'}), ticket reused: ${again.status}`);
+  console.log(
+    `login: ${r.hops.length} hops, landed ${landing.status} (${ok ? 'signed in as alice' : 'unexpected page'}), ticket reused: ${again.status}`,
+  );
 } else {
   console.log(`login failed: ${r.last.status} at ${r.last.url}\n${r.last.body.slice(0, 500)}`);
 }

@@ -73,8 +73,16 @@ export function referenceId(): string {
 export async function buildApp({ bridge, logger, audit = logger, server }: AppOptions): Promise<FastifyInstance> {
   const { config } = bridge;
   bridge.shared?.onStatus((up, detail, first) => {
-    if (up) logger[first ? 'info' : 'warn']({ event: 'redis_up' }, 'Redis answers: the replicas share the replay memory and the rate limits');
-    else logger.warn({ event: 'redis_down', detail }, 'Redis is unavailable: logins go on, each replica with its own replay memory and rate limits');
+    if (up)
+      logger[first ? 'info' : 'warn'](
+        { event: 'redis_up' },
+        'Redis answers: the replicas share the replay memory and the rate limits',
+      );
+    else
+      logger.warn(
+        { event: 'redis_down', detail },
+        'Redis is unavailable: logins go on, each replica with its own replay memory and rate limits',
+      );
   });
   for (const { name, access } of config.idps) {
     if (!access.allowAnyAuthenticated) continue;
@@ -87,7 +95,10 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     );
   }
   if (config.dryRun) {
-    logger.warn({ event: 'dry_run' }, 'DRY_RUN=true: sign-ins end on a preview page and no CommBox ticket is ever requested; for setup only');
+    logger.warn(
+      { event: 'dry_run' },
+      'DRY_RUN=true: sign-ins end on a preview page and no CommBox ticket is ever requested; for setup only',
+    );
   }
   const untrustedProxy = untrustedProxyWarning(config.publicUrl, config.trustProxy);
   if (untrustedProxy !== undefined) logger.warn({ event: 'trust_proxy_unset' }, untrustedProxy);
@@ -107,7 +118,12 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     genReqId: referenceId,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
-    ...(server ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => server.on('request', handler) } : {}),
+    ...(server
+      ? {
+          serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+            server.on('request', handler),
+        }
+      : {}),
     // A URL the router cannot decode (`/%zz`, an invalid UTF-8 escape) or a
     // parameter over the limit never reaches the hooks: it gets the same page,
     // headers and log line as every other refusal.
@@ -117,7 +133,13 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     frameworkErrors: (error, req, reply) => {
       reply.headers(headers);
       const detail = `${error.code ?? 'error'}: the URL ${JSON.stringify(req.url.slice(0, 200))} cannot be decoded`;
-      sendError(bridge, req, reply, new BridgeError(Reasons.badRequest, error.statusCode === 414 ? 414 : 400, { detail }), req.url);
+      sendError(
+        bridge,
+        req,
+        reply,
+        new BridgeError(Reasons.badRequest, error.statusCode === 414 ? 414 : 400, { detail }),
+        req.url,
+      );
     },
   });
 
@@ -136,7 +158,8 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
       timeWindow: config.rateLimitWindowMs,
       // One bucket per client: its bare address (a proxy may add the source port), an IPv6 /64.
       keyGenerator: (req) => clientKey(clientAddress(req)),
-      errorResponseBuilder: (_req, ctx) => new BridgeError(Reasons.rateLimited, 429, { detail: `more than ${ctx.max} requests in ${ctx.after}` }),
+      errorResponseBuilder: (_req, ctx) =>
+        new BridgeError(Reasons.rateLimited, 429, { detail: `more than ${ctx.max} requests in ${ctx.after}` }),
       // With Redis, the limit holds across every replica together (this replica's counts while Redis is away).
       ...(bridge.shared === undefined ? {} : { store: sharedRateLimitStore(bridge.shared) }),
     });
@@ -167,12 +190,19 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   });
   app.setErrorHandler((error, req, reply) => sendError(bridge, req, reply, toBridgeError(error), req.routeOptions.url));
   app.setNotFoundHandler((req, reply) =>
-    sendError(bridge, req, reply, new BridgeError(Reasons.notFound, 404, { detail: `${req.method} ${req.url.split('?')[0]}` }), undefined),
+    sendError(
+      bridge,
+      req,
+      reply,
+      new BridgeError(Reasons.notFound, 404, { detail: `${req.method} ${req.url.split('?')[0]}` }),
+      undefined,
+    ),
   );
 
   // Routes
   // Per client IP and route.
-  const rateLimit = config.rateLimitMax > 0 ? { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs } : false;
+  const rateLimit =
+    config.rateLimitMax > 0 ? { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs } : false;
   await app.register(healthRoutes, { bridge });
   await app.register(pageRoutes, { bridge });
   await app.register(loginRoutes, { bridge, rateLimit });

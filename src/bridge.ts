@@ -86,7 +86,8 @@ const STANDARD_CLAIM_SCOPE: Record<string, string> = {
 export function neededClaims(paths: readonly (readonly string[])[], scopes: readonly string[]): (readonly string[])[] {
   const seen = new Map<string, readonly string[]>();
   for (const p of paths) {
-    const scope = p.length === 1 && Object.hasOwn(STANDARD_CLAIM_SCOPE, p[0]!) ? STANDARD_CLAIM_SCOPE[p[0]!] : undefined;
+    const scope =
+      p.length === 1 && Object.hasOwn(STANDARD_CLAIM_SCOPE, p[0]!) ? STANDARD_CLAIM_SCOPE[p[0]!] : undefined;
     if (scope === undefined || scopes.includes(scope)) seen.set(p.join('.'), p);
   }
   return [...seen.values()];
@@ -98,7 +99,12 @@ export const limited = (rateLimit: RateLimit) => (rateLimit ? { config: { rateLi
 
 function createIdp(config: IdpConfig, bridge: BridgeConfig, http: HttpClient): Idp {
   const oidc = new OidcClient(
-    { ...config.oidc, redirectUri: config.redirectUri, clockToleranceSec: bridge.clockToleranceSec, timeoutMs: bridge.idpTimeoutMs },
+    {
+      ...config.oidc,
+      redirectUri: config.redirectUri,
+      clockToleranceSec: bridge.clockToleranceSec,
+      timeoutMs: bridge.idpTimeoutMs,
+    },
     http,
   );
   const paths = mappingPaths(config.mapping);
@@ -110,7 +116,10 @@ function createIdp(config: IdpConfig, bridge: BridgeConfig, http: HttpClient): I
 }
 
 /** Builds the bridge's clients and state from the configuration (no I/O is awaited: Redis connects in the background). */
-export async function createBridge(config: BridgeConfig, opts: { http?: HttpClient; metrics?: Metrics } = {}): Promise<Bridge> {
+export async function createBridge(
+  config: BridgeConfig,
+  opts: { http?: HttpClient; metrics?: Metrics } = {},
+): Promise<Bridge> {
   const http = opts.http ?? createHttpClient({ timeoutMs: config.idpTimeoutMs, proxy: config.proxy });
   const metrics = opts.metrics ?? createMetrics();
   const health: Health = { draining: false, commboxReachable: undefined };
@@ -146,7 +155,9 @@ export async function createBridge(config: BridgeConfig, opts: { http?: HttpClie
     sealer: new TransactionSealer(config.cookieSecrets),
     consumed: new ReplayMemory(shared),
     failureBudget:
-      config.failedLoginBudget === undefined ? undefined : new FailureBudget({ max: config.failedLoginBudget, windowMs: config.rateLimitWindowMs }, shared),
+      config.failedLoginBudget === undefined
+        ? undefined
+        : new FailureBudget({ max: config.failedLoginBudget, windowMs: config.rateLimitWindowMs }, shared),
     shared,
     pages: { loginUrl: `${config.publicUrl}/login`, orgName: config.orgName, helpUrl: config.helpUrl },
     metrics,

@@ -26,7 +26,8 @@ const way = (config: BridgeConfig, url: string) => {
 function describeRules(c: IdpConfig): string[] {
   const a = c.access;
   const m = c.mapping;
-  const mapped = (name: string, v: { source: string } | undefined) => `${name} ← ${v === undefined ? '(not sent)' : v.source}`;
+  const mapped = (name: string, v: { source: string } | undefined) =>
+    `${name} ← ${v === undefined ? '(not sent)' : v.source}`;
   return [
     ...allowAnyWarning(c),
     `  access rules:           ${[
@@ -35,7 +36,11 @@ function describeRules(c: IdpConfig): string[] {
         : 'any group',
       a.allowedEmailDomains.length > 0 ? `email domains ${a.allowedEmailDomains.join(', ')}` : 'any email domain',
       a.allowedHostedDomains.length > 0 ? `Google hd ${a.allowedHostedDomains.join(', ')}` : undefined,
-      a.allowUnverifiedEmail ? 'unverified emails ACCEPTED' : a.requireVerifiedEmail ? 'email_verified must be true' : 'email_verified false refused',
+      a.allowUnverifiedEmail
+        ? 'unverified emails ACCEPTED'
+        : a.requireVerifiedEmail
+          ? 'email_verified must be true'
+          : 'email_verified false refused',
       a.usernameNeedsDomain ? 'username must be name@domain' : undefined,
     ]
       .filter(Boolean)
@@ -77,13 +82,17 @@ async function checkCommbox(config: BridgeConfig): Promise<string> {
 /** Runs the checks and writes a report; resolves to the exit code. */
 export async function checkConfig(config: BridgeConfig, out: (line: string) => void): Promise<number> {
   out('configuration: ok');
-  out(`  public URL:   ${config.publicUrl} (redirect URI ${config.idps[0]!.redirectUri}, initiate-login URI ${config.publicUrl}/initiate)`);
+  out(
+    `  public URL:   ${config.publicUrl} (redirect URI ${config.idps[0]!.redirectUri}, initiate-login URI ${config.publicUrl}/initiate)`,
+  );
   out(`  CommBox:      ${config.commbox.apiUrl} brand "${config.commbox.brand}", login ${config.commbox.loginUrl}`);
   const p = config.proxy;
   out(
     `  proxy:        ${p === undefined ? 'none (HTTP_PROXY and HTTPS_PROXY unset): every request goes direct' : `HTTPS_PROXY ${maskProxy(p.httpsProxy)}, HTTP_PROXY ${maskProxy(p.httpProxy)}, NO_PROXY ${p.noProxy ?? '(unset)'}`}`,
   );
-  out(`  TRUST_PROXY:  ${config.trustProxy === false ? 'unset: the client is the address that connects' : config.trustProxy.join(', ')}`);
+  out(
+    `  TRUST_PROXY:  ${config.trustProxy === false ? 'unset: the client is the address that connects' : config.trustProxy.join(', ')}`,
+  );
   const untrustedProxy = untrustedProxyWarning(config.publicUrl, config.trustProxy);
   if (untrustedProxy !== undefined) out(`WARNING: ${untrustedProxy}`);
   let code = 0;
@@ -114,8 +123,12 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
         out(
           `  ID token algorithm:     ${idp.idTokenAlg}${c.oidc.idTokenAlg ? ' (pinned)' : ' (from the IdP metadata)'}; the IdP lists ${idp.advertisedAlgs.join(', ') || 'none'}`,
         );
-        out(`  RFC 9207 iss parameter: ${idp.issParameterSupported ? 'advertised (checked on every callback)' : 'not advertised'}`);
-        out(`  client authentication:  ${c.oidc.clientAuth}; the IdP offers ${idp.tokenEndpointAuthMethods.join(', ')}`);
+        out(
+          `  RFC 9207 iss parameter: ${idp.issParameterSupported ? 'advertised (checked on every callback)' : 'not advertised'}`,
+        );
+        out(
+          `  client authentication:  ${c.oidc.clientAuth}; the IdP offers ${idp.tokenEndpointAuthMethods.join(', ')}`,
+        );
         if (!idp.tokenEndpointAuthMethods.includes(c.oidc.clientAuth)) {
           out(`WARNING: the IdP does not list ${c.oidc.clientAuth}; set the client authentication to one it offers`);
         }
@@ -124,7 +137,9 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
           secretNeedsFormEncoding(c.oidc.clientSecret) &&
           idp.tokenEndpointAuthMethods.includes('client_secret_post')
         ) {
-          out('WARNING: the client secret has characters other than letters and digits; the bridge form-encodes them in the');
+          out(
+            'WARNING: the client secret has characters other than letters and digits; the bridge form-encodes them in the',
+          );
           out('  HTTP Basic header (RFC 6749 §2.3.1) and some IdPs do not decode them, answering invalid_client or');
           out('  unauthorized_client. If logins fail with token_exchange_failed, use client_secret_post.');
         }

@@ -70,7 +70,11 @@ export class BridgeError extends Error {
   /** Which check refused, when a named check did (e.g. `id_token.aud`, `auth_response.iss`): for the log. */
   readonly check: string | undefined;
 
-  constructor(reason: Reason, status: number, options: { detail?: string; userDetail?: string; cause?: unknown; check?: string } = {}) {
+  constructor(
+    reason: Reason,
+    status: number,
+    options: { detail?: string; userDetail?: string; cause?: unknown; check?: string } = {},
+  ) {
     super(options.detail ?? reason, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
     this.status = status;
@@ -95,7 +99,8 @@ export function describe(e: unknown): string {
       const code = (cur as { code?: unknown }).code;
       const text = `${typeof code === 'string' && !cur.message.includes(code) ? `${code}: ` : ''}${cur.message}`;
       // Wrappers that add nothing ("something went wrong", "fetch failed") are left out when a cause says more.
-      if (!parts.includes(text) && !(cur.cause instanceof Error && GENERIC_MESSAGES.test(cur.message))) parts.push(text);
+      if (!parts.includes(text) && !(cur.cause instanceof Error && GENERIC_MESSAGES.test(cur.message)))
+        parts.push(text);
     }
     return (parts.join(' <- ') || e.message).slice(0, 500);
   }

@@ -9,7 +9,8 @@ import { describe } from './errors.js';
 export const MAX_GRAPH_PAGES = 20;
 
 /** Why reading stopped before the last page; undefined when every page was read. */
-export type GraphStop = 'graph.status' | 'graph.body' | 'graph.timeout' | 'graph.request' | 'graph.offorigin' | 'graph.pages';
+export type GraphStop =
+  'graph.status' | 'graph.body' | 'graph.timeout' | 'graph.request' | 'graph.offorigin' | 'graph.pages';
 
 /** What was read: the group IDs, and whether the list is complete. */
 export interface GraphGroups {
@@ -54,14 +55,27 @@ export async function readGraphGroups(
       let res: Response;
       let body: unknown;
       try {
-        res = await fetch(next, { headers: { authorization: `Bearer ${opts.accessToken}`, accept: 'application/json' }, signal: controller.signal });
+        res = await fetch(next, {
+          headers: { authorization: `Bearer ${opts.accessToken}`, accept: 'application/json' },
+          signal: controller.signal,
+        });
         body = res.ok ? await res.json() : undefined;
       } catch (e) {
-        if (controller.signal.aborted) return stop('graph.timeout', `Microsoft Graph did not answer within ${opts.timeoutMs} ms`, pages);
-        return stop(e instanceof SyntaxError ? 'graph.body' : 'graph.request', `Microsoft Graph request failed: ${describe(e)}`, pages);
+        if (controller.signal.aborted)
+          return stop('graph.timeout', `Microsoft Graph did not answer within ${opts.timeoutMs} ms`, pages);
+        return stop(
+          e instanceof SyntaxError ? 'graph.body' : 'graph.request',
+          `Microsoft Graph request failed: ${describe(e)}`,
+          pages,
+        );
       }
       pages++;
-      if (!res.ok) return stop('graph.status', `Microsoft Graph answered HTTP ${res.status} (the app needs the GroupMember.Read.All permission)`, pages);
+      if (!res.ok)
+        return stop(
+          'graph.status',
+          `Microsoft Graph answered HTTP ${res.status} (the app needs the GroupMember.Read.All permission)`,
+          pages,
+        );
       const page = body as { value?: unknown; '@odata.nextLink'?: unknown } | null;
       if (page === null || typeof page !== 'object' || !Array.isArray(page.value))
         return stop('graph.body', 'the Microsoft Graph answer has no "value" list', pages);
@@ -79,7 +93,11 @@ export async function readGraphGroups(
         u = undefined;
       }
       if (u === undefined || u.origin !== origin)
-        return stop('graph.offorigin', `a next page link off the origin of GRAPH_API_URL (${origin}) was not followed`, pages);
+        return stop(
+          'graph.offorigin',
+          `a next page link off the origin of GRAPH_API_URL (${origin}) was not followed`,
+          pages,
+        );
       next = u.href;
     }
     return { groups, stopped: undefined, detail: undefined, pages };

@@ -18,7 +18,12 @@ export { Agent, Pool };
  */
 export function createDispatcher(proxy: ProxySettings | undefined, options: Agent.Options): Dispatcher {
   if (proxy === undefined) return new Agent(options);
-  return new EnvHttpProxyAgent({ ...options, httpProxy: proxy.httpProxy ?? '', httpsProxy: proxy.httpsProxy ?? '', noProxy: proxy.noProxy ?? '' });
+  return new EnvHttpProxyAgent({
+    ...options,
+    httpProxy: proxy.httpProxy ?? '',
+    httpsProxy: proxy.httpsProxy ?? '',
+    noProxy: proxy.noProxy ?? '',
+  });
 }
 
 /** The proxy a request to `url` goes through, for `check-config`; undefined: direct. Mirrors undici's NO_PROXY rules in the common forms. */
@@ -90,7 +95,8 @@ export interface SendLimits {
 }
 
 /** Why a signal aborted, as an Error (AbortSignal.timeout gives a TimeoutError). */
-const abortReason = (signal: AbortSignal): Error => (signal.reason instanceof Error ? signal.reason : new Error('aborted', { cause: signal.reason }));
+const abortReason = (signal: AbortSignal): Error =>
+  signal.reason instanceof Error ? signal.reason : new Error('aborted', { cause: signal.reason });
 
 /**
  * Sends one request on `dispatcher` and collects the whole answer. Uses undici's
@@ -126,7 +132,11 @@ export function send(
       reject(reason);
     };
     const onAbort = () => stop(abortReason(signal!));
-    if (timeoutMs !== undefined) timer = setTimeout(() => stop(new DOMException(`no complete answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+    if (timeoutMs !== undefined)
+      timer = setTimeout(
+        () => stop(new DOMException(`no complete answer within ${timeoutMs} ms`, 'TimeoutError')),
+        timeoutMs,
+      );
     signal?.addEventListener('abort', onAbort, { once: true });
     dispatcher.dispatch(opts, {
       onRequestStart(c) {
@@ -169,7 +179,11 @@ export interface HttpClient {
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
 /** Creates the IdP HTTP client (also used for Microsoft Graph). */
-export function createHttpClient(opts: { timeoutMs: number; connections?: number; proxy?: ProxySettings | undefined }): HttpClient {
+export function createHttpClient(opts: {
+  timeoutMs: number;
+  connections?: number;
+  proxy?: ProxySettings | undefined;
+}): HttpClient {
   const dispatcher = createDispatcher(opts.proxy, {
     connections: opts.connections ?? 64,
     keepAliveTimeout: 30_000,
@@ -229,10 +243,16 @@ export function explainNetworkError(e: unknown): string | undefined {
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL') {
       return `DNS lookup of${at || ' the host'} failed (${code}): check the host name, the DNS this service uses, and that egress to it is allowed`;
     }
-    if (code === 'ECONNREFUSED') return `the connection to${at || ' the host'} was refused (ECONNREFUSED): check the URL and port, and that the server is up`;
+    if (code === 'ECONNREFUSED')
+      return `the connection to${at || ' the host'} was refused (ECONNREFUSED): check the URL and port, and that the server is up`;
     if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET')
       return `the connection was closed by the other side or a proxy (${code}): check egress rules and any proxy on the way`;
-    if (code === 'ETIMEDOUT' || code === 'ENETUNREACH' || code === 'EHOSTUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    if (
+      code === 'ETIMEDOUT' ||
+      code === 'ENETUNREACH' ||
+      code === 'EHOSTUNREACH' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT'
+    ) {
       return `no connection to${at || ' the host'} (${code}): check that egress from this service to it is allowed (firewall, network policy, proxy)`;
     }
     if (UNTRUSTED_CERT_CODES.has(code)) {

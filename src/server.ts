@@ -75,7 +75,10 @@ for (const { config: idpConfig, oidc } of bridge.idps.values()) {
     for (let delay = 500; !stopping; delay = Math.min(delay * 2, DISCOVERY_RETRY_MAX_MS)) {
       try {
         const idp = await oidc.discover();
-        logger.info({ idp: idpConfig.name, issuer: idp.issuer, idTokenAlg: idp.idTokenAlg, rfc9207: idp.issParameterSupported }, 'IdP discovered');
+        logger.info(
+          { idp: idpConfig.name, issuer: idp.issuer, idTokenAlg: idp.idTokenAlg, rfc9207: idp.issParameterSupported },
+          'IdP discovered',
+        );
         return;
       } catch (e) {
         logger.warn({ idp: idpConfig.name, retryInMs: delay, detail: describe(e) }, 'IdP discovery failed; retrying');

@@ -35,7 +35,13 @@ t.test('landing page, health, 404, JSON errors, headers', async (t) => {
   t.equal(json.statusCode, 400);
   t.match(json.headers['content-type'], /^application\/json/);
   const body = JSON.parse(json.body) as Record<string, string>;
-  t.match(body, { error: 'login_cookie_missing', title: String, message: /login cookie/, action: String, reference: /^[0-9a-f]{16}$/ });
+  t.match(body, {
+    error: 'login_cookie_missing',
+    title: String,
+    message: /login cookie/,
+    action: String,
+    reference: /^[0-9a-f]{16}$/,
+  });
   t.ok(
     logs.find((e) => e['reqId'] === body['reference']),
     'the reference is in the log',
@@ -55,10 +61,20 @@ t.test('oversized and malformed requests get a page, not a stack trace', async (
   t.teardown(() => s.close());
   const big = await s
     .browser()
-    .fetch(`${s.base}/initiate`, { method: 'POST', body: `iss=${'x'.repeat(20000)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    .fetch(`${s.base}/initiate`, {
+      method: 'POST',
+      body: `iss=${'x'.repeat(20000)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
   t.equal(big.status, 413);
   t.match(big.body, /Reference/);
-  const odd = await s.browser().fetch(`${s.base}/initiate`, { method: 'POST', body: '{"iss":1}', headers: { 'content-type': 'application/json' } });
+  const odd = await s
+    .browser()
+    .fetch(`${s.base}/initiate`, {
+      method: 'POST',
+      body: '{"iss":1}',
+      headers: { 'content-type': 'application/json' },
+    });
   t.equal(odd.status, 415);
   t.notMatch(odd.body, /at .*\.ts:\d+|Error:/);
   const headers = await s.browser().fetch(`${s.base}/login`, { headers: { cookie: `x=${'a'.repeat(20_000)}` } });
@@ -72,7 +88,9 @@ t.test('oversized and malformed requests get a page, not a stack trace', async (
     { check: 'request.headers_too_large', status: 431, reason: 'bad_request' },
     'and the log line carries it',
   );
-  const typ = await s.browser().fetch(`${s.base}/initiate`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } });
+  const typ = await s
+    .browser()
+    .fetch(`${s.base}/initiate`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } });
   t.equal(typ.status, 415);
   t.match(typ.body, /Bad request/);
 });
@@ -148,27 +166,30 @@ t.test('ALLOW_ANY_AUTHENTICATED is said at start-up: loudly without a rule, as a
   );
 });
 
-t.test('PUBLIC_URL https without TRUST_PROXY: a warning at start-up (a TLS proxy in front would be every client)', async (t) => {
-  const proxied = await build(t, { PUBLIC_URL: 'https://bridge.example.com' });
-  t.match(
-    proxied.logs.find((e) => e['event'] === 'trust_proxy_unset'),
-    {
-      level: 40,
-      msg: /^PUBLIC_URL is https and TRUST_PROXY is unset: the bridge speaks plain HTTP, so something terminates TLS in front of it; without TRUST_PROXY every client is that proxy: one rate-limit bucket and one failed-login budget for everyone, and the audit ip is the proxy's\. Set TRUST_PROXY/,
-    },
-  );
-  const trusted = await build(t, { PUBLIC_URL: 'https://bridge.example.com', TRUST_PROXY: '10.42.0.0/16' });
-  t.equal(
-    trusted.logs.find((e) => e['event'] === 'trust_proxy_unset'),
-    undefined,
-  );
-  const plain = await build(t);
-  t.equal(
-    plain.logs.find((e) => e['event'] === 'trust_proxy_unset'),
-    undefined,
-    'http: maybe no proxy at all',
-  );
-});
+t.test(
+  'PUBLIC_URL https without TRUST_PROXY: a warning at start-up (a TLS proxy in front would be every client)',
+  async (t) => {
+    const proxied = await build(t, { PUBLIC_URL: 'https://bridge.example.com' });
+    t.match(
+      proxied.logs.find((e) => e['event'] === 'trust_proxy_unset'),
+      {
+        level: 40,
+        msg: /^PUBLIC_URL is https and TRUST_PROXY is unset: the bridge speaks plain HTTP, so something terminates TLS in front of it; without TRUST_PROXY every client is that proxy: one rate-limit bucket and one failed-login budget for everyone, and the audit ip is the proxy's\. Set TRUST_PROXY/,
+      },
+    );
+    const trusted = await build(t, { PUBLIC_URL: 'https://bridge.example.com', TRUST_PROXY: '10.42.0.0/16' });
+    t.equal(
+      trusted.logs.find((e) => e['event'] === 'trust_proxy_unset'),
+      undefined,
+    );
+    const plain = await build(t);
+    t.equal(
+      plain.logs.find((e) => e['event'] === 'trust_proxy_unset'),
+      undefined,
+      'http: maybe no proxy at all',
+    );
+  },
+);
 
 t.test('X-Forwarded-For while TRUST_PROXY is unset: one warning, not one per request', async (t) => {
   const { app, logs } = await build(t);
@@ -177,9 +198,17 @@ t.test('X-Forwarded-For while TRUST_PROXY is unset: one warning, not one per req
   t.equal(warnings().length, 0, 'not without the header');
   for (let i = 0; i < 3; i++) await app.inject({ url: '/healthz', headers: { 'x-forwarded-for': `198.51.100.${i}` } });
   t.equal(warnings().length, 1, 'once');
-  t.match(warnings()[0], { level: 40, ip: '127.0.0.1', msg: /X-Forwarded-For and TRUST_PROXY is unset: the header is ignored/ });
+  t.match(warnings()[0], {
+    level: 40,
+    ip: '127.0.0.1',
+    msg: /X-Forwarded-For and TRUST_PROXY is unset: the header is ignored/,
+  });
 
   const trusted = await build(t, { TRUST_PROXY: '10.42.0.0/16' });
   await trusted.app.inject({ url: '/healthz', headers: { 'x-forwarded-for': '198.51.100.1' } });
-  t.equal(trusted.logs.entries.filter((e) => e['event'] === 'x_forwarded_for_ignored').length, 0, 'with TRUST_PROXY it is heeded');
+  t.equal(
+    trusted.logs.entries.filter((e) => e['event'] === 'x_forwarded_for_ignored').length,
+    0,
+    'with TRUST_PROXY it is heeded',
+  );
 });

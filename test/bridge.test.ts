@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 import { build } from './helpers/build.js';
 
 /** Whether a CommonJS package was loaded into this process (imported from ESM or required). */
-const loaded = (name: string) => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes(`/node_modules/${name}/`));
+const loaded = (name: string) =>
+  Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes(`/node_modules/${name}/`));
 
 t.test('ioredis is loaded only with REDIS_URL, @fastify/rate-limit only while the rate limits are on', async (t) => {
   // This file's first test: nothing in this process has loaded them yet.

@@ -55,7 +55,10 @@ t.test('check-config reports the proxy, CommBox, and the rules and mapping; asks
 
   const proxied = await run({ ...env, HTTP_PROXY: `http://ops:pr0xy-pass@${new URL(proxy.url).host}` });
   t.equal(proxied.code, 0, proxied.out);
-  t.match(proxied.out, /proxy: +HTTPS_PROXY \(unset\), HTTP_PROXY http:\/\/ops:\*\*\*@127\.0\.0\.1:\d+, NO_PROXY \(unset\)/);
+  t.match(
+    proxied.out,
+    /proxy: +HTTPS_PROXY \(unset\), HTTP_PROXY http:\/\/ops:\*\*\*@127\.0\.0\.1:\d+, NO_PROXY \(unset\)/,
+  );
   t.match(proxied.out, /CommBox API: reachable .* \(through the proxy http:\/\/ops:\*\*\*@/);
   t.match(proxied.out, new RegExp(`IdP: ${idp.issuer} \\(through the proxy`));
   t.notMatch(proxied.out, /pr0xy-pass/, 'the proxy password is never printed');
@@ -64,7 +67,10 @@ t.test('check-config reports the proxy, CommBox, and the rules and mapping; asks
   const { ALLOWED_GROUPS: _g, ALLOWED_EMAIL_DOMAINS: _d, MAP_USERNAME: _u, ...unruled } = env;
   const open = await run({ ...unruled, ALLOW_ANY_AUTHENTICATED: 'true' });
   t.equal(open.code, 0, open.out);
-  t.match(open.out, /WARNING: ALLOW_ANY_AUTHENTICATED=true and no access rule: EVERYONE this IdP signs in gets a CommBox ticket\./);
+  t.match(
+    open.out,
+    /WARNING: ALLOW_ANY_AUTHENTICATED=true and no access rule: EVERYONE this IdP signs in gets a CommBox ticket\./,
+  );
   t.match(open.out, /Only the IdP's own app assignment limits who that is/);
   const beside = await run({ ...env, ALLOW_ANY_AUTHENTICATED: 'true' });
   t.match(beside.out, /note: ALLOW_ANY_AUTHENTICATED=true changes nothing here: the access rules below apply/);

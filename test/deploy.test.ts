@@ -35,10 +35,16 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
 // Kubernetes reads YAML 1.1: `0440` is octal there (and decimal in YAML 1.2).
 const load = (base: URL, files: string[]) =>
   files.flatMap((f) =>
-    parseAllDocuments(readFileSync(new URL(f, base), 'utf8'), { version: '1.1' }).map((d) => ({ file: f, obj: d.toJSON() as Record<string, unknown> })),
+    parseAllDocuments(readFileSync(new URL(f, base), 'utf8'), { version: '1.1' }).map((d) => ({
+      file: f,
+      obj: d.toJSON() as Record<string, unknown>,
+    })),
   );
 const yamlIn = (base: URL) => readdirSync(base).filter((f) => f.endsWith('.yaml'));
-const kustomization = parse(readFileSync(new URL('kustomization.yaml', dir), 'utf8')) as { kind: string; resources: string[] };
+const kustomization = parse(readFileSync(new URL('kustomization.yaml', dir), 'utf8')) as {
+  kind: string;
+  resources: string[];
+};
 const docs = load(dir, kustomization.resources);
 const examples = load(examplesDir, yamlIn(examplesDir));
 /** A CA certificate, for the files REDIS_CA_FILE names. */
@@ -78,7 +84,13 @@ t.test('kubectl apply -k applies every manifest of the folder, and never the exa
     'the example Secret is kept, under examples/',
   );
   const ingress = examples.find((d) => d.obj['kind'] === 'Ingress')?.obj as
-    { spec: { tls: { hosts: string[] }[]; rules: { http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[] } } | undefined;
+    | {
+        spec: {
+          tls: { hosts: string[] }[];
+          rules: { http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[];
+        };
+      }
+    | undefined;
   t.ok(ingress?.spec.tls[0]?.hosts.length, 'the example Ingress terminates TLS');
   t.same(
     ingress?.spec.rules[0]?.http.paths.map((p) => p.backend.service.port.name),
@@ -89,7 +101,13 @@ t.test('kubectl apply -k applies every manifest of the folder, and never the exa
 
 interface PodSpec {
   enableServiceLinks?: boolean;
-  securityContext: { runAsNonRoot: boolean; runAsUser: number; runAsGroup?: number; fsGroup?: number; supplementalGroups?: number[] };
+  securityContext: {
+    runAsNonRoot: boolean;
+    runAsUser: number;
+    runAsGroup?: number;
+    fsGroup?: number;
+    supplementalGroups?: number[];
+  };
   volumes: { name: string; secret?: { defaultMode?: number } }[];
   terminationGracePeriodSeconds: number;
   containers: {
@@ -110,7 +128,8 @@ interface PodSpec {
  */
 function secretReadable(pod: PodSpec, volume: string): boolean {
   const sc = pod.securityContext;
-  const mode = (pod.volumes.find((v) => v.name === volume)?.secret?.defaultMode ?? 0o644) | (sc.fsGroup !== undefined ? 0o440 : 0);
+  const mode =
+    (pod.volumes.find((v) => v.name === volume)?.secret?.defaultMode ?? 0o644) | (sc.fsGroup !== undefined ? 0o440 : 0);
   const fileGroup = sc.fsGroup ?? 0;
   const groups = [sc.runAsGroup ?? 0, sc.fsGroup, ...(sc.supplementalGroups ?? [])];
   if (sc.runAsUser === 0) return true;
@@ -128,11 +147,14 @@ const operatorEnv = (env: { name: string; value: string }[]): Record<string, str
 });
 
 t.test('TRUST_PROXY: the shipped value refuses to start until the operator names the ingress controller', async (t) => {
-  const dep = docs.find((d) => d.obj['kind'] === 'Deployment')!.obj as never as { spec: { template: { spec: PodSpec } } };
+  const dep = docs.find((d) => d.obj['kind'] === 'Deployment')!.obj as never as {
+    spec: { template: { spec: PodSpec } };
+  };
   const shipped = dep.spec.template.spec.containers[0]!.env.find((e) => e.name === 'TRUST_PROXY')?.value;
   t.ok(shipped, 'the Deployment sets TRUST_PROXY (a bridge behind an ingress needs it)');
   const env = operatorEnv(dep.spec.template.spec.containers[0]!.env);
-  const readFile = (f: string) => (f.endsWith('/redis-url') ? 'rediss://redis:6379' : f.endsWith('/redis-ca.pem') ? caPem : SECRET_PLACEHOLDER);
+  const readFile = (f: string) =>
+    f.endsWith('/redis-url') ? 'rediss://redis:6379' : f.endsWith('/redis-ca.pem') ? caPem : SECRET_PLACEHOLDER;
   try {
     parseConfig({ ...env, TRUST_PROXY: shipped }, readFile);
     t.fail('the shipped placeholder must not start');
@@ -149,7 +171,8 @@ t.test('TRUST_PROXY: the shipped value refuses to start until the operator names
 });
 
 /** A TRUST_PROXY line that trusts a whole private network, everyone (true) or a hop count. */
-const TOO_WIDE = /10\.0\.0\.0\/8|172\.16\.0\.0\/12|192\.168\.0\.0\/16|uniquelocal|\btrue\b|value:\s*"?\d+"?\s*}|TRUST_PROXY[=:]\s*"?\d+"?\s*$/;
+const TOO_WIDE =
+  /10\.0\.0\.0\/8|172\.16\.0\.0\/12|192\.168\.0\.0\/16|uniquelocal|\btrue\b|value:\s*"?\d+"?\s*}|TRUST_PROXY[=:]\s*"?\d+"?\s*$/;
 
 t.test('nothing shipped trusts a whole private network (any pod in it could choose its address)', async (t) => {
   const files = [
@@ -188,7 +211,9 @@ t.test('the example NetworkPolicy admits only the ingress controller to the http
 });
 
 t.test('the Deployment agrees with the bridge', async (t) => {
-  const dep = docs.find((d) => d.obj['kind'] === 'Deployment')!.obj as never as { spec: { replicas: number; template: { spec: PodSpec } } };
+  const dep = docs.find((d) => d.obj['kind'] === 'Deployment')!.obj as never as {
+    spec: { replicas: number; template: { spec: PodSpec } };
+  };
   const pod = dep.spec.template.spec;
   const c = pod.containers[0]!;
   t.equal(dep.spec.replicas, 2);
@@ -196,15 +221,32 @@ t.test('the Deployment agrees with the bridge', async (t) => {
   t.equal(c.readinessProbe.httpGet.path, '/readyz');
   t.equal(c.securityContext.readOnlyRootFilesystem, true);
   t.equal(pod.securityContext.runAsUser, 1000);
-  t.equal(pod.enableServiceLinks, false, 'no service-link variables (METRICS_PORT=tcp://… from a Service named metrics)');
+  t.equal(
+    pod.enableServiceLinks,
+    false,
+    'no service-link variables (METRICS_PORT=tcp://… from a Service named metrics)',
+  );
   t.ok(c.lifecycle.preStop);
   const env = operatorEnv(c.env);
   for (const v of SECRET_VARIABLES) t.ok(env[`${v}_FILE`] && env[v] === undefined, `${v} comes from a mounted file`);
   // The configuration the manifest gives is valid (secret files read as placeholders).
-  const config = parseConfig(env, (f) => (f.endsWith('/redis-url') ? 'rediss://redis:6379' : f.endsWith('/redis-ca.pem') ? caPem : SECRET_PLACEHOLDER));
-  t.ok(config.shutdownTimeoutMs / 1000 + 5 < pod.terminationGracePeriodSeconds, 'preStop + drain fit in the grace period');
-  t.equal(config.metricsPort, c.ports.find((p) => p.name === 'metrics')?.containerPort, "the metrics port is the container's");
-  t.equal(config.metricsHost, '0.0.0.0', "Prometheus can reach it from outside the pod (the bridge's own default is loopback)");
+  const config = parseConfig(env, (f) =>
+    f.endsWith('/redis-url') ? 'rediss://redis:6379' : f.endsWith('/redis-ca.pem') ? caPem : SECRET_PLACEHOLDER,
+  );
+  t.ok(
+    config.shutdownTimeoutMs / 1000 + 5 < pod.terminationGracePeriodSeconds,
+    'preStop + drain fit in the grace period',
+  );
+  t.equal(
+    config.metricsPort,
+    c.ports.find((p) => p.name === 'metrics')?.containerPort,
+    "the metrics port is the container's",
+  );
+  t.equal(
+    config.metricsHost,
+    '0.0.0.0',
+    "Prometheus can reach it from outside the pod (the bridge's own default is loopback)",
+  );
   t.equal(config.port, c.ports.find((p) => p.name === 'http')?.containerPort);
 
   // The secret files are readable by the bridge's user.
@@ -217,7 +259,11 @@ t.test('the Deployment agrees with the bridge', async (t) => {
   // The check can fail: the layout that shipped before (0400, no fsGroup) is caught.
   t.notOk(
     secretReadable(
-      { ...pod, securityContext: { ...pod.securityContext, fsGroup: undefined }, volumes: [{ name: mount.name, secret: { defaultMode: 0o400 } }] },
+      {
+        ...pod,
+        securityContext: { ...pod.securityContext, fsGroup: undefined },
+        volumes: [{ name: mount.name, secret: { defaultMode: 0o400 } }],
+      },
       mount.name,
     ),
     '0400 without fsGroup is unreadable',
@@ -225,13 +271,25 @@ t.test('the Deployment agrees with the bridge', async (t) => {
 });
 
 t.test('replicas: a PodDisruptionBudget, a CPU autoscaler, and Redis from the Secret', async (t) => {
-  const dep = docs.find((d) => d.obj['kind'] === 'Deployment')!.obj as never as { spec: { replicas: number; template: { spec: PodSpec } } };
-  const pdb = docs.find((d) => d.obj['kind'] === 'PodDisruptionBudget')!.obj as never as { spec: { minAvailable: number } };
+  const dep = docs.find((d) => d.obj['kind'] === 'Deployment')!.obj as never as {
+    spec: { replicas: number; template: { spec: PodSpec } };
+  };
+  const pdb = docs.find((d) => d.obj['kind'] === 'PodDisruptionBudget')!.obj as never as {
+    spec: { minAvailable: number };
+  };
   const hpa = docs.find((d) => d.obj['kind'] === 'HorizontalPodAutoscaler')!.obj as never as {
-    spec: { scaleTargetRef: { name: string }; minReplicas: number; maxReplicas: number; metrics: { resource: { name: string } }[] };
+    spec: {
+      scaleTargetRef: { name: string };
+      minReplicas: number;
+      maxReplicas: number;
+      metrics: { resource: { name: string } }[];
+    };
   };
   t.ok(dep.spec.replicas >= 2, 'several replicas');
-  t.ok(pdb.spec.minAvailable >= 1 && pdb.spec.minAvailable < dep.spec.replicas, 'a drain keeps one replica serving and can still proceed');
+  t.ok(
+    pdb.spec.minAvailable >= 1 && pdb.spec.minAvailable < dep.spec.replicas,
+    'a drain keeps one replica serving and can still proceed',
+  );
   t.equal(hpa.spec.scaleTargetRef.name, 'commbox-sso-bridge');
   t.equal(hpa.spec.minReplicas, dep.spec.replicas);
   t.ok(hpa.spec.maxReplicas > hpa.spec.minReplicas);
@@ -245,7 +303,8 @@ t.test('replicas: a PodDisruptionBudget, a CPU autoscaler, and Redis from the Se
   // Every file the Deployment reads is a key of the example Secret.
   const secret = examples.find((d) => d.obj['kind'] === 'Secret')!.obj as { stringData: Record<string, string> };
   for (const [name, value] of Object.entries(env)) {
-    if (name.endsWith('_FILE')) t.ok(value.split('/').pop()! in secret.stringData, `${name}: the Secret has ${value.split('/').pop()}`);
+    if (name.endsWith('_FILE'))
+      t.ok(value.split('/').pop()! in secret.stringData, `${name}: the Secret has ${value.split('/').pop()}`);
   }
   t.match(env['REDIS_CA_FILE'], /^\/run\/secrets\/commbox-sso-bridge\//, "Redis's CA from the mounted Secret");
   const config = parseConfig({ ...env }, (f) =>
@@ -255,7 +314,8 @@ t.test('replicas: a PodDisruptionBudget, a CPU autoscaler, and Redis from the Se
 });
 
 t.test('the trial Redis example: no persistence, TLS only, reachable only from the bridge pods', async (t) => {
-  const redisDep = examples.find((d) => d.file === 'redis.example.yaml' && d.obj['kind'] === 'Deployment')!.obj as never as {
+  const redisDep = examples.find((d) => d.file === 'redis.example.yaml' && d.obj['kind'] === 'Deployment')!
+    .obj as never as {
     spec: { template: { spec: PodSpec & { containers: { args: string[] }[] } } };
   };
   const pod = redisDep.spec.template.spec;
@@ -263,7 +323,8 @@ t.test('the trial Redis example: no persistence, TLS only, reachable only from t
   t.match(args, /--save\s+--appendonly no/);
   t.match(args, /--port 0 /, 'no plain-text port');
   const tlsPort = /--tls-port (\d+)/.exec(args)?.[1];
-  const service = examples.find((d) => d.file === 'redis.example.yaml' && d.obj['kind'] === 'Service')!.obj as never as {
+  const service = examples.find((d) => d.file === 'redis.example.yaml' && d.obj['kind'] === 'Service')!
+    .obj as never as {
     metadata: { name: string };
     spec: { ports: { port: number; targetPort: string }[] };
   };
@@ -276,38 +337,48 @@ t.test('the trial Redis example: no persistence, TLS only, reachable only from t
   // The example Secret names this Redis as the bridge reaches it.
   const secret = examples.find((d) => d.obj['kind'] === 'Secret')!.obj as { stringData: Record<string, string> };
   t.equal(secret.stringData['redis-url'], `rediss://${service.metadata.name}:${service.spec.ports[0]!.port}`);
-  const policy = examples.find((d) => d.file === 'redis.example.yaml' && d.obj['kind'] === 'NetworkPolicy')!.obj as never as {
+  const policy = examples.find((d) => d.file === 'redis.example.yaml' && d.obj['kind'] === 'NetworkPolicy')!
+    .obj as never as {
     spec: { ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[] };
   };
   t.same(policy.spec.ingress[0]!.from[0]!.podSelector.matchLabels, { 'app.kubernetes.io/name': 'commbox-sso-bridge' });
 });
 
-t.test('docker-compose.yml: the default stack is unchanged; the replicas profile has Redis and two bridges sharing it', async (t) => {
-  const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
-    services: Record<string, { profiles?: string[]; environment?: Record<string, string>; image?: string }>;
-  };
-  const s = compose.services;
-  t.same(
-    Object.keys(s).filter((n) => s[n]!.profiles === undefined),
-    ['idp', 'sandbox', 'bridge'],
-    'docker compose up starts what it always did',
-  );
-  t.notOk(s['bridge']!.environment!['REDIS_URL'], 'the default bridge needs no Redis');
-  for (const n of ['redis', 'replica-a', 'replica-b']) t.same(s[n]!.profiles, ['replicas'], `${n} is in the replicas profile`);
-  const a = s['replica-a']!.environment!;
-  const b = s['replica-b']!.environment!;
-  t.equal(a['PUBLIC_URL'], b['PUBLIC_URL'], 'one PUBLIC_URL, as behind a load balancer');
-  t.equal(a['REDIS_URL'], b['REDIS_URL']);
-  t.not(a['PORT'], b['PORT']);
-  t.not(a['METRICS_PORT'], b['METRICS_PORT']);
-  for (const n of ['bridge', 'replica-a', 'replica-b']) t.doesNotThrow(() => parseConfig(s[n]!.environment!), `${n}: a valid configuration`);
-  for (const n of ['bridge', 'replica-a', 'replica-b'])
-    t.equal(s[n]!.environment!['METRICS_HOST'], '0.0.0.0', `${n}: /metrics reachable from outside its container`);
-});
+t.test(
+  'docker-compose.yml: the default stack is unchanged; the replicas profile has Redis and two bridges sharing it',
+  async (t) => {
+    const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
+      services: Record<string, { profiles?: string[]; environment?: Record<string, string>; image?: string }>;
+    };
+    const s = compose.services;
+    t.same(
+      Object.keys(s).filter((n) => s[n]!.profiles === undefined),
+      ['idp', 'sandbox', 'bridge'],
+      'docker compose up starts what it always did',
+    );
+    t.notOk(s['bridge']!.environment!['REDIS_URL'], 'the default bridge needs no Redis');
+    for (const n of ['redis', 'replica-a', 'replica-b'])
+      t.same(s[n]!.profiles, ['replicas'], `${n} is in the replicas profile`);
+    const a = s['replica-a']!.environment!;
+    const b = s['replica-b']!.environment!;
+    t.equal(a['PUBLIC_URL'], b['PUBLIC_URL'], 'one PUBLIC_URL, as behind a load balancer');
+    t.equal(a['REDIS_URL'], b['REDIS_URL']);
+    t.not(a['PORT'], b['PORT']);
+    t.not(a['METRICS_PORT'], b['METRICS_PORT']);
+    for (const n of ['bridge', 'replica-a', 'replica-b'])
+      t.doesNotThrow(() => parseConfig(s[n]!.environment!), `${n}: a valid configuration`);
+    for (const n of ['bridge', 'replica-a', 'replica-b'])
+      t.equal(s[n]!.environment!['METRICS_HOST'], '0.0.0.0', `${n}: /metrics reachable from outside its container`);
+  },
+);
 
 t.test('Dockerfile: the image serves /metrics for a scraper outside the container', async (t) => {
   const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
   const base = dockerfile.slice(dockerfile.indexOf(' AS base'), dockerfile.indexOf(' AS demo'));
-  t.match(base, /^ENV METRICS_HOST=0\.0\.0\.0$/m, "METRICS_HOST=0.0.0.0 in the runtime image (the bridge's own default is loopback)");
+  t.match(
+    base,
+    /^ENV METRICS_HOST=0\.0\.0\.0$/m,
+    "METRICS_HOST=0.0.0.0 in the runtime image (the bridge's own default is loopback)",
+  );
   t.match(base, /^EXPOSE 3000 9464$/m);
 });

@@ -67,31 +67,40 @@ async function overageStack(t: Test, env: Record<string, string>, graphUrl: stri
   t.teardown(() => s.close());
   const alice = s.idp.users['alice']!;
   delete alice['groups'];
-  Object.assign(alice, OVERAGE_USER, { _claim_sources: { src1: { endpoint: `${graphUrl}/users/u-alice/getMemberObjects` } } });
+  Object.assign(alice, OVERAGE_USER, {
+    _claim_sources: { src1: { endpoint: `${graphUrl}/users/u-alice/getMemberObjects` } },
+  });
   return s;
 }
 
-t.test('GROUPS_OVERAGE=refuse (default): a 403 page saying why and naming the fix for IT; Graph is not asked', async (t) => {
-  const graph = await startGraph([{ value: [{ id: AGENTS_ID }] }]);
-  t.teardown(graph.close);
-  const s = await overageStack(t, {}, graph.url);
-  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
-  t.equal(r.last.status, 403);
-  t.match(r.last.body, /too many groups/);
-  t.match(r.last.body, /GROUPS_OVERAGE=graph/);
-  t.match(r.last.body, /app roles/);
-  t.match(r.last.body, /\(groups_overage\)/);
-  t.notMatch(r.last.body, /Try again/);
-  t.match(
-    s.logs.find((e) => e['reason'] === 'groups_overage'),
-    { check: 'groups.overage' },
-  );
-  t.equal(graph.seen.length, 0, 'neither Graph nor the _claim_sources endpoint was called');
-  t.equal(s.ticketRequests(), 0);
-});
+t.test(
+  'GROUPS_OVERAGE=refuse (default): a 403 page saying why and naming the fix for IT; Graph is not asked',
+  async (t) => {
+    const graph = await startGraph([{ value: [{ id: AGENTS_ID }] }]);
+    t.teardown(graph.close);
+    const s = await overageStack(t, {}, graph.url);
+    const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+    t.equal(r.last.status, 403);
+    t.match(r.last.body, /too many groups/);
+    t.match(r.last.body, /GROUPS_OVERAGE=graph/);
+    t.match(r.last.body, /app roles/);
+    t.match(r.last.body, /\(groups_overage\)/);
+    t.notMatch(r.last.body, /Try again/);
+    t.match(
+      s.logs.find((e) => e['reason'] === 'groups_overage'),
+      { check: 'groups.overage' },
+    );
+    t.equal(graph.seen.length, 0, 'neither Graph nor the _claim_sources endpoint was called');
+    t.equal(s.ticketRequests(), 0);
+  },
+);
 
 t.test('GROUPS_OVERAGE=graph: the groups are read page by page with the login access token', async (t) => {
-  const g2 = await startGraph((link) => [{ value: [{ id: 'g1' }, { id: 'g2' }], next: link(1) }, { value: [{ id: AGENTS_ID }], next: link(2) }, { value: [] }]);
+  const g2 = await startGraph((link) => [
+    { value: [{ id: 'g1' }, { id: 'g2' }], next: link(1) },
+    { value: [{ id: AGENTS_ID }], next: link(2) },
+    { value: [] },
+  ]);
   t.teardown(g2.close);
   const s = await overageStack(t, { GROUPS_OVERAGE: 'graph' }, g2.url);
   const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
@@ -123,7 +132,11 @@ t.test('GROUPS_OVERAGE=graph: every page read and no allowed group: group_not_al
 t.test('GROUPS_OVERAGE=graph: reading stopped early without an allowed group refuses (groups_overage)', async (t) => {
   const cases: [string, (link: (i: number) => string) => Page[], string, Record<string, string>?][] = [
     ['an error', () => [{ status: 403, value: [] }], 'graph.status'],
-    ['an off-origin link', () => [{ value: [{ id: 'g1' }], next: 'https://evil.example/v1.0/me/transitiveMemberOf?page=1' }], 'graph.offorigin'],
+    [
+      'an off-origin link',
+      () => [{ value: [{ id: 'g1' }], next: 'https://evil.example/v1.0/me/transitiveMemberOf?page=1' }],
+      'graph.offorigin',
+    ],
     ['the page limit', (link) => [{ value: [{ id: 'g1' }], next: link(1) }], 'graph.pages'],
     ['a body that is not JSON', () => [{ raw: '<html>' }], 'graph.body'],
     ['a timeout', () => [{ hang: true }], 'graph.timeout', { OIDC_TIMEOUT_MS: '500' }],
@@ -148,39 +161,53 @@ t.test('GROUPS_OVERAGE=graph: reading stopped early without an allowed group ref
   }
 });
 
-t.test('GROUPS_OVERAGE=graph: a Graph still answering at the login deadline is cut there (login_timeout, not groups_overage)', async (t) => {
-  // The token at 1.5 s; Graph would answer 1 s later, within its own 2 s; the login ends at 2 s.
-  const g = await startGraph([{ value: [{ id: AGENTS_ID }], delayMs: 1000 }]);
-  t.teardown(g.close);
-  const s = await overageStack(t, { GROUPS_OVERAGE: 'graph', OIDC_TIMEOUT_MS: '2000', COMMBOX_TIMEOUT_MS: '2000', LOGIN_TIMEOUT_MS: '2000' }, g.url);
-  s.idp.delayMs.token = 1500;
-  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
-  t.equal(r.last.status, 504);
-  t.match(r.last.body, /\(login_timeout\)/);
-  t.match(
-    s.logs.find((e) => e['reason'] === 'login_timeout'),
-    { check: 'login_timeout.graph' },
-  );
-  t.equal(g.seen.length, 1);
-  const until = Date.now() + 10_000;
-  while (g.abandoned.count === 0 && Date.now() < until) await new Promise((ok) => setTimeout(ok, 20));
-  t.equal(g.abandoned.count, 1, 'Graph saw its request closed before it answered');
-  t.equal(s.ticketRequests(), 0);
-});
+t.test(
+  'GROUPS_OVERAGE=graph: a Graph still answering at the login deadline is cut there (login_timeout, not groups_overage)',
+  async (t) => {
+    // The token at 1.5 s; Graph would answer 1 s later, within its own 2 s; the login ends at 2 s.
+    const g = await startGraph([{ value: [{ id: AGENTS_ID }], delayMs: 1000 }]);
+    t.teardown(g.close);
+    const s = await overageStack(
+      t,
+      { GROUPS_OVERAGE: 'graph', OIDC_TIMEOUT_MS: '2000', COMMBOX_TIMEOUT_MS: '2000', LOGIN_TIMEOUT_MS: '2000' },
+      g.url,
+    );
+    s.idp.delayMs.token = 1500;
+    const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+    t.equal(r.last.status, 504);
+    t.match(r.last.body, /\(login_timeout\)/);
+    t.match(
+      s.logs.find((e) => e['reason'] === 'login_timeout'),
+      { check: 'login_timeout.graph' },
+    );
+    t.equal(g.seen.length, 1);
+    const until = Date.now() + 10_000;
+    while (g.abandoned.count === 0 && Date.now() < until) await new Promise((ok) => setTimeout(ok, 20));
+    t.equal(g.abandoned.count, 1, 'Graph saw its request closed before it answered');
+    t.equal(s.ticketRequests(), 0);
+  },
+);
 
 t.test('readGraphGroups: an allowed group found before an off-origin link is enough', async (t) => {
   const graph = await startGraph([{ value: [{ id: AGENTS_ID }], next: 'https://evil.example/next' }]);
   t.teardown(graph.close);
   const http = createHttpClient({ timeoutMs: 2000 });
   t.teardown(() => http.close());
-  const read = await readGraphGroups(http.fetch, { graphApiUrl: graph.url, accessToken: 'at', timeoutMs: 2000, wanted: (g) => g === AGENTS_ID });
+  const read = await readGraphGroups(http.fetch, {
+    graphApiUrl: graph.url,
+    accessToken: 'at',
+    timeoutMs: 2000,
+    wanted: (g) => g === AGENTS_ID,
+  });
   t.same(read, { groups: [AGENTS_ID], stopped: undefined, detail: undefined, pages: 1 });
 });
 
 t.test('no overage, or no group rule: Graph is never asked', async (t) => {
   const graph = await startGraph([{ value: [] }]);
   t.teardown(graph.close);
-  const s = await startHostileStack({ env: { GROUPS_OVERAGE: 'graph', GRAPH_API_URL: graph.url, ALLOWED_GROUPS: 'commbox-agents' } });
+  const s = await startHostileStack({
+    env: { GROUPS_OVERAGE: 'graph', GRAPH_API_URL: graph.url, ALLOWED_GROUPS: 'commbox-agents' },
+  });
   t.teardown(() => s.close());
   t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt);
   t.equal(graph.seen.length, 0);

@@ -28,7 +28,11 @@ const ENTRIES: Record<string, string[]> = {
 };
 
 function run(cwd: string, env: Record<string, string>, entry = 'source') {
-  const child = spawn(process.execPath, ENTRIES[entry]!, { cwd, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ENTRIES[entry]!, {
+    cwd,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => (stdout += String(c)));
@@ -249,33 +253,43 @@ function trickle(port: number, first: string, drip: string | undefined) {
   );
 }
 
-t.test('a request that trickles in (its body or its headers, or nothing at all) is answered 408 and closed; others are served', async (t) => {
-  const { base, b, sandbox } = await startServer(t);
-  const port = Number(new URL(base).port);
-  const started = Date.now();
-  const cut = Promise.all([
-    trickle(port, 'POST /initiate HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n', 'a'),
-    trickle(port, 'POST /initiate HTTP/1.1\r\n', 'X'),
-    trickle(port, '', undefined),
-  ]);
-  // Meanwhile a login goes through, and a keep-alive connection stays usable.
-  const r = await b.walk(`${base}/login`, { stopAt: sandbox.loginUrl });
-  t.ok(r.stoppedAt, 'a login is served while the trickling connections are open');
-  const [body, headers, silent] = await cut;
-  const seconds = (Date.now() - started) / 1000;
-  for (const [what, c] of [
-    ['a trickling body', body],
-    ['trickling headers', headers],
-    ['a connection that sends nothing', silent],
-  ] as const) {
-    t.match(c.answer, /^HTTP\/1\.1 408 /, `${what}: 408`);
-    t.match(c.answer, /content-type: text\/html; charset=utf-8\r\n/, `${what}: a page`);
-    t.match(c.answer, /<title>[^<]+<\/title>[\s\S]*Reference/, `${what}: with a reference`);
-  }
-  t.ok(body.sent < 20, `the body was cut after ${body.sent} bytes, a byte a second`);
-  t.ok(seconds < REQUEST_RECEIVE_TIMEOUT_MS / 1000 + 10, `all cut within the bound (sanity bound only: ${seconds.toFixed(1)} s)`);
-  t.equal((await b.fetch(`${base}/healthz`)).status, 200, 'and the bridge serves on');
-});
+t.test(
+  'a request that trickles in (its body or its headers, or nothing at all) is answered 408 and closed; others are served',
+  async (t) => {
+    const { base, b, sandbox } = await startServer(t);
+    const port = Number(new URL(base).port);
+    const started = Date.now();
+    const cut = Promise.all([
+      trickle(
+        port,
+        'POST /initiate HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n',
+        'a',
+      ),
+      trickle(port, 'POST /initiate HTTP/1.1\r\n', 'X'),
+      trickle(port, '', undefined),
+    ]);
+    // Meanwhile a login goes through, and a keep-alive connection stays usable.
+    const r = await b.walk(`${base}/login`, { stopAt: sandbox.loginUrl });
+    t.ok(r.stoppedAt, 'a login is served while the trickling connections are open');
+    const [body, headers, silent] = await cut;
+    const seconds = (Date.now() - started) / 1000;
+    for (const [what, c] of [
+      ['a trickling body', body],
+      ['trickling headers', headers],
+      ['a connection that sends nothing', silent],
+    ] as const) {
+      t.match(c.answer, /^HTTP\/1\.1 408 /, `${what}: 408`);
+      t.match(c.answer, /content-type: text\/html; charset=utf-8\r\n/, `${what}: a page`);
+      t.match(c.answer, /<title>[^<]+<\/title>[\s\S]*Reference/, `${what}: with a reference`);
+    }
+    t.ok(body.sent < 20, `the body was cut after ${body.sent} bytes, a byte a second`);
+    t.ok(
+      seconds < REQUEST_RECEIVE_TIMEOUT_MS / 1000 + 10,
+      `all cut within the bound (sanity bound only: ${seconds.toFixed(1)} s)`,
+    );
+    t.equal((await b.fetch(`${base}/healthz`)).status, 200, 'and the bridge serves on');
+  },
+);
 
 t.test('METRICS_PORT serves /metrics apart from the bridge, with the standard process metric names', async (t) => {
   const metricsPort = await freePort();
@@ -294,8 +308,15 @@ t.test('METRICS_PORT serves /metrics apart from the bridge, with the standard pr
 t.test('a request that trickles in to the metrics port is cut too; /metrics is served meanwhile', async (t) => {
   const metricsPort = await freePort();
   const { b } = await startServer(t, { METRICS_PORT: String(metricsPort) });
-  const cut = Promise.all([trickle(metricsPort, 'GET /metrics HTTP/1.1\r\n', 'X'), trickle(metricsPort, '', undefined)]);
-  t.equal((await b.fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status, 200, 'a scrape is served while they are open');
+  const cut = Promise.all([
+    trickle(metricsPort, 'GET /metrics HTTP/1.1\r\n', 'X'),
+    trickle(metricsPort, '', undefined),
+  ]);
+  t.equal(
+    (await b.fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status,
+    200,
+    'a scrape is served while they are open',
+  );
   const [headers, silent] = await cut;
   t.match(headers.answer, /^HTTP\/1\.1 408 /, 'trickling headers: 408');
   t.ok(headers.sent < 20, `cut after ${headers.sent} bytes, a byte a second`);
@@ -309,19 +330,31 @@ t.test('METRICS_HOST: metrics listen on loopback only by default; 0.0.0.0 opens 
   ] as const) {
     const metricsPort = await freePort();
     // The public port on every interface, as by default: the metrics listener does not follow it.
-    const { p, b } = await startServer(t, { HOST: '0.0.0.0', METRICS_PORT: String(metricsPort), ...(host === undefined ? {} : { METRICS_HOST: host }) });
+    const { p, b } = await startServer(t, {
+      HOST: '0.0.0.0',
+      METRICS_PORT: String(metricsPort),
+      ...(host === undefined ? {} : { METRICS_HOST: host }),
+    });
     const line = p
       .out()
       .split('\n')
       .find((l) => l.includes('"metrics_listening"'));
-    t.match(JSON.parse(line ?? '{}'), { address: host ?? '127.0.0.1', port: metricsPort }, `${host ?? 'default'}: the address is logged`);
+    t.match(
+      JSON.parse(line ?? '{}'),
+      { address: host ?? '127.0.0.1', port: metricsPort },
+      `${host ?? 'default'}: the address is logged`,
+    );
     t.equal((await b.fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status, 200, 'served on 127.0.0.1');
     // Another address of this machine (a second loopback address stands for a network interface).
     const other = await b.fetch(`http://127.0.0.2:${metricsPort}/metrics`).then(
       (r) => r.status,
       (e: Error & { code?: string }) => e.code ?? e.message,
     );
-    t.equal(other, elsewhere ? 200 : 'ECONNREFUSED', `${host ?? 'default'}: at another address, ${elsewhere ? 'served' : 'refused'}`);
+    t.equal(
+      other,
+      elsewhere ? 200 : 'ECONNREFUSED',
+      `${host ?? 'default'}: at another address, ${elsewhere ? 'served' : 'refused'}`,
+    );
     p.child.kill('SIGKILL');
     await p.exited;
   }
@@ -353,7 +386,10 @@ t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable
     ALLOWED_GROUPS: 'commbox-agents',
   };
   const cwd = mkdtempSync(join(tmpdir(), 'bridge-'));
-  const good = spawn(process.execPath, [...ENTRIES['source']!, '--check'], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env } });
+  const good = spawn(process.execPath, [...ENTRIES['source']!, '--check'], {
+    cwd,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+  });
   let out = '';
   good.stdout.on('data', (c) => (out += String(c)));
   t.equal(await new Promise((ok) => good.on('exit', ok)), 0);

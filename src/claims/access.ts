@@ -41,13 +41,21 @@ export interface AccessRules {
 
 /** True when at least one rule limits who gets a ticket (groups, email domains, hosted domains). */
 export function hasAccessRule(rules: AccessRules): boolean {
-  return rules.allowedGroups.length > 0 || rules.allowedEmailDomains.length > 0 || rules.allowedHostedDomains.length > 0;
+  return (
+    rules.allowedGroups.length > 0 || rules.allowedEmailDomains.length > 0 || rules.allowedHostedDomains.length > 0
+  );
 }
 
 export type AccessRule =
-  'no_access_rule' | 'email_unverified' | 'group_not_allowed' | 'email_domain_not_allowed' | 'username_without_domain' | 'hosted_domain_not_allowed';
+  | 'no_access_rule'
+  | 'email_unverified'
+  | 'group_not_allowed'
+  | 'email_domain_not_allowed'
+  | 'username_without_domain'
+  | 'hosted_domain_not_allowed';
 
-export type AccessDecision = { readonly allowed: true } | { readonly allowed: false; readonly rule: AccessRule; readonly detail: string };
+export type AccessDecision =
+  { readonly allowed: true } | { readonly allowed: false; readonly rule: AccessRule; readonly detail: string };
 
 const isTrue = (v: unknown) => v === true || v === 'true';
 const isFalse = (v: unknown) => v === false || v === 'false';
@@ -61,14 +69,21 @@ export function evaluateAccess(claims: Claims, rules: AccessRules): AccessDecisi
   // The configuration refuses to start without a rule or ALLOW_ANY_AUTHENTICATED;
   // rules built any other way fail closed here too.
   if (!hasAccessRule(rules) && !rules.allowAnyAuthenticated) {
-    return { allowed: false, rule: 'no_access_rule', detail: 'no access rule is configured and ALLOW_ANY_AUTHENTICATED is not true' };
+    return {
+      allowed: false,
+      rule: 'no_access_rule',
+      detail: 'no access rule is configured and ALLOW_ANY_AUTHENTICATED is not true',
+    };
   }
   const verified = claims['email_verified'];
   if (!rules.allowUnverifiedEmail && (isFalse(verified) || (rules.requireVerifiedEmail && !isTrue(verified)))) {
     return {
       allowed: false,
       rule: 'email_unverified',
-      detail: verified === undefined ? 'email_verified is absent (REQUIRE_VERIFIED_EMAIL=true)' : `email_verified is ${JSON.stringify(verified)}`,
+      detail:
+        verified === undefined
+          ? 'email_verified is absent (REQUIRE_VERIFIED_EMAIL=true)'
+          : `email_verified is ${JSON.stringify(verified)}`,
     };
   }
   if (rules.allowedGroups.length > 0) {
@@ -92,9 +107,18 @@ export function evaluateAccess(claims: Claims, rules: AccessRules): AccessDecisi
 export function evaluateHostedDomain(idTokenClaims: Claims, rules: AccessRules): AccessDecision {
   if (rules.allowedHostedDomains.length === 0) return { allowed: true };
   const hd = idTokenClaims['hd'];
-  if (typeof hd !== 'string') return { allowed: false, rule: 'hosted_domain_not_allowed', detail: 'the ID token has no "hd" (not a Google Workspace account)' };
+  if (typeof hd !== 'string')
+    return {
+      allowed: false,
+      rule: 'hosted_domain_not_allowed',
+      detail: 'the ID token has no "hd" (not a Google Workspace account)',
+    };
   if (!rules.allowedHostedDomains.includes(hd.toLowerCase())) {
-    return { allowed: false, rule: 'hosted_domain_not_allowed', detail: `the ID token's "hd" ${JSON.stringify(hd.slice(0, 100))} is not allowed` };
+    return {
+      allowed: false,
+      rule: 'hosted_domain_not_allowed',
+      detail: `the ID token's "hd" ${JSON.stringify(hd.slice(0, 100))} is not allowed`,
+    };
   }
   return { allowed: true };
 }
@@ -131,7 +155,11 @@ export function evaluateIdentity(
   if (username?.includes('@')) judged.push(['username', username]);
   if (usernameBeforeLocalpart !== undefined) judged.push(['username (before |localpart)', usernameBeforeLocalpart]);
   if (judged.length === 0)
-    return { allowed: false, rule: 'email_domain_not_allowed', detail: 'no email is mapped and the username has no @domain, so no domain can be checked' };
+    return {
+      allowed: false,
+      rule: 'email_domain_not_allowed',
+      detail: 'no email is mapped and the username has no @domain, so no domain can be checked',
+    };
   for (const [field, value] of judged) {
     const at = value.indexOf('@');
     if (at !== value.lastIndexOf('@')) {
@@ -142,7 +170,10 @@ export function evaluateIdentity(
       return {
         allowed: false,
         rule: 'email_domain_not_allowed',
-        detail: at === -1 ? `the mapped ${field} has no @domain` : `the domain ${JSON.stringify(domain.slice(0, 100))} of the mapped ${field} is not allowed`,
+        detail:
+          at === -1
+            ? `the mapped ${field} has no @domain`
+            : `the domain ${JSON.stringify(domain.slice(0, 100))} of the mapped ${field} is not allowed`,
       };
     }
   }
@@ -155,7 +186,9 @@ export function evaluateIdentity(
  */
 export function hasGroupsOverage(idTokenClaims: Claims, groupsClaim: readonly string[]): boolean {
   const names = idTokenClaims['_claim_names'];
-  return names !== null && typeof names === 'object' && Object.prototype.hasOwnProperty.call(names, groupsClaim.join('.'));
+  return (
+    names !== null && typeof names === 'object' && Object.prototype.hasOwnProperty.call(names, groupsClaim.join('.'))
+  );
 }
 
 /**
@@ -175,15 +208,22 @@ export function needsEmailVerified(mapping: IdentityMapping, rules: AccessRules)
  * that userinfo would have called unverified must not pass because userinfo
  * failed. When userinfo fails, the login goes on only if this is empty.
  */
-export function missingRequiredClaims(claims: Claims, mapping: IdentityMapping, rules: AccessRules, kind: 'agent' | 'chat'): string[] {
+export function missingRequiredClaims(
+  claims: Claims,
+  mapping: IdentityMapping,
+  rules: AccessRules,
+  kind: 'agent' | 'chat',
+): string[] {
   const missing: string[] = [];
   const has = (m: IdentityMapping[keyof IdentityMapping]) => m !== undefined && applyMapping(claims, m) !== undefined;
   if (kind === 'agent') {
     if (!has(mapping.username)) missing.push(mapping.username.path.join('.'));
     if (!has(mapping.email) && !has(mapping.phone)) missing.push('email or phone');
   } else if (!has(mapping.uniqueId)) missing.push(mapping.uniqueId.path.join('.'));
-  if (rules.allowedEmailDomains.length > 0 && mapping.email !== undefined && !has(mapping.email)) missing.push(mapping.email.path.join('.'));
-  if (rules.allowedGroups.length > 0 && getClaim(claims, rules.groupsClaim) === undefined) missing.push(rules.groupsClaim.join('.'));
+  if (rules.allowedEmailDomains.length > 0 && mapping.email !== undefined && !has(mapping.email))
+    missing.push(mapping.email.path.join('.'));
+  if (rules.allowedGroups.length > 0 && getClaim(claims, rules.groupsClaim) === undefined)
+    missing.push(rules.groupsClaim.join('.'));
   if (needsEmailVerified(mapping, rules) && claims['email_verified'] === undefined) missing.push('email_verified');
   return [...new Set(missing)];
 }
@@ -206,13 +246,15 @@ export function describePassedRules(claims: Claims, idTokenClaims: Claims, rules
     const member = readGroups(claims, rules.groupsClaim).filter((g) => rules.allowedGroups.includes(g));
     out.push(`ALLOWED_GROUPS: member of ${member.join(', ')} (at ${rules.groupsClaim.join('.')})`);
   } else out.push('ALLOWED_GROUPS: not set, any group');
-  if (!hasAccessRule(rules)) out.push("ALLOW_ANY_AUTHENTICATED=true: everyone the IdP signs in, the IdP's app assignment is the only limit");
+  if (!hasAccessRule(rules))
+    out.push("ALLOW_ANY_AUTHENTICATED=true: everyone the IdP signs in, the IdP's app assignment is the only limit");
   out.push(
     rules.allowedEmailDomains.length > 0
       ? `ALLOWED_EMAIL_DOMAINS: the domain of what CommBox receives is one of ${rules.allowedEmailDomains.join(', ')}`
       : 'ALLOWED_EMAIL_DOMAINS: not set, any domain',
   );
-  if (rules.allowedHostedDomains.length > 0) out.push(`ALLOWED_HOSTED_DOMAINS: hd ${JSON.stringify(idTokenClaims['hd'])} is allowed`);
+  if (rules.allowedHostedDomains.length > 0)
+    out.push(`ALLOWED_HOSTED_DOMAINS: hd ${JSON.stringify(idTokenClaims['hd'])} is allowed`);
   if (rules.usernameNeedsDomain) out.push("the username is name@domain in this IdP's own domains");
   return out;
 }

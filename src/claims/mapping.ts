@@ -135,7 +135,8 @@ export interface AgentIdentity {
 }
 
 export type IdentityResult =
-  { readonly ok: true; readonly identity: AgentIdentity } | { readonly ok: false; readonly missing: string; readonly detail: string };
+  | { readonly ok: true; readonly identity: AgentIdentity }
+  | { readonly ok: false; readonly missing: string; readonly detail: string };
 
 /**
  * Maps claims to the CommBox agent identity. `username` is required, and so is
@@ -144,18 +145,29 @@ export type IdentityResult =
 export function mapAgentIdentity(claims: Claims, mapping: IdentityMapping): IdentityResult {
   const username = applyMapping(claims, mapping.username);
   if (username === undefined) {
-    return { ok: false, missing: mapping.username.path.join('.'), detail: `MAP_USERNAME (${mapping.username.source}) maps to nothing` };
+    return {
+      ok: false,
+      missing: mapping.username.path.join('.'),
+      detail: `MAP_USERNAME (${mapping.username.source}) maps to nothing`,
+    };
   }
   const identity: AgentIdentity = { username, ...profileFields(claims, mapping) };
   if (!identity.email && !identity.phone1) {
     const wanted = [mapping.email?.path.join('.'), mapping.phone?.path.join('.')].filter(Boolean).join(' or ');
-    return { ok: false, missing: wanted, detail: `neither MAP_EMAIL nor MAP_PHONE maps to a value (CommBox needs one of them)` };
+    return {
+      ok: false,
+      missing: wanted,
+      detail: `neither MAP_EMAIL nor MAP_PHONE maps to a value (CommBox needs one of them)`,
+    };
   }
   return { ok: true, identity };
 }
 
 /** The optional fields both kinds of ticket carry; those that map to nothing are left out. */
-function profileFields(claims: Claims, mapping: IdentityMapping): { email?: string; firstName?: string; lastName?: string; phone1?: string } {
+function profileFields(
+  claims: Claims,
+  mapping: IdentityMapping,
+): { email?: string; firstName?: string; lastName?: string; phone1?: string } {
   const out: { email?: string; firstName?: string; lastName?: string; phone1?: string } = {};
   const email = mapping.email && applyMapping(claims, mapping.email);
   const firstName = mapping.firstName && applyMapping(claims, mapping.firstName);
@@ -178,13 +190,18 @@ export interface ChatIdentity {
 }
 
 export type ChatIdentityResult =
-  { readonly ok: true; readonly identity: ChatIdentity } | { readonly ok: false; readonly missing: string; readonly detail: string };
+  | { readonly ok: true; readonly identity: ChatIdentity }
+  | { readonly ok: false; readonly missing: string; readonly detail: string };
 
 /** Maps claims to the customer identity of a chat ticket; `uniqueId` is required. */
 export function mapChatIdentity(claims: Claims, mapping: IdentityMapping): ChatIdentityResult {
   const uniqueId = applyMapping(claims, mapping.uniqueId);
   if (uniqueId === undefined) {
-    return { ok: false, missing: mapping.uniqueId.path.join('.'), detail: `MAP_UNIQUE_ID (${mapping.uniqueId.source}) maps to nothing` };
+    return {
+      ok: false,
+      missing: mapping.uniqueId.path.join('.'),
+      detail: `MAP_UNIQUE_ID (${mapping.uniqueId.source}) maps to nothing`,
+    };
   }
   return { ok: true, identity: { uniqueId, ...profileFields(claims, mapping) } };
 }

@@ -56,12 +56,20 @@ export class CommboxClient {
 
   constructor(opts: CommboxOptions) {
     const url = new URL(opts.apiUrl);
-    const options = { connections: opts.connections ?? 64, keepAliveTimeout: 30_000, connect: { timeout: opts.timeoutMs } };
+    const options = {
+      connections: opts.connections ?? 64,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: opts.timeoutMs },
+    };
     // One origin: a Pool, unless a proxy decides the way.
     this.#pool = opts.proxy === undefined ? new Pool(url.origin, options) : createDispatcher(opts.proxy, options);
     this.#path = `${url.pathname.replace(/\/+$/, '')}/auth/ticket`;
     this.#origin = url.origin;
-    this.#headers = { authorization: `Bearer ${opts.apiKey}`, 'content-type': 'application/json', accept: 'application/json' };
+    this.#headers = {
+      authorization: `Bearer ${opts.apiKey}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
     this.#timeoutMs = opts.timeoutMs;
     this.#maxRetries = opts.maxRetries ?? 2;
     this.#onAttempt = opts.onAttempt ?? (() => {});
@@ -74,7 +82,11 @@ export class CommboxClient {
    * `commbox_unauthorized`, `commbox_rejected`, `commbox_unavailable`,
    * `commbox_timeout` or `commbox_bad_response`.
    */
-  async requestTicket(data: TicketData, stats: TicketAttempts = { attempts: 0, lastStatus: undefined }, signal?: AbortSignal): Promise<string> {
+  async requestTicket(
+    data: TicketData,
+    stats: TicketAttempts = { attempts: 0, lastStatus: undefined },
+    signal?: AbortSignal,
+  ): Promise<string> {
     // COMMBOX_TIMEOUT_MS is the total deadline of the step, retries included: each
     // attempt gets what is left of it, which `send` enforces wherever the attempt
     // is (reading a dripping answer included: undici's own timeouts only see silence).
@@ -128,25 +140,42 @@ export class CommboxClient {
         }
         this.#onAttempt('error');
         if (retry < this.#maxRetries && (await this.#backoff(retry, undefined, deadline, signal))) continue;
-        throw new BridgeError(Reasons.commboxUnavailable, 502, { detail: `CommBox could not be reached: ${code || (cause as Error).message}`, cause });
+        throw new BridgeError(Reasons.commboxUnavailable, 502, {
+          detail: `CommBox could not be reached: ${code || (cause as Error).message}`,
+          cause,
+        });
       }
 
       if (status >= 200 && status < 300) return readTicket(text);
-      if (RETRY_STATUS.has(status) && retry < this.#maxRetries && (await this.#backoff(retry, retryAfterMs, deadline, signal))) continue;
+      if (
+        RETRY_STATUS.has(status) &&
+        retry < this.#maxRetries &&
+        (await this.#backoff(retry, retryAfterMs, deadline, signal))
+      )
+        continue;
       if (status === 401) {
-        throw new BridgeError(Reasons.commboxUnauthorized, 502, { detail: 'CommBox answered 401: COMMBOX_API_KEY is wrong, revoked or rotated' });
+        throw new BridgeError(Reasons.commboxUnauthorized, 502, {
+          detail: 'CommBox answered 401: COMMBOX_API_KEY is wrong, revoked or rotated',
+        });
       }
       if (RETRY_STATUS.has(status) || status >= 500) {
         throw new BridgeError(Reasons.commboxUnavailable, 502, {
           detail: `CommBox answered HTTP ${status} after ${stats.attempts} attempt(s)${describeBody(text)}`,
         });
       }
-      throw new BridgeError(Reasons.commboxRejected, 502, { detail: `CommBox refused the ticket request with HTTP ${status}${describeBody(text)}` });
+      throw new BridgeError(Reasons.commboxRejected, 502, {
+        detail: `CommBox refused the ticket request with HTTP ${status}${describeBody(text)}`,
+      });
     }
   }
 
   /** Waits before a retry; false when the wait would overrun the budget. Rejects with the signal's reason. */
-  async #backoff(retry: number, retryAfterMs: number | undefined, deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+  async #backoff(
+    retry: number,
+    retryAfterMs: number | undefined,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
     const wait = retryAfterMs ?? RETRY_BACKOFF_MS[retry] ?? 300;
     if (performance.now() + wait >= deadline) return false;
     try {
@@ -163,7 +192,10 @@ export class CommboxClient {
 }
 
 function timeout(stats: TicketAttempts, cause?: unknown): BridgeError {
-  return new BridgeError(Reasons.commboxTimeout, 504, { detail: `CommBox did not answer within COMMBOX_TIMEOUT_MS (${stats.attempts} attempt(s))`, cause });
+  return new BridgeError(Reasons.commboxTimeout, 504, {
+    detail: `CommBox did not answer within COMMBOX_TIMEOUT_MS (${stats.attempts} attempt(s))`,
+    cause,
+  });
 }
 
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
@@ -192,16 +224,22 @@ export function readTicket(text: string): string {
   try {
     j = JSON.parse(text);
   } catch {
-    throw new BridgeError(Reasons.commboxBadResponse, 502, { detail: `CommBox answered 2xx with a body that is not JSON${describeBody(text)}` });
+    throw new BridgeError(Reasons.commboxBadResponse, 502, {
+      detail: `CommBox answered 2xx with a body that is not JSON${describeBody(text)}`,
+    });
   }
   const data = (j as { data?: Record<string, unknown> } | null)?.data;
   const ticket = data?.['encpryptedString'] ?? data?.['encryptedString'];
   if (typeof ticket !== 'string' || ticket === '') {
-    throw new BridgeError(Reasons.commboxBadResponse, 502, { detail: 'CommBox answered 2xx without data.encpryptedString' });
+    throw new BridgeError(Reasons.commboxBadResponse, 502, {
+      detail: 'CommBox answered 2xx without data.encpryptedString',
+    });
   }
   // A ticket is opaque but must be one printable ASCII token.
   if (ticket.length > MAX_TICKET_LENGTH || /[^\x21-\x7e]/.test(ticket)) {
-    throw new BridgeError(Reasons.commboxBadResponse, 502, { detail: 'CommBox answered a ticket that is not a printable token' });
+    throw new BridgeError(Reasons.commboxBadResponse, 502, {
+      detail: 'CommBox answered a ticket that is not a printable token',
+    });
   }
   return ticket;
 }

@@ -35,7 +35,11 @@ export function renderEnvExample(): string {
     out.push('', `# --- ${group} ${'-'.repeat(Math.max(3, 80 - group.length))}`);
     for (const name of NAMES.filter((n) => VARIABLES[n].group === group)) {
       const v = VARIABLES[name];
-      out.push(comment(`${v.doc}${typeof v.required === 'string' ? ` Required ${v.required}.` : ''}${v.secret ? ` Or ${name}_FILE: a file holding it.` : ''}`));
+      out.push(
+        comment(
+          `${v.doc}${typeof v.required === 'string' ? ` Required ${v.required}.` : ''}${v.secret ? ` Or ${name}_FILE: a file holding it.` : ''}`,
+        ),
+      );
       if (v.group === 'Required') out.push(`${name}=${v.example ?? ''}`);
       else out.push(`# ${name}=${v.example ?? (v.default !== undefined && !/[: ]/.test(v.default) ? v.default : '')}`);
     }
@@ -89,12 +93,23 @@ export function renderConfigurationDoc(): string {
     'warning and `check-config` prints one while it is on; beside a rule it changes nothing.',
   ];
   for (const group of GROUPS) {
-    out.push('', `## ${group}`, '', '| Variable | Required | Default | Per IdP | Meaning |', '| --- | --- | --- | --- | --- |');
+    out.push(
+      '',
+      `## ${group}`,
+      '',
+      '| Variable | Required | Default | Per IdP | Meaning |',
+      '| --- | --- | --- | --- | --- |',
+    );
     for (const name of NAMES.filter((n) => VARIABLES[n].group === group)) {
       const v = VARIABLES[name];
       const required = v.required === true ? 'yes' : (v.required ?? '');
-      const perIdp = v.scope === 'global' ? '' : `\`IDP_<NAME>_${v.idpSuffix}\`${v.scope === 'idp' ? ', never inherited' : ', else inherited'}`;
-      out.push(`| \`${name}\`${v.secret ? ' 🔒' : ''} | ${cell(required)} | ${cell(v.default ?? '')} | ${cell(perIdp)} | ${cell(v.doc)} |`);
+      const perIdp =
+        v.scope === 'global'
+          ? ''
+          : `\`IDP_<NAME>_${v.idpSuffix}\`${v.scope === 'idp' ? ', never inherited' : ', else inherited'}`;
+      out.push(
+        `| \`${name}\`${v.secret ? ' 🔒' : ''} | ${cell(required)} | ${cell(v.default ?? '')} | ${cell(perIdp)} | ${cell(v.doc)} |`,
+      );
     }
   }
   out.push(

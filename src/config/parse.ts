@@ -12,7 +12,15 @@ import type { IdentityMapping } from '../claims/mapping.js';
 import { ConfigError } from '../errors.js';
 import { readEnvironment, type Environment } from './environment.js';
 import { idpPrefix, unknownVariables } from './unknown.js';
-import { VARIABLES, type ChatChannels, type ClientAuthMethod, type LogLevel, type ParseContext, type Values, type VariableName } from './table.js';
+import {
+  VARIABLES,
+  type ChatChannels,
+  type ClientAuthMethod,
+  type LogLevel,
+  type ParseContext,
+  type Values,
+  type VariableName,
+} from './table.js';
 
 export { decodeChannel, isLoopbackHost, SECRET_VARIABLES } from './table.js';
 export { readEnvironment } from './environment.js';
@@ -193,7 +201,13 @@ function walk(
 }
 
 /** The rules between one IdP's variables; problems named as that IdP's variables. */
-function idpRules(v: Values, env: Environment, nameOf: NameOf, bad: (variable: string, problem: string) => void, extra: boolean): void {
+function idpRules(
+  v: Values,
+  env: Environment,
+  nameOf: NameOf,
+  bad: (variable: string, problem: string) => void,
+  extra: boolean,
+): void {
   if (v.OIDC_CLIENT_AUTH === 'private_key_jwt') {
     if (!env[nameOf('OIDC_CLIENT_PRIVATE_KEY_FILE')]?.trim())
       bad(nameOf('OIDC_CLIENT_PRIVATE_KEY_FILE'), `is required with ${nameOf('OIDC_CLIENT_AUTH')}=private_key_jwt`);
@@ -210,19 +224,33 @@ function idpRules(v: Values, env: Environment, nameOf: NameOf, bad: (variable: s
     }
     if (v.OIDC_CLIENT_CERTIFICATE_FILE !== undefined && v.OIDC_CLIENT_PRIVATE_KEY_FILE !== undefined) {
       if (!v.OIDC_CLIENT_CERTIFICATE_FILE.certificate.checkPrivateKey(v.OIDC_CLIENT_PRIVATE_KEY_FILE.key))
-        bad(nameOf('OIDC_CLIENT_CERTIFICATE_FILE'), `is not the certificate of the key in ${nameOf('OIDC_CLIENT_PRIVATE_KEY_FILE')}`);
+        bad(
+          nameOf('OIDC_CLIENT_CERTIFICATE_FILE'),
+          `is not the certificate of the key in ${nameOf('OIDC_CLIENT_PRIVATE_KEY_FILE')}`,
+        );
     }
     if (v.OIDC_CLIENT_SECRET !== undefined)
-      bad(nameOf('OIDC_CLIENT_SECRET'), `is set, but ${nameOf('OIDC_CLIENT_AUTH')}=private_key_jwt does not use it; remove it`);
+      bad(
+        nameOf('OIDC_CLIENT_SECRET'),
+        `is set, but ${nameOf('OIDC_CLIENT_AUTH')}=private_key_jwt does not use it; remove it`,
+      );
   } else if (env[nameOf('OIDC_CLIENT_CERTIFICATE_FILE')]?.trim()) {
     bad(nameOf('OIDC_CLIENT_CERTIFICATE_FILE'), `is used only with ${nameOf('OIDC_CLIENT_AUTH')}=private_key_jwt`);
   }
-  if (v.OIDC_CLIENT_AUTH !== 'private_key_jwt' && v.OIDC_CLIENT_SECRET === undefined && !env[`${nameOf('OIDC_CLIENT_SECRET')}_FILE`]?.trim()) {
+  if (
+    v.OIDC_CLIENT_AUTH !== 'private_key_jwt' &&
+    v.OIDC_CLIENT_SECRET === undefined &&
+    !env[`${nameOf('OIDC_CLIENT_SECRET')}_FILE`]?.trim()
+  ) {
     bad(nameOf('OIDC_CLIENT_SECRET'), `is required (or ${nameOf('OIDC_CLIENT_SECRET')}_FILE)`);
   }
   if (v.MAP_EMAIL === undefined && v.MAP_PHONE === undefined)
-    bad(nameOf('MAP_EMAIL'), `and ${nameOf('MAP_PHONE')} are both empty: CommBox needs email or phone to identify an agent`);
-  const ruled = v.ALLOWED_GROUPS.length > 0 || v.ALLOWED_EMAIL_DOMAINS.length > 0 || v.ALLOWED_HOSTED_DOMAINS.length > 0;
+    bad(
+      nameOf('MAP_EMAIL'),
+      `and ${nameOf('MAP_PHONE')} are both empty: CommBox needs email or phone to identify an agent`,
+    );
+  const ruled =
+    v.ALLOWED_GROUPS.length > 0 || v.ALLOWED_EMAIL_DOMAINS.length > 0 || v.ALLOWED_HOSTED_DOMAINS.length > 0;
   if (!ruled && !v.ALLOW_ANY_AUTHENTICATED) {
     bad(
       nameOf('ALLOW_ANY_AUTHENTICATED'),
@@ -233,9 +261,15 @@ function idpRules(v: Values, env: Environment, nameOf: NameOf, bad: (variable: s
   // domain is unique only while exactly one email domain is allowed.
   const dropped = v.MAP_USERNAME?.transforms.find((t) => t === 'localpart' || t === 'domain');
   if (dropped !== undefined && extra) {
-    bad(nameOf('MAP_USERNAME'), `"${v.MAP_USERNAME!.source}" can never give a name@domain; an extra IdP's usernames must carry one of its own domains`);
+    bad(
+      nameOf('MAP_USERNAME'),
+      `"${v.MAP_USERNAME!.source}" can never give a name@domain; an extra IdP's usernames must carry one of its own domains`,
+    );
   } else if (dropped === 'domain') {
-    bad(nameOf('MAP_USERNAME'), `"${v.MAP_USERNAME!.source}" maps every user of a domain to the same username; map the whole email (e.g. email|lower)`);
+    bad(
+      nameOf('MAP_USERNAME'),
+      `"${v.MAP_USERNAME!.source}" maps every user of a domain to the same username; map the whole email (e.g. email|lower)`,
+    );
   } else if (dropped === 'localpart' && v.ALLOWED_EMAIL_DOMAINS.length !== 1) {
     bad(
       nameOf('MAP_USERNAME'),
@@ -256,7 +290,10 @@ function idpConfig(name: string, v: Values, base: string, usernameNeedsDomain: b
       clientAuth: v.OIDC_CLIENT_AUTH,
       clientPrivateKey: v.OIDC_CLIENT_PRIVATE_KEY_FILE?.key,
       clientPrivateKeyKid: v.OIDC_CLIENT_PRIVATE_KEY_KID ?? v.OIDC_CLIENT_PRIVATE_KEY_FILE?.kid,
-      clientCertificate: v.OIDC_CLIENT_CERTIFICATE_FILE && { x5tS256: v.OIDC_CLIENT_CERTIFICATE_FILE.x5tS256, x5t: v.OIDC_CLIENT_CERTIFICATE_FILE.x5t },
+      clientCertificate: v.OIDC_CLIENT_CERTIFICATE_FILE && {
+        x5tS256: v.OIDC_CLIENT_CERTIFICATE_FILE.x5tS256,
+        x5t: v.OIDC_CLIENT_CERTIFICATE_FILE.x5t,
+      },
       clientAssertionAudience: v.OIDC_CLIENT_ASSERTION_AUDIENCE,
       scopes: v.OIDC_SCOPES,
       idTokenAlg: v.OIDC_ID_TOKEN_ALG,
@@ -297,7 +334,10 @@ function idpConfig(name: string, v: Values, base: string, usernameNeedsDomain: b
  * Validates the environment into a {@link BridgeConfig}. Throws a
  * {@link ConfigError} listing every bad or missing variable.
  */
-export function parseConfig(given: Environment, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): BridgeConfig {
+export function parseConfig(
+  given: Environment,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): BridgeConfig {
   // Proxy variables as every HTTP client reads them: the lower-case form too.
   const env: Environment = {
     ...given,
@@ -313,7 +353,8 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
   idpRules(d, env, same, bad, false);
 
   // Rules between global variables.
-  if (g.COMMBOX_LOGIN_URL?.searchParams.has('ta')) bad('COMMBOX_LOGIN_URL', 'must not already contain a "ta" parameter');
+  if (g.COMMBOX_LOGIN_URL?.searchParams.has('ta'))
+    bad('COMMBOX_LOGIN_URL', 'must not already contain a "ta" parameter');
   if (g.COMMBOX_CHAT_CHANNELS !== undefined && g.COMMBOX_CHAT_URL === undefined && !env['COMMBOX_CHAT_URL']?.trim())
     bad('COMMBOX_CHAT_CHANNELS', 'is set but COMMBOX_CHAT_URL is not');
   if (env['COMMBOX_CHAT_URL']?.trim() && g.COMMBOX_CHAT_CHANNELS === undefined) {
@@ -325,21 +366,27 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     );
   }
   const contradicts = (variable: string, requireVerified: boolean) => {
-    if (g.ALLOW_UNVERIFIED_EMAIL && requireVerified) bad(variable, 'and ALLOW_UNVERIFIED_EMAIL are both true; choose one');
+    if (g.ALLOW_UNVERIFIED_EMAIL && requireVerified)
+      bad(variable, 'and ALLOW_UNVERIFIED_EMAIL are both true; choose one');
   };
   contradicts('REQUIRE_VERIFIED_EMAIL', d.REQUIRE_VERIFIED_EMAIL);
   if (env['REDIS_CA_FILE']?.trim()) {
     // A CA with a plain-text connection would read as TLS while none is used.
     if (!env['REDIS_URL']?.trim() && !env['REDIS_URL_FILE']?.trim())
       bad('REDIS_CA_FILE', 'is set but REDIS_URL is not: set REDIS_URL (rediss://…), or remove REDIS_CA_FILE');
-    else if (g.REDIS_URL?.startsWith('redis://')) bad('REDIS_CA_FILE', 'is used only with rediss:// (TLS): write REDIS_URL as rediss://');
+    else if (g.REDIS_URL?.startsWith('redis://'))
+      bad('REDIS_CA_FILE', 'is used only with rediss:// (TLS): write REDIS_URL as rediss://');
   }
-  if (g.METRICS_PORT !== undefined && g.METRICS_PORT === g.PORT) bad('METRICS_PORT', `must differ from PORT (${g.PORT}), or be off`);
+  if (g.METRICS_PORT !== undefined && g.METRICS_PORT === g.PORT)
+    bad('METRICS_PORT', `must differ from PORT (${g.PORT}), or be off`);
   if (g.SHUTDOWN_TIMEOUT_MS <= g.SHUTDOWN_GRACE_MS) bad('SHUTDOWN_TIMEOUT_MS', 'must be longer than SHUTDOWN_GRACE_MS');
   // The whole callback's deadline below one of its requests' own would make that deadline a dead letter (a unit slip, usually).
   for (const step of ['OIDC_TIMEOUT_MS', 'COMMBOX_TIMEOUT_MS'] as const) {
     if (g.LOGIN_TIMEOUT_MS < g[step])
-      bad('LOGIN_TIMEOUT_MS', `(${g.LOGIN_TIMEOUT_MS}) must be at least ${step} (${g[step]}): a login makes that request; raise it, or lower ${step}`);
+      bad(
+        'LOGIN_TIMEOUT_MS',
+        `(${g.LOGIN_TIMEOUT_MS}) must be at least ${step} (${g[step]}): a login makes that request; raise it, or lower ${step}`,
+      );
   }
   const base = g.PUBLIC_URL ? g.PUBLIC_URL.href.replace(/\/+$/, '') : '';
 
@@ -364,7 +411,10 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     // this IdP's own users, so it could name another IdP's agent. Set, refused;
     // inherited from MAP_PHONE, dropped.
     if (env[nameOf('MAP_PHONE')]?.trim()) {
-      bad(nameOf('MAP_PHONE'), "is set, but an extra IdP never sends phone1 (a phone number has no domain, so it could name another IdP's agent); remove it");
+      bad(
+        nameOf('MAP_PHONE'),
+        "is set, but an extra IdP never sends phone1 (a phone number has no domain, so it could name another IdP's agent); remove it",
+      );
     } else if (values.MAP_EMAIL === undefined && values.MAP_PHONE !== undefined) {
       bad(nameOf('MAP_EMAIL'), 'is empty, but an extra IdP identifies its agents by email: it never sends phone1');
     }
@@ -377,18 +427,30 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     const owner = new Map<string, string>();
     for (const [variable, domains, what] of [
       ['ALLOWED_EMAIL_DOMAINS', d.ALLOWED_EMAIL_DOMAINS, "the default IdP's"] as const,
-      ...extras.map((e) => [e.nameOf('ALLOWED_EMAIL_DOMAINS'), e.values.ALLOWED_EMAIL_DOMAINS, 'never inherited from ALLOWED_EMAIL_DOMAINS'] as const),
+      ...extras.map(
+        (e) =>
+          [
+            e.nameOf('ALLOWED_EMAIL_DOMAINS'),
+            e.values.ALLOWED_EMAIL_DOMAINS,
+            'never inherited from ALLOWED_EMAIL_DOMAINS',
+          ] as const,
+      ),
     ]) {
       if (domains.length === 0)
-        bad(variable, `is required when OIDC_IDPS is set: each IdP needs its own email domains (${what}), so that no IdP can sign in another IdP's users`);
+        bad(
+          variable,
+          `is required when OIDC_IDPS is set: each IdP needs its own email domains (${what}), so that no IdP can sign in another IdP's users`,
+        );
       for (const domain of domains) {
         const first = owner.get(domain);
-        if (first !== undefined && first !== variable) bad(variable, `"${domain}" is also allowed by ${first}; a domain may belong to one IdP only`);
+        if (first !== undefined && first !== variable)
+          bad(variable, `"${domain}" is also allowed by ${first}; a domain may belong to one IdP only`);
         else owner.set(domain, variable);
       }
     }
     const issuers = [d.OIDC_ISSUER, ...extras.map((e) => e.values.OIDC_ISSUER)];
-    if (new Set(issuers).size !== issuers.length) bad('OIDC_IDPS', 'two IdPs have the same issuer; launcher tiles could not tell them apart');
+    if (new Set(issuers).size !== issuers.length)
+      bad('OIDC_IDPS', 'two IdPs have the same issuer; launcher tiles could not tell them apart');
   }
 
   problems.push(
@@ -430,12 +492,19 @@ export function parseConfig(given: Environment, readFile: (path: string) => stri
     loginTimeoutMs: g.LOGIN_TIMEOUT_MS,
     clockToleranceSec: g.OIDC_CLOCK_TOLERANCE_SEC,
     idpTimeoutMs: g.OIDC_TIMEOUT_MS,
-    redis: g.REDIS_URL === undefined ? undefined : { url: g.REDIS_URL, keyPrefix: g.REDIS_KEY_PREFIX, ca: g.REDIS_CA_FILE },
+    redis:
+      g.REDIS_URL === undefined ? undefined : { url: g.REDIS_URL, keyPrefix: g.REDIS_KEY_PREFIX, ca: g.REDIS_CA_FILE },
     dryRun: g.DRY_RUN,
     orgName: g.ORG_NAME,
     helpUrl: g.HELP_URL,
-    proxy: g.HTTP_PROXY !== undefined || g.HTTPS_PROXY !== undefined ? { httpProxy: g.HTTP_PROXY, httpsProxy: g.HTTPS_PROXY, noProxy: g.NO_PROXY } : undefined,
-    idps: [idpConfig('default', { ...g, ...d }, base, false), ...extras.map((e) => idpConfig(e.name, { ...g, ...e.values }, base, true))],
+    proxy:
+      g.HTTP_PROXY !== undefined || g.HTTPS_PROXY !== undefined
+        ? { httpProxy: g.HTTP_PROXY, httpsProxy: g.HTTPS_PROXY, noProxy: g.NO_PROXY }
+        : undefined,
+    idps: [
+      idpConfig('default', { ...g, ...d }, base, false),
+      ...extras.map((e) => idpConfig(e.name, { ...g, ...e.values }, base, true)),
+    ],
   };
 }
 
@@ -446,7 +515,13 @@ export function secretValues(c: BridgeConfig): string[] {
     const password = u === undefined ? '' : new URL(u).password;
     return [password, safeDecode(password)];
   });
-  return [...c.idps.map((i) => i.oidc.clientSecret), c.commbox.apiKey, ...c.cookieSecrets, c.redis?.url ?? '', ...urlPasswords].filter((v) => v !== '');
+  return [
+    ...c.idps.map((i) => i.oidc.clientSecret),
+    c.commbox.apiKey,
+    ...c.cookieSecrets,
+    c.redis?.url ?? '',
+    ...urlPasswords,
+  ].filter((v) => v !== '');
 }
 
 const safeDecode = (s: string) => {

@@ -62,9 +62,11 @@ export function secretWeakness(secret: string): string | undefined {
   const distinct = new Set(secret).size;
   if (isRepetition(secret)) return 'repeats one short string';
   if (distinct < MIN_DISTINCT_CHARACTERS) return `has only ${distinct} different characters`;
-  if (deflateRawSync(Buffer.from(secret), { level: 9 }).length < MIN_COMPRESSED_RATIO * Buffer.byteLength(secret)) return 'repeats itself';
+  if (deflateRawSync(Buffer.from(secret), { level: 9 }).length < MIN_COMPRESSED_RATIO * Buffer.byteLength(secret))
+    return 'repeats itself';
   if (runShare(secret) >= MAX_RUN_SHARE) return 'is mostly runs along the keyboard or the alphabet';
   const bits = estimatedBits(secret);
-  if (bits < MIN_SECRET_BITS) return `has too little variety (about ${Math.floor(bits)} bits by its character frequencies; ${MIN_SECRET_BITS} at least)`;
+  if (bits < MIN_SECRET_BITS)
+    return `has too little variety (about ${Math.floor(bits)} bits by its character frequencies; ${MIN_SECRET_BITS} at least)`;
   return undefined;
 }

@@ -177,10 +177,26 @@ const domains: Parser<string[]> = (raw, ctx) => {
 
 /** Token endpoint authentication methods the bridge supports. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
-export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+];
 
 /** Asymmetric JWS algorithms accepted for ID tokens. `none` and `HS*` never are. */
-export const ID_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+export const ID_TOKEN_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
 
 const idTokenAlg: Parser<string | undefined> = (raw, ctx) => {
   if (!set(raw)) return undefined;
@@ -235,7 +251,9 @@ function readNamedFile(path: string, ctx: ParseContext): string | undefined {
   try {
     return ctx.readFile(path);
   } catch (e) {
-    ctx.bad(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'}): check the path and the mounted secret's keys, or remove the variable`);
+    ctx.bad(
+      `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'}): check the path and the mounted secret's keys, or remove the variable`,
+    );
     return undefined;
   }
 }
@@ -341,7 +359,9 @@ const PROMPTS = ['none', 'login', 'consent', 'select_account', 'create'];
 const prompt: Parser<string | undefined> = (raw, ctx) => {
   if (!set(raw)) return undefined;
   const values = raw.split(/\s+/);
-  for (const v of values) if (!PROMPTS.includes(v)) ctx.bad(`"${v}" is not a prompt value (${PROMPTS.join(', ')}; several separated by spaces)`);
+  for (const v of values)
+    if (!PROMPTS.includes(v))
+      ctx.bad(`"${v}" is not a prompt value (${PROMPTS.join(', ')}; several separated by spaces)`);
   if (values.includes('none') && values.length > 1) ctx.bad('"none" cannot be combined with other values');
   return values.join(' ');
 };
@@ -359,9 +379,11 @@ const authParams: Parser<[string, string][]> = (raw, ctx) => {
     // would be sent (an IdP may even honour it) and nothing verified.
     else if (name !== 'acr_values' && name.toLowerCase() === 'acr_values')
       ctx.bad(`"${name}": write acr_values (in lower case), so that the ID token's acr is checked`);
-    else if (name !== 'acr_values' && oneEditFrom(name.toLowerCase(), 'acr_values')) ctx.bad(`"${name}": did you mean acr_values?`);
+    else if (name !== 'acr_values' && oneEditFrom(name.toLowerCase(), 'acr_values'))
+      ctx.bad(`"${name}": did you mean acr_values?`);
     // The ID token's acr must be one of these: none listed would refuse every login.
-    else if (name === 'acr_values' && value.trim() === '') ctx.bad('has an empty "acr_values"; list the acr values the company requires, or remove it');
+    else if (name === 'acr_values' && value.trim() === '')
+      ctx.bad('has an empty "acr_values"; list the acr values the company requires, or remove it');
     else out.push([name, value]);
   }
   return out;
@@ -430,7 +452,9 @@ const redisUrl: Parser<string | undefined> = (raw, ctx) => {
   const host = u.hostname.replace(/^\[|\]$/g, '');
   if (host === '') ctx.bad('names no host; write rediss://:password@redis.example.com:6380/0');
   else if (u.protocol === 'redis:' && !isLoopbackHost(host))
-    ctx.bad(`redis:// sends the replay memory, rate-limit keys and the Redis password in clear to ${host}; use rediss:// (TLS)`);
+    ctx.bad(
+      `redis:// sends the replay memory, rate-limit keys and the Redis password in clear to ${host}; use rediss:// (TLS)`,
+    );
   if (u.search !== '')
     ctx.bad(
       'must not carry a query string: the Redis client would read it as connection options (?tls= turns TLS off); put the database number in the path (/0)',
@@ -456,14 +480,20 @@ const redisCaFile: Parser<string | undefined> = (raw, ctx) => {
     try {
       new X509Certificate(block);
     } catch {
-      ctx.bad(`${blocks.length > 1 ? `certificate #${i + 1}` : 'the certificate'} in ${raw} cannot be read as an X.509 certificate`);
+      ctx.bad(
+        `${blocks.length > 1 ? `certificate #${i + 1}` : 'the certificate'} in ${raw} cannot be read as an X.509 certificate`,
+      );
     }
   });
   return blocks.join('\n') + '\n';
 };
 
 /** A forward proxy URL: http or https, with optional credentials. */
-const proxyUrl = urlOfScheme(['http:', 'https:'], 'is not an absolute URL (http://proxy.example.com:3128)', 'must be an http:// or https:// proxy URL');
+const proxyUrl = urlOfScheme(
+  ['http:', 'https:'],
+  'is not an absolute URL (http://proxy.example.com:3128)',
+  'must be an http:// or https:// proxy URL',
+);
 
 /** The default port of `/metrics`, as Prometheus exporters use. */
 export const DEFAULT_METRICS_PORT = 9464;
@@ -492,7 +522,9 @@ const listenAddress =
   (raw, ctx) => {
     if (!set(raw)) return fallback;
     if (isIP(raw) === 0 && raw.toLowerCase() !== 'localhost') {
-      ctx.bad(`"${raw}" is not an IP address: write the address to listen on (127.0.0.1 for this machine only, 0.0.0.0 for every interface) or localhost`);
+      ctx.bad(
+        `"${raw}" is not an IP address: write the address to listen on (127.0.0.1 for this machine only, 0.0.0.0 for every interface) or localhost`,
+      );
       return fallback;
     }
     return raw;
@@ -501,7 +533,9 @@ const metricsPort: Parser<number | undefined> = (raw, ctx) => {
   if (raw?.toLowerCase() === 'off') return undefined;
   // What Kubernetes injects for a Service named "metrics" in the namespace.
   if (raw !== undefined && /^(tcp|udp|sctp):\/\//.test(raw)) {
-    ctx.bad(`"${raw}" is a Kubernetes service link (a Service named "metrics"), not a port: set enableServiceLinks: false in the pod spec`);
+    ctx.bad(
+      `"${raw}" is a Kubernetes service link (a Service named "metrics"), not a port: set enableServiceLinks: false in the pod spec`,
+    );
     return undefined;
   }
   return integer(DEFAULT_METRICS_PORT, 1, 65535)(raw, ctx);
@@ -556,7 +590,14 @@ export const VARIABLES = {
     parse: (raw) => raw ?? '',
     doc: "The brand's CommBox API key (Settings → Accounts).",
   }),
-  COMMBOX_BRAND: variable({ group: 'Required', scope: 'global', required: true, example: '', parse: (raw) => raw ?? '', doc: 'The CommBox brand name.' }),
+  COMMBOX_BRAND: variable({
+    group: 'Required',
+    scope: 'global',
+    required: true,
+    example: '',
+    parse: (raw) => raw ?? '',
+    doc: 'The CommBox brand name.',
+  }),
   COMMBOX_LOGIN_URL: variable({
     group: 'Required',
     scope: 'global',
@@ -889,8 +930,20 @@ export const VARIABLES = {
     },
     doc: "The company's help desk page (https), linked from the landing page and every error page.",
   }),
-  PORT: variable({ group: 'Server', scope: 'global', default: '3000', parse: integer(3000, 0, 65535), doc: 'Listening port.' }),
-  HOST: variable({ group: 'Server', scope: 'global', default: '0.0.0.0', parse: (raw) => (set(raw) ? raw : '0.0.0.0'), doc: 'Listening address.' }),
+  PORT: variable({
+    group: 'Server',
+    scope: 'global',
+    default: '3000',
+    parse: integer(3000, 0, 65535),
+    doc: 'Listening port.',
+  }),
+  HOST: variable({
+    group: 'Server',
+    scope: 'global',
+    default: '0.0.0.0',
+    parse: (raw) => (set(raw) ? raw : '0.0.0.0'),
+    doc: 'Listening address.',
+  }),
   LOG_LEVEL: variable({
     group: 'Server',
     scope: 'global',
@@ -999,7 +1052,12 @@ export const VARIABLES = {
     scope: 'global',
     default: String(DEFAULT_RATE_LIMIT_MAX),
     // Only the number 0 turns a security control off: any word is refused, with that said.
-    parse: (raw, ctx) => integer(DEFAULT_RATE_LIMIT_MAX, 0, 1_000_000)(raw, { ...ctx, bad: (p) => ctx.bad(`${p} (0 turns the limits off)`) }),
+    parse: (raw, ctx) =>
+      integer(
+        DEFAULT_RATE_LIMIT_MAX,
+        0,
+        1_000_000,
+      )(raw, { ...ctx, bad: (p) => ctx.bad(`${p} (0 turns the limits off)`) }),
     doc: 'Requests per client IP, route and window on `/login`, `/initiate`, `/chat`, `/callback`; generous, because a floor of agents behind one NAT address shares it (see the operations guide). `0` turns the limits off, explicitly (a load test).',
   }),
   RATE_LIMIT_WINDOW_MS: variable({

@@ -34,22 +34,27 @@ function entryProblem(entry: string): string | undefined {
   const slash = entry.indexOf('/');
   const addr = slash === -1 ? entry : entry.slice(0, slash);
   const bits = slash === -1 ? undefined : entry.slice(slash + 1);
-  if (addr.includes('%')) return `"${entry}": write the address without a zone index (${addr.slice(addr.indexOf('%'))})`;
+  if (addr.includes('%'))
+    return `"${entry}": write the address without a zone index (${addr.slice(addr.indexOf('%'))})`;
   const family = isIP(addr);
   if (family !== 4 && family !== 6) {
     return `"${entry}" is not an IP address, a CIDR range or loopback; ${WRITE_INSTEAD}`;
   }
   const max = family === 4 ? 32 : 128;
-  if (bits !== undefined && !/^(?:0|[1-9]\d{0,2})$/.test(bits)) return `"${entry}": the prefix length after / is a number of bits, 1 to ${max}`;
+  if (bits !== undefined && !/^(?:0|[1-9]\d{0,2})$/.test(bits))
+    return `"${entry}": the prefix length after / is a number of bits, 1 to ${max}`;
   const prefix = bits === undefined ? max : Number(bits);
   if (prefix > max) return `"${entry}": an IPv${family} prefix length is 1 to ${max}`;
-  if (prefix === 0) return `"${entry}" trusts every address, as TRUST_PROXY=true would (any client could choose its address); ${WRITE_INSTEAD}`;
+  if (prefix === 0)
+    return `"${entry}" trusts every address, as TRUST_PROXY=true would (any client could choose its address); ${WRITE_INSTEAD}`;
   // Wider than any one network's proxies: a few such ranges together trust the whole internet.
   const widest = family === 4 ? MIN_IPV4_PREFIX : MIN_IPV6_PREFIX;
-  if (prefix < widest) return `"${entry}" is wider than /${widest}: it trusts addresses far beyond the proxies; ${WRITE_INSTEAD}`;
+  if (prefix < widest)
+    return `"${entry}" is wider than /${widest}: it trusts addresses far beyond the proxies; ${WRITE_INSTEAD}`;
   const bytes = addressBytes(addr, family);
   if (family === 6 && isV4Mapped(bytes)) {
-    if (prefix < 96) return `"${entry}" mixes IPv4-mapped and other IPv6 addresses; list the IPv4 and the IPv6 ranges separately`;
+    if (prefix < 96)
+      return `"${entry}" mixes IPv4-mapped and other IPv6 addresses; list the IPv4 and the IPv6 ranges separately`;
     const v4 = formatAddress(bytes.slice(12)) + (bits === undefined ? '' : `/${prefix - 96}`);
     // IPv4 clients are matched against IPv4 entries whichever way the socket reports them.
     const problem = entryProblem(v4);
@@ -71,7 +76,9 @@ export function parseTrustProxy(raw: string | undefined, ctx: { bad(problem: str
   const value = raw?.trim() ?? '';
   if (value === '' || value.toLowerCase() === 'false') return false;
   if (value.toLowerCase() === 'true') {
-    ctx.bad(`TRUST_PROXY=true would trust X-Forwarded-For from anyone (any client could choose its address); ${WRITE_INSTEAD}`);
+    ctx.bad(
+      `TRUST_PROXY=true would trust X-Forwarded-For from anyone (any client could choose its address); ${WRITE_INSTEAD}`,
+    );
     return false;
   }
   if (/^0+$/.test(value)) {

@@ -26,9 +26,9 @@ const PER_IDP = NAMES.filter((n) => VARIABLES[n].scope !== 'global');
 const SHARED_PREFIXES = new Set(['HTTP_', 'HTTPS_', 'NO_']);
 
 /** The bridge's namespaces: the first word of every variable of the table, and `IDP_`. */
-export const BRIDGE_PREFIXES: readonly string[] = [...new Set([...NAMES.filter((n) => n.includes('_')).map((n) => `${n.split('_')[0]!}_`), 'IDP_'])].filter(
-  (p) => !SHARED_PREFIXES.has(p),
-);
+export const BRIDGE_PREFIXES: readonly string[] = [
+  ...new Set([...NAMES.filter((n) => n.includes('_')).map((n) => `${n.split('_')[0]!}_`), 'IDP_']),
+].filter((p) => !SHARED_PREFIXES.has(p));
 
 /** Names accepted besides the table's: the lower-case proxy variables. */
 const ALSO_KNOWN = ['http_proxy', 'https_proxy', 'no_proxy'];
@@ -46,7 +46,10 @@ function idpNames(prefix: string): string[] {
   return PER_IDP.flatMap((n) => withFile(n, prefix === '' ? n : `${prefix}${VARIABLES[n].idpSuffix!}`));
 }
 
-const DEFAULT_NAMES = [...NAMES.filter((n) => VARIABLES[n].scope === 'global').flatMap((n) => withFile(n, n)), ...idpNames('')];
+const DEFAULT_NAMES = [
+  ...NAMES.filter((n) => VARIABLES[n].scope === 'global').flatMap((n) => withFile(n, n)),
+  ...idpNames(''),
+];
 /** Per IdP: what follows `IDP_<NAME>_` (`ISSUER`), and the default IdP's name for it (`OIDC_ISSUER`), `_FILE` forms first. */
 const IDP_SETTINGS = PER_IDP.flatMap((n) => {
   const [name, file] = withFile(n, n);
@@ -82,12 +85,15 @@ export function isServiceLink(name: string, value: string | undefined): boolean 
 
 /** Optimal string alignment distance: edits, with two swapped neighbours as one. */
 function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[a.length]![b.length]!;
@@ -122,14 +128,20 @@ function problemWith(name: string, extraIdps: readonly string[], known: Readonly
   }
   if (!upper.startsWith('IDP_')) return `is not a variable of the bridge${suggest(name, DEFAULT_NAMES)}`;
   // `IDP_ACQ_OIDC_ISSUER`: the default IdP's name written after the prefix.
-  const asDefault = IDP_SETTINGS.find((s) => s.name !== s.suffix && upper.endsWith(`_${s.name}`) && upper.length > 'IDP_'.length + s.name.length + 1);
-  const setting = asDefault ?? IDP_SETTINGS.find((s) => upper.endsWith(`_${s.suffix}`) && upper.length > 'IDP_'.length + s.suffix.length + 1);
+  const asDefault = IDP_SETTINGS.find(
+    (s) => s.name !== s.suffix && upper.endsWith(`_${s.name}`) && upper.length > 'IDP_'.length + s.name.length + 1,
+  );
+  const setting =
+    asDefault ??
+    IDP_SETTINGS.find((s) => upper.endsWith(`_${s.suffix}`) && upper.length > 'IDP_'.length + s.suffix.length + 1);
   const idpName = setting && upper.slice('IDP_'.length, -(asDefault ? asDefault.name : setting.suffix).length - 1);
   const written = asDefault ? `IDP_${idpName!}_${asDefault.suffix}` : undefined;
   const idp = extraIdps.find((i) => upper.startsWith(idpPrefix(i)));
-  if (idp !== undefined) return `is not a variable of the extra IdP "${idp}"${written ? `; write ${written}` : suggest(name, idpNames(idpPrefix(idp)))}`;
+  if (idp !== undefined)
+    return `is not a variable of the extra IdP "${idp}"${written ? `; write ${written}` : suggest(name, idpNames(idpPrefix(idp)))}`;
   const listed = extraIdps.length === 0 ? 'OIDC_IDPS is not set' : `OIDC_IDPS lists ${extraIdps.join(', ')}`;
-  if (idpName === undefined) return `is not a variable of the bridge (an extra IdP's variables are IDP_<NAME>_<SETTING>, with NAME listed in OIDC_IDPS)`;
+  if (idpName === undefined)
+    return `is not a variable of the bridge (an extra IdP's variables are IDP_<NAME>_<SETTING>, with NAME listed in OIDC_IDPS)`;
   return `names an IdP "${idpName.toLowerCase().replace(/_/g, '-')}" that is not in OIDC_IDPS (${listed}); add it there${written ? ` (and write ${written})` : ''}, or remove this variable`;
 }
 
@@ -138,7 +150,10 @@ function problemWith(name: string, extraIdps: readonly string[], known: Readonly
  * with the reason and, where one is close, the name it most likely meant.
  * `extraIdps` are the names listed in `OIDC_IDPS`.
  */
-export function unknownVariables(env: Readonly<Record<string, string | undefined>>, extraIdps: readonly string[]): VariableProblem[] {
+export function unknownVariables(
+  env: Readonly<Record<string, string | undefined>>,
+  extraIdps: readonly string[],
+): VariableProblem[] {
   const known = new Set([...DEFAULT_NAMES, ...ALSO_KNOWN, ...extraIdps.flatMap((i) => idpNames(idpPrefix(i)))]);
   const problems: VariableProblem[] = [];
   for (const name of Object.keys(env)) {

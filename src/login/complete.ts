@@ -6,8 +6,22 @@
  * clears the cookie, redirects, and the error handler answers refusals.
  */
 import type { Bridge, Idp } from '../bridge.js';
-import { describePassedRules, evaluateAccess, evaluateHostedDomain, evaluateIdentity, hasGroupsOverage, missingRequiredClaims } from '../claims/access.js';
-import { getClaim, mapAgentIdentity, mapChatIdentity, valueBeforeLocalpart, type Claims, type IdentityMapping } from '../claims/mapping.js';
+import {
+  describePassedRules,
+  evaluateAccess,
+  evaluateHostedDomain,
+  evaluateIdentity,
+  hasGroupsOverage,
+  missingRequiredClaims,
+} from '../claims/access.js';
+import {
+  getClaim,
+  mapAgentIdentity,
+  mapChatIdentity,
+  valueBeforeLocalpart,
+  type Claims,
+  type IdentityMapping,
+} from '../claims/mapping.js';
 import { readGraphGroups } from '../graph.js';
 import type { VerifiedLogin } from '../oidc/client.js';
 import type { DryRunPreview } from '../web/pages.js';
@@ -59,7 +73,12 @@ export interface CallbackRequest {
  * login started before the upgrade to slots named after its state), the one
  * that opens to this state, compared in constant time.
  */
-async function takeTransaction(bridge: Bridge, cookies: CallbackRequest['cookies'], state: string, outcome: LoginOutcome): Promise<LoginTransaction> {
+async function takeTransaction(
+  bridge: Bridge,
+  cookies: CallbackRequest['cookies'],
+  state: string,
+  outcome: LoginOutcome,
+): Promise<LoginTransaction> {
   const secure = bridge.config.secureCookies;
   let unreadable = false;
   for (const name of [...transactionCookieNames(secure), legacyTransactionCookieName(state, secure)]) {
@@ -87,7 +106,10 @@ async function takeTransaction(bridge: Bridge, cookies: CallbackRequest['cookies
       detail: 'this login transaction was already used (its cookie is gone: a reload or the back button)',
     });
   }
-  if (unreadable) throw new BridgeError(Reasons.loginCookieInvalid, 400, { detail: 'login cookie refused: invalid (no key opens it)' });
+  if (unreadable)
+    throw new BridgeError(Reasons.loginCookieInvalid, 400, {
+      detail: 'login cookie refused: invalid (no key opens it)',
+    });
   // Other live transactions but none for this state: the answer belongs to a
   // login this browser did not start (or a forged one).
   const others = Object.keys(cookies).filter(isTransactionCookieName).length;
@@ -97,7 +119,9 @@ async function takeTransaction(bridge: Bridge, cookies: CallbackRequest['cookies
 }
 
 /** Where a completed login goes: CommBox with its ticket, or (DRY_RUN) the preview page. */
-export type LoginResult = { readonly location: string; readonly preview?: undefined } | { readonly location?: undefined; readonly preview: DryRunPreview };
+export type LoginResult =
+  | { readonly location: string; readonly preview?: undefined }
+  | { readonly location?: undefined; readonly preview: DryRunPreview };
 
 /**
  * Completes the login at `idp`'s callback; resolves to the URL to send the
@@ -136,7 +160,12 @@ async function complete(
   deadline.enter('login_cookie');
   const state = req.query.getAll('state');
   if (state.length !== 1 || state[0] === '') {
-    const detail = state.length === 0 ? 'callback without "state"' : state.length > 1 ? 'callback with several "state"' : 'callback with an empty "state"';
+    const detail =
+      state.length === 0
+        ? 'callback without "state"'
+        : state.length > 1
+          ? 'callback with several "state"'
+          : 'callback with an empty "state"';
     throw new BridgeError(Reasons.loginCookieMissing, 400, { detail });
   }
   const tx = await takeTransaction(bridge, req.cookies, state[0]!, outcome);
@@ -186,7 +215,9 @@ async function complete(
   // Chat goes through the default IdP only.
   const { commbox } = bridge.config;
   if (chat && idp.config.name !== 'default') {
-    throw new BridgeError(Reasons.initiateBadTarget, 400, { detail: `customer chat access goes through the default IdP only, not "${idp.config.name}"` });
+    throw new BridgeError(Reasons.initiateBadTarget, 400, {
+      detail: `customer chat access goes through the default IdP only, not "${idp.config.name}"`,
+    });
   }
   const channel = chat ? resolveChatChannel(commbox, tx.target) : undefined;
   const mapping = identityMapping(idp);
@@ -200,7 +231,10 @@ async function complete(
   // The identity CommBox would receive must lie in this IdP's own domains.
   const username = 'username' in mapped.identity ? mapped.identity.username : undefined;
   const usernameBeforeLocalpart = username === undefined ? undefined : valueBeforeLocalpart(claims, mapping.username);
-  const scoped = evaluateIdentity({ username, email: mapped.identity.email, usernameBeforeLocalpart }, idp.config.access);
+  const scoped = evaluateIdentity(
+    { username, email: mapped.identity.email, usernameBeforeLocalpart },
+    idp.config.access,
+  );
   if (!scoped.allowed) throw new BridgeError(scoped.rule, 403, { detail: scoped.detail });
   const data: TicketData =
     channel === undefined
@@ -213,7 +247,10 @@ async function complete(
   deadline.signal.throwIfAborted();
   if (bridge.config.dryRun) {
     clearOlderLogins(bridge, req, tx, outcome);
-    loggers.log.info({ event: 'login', reason: 'dry_run', idp: idp.config.name, sub: outcome.sub, username, channel }, 'dry run: no ticket requested');
+    loggers.log.info(
+      { event: 'login', reason: 'dry_run', idp: idp.config.name, sub: outcome.sub, username, channel },
+      'dry run: no ticket requested',
+    );
     return {
       preview: {
         idp: idp.config.name,
@@ -281,7 +318,12 @@ async function complete(
  * (with `prompt` deleted from its saved URL, `auth_time` is later than its start).
  */
 function clearOlderLogins(bridge: Bridge, req: CallbackRequest, tx: LoginTransaction, outcome: LoginOutcome): void {
-  outcome.olderCookiesToClear = transactionCookiesStartedBefore(req.cookies, tx.createdAt, outcome.cookieToClear, bridge.sealer);
+  outcome.olderCookiesToClear = transactionCookiesStartedBefore(
+    req.cookies,
+    tx.createdAt,
+    outcome.cookieToClear,
+    bridge.sealer,
+  );
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
@@ -321,7 +363,10 @@ function checkUserinfoFailure(login: VerifiedLogin, idp: Idp, kind: 'agent' | 'c
       cause: failure.cause,
     });
   }
-  log.warn({ event: 'userinfo_failed', check: failure.check, detail: failure.detail }, 'userinfo failed; the login goes on with the claims it has');
+  log.warn(
+    { event: 'userinfo_failed', check: failure.check, detail: failure.detail },
+    'userinfo failed; the login goes on with the claims it has',
+  );
   return login.claims;
 }
 
@@ -332,9 +377,20 @@ function checkUserinfoFailure(login: VerifiedLogin, idp: Idp, kind: 'agent' | 'c
  * `_claim_sources` endpoint is never called. A list read only in part, without
  * an allowed group in it, refuses.
  */
-async function resolveGroupsOverage(bridge: Bridge, idp: Idp, login: VerifiedLogin, claims: Claims, log: LogSink, clock: LoginClock): Promise<Claims> {
+async function resolveGroupsOverage(
+  bridge: Bridge,
+  idp: Idp,
+  login: VerifiedLogin,
+  claims: Claims,
+  log: LogSink,
+  clock: LoginClock,
+): Promise<Claims> {
   const rules = idp.config.access;
-  if (rules.allowedGroups.length === 0 || getClaim(claims, rules.groupsClaim) !== undefined || !hasGroupsOverage(login.idTokenClaims, rules.groupsClaim)) {
+  if (
+    rules.allowedGroups.length === 0 ||
+    getClaim(claims, rules.groupsClaim) !== undefined ||
+    !hasGroupsOverage(login.idTokenClaims, rules.groupsClaim)
+  ) {
     return claims;
   }
   const refuse = (check: string, detail: string) =>
@@ -344,7 +400,8 @@ async function resolveGroupsOverage(bridge: Bridge, idp: Idp, login: VerifiedLog
       userDetail:
         'For IT: the ID token lists no groups because the account is in more than 200. Set GROUPS_OVERAGE=graph (Microsoft Graph, GroupMember.Read.All), or use app roles or "groups assigned to the application" in Entra ID.',
     });
-  if (rules.groupsOverage === 'refuse') throw refuse('groups.overage', 'the ID token has a groups overage (_claim_names) and GROUPS_OVERAGE=refuse');
+  if (rules.groupsOverage === 'refuse')
+    throw refuse('groups.overage', 'the ID token has a groups overage (_claim_names) and GROUPS_OVERAGE=refuse');
   clock.enter('graph');
   const read = await readGraphGroups(bridge.http.fetch, {
     graphApiUrl: rules.graphApiUrl,
@@ -357,10 +414,17 @@ async function resolveGroupsOverage(bridge: Bridge, idp: Idp, login: VerifiedLog
   clock.signal.throwIfAborted();
   const found = read.groups.some((g) => rules.allowedGroups.includes(g));
   log.info(
-    { event: 'graph_groups', groups: read.groups.length, pages: read.pages, complete: read.stopped === undefined, found },
+    {
+      event: 'graph_groups',
+      groups: read.groups.length,
+      pages: read.pages,
+      complete: read.stopped === undefined,
+      found,
+    },
     'groups read from Microsoft Graph',
   );
-  if (!found && read.stopped !== undefined) throw refuse(read.stopped, `the groups could not be read to the end from Microsoft Graph: ${read.detail}`);
+  if (!found && read.stopped !== undefined)
+    throw refuse(read.stopped, `the groups could not be read to the end from Microsoft Graph: ${read.detail}`);
   // Under the groups claim's whole name, where getClaim looks first.
   return { ...claims, [rules.groupsClaim.join('.')]: read.groups };
 }

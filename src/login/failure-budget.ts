@@ -45,7 +45,12 @@ export interface BudgetUnit {
 }
 
 /** Refusals of the authorization response itself, which openid-client makes before it sends the token request. */
-const AUTHORIZATION_RESPONSE = new Set<Reason>([Reasons.callbackInvalid, Reasons.issMismatch, Reasons.idpError, Reasons.stateMismatch]);
+const AUTHORIZATION_RESPONSE = new Set<Reason>([
+  Reasons.callbackInvalid,
+  Reasons.issMismatch,
+  Reasons.idpError,
+  Reasons.stateMismatch,
+]);
 
 /**
  * The steps of a callback (the login deadline's) before the token request is

@@ -34,9 +34,17 @@ export function resolveTarget(bridge: Bridge, target: string | undefined): strin
   const base = new URL(bridge.config.publicUrl + '/');
   const prefix = base.pathname.replace(/\/$/, '');
   const path = u.pathname.startsWith(prefix) ? u.pathname.slice(prefix.length) || '/' : undefined;
-  const ours = u.origin === bridge.config.publicOrigin && path !== undefined && !u.username && !u.password && u.search === '' && u.hash === '';
+  const ours =
+    u.origin === bridge.config.publicOrigin &&
+    path !== undefined &&
+    !u.username &&
+    !u.password &&
+    u.search === '' &&
+    u.hash === '';
   if (!ours || !(TARGET_PATHS.has(path) || isChatPath(path))) {
-    throw new BridgeError(Reasons.initiateBadTarget, 400, { detail: `target_link_uri points outside this bridge: ${JSON.stringify(target.slice(0, 200))}` });
+    throw new BridgeError(Reasons.initiateBadTarget, 400, {
+      detail: `target_link_uri points outside this bridge: ${JSON.stringify(target.slice(0, 200))}`,
+    });
   }
   if (isChatPath(path)) return `/chat/${resolveChatChannel(bridge.config.commbox, path)}`;
   return path === '/' ? '/login' : path;
@@ -45,7 +53,8 @@ export function resolveTarget(bridge: Bridge, target: string | undefined): strin
 function single(params: Readonly<Record<string, unknown>>, name: string): string | undefined {
   const v = params[name];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new BridgeError(Reasons.badRequest, 400, { detail: `${name} is given more than once` });
+  if (typeof v !== 'string')
+    throw new BridgeError(Reasons.badRequest, 400, { detail: `${name} is given more than once` });
   return v;
 }
 
@@ -60,7 +69,10 @@ export function resolveInitiation(bridge: Bridge, params: Readonly<Record<string
   const idp = [...bridge.idps.values()].find((i) => i.config.oidc.issuer === iss);
   if (iss === undefined || idp === undefined) {
     throw new BridgeError(Reasons.initiateUnknownIssuer, 400, {
-      detail: iss === undefined ? 'initiate login without "iss"' : `initiate login names issuer ${JSON.stringify(iss.slice(0, 200))}`,
+      detail:
+        iss === undefined
+          ? 'initiate login without "iss"'
+          : `initiate login names issuer ${JSON.stringify(iss.slice(0, 200))}`,
     });
   }
   const target = resolveTarget(bridge, targetLinkUri);

@@ -25,7 +25,11 @@ export interface LoginStart {
 export async function startLogin(
   bridge: Bridge,
   idp: Idp,
-  opts: { cookies: Readonly<Record<string, string | undefined>>; params?: Readonly<Record<string, unknown>> | undefined; target?: string | undefined },
+  opts: {
+    cookies: Readonly<Record<string, string | undefined>>;
+    params?: Readonly<Record<string, unknown>> | undefined;
+    target?: string | undefined;
+  },
 ): Promise<LoginStart> {
   const tx = createTransaction(loginStartTime(), opts.target, idp.config.name);
   const passed = passThroughParams(idp.config.oidc.passThroughParams, opts.params, idp.oidc.fixedParams);

@@ -9,7 +9,15 @@
  * at once, and a callback whose `state` opens none of them is refused before
  * any request to the IdP.
  */
-import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 
 /** How long a login may take between `/login` and `/callback`. */
 export const TRANSACTION_TTL_MS = 10 * 60 * 1000;
@@ -44,7 +52,14 @@ export const MAX_LIVE_TRANSACTIONS = 5;
 export function createTransaction(now = Date.now(), target?: string, idp?: string): LoginTransaction {
   const r = randomBytes(96);
   const part = (i: number) => r.subarray(i * 32, i * 32 + 32).toString('base64url');
-  return { state: part(0), nonce: part(1), codeVerifier: part(2), createdAt: now, target, idp: idp === 'default' ? undefined : idp };
+  return {
+    state: part(0),
+    nonce: part(1),
+    codeVerifier: part(2),
+    createdAt: now,
+    target,
+    idp: idp === 'default' ? undefined : idp,
+  };
 }
 
 let lastStart = 0;
@@ -103,7 +118,9 @@ export class TransactionSealer {
     if (secrets.length === 0) throw new TypeError('at least one cookie secret is needed');
     // KeyObjects, not Buffers: Node checks for a KeyObject first, and on Node 24
     // a Buffer key costs several microseconds more per cipher (twice per login).
-    this.#keys = secrets.map((s) => createSecretKey(Buffer.from(hkdfSync('sha256', s, 'commbox-sso-bridge', 'login-transaction v1', 32))));
+    this.#keys = secrets.map((s) =>
+      createSecretKey(Buffer.from(hkdfSync('sha256', s, 'commbox-sso-bridge', 'login-transaction v1', 32))),
+    );
   }
 
   /** Seals the transaction; the cookie name is bound in as associated data. */
@@ -120,7 +137,12 @@ export class TransactionSealer {
    * Opens a sealed value and checks it is live and belongs to `expectedState`.
    * Returns the transaction, or why it cannot be used.
    */
-  open(sealed: string, cookieName: string, expectedState: string, now = Date.now()): { ok: true; tx: LoginTransaction } | { ok: false; why: OpenFailure } {
+  open(
+    sealed: string,
+    cookieName: string,
+    expectedState: string,
+    now = Date.now(),
+  ): { ok: true; tx: LoginTransaction } | { ok: false; why: OpenFailure } {
     const tx = this.#unseal(sealed, cookieName);
     if (tx === undefined) return { ok: false, why: 'invalid' };
     // The state first: 'expired' then says that this state's own login expired.
@@ -144,7 +166,10 @@ export class TransactionSealer {
         const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(1, 1 + IV_BYTES));
         decipher.setAAD(Buffer.from(cookieName));
         decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-        const pt = Buffer.concat([decipher.update(raw.subarray(1 + IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
+        const pt = Buffer.concat([
+          decipher.update(raw.subarray(1 + IV_BYTES, raw.length - TAG_BYTES)),
+          decipher.final(),
+        ]);
         const [state, nonce, codeVerifier, createdAt, target, idp] = JSON.parse(pt.toString('utf8')) as [
           string,
           string,

@@ -81,7 +81,10 @@ export function redactUrl(url: string): string {
   if (q === -1) return url;
   const params = new URLSearchParams(url.slice(q + 1));
   const parts: string[] = [];
-  for (const [k, v] of params) parts.push(`${encodeURIComponent(k)}=${SAFE_QUERY_PARAMS.has(k) ? encodeURIComponent(v.slice(0, 200)) : '[redacted]'}`);
+  for (const [k, v] of params)
+    parts.push(
+      `${encodeURIComponent(k)}=${SAFE_QUERY_PARAMS.has(k) ? encodeURIComponent(v.slice(0, 200)) : '[redacted]'}`,
+    );
   return `${url.slice(0, q)}?${parts.join('&')}`;
 }
 
@@ -101,9 +104,17 @@ export function createLogger(opts: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { log: redactFields },
       serializers: {
-        req: (req: { method?: string; url?: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url ?? ''), ip: req.ip }),
+        req: (req: { method?: string; url?: string; ip?: string }) => ({
+          method: req.method,
+          url: redactUrl(req.url ?? ''),
+          ip: req.ip,
+        }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-        err: (err: Error & { code?: unknown }) => ({ type: err.name, code: err.code, message: scrub(String(err.message)) }),
+        err: (err: Error & { code?: unknown }) => ({
+          type: err.name,
+          code: err.code,
+          message: scrub(String(err.message)),
+        }),
       },
       hooks: { streamWrite: scrub },
     },

@@ -37,7 +37,11 @@ export function createMetrics({ defaults = true }: { defaults?: boolean } = {}):
       labelNames: ['entry'],
       registers,
     }),
-    loginsCompleted: new Counter({ name: 'commbox_bridge_logins_completed_total', help: 'Logins that ended in CommBox with a ticket.', registers }),
+    loginsCompleted: new Counter({
+      name: 'commbox_bridge_logins_completed_total',
+      help: 'Logins that ended in CommBox with a ticket.',
+      registers,
+    }),
     loginsRefused: new Counter({
       name: 'commbox_bridge_logins_refused_total',
       help: 'Logins refused or failed, by reason code.',

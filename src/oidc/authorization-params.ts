@@ -82,7 +82,12 @@ export function passThroughParams(
   const out: Record<string, string> = {};
   if (query === undefined) return out;
   for (const name of allowed) {
-    if (!Object.prototype.hasOwnProperty.call(query, name) || reservedParameter(name) !== undefined || Object.hasOwn(fixed, name)) continue;
+    if (
+      !Object.prototype.hasOwnProperty.call(query, name) ||
+      reservedParameter(name) !== undefined ||
+      Object.hasOwn(fixed, name)
+    )
+      continue;
     const value = query[name];
     // Repeated (an array) or not text: ambiguous, dropped.
     if (typeof value !== 'string' || value === '' || value.length > MAX_PASS_THROUGH_LENGTH) continue;

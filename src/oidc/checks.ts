@@ -17,7 +17,8 @@ export interface CheckFailure {
  * `response` itself).
  */
 export function checkCallbackParameters(params: URLSearchParams): CheckFailure | undefined {
-  if (params.has('access_token')) return { check: 'auth_response.access_token', detail: 'the callback has an unexpected "access_token" parameter' };
+  if (params.has('access_token'))
+    return { check: 'auth_response.access_token', detail: 'the callback has an unexpected "access_token" parameter' };
   return undefined;
 }
 
@@ -43,7 +44,10 @@ export function checkEndpoint(name: string, value: unknown, issuer: URL): CheckF
 /** The token response's `token_type` must be Bearer: this client does not use DPoP or anything else. */
 export function checkTokenType(tokenType: unknown): CheckFailure | undefined {
   if (typeof tokenType === 'string' && tokenType.toLowerCase() === 'bearer') return undefined;
-  return { check: 'token.token_type', detail: `the token response token_type is ${JSON.stringify(String(tokenType).slice(0, 40))}, not Bearer` };
+  return {
+    check: 'token.token_type',
+    detail: `the token response token_type is ${JSON.stringify(String(tokenType).slice(0, 40))}, not Bearer`,
+  };
 }
 
 /**
@@ -51,9 +55,15 @@ export function checkTokenType(tokenType: unknown): CheckFailure | undefined {
  * name this client even with a single audience (the library checks it only with
  * several), and `sub` must not be empty (the library checks only that it is a string).
  */
-export function checkIdTokenClaims(claims: Readonly<Record<string, unknown>>, clientId: string): CheckFailure | undefined {
+export function checkIdTokenClaims(
+  claims: Readonly<Record<string, unknown>>,
+  clientId: string,
+): CheckFailure | undefined {
   if (claims['azp'] !== undefined && claims['azp'] !== clientId) {
-    return { check: 'id_token.azp', detail: `ID token rejected: its "azp" (${JSON.stringify(claims['azp'])?.slice(0, 100)}) is not this client` };
+    return {
+      check: 'id_token.azp',
+      detail: `ID token rejected: its "azp" (${JSON.stringify(claims['azp'])?.slice(0, 100)}) is not this client`,
+    };
   }
   if (claims['sub'] === '') return { check: 'id_token.sub', detail: 'ID token rejected: its "sub" is empty' };
   return undefined;
@@ -63,7 +73,11 @@ export function checkIdTokenClaims(claims: Readonly<Record<string, unknown>>, cl
  * `iat` must not lie in the future by more than the clock tolerance: openid-client
  * checks only that it is a number (and `exp` and `nbf` against the clock).
  */
-export function checkIssuedAt(claims: Readonly<Record<string, unknown>>, nowMs: number, toleranceSec: number): CheckFailure | undefined {
+export function checkIssuedAt(
+  claims: Readonly<Record<string, unknown>>,
+  nowMs: number,
+  toleranceSec: number,
+): CheckFailure | undefined {
   const iat = claims['iat'];
   if (typeof iat !== 'number') return { check: 'id_token.iat', detail: 'ID token rejected: it has no numeric "iat"' };
   const ahead = iat - nowMs / 1000;
@@ -102,16 +116,26 @@ export const SIGN_IN_MARGIN_SEC = 2;
  * An absent `auth_time` (or `iat`) proves nothing and is refused too: the second
  * lock behind openid-client's `require_auth_time`.
  */
-export function checkSignedInSince(claims: Readonly<Record<string, unknown>>, sinceMs: number, nowMs: number, toleranceSec: number): CheckFailure | undefined {
+export function checkSignedInSince(
+  claims: Readonly<Record<string, unknown>>,
+  sinceMs: number,
+  nowMs: number,
+  toleranceSec: number,
+): CheckFailure | undefined {
   const authTime = claims['auth_time'];
   if (typeof authTime !== 'number') {
     return {
       check: 'id_token.auth_time',
-      detail: 'ID token rejected: it has no "auth_time", which OIDC_PROMPT=login needs to prove a fresh sign-in (OIDC_MAX_AGE makes most IdPs send it)',
+      detail:
+        'ID token rejected: it has no "auth_time", which OIDC_PROMPT=login needs to prove a fresh sign-in (OIDC_MAX_AGE makes most IdPs send it)',
     };
   }
   const iat = claims['iat'];
-  if (typeof iat !== 'number') return { check: 'id_token.iat', detail: 'ID token rejected: it has no numeric "iat" to measure the IdP\'s clock by' };
+  if (typeof iat !== 'number')
+    return {
+      check: 'id_token.iat',
+      detail: 'ID token rejected: it has no numeric "iat" to measure the IdP\'s clock by',
+    };
   const skew = iat - nowMs / 1000;
   // The earliest sign-in accepted, on the IdP's clock; at worst (an iat far in
   // the past) the start's second less the tolerance.
@@ -132,7 +156,10 @@ export function checkSignedInSince(claims: Readonly<Record<string, unknown>>, si
  * (OpenID Connect Core §3.1.2.1 makes the request voluntary), and a person at
  * the browser can delete the parameter. An empty list accepts nothing.
  */
-export function checkAcr(claims: Readonly<Record<string, unknown>>, acrValues: readonly string[]): CheckFailure | undefined {
+export function checkAcr(
+  claims: Readonly<Record<string, unknown>>,
+  acrValues: readonly string[],
+): CheckFailure | undefined {
   const acr = claims['acr'];
   if (typeof acr === 'string' && acrValues.includes(acr)) return undefined;
   return {

@@ -15,7 +15,12 @@ export async function clientAuthentication(o: OidcSettings, tokenEndpoint: strin
     case 'private_key_jwt': {
       const key = o.clientPrivateKey;
       if (!key) throw new BridgeError(Reasons.internalError, 500, { detail: 'private_key_jwt without a private key' });
-      const alg = key.asymmetricKeyType === 'rsa' ? 'RS256' : key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ES384' : 'ES256';
+      const alg =
+        key.asymmetricKeyType === 'rsa'
+          ? 'RS256'
+          : key.asymmetricKeyDetails?.namedCurve === 'secp384r1'
+            ? 'ES384'
+            : 'ES256';
       const cryptoKey = await jose.importPKCS8(key.export({ type: 'pkcs8', format: 'pem' }) as string, alg);
       // Entra ID and Okta want the token endpoint as the assertion's audience
       // (openid-client sends the issuer), and Entra ID finds a key registered

@@ -157,7 +157,11 @@ export class OidcClient {
         timeout: o.timeoutMs / 1000,
       });
     } catch (cause) {
-      throw new BridgeError(Reasons.idpUnavailable, 503, { check: 'discovery', detail: `OIDC discovery of ${o.issuer} failed: ${describe(cause)}`, cause });
+      throw new BridgeError(Reasons.idpUnavailable, 503, {
+        check: 'discovery',
+        detail: `OIDC discovery of ${o.issuer} failed: ${describe(cause)}`,
+        cause,
+      });
     }
     const server = found.serverMetadata();
     const alg = chooseIdTokenAlg(o.idTokenAlg, server.id_token_signing_alg_values_supported);
@@ -203,7 +207,11 @@ export class OidcClient {
     try {
       await keys.load();
     } catch (cause) {
-      throw new BridgeError(Reasons.idpUnavailable, 503, { check: 'jwks.fetch', detail: `fetching the IdP JWKS failed: ${describe(cause)}`, cause });
+      throw new BridgeError(Reasons.idpUnavailable, 503, {
+        check: 'jwks.fetch',
+        detail: `fetching the IdP JWKS failed: ${describe(cause)}`,
+        cause,
+      });
     }
     this.#config = config;
     this.#makeConfig = makeConfig;
@@ -251,7 +259,8 @@ export class OidcClient {
     // of the bridge's CPU per login for 43 bytes of input; a test checks that both agree.
     const challenge = pkceChallenge(tx.codeVerifier);
     let url = `${this.#authorizationPrefix}&state=${tx.state}&nonce=${tx.nonce}&code_challenge=${challenge}`;
-    for (const [name, value] of Object.entries(passed)) url += `&${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+    for (const [name, value] of Object.entries(passed))
+      url += `&${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
     return url;
   }
 
@@ -282,7 +291,15 @@ export class OidcClient {
     const idp = await untilAborted(this.discover(), clock?.signal);
     const lease = this.#lease(clock?.signal);
     try {
-      return await this.#complete(params, tx, neededClaims, idp, lease?.config ?? this.#config!, clock, onTokensVerified);
+      return await this.#complete(
+        params,
+        tx,
+        neededClaims,
+        idp,
+        lease?.config ?? this.#config!,
+        clock,
+        onTokensVerified,
+      );
     } finally {
       if (lease) this.#release(lease);
     }
@@ -298,7 +315,8 @@ export class OidcClient {
     let lease = this.#leases.pop();
     if (lease === undefined) {
       const made: Lease = { config: this.#makeConfig!(), signal: undefined };
-      made.config[client.customFetch] = (url, options) => this.#http.fetch(url, { ...options, signal: made.signal ?? options.signal });
+      made.config[client.customFetch] = (url, options) =>
+        this.#http.fetch(url, { ...options, signal: made.signal ?? options.signal });
       lease = made;
     }
     lease.signal = signal;
@@ -347,7 +365,11 @@ export class OidcClient {
     // What the company asked of the sign-in is verified, not only requested:
     // the browser carries the request, and anyone at it can edit it.
     if (this.#freshSignIn) {
-      refuseIf(checkSignedInSince(idTokenClaims, tx.createdAt, Date.now(), this.#opts.clockToleranceSec), Reasons.reauthenticationMissing, 403);
+      refuseIf(
+        checkSignedInSince(idTokenClaims, tx.createdAt, Date.now(), this.#opts.clockToleranceSec),
+        Reasons.reauthenticationMissing,
+        403,
+      );
     }
     if (this.#acrValues !== undefined) refuseIf(checkAcr(idTokenClaims, this.#acrValues), Reasons.acrNotSatisfied, 403);
     const tokenMs = performance.now() - tokenStart;
@@ -411,7 +433,10 @@ export class OidcClient {
     if (accessToken.split('.').length !== 3) return { outcome: 'opaque' };
     try {
       const payload = await untilAborted(
-        this.#keys!.verifyJwt(accessToken, idp.idTokenAlg, { issuer: idp.issuer, clockToleranceSec: this.#opts.clockToleranceSec }),
+        this.#keys!.verifyJwt(accessToken, idp.idTokenAlg, {
+          issuer: idp.issuer,
+          clockToleranceSec: this.#opts.clockToleranceSec,
+        }),
         signal,
       );
       if (payload.sub !== sub) return { outcome: 'unverified' };
@@ -443,11 +468,16 @@ async function step<T>(name: OidcStep, run: () => Promise<T>): Promise<T> {
   }
 }
 
-function refuseIf(problem: CheckFailure | undefined, reason: (typeof Reasons)[keyof typeof Reasons], status: number): void {
+function refuseIf(
+  problem: CheckFailure | undefined,
+  reason: (typeof Reasons)[keyof typeof Reasons],
+  status: number,
+): void {
   if (problem) throw new BridgeError(reason, status, { check: problem.check, detail: problem.detail });
 }
 
-const unusable = (problem: CheckFailure) => new BridgeError(Reasons.idpUnavailable, 503, { check: problem.check, detail: problem.detail });
+const unusable = (problem: CheckFailure) =>
+  new BridgeError(Reasons.idpUnavailable, 503, { check: problem.check, detail: problem.detail });
 
 /**
  * A discovery failure in words for `/readyz`: a metadata check (`metadata.*`, the
@@ -461,7 +491,10 @@ function readinessText(e: unknown): string {
 }
 
 /** Picks the ID token algorithm: the pinned one, else RS256 when listed, else the first asymmetric one. */
-export function chooseIdTokenAlg(pinned: string | undefined, advertised: readonly string[] | undefined): string | undefined {
+export function chooseIdTokenAlg(
+  pinned: string | undefined,
+  advertised: readonly string[] | undefined,
+): string | undefined {
   if (pinned !== undefined) return pinned;
   const usable = (advertised ?? ['RS256']).filter((a) => (ID_TOKEN_ALGORITHMS as readonly string[]).includes(a));
   return usable.includes('RS256') ? 'RS256' : usable[0];

@@ -100,7 +100,12 @@ function callbackRefusal(e: unknown): BridgeError {
       const claim = claimOf(inner) ?? 'claim';
       // OIDC_MAX_AGE: the IdP confirmed a sign-in older than the company allows.
       if (claim === 'auth_time' && e.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') {
-        return refuse(Reasons.authTooOld, 403, 'id_token.auth_time', `the ID token's auth_time is older than OIDC_MAX_AGE allows: ${message}`);
+        return refuse(
+          Reasons.authTooOld,
+          403,
+          'id_token.auth_time',
+          `the ID token's auth_time is older than OIDC_MAX_AGE allows: ${message}`,
+        );
       }
       return refuse(Reasons.idTokenInvalid, 502, `id_token.${claim}`, `ID token rejected: ${message} (${claim})`);
     }
@@ -113,20 +118,51 @@ function callbackRefusal(e: unknown): BridgeError {
           'the callback has an unexpected "id_token" or "token" parameter (implicit or hybrid answer)',
         );
       if (/token_type/.test(message))
-        return refuse(Reasons.tokenExchangeFailed, 502, 'token.token_type', `the token response token_type is not supported: ${message}`);
+        return refuse(
+          Reasons.tokenExchangeFailed,
+          502,
+          'token.token_type',
+          `the token response token_type is not supported: ${message}`,
+        );
       return refuse(Reasons.tokenExchangeFailed, 502, 'token.unsupported', describe(e));
     case 'OAUTH_TIMEOUT':
     case 'OAUTH_ABORT':
-      return refuse(Reasons.tokenExchangeFailed, 502, 'token.timeout', 'the token endpoint did not answer within OIDC_TIMEOUT_MS');
+      return refuse(
+        Reasons.tokenExchangeFailed,
+        502,
+        'token.timeout',
+        'the token endpoint did not answer within OIDC_TIMEOUT_MS',
+      );
     case 'OAUTH_INVALID_RESPONSE': {
       const duplicate = /^"(\w+)" parameter must be provided only once/.exec(message);
-      if (duplicate) return refuse(Reasons.callbackInvalid, 400, 'auth_response.duplicate', `the callback has several "${duplicate[1]}" parameters`);
+      if (duplicate)
+        return refuse(
+          Reasons.callbackInvalid,
+          400,
+          'auth_response.duplicate',
+          `the callback has several "${duplicate[1]}" parameters`,
+        );
       if (/JARM/.test(message))
-        return refuse(Reasons.callbackInvalid, 400, 'auth_response.response', 'the callback has an unexpected "response" parameter (a JARM answer)');
+        return refuse(
+          Reasons.callbackInvalid,
+          400,
+          'auth_response.response',
+          'the callback has an unexpected "response" parameter (a JARM answer)',
+        );
       if (/"iss" \(issuer\) missing/.test(message))
-        return refuse(Reasons.issMismatch, 400, 'auth_response.iss', 'the IdP advertises RFC 9207 but the authorization response has no "iss"');
+        return refuse(
+          Reasons.issMismatch,
+          400,
+          'auth_response.iss',
+          'the IdP advertises RFC 9207 but the authorization response has no "iss"',
+        );
       if (/"iss" \(issuer\) response parameter/.test(message))
-        return refuse(Reasons.issMismatch, 400, 'auth_response.iss', 'the authorization response "iss" is not the configured issuer');
+        return refuse(
+          Reasons.issMismatch,
+          400,
+          'auth_response.iss',
+          'the authorization response "iss" is not the configured issuer',
+        );
       if (/"state"/.test(message)) return refuse(Reasons.stateMismatch, 400, 'auth_response.state', message);
       if (/response parameter "code"|"code" parameter/.test(message))
         return refuse(Reasons.callbackInvalid, 400, 'auth_response.code', 'the callback has no "code"');
@@ -145,18 +181,39 @@ function callbackRefusal(e: unknown): BridgeError {
 
 /** The ID token signature (jose). A key that cannot be fetched is the IdP being unavailable. */
 function signatureRefusal(e: unknown): BridgeError {
-  const refuse = (reason: Reason, status: number, check: string, detail: string) => new BridgeError(reason, status, { check, detail, cause: e });
+  const refuse = (reason: Reason, status: number, check: string, detail: string) =>
+    new BridgeError(reason, status, { check, detail, cause: e });
   // First: jose passes a failed fetch on as its base error class.
   if (hasCause(e, (c) => c instanceof JwksFetchError))
     return refuse(Reasons.idpUnavailable, 503, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describe(e)}`);
   if (e instanceof jose.errors.JWKSNoMatchingKey)
-    return refuse(Reasons.idTokenInvalid, 502, 'id_token.kid', 'ID token rejected: no key in the IdP JWKS matches its "kid" and "alg"');
+    return refuse(
+      Reasons.idTokenInvalid,
+      502,
+      'id_token.kid',
+      'ID token rejected: no key in the IdP JWKS matches its "kid" and "alg"',
+    );
   if (e instanceof jose.errors.JWKSMultipleMatchingKeys)
-    return refuse(Reasons.idTokenInvalid, 502, 'id_token.kid', 'ID token rejected: several keys of the IdP JWKS match and the token has no "kid"');
+    return refuse(
+      Reasons.idTokenInvalid,
+      502,
+      'id_token.kid',
+      'ID token rejected: several keys of the IdP JWKS match and the token has no "kid"',
+    );
   if (e instanceof jose.errors.JWSSignatureVerificationFailed)
-    return refuse(Reasons.idTokenInvalid, 502, 'id_token.signature', 'ID token rejected: the signature does not verify');
-  if (e instanceof jose.errors.JOSEAlgNotAllowed) return refuse(Reasons.idTokenInvalid, 502, 'id_token.alg', `ID token rejected: ${e.message}`);
-  if (e instanceof jose.errors.JWKSTimeout || e instanceof jose.errors.JWKSInvalid || !(e instanceof jose.errors.JOSEError)) {
+    return refuse(
+      Reasons.idTokenInvalid,
+      502,
+      'id_token.signature',
+      'ID token rejected: the signature does not verify',
+    );
+  if (e instanceof jose.errors.JOSEAlgNotAllowed)
+    return refuse(Reasons.idTokenInvalid, 502, 'id_token.alg', `ID token rejected: ${e.message}`);
+  if (
+    e instanceof jose.errors.JWKSTimeout ||
+    e instanceof jose.errors.JWKSInvalid ||
+    !(e instanceof jose.errors.JOSEError)
+  ) {
     return refuse(Reasons.idpUnavailable, 503, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describe(e)}`);
   }
   return refuse(Reasons.idTokenInvalid, 502, 'id_token.signature', `ID token rejected: ${e.message}`);
@@ -164,7 +221,11 @@ function signatureRefusal(e: unknown): BridgeError {
 
 /** True when `e` or one of its causes passes `test`. */
 function hasCause(e: unknown, test: (c: unknown) => boolean): boolean {
-  for (let cur: unknown = e, depth = 0; cur !== undefined && depth < 6; cur = (cur as { cause?: unknown }).cause, depth++) {
+  for (
+    let cur: unknown = e, depth = 0;
+    cur !== undefined && depth < 6;
+    cur = (cur as { cause?: unknown }).cause, depth++
+  ) {
     if (test(cur)) return true;
     if (!(cur instanceof Error)) return false;
   }
@@ -173,7 +234,8 @@ function hasCause(e: unknown, test: (c: unknown) => boolean): boolean {
 
 /** The userinfo request and answer. */
 function userinfoRefusal(e: unknown): BridgeError {
-  const refuse = (reason: Reason, check: string, detail: string) => new BridgeError(reason, 502, { check, detail, cause: e });
+  const refuse = (reason: Reason, check: string, detail: string) =>
+    new BridgeError(reason, 502, { check, detail, cause: e });
   if (e instanceof client.ClientError && e.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
     const got = (e.cause as { cause?: { body?: { sub?: unknown } } } | undefined)?.cause?.body?.sub;
     return refuse(
@@ -183,10 +245,18 @@ function userinfoRefusal(e: unknown): BridgeError {
     );
   }
   if (e instanceof client.WWWAuthenticateChallengeError || e instanceof client.ResponseBodyError) {
-    return refuse(Reasons.userinfoFailed, 'userinfo.status', `userinfo request failed: the IdP answered HTTP ${e.status}`);
+    return refuse(
+      Reasons.userinfoFailed,
+      'userinfo.status',
+      `userinfo request failed: the IdP answered HTTP ${e.status}`,
+    );
   }
   if (e instanceof client.ClientError && e.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM') {
-    return refuse(Reasons.userinfoFailed, 'userinfo.status', `userinfo request failed: the IdP answered HTTP ${isResponse(e.cause) ? e.cause.status : '?'}`);
+    return refuse(
+      Reasons.userinfoFailed,
+      'userinfo.status',
+      `userinfo request failed: the IdP answered HTTP ${isResponse(e.cause) ? e.cause.status : '?'}`,
+    );
   }
   if (e instanceof client.ClientError && /JWT/.test(e.cause instanceof Error ? e.cause.message : e.message)) {
     return refuse(

@@ -91,9 +91,18 @@ export class IdpKeys {
    * `nbf`) and returns its claims. For an access token the IdP issued as a JWT:
    * its audience is the API it is for, so `aud` is not checked here.
    */
-  async verifyJwt(jwt: string, alg: string, opts: { issuer: string; clockToleranceSec: number }): Promise<jose.JWTPayload> {
+  async verifyJwt(
+    jwt: string,
+    alg: string,
+    opts: { issuer: string; clockToleranceSec: number },
+  ): Promise<jose.JWTPayload> {
     const { payload } = await this.#withMissReload(() =>
-      jose.jwtVerify(jwt, this.#jwks, { algorithms: [alg], issuer: opts.issuer, clockTolerance: opts.clockToleranceSec, requiredClaims: ['exp', 'sub'] }),
+      jose.jwtVerify(jwt, this.#jwks, {
+        algorithms: [alg],
+        issuer: opts.issuer,
+        clockTolerance: opts.clockToleranceSec,
+        requiredClaims: ['exp', 'sub'],
+      }),
     );
     return payload;
   }

@@ -23,7 +23,11 @@ export function sharedRateLimitStore(shared: SharedState): FastifyRateLimitStore
     incr(key: string, callback: Callback, timeWindow: number): void {
       const id = `${this.#route} ${key}`;
       shared.countHit(shared.key('ratelimit', id), timeWindow).then(
-        (counted) => callback(null, counted === undefined ? this.#local.hit(id, timeWindow) : { current: counted.current, ttl: counted.ttlMs }),
+        (counted) =>
+          callback(
+            null,
+            counted === undefined ? this.#local.hit(id, timeWindow) : { current: counted.current, ttl: counted.ttlMs },
+          ),
         () => callback(null, this.#local.hit(id, timeWindow)),
       );
     }

@@ -234,7 +234,10 @@ export class SharedState {
    * `windowMs`), in one round trip: the attempts open or failed in the window,
    * this one included, and the successes; undefined when Redis cannot say.
    */
-  async countAttempt(key: string, windowMs: number): Promise<{ open: number; succeeded: number; ttlMs: number } | undefined> {
+  async countAttempt(
+    key: string,
+    windowMs: number,
+  ): Promise<{ open: number; succeeded: number; ttlMs: number } | undefined> {
     const answer = await this.#run(() => this.#redis.commboxBridgeCountAttempt(key, windowMs));
     if (answer === undefined) return undefined;
     const [open, succeeded, ttl] = answer;
@@ -254,7 +257,11 @@ export class SharedState {
   async ping(timeoutMs: number): Promise<{ ok: true } | { ok: false; detail: string }> {
     const started = Date.now();
     while (!this.#connected && Date.now() - started < timeoutMs) await new Promise((r) => setTimeout(r, 50));
-    if (!this.#connected) return { ok: false, detail: `no connection within ${timeoutMs} ms${this.#lastError === undefined ? '' : ` (${this.#lastError})`}` };
+    if (!this.#connected)
+      return {
+        ok: false,
+        detail: `no connection within ${timeoutMs} ms${this.#lastError === undefined ? '' : ` (${this.#lastError})`}`,
+      };
     try {
       await this.#redis.ping();
       return { ok: true };
@@ -279,10 +286,12 @@ export class SharedState {
 function explainRedisError(e: Error): string {
   const code = (e as NodeJS.ErrnoException).code ?? '';
   const what = `(${code}: ${e.message})`;
-  if (UNTRUSTED_CERT_CODES.has(code)) return `Redis's TLS certificate is not trusted ${what}: give the CA that issued it in REDIS_CA_FILE`;
+  if (UNTRUSTED_CERT_CODES.has(code))
+    return `Redis's TLS certificate is not trusted ${what}: give the CA that issued it in REDIS_CA_FILE`;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
     return `Redis's TLS certificate does not name the host of REDIS_URL ${what}: write the host as the certificate names it`;
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `Redis's TLS certificate is not valid now ${what}`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return `Redis's TLS certificate is not valid now ${what}`;
   return e.message;
 }
 

@@ -19,7 +19,13 @@ declare module 'fastify' {
   }
 }
 
-async function callback(bridge: Bridge, idp: Idp, audit: Logger, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function callback(
+  bridge: Bridge,
+  idp: Idp,
+  audit: Logger,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   const outcome: LoginOutcome = { idp: idp.config.name };
   req.login = outcome;
   const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1 || req.url.length));
@@ -34,7 +40,13 @@ async function callback(bridge: Bridge, idp: Idp, audit: Logger, req: FastifyReq
     result = await completeLogin(
       bridge,
       idp,
-      { query, cookies: req.server.parseCookie(req.headers.cookie ?? ''), reqId: req.id, ip: clientAddress(req), userAgent: req.headers['user-agent'] },
+      {
+        query,
+        cookies: req.server.parseCookie(req.headers.cookie ?? ''),
+        reqId: req.id,
+        ip: clientAddress(req),
+        userAgent: req.headers['user-agent'],
+      },
       outcome,
       { log: req.log, audit },
     );
@@ -44,7 +56,8 @@ async function callback(bridge: Bridge, idp: Idp, audit: Logger, req: FastifyReq
   }
   clearCookie();
   if (result.preview !== undefined) {
-    if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send({ dryRun: true, reference: req.id, ...result.preview });
+    if (wantsJson(req))
+      return reply.type('application/json; charset=utf-8').send({ dryRun: true, reference: req.id, ...result.preview });
     return reply.type('text/html; charset=utf-8').send(renderDryRun(result.preview, req.id, bridge.pages));
   }
   return reply.redirect(result.location, 302);

@@ -8,7 +8,10 @@ import { limited, type Bridge, type RateLimit } from '../bridge.js';
 import { CHAT_PREFIX, resolveChatChannel } from '../commbox/chat.js';
 import { beginLogin } from './login.js';
 
-export async function chatRoutes(app: FastifyInstance, { bridge, rateLimit }: { bridge: Bridge; rateLimit: RateLimit }): Promise<void> {
+export async function chatRoutes(
+  app: FastifyInstance,
+  { bridge, rateLimit }: { bridge: Bridge; rateLimit: RateLimit },
+): Promise<void> {
   app.get('/chat/:channel', limited(rateLimit), (req, reply) => {
     // The raw path segment: the channel is passed on exactly as given, never
     // decoded and encoded again.

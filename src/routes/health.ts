@@ -35,6 +35,8 @@ export async function healthRoutes(app: FastifyInstance, { bridge }: { bridge: B
       ...(bridge.config.dryRun ? { mode: 'dry run: no CommBox tickets are issued (DRY_RUN=true)' } : {}),
       ...(bridge.shared === undefined ? {} : { redis: bridge.shared.up ? 'ok' : 'unavailable' }),
     };
-    return problems.length === 0 ? reply.send({ status: 'ready', ...notes }) : reply.code(503).send({ status: 'not ready', problems, ...notes });
+    return problems.length === 0
+      ? reply.send({ status: 'ready', ...notes })
+      : reply.code(503).send({ status: 'not ready', problems, ...notes });
   });
 }

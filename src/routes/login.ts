@@ -14,7 +14,12 @@ export async function beginLogin(
   bridge: Bridge,
   req: FastifyRequest,
   reply: FastifyReply,
-  opts: { entry: 'login' | 'initiate' | 'chat'; idp?: Idp | undefined; params?: Readonly<Record<string, unknown>> | undefined; target?: string | undefined },
+  opts: {
+    entry: 'login' | 'initiate' | 'chat';
+    idp?: Idp | undefined;
+    params?: Readonly<Record<string, unknown>> | undefined;
+    target?: string | undefined;
+  },
 ): Promise<FastifyReply> {
   bridge.metrics.loginsStarted.inc({ entry: opts.entry });
   // Cookies are parsed only when login cookies are there (to choose a free slot).
@@ -25,17 +30,26 @@ export async function beginLogin(
     params: opts.params ?? (req.query as Record<string, unknown>),
     target: opts.target,
   });
-  reply.setCookie(start.cookie.name, start.cookie.value, { ...transactionCookieOptions(bridge.config.secureCookies), maxAge: start.cookie.maxAgeSec });
+  reply.setCookie(start.cookie.name, start.cookie.value, {
+    ...transactionCookieOptions(bridge.config.secureCookies),
+    maxAge: start.cookie.maxAgeSec,
+  });
   req.log.debug({ event: 'login_started', passed: start.passed }, 'login started');
   return reply.redirect(start.location, 302);
 }
 
-export async function loginRoutes(app: FastifyInstance, { bridge, rateLimit }: { bridge: Bridge; rateLimit: RateLimit }): Promise<void> {
+export async function loginRoutes(
+  app: FastifyInstance,
+  { bridge, rateLimit }: { bridge: Bridge; rateLimit: RateLimit },
+): Promise<void> {
   app.get('/login', limited(rateLimit), (req, reply) => beginLogin(bridge, req, reply, { entry: 'login' }));
   // Several IdPs: /login/<name> signs in with that one.
   app.get<{ Params: { idp: string } }>('/login/:idp', limited(rateLimit), (req, reply) => {
     const idp = req.params.idp === 'default' ? undefined : bridge.idps.get(req.params.idp);
-    if (!idp) throw new BridgeError(Reasons.notFound, 404, { detail: `no IdP named ${JSON.stringify(req.params.idp.slice(0, 40))}` });
+    if (!idp)
+      throw new BridgeError(Reasons.notFound, 404, {
+        detail: `no IdP named ${JSON.stringify(req.params.idp.slice(0, 40))}`,
+      });
     return beginLogin(bridge, req, reply, { entry: 'login', idp });
   });
 }

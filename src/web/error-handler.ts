@@ -18,7 +18,9 @@ export function toBridgeError(error: unknown): BridgeError {
   if (error instanceof BridgeError) return error;
   const e = error as FastifyError;
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new BridgeError(Reasons.badRequest, e.statusCode, { detail: `${e.code ?? 'error'}: ${e.message}`.slice(0, 300) });
+    return new BridgeError(Reasons.badRequest, e.statusCode, {
+      detail: `${e.code ?? 'error'}: ${e.message}`.slice(0, 300),
+    });
   }
   return new BridgeError(Reasons.internalError, 500, { detail: 'unexpected error', cause: error });
 }
@@ -30,7 +32,13 @@ export function wantsJson(req: FastifyRequest): boolean {
 }
 
 /** Answers with the error page (or JSON) and logs one line with the reference. `route`: the route's pattern, or the URL. */
-export function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyReply, err: BridgeError, route: string | undefined): FastifyReply {
+export function sendError(
+  bridge: Bridge,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  err: BridgeError,
+  route: string | undefined,
+): FastifyReply {
   const login = req.login;
   if (login || isAuthRoute(route ?? '')) bridge.metrics.loginsRefused.inc({ reason: err.reason });
   const fields = {
@@ -56,15 +64,21 @@ export function sendError(bridge: Bridge, req: FastifyRequest, reply: FastifyRep
   }
   reply.code(err.status);
   if (err.reason === Reasons.idpUnavailable) reply.header('retry-after', '30');
-  if (err.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(Math.ceil(bridge.config.rateLimitWindowMs / 1000)));
-  if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send(errorJson(err.reason, req.id, err.userDetail, bridge.pages));
+  if (err.status === 429 && !reply.hasHeader('retry-after'))
+    reply.header('retry-after', String(Math.ceil(bridge.config.rateLimitWindowMs / 1000)));
+  if (wantsJson(req))
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(errorJson(err.reason, req.id, err.userDetail, bridge.pages));
   return reply.type('text/html; charset=utf-8').send(renderErrorPage(err.reason, req.id, bridge.pages, err.userDetail));
 }
 
 /** What Node reports before a request reaches the router, as the status and the check of the refusal. */
 function clientErrorKind(code: string | undefined): { status: number; check: string; detail: string } {
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, check: 'request.timeout', detail: 'the request did not arrive whole in time' };
-  if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, check: 'request.headers_too_large', detail: 'the request headers are larger than the limit' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return { status: 408, check: 'request.timeout', detail: 'the request did not arrive whole in time' };
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return { status: 431, check: 'request.headers_too_large', detail: 'the request headers are larger than the limit' };
   return { status: 400, check: 'request.malformed', detail: `the request is not valid HTTP (${code ?? 'error'})` };
 }
 
@@ -86,7 +100,14 @@ export function clientErrorAnswer(ctx: {
     const kind = clientErrorKind(err.code);
     const reference = ctx.newReference();
     ctx.log.info(
-      { event: 'request', reqId: reference, reason: Reasons.badRequest, check: kind.check, status: kind.status, detail: kind.detail },
+      {
+        event: 'request',
+        reqId: reference,
+        reason: Reasons.badRequest,
+        check: kind.check,
+        status: kind.status,
+        detail: kind.detail,
+      },
       'request refused',
     );
     if (socket.writable) {
@@ -105,4 +126,8 @@ export function clientErrorAnswer(ctx: {
   };
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};

@@ -317,7 +317,12 @@ ${e.retry ? `<a class="button" href="${escapeHtml(ctx.loginUrl)}">Try again</a>\
 }
 
 /** The same answer as JSON, for API clients. */
-export function errorJson(reason: Reason, reference: string, userDetail?: string, ctx?: PageContext): Record<string, string> {
+export function errorJson(
+  reason: Reason,
+  reference: string,
+  userDetail?: string,
+  ctx?: PageContext,
+): Record<string, string> {
   const e = EXPLANATIONS[reason];
   const out: Record<string, string> = { error: reason, title: e.title, message: e.what, action: e.todo, reference };
   if (userDetail) out['detail'] = userDetail;
@@ -340,7 +345,10 @@ export interface DryRunPreview {
 /** The DRY_RUN page: the identity CommBox would receive, the rules passed, the claim names. */
 export function renderDryRun(preview: DryRunPreview, reference: string, ctx: PageContext): string {
   const rows = Object.entries(preview.ticketRequest)
-    .map(([k, v]) => `<tr><th scope="row"><code>${escapeHtml(k)}</code></th><td><code>${escapeHtml(JSON.stringify(v))}</code></td></tr>`)
+    .map(
+      ([k, v]) =>
+        `<tr><th scope="row"><code>${escapeHtml(k)}</code></th><td><code>${escapeHtml(JSON.stringify(v))}</code></td></tr>`,
+    )
     .join('\n');
   return layout(
     'Dry run: no ticket was requested',

@@ -19,12 +19,20 @@ const rules = (r: Partial<AccessRules> = {}): AccessRules => ({ ...NO_RULES, ...
 t.test('evaluateAccess', async (t) => {
   t.same(evaluateAccess({}, rules()), { allowed: true }, 'no rules and ALLOW_ANY_AUTHENTICATED: everyone');
   t.match(evaluateAccess({ email_verified: false }, rules()), { allowed: false, rule: 'email_unverified' });
-  t.match(evaluateAccess({ email_verified: 'false' }, rules()), { allowed: false, rule: 'email_unverified' }, 'the string "false" too');
+  t.match(
+    evaluateAccess({ email_verified: 'false' }, rules()),
+    { allowed: false, rule: 'email_unverified' },
+    'the string "false" too',
+  );
   t.same(evaluateAccess({}, rules()), { allowed: true }, 'an absent email_verified is accepted (Entra ID)');
   t.same(evaluateAccess({ email_verified: false }, rules({ allowUnverifiedEmail: true })), { allowed: true });
   const g = rules({ allowedGroups: ['agents'], groupsClaim: ['realm_access', 'roles'] });
   t.same(evaluateAccess(claims, g), { allowed: true });
-  t.match(evaluateAccess({ realm_access: { roles: ['Agents'] } }, g), { allowed: false, rule: 'group_not_allowed' }, 'case-sensitive');
+  t.match(
+    evaluateAccess({ realm_access: { roles: ['Agents'] } }, g),
+    { allowed: false, rule: 'group_not_allowed' },
+    'case-sensitive',
+  );
   t.match(evaluateAccess({}, g), { allowed: false, rule: 'group_not_allowed', detail: /0 group/ });
   t.same(
     evaluateAccess({ email: 'a@evil.example' }, rules({ allowedEmailDomains: ['example.com'] })),
@@ -38,21 +46,36 @@ t.test('evaluateAccess: REQUIRE_VERIFIED_EMAIL', async (t) => {
   t.same(evaluateAccess({ email_verified: true }, r), { allowed: true });
   t.same(evaluateAccess({ email_verified: 'true' }, r), { allowed: true }, 'the string "true" too');
   t.match(evaluateAccess({}, r), { allowed: false, rule: 'email_unverified', detail: /absent/ }, 'absent is refused');
-  t.match(evaluateAccess({ email_verified: 'yes' }, r), { allowed: false, rule: 'email_unverified' }, 'anything but true is refused');
+  t.match(
+    evaluateAccess({ email_verified: 'yes' }, r),
+    { allowed: false, rule: 'email_unverified' },
+    'anything but true is refused',
+  );
   t.match(evaluateAccess({ email_verified: false }, r), { allowed: false, rule: 'email_unverified' });
 });
 
 t.test('evaluateIdentity: the domain rule judges what CommBox receives', async (t) => {
   const d = rules({ allowedEmailDomains: ['example.com'] });
   t.same(evaluateIdentity({ username: 'alice', email: 'a@EXAMPLE.com' }, d), { allowed: true });
-  t.match(evaluateIdentity({ username: 'alice', email: 'a@example.com.evil.io' }, d), { allowed: false, rule: 'email_domain_not_allowed' });
-  t.match(evaluateIdentity({ username: 'alice', email: 'a@sub.example.com' }, d), { allowed: false }, 'subdomains are not included');
+  t.match(evaluateIdentity({ username: 'alice', email: 'a@example.com.evil.io' }, d), {
+    allowed: false,
+    rule: 'email_domain_not_allowed',
+  });
+  t.match(
+    evaluateIdentity({ username: 'alice', email: 'a@sub.example.com' }, d),
+    { allowed: false },
+    'subdomains are not included',
+  );
   t.match(
     evaluateIdentity({ username: 'alice' }, d),
     { allowed: false, rule: 'email_domain_not_allowed', detail: /no email is mapped/ },
     'nothing to judge: refused',
   );
-  t.same(evaluateIdentity({ username: 'alice@example.com' }, d), { allowed: true }, 'a username with @ is judged when no email is mapped');
+  t.same(
+    evaluateIdentity({ username: 'alice@example.com' }, d),
+    { allowed: true },
+    'a username with @ is judged when no email is mapped',
+  );
   t.match(
     evaluateIdentity({ username: 'alice@evil.example', email: 'alice@example.com' }, d),
     { allowed: false, detail: /of the mapped username/ },
@@ -64,30 +87,43 @@ t.test('evaluateIdentity: the domain rule judges what CommBox receives', async (
     'an ambiguous address is refused',
   );
   t.match(evaluateIdentity({ username: 'alice', email: 'no-at-all' }, d), { allowed: false, detail: /no @domain/ });
-  t.same(evaluateIdentity({ username: 'alice', email: 'a@evil.example' }, rules()), { allowed: true }, 'no domains configured: no rule');
+  t.same(
+    evaluateIdentity({ username: 'alice', email: 'a@evil.example' }, rules()),
+    { allowed: true },
+    'no domains configured: no rule',
+  );
   const extra = rules({ allowedEmailDomains: ['acquired.example'], usernameNeedsDomain: true });
   t.match(
     evaluateIdentity({ username: 'alice', email: 'alice@acquired.example' }, extra),
     { allowed: false, rule: 'username_without_domain' },
     'an extra IdP never produces a plain username',
   );
-  t.same(evaluateIdentity({ username: 'alice@acquired.example', email: 'alice@acquired.example' }, extra), { allowed: true });
+  t.same(evaluateIdentity({ username: 'alice@acquired.example', email: 'alice@acquired.example' }, extra), {
+    allowed: true,
+  });
   t.match(
     evaluateIdentity({ username: 'alice@corp.example', email: 'alice@acquired.example' }, extra),
     { allowed: false, rule: 'email_domain_not_allowed' },
     "nor a username of another IdP's domain",
   );
-  t.same(evaluateIdentity({ email: 'c@acquired.example' }, extra), { allowed: true }, 'chat identities have no username');
+  t.same(
+    evaluateIdentity({ email: 'c@acquired.example' }, extra),
+    { allowed: true },
+    'chat identities have no username',
+  );
 });
 
-t.test('evaluateHostedDomain: judged on the ID token hd, case-insensitive; absent refused; off when no domains', async (t) => {
-  const r = rules({ allowedHostedDomains: ['example.com'] });
-  t.same(evaluateHostedDomain({ hd: 'EXAMPLE.com' }, r), { allowed: true });
-  t.match(evaluateHostedDomain({ hd: 'gmail.example' }, r), { allowed: false, rule: 'hosted_domain_not_allowed' });
-  t.match(evaluateHostedDomain({}, r), { allowed: false, rule: 'hosted_domain_not_allowed', detail: /no "hd"/ });
-  t.match(evaluateHostedDomain({ hd: ['example.com'] }, r), { allowed: false });
-  t.same(evaluateHostedDomain({}, rules({})), { allowed: true });
-});
+t.test(
+  'evaluateHostedDomain: judged on the ID token hd, case-insensitive; absent refused; off when no domains',
+  async (t) => {
+    const r = rules({ allowedHostedDomains: ['example.com'] });
+    t.same(evaluateHostedDomain({ hd: 'EXAMPLE.com' }, r), { allowed: true });
+    t.match(evaluateHostedDomain({ hd: 'gmail.example' }, r), { allowed: false, rule: 'hosted_domain_not_allowed' });
+    t.match(evaluateHostedDomain({}, r), { allowed: false, rule: 'hosted_domain_not_allowed', detail: /no "hd"/ });
+    t.match(evaluateHostedDomain({ hd: ['example.com'] }, r), { allowed: false });
+    t.same(evaluateHostedDomain({}, rules({})), { allowed: true });
+  },
+);
 
 t.test('hasGroupsOverage: _claim_names names the groups claim', async (t) => {
   t.ok(hasGroupsOverage({ _claim_names: { groups: 'src1' } }, ['groups']));
@@ -109,17 +145,44 @@ t.test('missingRequiredClaims: what a login cannot do without when userinfo fail
   const full = { sub: 'u', preferred_username: 'a', email: 'a@example.com', groups: ['g'], email_verified: true };
   t.same(missingRequiredClaims(full, mapping, rules(), 'agent'), [], 'given_name is optional');
   const v = { email_verified: true };
-  t.same(missingRequiredClaims({ sub: 'u', email: 'a@example.com', ...v }, mapping, rules(), 'agent'), ['preferred_username']);
-  t.same(missingRequiredClaims({ sub: 'u', preferred_username: 'a', ...v }, mapping, rules(), 'agent'), ['email or phone']);
-  t.same(missingRequiredClaims({ sub: 'u', preferred_username: 'a', phone_number: '+44', ...v }, mapping, rules(), 'agent'), [], 'a phone will do');
+  t.same(missingRequiredClaims({ sub: 'u', email: 'a@example.com', ...v }, mapping, rules(), 'agent'), [
+    'preferred_username',
+  ]);
+  t.same(missingRequiredClaims({ sub: 'u', preferred_username: 'a', ...v }, mapping, rules(), 'agent'), [
+    'email or phone',
+  ]);
   t.same(
-    missingRequiredClaims({ sub: 'u', preferred_username: 'a', phone_number: '+44', ...v }, mapping, rules({ allowedEmailDomains: ['example.com'] }), 'agent'),
+    missingRequiredClaims({ sub: 'u', preferred_username: 'a', phone_number: '+44', ...v }, mapping, rules(), 'agent'),
+    [],
+    'a phone will do',
+  );
+  t.same(
+    missingRequiredClaims(
+      { sub: 'u', preferred_username: 'a', phone_number: '+44', ...v },
+      mapping,
+      rules({ allowedEmailDomains: ['example.com'] }),
+      'agent',
+    ),
     ['email'],
     'the email when domains are ruled on',
   );
-  t.same(missingRequiredClaims({ ...full, groups: undefined }, mapping, rules({ allowedGroups: ['g'] }), 'agent'), ['groups']);
-  t.same(missingRequiredClaims({ ...full, email_verified: undefined }, mapping, rules({ requireVerifiedEmail: true }), 'agent'), ['email_verified']);
-  t.same(missingRequiredClaims({ sub: 'u', ...v }, mapping, rules(), 'chat'), [], 'a chat customer needs its unique ID only');
+  t.same(missingRequiredClaims({ ...full, groups: undefined }, mapping, rules({ allowedGroups: ['g'] }), 'agent'), [
+    'groups',
+  ]);
+  t.same(
+    missingRequiredClaims(
+      { ...full, email_verified: undefined },
+      mapping,
+      rules({ requireVerifiedEmail: true }),
+      'agent',
+    ),
+    ['email_verified'],
+  );
+  t.same(
+    missingRequiredClaims({ sub: 'u', ...v }, mapping, rules(), 'chat'),
+    [],
+    'a chat customer needs its unique ID only',
+  );
   t.same(missingRequiredClaims({ ...v }, { ...mapping, uniqueId: parseClaimMapping('oid') }, rules(), 'chat'), ['oid']);
 });
 
@@ -133,12 +196,32 @@ t.test('missingRequiredClaims: email_verified is needed whenever an email is map
     uniqueId: parseClaimMapping('sub'),
   };
   const claims = { sub: 'u', preferred_username: 'a', email: 'a@example.com' };
-  t.same(missingRequiredClaims(claims, mapping, rules(), 'agent'), ['email_verified'], 'an email is mapped: userinfo might have called it unverified');
-  t.same(missingRequiredClaims({ sub: 'u' }, mapping, rules(), 'chat'), ['email_verified'], 'a chat ticket carries the email too');
-  t.same(missingRequiredClaims({ ...claims, email_verified: false }, mapping, rules(), 'agent'), [], 'present (the rules judge it)');
-  t.same(missingRequiredClaims(claims, mapping, rules({ allowUnverifiedEmail: true }), 'agent'), [], 'ALLOW_UNVERIFIED_EMAIL: not needed');
+  t.same(
+    missingRequiredClaims(claims, mapping, rules(), 'agent'),
+    ['email_verified'],
+    'an email is mapped: userinfo might have called it unverified',
+  );
+  t.same(
+    missingRequiredClaims({ sub: 'u' }, mapping, rules(), 'chat'),
+    ['email_verified'],
+    'a chat ticket carries the email too',
+  );
+  t.same(
+    missingRequiredClaims({ ...claims, email_verified: false }, mapping, rules(), 'agent'),
+    [],
+    'present (the rules judge it)',
+  );
+  t.same(
+    missingRequiredClaims(claims, mapping, rules({ allowUnverifiedEmail: true }), 'agent'),
+    [],
+    'ALLOW_UNVERIFIED_EMAIL: not needed',
+  );
   const phoneOnly = { ...mapping, email: undefined };
-  t.same(missingRequiredClaims({ ...claims, phone_number: '+44' }, phoneOnly, rules(), 'agent'), [], 'no email mapped or ruled on: not needed');
+  t.same(
+    missingRequiredClaims({ ...claims, phone_number: '+44' }, phoneOnly, rules(), 'agent'),
+    [],
+    'no email mapped or ruled on: not needed',
+  );
   t.same(
     missingRequiredClaims(
       { ...claims, phone_number: '+44', preferred_username: 'a@example.com' },
@@ -156,10 +239,23 @@ t.test('missingRequiredClaims: email_verified is needed whenever an email is map
 
 t.test('evaluateIdentity: a username cut with |localpart is judged on the address it was cut from', async (t) => {
   const d = rules({ allowedEmailDomains: ['example.com'] });
-  t.same(evaluateIdentity({ username: 'alice', email: 'alice@example.com', usernameBeforeLocalpart: 'alice@example.com' }, d), { allowed: true });
+  t.same(
+    evaluateIdentity(
+      { username: 'alice', email: 'alice@example.com', usernameBeforeLocalpart: 'alice@example.com' },
+      d,
+    ),
+    { allowed: true },
+  );
   t.match(
-    evaluateIdentity({ username: 'alice', email: 'alice@example.com', usernameBeforeLocalpart: 'alice@evil.example' }, d),
-    { allowed: false, rule: 'email_domain_not_allowed', detail: /of the mapped username \(before \|localpart\) is not allowed/ },
+    evaluateIdentity(
+      { username: 'alice', email: 'alice@example.com', usernameBeforeLocalpart: 'alice@evil.example' },
+      d,
+    ),
+    {
+      allowed: false,
+      rule: 'email_domain_not_allowed',
+      detail: /of the mapped username \(before \|localpart\) is not allowed/,
+    },
     'another domain, though the email passes',
   );
   t.match(evaluateIdentity({ username: 'alice', usernameBeforeLocalpart: 'alice' }, d), {

@@ -1,5 +1,13 @@
 import t from 'tap';
-import { applyMapping, getClaim, mapAgentIdentity, mapChatIdentity, parseClaimMapping, readGroups, type IdentityMapping } from '../../src/claims/mapping.js';
+import {
+  applyMapping,
+  getClaim,
+  mapAgentIdentity,
+  mapChatIdentity,
+  parseClaimMapping,
+  readGroups,
+  type IdentityMapping,
+} from '../../src/claims/mapping.js';
 
 const claims = {
   sub: 'u1',
@@ -24,7 +32,11 @@ t.test('getClaim reads dotted paths', async (t) => {
 });
 
 t.test('parseClaimMapping', async (t) => {
-  t.same(parseClaimMapping('email|localpart|lower'), { source: 'email|localpart|lower', path: ['email'], transforms: ['localpart', 'lower'] });
+  t.same(parseClaimMapping('email|localpart|lower'), {
+    source: 'email|localpart|lower',
+    path: ['email'],
+    transforms: ['localpart', 'lower'],
+  });
   t.same(parseClaimMapping(' a.b | trim ').path, ['a', 'b']);
   t.throws(() => parseClaimMapping('|lower'), /empty/);
   t.throws(() => parseClaimMapping('a..b'), /dotted/);
@@ -60,30 +72,50 @@ const mapping: IdentityMapping = {
 };
 
 t.test('mapAgentIdentity', async (t) => {
-  t.same(mapAgentIdentity(claims, mapping), { ok: true, identity: { username: 'alice', email: 'alice.smith@example.com', phone1: '442501234567' } });
+  t.same(mapAgentIdentity(claims, mapping), {
+    ok: true,
+    identity: { username: 'alice', email: 'alice.smith@example.com', phone1: '442501234567' },
+  });
   t.match(mapAgentIdentity({ email: 'a@b.c' }, mapping), { ok: false, missing: 'preferred_username' });
   t.match(mapAgentIdentity({ preferred_username: 'x' }, mapping), { ok: false, missing: 'email or phone' });
-  t.same(mapAgentIdentity({ preferred_username: 'x', phone: '+1' }, mapping), { ok: true, identity: { username: 'x', phone1: '+1' } });
+  t.same(mapAgentIdentity({ preferred_username: 'x', phone: '+1' }, mapping), {
+    ok: true,
+    identity: { username: 'x', phone1: '+1' },
+  });
 });
 
 t.test('mapChatIdentity', async (t) => {
-  t.same(mapChatIdentity(claims, mapping), { ok: true, identity: { uniqueId: 'u1', email: 'alice.smith@example.com', phone1: '442501234567' } });
-  t.same(mapChatIdentity({ sub: 'x' }, mapping), { ok: true, identity: { uniqueId: 'x' } }, 'uniqueId alone is a strong identifier');
+  t.same(mapChatIdentity(claims, mapping), {
+    ok: true,
+    identity: { uniqueId: 'u1', email: 'alice.smith@example.com', phone1: '442501234567' },
+  });
+  t.same(
+    mapChatIdentity({ sub: 'x' }, mapping),
+    { ok: true, identity: { uniqueId: 'x' } },
+    'uniqueId alone is a strong identifier',
+  );
   t.match(mapChatIdentity({ email: 'a@b.c' }, mapping), { ok: false, missing: 'sub' });
 });
 
-t.test('a claim name that exists whole at the top level is taken as is (namespaced claims); otherwise dots separate levels', async (t) => {
-  const c = {
-    'https://example.com/roles': ['agents'],
-    'https://example.com/employee': { id: 'E1' },
-    'a.b': 'whole',
-    a: { b: 'nested' },
-    realm_access: { roles: ['r'] },
-  };
-  t.same(getClaim(c, parseClaimMapping('https://example.com/roles').path), ['agents']);
-  t.equal(getClaim(c, ['a', 'b']), 'whole', 'the whole name wins over the nested path');
-  t.same(getClaim(c, ['realm_access', 'roles']), ['r']);
-  t.equal(getClaim(c, parseClaimMapping('https://example.com/employee.id').path), undefined, 'a level under a namespaced claim is not read');
-  t.equal(applyMapping(c, parseClaimMapping('a.b|upper')), 'WHOLE');
-  t.same(readGroups(c, parseClaimMapping('https://example.com/roles').path), ['agents']);
-});
+t.test(
+  'a claim name that exists whole at the top level is taken as is (namespaced claims); otherwise dots separate levels',
+  async (t) => {
+    const c = {
+      'https://example.com/roles': ['agents'],
+      'https://example.com/employee': { id: 'E1' },
+      'a.b': 'whole',
+      a: { b: 'nested' },
+      realm_access: { roles: ['r'] },
+    };
+    t.same(getClaim(c, parseClaimMapping('https://example.com/roles').path), ['agents']);
+    t.equal(getClaim(c, ['a', 'b']), 'whole', 'the whole name wins over the nested path');
+    t.same(getClaim(c, ['realm_access', 'roles']), ['r']);
+    t.equal(
+      getClaim(c, parseClaimMapping('https://example.com/employee.id').path),
+      undefined,
+      'a level under a namespaced claim is not read',
+    );
+    t.equal(applyMapping(c, parseClaimMapping('a.b|upper')), 'WHOLE');
+    t.same(readGroups(c, parseClaimMapping('https://example.com/roles').path), ['agents']);
+  },
+);

@@ -137,19 +137,22 @@ t.test('CommBox unreachable', async (t) => {
   );
 });
 
-t.test("the login's deadline (a signal): nothing is sent once it has passed, and a retry's wait ends at it", async (t) => {
-  const s = await startHostileStack();
-  t.teardown(() => s.close());
-  const data = { brand: 'acme', username: 'alice', email: 'alice@example.com', oneTimeUse: true } as const;
-  const reason = new BridgeError('login_timeout', 504, { check: 'login_timeout.ticket' });
-  await t.rejects(s.bridge.commbox.requestTicket(data, undefined, AbortSignal.abort(reason)), reason);
-  t.equal(s.sandbox.requests.length, 0, 'no ticket request once the deadline has passed');
+t.test(
+  "the login's deadline (a signal): nothing is sent once it has passed, and a retry's wait ends at it",
+  async (t) => {
+    const s = await startHostileStack();
+    t.teardown(() => s.close());
+    const data = { brand: 'acme', username: 'alice', email: 'alice@example.com', oneTimeUse: true } as const;
+    const reason = new BridgeError('login_timeout', 504, { check: 'login_timeout.ticket' });
+    await t.rejects(s.bridge.commbox.requestTicket(data, undefined, AbortSignal.abort(reason)), reason);
+    t.equal(s.sandbox.requests.length, 0, 'no ticket request once the deadline has passed');
 
-  s.sandbox.fault = '429'; // Retry-After: 1 s, within COMMBOX_TIMEOUT_MS: the client waits to retry
-  const controller = new AbortController();
-  const pending = s.bridge.commbox.requestTicket(data, undefined, controller.signal);
-  while (s.sandbox.requests.length === 0) await new Promise((ok) => setTimeout(ok, 10));
-  controller.abort(reason);
-  await t.rejects(pending, reason, "the wait ends with the signal's reason");
-  t.equal(s.sandbox.requests.length, 1, 'and no retry was sent');
-});
+    s.sandbox.fault = '429'; // Retry-After: 1 s, within COMMBOX_TIMEOUT_MS: the client waits to retry
+    const controller = new AbortController();
+    const pending = s.bridge.commbox.requestTicket(data, undefined, controller.signal);
+    while (s.sandbox.requests.length === 0) await new Promise((ok) => setTimeout(ok, 10));
+    controller.abort(reason);
+    await t.rejects(pending, reason, "the wait ends with the signal's reason");
+    t.equal(s.sandbox.requests.length, 1, 'and no retry was sent');
+  },
+);

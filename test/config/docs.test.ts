@@ -28,7 +28,8 @@ t.test('every variable and every _FILE is documented', async (t) => {
 });
 
 t.test('only src/config/environment.ts reads process.env', async (t) => {
-  const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+  const files = (dir: string): string[] =>
+    readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
   const readers = files(join(root, 'src')).filter(
     (f) => f.endsWith('.ts') && /process\.env\b/.test(readFileSync(f, 'utf8').replace(/\/\/.*|\/\*[\s\S]*?\*\//g, '')),
   );

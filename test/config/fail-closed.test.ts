@@ -33,14 +33,22 @@ t.test('no implicit everyone: a rule, or ALLOW_ANY_AUTHENTICATED=true, or no sta
     none['ALLOW_ANY_AUTHENTICATED'],
     /ALLOWED_GROUPS \(e\.g\. commbox-agents\), ALLOWED_EMAIL_DOMAINS or ALLOWED_HOSTED_DOMAINS.*ALLOW_ANY_AUTHENTICATED=true/,
   );
-  for (const rule of [{ ALLOWED_GROUPS: 'commbox-agents' }, { ALLOWED_EMAIL_DOMAINS: 'example.com' }, { ALLOWED_HOSTED_DOMAINS: 'example.com' }]) {
+  for (const rule of [
+    { ALLOWED_GROUPS: 'commbox-agents' },
+    { ALLOWED_EMAIL_DOMAINS: 'example.com' },
+    { ALLOWED_HOSTED_DOMAINS: 'example.com' },
+  ]) {
     t.same(problems(rule), {}, `${Object.keys(rule)[0]} is a rule`);
   }
   t.same(problems({ ALLOW_ANY_AUTHENTICATED: 'false' }), none, 'false is the default');
   const open = parseConfig({ ...UNRULED, ALLOW_ANY_AUTHENTICATED: 'true' });
   t.equal(open.idps[0]!.access.allowAnyAuthenticated, true);
   const both = parseConfig({ ...UNRULED, ALLOW_ANY_AUTHENTICATED: 'true', ALLOWED_GROUPS: 'agents' });
-  t.match(evaluateAccess({ groups: ['other'] }, both.idps[0]!.access), { allowed: false, rule: 'group_not_allowed' }, 'beside a rule it changes nothing');
+  t.match(
+    evaluateAccess({ groups: ['other'] }, both.idps[0]!.access),
+    { allowed: false, rule: 'group_not_allowed' },
+    'beside a rule it changes nothing',
+  );
   // An extra IdP has a rule of its own (its email domains); its own variable is known.
   const extra = parseConfig({
     ...UNRULED,
@@ -61,9 +69,16 @@ t.test('no implicit everyone: a rule, or ALLOW_ANY_AUTHENTICATED=true, or no sta
 
 t.test('second lock: access rules built without any rule refuse everyone', async (t) => {
   const closed = { ...NO_RULES, allowAnyAuthenticated: false };
-  t.match(evaluateAccess({ sub: 'a', groups: ['x'], email_verified: true }, closed), { allowed: false, rule: 'no_access_rule' });
+  t.match(evaluateAccess({ sub: 'a', groups: ['x'], email_verified: true }, closed), {
+    allowed: false,
+    rule: 'no_access_rule',
+  });
   t.same(evaluateAccess({ sub: 'a' }, NO_RULES), { allowed: true }, 'explicitly open');
-  t.same(evaluateAccess({ sub: 'a', groups: ['agents'] }, { ...closed, allowedGroups: ['agents'] }), { allowed: true }, 'a rule is enough');
+  t.same(
+    evaluateAccess({ sub: 'a', groups: ['agents'] }, { ...closed, allowedGroups: ['agents'] }),
+    { allowed: true },
+    'a rule is enough',
+  );
 });
 
 t.test('unknown variables stop the start-up, with the name most likely meant', async (t) => {
@@ -94,29 +109,60 @@ t.test('unknown variables stop the start-up, with the name most likely meant', a
   });
   t.same(withIdp, {
     IDP_ENTRA_ALLOWED_GROUP: 'is not a variable of the extra IdP "entra"; did you mean IDP_ENTRA_ALLOWED_GROUPS?',
-    IDP_OKTA_CLIENT_SECRET_FILE: 'names an IdP "okta" that is not in OIDC_IDPS (OIDC_IDPS lists entra); add it there, or remove this variable',
-    IDP_X: "is not a variable of the bridge (an extra IdP's variables are IDP_<NAME>_<SETTING>, with NAME listed in OIDC_IDPS)",
+    IDP_OKTA_CLIENT_SECRET_FILE:
+      'names an IdP "okta" that is not in OIDC_IDPS (OIDC_IDPS lists entra); add it there, or remove this variable',
+    IDP_X:
+      "is not a variable of the bridge (an extra IdP's variables are IDP_<NAME>_<SETTING>, with NAME listed in OIDC_IDPS)",
   });
 });
 
 t.test("near misses outside the namespaces, and the default IdP's names after an extra IdP's prefix", async (t) => {
-  t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'example.com', ALOWED_GROUPS: 'agents', ALLOWEDGROUPS: 'agents', COOKIESECRET: 'x', TRUSTPROXY: '1' }), {
-    ALOWED_GROUPS: 'is not a variable of the bridge; did you mean ALLOWED_GROUPS?',
-    ALLOWEDGROUPS: 'is not a variable of the bridge; did you mean ALLOWED_GROUPS?',
-    COOKIESECRET: 'is not a variable of the bridge; did you mean COOKIE_SECRET?',
-    TRUSTPROXY: 'is not a variable of the bridge; did you mean TRUST_PROXY?',
-  });
+  t.match(
+    problems({
+      ALLOWED_EMAIL_DOMAINS: 'example.com',
+      ALOWED_GROUPS: 'agents',
+      ALLOWEDGROUPS: 'agents',
+      COOKIESECRET: 'x',
+      TRUSTPROXY: '1',
+    }),
+    {
+      ALOWED_GROUPS: 'is not a variable of the bridge; did you mean ALLOWED_GROUPS?',
+      ALLOWEDGROUPS: 'is not a variable of the bridge; did you mean ALLOWED_GROUPS?',
+      COOKIESECRET: 'is not a variable of the bridge; did you mean COOKIE_SECRET?',
+      TRUSTPROXY: 'is not a variable of the bridge; did you mean TRUST_PROXY?',
+    },
+  );
   t.same(
-    unknownVariables({ HOSTNAME: 'x', NODE_OPTIONS: 'x', NODE_VERSION: 'x', SERVICE_NAME: 'x', POD_NAMESPACE: 'x', JAVA_HOME: 'x', ORGNAME: 'x' }, []),
+    unknownVariables(
+      {
+        HOSTNAME: 'x',
+        NODE_OPTIONS: 'x',
+        NODE_VERSION: 'x',
+        SERVICE_NAME: 'x',
+        POD_NAMESPACE: 'x',
+        JAVA_HOME: 'x',
+        ORGNAME: 'x',
+      },
+      [],
+    ),
     [],
     "other programs' names, and short ones, are left alone",
   );
-  t.match(problems({ ...WITH_ENTRA, IDP_ENTRA_OIDC_ISSUER: 'x', IDP_ENTRA_OIDC_CLIENT_SECRET_FILE: 'x', IDP_OKTA_OIDC_CLIENT_ID: 'x' }), {
-    IDP_ENTRA_OIDC_ISSUER: 'is not a variable of the extra IdP "entra"; write IDP_ENTRA_ISSUER',
-    IDP_ENTRA_OIDC_CLIENT_SECRET_FILE: 'is not a variable of the extra IdP "entra"; write IDP_ENTRA_CLIENT_SECRET_FILE',
-    IDP_OKTA_OIDC_CLIENT_ID:
-      /^names an IdP "okta" that is not in OIDC_IDPS \(OIDC_IDPS lists entra\); add it there \(and write IDP_OKTA_CLIENT_ID\), or remove this variable$/,
-  });
+  t.match(
+    problems({
+      ...WITH_ENTRA,
+      IDP_ENTRA_OIDC_ISSUER: 'x',
+      IDP_ENTRA_OIDC_CLIENT_SECRET_FILE: 'x',
+      IDP_OKTA_OIDC_CLIENT_ID: 'x',
+    }),
+    {
+      IDP_ENTRA_OIDC_ISSUER: 'is not a variable of the extra IdP "entra"; write IDP_ENTRA_ISSUER',
+      IDP_ENTRA_OIDC_CLIENT_SECRET_FILE:
+        'is not a variable of the extra IdP "entra"; write IDP_ENTRA_CLIENT_SECRET_FILE',
+      IDP_OKTA_OIDC_CLIENT_ID:
+        /^names an IdP "okta" that is not in OIDC_IDPS \(OIDC_IDPS lists entra\); add it there \(and write IDP_OKTA_CLIENT_ID\), or remove this variable$/,
+    },
+  );
 });
 
 t.test("other programs' variables, and Kubernetes service links, are left alone", async (t) => {
@@ -142,7 +188,9 @@ t.test("other programs' variables, and Kubernetes service links, are left alone"
   t.same(unknownVariables(env, []), []);
   t.same(problems({ ...env, ALLOWED_GROUPS: 'agents' }), {});
   t.notOk(isServiceLink('REDIS_PORT', '6379'), 'a plain number in *_PORT is not a service link');
-  t.match(unknownVariables({ REDIS_PORT: '6379' }, []), [{ variable: 'REDIS_PORT', problem: /not a variable of the bridge/ }]);
+  t.match(unknownVariables({ REDIS_PORT: '6379' }, []), [
+    { variable: 'REDIS_PORT', problem: /not a variable of the bridge/ },
+  ]);
   t.match(problems({ ALLOWED_GROUPS: 'agents', METRICS_PORT: 'tcp://10.96.7.1:9464' }), {
     METRICS_PORT: /Kubernetes service link \(a Service named "metrics"\), not a port: set enableServiceLinks: false/,
   });
@@ -150,7 +198,11 @@ t.test("other programs' variables, and Kubernetes service links, are left alone"
 });
 
 t.test('a cookie secret that a person typed is refused; generated ones never are', async (t) => {
-  t.equal(secretWeakness('Password123!Password123!Passw0rd'), 'repeats itself', 'a near repetition does not compress like random text');
+  t.equal(
+    secretWeakness('Password123!Password123!Passw0rd'),
+    'repeats itself',
+    'a near repetition does not compress like random text',
+  );
   t.equal(secretWeakness('qwertyuiopasdfghjklzxcvbnm123456'), 'is mostly runs along the keyboard or the alphabet');
   for (const weak of [
     'a'.repeat(32),
@@ -160,21 +212,33 @@ t.test('a cookie secret that a person typed is refused; generated ones never are
     'Password123!Password123!Passw0rd',
     'qwertyuiopasdfghjklzxcvbnm123456',
   ]) {
-    t.match(problems({ ALLOWED_GROUPS: 'agents', COOKIE_SECRET: weak }), { COOKIE_SECRET: /; generate one with: openssl rand -base64 32$/ }, weak);
+    t.match(
+      problems({ ALLOWED_GROUPS: 'agents', COOKIE_SECRET: weak }),
+      { COOKIE_SECRET: /; generate one with: openssl rand -base64 32$/ },
+      weak,
+    );
   }
   t.match(problems({ ALLOWED_GROUPS: 'agents', COOKIE_SECRET: `${TWO_IDP_BASE.COOKIE_SECRET},${'b'.repeat(40)}` }), {
     COOKIE_SECRET: /^secret #2 repeats one short string/,
   });
-  t.notMatch(JSON.stringify(problems({ ALLOWED_GROUPS: 'agents', COOKIE_SECRET: 'a'.repeat(32) })), /aaaaaaaa/, 'the secret is not echoed');
+  t.notMatch(
+    JSON.stringify(problems({ ALLOWED_GROUPS: 'agents', COOKIE_SECRET: 'a'.repeat(32) })),
+    /aaaaaaaa/,
+    'the secret is not echoed',
+  );
   // What `openssl rand -hex 16` and `-base64 32` write: many draws, none refused.
   const { randomBytes } = await import('node:crypto');
   let refused = 0;
-  for (let i = 0; i < 3000; i++) if (secretWeakness(randomBytes(16).toString('hex')) ?? secretWeakness(randomBytes(32).toString('base64'))) refused++;
+  for (let i = 0; i < 3000; i++)
+    if (secretWeakness(randomBytes(16).toString('hex')) ?? secretWeakness(randomBytes(32).toString('base64')))
+      refused++;
   t.equal(refused, 0);
 });
 
 t.test('protocol parameters are refused in any letter case', async (t) => {
-  t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'Prompt=none' }), { OIDC_AUTH_PARAMS: /"Prompt" \(prompt\) has its own variable, OIDC_PROMPT/ });
+  t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'Prompt=none' }), {
+    OIDC_AUTH_PARAMS: /"Prompt" \(prompt\) has its own variable, OIDC_PROMPT/,
+  });
   t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'REDIRECT_URI=https%3A%2F%2Fevil.example' }), {
     OIDC_AUTH_PARAMS: /"REDIRECT_URI" \(redirect_uri\) is a protocol parameter/,
   });
@@ -182,54 +246,90 @@ t.test('protocol parameters are refused in any letter case', async (t) => {
     OIDC_PASS_THROUGH_PARAMS: /"Redirect_Uri" \(redirect_uri\) is a protocol parameter|"STATE" \(state\)/,
   });
   // Second lock: a list that reached the login anyway copies none of them.
-  t.same(passThroughParams(['Redirect_Uri', 'PROMPT', 'login_hint'], { Redirect_Uri: 'https://evil.example', PROMPT: 'none', login_hint: 'bob' }, {}), {
-    login_hint: 'bob',
-  });
+  t.same(
+    passThroughParams(
+      ['Redirect_Uri', 'PROMPT', 'login_hint'],
+      { Redirect_Uri: 'https://evil.example', PROMPT: 'none', login_hint: 'bob' },
+      {},
+    ),
+    {
+      login_hint: 'bob',
+    },
+  );
 });
 
 t.test('messages say what to write instead', async (t) => {
   t.match(problems({ ALLOWED_GROUPS: 'a', REDIS_CA_FILE: '/run/secrets/redis-ca.pem' }), {
     REDIS_CA_FILE: /is set but REDIS_URL is not: set REDIS_URL \(rediss:\/\/…\), or remove REDIS_CA_FILE/,
   });
-  t.match(problems({ ALLOWED_GROUPS: 'a', COMMBOX_API_KEY: undefined, COMMBOX_API_KEY_FILE: '/nonexistent/commbox-api-key' }), {
-    COMMBOX_API_KEY_FILE: /cannot read \/nonexistent\/commbox-api-key \(ENOENT\): check the path and the mounted secret's keys, or set COMMBOX_API_KEY instead/,
+  t.match(
+    problems({ ALLOWED_GROUPS: 'a', COMMBOX_API_KEY: undefined, COMMBOX_API_KEY_FILE: '/nonexistent/commbox-api-key' }),
+    {
+      COMMBOX_API_KEY_FILE:
+        /cannot read \/nonexistent\/commbox-api-key \(ENOENT\): check the path and the mounted secret's keys, or set COMMBOX_API_KEY instead/,
+    },
+  );
+  t.match(problems({ ALLOWED_GROUPS: 'a', RATE_LIMIT_MAX: 'off' }), {
+    RATE_LIMIT_MAX: /whole number from 0 to 1000000, got "off" \(0 turns the limits off\)/,
   });
-  t.match(problems({ ALLOWED_GROUPS: 'a', RATE_LIMIT_MAX: 'off' }), { RATE_LIMIT_MAX: /whole number from 0 to 1000000, got "off" \(0 turns the limits off\)/ });
 });
 
 t.test('an empty acr_values would refuse every login: a configuration error', async (t) => {
-  t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=&domain_hint=example.com' }), { OIDC_AUTH_PARAMS: /empty "acr_values"/ });
-  t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=%20' }), { OIDC_AUTH_PARAMS: /empty "acr_values"/ });
+  t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=&domain_hint=example.com' }), {
+    OIDC_AUTH_PARAMS: /empty "acr_values"/,
+  });
+  t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=%20' }), {
+    OIDC_AUTH_PARAMS: /empty "acr_values"/,
+  });
   t.same(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=phr%20phrh' }), {});
 });
 
-t.test('acr_values in another letter case, or one letter off, is refused: only acr_values is checked (#17)', async (t) => {
-  for (const name of ['ACR_VALUES', 'Acr_Values', 'acr_Values']) {
-    t.match(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: `${name}=mfa` }), { OIDC_AUTH_PARAMS: new RegExp(`"${name}": write acr_values`) }, name);
-  }
-  for (const name of ['acr_value', 'acrvalues', 'acr-values', 'acr_valuess', 'ACR_VALUE', 'acr_valves']) {
+t.test(
+  'acr_values in another letter case, or one letter off, is refused: only acr_values is checked (#17)',
+  async (t) => {
+    for (const name of ['ACR_VALUES', 'Acr_Values', 'acr_Values']) {
+      t.match(
+        problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: `${name}=mfa` }),
+        { OIDC_AUTH_PARAMS: new RegExp(`"${name}": write acr_values`) },
+        name,
+      );
+    }
+    for (const name of ['acr_value', 'acrvalues', 'acr-values', 'acr_valuess', 'ACR_VALUE', 'acr_valves']) {
+      t.match(
+        problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: `${name}=mfa` }),
+        { OIDC_AUTH_PARAMS: new RegExp(`"${name}": did you mean acr_values\\?`) },
+        name,
+      );
+    }
     t.match(
-      problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: `${name}=mfa` }),
-      { OIDC_AUTH_PARAMS: new RegExp(`"${name}": did you mean acr_values\\?`) },
-      name,
+      problems({ ALLOWED_GROUPS: 'a', ...WITH_ENTRA, IDP_ENTRA_AUTH_PARAMS: 'Acr_Values=mfa' }),
+      { IDP_ENTRA_AUTH_PARAMS: /write acr_values/ },
+      'an extra IdP too',
     );
-  }
-  t.match(
-    problems({ ALLOWED_GROUPS: 'a', ...WITH_ENTRA, IDP_ENTRA_AUTH_PARAMS: 'Acr_Values=mfa' }),
-    { IDP_ENTRA_AUTH_PARAMS: /write acr_values/ },
-    'an extra IdP too',
-  );
-  t.same(problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=mfa&acr=x&values=y&resource=urn%3Ax' }), {}, 'acr_values itself, and names further off');
-});
+    t.same(
+      problems({ ALLOWED_GROUPS: 'a', OIDC_AUTH_PARAMS: 'acr_values=mfa&acr=x&values=y&resource=urn%3Ax' }),
+      {},
+      'acr_values itself, and names further off',
+    );
+  },
+);
 
 t.test('a username that would merge two people is refused', async (t) => {
   t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'one.example,two.example', MAP_USERNAME: 'email|localpart|lower' }), {
     MAP_USERNAME:
       /drops the domain while ALLOWED_EMAIL_DOMAINS allows 2 domains: alice@one\.example and alice@two\.example would both become the CommBox user "alice"\. Map the whole email/,
   });
-  t.match(problems({ ALLOWED_GROUPS: 'agents', MAP_USERNAME: 'upn|localpart' }), { MAP_USERNAME: /drops the domain while any email domain is allowed/ });
-  t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'one.example', MAP_USERNAME: 'email|domain' }), { MAP_USERNAME: /every user of a domain to the same username/ });
-  t.same(problems({ ALLOWED_EMAIL_DOMAINS: 'one.example', MAP_USERNAME: 'email|localpart|lower' }), {}, 'with exactly one domain the local part is unique');
+  t.match(problems({ ALLOWED_GROUPS: 'agents', MAP_USERNAME: 'upn|localpart' }), {
+    MAP_USERNAME: /drops the domain while any email domain is allowed/,
+  });
+  t.match(problems({ ALLOWED_EMAIL_DOMAINS: 'one.example', MAP_USERNAME: 'email|domain' }), {
+    MAP_USERNAME: /every user of a domain to the same username/,
+  });
+  t.same(
+    problems({ ALLOWED_EMAIL_DOMAINS: 'one.example', MAP_USERNAME: 'email|localpart|lower' }),
+    {},
+    'with exactly one domain the local part is unique',
+  );
   t.same(problems({ ALLOWED_EMAIL_DOMAINS: 'one.example,two.example', MAP_USERNAME: 'email|lower' }), {});
 });
 
@@ -254,13 +354,21 @@ t.test('ALLOW_UNVERIFIED_EMAIL contradicts every IdP that requires a verified em
 
 t.test("names that exist only on Object's prototype are not transforms or fixed parameters", async (t) => {
   for (const name of ['toString', 'constructor', 'hasOwnProperty', '__proto__', 'valueOf']) {
-    t.throws(() => parseClaimMapping(`email|${name}`), { message: `unknown transform "${name}" (known: lower, upper, trim, localpart, domain)` });
-    t.match(problems({ ALLOWED_GROUPS: 'agents', MAP_USERNAME: `email|${name}` }), { MAP_USERNAME: /unknown transform/ });
+    t.throws(() => parseClaimMapping(`email|${name}`), {
+      message: `unknown transform "${name}" (known: lower, upper, trim, localpart, domain)`,
+    });
+    t.match(problems({ ALLOWED_GROUPS: 'agents', MAP_USERNAME: `email|${name}` }), {
+      MAP_USERNAME: /unknown transform/,
+    });
   }
   t.same(
     passThroughParams(['constructor', 'toString'], { constructor: 'a', toString: 'b' }, {}),
     { constructor: 'a', toString: 'b' },
     'not taken for fixed ones',
   );
-  t.same(passThroughParams(['domain_hint'], { domain_hint: 'link.example' }, { domain_hint: 'fixed.example' }), {}, 'a fixed one still wins');
+  t.same(
+    passThroughParams(['domain_hint'], { domain_hint: 'link.example' }, { domain_hint: 'fixed.example' }),
+    {},
+    'a fixed one still wins',
+  );
 });

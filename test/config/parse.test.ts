@@ -125,9 +125,17 @@ t.test('http is accepted for loopback hosts only', async (t) => {
 t.test('URL hygiene', async (t) => {
   t.match(problems({ ...BASE, OIDC_ISSUER: 'https://user:pw@idp.example.com' }), { OIDC_ISSUER: /credentials/ });
   t.match(problems({ ...BASE, PUBLIC_URL: 'https://b.example.com/?x=1' }), { PUBLIC_URL: /query/ });
-  t.match(problems({ ...BASE, COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login?ta=abc' }), { COMMBOX_LOGIN_URL: /"ta"/ });
-  t.equal(parseConfig({ ...BASE, COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login?lang=en' }).commbox.loginUrl, 'https://acme.commbox.io/login?lang=en');
-  t.equal(parseConfig({ ...BASE, PUBLIC_URL: 'https://intranet.example.com/commbox/' }).idps[0]!.redirectUri, 'https://intranet.example.com/commbox/callback');
+  t.match(problems({ ...BASE, COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login?ta=abc' }), {
+    COMMBOX_LOGIN_URL: /"ta"/,
+  });
+  t.equal(
+    parseConfig({ ...BASE, COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login?lang=en' }).commbox.loginUrl,
+    'https://acme.commbox.io/login?lang=en',
+  );
+  t.equal(
+    parseConfig({ ...BASE, PUBLIC_URL: 'https://intranet.example.com/commbox/' }).idps[0]!.redirectUri,
+    'https://intranet.example.com/commbox/callback',
+  );
 });
 
 t.test('lists, booleans, mappings and proxies', async (t) => {
@@ -153,7 +161,9 @@ t.test('lists, booleans, mappings and proxies', async (t) => {
   t.match(problems({ ...BASE, MAP_EMAIL: '', MAP_PHONE: '' }), { MAP_EMAIL: /email or phone/ });
   t.match(problems({ ...BASE, MAP_USERNAME: '' }), {}, 'an empty MAP_USERNAME falls back to the default');
   t.equal(parseConfig({ ...BASE, REQUIRE_VERIFIED_EMAIL: 'true' }).idps[0]!.access.requireVerifiedEmail, true);
-  t.match(problems({ ...BASE, REQUIRE_VERIFIED_EMAIL: 'true', ALLOW_UNVERIFIED_EMAIL: 'true' }), { REQUIRE_VERIFIED_EMAIL: /both true/ });
+  t.match(problems({ ...BASE, REQUIRE_VERIFIED_EMAIL: 'true', ALLOW_UNVERIFIED_EMAIL: 'true' }), {
+    REQUIRE_VERIFIED_EMAIL: /both true/,
+  });
 });
 
 t.test('secrets from files (_FILE), and both set is an error', async (t) => {
@@ -199,50 +209,90 @@ t.test('secrets from files (_FILE), and both set is an error', async (t) => {
     OIDC_CLIENT_SECRET_FILE: /cannot read \/run\/secrets\/missing \(ENOENT\)/,
     COOKIE_SECRET_FILE: /is empty/,
   });
-  t.match(problems({ ...BASE, OIDC_CLIENT_SECRET: undefined }), { OIDC_CLIENT_SECRET: /is required \(or OIDC_CLIENT_SECRET_FILE\)/ });
-  t.match(problems({ ...BASE, COOKIE_SECRET: `${K_SECRET},short` }), { COOKIE_SECRET: /secret #2 must be at least 32/ });
+  t.match(problems({ ...BASE, OIDC_CLIENT_SECRET: undefined }), {
+    OIDC_CLIENT_SECRET: /is required \(or OIDC_CLIENT_SECRET_FILE\)/,
+  });
+  t.match(problems({ ...BASE, COOKIE_SECRET: `${K_SECRET},short` }), {
+    COOKIE_SECRET: /secret #2 must be at least 32/,
+  });
 });
 
 t.test('operations settings', async (t) => {
   const c = parseConfig(BASE);
   t.equal(c.metricsPort, 9464, 'metrics on their own port by default, as Prometheus exporters do');
   t.equal(c.metricsHost, '127.0.0.1', 'on loopback by default');
-  for (const host of ['0.0.0.0', '::', '10.1.2.3', 'fd00::2', 'localhost']) t.equal(parseConfig({ ...BASE, METRICS_HOST: host }).metricsHost, host);
+  for (const host of ['0.0.0.0', '::', '10.1.2.3', 'fd00::2', 'localhost'])
+    t.equal(parseConfig({ ...BASE, METRICS_HOST: host }).metricsHost, host);
   t.match(
     problems({ ...BASE, METRICS_HOST: 'metrics.example.com' }),
-    { METRICS_HOST: /"metrics\.example\.com" is not an IP address: write the address to listen on \(127\.0\.0\.1 .*0\.0\.0\.0/ },
+    {
+      METRICS_HOST:
+        /"metrics\.example\.com" is not an IP address: write the address to listen on \(127\.0\.0\.1 .*0\.0\.0\.0/,
+    },
     'a host name is refused',
   );
   t.equal(parseConfig({ ...BASE, METRICS_PORT: 'off' }).metricsPort, undefined, 'off disables them');
   t.equal(parseConfig({ ...BASE, METRICS_PORT: 'OFF' }).metricsPort, undefined);
   t.match(problems({ ...BASE, METRICS_PORT: 'none' }), { METRICS_PORT: /whole number/ });
-  t.match(problems({ ...BASE, PORT: '9464' }), { METRICS_PORT: /differ from PORT \(9464\), or be off/ }, 'the public port never serves them');
+  t.match(
+    problems({ ...BASE, PORT: '9464' }),
+    { METRICS_PORT: /differ from PORT \(9464\), or be off/ },
+    'the public port never serves them',
+  );
   t.equal(c.shutdownGraceMs, 5000);
   t.equal(c.shutdownTimeoutMs, 20000);
   t.equal(c.rateLimitMax, 600, 'on by default, generous for a floor of agents behind one NAT address');
   t.equal(parseConfig({ ...BASE, RATE_LIMIT_MAX: '0' }).rateLimitMax, 0, '0 turns it off, explicitly');
-  t.match(problems({ ...BASE, RATE_LIMIT_MAX: 'off' }), { RATE_LIMIT_MAX: /whole number from 0/ }, 'a typo refuses, never turns it off');
+  t.match(
+    problems({ ...BASE, RATE_LIMIT_MAX: 'off' }),
+    { RATE_LIMIT_MAX: /whole number from 0/ },
+    'a typo refuses, never turns it off',
+  );
   t.equal(c.rateLimitWindowMs, 60000);
   t.equal(c.failedLoginBudget, 20, 'a budget of failed code exchanges per client by default');
   t.equal(parseConfig({ ...BASE, RATE_LIMIT_FAILED_LOGINS: 'off' }).failedLoginBudget, undefined, 'off, explicitly');
   t.equal(parseConfig({ ...BASE, RATE_LIMIT_FAILED_LOGINS: '5' }).failedLoginBudget, 5);
-  t.match(problems({ ...BASE, RATE_LIMIT_FAILED_LOGINS: '0' }), { RATE_LIMIT_FAILED_LOGINS: /from 1 to 10000; write off to turn/ }, '0 is ambiguous: refused');
-  t.match(problems({ ...BASE, RATE_LIMIT_FAILED_LOGINS: 'none' }), { RATE_LIMIT_FAILED_LOGINS: /whole number from 1 to 10000/ });
-  const d = parseConfig({ ...BASE, METRICS_PORT: '9100', SHUTDOWN_GRACE_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000', RATE_LIMIT_MAX: '600' });
+  t.match(
+    problems({ ...BASE, RATE_LIMIT_FAILED_LOGINS: '0' }),
+    { RATE_LIMIT_FAILED_LOGINS: /from 1 to 10000; write off to turn/ },
+    '0 is ambiguous: refused',
+  );
+  t.match(problems({ ...BASE, RATE_LIMIT_FAILED_LOGINS: 'none' }), {
+    RATE_LIMIT_FAILED_LOGINS: /whole number from 1 to 10000/,
+  });
+  const d = parseConfig({
+    ...BASE,
+    METRICS_PORT: '9100',
+    SHUTDOWN_GRACE_MS: '0',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    RATE_LIMIT_MAX: '600',
+  });
   t.equal(d.metricsPort, 9100);
   t.equal(d.rateLimitMax, 600);
   t.match(problems({ ...BASE, METRICS_PORT: '3000' }), { METRICS_PORT: /differ from PORT/ });
-  t.match(problems({ ...BASE, SHUTDOWN_GRACE_MS: '30000', SHUTDOWN_TIMEOUT_MS: '10000' }), { SHUTDOWN_TIMEOUT_MS: /longer than SHUTDOWN_GRACE_MS/ });
+  t.match(problems({ ...BASE, SHUTDOWN_GRACE_MS: '30000', SHUTDOWN_TIMEOUT_MS: '10000' }), {
+    SHUTDOWN_TIMEOUT_MS: /longer than SHUTDOWN_GRACE_MS/,
+  });
 });
 
 t.test('LOGIN_TIMEOUT_MS: 15 s by default, at least each request deadline', async (t) => {
   t.equal(parseConfig(BASE).loginTimeoutMs, 15_000);
-  t.equal(parseConfig({ ...BASE, OIDC_TIMEOUT_MS: '1000', COMMBOX_TIMEOUT_MS: '1000', LOGIN_TIMEOUT_MS: '1000' }).loginTimeoutMs, 1000);
+  t.equal(
+    parseConfig({ ...BASE, OIDC_TIMEOUT_MS: '1000', COMMBOX_TIMEOUT_MS: '1000', LOGIN_TIMEOUT_MS: '1000' })
+      .loginTimeoutMs,
+    1000,
+  );
   t.match(problems({ ...BASE, LOGIN_TIMEOUT_MS: '5000' }), {
     LOGIN_TIMEOUT_MS: /\(5000\) must be at least OIDC_TIMEOUT_MS \(10000\).*raise it, or lower OIDC_TIMEOUT_MS/,
   });
-  t.match(problems({ ...BASE, LOGIN_TIMEOUT_MS: '12000', COMMBOX_TIMEOUT_MS: '20000' }), { LOGIN_TIMEOUT_MS: /at least COMMBOX_TIMEOUT_MS \(20000\)/ });
-  t.match(problems({ ...BASE, LOGIN_TIMEOUT_MS: '15' }), { LOGIN_TIMEOUT_MS: /whole number from 1000 to 120000/ }, 'seconds by mistake');
+  t.match(problems({ ...BASE, LOGIN_TIMEOUT_MS: '12000', COMMBOX_TIMEOUT_MS: '20000' }), {
+    LOGIN_TIMEOUT_MS: /at least COMMBOX_TIMEOUT_MS \(20000\)/,
+  });
+  t.match(
+    problems({ ...BASE, LOGIN_TIMEOUT_MS: '15' }),
+    { LOGIN_TIMEOUT_MS: /whole number from 1000 to 120000/ },
+    'seconds by mistake',
+  );
 });
 
 t.test('customer chat settings', async (t) => {
@@ -261,8 +311,12 @@ t.test('customer chat settings', async (t) => {
   t.same(on.commbox.chatChannels, ['nex9tHPKdBkD_fAfbuUPABg==', 'plain']);
   t.equal(on.commbox.chatOverrideUserInfo, false);
   t.match(problems({ ...BASE, COMMBOX_CHAT_CHANNELS: 'a' }), { COMMBOX_CHAT_CHANNELS: /COMMBOX_CHAT_URL is not/ });
-  t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat', COMMBOX_CHAT_CHANNELS: 'a/b' }), { COMMBOX_CHAT_CHANNELS: /"a\/b"/ });
-  t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'http://apps.commbox.io/chat', COMMBOX_CHAT_CHANNELS: '*' }), { COMMBOX_CHAT_URL: /https/ });
+  t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat', COMMBOX_CHAT_CHANNELS: 'a/b' }), {
+    COMMBOX_CHAT_CHANNELS: /"a\/b"/,
+  });
+  t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'http://apps.commbox.io/chat', COMMBOX_CHAT_CHANNELS: '*' }), {
+    COMMBOX_CHAT_URL: /https/,
+  });
   const p = problems({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat' });
   t.same(Object.keys(p), ['COMMBOX_CHAT_CHANNELS'], 'a chat URL without a channel list is a start-up error');
   t.match(p['COMMBOX_CHAT_CHANNELS'], /is required with COMMBOX_CHAT_URL.*or \* to allow any channel/);
@@ -270,19 +324,27 @@ t.test('customer chat settings', async (t) => {
   t.equal(any.commbox.chatAnyChannel, true, '* allows any channel, explicitly');
   t.same(any.commbox.chatChannels, []);
   t.equal(on.commbox.chatAnyChannel, false);
-  t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat', COMMBOX_CHAT_CHANNELS: '*,abc' }), { COMMBOX_CHAT_CHANNELS: /not both/ });
+  t.match(problems({ ...BASE, COMMBOX_CHAT_URL: 'https://apps.commbox.io/chat', COMMBOX_CHAT_CHANNELS: '*,abc' }), {
+    COMMBOX_CHAT_CHANNELS: /not both/,
+  });
 });
 
 t.test('client authentication settings', async (t) => {
   t.equal(parseConfig(BASE).idps[0]!.oidc.clientAuth, 'client_secret_basic');
-  t.equal(parseConfig({ ...BASE, OIDC_CLIENT_AUTH: 'client_secret_post' }).idps[0]!.oidc.clientAuth, 'client_secret_post');
+  t.equal(
+    parseConfig({ ...BASE, OIDC_CLIENT_AUTH: 'client_secret_post' }).idps[0]!.oidc.clientAuth,
+    'client_secret_post',
+  );
   t.match(problems({ ...BASE, OIDC_CLIENT_AUTH: 'tls_client_auth' }), { OIDC_CLIENT_AUTH: /one of/ });
   const { generateKeyPairSync } = await import('node:crypto');
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   const files: Record<string, string> = {
     '/k/rsa.pem': rsa.export({ format: 'pem', type: 'pkcs8' }) as string,
     '/k/rsa.json': JSON.stringify({ ...rsa.export({ format: 'jwk' }), kid: 'from-jwk' }),
-    '/k/short.pem': generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+    '/k/short.pem': generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
+      format: 'pem',
+      type: 'pkcs8',
+    }) as string,
     '/k/junk.pem': 'not a key',
   };
   const read = (p: string) =>
@@ -294,7 +356,11 @@ t.test('client authentication settings', async (t) => {
   const c = parseConfig({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.json' }, read);
   t.equal(c.idps[0]!.oidc.clientPrivateKeyKid, 'from-jwk');
   t.equal(c.idps[0]!.oidc.clientSecret, '');
-  t.equal(parseConfig({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.pem', OIDC_CLIENT_PRIVATE_KEY_KID: 'k1' }, read).idps[0]!.oidc.clientPrivateKeyKid, 'k1');
+  t.equal(
+    parseConfig({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.pem', OIDC_CLIENT_PRIVATE_KEY_KID: 'k1' }, read).idps[0]!
+      .oidc.clientPrivateKeyKid,
+    'k1',
+  );
   const probs = (env: Record<string, string | undefined>) => {
     try {
       parseConfig(env, read);
@@ -305,9 +371,13 @@ t.test('client authentication settings', async (t) => {
   };
   t.match(probs(pk), { OIDC_CLIENT_PRIVATE_KEY_FILE: /is required/ });
   t.match(probs({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.pem' }), { OIDC_CLIENT_PRIVATE_KEY_KID: /is required/ });
-  t.match(probs({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/short.pem', OIDC_CLIENT_PRIVATE_KEY_KID: 'k' }), { OIDC_CLIENT_PRIVATE_KEY_FILE: /2048/ });
+  t.match(probs({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/short.pem', OIDC_CLIENT_PRIVATE_KEY_KID: 'k' }), {
+    OIDC_CLIENT_PRIVATE_KEY_FILE: /2048/,
+  });
   t.match(probs({ ...pk, OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/junk.pem', OIDC_CLIENT_PRIVATE_KEY_KID: 'k' }), {
     OIDC_CLIENT_PRIVATE_KEY_FILE: /not a private key/,
   });
-  t.match(probs({ ...pk, OIDC_CLIENT_SECRET: 'x', OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.json' }), { OIDC_CLIENT_SECRET: /does not use it/ });
+  t.match(probs({ ...pk, OIDC_CLIENT_SECRET: 'x', OIDC_CLIENT_PRIVATE_KEY_FILE: '/k/rsa.json' }), {
+    OIDC_CLIENT_SECRET: /does not use it/,
+  });
 });

@@ -30,7 +30,13 @@ let s: Stack<DemoIdp>;
 
 t.before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  s = await startDemoStack({ env: (sb) => ({ ALLOWED_GROUPS: 'commbox-agents', COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: DEMO_CHAT_CHANNEL }) });
+  s = await startDemoStack({
+    env: (sb) => ({
+      ALLOWED_GROUPS: 'commbox-agents',
+      COMMBOX_CHAT_URL: sb.chatUrl,
+      COMMBOX_CHAT_CHANNELS: DEMO_CHAT_CHANNEL,
+    }),
+  });
 });
 t.teardown(async () => {
   await browser?.close();

@@ -54,7 +54,9 @@ export class CookieJar {
     const u = new URL(url);
     const now = Date.now();
     const cookies = (this.#byHost.get(u.host) ?? []).filter(
-      (c) => c.expires > now && (u.pathname === c.path || u.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)),
+      (c) =>
+        c.expires > now &&
+        (u.pathname === c.path || u.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)),
     );
     return cookies.length ? cookies.map((c) => `${c.name}=${c.value}`).join('; ') : undefined;
   }
@@ -94,7 +96,10 @@ export class Browser {
   readonly #headers: Record<string, string>;
 
   constructor(opts: BrowserOptions = {}) {
-    this.#dispatcher = opts.localAddress === undefined ? dispatcher : new Agent({ keepAliveTimeout: 1000, localAddress: opts.localAddress });
+    this.#dispatcher =
+      opts.localAddress === undefined
+        ? dispatcher
+        : new Agent({ keepAliveTimeout: 1000, localAddress: opts.localAddress });
     this.#headers = opts.headers ?? {};
   }
 
@@ -104,8 +109,16 @@ export class Browser {
   }
 
   /** One request, cookies in and out. */
-  async fetch(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Hop> {
-    const headers: Record<string, string> = { 'user-agent': 'test-browser', accept: 'text/html', ...this.#headers, ...init.headers };
+  async fetch(
+    url: string,
+    init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<Hop> {
+    const headers: Record<string, string> = {
+      'user-agent': 'test-browser',
+      accept: 'text/html',
+      ...this.#headers,
+      ...init.headers,
+    };
     const cookie = this.jar.header(url);
     if (cookie) headers['cookie'] = cookie;
     const method = init.method ?? 'GET';
@@ -135,7 +148,11 @@ export class Browser {
   ): Promise<{ hops: Hop[]; last: Hop; stoppedAt?: string }> {
     const hops: Hop[] = [];
     let next: string = url;
-    let init: { method?: string; body?: string; headers?: Record<string, string> } = { method: opts.method, body: opts.body, headers: opts.headers };
+    let init: { method?: string; body?: string; headers?: Record<string, string> } = {
+      method: opts.method,
+      body: opts.body,
+      headers: opts.headers,
+    };
     for (let i = 0; i < (opts.max ?? 15); i++) {
       const hop = await this.fetch(next, init);
       hops.push(hop);

@@ -14,7 +14,10 @@ import { COOKIE_SECRET, LogCapture } from './stack.js';
 
 export const NOWHERE = 'http://127.0.0.1:1';
 
-export async function build(t: Test, env: Record<string, string> = {}): Promise<{ app: FastifyInstance; bridge: Bridge; logs: LogCapture }> {
+export async function build(
+  t: Test,
+  env: Record<string, string> = {},
+): Promise<{ app: FastifyInstance; bridge: Bridge; logs: LogCapture }> {
   const config = parseConfig({
     PUBLIC_URL: 'http://127.0.0.1:3000',
     OIDC_ISSUER: NOWHERE,

@@ -159,7 +159,13 @@ export async function startHostileIdp(
   };
   const codes = new Map<
     string,
-    { user: string; nonce: string | undefined; challenge: string | undefined; redirectUri: string; authTime: number | undefined }
+    {
+      user: string;
+      nonce: string | undefined;
+      challenge: string | undefined;
+      redirectUri: string;
+      authTime: number | undefined;
+    }
   >();
   const tokens = new Map<string, string>();
   const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }) : http.createServer();
@@ -209,8 +215,17 @@ export async function startHostileIdp(
   async function idToken(user: HostileUser, nonce: string | undefined, authTime: number | undefined): Promise<string> {
     const m = idp.mode;
     const now = Math.floor(Date.now() / 1000 + idp.clockOffsetSec);
-    let claims: Record<string, unknown> = { iss: issuer, sub: user.sub, aud: idp.clientId, iat: now, exp: now + 300, auth_time: authTime ?? now, nonce };
-    if (m !== 'userinfo-only-claims' && m !== 'userinfo-bad-sub' && m !== 'userinfo-500' && m !== 'userinfo-jwt') claims = { ...user, ...claims };
+    let claims: Record<string, unknown> = {
+      iss: issuer,
+      sub: user.sub,
+      aud: idp.clientId,
+      iat: now,
+      exp: now + 300,
+      auth_time: authTime ?? now,
+      nonce,
+    };
+    if (m !== 'userinfo-only-claims' && m !== 'userinfo-bad-sub' && m !== 'userinfo-500' && m !== 'userinfo-jwt')
+      claims = { ...user, ...claims };
     if (m === 'email-verified-userinfo-only') delete claims['email_verified'];
     if (m === 'wrong-aud') claims['aud'] = 'someone-else';
     if (m === 'extra-aud') claims['aud'] = [idp.clientId, 'someone-else'];
@@ -244,13 +259,21 @@ export async function startHostileIdp(
     const header: jose.JWTHeaderParameters = { alg, kid: key.jwk.kid, typ: 'JWT' };
     if (m === 'kid-absent-single' || m === 'multiple-keys-no-kid') delete header.kid;
     if (m === 'kid-unknown') header.kid = 'no-such-kid';
-    if (m === 'alg-none') return `${b64u(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64u(JSON.stringify(claims))}.`;
+    if (m === 'alg-none')
+      return `${b64u(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64u(JSON.stringify(claims))}.`;
     if (m === 'hs256-client-secret') {
-      return new jose.SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(idp.clientSecret));
+      return new jose.SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(new TextEncoder().encode(idp.clientSecret));
     }
     if (m === 'hs256-public-key') {
-      const pem = createPublicKey({ key: key.jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
-      return new jose.SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: key.jwk.kid! }).sign(new TextEncoder().encode(pem));
+      const pem = createPublicKey({ key: key.jwk as never, format: 'jwk' }).export({
+        type: 'spki',
+        format: 'pem',
+      }) as string;
+      return new jose.SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256', kid: key.jwk.kid! })
+        .sign(new TextEncoder().encode(pem));
     }
     const signWith = m === 'bad-sig' ? (await mk()).privateKey : key.privateKey;
     return new jose.SignJWT(claims).setProtectedHeader(header).sign(signWith);
@@ -258,12 +281,22 @@ export async function startHostileIdp(
 
   async function accessTokenJwt(user: HostileUser, spec: NonNullable<HostileIdp['accessTokenJwt']>): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    const claims: Record<string, unknown> = { ...spec.claims, iss: issuer, sub: user.sub, iat: now, exp: now + 300, jti: randomUUID() };
+    const claims: Record<string, unknown> = {
+      ...spec.claims,
+      iss: issuer,
+      sub: user.sub,
+      iat: now,
+      exp: now + 300,
+      jti: randomUUID(),
+    };
     if (spec.tamper === 'sub') claims['sub'] = 'u-mallory';
     if (spec.tamper === 'exp') claims['exp'] = now - 3600;
     if (spec.tamper === 'iss') claims['iss'] = 'https://evil.example';
     const key = idp.keys[0]!;
-    if (spec.tamper === 'alg') return new jose.SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(idp.clientSecret));
+    if (spec.tamper === 'alg')
+      return new jose.SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(new TextEncoder().encode(idp.clientSecret));
     return new jose.SignJWT(claims)
       .setProtectedHeader({ alg, kid: key.jwk.kid, typ: 'at+jwt' })
       .sign(spec.tamper === 'sig' ? (await mk()).privateKey : key.privateKey);
@@ -324,8 +357,11 @@ export async function startHostileIdp(
           idp.stats.jwks++;
           if (!(await slow(res, 'jwks'))) return;
           if (idp.jwksDown) return send(res, 503, { error: 'temporarily_unavailable' });
-          const keys = idp.keys.map((k) => (idp.mode === 'multiple-keys-no-kid' ? { ...k.jwk, kid: undefined } : k.jwk));
-          if (idp.mode === 'multiple-keys-no-kid' && keys.length < 2) keys.push({ ...(await mk()).jwk, kid: undefined });
+          const keys = idp.keys.map((k) =>
+            idp.mode === 'multiple-keys-no-kid' ? { ...k.jwk, kid: undefined } : k.jwk,
+          );
+          if (idp.mode === 'multiple-keys-no-kid' && keys.length < 2)
+            keys.push({ ...(await mk()).jwk, kid: undefined });
           return send(res, 200, { keys });
         }
         if (p === '/authorize') {
@@ -337,7 +373,10 @@ export async function startHostileIdp(
           if (!q['redirect_uri'] || !idp.redirectUris.includes(q['redirect_uri']))
             return send(res, 400, { error: 'invalid_request', error_description: 'redirect_uri not registered' });
           const back = new URL(q['redirect_uri']);
-          back.searchParams.set('state', idp.mode === 'state-mismatch' ? 'forged-state-forged-state-forged-state-1234' : (q['state'] ?? ''));
+          back.searchParams.set(
+            'state',
+            idp.mode === 'state-mismatch' ? 'forged-state-forged-state-forged-state-1234' : (q['state'] ?? ''),
+          );
           if (issParameter && idp.mode !== 'iss-param-missing')
             back.searchParams.set('iss', idp.mode === 'iss-param-mismatch' ? 'https://evil.example' : issuer);
           if (idp.mode === 'error-response') {
@@ -349,7 +388,13 @@ export async function startHostileIdp(
             idp.issued.push(code);
             const fresh = idp.sessionAuthTime === undefined || (q['prompt'] ?? '').split(' ').includes('login');
             const authTime = fresh ? undefined : idp.sessionAuthTime;
-            codes.set(code, { user, nonce: q['nonce'], challenge: q['code_challenge'], redirectUri: q['redirect_uri'], authTime });
+            codes.set(code, {
+              user,
+              nonce: q['nonce'],
+              challenge: q['code_challenge'],
+              redirectUri: q['redirect_uri'],
+              authTime,
+            });
             back.searchParams.set('code', code);
           }
           res.writeHead(302, { location: back.href });
@@ -382,10 +427,17 @@ export async function startHostileIdp(
             }
           }
           if (id !== idp.clientId || secret !== idp.clientSecret) return send(res, 401, { error: 'invalid_client' });
-          if (idp.mode === 'token-500') return send(res, 500, '<html>Internal error</html>', { 'content-type': 'text/html' });
-          if (idp.mode === 'token-error') return send(res, 400, { error: 'invalid_grant', error_description: 'code expired' });
+          if (idp.mode === 'token-500')
+            return send(res, 500, '<html>Internal error</html>', { 'content-type': 'text/html' });
+          if (idp.mode === 'token-error')
+            return send(res, 400, { error: 'invalid_grant', error_description: 'code expired' });
           if (idp.mode === 'token-challenge')
-            return send(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="idp", error="invalid_client"' });
+            return send(
+              res,
+              401,
+              { error: 'invalid_client' },
+              { 'www-authenticate': 'Basic realm="idp", error="invalid_client"' },
+            );
           if (idp.mode === 'token-huge') return send(res, 200, `{"access_token":"${'a'.repeat(2 * 1024 * 1024)}"}`);
           if (idp.mode === 'token-drip') {
             // A 200 whose body never ends: a byte every 100 ms.
@@ -398,12 +450,15 @@ export async function startHostileIdp(
           const entry = codes.get(code);
           codes.delete(code);
           if (!entry) return send(res, 400, { error: 'invalid_grant', error_description: 'unknown or used code' });
-          if (form.get('redirect_uri') !== entry.redirectUri) return send(res, 400, { error: 'invalid_grant', error_description: 'redirect_uri mismatch' });
+          if (form.get('redirect_uri') !== entry.redirectUri)
+            return send(res, 400, { error: 'invalid_grant', error_description: 'redirect_uri mismatch' });
           const verifier = form.get('code_verifier') ?? '';
           if (!entry.challenge || createHash('sha256').update(verifier).digest('base64url') !== entry.challenge) {
             return send(res, 400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
           }
-          const accessToken = idp.accessTokenJwt ? await accessTokenJwt(idp.users[entry.user]!, idp.accessTokenJwt) : randomBytes(24).toString('base64url');
+          const accessToken = idp.accessTokenJwt
+            ? await accessTokenJwt(idp.users[entry.user]!, idp.accessTokenJwt)
+            : randomBytes(24).toString('base64url');
           tokens.set(accessToken, entry.user);
           const user = idp.users[entry.user]!;
           const idTok = await idToken(user, entry.nonce, entry.authTime);
@@ -419,11 +474,14 @@ export async function startHostileIdp(
           idp.stats.userinfo++;
           if (!(await slow(res, 'userinfo'))) return;
           const who = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /i, ''));
-          if (!who) return send(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
-          if (idp.mode === 'userinfo-500' || idp.userinfoFault === 'status-500') return send(res, 500, { error: 'server_error' });
+          if (!who)
+            return send(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+          if (idp.mode === 'userinfo-500' || idp.userinfoFault === 'status-500')
+            return send(res, 500, { error: 'server_error' });
           if (idp.userinfoFault === 'hang') return;
           if (idp.mode === 'userinfo-503') return send(res, 503, { error: 'temporarily_unavailable' });
-          if (idp.mode === 'userinfo-jwt') return send(res, 200, 'eyJhbGciOiJub25lIn0.e30.', { 'content-type': 'application/jwt' });
+          if (idp.mode === 'userinfo-jwt')
+            return send(res, 200, 'eyJhbGciOiJub25lIn0.e30.', { 'content-type': 'application/jwt' });
           const u = { ...idp.users[who]! };
           if (idp.mode === 'userinfo-bad-sub' || idp.mode === 'userinfo-other-sub') u.sub = 'u-mallory';
           return send(res, 200, u);

@@ -57,23 +57,69 @@ function createServerCertificate(names: string) {
   const certFile = join(dir, 'server.pem');
   const ext = join(dir, 'server.ext');
   writeFileSync(ext, `subjectAltName=${names}\n`);
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=redis', '-keyout', keyFile, '-out', csr);
-  openssl('x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-days', '1', '-extfile', ext, '-out', certFile);
+  openssl(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=redis',
+    '-keyout',
+    keyFile,
+    '-out',
+    csr,
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.certFile,
+    '-CAkey',
+    ca.keyFile,
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    ext,
+    '-out',
+    certFile,
+  );
   return { caFile: ca.certFile, certFile, keyFile };
 }
 
 export async function startRedis(opts: { tls?: true | RedisTls } = {}): Promise<TestRedis> {
   const port = await freePort();
   const tls =
-    opts.tls === undefined ? undefined : createServerCertificate((opts.tls === true ? undefined : opts.tls.names) ?? 'DNS:localhost,IP:127.0.0.1,IP:::1');
+    opts.tls === undefined
+      ? undefined
+      : createServerCertificate(
+          (opts.tls === true ? undefined : opts.tls.names) ?? 'DNS:localhost,IP:127.0.0.1,IP:::1',
+        );
   const listen =
     tls === undefined
       ? ['--port', String(port)]
-      : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-auth-clients', 'no'];
+      : [
+          '--port',
+          '0',
+          '--tls-port',
+          String(port),
+          '--tls-cert-file',
+          tls.certFile,
+          '--tls-key-file',
+          tls.keyFile,
+          '--tls-auth-clients',
+          'no',
+        ];
   const cliArgs = ['-p', String(port), ...(tls === undefined ? [] : ['--tls', '--cacert', tls.caFile])];
   let proc: ChildProcess | undefined;
-  const cli = (...args: string[]) => execFileSync('redis-cli', [...cliArgs, '--no-raw', ...args], { encoding: 'utf8', timeout: 5000 }).trim();
-  const raw = (...args: string[]) => execFileSync('redis-cli', [...cliArgs, '--raw', ...args], { encoding: 'utf8', timeout: 5000 }).trim();
+  const cli = (...args: string[]) =>
+    execFileSync('redis-cli', [...cliArgs, '--no-raw', ...args], { encoding: 'utf8', timeout: 5000 }).trim();
+  const raw = (...args: string[]) =>
+    execFileSync('redis-cli', [...cliArgs, '--raw', ...args], { encoding: 'utf8', timeout: 5000 }).trim();
   const r: TestRedis = {
     port,
     url: tls === undefined ? `redis://127.0.0.1:${port}` : `rediss://localhost:${port}`,
@@ -82,18 +128,22 @@ export async function startRedis(opts: { tls?: true | RedisTls } = {}): Promise<
     keys() {
       const names = raw('--scan').split('\n').filter(Boolean);
       // A hash (the failed-login budget's window) as its fields and values, one space between each.
-      const value = (key: string) => (raw('TYPE', key) === 'hash' ? raw('HGETALL', key).split('\n').join(' ') : raw('GET', key));
+      const value = (key: string) =>
+        raw('TYPE', key) === 'hash' ? raw('HGETALL', key).split('\n').join(' ') : raw('GET', key);
       return names.map((key) => ({ key, pttl: Number(raw('PTTL', key)), value: value(key) }));
     },
     async start() {
       // `localhost` may be ::1 first elsewhere: the TLS server listens there too when it can (`-`: optional).
       const bind = tls === undefined ? ['127.0.0.1'] : ['127.0.0.1', '-::1'];
-      proc = spawn('redis-server', [...listen, '--bind', ...bind, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      proc = spawn('redis-server', [...listen, '--bind', ...bind, '--save', '', '--appendonly', 'no'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       proc.stdout!.on('data', (c) => (out += String(c)));
       const deadline = Date.now() + 10_000;
       while (!/Ready to accept connections/.test(out)) {
-        if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`redis-server did not start on port ${port}: ${out.slice(-500)}`);
+        if (Date.now() > deadline || proc.exitCode !== null)
+          throw new Error(`redis-server did not start on port ${port}: ${out.slice(-500)}`);
         await new Promise((ok) => setTimeout(ok, 20));
       }
     },

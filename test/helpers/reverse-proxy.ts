@@ -27,7 +27,8 @@ export interface ReverseProxy {
 export type ForwardAs = (address: string, port: number) => string;
 
 /** Writes the client as `IP:port` (IPv6 as `[IP]:port`), as Azure Application Gateway does. */
-export const withPort: ForwardAs = (address, port) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+export const withPort: ForwardAs = (address, port) =>
+  address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 
 /** Starts a reverse proxy that connects to its target from `localAddress` (a loopback address such as 127.0.0.3). */
 export async function startReverseProxy({

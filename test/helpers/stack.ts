@@ -125,7 +125,12 @@ async function startBridge(
   );
   const logger = createLogger({ level: config.logLevel, secrets: secretValues(config), destination: logs });
   const audit = new LogCapture();
-  const auditLogger = createLogger({ level: 'info', secrets: secretValues(config), destination: audit, name: 'commbox-sso-bridge.audit' });
+  const auditLogger = createLogger({
+    level: 'info',
+    secrets: secretValues(config),
+    destination: audit,
+    name: 'commbox-sso-bridge.audit',
+  });
   // Default process metrics start timers; the tests need only the bridge's own.
   const bridge = await createBridge(config, { metrics: createMetrics({ defaults: false }) });
   const app = await buildApp({ bridge, logger, audit: auditLogger, server });
@@ -169,7 +174,12 @@ async function startStack<I extends AnyIdp>(
   const idp = await startIdp(`http://127.0.0.1:${listening.port}/callback`);
   const s = await startBridge(
     listening,
-    { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret, ...resolveEnv(env, sandbox) },
+    {
+      OIDC_ISSUER: idp.issuer,
+      OIDC_CLIENT_ID: idp.clientId,
+      OIDC_CLIENT_SECRET: idp.clientSecret,
+      ...resolveEnv(env, sandbox),
+    },
     sandbox,
     () => idp.close(),
   );
@@ -188,12 +198,20 @@ export async function startReplica(stack: StackBase, env: Record<string, string>
 }
 
 /** The stack with the real `oidc-provider` IdP. */
-export function startDemoStack(opts: { env?: Env; idp?: Partial<DemoIdpOptions>; sandbox?: SandboxOptions } = {}): Promise<Stack<DemoIdp>> {
-  return startStack((redirectUri) => startDemoIdp({ redirectUris: [redirectUri], ...opts.idp }), opts.env, opts.sandbox);
+export function startDemoStack(
+  opts: { env?: Env; idp?: Partial<DemoIdpOptions>; sandbox?: SandboxOptions } = {},
+): Promise<Stack<DemoIdp>> {
+  return startStack(
+    (redirectUri) => startDemoIdp({ redirectUris: [redirectUri], ...opts.idp }),
+    opts.env,
+    opts.sandbox,
+  );
 }
 
 /** The stack with the scriptable hostile IdP. */
-export function startHostileStack(opts: { env?: Env; alg?: 'RS256' | 'ES256'; issParameter?: boolean } = {}): Promise<Stack<HostileIdp>> {
+export function startHostileStack(
+  opts: { env?: Env; alg?: 'RS256' | 'ES256'; issParameter?: boolean } = {},
+): Promise<Stack<HostileIdp>> {
   return startStack(async (redirectUri) => {
     const idp = await startHostileIdp({ alg: opts.alg, issParameter: opts.issParameter });
     idp.redirectUris = [redirectUri];
@@ -216,14 +234,25 @@ export async function signInWithForm(
   const first = await browser.walk(start, { stopAt, method: opts.method, body: opts.body, headers: opts.headers });
   if (first.stoppedAt || !first.last.url.includes('/interaction/')) return { ...first, formPage: undefined }; // already signed in, or refused
   const second = await submitLoginForm(browser, first.last, username, stopAt, opts.password);
-  return { hops: [...first.hops, ...second.hops], last: second.last, stoppedAt: second.stoppedAt, formPage: first.last };
+  return {
+    hops: [...first.hops, ...second.hops],
+    last: second.last,
+    stoppedAt: second.stoppedAt,
+    formPage: first.last,
+  };
 }
 
 /**
  * An outsider's round against `base`: a real `/login` for a login cookie of its
  * own, then the callback with a forged `code` (the IdP refuses it at the token endpoint).
  */
-export async function forgedCallback(base: string, browser: Browser, issuer: string, code: string, headers: Record<string, string> = {}): Promise<Hop> {
+export async function forgedCallback(
+  base: string,
+  browser: Browser,
+  issuer: string,
+  code: string,
+  headers: Record<string, string> = {},
+): Promise<Hop> {
   const start = await browser.fetch(`${base}/login`);
   const state = new URL(start.location!).searchParams.get('state')!;
   return browser.fetch(`${base}/callback?${new URLSearchParams({ state, code, iss: issuer })}`, { headers });
@@ -248,11 +277,17 @@ export function submitLoginForm(browser: Browser, page: Hop, username: string, s
  * show the one made again at the callback. Returns the IdP authorization URL
  * to walk on with `browser`.
  */
-export async function startEditedLogin(stack: StackBase, browser: Browser, start: string, edit: (tx: LoginTransaction) => LoginTransaction): Promise<string> {
+export async function startEditedLogin(
+  stack: StackBase,
+  browser: Browser,
+  start: string,
+  edit: (tx: LoginTransaction) => LoginTransaction,
+): Promise<string> {
   const host = new URL(stack.base).host;
   const before = new Set(browser.jar.names(host));
   const hop = await browser.fetch(start);
-  if (hop.status !== 302 || hop.location === undefined) throw new Error(`${start} did not start a login: ${hop.status}`);
+  if (hop.status !== 302 || hop.location === undefined)
+    throw new Error(`${start} did not start a login: ${hop.status}`);
   const state = new URL(hop.location).searchParams.get('state') ?? '';
   const added = browser.jar.names(host).filter((n) => !before.has(n));
   for (const name of added) {

@@ -16,17 +16,27 @@ export interface TestCertificate {
 }
 
 /** A self-signed certificate for `subject` in `dir` (`<name>.pem`, `<name>.key`), with the extensions given. */
-export function selfSignedFiles(dir: string, name: string, subject: string, extensions: readonly string[] = []): { certFile: string; keyFile: string } {
+export function selfSignedFiles(
+  dir: string,
+  name: string,
+  subject: string,
+  extensions: readonly string[] = [],
+): { certFile: string; keyFile: string } {
   const certFile = join(dir, `${name}.pem`);
   const keyFile = join(dir, `${name}.key`);
   const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subject];
   for (const e of extensions) args.push('-addext', e);
-  execFileSync('openssl', [...args, '-days', '1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore', timeout: 10_000 });
+  execFileSync('openssl', [...args, '-days', '1', '-keyout', keyFile, '-out', certFile], {
+    stdio: 'ignore',
+    timeout: 10_000,
+  });
   return { certFile, keyFile };
 }
 
 /** A self-signed certificate for 127.0.0.1, for an https server in a test. */
 export function selfSignedCertificate(): TestCertificate {
-  const { certFile, keyFile } = selfSignedFiles(mkdtempSync(join(tmpdir(), 'tls-')), 'cert', '/CN=127.0.0.1', ['subjectAltName=IP:127.0.0.1']);
+  const { certFile, keyFile } = selfSignedFiles(mkdtempSync(join(tmpdir(), 'tls-')), 'cert', '/CN=127.0.0.1', [
+    'subjectAltName=IP:127.0.0.1',
+  ]);
   return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
 }

@@ -10,10 +10,17 @@ const ROLES = { GROUPS_CLAIM: 'realm_access.roles', ALLOWED_GROUPS: 'commbox-age
 
 t.test('namespaced claims (Auth0): a name with dots and slashes is read whole', async (t) => {
   const s = await startHostileStack({
-    env: { GROUPS_CLAIM: 'https://example.com/roles', ALLOWED_GROUPS: 'commbox-agents', MAP_USERNAME: 'https://example.com/username' },
+    env: {
+      GROUPS_CLAIM: 'https://example.com/roles',
+      ALLOWED_GROUPS: 'commbox-agents',
+      MAP_USERNAME: 'https://example.com/username',
+    },
   });
   t.teardown(() => s.close());
-  Object.assign(s.idp.users['alice']!, { 'https://example.com/roles': ['commbox-agents'], 'https://example.com/username': 'alice.ns' });
+  Object.assign(s.idp.users['alice']!, {
+    'https://example.com/roles': ['commbox-agents'],
+    'https://example.com/username': 'alice.ns',
+  });
   const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
   t.ok(r.stoppedAt, 'lands in CommBox');
   t.match(s.sandbox.requests[0]!.body, { data: { username: 'alice.ns' } });
@@ -61,7 +68,14 @@ t.test('userinfo failing: the login goes on when only optional claims are missin
   t.ok(r.stoppedAt, 'lands in CommBox');
   t.equal(s.idp.stats.userinfo, 1, 'userinfo was asked (nickname is missing) and failed');
   t.same(s.sandbox.requests[0]!.body, {
-    data: { brand: 'acme', username: 'alice', email: 'alice@example.com', lastName: 'Liddell', phone1: '+442501234567', oneTimeUse: true },
+    data: {
+      brand: 'acme',
+      username: 'alice',
+      email: 'alice@example.com',
+      lastName: 'Liddell',
+      phone1: '+442501234567',
+      oneTimeUse: true,
+    },
   });
   t.match(
     s.logs.find((e) => e['event'] === 'userinfo_failed'),
@@ -106,7 +120,12 @@ t.test('a userinfo answer for another sub refuses even when nothing required is 
 
 t.test('DRY_RUN: the whole flow runs, and the callback previews the ticket request instead of making it', async (t) => {
   const s = await startHostileStack({
-    env: { DRY_RUN: 'true', ALLOWED_GROUPS: 'commbox-agents', ALLOWED_EMAIL_DOMAINS: 'example.com', MAP_FIRST_NAME: 'nickname' },
+    env: {
+      DRY_RUN: 'true',
+      ALLOWED_GROUPS: 'commbox-agents',
+      ALLOWED_EMAIL_DOMAINS: 'example.com',
+      MAP_FIRST_NAME: 'nickname',
+    },
   });
   t.teardown(() => s.close());
   t.match(
@@ -131,7 +150,8 @@ t.test('DRY_RUN: the whole flow runs, and the callback previews the ticket reque
   t.match(r.last.body, /<code>nickname|<code>email \(id token\)/);
   t.notMatch(r.last.body, /<code>firstName/, 'a field that maps to nothing is not in the request');
   t.equal(s.ticketRequests(), 0, 'no ticket was requested');
-  for (const secret of [...s.idp.issued, s.sandbox.apiKey, s.idp.clientSecret]) t.notOk(r.last.body.includes(secret), 'no code, token or secret on the page');
+  for (const secret of [...s.idp.issued, s.sandbox.apiKey, s.idp.clientSecret])
+    t.notOk(r.last.body.includes(secret), 'no code, token or secret on the page');
   t.match(
     s.logs.find((e) => e['reason'] === 'dry_run'),
     { event: 'login', username: 'alice' },
@@ -148,31 +168,43 @@ t.test('DRY_RUN: the whole flow runs, and the callback previews the ticket reque
   const b = s.browser();
   const start = await b.walk(`${s.base}/login`, { stopAt: `${s.base}/callback` });
   const json = await b.fetch(start.stoppedAt!, { headers: { accept: 'application/json' } });
-  t.match(JSON.parse(json.body), { dryRun: true, idp: 'default', ticketRequest: { username: 'alice', brand: 'acme' }, rulesPassed: Array, claimNames: Array });
+  t.match(JSON.parse(json.body), {
+    dryRun: true,
+    idp: 'default',
+    ticketRequest: { username: 'alice', brand: 'acme' },
+    rulesPassed: Array,
+    claimNames: Array,
+  });
   t.equal(s.ticketRequests(), 0);
 });
 
-t.test('userinfo failing while email_verified is needed (#17): refused, naming it, for 500 and for no answer in time', async (t) => {
-  for (const fault of ['status-500', 'hang'] as const) {
-    await t.test(fault, async (t) => {
-      const s = await startHostileStack({ env: { OIDC_TIMEOUT_MS: '500' } });
-      t.teardown(() => s.close());
-      s.idp.mode = 'email-verified-userinfo-only'; // the ID token has no email_verified
-      s.idp.user = 'carol'; // userinfo would say false
-      s.idp.userinfoFault = fault;
-      const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
-      t.notOk(r.stoppedAt, 'not sent to CommBox');
-      t.equal(r.last.status, 502);
-      t.match(r.last.body, /\(userinfo_failed\)/);
-      t.match(
-        s.logs.find((e) => e['reason'] === 'userinfo_failed'),
-        { check: fault === 'hang' ? 'userinfo.request' : 'userinfo.status', detail: /still missing without it: email_verified$/ },
-      );
-      t.equal(s.idp.stats.userinfo, 1);
-      t.equal(s.ticketRequests(), 0, 'no ticket');
-    });
-  }
-});
+t.test(
+  'userinfo failing while email_verified is needed (#17): refused, naming it, for 500 and for no answer in time',
+  async (t) => {
+    for (const fault of ['status-500', 'hang'] as const) {
+      await t.test(fault, async (t) => {
+        const s = await startHostileStack({ env: { OIDC_TIMEOUT_MS: '500' } });
+        t.teardown(() => s.close());
+        s.idp.mode = 'email-verified-userinfo-only'; // the ID token has no email_verified
+        s.idp.user = 'carol'; // userinfo would say false
+        s.idp.userinfoFault = fault;
+        const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+        t.notOk(r.stoppedAt, 'not sent to CommBox');
+        t.equal(r.last.status, 502);
+        t.match(r.last.body, /\(userinfo_failed\)/);
+        t.match(
+          s.logs.find((e) => e['reason'] === 'userinfo_failed'),
+          {
+            check: fault === 'hang' ? 'userinfo.request' : 'userinfo.status',
+            detail: /still missing without it: email_verified$/,
+          },
+        );
+        t.equal(s.idp.stats.userinfo, 1);
+        t.equal(s.ticketRequests(), 0, 'no ticket');
+      });
+    }
+  },
+);
 
 t.test('userinfo failing while email_verified is needed: ALLOW_UNVERIFIED_EMAIL=true does not need it', async (t) => {
   const s = await startHostileStack({ env: { ALLOW_UNVERIFIED_EMAIL: 'true', MAP_FIRST_NAME: 'nickname' } });

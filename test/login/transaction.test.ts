@@ -31,7 +31,13 @@ t.test('createTransaction: fresh 256-bit values', async (t) => {
 
 t.test('cookie names: five slots, and the naming of logins started before the upgrade', async (t) => {
   t.same(transactionCookieNames(false), ['cbx_tx_0', 'cbx_tx_1', 'cbx_tx_2', 'cbx_tx_3', 'cbx_tx_4']);
-  t.same(transactionCookieNames(true), ['__Host-cbx_tx_0', '__Host-cbx_tx_1', '__Host-cbx_tx_2', '__Host-cbx_tx_3', '__Host-cbx_tx_4']);
+  t.same(transactionCookieNames(true), [
+    '__Host-cbx_tx_0',
+    '__Host-cbx_tx_1',
+    '__Host-cbx_tx_2',
+    '__Host-cbx_tx_3',
+    '__Host-cbx_tx_4',
+  ]);
   t.equal(transactionCookieNames(true).length, MAX_LIVE_TRANSACTIONS);
   t.equal(legacyTransactionCookieName('abcdefghijklmnopqrstuvwxyz', false), 'cbx_tx_abcdefghijklmnop');
   t.equal(legacyTransactionCookieName('abcdefghijklmnopqrstuvwxyz', true), '__Host-cbx_tx_abcdefghijklmnop');
@@ -53,10 +59,18 @@ t.test('seal and open', async (t) => {
 
   t.same(sealer.open(sealed, name, createTransaction().state), { ok: false, why: 'state_mismatch' });
   t.same(sealer.open(sealed, 'cbx_tx_other', tx.state), { ok: false, why: 'invalid' }, 'bound to its cookie name');
-  t.same(new TransactionSealer('t'.repeat(40)).open(sealed, name, tx.state), { ok: false, why: 'invalid' }, 'another secret cannot open it');
+  t.same(
+    new TransactionSealer('t'.repeat(40)).open(sealed, name, tx.state),
+    { ok: false, why: 'invalid' },
+    'another secret cannot open it',
+  );
   const raw = Buffer.from(sealed, 'base64url');
   raw[20] = raw[20]! ^ 1;
-  t.same(sealer.open(raw.toString('base64url'), name, tx.state), { ok: false, why: 'invalid' }, 'tampering is detected');
+  t.same(
+    sealer.open(raw.toString('base64url'), name, tx.state),
+    { ok: false, why: 'invalid' },
+    'tampering is detected',
+  );
   t.same(sealer.open('', name, tx.state), { ok: false, why: 'invalid' });
   t.same(sealer.open('!!!', name, tx.state), { ok: false, why: 'invalid' });
   t.same(sealer.open(sealed, name, tx.state, tx.createdAt + TRANSACTION_TTL_MS), { ok: false, why: 'expired' });
@@ -66,7 +80,11 @@ t.test('seal and open', async (t) => {
     "another login's expired cookie is not this state's",
   );
   t.same(sealer.open(sealed, name, tx.state, tx.createdAt + TRANSACTION_TTL_MS - 1).ok, true);
-  t.same(sealer.open(sealed, name, tx.state, tx.createdAt - 120_000), { ok: false, why: 'expired' }, 'not from the future');
+  t.same(
+    sealer.open(sealed, name, tx.state, tx.createdAt - 120_000),
+    { ok: false, why: 'expired' },
+    'not from the future',
+  );
 });
 
 t.test('cookie secret rotation: the first seals, all open', async (t) => {
@@ -83,29 +101,54 @@ t.test('cookie secret rotation: the first seals, all open', async (t) => {
   t.throws(() => new TransactionSealer([]));
 });
 
-t.test('chooseTransactionCookieName: a free slot (the one the state points at), else the oldest login, unreadable ones first', async (t) => {
-  const sealer = new TransactionSealer('s'.repeat(32));
-  const names = transactionCookieNames(false);
-  const picked = new Set(Array.from({ length: 200 }, () => chooseTransactionCookieName({}, createTransaction().state, false, sealer)));
-  t.same([...picked].sort(), [...names], 'with no login cookie, every slot is picked by some state: requests sent together rarely collide');
-  const state = createTransaction().state;
-  t.equal(chooseTransactionCookieName({}, state, false, sealer), chooseTransactionCookieName({}, state, false, sealer), 'the same state, the same slot');
+t.test(
+  'chooseTransactionCookieName: a free slot (the one the state points at), else the oldest login, unreadable ones first',
+  async (t) => {
+    const sealer = new TransactionSealer('s'.repeat(32));
+    const names = transactionCookieNames(false);
+    const picked = new Set(
+      Array.from({ length: 200 }, () => chooseTransactionCookieName({}, createTransaction().state, false, sealer)),
+    );
+    t.same(
+      [...picked].sort(),
+      [...names],
+      'with no login cookie, every slot is picked by some state: requests sent together rarely collide',
+    );
+    const state = createTransaction().state;
+    t.equal(
+      chooseTransactionCookieName({}, state, false, sealer),
+      chooseTransactionCookieName({}, state, false, sealer),
+      'the same state, the same slot',
+    );
 
-  const cookies: Record<string, string> = { other: 'x' };
-  for (let i = 0; i < MAX_LIVE_TRANSACTIONS - 1; i++) {
-    const tx = createTransaction(1_000_000 + i * 1000);
-    cookies[names[i]!] = sealer.seal(tx, names[i]!);
-  }
-  t.equal(chooseTransactionCookieName(cookies, state, false, sealer), names[4], 'the only free slot');
-  const newest = createTransaction(2_000_000);
-  cookies[names[4]!] = sealer.seal(newest, names[4]!);
-  t.equal(chooseTransactionCookieName(cookies, state, false, sealer), names[0], 'all taken: the oldest login');
-  cookies[names[2]!] = 'not-sealed';
-  t.equal(chooseTransactionCookieName(cookies, state, false, sealer), names[2], 'a cookie that cannot be opened goes first');
-  cookies['cbx_tx_legacylegacyleg'] = sealer.seal(createTransaction(1), 'cbx_tx_legacylegacyleg');
-  t.equal(chooseTransactionCookieName(cookies, state, false, sealer), names[2], 'a login cookie of the old naming takes no slot');
-  t.equal(chooseTransactionCookieName({ cbx_tx_0: cookies[names[0]!]! }, state, true, sealer).startsWith('__Host-cbx_tx_'), true, 'secure names');
-});
+    const cookies: Record<string, string> = { other: 'x' };
+    for (let i = 0; i < MAX_LIVE_TRANSACTIONS - 1; i++) {
+      const tx = createTransaction(1_000_000 + i * 1000);
+      cookies[names[i]!] = sealer.seal(tx, names[i]!);
+    }
+    t.equal(chooseTransactionCookieName(cookies, state, false, sealer), names[4], 'the only free slot');
+    const newest = createTransaction(2_000_000);
+    cookies[names[4]!] = sealer.seal(newest, names[4]!);
+    t.equal(chooseTransactionCookieName(cookies, state, false, sealer), names[0], 'all taken: the oldest login');
+    cookies[names[2]!] = 'not-sealed';
+    t.equal(
+      chooseTransactionCookieName(cookies, state, false, sealer),
+      names[2],
+      'a cookie that cannot be opened goes first',
+    );
+    cookies['cbx_tx_legacylegacyleg'] = sealer.seal(createTransaction(1), 'cbx_tx_legacylegacyleg');
+    t.equal(
+      chooseTransactionCookieName(cookies, state, false, sealer),
+      names[2],
+      'a login cookie of the old naming takes no slot',
+    );
+    t.equal(
+      chooseTransactionCookieName({ cbx_tx_0: cookies[names[0]!]! }, state, true, sealer).startsWith('__Host-cbx_tx_'),
+      true,
+      'secure names',
+    );
+  },
+);
 
 t.test('loginStartTime: logins started in the same millisecond still have an order', async (t) => {
   const now = Date.now() + 3_600_000;
@@ -116,20 +159,27 @@ t.test('loginStartTime: logins started in the same millisecond still have an ord
   t.ok(loginStartTime(now - 5) > b, 'never earlier than the last');
 });
 
-t.test('transactionCookiesStartedBefore: the older logins, not the newer, nor the completed one, nor other cookies', async (t) => {
-  const sealer = new TransactionSealer(SECRET);
-  const [n0, n1, n2, n3] = transactionCookieNames(false);
-  const legacyTx = createTransaction(500);
-  const legacy = legacyTransactionCookieName(legacyTx.state, false);
-  const cookies = {
-    [n0!]: sealer.seal(createTransaction(1000), n0!),
-    [n1!]: sealer.seal(createTransaction(2000), n1!), // the completed one
-    [n2!]: sealer.seal(createTransaction(3000), n2!),
-    [n3!]: 'not-a-sealed-value',
-    [legacy]: sealer.seal(legacyTx, legacy),
-    other: 'x',
-  };
-  t.same(transactionCookiesStartedBefore(cookies, 2000, n1, sealer).sort(), [n0, legacy].sort());
-  t.same(transactionCookiesStartedBefore(cookies, 1000, n0, sealer), [legacy], 'the oldest completed: only the legacy one is older');
-  t.same(transactionCookiesStartedBefore({ [n2!]: cookies[n2!] }, 2000, n1, sealer), [], 'a newer login is kept');
-});
+t.test(
+  'transactionCookiesStartedBefore: the older logins, not the newer, nor the completed one, nor other cookies',
+  async (t) => {
+    const sealer = new TransactionSealer(SECRET);
+    const [n0, n1, n2, n3] = transactionCookieNames(false);
+    const legacyTx = createTransaction(500);
+    const legacy = legacyTransactionCookieName(legacyTx.state, false);
+    const cookies = {
+      [n0!]: sealer.seal(createTransaction(1000), n0!),
+      [n1!]: sealer.seal(createTransaction(2000), n1!), // the completed one
+      [n2!]: sealer.seal(createTransaction(3000), n2!),
+      [n3!]: 'not-a-sealed-value',
+      [legacy]: sealer.seal(legacyTx, legacy),
+      other: 'x',
+    };
+    t.same(transactionCookiesStartedBefore(cookies, 2000, n1, sealer).sort(), [n0, legacy].sort());
+    t.same(
+      transactionCookiesStartedBefore(cookies, 1000, n0, sealer),
+      [legacy],
+      'the oldest completed: only the legacy one is older',
+    );
+    t.same(transactionCookiesStartedBefore({ [n2!]: cookies[n2!] }, 2000, n1, sealer), [], 'a newer login is kept');
+  },
+);

@@ -14,7 +14,16 @@ t.test('clientAddress: the address without a port; anything else is the socket (
   t.equal(clientAddress(req('[2001:db8::1]:51234')), '2001:db8::1', '[IPv6]:port');
   t.equal(clientAddress(req('[2001:db8::1]')), '2001:db8::1', '[IPv6]');
   t.equal(clientAddress(req('::ffff:203.0.113.9')), '::ffff:203.0.113.9');
-  for (const junk of ['unknown', '', 'evil.example', '999.1.1.1:80', '203.0.113.9:port', '[not-v6]:80', '203.0.113.9:80:80', '_hidden']) {
+  for (const junk of [
+    'unknown',
+    '',
+    'evil.example',
+    '999.1.1.1:80',
+    '203.0.113.9:port',
+    '[not-v6]:80',
+    '203.0.113.9:80:80',
+    '_hidden',
+  ]) {
     t.equal(clientAddress(req(junk)), '10.9.8.7', `${JSON.stringify(junk)}: the socket's address`);
   }
 });

@@ -12,7 +12,9 @@ t.test('a full login at trace level, and failing ones, log no secret', async (t)
   const b = s.browser();
   const ok = await b.walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
   t.ok(ok.stoppedAt);
-  const cookies = ok.hops.flatMap((h) => h.setCookies.map((c) => c.split(';')[0]!.split('=')[1]!)).filter((v) => v.length > 20);
+  const cookies = ok.hops
+    .flatMap((h) => h.setCookies.map((c) => c.split(';')[0]!.split('=')[1]!))
+    .filter((v) => v.length > 20);
   for (const mode of ['token-error', 'bad-sig', 'userinfo-bad-sub', 'error-response'] as const) {
     s.idp.mode = mode;
     await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
@@ -46,7 +48,10 @@ t.test('a full login at trace level, and failing ones, log no secret', async (t)
 t.test('the logger scrubs secrets and JWTs wherever they appear', async (t) => {
   const logs = new LogCapture();
   const log = createLogger({ level: 'info', secrets: ['super-secret-api-key', 'short'], destination: logs });
-  log.info({ nested: { anything: 'Bearer super-secret-api-key' }, apiKey: 'x', code: 'c0de', ticket: 'tkt' }, 'with super-secret-api-key in the message');
+  log.info(
+    { nested: { anything: 'Bearer super-secret-api-key' }, apiKey: 'x', code: 'c0de', ticket: 'tkt' },
+    'with super-secret-api-key in the message',
+  );
   log.info({ token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl' }, 'jwt');
   log.info({ req: { method: 'GET', url: '/callback?code=abc&state=def&iss=https%3A%2F%2Fidp' } }, 'req');
   log.error({ err: Object.assign(new Error('failed with super-secret-api-key'), { code: 'X' }) }, 'err');
@@ -58,7 +63,11 @@ t.test('the logger scrubs secrets and JWTs wherever they appear', async (t) => {
   t.match(logs.entries[2], { req: { url: '/callback?code=[redacted]&state=[redacted]&iss=https%3A%2F%2Fidp' } });
   const words = new LogCapture();
   createLogger({ level: 'info', secrets: ['short'], destination: words }).info('a short word');
-  t.match(words.entries[0], { msg: 'a short word' }, 'secrets under 8 characters are not scrubbed blindly (they would eat words)');
+  t.match(
+    words.entries[0],
+    { msg: 'a short word' },
+    'secrets under 8 characters are not scrubbed blindly (they would eat words)',
+  );
 });
 
 t.test('redactUrl', async (t) => {

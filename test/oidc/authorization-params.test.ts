@@ -12,13 +12,24 @@ import { DEMO_USERS } from '../../dev/idp.js';
 
 t.test('passThroughParams: only listed names, once, short, not fixed, never protocol', async (t) => {
   const allowed = ['login_hint', 'domain_hint', 'ui_locales', 'state'];
-  t.same(passThroughParams(allowed, { login_hint: 'bob', domain_hint: 'example.com', other: 'x' }, {}), { login_hint: 'bob', domain_hint: 'example.com' });
+  t.same(passThroughParams(allowed, { login_hint: 'bob', domain_hint: 'example.com', other: 'x' }, {}), {
+    login_hint: 'bob',
+    domain_hint: 'example.com',
+  });
   t.same(passThroughParams(allowed, { Login_Hint: 'bob' }, {}), {}, 'names are case-sensitive');
   t.same(passThroughParams(allowed, { login_hint: ['a', 'b'] }, {}), {}, 'a repeated parameter is dropped');
   t.same(passThroughParams(allowed, { login_hint: 'x'.repeat(257) }, {}), {}, 'over 256 characters: dropped');
   t.same(passThroughParams(allowed, { login_hint: 'x'.repeat(256) }, {}), { login_hint: 'x'.repeat(256) });
-  t.same(passThroughParams(allowed, { domain_hint: 'evil.example' }, { domain_hint: 'example.com' }), {}, 'a fixed value wins');
-  t.same(passThroughParams(allowed, { state: 'forged' }, {}), {}, 'a protocol parameter is never copied, even if listed');
+  t.same(
+    passThroughParams(allowed, { domain_hint: 'evil.example' }, { domain_hint: 'example.com' }),
+    {},
+    'a fixed value wins',
+  );
+  t.same(
+    passThroughParams(allowed, { state: 'forged' }, {}),
+    {},
+    'a protocol parameter is never copied, even if listed',
+  );
   t.same(
     passThroughParams(['prompt', 'max_age', 'hd'], { prompt: 'none', max_age: '999999', hd: 'evil.example' }, {}),
     {},
@@ -30,13 +41,24 @@ t.test('passThroughParams: only listed names, once, short, not fixed, never prot
 });
 
 t.test('fixedAuthorizationParams: OIDC_AUTH_PARAMS, then prompt, max_age and hd', async (t) => {
-  t.same(fixedAuthorizationParams({ prompt: 'login', maxAge: 0, authParams: [['resource', 'urn:x']], hostedDomain: 'example.com' }), {
-    resource: 'urn:x',
-    prompt: 'login',
-    max_age: '0',
-    hd: 'example.com',
-  });
-  t.same(fixedAuthorizationParams({ prompt: undefined, maxAge: undefined, authParams: [], hostedDomain: undefined }), {});
+  t.same(
+    fixedAuthorizationParams({
+      prompt: 'login',
+      maxAge: 0,
+      authParams: [['resource', 'urn:x']],
+      hostedDomain: 'example.com',
+    }),
+    {
+      resource: 'urn:x',
+      prompt: 'login',
+      max_age: '0',
+      hd: 'example.com',
+    },
+  );
+  t.same(
+    fixedAuthorizationParams({ prompt: undefined, maxAge: undefined, authParams: [], hostedDomain: undefined }),
+    {},
+  );
 });
 
 t.test('configuration: what may be set, and every problem named', async (t) => {
@@ -58,10 +80,21 @@ t.test('configuration: what may be set, and every problem named', async (t) => {
   t.same(o.passThroughParams, ['login_hint', 'ui_locales']);
   t.equal(o.hostedDomain, 'example.com', 'one hosted domain is sent as hd');
   t.same(c.idps[0]!.access.allowedHostedDomains, ['example.com']);
-  t.equal(parseConfig({ ...TWO_IDP_BASE, ALLOWED_HOSTED_DOMAINS: 'a.example,b.example' }).idps[0]!.oidc.hostedDomain, undefined, 'two: no hd');
+  t.equal(
+    parseConfig({ ...TWO_IDP_BASE, ALLOWED_HOSTED_DOMAINS: 'a.example,b.example' }).idps[0]!.oidc.hostedDomain,
+    undefined,
+    'two: no hd',
+  );
   const defaults = parseConfig(TWO_IDP_BASE).idps[0]!.oidc;
-  t.same([defaults.prompt, defaults.maxAge, defaults.authParams, defaults.passThroughParams], [undefined, undefined, [], ['login_hint', 'domain_hint']]);
-  t.same(parseConfig({ ...TWO_IDP_BASE, OIDC_PASS_THROUGH_PARAMS: '' }).idps[0]!.oidc.passThroughParams, [], 'set but empty: none');
+  t.same(
+    [defaults.prompt, defaults.maxAge, defaults.authParams, defaults.passThroughParams],
+    [undefined, undefined, [], ['login_hint', 'domain_hint']],
+  );
+  t.same(
+    parseConfig({ ...TWO_IDP_BASE, OIDC_PASS_THROUGH_PARAMS: '' }).idps[0]!.oidc.passThroughParams,
+    [],
+    'set but empty: none',
+  );
 
   const problems = configProblems({
     ...TWO_IDP_BASE,
@@ -74,12 +107,27 @@ t.test('configuration: what may be set, and every problem named', async (t) => {
   t.match(problems['OIDC_MAX_AGE'], /whole number/);
   t.match(problems['OIDC_AUTH_PARAMS'], /"state" is a protocol parameter/);
   t.match(problems['OIDC_PASS_THROUGH_PARAMS'], /"nonce" is a protocol parameter/);
-  t.match(configProblems({ ...TWO_IDP_BASE, OIDC_PASS_THROUGH_PARAMS: 'max_age' })['OIDC_PASS_THROUGH_PARAMS'], /"max_age" has its own variable/);
-  t.match(configProblems({ ...TWO_IDP_BASE, OIDC_PASS_THROUGH_PARAMS: 'bad name' })['OIDC_PASS_THROUGH_PARAMS'], /not a parameter name/);
-  t.match(configProblems({ ...TWO_IDP_BASE, OIDC_AUTH_PARAMS: 'prompt=login' })['OIDC_AUTH_PARAMS'], /"prompt" has its own variable, OIDC_PROMPT/);
-  t.match(configProblems({ ...TWO_IDP_BASE, OIDC_AUTH_PARAMS: 'hd=example.com' })['OIDC_AUTH_PARAMS'], /ALLOWED_HOSTED_DOMAINS/);
+  t.match(
+    configProblems({ ...TWO_IDP_BASE, OIDC_PASS_THROUGH_PARAMS: 'max_age' })['OIDC_PASS_THROUGH_PARAMS'],
+    /"max_age" has its own variable/,
+  );
+  t.match(
+    configProblems({ ...TWO_IDP_BASE, OIDC_PASS_THROUGH_PARAMS: 'bad name' })['OIDC_PASS_THROUGH_PARAMS'],
+    /not a parameter name/,
+  );
+  t.match(
+    configProblems({ ...TWO_IDP_BASE, OIDC_AUTH_PARAMS: 'prompt=login' })['OIDC_AUTH_PARAMS'],
+    /"prompt" has its own variable, OIDC_PROMPT/,
+  );
+  t.match(
+    configProblems({ ...TWO_IDP_BASE, OIDC_AUTH_PARAMS: 'hd=example.com' })['OIDC_AUTH_PARAMS'],
+    /ALLOWED_HOSTED_DOMAINS/,
+  );
   t.match(configProblems({ ...TWO_IDP_BASE, OIDC_AUTH_PARAMS: 'a=1&a=2' })['OIDC_AUTH_PARAMS'], /names "a" twice/);
-  t.match(configProblems({ ...TWO_IDP_BASE, OIDC_PROMPT: 'sometimes' })['OIDC_PROMPT'], /"sometimes" is not a prompt value/);
+  t.match(
+    configProblems({ ...TWO_IDP_BASE, OIDC_PROMPT: 'sometimes' })['OIDC_PROMPT'],
+    /"sometimes" is not a prompt value/,
+  );
   for (const name of [
     'client_id',
     'redirect_uri',
@@ -92,7 +140,11 @@ t.test('configuration: what may be set, and every problem named', async (t) => {
     'request_uri',
     'claims',
   ]) {
-    t.match(configProblems({ ...TWO_IDP_BASE, OIDC_PASS_THROUGH_PARAMS: name })['OIDC_PASS_THROUGH_PARAMS'], /protocol parameter/, name);
+    t.match(
+      configProblems({ ...TWO_IDP_BASE, OIDC_PASS_THROUGH_PARAMS: name })['OIDC_PASS_THROUGH_PARAMS'],
+      /protocol parameter/,
+      name,
+    );
   }
 });
 
@@ -113,11 +165,23 @@ t.test('extra IdPs inherit OIDC_PROMPT and OIDC_MAX_AGE, never the other setting
   };
   const extra = parseConfig(env).idps[1]!;
   t.same([extra.oidc.prompt, extra.oidc.maxAge], ['login', 600], 'inherited');
-  t.same([extra.oidc.authParams, extra.oidc.passThroughParams, extra.oidc.hostedDomain], [[], ['login_hint', 'domain_hint'], undefined], 'not inherited');
+  t.same(
+    [extra.oidc.authParams, extra.oidc.passThroughParams, extra.oidc.hostedDomain],
+    [[], ['login_hint', 'domain_hint'], undefined],
+    'not inherited',
+  );
   t.same(extra.access.allowedHostedDomains, []);
-  const own = parseConfig({ ...env, IDP_ACQUIRED_PROMPT: 'select_account', IDP_ACQUIRED_MAX_AGE: '60', IDP_ACQUIRED_AUTH_PARAMS: 'resource=r' }).idps[1]!;
+  const own = parseConfig({
+    ...env,
+    IDP_ACQUIRED_PROMPT: 'select_account',
+    IDP_ACQUIRED_MAX_AGE: '60',
+    IDP_ACQUIRED_AUTH_PARAMS: 'resource=r',
+  }).idps[1]!;
   t.same([own.oidc.prompt, own.oidc.maxAge, own.oidc.authParams], ['select_account', 60, [['resource', 'r']]]);
-  t.match(configProblems({ ...env, IDP_ACQUIRED_AUTH_PARAMS: 'nonce=1' })['IDP_ACQUIRED_AUTH_PARAMS'], /protocol parameter/);
+  t.match(
+    configProblems({ ...env, IDP_ACQUIRED_AUTH_PARAMS: 'nonce=1' })['IDP_ACQUIRED_AUTH_PARAMS'],
+    /protocol parameter/,
+  );
 });
 
 t.test('what the IdP receives: fixed parameters, and the link parameters that may pass', async (t) => {
@@ -153,7 +217,9 @@ t.test('what the IdP receives: fixed parameters, and the link parameters that ma
   t.match(s.sandbox.requests[0]!.body, { data: { username: 'bob' } }, 'the hint chose the account at the IdP');
 
   // The same from /chat and /initiate (GET and POST).
-  const init = await s.browser().fetch(`${s.base}/initiate?iss=${encodeURIComponent(s.idp.issuer)}&login_hint=carol&ui_locales=de`);
+  const init = await s
+    .browser()
+    .fetch(`${s.base}/initiate?iss=${encodeURIComponent(s.idp.issuer)}&login_hint=carol&ui_locales=de`);
   const at = new URL(init.location!).searchParams;
   t.equal(at.get('login_hint'), 'carol');
   t.equal(at.get('ui_locales'), 'de');
@@ -166,7 +232,12 @@ t.test('what the IdP receives: fixed parameters, and the link parameters that ma
   t.equal(pat.get('login_hint'), 'dave');
   t.equal(pat.get('ui_locales'), null, 'a value over 256 characters is dropped');
   t.match(
-    s.logs.find((e) => e['event'] === 'login_started' && Array.isArray(e['passed']) && (e['passed'] as string[]).includes('ui_locales')),
+    s.logs.find(
+      (e) =>
+        e['event'] === 'login_started' &&
+        Array.isArray(e['passed']) &&
+        (e['passed'] as string[]).includes('ui_locales'),
+    ),
     { passed: ['login_hint', 'ui_locales'] },
     'the log names what was passed (never the values)',
   );
@@ -204,7 +275,19 @@ t.test('protocol parameters and those with their own variable are never passed, 
   // list is changed after start-up to hold them, so only the copy's own check is left.
   const s = await startHostileStack({ env: { OIDC_PASS_THROUGH_PARAMS: 'login_hint' } });
   t.teardown(() => s.close());
-  const listed = ['login_hint', 'state', 'nonce', 'redirect_uri', 'client_id', 'scope', 'code_challenge', 'response_type', 'prompt', 'max_age', 'hd'];
+  const listed = [
+    'login_hint',
+    'state',
+    'nonce',
+    'redirect_uri',
+    'client_id',
+    'scope',
+    'code_challenge',
+    'response_type',
+    'prompt',
+    'max_age',
+    'hd',
+  ];
   (s.bridge.idps.get('default')!.config.oidc as { passThroughParams: readonly string[] }).passThroughParams = listed;
   const link = new URLSearchParams({
     login_hint: 'bob',
@@ -235,36 +318,44 @@ t.test('protocol parameters and those with their own variable are never passed, 
 });
 
 t.test('the chat route passes link parameters too', async (t) => {
-  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: 'chan1' }) });
+  const s = await startHostileStack({
+    env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: 'chan1' }),
+  });
   t.teardown(() => s.close());
   const hop = await s.browser().fetch(`${s.base}/chat/chan1?login_hint=bob`);
   t.equal(new URL(hop.location!).searchParams.get('login_hint'), 'bob');
 });
 
-t.test('OIDC_MAX_AGE: an auth_time older than allowed is refused with a sign-in-again page, and no ticket', async (t) => {
-  const s = await startHostileStack({ env: { OIDC_MAX_AGE: '600' } });
-  t.teardown(() => s.close());
-  s.idp.mode = 'auth-time-old';
-  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
-  t.equal(r.last.status, 403);
-  t.match(r.last.body, /Please sign in again/);
-  t.match(r.last.body, /\(auth_too_old\)/);
-  t.match(
-    s.logs.find((e) => e['reason'] === 'auth_too_old'),
-    { check: 'id_token.auth_time' },
-  );
-  s.idp.mode = 'no-auth-time';
-  const missing = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
-  t.equal(missing.last.status, 502);
-  t.match(missing.last.body, /\(id_token_invalid\)/);
-  t.match(
-    s.logs.find((e) => e['reason'] === 'id_token_invalid'),
-    { check: 'id_token.auth_time' },
-  );
-  s.idp.mode = 'ok';
-  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'a recent auth_time passes');
-  t.equal(s.ticketRequests(), 1, 'only the recent sign-in got a ticket');
-});
+t.test(
+  'OIDC_MAX_AGE: an auth_time older than allowed is refused with a sign-in-again page, and no ticket',
+  async (t) => {
+    const s = await startHostileStack({ env: { OIDC_MAX_AGE: '600' } });
+    t.teardown(() => s.close());
+    s.idp.mode = 'auth-time-old';
+    const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+    t.equal(r.last.status, 403);
+    t.match(r.last.body, /Please sign in again/);
+    t.match(r.last.body, /\(auth_too_old\)/);
+    t.match(
+      s.logs.find((e) => e['reason'] === 'auth_too_old'),
+      { check: 'id_token.auth_time' },
+    );
+    s.idp.mode = 'no-auth-time';
+    const missing = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+    t.equal(missing.last.status, 502);
+    t.match(missing.last.body, /\(id_token_invalid\)/);
+    t.match(
+      s.logs.find((e) => e['reason'] === 'id_token_invalid'),
+      { check: 'id_token.auth_time' },
+    );
+    s.idp.mode = 'ok';
+    t.ok(
+      (await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt,
+      'a recent auth_time passes',
+    );
+    t.equal(s.ticketRequests(), 1, 'only the recent sign-in got a ticket');
+  },
+);
 
 t.test('without OIDC_MAX_AGE an old auth_time is not judged', async (t) => {
   const s = await startHostileStack();
@@ -300,7 +391,10 @@ t.test('ALLOWED_HOSTED_DOMAINS: the ID token hd must be allowed; absent or only 
   const s = await startHostileStack({ env: { ALLOWED_HOSTED_DOMAINS: 'example.com' } });
   t.teardown(() => s.close());
   s.idp.users['alice']!['hd'] = 'Example.com';
-  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'hd Example.com (case-insensitive) passes');
+  t.ok(
+    (await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt,
+    'hd Example.com (case-insensitive) passes',
+  );
   t.equal(s.idp.lastAuthorize!['hd'], 'example.com', 'one allowed domain is sent as hd');
 
   s.idp.users['alice']!['hd'] = 'gmail.example';
@@ -323,11 +417,17 @@ t.test('ALLOWED_HOSTED_DOMAINS: the ID token hd must be allowed; absent or only 
 
 t.test('oidc-provider: ALLOWED_HOSTED_DOMAINS sends hd and checks the ID token hd', async (t) => {
   const users = { alice: { ...DEMO_USERS['alice']!, hd: 'example.com' }, bob: { ...DEMO_USERS['bob']! } };
-  const s = await startDemoStack({ env: { ALLOWED_HOSTED_DOMAINS: 'example.com' }, idp: { users, conformIdTokenClaims: false } });
+  const s = await startDemoStack({
+    env: { ALLOWED_HOSTED_DOMAINS: 'example.com' },
+    idp: { users, conformIdTokenClaims: false },
+  });
   t.teardown(() => s.close());
   const hop = await s.browser().fetch(`${s.base}/login`);
   t.equal(new URL(hop.location!).searchParams.get('hd'), 'example.com');
-  t.ok((await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt, 'a Workspace account lands');
+  t.ok(
+    (await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt,
+    'a Workspace account lands',
+  );
   const bob = await signInWithForm(s.browser(), `${s.base}/login`, 'bob', s.sandbox.loginUrl);
   t.equal(bob.last.status, 403, 'an account without hd is refused');
   t.match(bob.last.body, /\(hosted_domain_not_allowed\)/);

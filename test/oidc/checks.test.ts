@@ -20,7 +20,11 @@ t.test('gap 2: IdP endpoints are https for an https issuer, the JWKS included', 
     'an http JWKS for an https issuer',
   );
   t.equal(checkEndpoint('jwks_uri', 'https://keys.example.com/jwks', https), undefined);
-  t.match(checkEndpoint('token_endpoint', 'http://127.0.0.1/token', https), { check: 'metadata.token_endpoint' }, 'not even on loopback');
+  t.match(
+    checkEndpoint('token_endpoint', 'http://127.0.0.1/token', https),
+    { check: 'metadata.token_endpoint' },
+    'not even on loopback',
+  );
   t.match(checkEndpoint('jwks_uri', 'not a url', https), { detail: /no usable jwks_uri/ });
   t.match(
     checkEndpoint('authorization_endpoint', 'http://idp.example.com/authorize', https),
@@ -29,12 +33,22 @@ t.test('gap 2: IdP endpoints are https for an https issuer, the JWKS included', 
   );
   t.match(checkEndpoint('authorization_endpoint', undefined, https), { detail: /no usable authorization_endpoint/ });
   const local = new URL('http://127.0.0.1:4000');
-  t.equal(checkEndpoint('jwks_uri', 'http://localhost:4000/jwks', local), undefined, 'a loopback issuer may use loopback http (local testing)');
-  t.match(checkEndpoint('jwks_uri', 'http://keys.example.com/jwks', local), { check: 'metadata.jwks_uri' }, 'but not http elsewhere');
+  t.equal(
+    checkEndpoint('jwks_uri', 'http://localhost:4000/jwks', local),
+    undefined,
+    'a loopback issuer may use loopback http (local testing)',
+  );
+  t.match(
+    checkEndpoint('jwks_uri', 'http://keys.example.com/jwks', local),
+    { check: 'metadata.jwks_uri' },
+    'but not http elsewhere',
+  );
 });
 
 t.test('the callback never carries an access token', async (t) => {
-  t.match(checkCallbackParameters(new URLSearchParams('code=c&state=s&access_token=x')), { check: 'auth_response.access_token' });
+  t.match(checkCallbackParameters(new URLSearchParams('code=c&state=s&access_token=x')), {
+    check: 'auth_response.access_token',
+  });
   t.equal(checkCallbackParameters(new URLSearchParams('code=c&state=s')), undefined);
 });
 
@@ -56,52 +70,94 @@ t.test('iat in the future beyond the clock tolerance is refused (#17)', async (t
   const now = 1_700_000_000_000;
   t.equal(checkIssuedAt({ iat: 1_700_000_000 }, now, 30), undefined);
   t.equal(checkIssuedAt({ iat: 1_700_000_030 }, now, 30), undefined, 'exactly the tolerance ahead');
-  t.match(checkIssuedAt({ iat: 1_700_000_031 }, now, 30), { check: 'id_token.iat', detail: /31 s in the future.*OIDC_CLOCK_TOLERANCE_SEC \(30 s\)/ });
-  t.match(checkIssuedAt({ iat: 1_700_000_001 }, now, 0), { check: 'id_token.iat' }, 'with no tolerance, a second ahead');
+  t.match(checkIssuedAt({ iat: 1_700_000_031 }, now, 30), {
+    check: 'id_token.iat',
+    detail: /31 s in the future.*OIDC_CLOCK_TOLERANCE_SEC \(30 s\)/,
+  });
+  t.match(
+    checkIssuedAt({ iat: 1_700_000_001 }, now, 0),
+    { check: 'id_token.iat' },
+    'with no tolerance, a second ahead',
+  );
   t.equal(checkIssuedAt({ iat: 1_600_000_000 }, now, 0), undefined, "the past is exp's business");
   t.match(checkIssuedAt({}, now, 30), { check: 'id_token.iat' }, 'absent (openid-client requires it first)');
   t.match(checkIssuedAt({ iat: '1700000000' }, now, 30), { check: 'id_token.iat' }, 'not a number');
 });
 
-t.test('prompt=login: auth_time present and not before the login started (#17), without the library lock', async (t) => {
-  const start = 1_700_000_000_400; // ms: the login started in second 1_700_000_000
-  const now = start + 1000; // verified a second later
-  const iat = 1_700_000_001; // the IdP's clock agrees with ours (skew -0.4 s: whole seconds)
-  // checkSignedInSince on its own: openid-client's require_auth_time (the first lock) is off here.
-  t.match(checkSignedInSince({ iat }, start, now, 30), { check: 'id_token.auth_time', detail: /no "auth_time".*OIDC_PROMPT=login/ }, 'absent proves nothing');
-  t.match(checkSignedInSince({ iat, auth_time: '1700000000' }, start, now, 30), { check: 'id_token.auth_time', detail: /no "auth_time"/ }, 'not a number');
-  t.match(
-    checkSignedInSince({ auth_time: 1_700_000_001 }, start, now, 30),
-    { check: 'id_token.iat' },
-    'no iat to measure the clock by (checkIssuedAt refuses first)',
-  );
-  t.equal(checkSignedInSince({ iat, auth_time: 1_700_000_001 }, start, now, 30), undefined, 'a sign-in after the start');
-  t.equal(checkSignedInSince({ iat, auth_time: 1_700_000_000 }, start, now, 0), undefined, 'in the same second as the start');
-  t.equal(checkSignedInSince({ iat, auth_time: 1_699_999_998 }, start, now, 30), undefined, 'within the 2 s margin');
-  t.match(
-    checkSignedInSince({ iat, auth_time: 1_699_999_997 }, start, now, 30),
-    {
-      check: 'id_token.auth_time',
-      detail: /3 s before this login started.*"prompt" was removed/,
-    },
-    '3 s before the start: refused although the tolerance is 30 s',
-  );
-  t.match(
-    checkSignedInSince({ iat, auth_time: 1_699_999_975 }, start, now, 30),
-    { check: 'id_token.auth_time' },
-    '25 s before (the tolerance used to allow it)',
-  );
-  t.match(checkSignedInSince({ iat, auth_time: 1_699_996_400 }, start, now, 30), { check: 'id_token.auth_time' }, 'the previous agent, an hour ago');
-  t.match(checkSignedInSince({ iat, auth_time: 1_699_999_999 }, start, now, 0), { check: 'id_token.auth_time' }, "no tolerance: the start's second");
-});
+t.test(
+  'prompt=login: auth_time present and not before the login started (#17), without the library lock',
+  async (t) => {
+    const start = 1_700_000_000_400; // ms: the login started in second 1_700_000_000
+    const now = start + 1000; // verified a second later
+    const iat = 1_700_000_001; // the IdP's clock agrees with ours (skew -0.4 s: whole seconds)
+    // checkSignedInSince on its own: openid-client's require_auth_time (the first lock) is off here.
+    t.match(
+      checkSignedInSince({ iat }, start, now, 30),
+      { check: 'id_token.auth_time', detail: /no "auth_time".*OIDC_PROMPT=login/ },
+      'absent proves nothing',
+    );
+    t.match(
+      checkSignedInSince({ iat, auth_time: '1700000000' }, start, now, 30),
+      { check: 'id_token.auth_time', detail: /no "auth_time"/ },
+      'not a number',
+    );
+    t.match(
+      checkSignedInSince({ auth_time: 1_700_000_001 }, start, now, 30),
+      { check: 'id_token.iat' },
+      'no iat to measure the clock by (checkIssuedAt refuses first)',
+    );
+    t.equal(
+      checkSignedInSince({ iat, auth_time: 1_700_000_001 }, start, now, 30),
+      undefined,
+      'a sign-in after the start',
+    );
+    t.equal(
+      checkSignedInSince({ iat, auth_time: 1_700_000_000 }, start, now, 0),
+      undefined,
+      'in the same second as the start',
+    );
+    t.equal(checkSignedInSince({ iat, auth_time: 1_699_999_998 }, start, now, 30), undefined, 'within the 2 s margin');
+    t.match(
+      checkSignedInSince({ iat, auth_time: 1_699_999_997 }, start, now, 30),
+      {
+        check: 'id_token.auth_time',
+        detail: /3 s before this login started.*"prompt" was removed/,
+      },
+      '3 s before the start: refused although the tolerance is 30 s',
+    );
+    t.match(
+      checkSignedInSince({ iat, auth_time: 1_699_999_975 }, start, now, 30),
+      { check: 'id_token.auth_time' },
+      '25 s before (the tolerance used to allow it)',
+    );
+    t.match(
+      checkSignedInSince({ iat, auth_time: 1_699_996_400 }, start, now, 30),
+      { check: 'id_token.auth_time' },
+      'the previous agent, an hour ago',
+    );
+    t.match(
+      checkSignedInSince({ iat, auth_time: 1_699_999_999 }, start, now, 0),
+      { check: 'id_token.auth_time' },
+      "no tolerance: the start's second",
+    );
+  },
+);
 
 t.test('prompt=login: the IdP clock skew is measured by iat, both ways (#17)', async (t) => {
   const start = 1_700_000_000_400;
   const now = start + 1000;
   // The IdP's clock 20 s ahead: its iat says 1_700_000_021 when ours says ..._001.4.
   const ahead = { iat: 1_700_000_021 };
-  t.equal(checkSignedInSince({ ...ahead, auth_time: 1_700_000_018 }, start, now, 30), undefined, 'ahead: a sign-in at the start, on its clock');
-  t.match(checkSignedInSince({ ...ahead, auth_time: 1_700_000_017 }, start, now, 30), { detail: /3 s before.*measured 20 s from ours/ }, 'ahead: 3 s before');
+  t.equal(
+    checkSignedInSince({ ...ahead, auth_time: 1_700_000_018 }, start, now, 30),
+    undefined,
+    'ahead: a sign-in at the start, on its clock',
+  );
+  t.match(
+    checkSignedInSince({ ...ahead, auth_time: 1_700_000_017 }, start, now, 30),
+    { detail: /3 s before.*measured 20 s from ours/ },
+    'ahead: 3 s before',
+  );
   t.match(
     checkSignedInSince({ ...ahead, auth_time: 1_700_000_001 }, start, now, 30),
     { check: 'id_token.auth_time' },
@@ -109,12 +165,24 @@ t.test('prompt=login: the IdP clock skew is measured by iat, both ways (#17)', a
   );
   // The IdP's clock 20 s behind.
   const behind = { iat: 1_699_999_981 };
-  t.equal(checkSignedInSince({ ...behind, auth_time: 1_699_999_978 }, start, now, 30), undefined, 'behind: a sign-in at the start, on its clock');
-  t.match(checkSignedInSince({ ...behind, auth_time: 1_699_999_977 }, start, now, 30), { detail: /3 s before.*measured -20 s/ }, 'behind: 3 s before');
+  t.equal(
+    checkSignedInSince({ ...behind, auth_time: 1_699_999_978 }, start, now, 30),
+    undefined,
+    'behind: a sign-in at the start, on its clock',
+  );
+  t.match(
+    checkSignedInSince({ ...behind, auth_time: 1_699_999_977 }, start, now, 30),
+    { detail: /3 s before.*measured -20 s/ },
+    'behind: 3 s before',
+  );
   // An iat further in the past than the tolerance: never looser than the tolerance.
   const old = { iat: 1_699_999_901 };
   t.equal(checkSignedInSince({ ...old, auth_time: 1_699_999_970 }, start, now, 30), undefined);
-  t.match(checkSignedInSince({ ...old, auth_time: 1_699_999_969 }, start, now, 30), { check: 'id_token.auth_time' }, 'bounded by the tolerance');
+  t.match(
+    checkSignedInSince({ ...old, auth_time: 1_699_999_969 }, start, now, 30),
+    { check: 'id_token.auth_time' },
+    'bounded by the tolerance',
+  );
 });
 
 t.test('prompt=login: an honest sign-in passes whatever the rounding, a sign-in 4 s before never does', async (t) => {
@@ -126,10 +194,14 @@ t.test('prompt=login: an honest sign-in passes whatever the rounding, a sign-in 
         const signInIdp = startMs + offset + 1; // a millisecond after the start, on the IdP's clock
         const issuedIdp = signInIdp + 8000; // the password typed, the code exchanged
         const nowMs = issuedIdp - offset + latency;
-        const claims = (authMs: number) => ({ auth_time: Math.floor(authMs / 1000), iat: Math.floor(issuedIdp / 1000) });
+        const claims = (authMs: number) => ({
+          auth_time: Math.floor(authMs / 1000),
+          iat: Math.floor(issuedIdp / 1000),
+        });
         const label = `offset ${offset} ms, start …${startMs % 1000} ms, latency ${latency} ms`;
         t.equal(checkSignedInSince(claims(signInIdp), startMs, nowMs, 30), undefined, `honest: ${label}`);
-        if (latency < 1000) t.ok(checkSignedInSince(claims(signInIdp - 4001), startMs, nowMs, 30), `4 s before: ${label}`);
+        if (latency < 1000)
+          t.ok(checkSignedInSince(claims(signInIdp - 4001), startMs, nowMs, 30), `4 s before: ${label}`);
       }
     }
   }
@@ -139,7 +211,10 @@ t.test('acr_values asked for: the ID token acr must be one of them (#17)', async
   const wanted = ['urn:mfa', 'gold'];
   t.equal(checkAcr({ acr: 'gold' }, wanted), undefined);
   t.equal(checkAcr({ acr: 'urn:mfa' }, wanted), undefined);
-  t.match(checkAcr({ acr: 'silver' }, wanted), { check: 'id_token.acr', detail: /"silver", not one of the acr_values .*\(urn:mfa gold\)/ });
+  t.match(checkAcr({ acr: 'silver' }, wanted), {
+    check: 'id_token.acr',
+    detail: /"silver", not one of the acr_values .*\(urn:mfa gold\)/,
+  });
   t.match(checkAcr({}, wanted), { check: 'id_token.acr', detail: /is absent/ });
   t.match(checkAcr({ acr: ['gold'] }, wanted), { check: 'id_token.acr' }, 'not a string');
   t.match(checkAcr({ acr: 'Gold' }, wanted), { check: 'id_token.acr' }, 'exact match');

@@ -16,7 +16,10 @@ import { signInWithForm, startDemoStack, startHostileStack } from '../helpers/st
 const dir = mkdtempSync(join(tmpdir(), 'bridge-keys-'));
 
 t.test('client_secret_post', async (t) => {
-  const s = await startDemoStack({ env: { OIDC_CLIENT_AUTH: 'client_secret_post' }, idp: { tokenEndpointAuthMethod: 'client_secret_post' } });
+  const s = await startDemoStack({
+    env: { OIDC_CLIENT_AUTH: 'client_secret_post' },
+    idp: { tokenEndpointAuthMethod: 'client_secret_post' },
+  });
   t.teardown(() => s.close());
   t.ok((await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt);
 });
@@ -45,7 +48,10 @@ t.test('the wrong method for the client is refused by the IdP: token_exchange_fa
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const s = await startDemoStack({
     env: { OIDC_CLIENT_AUTH: 'client_secret_basic' },
-    idp: { tokenEndpointAuthMethod: 'private_key_jwt', clientJwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k', use: 'sig', alg: 'ES256' }] } },
+    idp: {
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      clientJwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k', use: 'sig', alg: 'ES256' }] },
+    },
   });
   t.teardown(() => s.close());
   const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
@@ -64,21 +70,44 @@ for (const [name, options] of [
 ] as const) {
   t.test(`private_key_jwt: ${name}`, async (t) => {
     const { privateKey, publicKey } =
-      options.type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      options.type === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const kid = `bridge-${options.type}`;
     const file = join(dir, `${options.type}.${options.pem ? 'pem' : 'json'}`);
-    writeFileSync(file, options.pem ? privateKey.export({ format: 'pem', type: 'pkcs8' }) : JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid }));
-    const env: Record<string, string> = { OIDC_CLIENT_AUTH: 'private_key_jwt', OIDC_CLIENT_SECRET: '', OIDC_CLIENT_PRIVATE_KEY_FILE: file };
+    writeFileSync(
+      file,
+      options.pem
+        ? privateKey.export({ format: 'pem', type: 'pkcs8' })
+        : JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid }),
+    );
+    const env: Record<string, string> = {
+      OIDC_CLIENT_AUTH: 'private_key_jwt',
+      OIDC_CLIENT_SECRET: '',
+      OIDC_CLIENT_PRIVATE_KEY_FILE: file,
+    };
     if (options.pem) env['OIDC_CLIENT_PRIVATE_KEY_KID'] = kid;
     const s = await startDemoStack({
       env,
       idp: {
         tokenEndpointAuthMethod: 'private_key_jwt',
-        clientJwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: options.type === 'rsa' ? 'RS256' : 'ES256' }] },
+        clientJwks: {
+          keys: [
+            {
+              ...publicKey.export({ format: 'jwk' }),
+              kid,
+              use: 'sig',
+              alg: options.type === 'rsa' ? 'RS256' : 'ES256',
+            },
+          ],
+        },
       },
     });
     t.teardown(() => s.close());
-    t.ok((await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt, 'lands in CommBox');
+    t.ok(
+      (await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt,
+      'lands in CommBox',
+    );
   });
 }
 
@@ -88,8 +117,16 @@ t.test('private_key_jwt with a key the IdP does not know is refused', async (t) 
   const file = join(dir, 'wrong.pem');
   writeFileSync(file, privateKey.export({ format: 'pem', type: 'pkcs8' }));
   const s = await startDemoStack({
-    env: { OIDC_CLIENT_AUTH: 'private_key_jwt', OIDC_CLIENT_SECRET: '', OIDC_CLIENT_PRIVATE_KEY_FILE: file, OIDC_CLIENT_PRIVATE_KEY_KID: 'k' },
-    idp: { tokenEndpointAuthMethod: 'private_key_jwt', clientJwks: { keys: [{ ...other.export({ format: 'jwk' }), kid: 'k', use: 'sig', alg: 'ES256' }] } },
+    env: {
+      OIDC_CLIENT_AUTH: 'private_key_jwt',
+      OIDC_CLIENT_SECRET: '',
+      OIDC_CLIENT_PRIVATE_KEY_FILE: file,
+      OIDC_CLIENT_PRIVATE_KEY_KID: 'k',
+    },
+    idp: {
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      clientJwks: { keys: [{ ...other.export({ format: 'jwk' }), kid: 'k', use: 'sig', alg: 'ES256' }] },
+    },
   });
   t.teardown(() => s.close());
   const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
@@ -104,7 +141,11 @@ function keyAndCertificate(name: string) {
   const keyFile = join(dir, `${name}.key.pem`);
   const certFile = join(dir, `${name}.cert.pem`);
   writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }));
-  execFileSync('openssl', ['req', '-x509', '-key', keyFile, '-subj', '/CN=commbox-bridge', '-days', '2', '-out', certFile], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-key', keyFile, '-subj', '/CN=commbox-bridge', '-days', '2', '-out', certFile],
+    { stdio: 'ignore' },
+  );
   const der = new X509Certificate(readFileSync(certFile)).raw;
   return {
     privateKey,
@@ -116,24 +157,32 @@ function keyAndCertificate(name: string) {
   };
 }
 
-t.test('private_key_jwt with OIDC_CLIENT_CERTIFICATE_FILE: x5t#S256 and x5t in the header, aud the token endpoint, no kid needed', async (t) => {
-  const k = keyAndCertificate('entra');
-  const s = await startHostileStack({
-    env: { OIDC_CLIENT_AUTH: 'private_key_jwt', OIDC_CLIENT_SECRET: '', OIDC_CLIENT_PRIVATE_KEY_FILE: k.keyFile, OIDC_CLIENT_CERTIFICATE_FILE: k.certFile },
-  });
-  t.teardown(() => s.close());
-  s.idp.clientPublicKey = k.publicKey;
-  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'lands in CommBox');
-  t.equal(s.idp.lastTokenAuth, 'private_key_jwt');
-  const header = decodeProtectedHeader(s.idp.lastClientAssertion!);
-  t.equal(header['x5t#S256'], k.x5tS256);
-  t.equal(header.x5t, k.x5t);
-  t.equal(header.kid, undefined);
-  const payload = decodeJwt(s.idp.lastClientAssertion!);
-  t.equal(payload.aud, `${s.idp.issuer}/token`, 'aud: the token endpoint (Entra ID, Okta)');
-  t.equal(payload.iss, s.idp.clientId);
-  t.equal(payload.sub, s.idp.clientId);
-});
+t.test(
+  'private_key_jwt with OIDC_CLIENT_CERTIFICATE_FILE: x5t#S256 and x5t in the header, aud the token endpoint, no kid needed',
+  async (t) => {
+    const k = keyAndCertificate('entra');
+    const s = await startHostileStack({
+      env: {
+        OIDC_CLIENT_AUTH: 'private_key_jwt',
+        OIDC_CLIENT_SECRET: '',
+        OIDC_CLIENT_PRIVATE_KEY_FILE: k.keyFile,
+        OIDC_CLIENT_CERTIFICATE_FILE: k.certFile,
+      },
+    });
+    t.teardown(() => s.close());
+    s.idp.clientPublicKey = k.publicKey;
+    t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'lands in CommBox');
+    t.equal(s.idp.lastTokenAuth, 'private_key_jwt');
+    const header = decodeProtectedHeader(s.idp.lastClientAssertion!);
+    t.equal(header['x5t#S256'], k.x5tS256);
+    t.equal(header.x5t, k.x5t);
+    t.equal(header.kid, undefined);
+    const payload = decodeJwt(s.idp.lastClientAssertion!);
+    t.equal(payload.aud, `${s.idp.issuer}/token`, 'aud: the token endpoint (Entra ID, Okta)');
+    t.equal(payload.iss, s.idp.clientId);
+    t.equal(payload.sub, s.idp.clientId);
+  },
+);
 
 t.test('OIDC_CLIENT_ASSERTION_AUDIENCE=issuer: aud is the issuer', async (t) => {
   const k = keyAndCertificate('issuer-aud');
@@ -166,27 +215,50 @@ t.test('oidc-provider accepts the certificate-bound assertion without a kid, wit
         OIDC_CLIENT_CERTIFICATE_FILE: k.certFile,
         OIDC_CLIENT_ASSERTION_AUDIENCE: audience,
       },
-      idp: { tokenEndpointAuthMethod: 'private_key_jwt', clientJwks: { keys: [{ ...k.publicKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256' }] } },
+      idp: {
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        clientJwks: { keys: [{ ...k.publicKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256' }] },
+      },
     });
-    t.ok((await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt, `aud ${audience}: lands in CommBox`);
+    t.ok(
+      (await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt,
+      `aud ${audience}: lands in CommBox`,
+    );
     await s.close();
   }
 });
 
-t.test('configuration: a certificate that is not the key, or without private_key_jwt, or not a certificate', async (t) => {
-  const a = keyAndCertificate('a');
-  const b = keyAndCertificate('b');
-  const base = { ...TWO_IDP_BASE, OIDC_CLIENT_SECRET: '', OIDC_CLIENT_AUTH: 'private_key_jwt', OIDC_CLIENT_PRIVATE_KEY_FILE: a.keyFile };
-  t.same(configProblems({ ...base, OIDC_CLIENT_CERTIFICATE_FILE: a.certFile }), {}, 'the matching certificate makes the kid optional');
-  t.match(configProblems({ ...base, OIDC_CLIENT_CERTIFICATE_FILE: b.certFile }), {
-    OIDC_CLIENT_CERTIFICATE_FILE: /not the certificate of the key in OIDC_CLIENT_PRIVATE_KEY_FILE/,
-  });
-  t.match(configProblems({ ...base, OIDC_CLIENT_CERTIFICATE_FILE: a.keyFile }), { OIDC_CLIENT_CERTIFICATE_FILE: /not an X\.509 certificate/ });
-  t.match(configProblems(base), { OIDC_CLIENT_PRIVATE_KEY_KID: /OIDC_CLIENT_CERTIFICATE_FILE/ });
-  t.match(configProblems({ ...TWO_IDP_BASE, OIDC_CLIENT_CERTIFICATE_FILE: a.certFile }), {
-    OIDC_CLIENT_CERTIFICATE_FILE: /only with OIDC_CLIENT_AUTH=private_key_jwt/,
-  });
-  t.match(configProblems({ ...base, OIDC_CLIENT_CERTIFICATE_FILE: a.certFile, OIDC_CLIENT_ASSERTION_AUDIENCE: 'me' }), {
-    OIDC_CLIENT_ASSERTION_AUDIENCE: /token_endpoint, issuer/,
-  });
-});
+t.test(
+  'configuration: a certificate that is not the key, or without private_key_jwt, or not a certificate',
+  async (t) => {
+    const a = keyAndCertificate('a');
+    const b = keyAndCertificate('b');
+    const base = {
+      ...TWO_IDP_BASE,
+      OIDC_CLIENT_SECRET: '',
+      OIDC_CLIENT_AUTH: 'private_key_jwt',
+      OIDC_CLIENT_PRIVATE_KEY_FILE: a.keyFile,
+    };
+    t.same(
+      configProblems({ ...base, OIDC_CLIENT_CERTIFICATE_FILE: a.certFile }),
+      {},
+      'the matching certificate makes the kid optional',
+    );
+    t.match(configProblems({ ...base, OIDC_CLIENT_CERTIFICATE_FILE: b.certFile }), {
+      OIDC_CLIENT_CERTIFICATE_FILE: /not the certificate of the key in OIDC_CLIENT_PRIVATE_KEY_FILE/,
+    });
+    t.match(configProblems({ ...base, OIDC_CLIENT_CERTIFICATE_FILE: a.keyFile }), {
+      OIDC_CLIENT_CERTIFICATE_FILE: /not an X\.509 certificate/,
+    });
+    t.match(configProblems(base), { OIDC_CLIENT_PRIVATE_KEY_KID: /OIDC_CLIENT_CERTIFICATE_FILE/ });
+    t.match(configProblems({ ...TWO_IDP_BASE, OIDC_CLIENT_CERTIFICATE_FILE: a.certFile }), {
+      OIDC_CLIENT_CERTIFICATE_FILE: /only with OIDC_CLIENT_AUTH=private_key_jwt/,
+    });
+    t.match(
+      configProblems({ ...base, OIDC_CLIENT_CERTIFICATE_FILE: a.certFile, OIDC_CLIENT_ASSERTION_AUDIENCE: 'me' }),
+      {
+        OIDC_CLIENT_ASSERTION_AUDIENCE: /token_endpoint, issuer/,
+      },
+    );
+  },
+);

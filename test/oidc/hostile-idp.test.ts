@@ -92,7 +92,11 @@ t.test('refused before the token endpoint: forged state, RFC 9207 iss mix-up', a
       const r = await login(s);
       t.equal(r.last.status, 400);
       t.match(r.last.body, new RegExp(`\\(${reason}\\)`));
-      t.equal(s.logs.find((e) => e['reason'] === reason)?.['check'], check, `the check: ${check ?? 'the login cookie (no library check)'}`);
+      t.equal(
+        s.logs.find((e) => e['reason'] === reason)?.['check'],
+        check,
+        `the check: ${check ?? 'the login cookie (no library check)'}`,
+      );
       t.equal(s.idp.stats.token, 0, 'the token endpoint was never called');
       t.equal(s.ticketRequests(), 0);
     });
@@ -131,7 +135,9 @@ t.test('authorization responses this client did not ask for are refused before t
 t.test('a callback without any login cookie never reaches the token endpoint', async (t) => {
   const s = await startHostileStack();
   t.teardown(() => s.close());
-  const r = await s.browser().fetch(`${s.base}/callback?code=abc&state=${'x'.repeat(43)}&iss=${encodeURIComponent(s.idp.issuer)}`);
+  const r = await s
+    .browser()
+    .fetch(`${s.base}/callback?code=abc&state=${'x'.repeat(43)}&iss=${encodeURIComponent(s.idp.issuer)}`);
   t.equal(r.status, 400);
   t.match(r.body, /login_cookie_missing/);
   t.equal(s.idp.stats.token, 0);
@@ -177,30 +183,33 @@ t.test('key rotation: a new kid is fetched at once, and unknown kids are rate-li
   t.equal(s.idp.stats.jwks, jwksBefore + 1, 'unknown kids within 5 s cause no more fetches');
 });
 
-t.test('the JWKS unreachable when a new key must be fetched (#17): 503 idp_unavailable with Retry-After, no ticket', async (t) => {
-  const s = await startHostileStack();
-  t.teardown(() => s.close());
-  t.ok((await login(s)).stoppedAt, 'the JWKS is fetched and cached');
-  await s.idp.rotate({ dropOld: true });
-  s.idp.jwksDown = true;
-  const jwksBefore = s.idp.stats.jwks;
-  const r = await login(s);
-  t.equal(s.idp.stats.jwks, jwksBefore + 1, 'the new kid made the bridge fetch the JWKS, which failed');
-  t.equal(r.last.status, 503);
-  t.equal(r.last.headers['retry-after'], '30');
-  t.match(r.last.body, /\(idp_unavailable\)/);
-  t.match(r.last.body, /sign-in service is unavailable/);
-  t.notMatch(r.last.body, /failed our security checks/);
-  t.match(
-    s.logs.find((e) => e['reason'] === 'idp_unavailable'),
-    { check: 'jwks.fetch', detail: /could not be fetched.*HTTP 503/ },
-  );
-  t.notOk(
-    s.logs.find((e) => e['reason'] === 'id_token_invalid'),
-    'never called an invalid token',
-  );
-  t.equal(s.ticketRequests(), 1, 'no ticket for the refused login');
-});
+t.test(
+  'the JWKS unreachable when a new key must be fetched (#17): 503 idp_unavailable with Retry-After, no ticket',
+  async (t) => {
+    const s = await startHostileStack();
+    t.teardown(() => s.close());
+    t.ok((await login(s)).stoppedAt, 'the JWKS is fetched and cached');
+    await s.idp.rotate({ dropOld: true });
+    s.idp.jwksDown = true;
+    const jwksBefore = s.idp.stats.jwks;
+    const r = await login(s);
+    t.equal(s.idp.stats.jwks, jwksBefore + 1, 'the new kid made the bridge fetch the JWKS, which failed');
+    t.equal(r.last.status, 503);
+    t.equal(r.last.headers['retry-after'], '30');
+    t.match(r.last.body, /\(idp_unavailable\)/);
+    t.match(r.last.body, /sign-in service is unavailable/);
+    t.notMatch(r.last.body, /failed our security checks/);
+    t.match(
+      s.logs.find((e) => e['reason'] === 'idp_unavailable'),
+      { check: 'jwks.fetch', detail: /could not be fetched.*HTTP 503/ },
+    );
+    t.notOk(
+      s.logs.find((e) => e['reason'] === 'id_token_invalid'),
+      'never called an invalid token',
+    );
+    t.equal(s.ticketRequests(), 1, 'no ticket for the refused login');
+  },
+);
 
 t.test('the IdP down at start-up: a 503 page, then logins work once it is back', async (t) => {
   const s = await startHostileStack();

@@ -68,7 +68,9 @@ t.test('an http authorization_endpoint for an https issuer: /readyz names it, /l
   t.equal(ready.status, 503, `not ready (stderr: ${stderr.slice(0, 500)})`);
   t.match(JSON.parse(ready.body), {
     status: 'not ready',
-    problems: [/^idp: metadata\.authorization_endpoint: the IdP metadata authorization_endpoint is not https: http:\/\/127\.0\.0\.1:\d+\/authorize$/],
+    problems: [
+      /^idp: metadata\.authorization_endpoint: the IdP metadata authorization_endpoint is not https: http:\/\/127\.0\.0\.1:\d+\/authorize$/,
+    ],
   });
   t.ok(idp.stats.discovery >= 1, 'the metadata was fetched over https (the test CA is trusted)');
 

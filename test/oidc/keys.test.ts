@@ -30,9 +30,13 @@ async function jwksServer(t: Test) {
 }
 
 async function signer(alg: 'RS256' | 'ES256', kid: string | undefined) {
-  const { privateKey, publicKey } = alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey, publicKey } =
+    alg === 'RS256'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = { ...(await jose.exportJWK(publicKey)), alg, use: 'sig', ...(kid ? { kid } : {}) };
-  const sign = (claims: jose.JWTPayload = { sub: 'u' }) => new jose.SignJWT(claims).setProtectedHeader(kid ? { alg, kid } : { alg }).sign(privateKey);
+  const sign = (claims: jose.JWTPayload = { sub: 'u' }) =>
+    new jose.SignJWT(claims).setProtectedHeader(kid ? { alg, kid } : { alg }).sign(privateKey);
   return { jwk, sign };
 }
 
@@ -46,7 +50,11 @@ t.test('verifies with the pinned algorithm only', async (t) => {
   t.equal(keys.keyCount, 2);
   await t.resolves(keys.verify(await rs.sign(), 'RS256'));
   await t.resolves(keys.verify(await es.sign(), 'ES256'));
-  await t.rejects(keys.verify(await es.sign(), 'RS256'), { code: 'ERR_JOSE_ALG_NOT_ALLOWED' }, 'another algorithm than the pinned one');
+  await t.rejects(
+    keys.verify(await es.sign(), 'RS256'),
+    { code: 'ERR_JOSE_ALG_NOT_ALLOWED' },
+    'another algorithm than the pinned one',
+  );
   const other = await signer('RS256', 'r1');
   await t.rejects(keys.verify(await other.sign(), 'RS256'), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
 });
@@ -65,7 +73,8 @@ t.test('a rotated key is fetched at once; unknown keys cause at most one fetch p
   await Promise.all(Array.from({ length: 5 }, async () => keys.verify(await next.sign(), 'RS256')));
   t.equal(srv.state.fetches, before + 1, "one fetch, right after the rotation (within jose's cooldown)");
   const stranger = await signer('RS256', 'unknown');
-  for (let i = 0; i < 5; i++) await t.rejects(keys.verify(await stranger.sign(), 'RS256'), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
+  for (let i = 0; i < 5; i++)
+    await t.rejects(keys.verify(await stranger.sign(), 'RS256'), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
   t.equal(srv.state.fetches, before + 1, `no more fetches for unknown keys within ${JWKS_REFETCH_MIN_INTERVAL_MS} ms`);
 });
 
@@ -82,7 +91,11 @@ t.test('gap 3: no key is kept past its age when the JWKS endpoint stops answerin
   t.ok(e instanceof Error, 'refused once the cached keys are older than their age and cannot be refetched');
   t.notOk(e instanceof jose.errors.JWSSignatureVerificationFailed, 'as a fetch failure, not a bad signature');
   t.ok(e instanceof JwksFetchError, 'a JwksFetchError (#17)');
-  t.match(oidcRefusal('signature', e), { reason: 'idp_unavailable', status: 503, check: 'jwks.fetch', detail: /HTTP 503/ }, 'the IdP unavailable');
+  t.match(
+    oidcRefusal('signature', e),
+    { reason: 'idp_unavailable', status: 503, check: 'jwks.fetch', detail: /HTTP 503/ },
+    'the IdP unavailable',
+  );
   srv.state.down = false;
   await t.resolves(keys.verify(await k.sign(), 'ES256'), 'and works again once the endpoint answers');
 });
@@ -121,10 +134,14 @@ t.test('a JWKS fetch that fails any way is the IdP unavailable, never an invalid
   t.match(oidcRefusal('signature', e), { reason: 'idp_unavailable', status: 503, check: 'jwks.fetch' });
 
   // Not JSON (a proxy's HTML page), and a closed port.
-  const html = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy login</html>'));
+  const html = http.createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy login</html>'),
+  );
   await new Promise<void>((ok) => html.listen(0, '127.0.0.1', ok));
   t.teardown(() => html.close());
-  const htmlKeys = new IdpKeys(new URL(`http://127.0.0.1:${(html.address() as AddressInfo).port}/jwks`), srv.fetch, { timeoutMs: 1000 });
+  const htmlKeys = new IdpKeys(new URL(`http://127.0.0.1:${(html.address() as AddressInfo).port}/jwks`), srv.fetch, {
+    timeoutMs: 1000,
+  });
   const notJson = await htmlKeys.load().catch((x: unknown) => x);
   t.ok(notJson instanceof JwksFetchError, 'not JSON');
   t.match(oidcRefusal('signature', notJson), { reason: 'idp_unavailable', detail: /not JSON/ });

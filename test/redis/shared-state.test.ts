@@ -56,7 +56,9 @@ t.test('a callback consumed at one replica is refused at another before any requ
   );
 
   // F5 on the last page, landing on the other replica: no cookie any more.
-  const reload = await fetch(`${b.base}${new URL(login.callback).pathname}${new URL(login.callback).search}`, { redirect: 'manual' });
+  const reload = await fetch(`${b.base}${new URL(login.callback).pathname}${new URL(login.callback).search}`, {
+    redirect: 'manual',
+  });
   t.equal(reload.status, 400);
   t.match(await reload.text(), /already used/);
   t.equal(a.ticketRequests(), 1);
@@ -106,20 +108,24 @@ t.test('RATE_LIMIT_FAILED_LOGINS holds across the replicas together; while Redis
   t.same(alone, [502, 502, 502, 429], "Redis away: the replica's own memory keeps a budget");
 });
 
-t.test('successes raise the failed-login budget across the replicas together (counted in Redis, one round trip)', async (t) => {
-  const redis = await startRedis();
-  t.teardown(() => redis.stop());
-  const { a, b } = await twoReplicas(t, redis, { RATE_LIMIT_MAX: '0', RATE_LIMIT_FAILED_LOGINS: '2' });
-  // Signed in at replica A (the IdP's redirect URI is its callback); forged callbacks at both.
-  for (let i = 0; i < 2; i++) t.ok((await a.browser().walk(`${a.base}/login`, { stopAt: a.sandbox.loginUrl })).stoppedAt, 'a sign-in');
-  const budget = redis.keys().find((k) => k.key.includes(':failedlogins:'));
-  t.match(budget, { value: /^(?=.*open 0)(?=.*succeeded 2)/ }, 'one key: no exchange open, two successes');
-  const forged = async (s: typeof b) => (await forgedCallback(s.base, s.browser(), a.idp.issuer, 'forged')).status;
-  const statuses: number[] = [];
-  for (const s of [b, a, b, a, b]) statuses.push(await forged(s));
-  t.same(statuses, [502, 502, 502, 502, 429], '2 × 2 successes allow 4, at either replica');
-  t.equal(a.ticketRequests(), 2);
-});
+t.test(
+  'successes raise the failed-login budget across the replicas together (counted in Redis, one round trip)',
+  async (t) => {
+    const redis = await startRedis();
+    t.teardown(() => redis.stop());
+    const { a, b } = await twoReplicas(t, redis, { RATE_LIMIT_MAX: '0', RATE_LIMIT_FAILED_LOGINS: '2' });
+    // Signed in at replica A (the IdP's redirect URI is its callback); forged callbacks at both.
+    for (let i = 0; i < 2; i++)
+      t.ok((await a.browser().walk(`${a.base}/login`, { stopAt: a.sandbox.loginUrl })).stoppedAt, 'a sign-in');
+    const budget = redis.keys().find((k) => k.key.includes(':failedlogins:'));
+    t.match(budget, { value: /^(?=.*open 0)(?=.*succeeded 2)/ }, 'one key: no exchange open, two successes');
+    const forged = async (s: typeof b) => (await forgedCallback(s.base, s.browser(), a.idp.issuer, 'forged')).status;
+    const statuses: number[] = [];
+    for (const s of [b, a, b, a, b]) statuses.push(await forged(s));
+    t.same(statuses, [502, 502, 502, 502, 429], '2 × 2 successes allow 4, at either replica');
+    t.equal(a.ticketRequests(), 2);
+  },
+);
 
 t.test('every key expires, is prefixed, and holds no secret, state, code, cookie or address', async (t) => {
   const redis = await startRedis();
@@ -143,102 +149,125 @@ t.test('every key expires, is prefixed, and holds no secret, state, code, cookie
   for (const k of keys) {
     t.ok(k.key.startsWith('acme-bridge:'), `${k.key} is prefixed`);
     t.ok(k.pttl > 0 && k.pttl <= 600_000, `${k.key} expires (${k.pttl} ms)`);
-    t.match(k.value, /^(?:\d+|(?:open|succeeded) \d+(?: (?:open|succeeded) \d+)?)$/, 'the value is a count or a 1 (the budget: its two counts)');
+    t.match(
+      k.value,
+      /^(?:\d+|(?:open|succeeded) \d+(?: (?:open|succeeded) \d+)?)$/,
+      'the value is a count or a 1 (the budget: its two counts)',
+    );
   }
   const everything = JSON.stringify(keys);
   const query = new URL(login.callback).searchParams;
-  for (const secret of [query.get('state')!, query.get('code')!, login.cookie.split('=')[1]!, ...a.idp.issued, a.sandbox.apiKey, '127.0.0.1']) {
+  for (const secret of [
+    query.get('state')!,
+    query.get('code')!,
+    login.cookie.split('=')[1]!,
+    ...a.idp.issued,
+    a.sandbox.apiKey,
+    '127.0.0.1',
+  ]) {
     t.notOk(everything.includes(secret), 'no state, code, cookie, token, key or address in Redis');
   }
 });
 
-t.test('Redis killed mid-run: logins go on at once, readiness stays 200 and says so; Redis back: sharing resumes', async (t) => {
-  const redis = await startRedis();
-  t.teardown(() => redis.stop());
-  const { a, b } = await twoReplicas(t, redis);
-  await redis.stop();
-  await until(() => !a.bridge.shared!.up && !b.bridge.shared!.up);
-  t.match(
-    a.logs.find((e) => e['event'] === 'redis_down'),
-    { level: 40 },
-  );
-  const shared = a.bridge.shared!;
-  const skippedBefore = shared.stats.skipped;
-  for (let i = 0; i < 3; i++) {
-    const started = performance.now();
-    const r = await a.browser().walk(`${a.base}/login`, { stopAt: a.sandbox.loginUrl });
-    t.ok(r.stoppedAt, `login ${i + 1} completes without Redis`);
-    // Generous: the point is that nothing waits for a reconnect (OIDC_TIMEOUT_MS is 10 s).
-    t.ok(performance.now() - started < 3000, `and waits on nothing (${Math.round(performance.now() - started)} ms)`);
-  }
-  t.equal(
-    shared.stats.skipped - skippedBefore,
-    3 * 4,
-    'no Redis command was even tried (per login: the replay key, a rate-limit hit at /login and at /callback, the failed-login unit, then given back in memory)',
-  );
-  t.equal(shared.stats.timedOut, 0, 'none waited for a deadline');
-  const ready = await fetch(`${a.base}/readyz`);
-  t.equal(ready.status, 200);
-  t.match(await ready.json(), { status: 'ready', redis: 'unavailable' });
-  t.match(await a.bridge.metrics.registry.getSingleMetricAsString('commbox_bridge_redis_up'), /commbox_bridge_redis_up 0/);
-
-  // This replica's own memory still refuses a replay at the same replica.
-  const local = await upToCallback(a);
-  t.equal((await local.b.fetch(local.callback)).status, 302);
-  t.equal((await fetch(local.callback, { headers: { cookie: local.cookie }, redirect: 'manual' })).status, 400);
-
-  await redis.start();
-  await until(() => a.bridge.shared!.up && b.bridge.shared!.up);
-  t.match(
-    a.logs.find((e) => e['event'] === 'redis_up' && e['level'] === 40),
-    { msg: /share/ },
-    'a warning when it comes back',
-  );
-  t.match(await (await fetch(`${a.base}/readyz`)).json(), { redis: 'ok' });
-  t.match(await a.bridge.metrics.registry.getSingleMetricAsString('commbox_bridge_redis_up'), /commbox_bridge_redis_up 1/);
-  const again = await upToCallback(a);
-  t.equal((await again.b.fetch(again.callback)).status, 302);
-  const replay = await fetch(`${b.base}${new URL(again.callback).pathname}${new URL(again.callback).search}`, {
-    headers: { cookie: again.cookie },
-    redirect: 'manual',
-  });
-  t.equal(replay.status, 400, 'sharing resumed: the other replica refuses the replay again');
-});
-
-t.test('a hung Redis (SIGSTOP): one command waits its short deadline, then Redis is left alone; it heals when Redis resumes', async (t) => {
-  const redis = await startRedis();
-  t.teardown(async () => {
-    redis.resume();
+t.test(
+  'Redis killed mid-run: logins go on at once, readiness stays 200 and says so; Redis back: sharing resumes',
+  async (t) => {
+    const redis = await startRedis();
+    t.teardown(() => redis.stop());
+    const { a, b } = await twoReplicas(t, redis);
     await redis.stop();
-  });
-  const { a } = await twoReplicas(t, redis, { RATE_LIMIT_MAX: '100' });
-  redis.pause();
-  const shared = a.bridge.shared!;
-  const times: number[] = [];
-  const timedOut: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const started = performance.now();
-    const r = await a.browser().walk(`${a.base}/login`, { stopAt: a.sandbox.loginUrl });
-    times.push(performance.now() - started);
-    timedOut.push(shared.stats.timedOut);
-    t.ok(r.stoppedAt, `login ${i + 1} completes`);
-  }
-  t.same(timedOut, [1, 1, 1], 'one command waited for its 250 ms deadline; after it Redis is left alone');
-  t.ok(
-    times.every((ms) => ms < 3000),
-    `no login waits more than a moment (${times.map(Math.round).join(', ')} ms)`,
-  );
-  t.match(
-    a.logs.find((e) => e['event'] === 'redis_down'),
-    { detail: /longer than 250 ms/ },
-  );
-  t.match(await (await fetch(`${a.base}/readyz`)).json(), { redis: 'unavailable' });
-  redis.resume();
-  await new Promise((ok) => setTimeout(ok, 2100));
-  t.ok((await a.browser().walk(`${a.base}/login`, { stopAt: a.sandbox.loginUrl })).stoppedAt);
-  await until(() => a.bridge.shared!.up);
-  t.pass('Redis is used again once it answers');
-});
+    await until(() => !a.bridge.shared!.up && !b.bridge.shared!.up);
+    t.match(
+      a.logs.find((e) => e['event'] === 'redis_down'),
+      { level: 40 },
+    );
+    const shared = a.bridge.shared!;
+    const skippedBefore = shared.stats.skipped;
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const r = await a.browser().walk(`${a.base}/login`, { stopAt: a.sandbox.loginUrl });
+      t.ok(r.stoppedAt, `login ${i + 1} completes without Redis`);
+      // Generous: the point is that nothing waits for a reconnect (OIDC_TIMEOUT_MS is 10 s).
+      t.ok(performance.now() - started < 3000, `and waits on nothing (${Math.round(performance.now() - started)} ms)`);
+    }
+    t.equal(
+      shared.stats.skipped - skippedBefore,
+      3 * 4,
+      'no Redis command was even tried (per login: the replay key, a rate-limit hit at /login and at /callback, the failed-login unit, then given back in memory)',
+    );
+    t.equal(shared.stats.timedOut, 0, 'none waited for a deadline');
+    const ready = await fetch(`${a.base}/readyz`);
+    t.equal(ready.status, 200);
+    t.match(await ready.json(), { status: 'ready', redis: 'unavailable' });
+    t.match(
+      await a.bridge.metrics.registry.getSingleMetricAsString('commbox_bridge_redis_up'),
+      /commbox_bridge_redis_up 0/,
+    );
+
+    // This replica's own memory still refuses a replay at the same replica.
+    const local = await upToCallback(a);
+    t.equal((await local.b.fetch(local.callback)).status, 302);
+    t.equal((await fetch(local.callback, { headers: { cookie: local.cookie }, redirect: 'manual' })).status, 400);
+
+    await redis.start();
+    await until(() => a.bridge.shared!.up && b.bridge.shared!.up);
+    t.match(
+      a.logs.find((e) => e['event'] === 'redis_up' && e['level'] === 40),
+      { msg: /share/ },
+      'a warning when it comes back',
+    );
+    t.match(await (await fetch(`${a.base}/readyz`)).json(), { redis: 'ok' });
+    t.match(
+      await a.bridge.metrics.registry.getSingleMetricAsString('commbox_bridge_redis_up'),
+      /commbox_bridge_redis_up 1/,
+    );
+    const again = await upToCallback(a);
+    t.equal((await again.b.fetch(again.callback)).status, 302);
+    const replay = await fetch(`${b.base}${new URL(again.callback).pathname}${new URL(again.callback).search}`, {
+      headers: { cookie: again.cookie },
+      redirect: 'manual',
+    });
+    t.equal(replay.status, 400, 'sharing resumed: the other replica refuses the replay again');
+  },
+);
+
+t.test(
+  'a hung Redis (SIGSTOP): one command waits its short deadline, then Redis is left alone; it heals when Redis resumes',
+  async (t) => {
+    const redis = await startRedis();
+    t.teardown(async () => {
+      redis.resume();
+      await redis.stop();
+    });
+    const { a } = await twoReplicas(t, redis, { RATE_LIMIT_MAX: '100' });
+    redis.pause();
+    const shared = a.bridge.shared!;
+    const times: number[] = [];
+    const timedOut: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const r = await a.browser().walk(`${a.base}/login`, { stopAt: a.sandbox.loginUrl });
+      times.push(performance.now() - started);
+      timedOut.push(shared.stats.timedOut);
+      t.ok(r.stoppedAt, `login ${i + 1} completes`);
+    }
+    t.same(timedOut, [1, 1, 1], 'one command waited for its 250 ms deadline; after it Redis is left alone');
+    t.ok(
+      times.every((ms) => ms < 3000),
+      `no login waits more than a moment (${times.map(Math.round).join(', ')} ms)`,
+    );
+    t.match(
+      a.logs.find((e) => e['event'] === 'redis_down'),
+      { detail: /longer than 250 ms/ },
+    );
+    t.match(await (await fetch(`${a.base}/readyz`)).json(), { redis: 'unavailable' });
+    redis.resume();
+    await new Promise((ok) => setTimeout(ok, 2100));
+    t.ok((await a.browser().walk(`${a.base}/login`, { stopAt: a.sandbox.loginUrl })).stoppedAt);
+    await until(() => a.bridge.shared!.up);
+    t.pass('Redis is used again once it answers');
+  },
+);
 
 t.test('check-config connects to Redis and says whether it can', async (t) => {
   const redis = await startRedis();
@@ -260,9 +289,14 @@ t.test('check-config connects to Redis and says whether it can', async (t) => {
 });
 
 t.test('configuration: REDIS_URL (or _FILE) is redis:// or rediss://, a secret', async (t) => {
-  t.match(configProblems({ ...TWO_IDP_BASE, REDIS_URL: 'http://redis:6379' }), { REDIS_URL: /must be rediss:\/\/ \(TLS\), or redis:\/\/ to localhost/ });
+  t.match(configProblems({ ...TWO_IDP_BASE, REDIS_URL: 'http://redis:6379' }), {
+    REDIS_URL: /must be rediss:\/\/ \(TLS\), or redis:\/\/ to localhost/,
+  });
   t.match(configProblems({ ...TWO_IDP_BASE, REDIS_KEY_PREFIX: 'a b' }), { REDIS_KEY_PREFIX: /without spaces/ });
-  const c = parseConfig({ ...TWO_IDP_BASE, REDIS_URL_FILE: '/run/secrets/redis' }, () => 'rediss://:s3cret-redis@redis.example.com:6380/0\n');
+  const c = parseConfig(
+    { ...TWO_IDP_BASE, REDIS_URL_FILE: '/run/secrets/redis' },
+    () => 'rediss://:s3cret-redis@redis.example.com:6380/0\n',
+  );
   t.same(c.redis, { url: 'rediss://:s3cret-redis@redis.example.com:6380/0', keyPrefix: 'commbox-bridge:' });
   t.ok(secretValues(c).includes('s3cret-redis'), 'its password is scrubbed from logs');
   t.equal(parseConfig(TWO_IDP_BASE).redis, undefined);
@@ -289,11 +323,16 @@ t.test('configuration: redis:// only to a loopback host; anything else must be r
   ] as const) {
     t.same(
       problems({ REDIS_URL: url }),
-      { REDIS_URL: `redis:// sends the replay memory, rate-limit keys and the Redis password in clear to ${host}; use rediss:// (TLS)` },
+      {
+        REDIS_URL: `redis:// sends the replay memory, rate-limit keys and the Redis password in clear to ${host}; use rediss:// (TLS)`,
+      },
       `${url} is refused, naming the host and the fix`,
     );
   }
-  t.notOk(JSON.stringify(problems({ REDIS_URL: 'redis://:s3cret@redis.example.com' })).includes('s3cret'), 'the message never shows the password');
+  t.notOk(
+    JSON.stringify(problems({ REDIS_URL: 'redis://:s3cret@redis.example.com' })).includes('s3cret'),
+    'the message never shows the password',
+  );
   // The same walk reads REDIS_URL_FILE: the check holds for a URL from a file.
   const fromFile = (content: string) => {
     try {
@@ -303,7 +342,10 @@ t.test('configuration: redis:// only to a loopback host; anything else must be r
       return (e as Error).message;
     }
   };
-  t.match(fromFile('redis://:pw@redis.example.com:6379\n'), /REDIS_URL: redis:\/\/ sends .* in clear to redis\.example\.com; use rediss:\/\/ \(TLS\)/);
+  t.match(
+    fromFile('redis://:pw@redis.example.com:6379\n'),
+    /REDIS_URL: redis:\/\/ sends .* in clear to redis\.example\.com; use rediss:\/\/ \(TLS\)/,
+  );
   t.equal(fromFile('redis://127.0.0.1:6379\n'), undefined, 'a loopback one from a file is accepted');
 });
 
@@ -324,7 +366,11 @@ t.test('configuration: a REDIS_URL that would not mean what it says is refused',
 
 t.test('configuration: REDIS_CA_FILE is read at start-up, with rediss:// only', async (t) => {
   const ca = readFileSync(createTestCa().certFile, 'utf8');
-  const files: Record<string, string> = { '/ca.pem': ca, '/two.pem': ca + ca, '/key.pem': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' };
+  const files: Record<string, string> = {
+    '/ca.pem': ca,
+    '/two.pem': ca + ca,
+    '/key.pem': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
+  };
   files['/broken.pem'] = ca + '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n';
   const readFile = (path: string) => {
     const content = files[path];
@@ -335,16 +381,24 @@ t.test('configuration: REDIS_CA_FILE is read at start-up, with rediss:// only', 
     try {
       return { config: parseConfig({ ...TWO_IDP_BASE, ...env }, readFile), problems: {} };
     } catch (e) {
-      return { config: undefined, problems: Object.fromEntries((e as ConfigError).problems.map((p) => [p.variable, p.problem])) };
+      return {
+        config: undefined,
+        problems: Object.fromEntries((e as ConfigError).problems.map((p) => [p.variable, p.problem])),
+      };
     }
   };
   const good = parse({ REDIS_URL: 'rediss://redis.example.com:6380', REDIS_CA_FILE: '/ca.pem' });
   t.same(good.problems, {});
   t.equal(good.config?.redis?.ca, ca, 'the CA certificate is passed to the Redis client');
-  t.equal(parse({ REDIS_URL: 'rediss://redis.example.com:6380', REDIS_CA_FILE: '/two.pem' }).config?.redis?.ca, ca + ca, 'a bundle of several');
+  t.equal(
+    parse({ REDIS_URL: 'rediss://redis.example.com:6380', REDIS_CA_FILE: '/two.pem' }).config?.redis?.ca,
+    ca + ca,
+    'a bundle of several',
+  );
   t.equal(parse({ REDIS_URL: 'rediss://redis.example.com:6380' }).config?.redis?.ca, undefined, "unset: Node's CAs");
   t.same(parse({ REDIS_URL: 'rediss://redis.example.com:6380', REDIS_CA_FILE: '/nope.pem' }).problems, {
-    REDIS_CA_FILE: "cannot read /nope.pem (ENOENT): check the path and the mounted secret's keys, or remove the variable",
+    REDIS_CA_FILE:
+      "cannot read /nope.pem (ENOENT): check the path and the mounted secret's keys, or remove the variable",
   });
   t.same(parse({ REDIS_URL: 'rediss://redis.example.com:6380', REDIS_CA_FILE: '/key.pem' }).problems, {
     REDIS_CA_FILE: '/key.pem holds no certificate in PEM form (-----BEGIN CERTIFICATE-----)',
@@ -352,7 +406,9 @@ t.test('configuration: REDIS_CA_FILE is read at start-up, with rediss:// only', 
   t.same(parse({ REDIS_URL: 'rediss://redis.example.com:6380', REDIS_CA_FILE: '/broken.pem' }).problems, {
     REDIS_CA_FILE: 'certificate #2 in /broken.pem cannot be read as an X.509 certificate',
   });
-  t.same(parse({ REDIS_CA_FILE: '/ca.pem' }).problems, { REDIS_CA_FILE: 'is set but REDIS_URL is not: set REDIS_URL (rediss://…), or remove REDIS_CA_FILE' });
+  t.same(parse({ REDIS_CA_FILE: '/ca.pem' }).problems, {
+    REDIS_CA_FILE: 'is set but REDIS_URL is not: set REDIS_URL (rediss://…), or remove REDIS_CA_FILE',
+  });
   t.same(parse({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CA_FILE: '/ca.pem' }).problems, {
     REDIS_CA_FILE: 'is used only with rediss:// (TLS): write REDIS_URL as rediss://',
   });

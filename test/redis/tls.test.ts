@@ -63,7 +63,10 @@ t.test('rediss:// with REDIS_CA_FILE: a login keeps its replay memory in a Redis
   t.ok(callback, 'up to the callback');
   const cookie = browser.jar.header(callback) ?? '';
   t.equal((await browser.fetch(callback)).status, 302, 'the callback completes at replica A');
-  const replay = await fetch(`${b.base}${new URL(callback).pathname}${new URL(callback).search}`, { headers: { cookie }, redirect: 'manual' });
+  const replay = await fetch(`${b.base}${new URL(callback).pathname}${new URL(callback).search}`, {
+    headers: { cookie },
+    redirect: 'manual',
+  });
   t.equal(replay.status, 400);
   t.match(await replay.text(), /already used/, 'replica B refuses it, from the memory in the TLS Redis');
   t.equal(s.ticketRequests(), 2, 'no ticket for the replay');
@@ -90,40 +93,51 @@ t.test('REDISS:// in capitals is TLS too (ioredis alone would read it as plain r
   // The Redis client's own lock, with the configuration's (which writes the scheme in lower case) off.
   const shared = await SharedState.create({ url, keyPrefix: 't:' });
   t.teardown(() => shared.close());
-  t.match(await shared.ping(3000), { ok: false, detail: /TLS certificate is not trusted/ }, 'SharedState given REDISS:// directly');
+  t.match(
+    await shared.ping(3000),
+    { ok: false, detail: /TLS certificate is not trusted/ },
+    'SharedState given REDISS:// directly',
+  );
   const trusted = await SharedState.create({ url, keyPrefix: 't:', ca: readFileSync(redis.caFile!, 'utf8') });
   t.teardown(() => trusted.close());
   t.same(await trusted.ping(3000), { ok: true }, 'and with the CA it connects');
 });
 
-t.test('a certificate that does not verify: Redis is left unused, the warning names the certificate, logins go on', async (t) => {
-  const redis = await tlsRedis(t);
-  const other = createTestCa(undefined, 'another-ca');
-  const cases: [string, Record<string, string>, RegExp][] = [
-    [
-      'REDIS_CA_FILE of another CA',
-      { REDIS_CA_FILE: other.certFile },
-      /TLS certificate is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN).*REDIS_CA_FILE/,
-    ],
-    ["no REDIS_CA_FILE: Node's CAs only", {}, /TLS certificate is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN).*REDIS_CA_FILE/],
-  ];
-  for (const [name, env, detail] of cases) {
-    const s = await stack(t, { REDIS_URL: redis.url, ...env });
-    await until(() => s.logs.find((e) => e['event'] === 'redis_down') !== undefined);
-    t.match(
-      s.logs.find((e) => e['event'] === 'redis_down'),
-      { level: 40, detail },
-      `${name}: a warning that names the certificate`,
-    );
-    t.equal(s.bridge.shared!.up, false, `${name}: Redis is treated as unavailable`);
-    const r = await signIn(s);
-    t.ok(r.stoppedAt?.startsWith(s.sandbox.loginUrl), `${name}: the login completes with the replica's own memory`);
-    t.match(await (await fetch(`${s.base}/readyz`)).json(), { status: 'ready', redis: 'unavailable' });
-    t.ok(s.bridge.shared!.stats.skipped >= 1, `${name}: its replay key was kept in memory, not sent`);
-    await s.close();
-  }
-  t.same(redis.keys(), [], 'nothing reached Redis');
-});
+t.test(
+  'a certificate that does not verify: Redis is left unused, the warning names the certificate, logins go on',
+  async (t) => {
+    const redis = await tlsRedis(t);
+    const other = createTestCa(undefined, 'another-ca');
+    const cases: [string, Record<string, string>, RegExp][] = [
+      [
+        'REDIS_CA_FILE of another CA',
+        { REDIS_CA_FILE: other.certFile },
+        /TLS certificate is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN).*REDIS_CA_FILE/,
+      ],
+      [
+        "no REDIS_CA_FILE: Node's CAs only",
+        {},
+        /TLS certificate is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN).*REDIS_CA_FILE/,
+      ],
+    ];
+    for (const [name, env, detail] of cases) {
+      const s = await stack(t, { REDIS_URL: redis.url, ...env });
+      await until(() => s.logs.find((e) => e['event'] === 'redis_down') !== undefined);
+      t.match(
+        s.logs.find((e) => e['event'] === 'redis_down'),
+        { level: 40, detail },
+        `${name}: a warning that names the certificate`,
+      );
+      t.equal(s.bridge.shared!.up, false, `${name}: Redis is treated as unavailable`);
+      const r = await signIn(s);
+      t.ok(r.stoppedAt?.startsWith(s.sandbox.loginUrl), `${name}: the login completes with the replica's own memory`);
+      t.match(await (await fetch(`${s.base}/readyz`)).json(), { status: 'ready', redis: 'unavailable' });
+      t.ok(s.bridge.shared!.stats.skipped >= 1, `${name}: its replay key was kept in memory, not sent`);
+      await s.close();
+    }
+    t.same(redis.keys(), [], 'nothing reached Redis');
+  },
+);
 
 t.test('a certificate for another host name is refused, even from the trusted CA', async (t) => {
   const redis = await tlsRedis(t, { names: 'DNS:redis.example.com' });
@@ -162,7 +176,11 @@ const SHARED_STATE = JSON.stringify(new URL('../../src/redis/shared-state.ts', i
 function runInChild(script: string, env: Record<string, string>): string {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   if (env['NODE_EXTRA_CA_CERTS'] === undefined) delete childEnv['NODE_EXTRA_CA_CERTS'];
-  return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: childEnv, encoding: 'utf8', timeout: 30_000 });
+  return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    env: childEnv,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
 }
 
 /**
@@ -178,20 +196,29 @@ function pingFromChild(url: string, env: Record<string, string>, caFile?: string
     process.stdout.write(JSON.stringify(await s.ping(3000)));
     await s.close();
   `;
-  return JSON.parse(runInChild(script, { TEST_REDIS_URL: url, ...env, ...(caFile ? { TEST_CA_FILE: caFile } : {}) })) as { ok: boolean; detail?: string };
+  return JSON.parse(
+    runInChild(script, { TEST_REDIS_URL: url, ...env, ...(caFile ? { TEST_CA_FILE: caFile } : {}) }),
+  ) as { ok: boolean; detail?: string };
 }
 
-t.test('NODE_EXTRA_CA_CERTS is honoured for rediss://; REDIS_CA_FILE replaces it (only its CA is trusted for Redis)', async (t) => {
-  const redis = await tlsRedis(t);
-  const other = createTestCa(undefined, 'another-ca');
-  t.same(pingFromChild(redis.url, { NODE_EXTRA_CA_CERTS: redis.caFile! }), { ok: true }, 'the CA in NODE_EXTRA_CA_CERTS is trusted');
-  t.match(pingFromChild(redis.url, {}), { ok: false, detail: /not trusted/ }, 'control: without it, refused');
-  t.match(
-    pingFromChild(redis.url, { NODE_EXTRA_CA_CERTS: redis.caFile! }, other.certFile),
-    { ok: false, detail: /not trusted/ },
-    "with REDIS_CA_FILE of another CA, NODE_EXTRA_CA_CERTS's CA is not trusted for Redis",
-  );
-});
+t.test(
+  'NODE_EXTRA_CA_CERTS is honoured for rediss://; REDIS_CA_FILE replaces it (only its CA is trusted for Redis)',
+  async (t) => {
+    const redis = await tlsRedis(t);
+    const other = createTestCa(undefined, 'another-ca');
+    t.same(
+      pingFromChild(redis.url, { NODE_EXTRA_CA_CERTS: redis.caFile! }),
+      { ok: true },
+      'the CA in NODE_EXTRA_CA_CERTS is trusted',
+    );
+    t.match(pingFromChild(redis.url, {}), { ok: false, detail: /not trusted/ }, 'control: without it, refused');
+    t.match(
+      pingFromChild(redis.url, { NODE_EXTRA_CA_CERTS: redis.caFile! }, other.certFile),
+      { ok: false, detail: /not trusted/ },
+      "with REDIS_CA_FILE of another CA, NODE_EXTRA_CA_CERTS's CA is not trusted for Redis",
+    );
+  },
+);
 
 t.test('closing while a TLS handshake is being refused never ends the process', async (t) => {
   const redis = await tlsRedis(t);
@@ -210,5 +237,9 @@ t.test('closing while a TLS handshake is being refused never ends the process', 
     await new Promise((ok) => setTimeout(ok, 200));
     process.stdout.write('survived');
   `;
-  t.equal(runInChild(script, { TEST_REDIS_URL: redis.url, TEST_CA_FILE: other.certFile }), 'survived', '150 closes, no unhandled error');
+  t.equal(
+    runInChild(script, { TEST_REDIS_URL: redis.url, TEST_CA_FILE: other.certFile }),
+    'survived',
+    '150 closes, no unhandled error',
+  );
 });

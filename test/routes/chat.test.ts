@@ -8,7 +8,9 @@ import { signInWithForm, startDemoStack, startHostileStack, startReplica } from 
 const CHANNEL = 'nex9tHPKdBkD_fAfbuUPABg%3d%3d';
 
 t.test('a signed-in employee opens a chat channel with a chat ticket', async (t) => {
-  const s = await startDemoStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: CHANNEL, ALLOWED_GROUPS: 'commbox-agents' }) });
+  const s = await startDemoStack({
+    env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: CHANNEL, ALLOWED_GROUPS: 'commbox-agents' }),
+  });
   t.teardown(() => s.close());
   const b = s.browser();
   const r = await signInWithForm(b, `${s.base}/chat/${CHANNEL}`, 'alice', s.sandbox.chatUrl);
@@ -26,7 +28,11 @@ t.test('a signed-in employee opens a chat channel with a chat ticket', async (t)
       oneTimeUse: true,
     },
   });
-  t.equal(r.stoppedAt, `${s.sandbox.chatUrl}/${CHANNEL}?ta=${req.ticket}`, 'the channel exactly as given, never double-encoded');
+  t.equal(
+    r.stoppedAt,
+    `${s.sandbox.chatUrl}/${CHANNEL}?ta=${req.ticket}`,
+    'the channel exactly as given, never double-encoded',
+  );
   const landing = await b.fetch(r.stoppedAt!);
   t.equal(landing.status, 200);
   t.match(landing.body, /chat nex9tHPKdBkD_fAfbuUPABg%3d%3d opened for alice@example\.com/);
@@ -39,7 +45,12 @@ t.test('a signed-in employee opens a chat channel with a chat ticket', async (t)
 
 t.test('COMMBOX_CHAT_OVERRIDE_USER_INFO=false and MAP_UNIQUE_ID', async (t) => {
   const s = await startHostileStack({
-    env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: '*', COMMBOX_CHAT_OVERRIDE_USER_INFO: 'false', MAP_UNIQUE_ID: 'email|lower' }),
+    env: (sb) => ({
+      COMMBOX_CHAT_URL: sb.chatUrl,
+      COMMBOX_CHAT_CHANNELS: '*',
+      COMMBOX_CHAT_OVERRIDE_USER_INFO: 'false',
+      MAP_UNIQUE_ID: 'email|lower',
+    }),
   });
   t.teardown(() => s.close());
   const r = await s.browser().walk(`${s.base}/chat/abc123`, { stopAt: s.sandbox.chatUrl });
@@ -49,10 +60,18 @@ t.test('COMMBOX_CHAT_OVERRIDE_USER_INFO=false and MAP_UNIQUE_ID', async (t) => {
 });
 
 t.test('refusals: channel not allowed, malformed channel, chat off; no ticket', async (t) => {
-  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: `${CHANNEL},other` }) });
+  const s = await startHostileStack({
+    env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: `${CHANNEL},other` }),
+  });
   t.teardown(() => s.close());
-  t.ok((await s.browser().walk(`${s.base}/chat/${CHANNEL}`, { stopAt: s.sandbox.chatUrl })).stoppedAt, 'an allowed channel');
-  t.ok((await s.browser().walk(`${s.base}/chat/nex9tHPKdBkD_fAfbuUPABg%3D%3D`, { stopAt: s.sandbox.chatUrl })).stoppedAt, 'escapes compare case-insensitively');
+  t.ok(
+    (await s.browser().walk(`${s.base}/chat/${CHANNEL}`, { stopAt: s.sandbox.chatUrl })).stoppedAt,
+    'an allowed channel',
+  );
+  t.ok(
+    (await s.browser().walk(`${s.base}/chat/nex9tHPKdBkD_fAfbuUPABg%3D%3D`, { stopAt: s.sandbox.chatUrl })).stoppedAt,
+    'escapes compare case-insensitively',
+  );
   const before = s.ticketRequests();
   const notAllowed = await s.browser().fetch(`${s.base}/chat/someone-elses-channel`);
   t.equal(notAllowed.status, 403);
@@ -69,53 +88,60 @@ t.test('refusals: channel not allowed, malformed channel, chat off; no ticket', 
   t.equal((await off.browser().fetch(`${off.base}/chat/${CHANNEL}`)).status, 404, 'no COMMBOX_CHAT_URL: no chat');
 });
 
-t.test('the channel is checked again at the callback: an allow-list changed since /chat refuses, with no ticket', async (t) => {
-  // A rolling update: /chat/<channel> reaches a replica that still allows the
-  // channel (its own check passes), the callback one whose COMMBOX_CHAT_CHANNELS
-  // no longer lists it. Both share COOKIE_SECRET and PUBLIC_URL, as behind one address.
-  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: 'other' }) });
-  t.teardown(() => s.close());
-  const old = await startReplica(s, { COMMBOX_CHAT_CHANNELS: `${CHANNEL},other` });
-  t.teardown(() => old.close());
-  /** Starts the chat login at `old`; the IdP's answer goes to the callback at `at`, with the browser's cookies. */
-  const chatVia = async (at: string) => {
-    const b = s.browser();
-    const first = await b.fetch(`${old.base}/chat/${CHANNEL}`);
-    t.equal(first.status, 302, '/chat at the replica that allows the channel starts the login');
-    t.match(first.location, `${s.idp.issuer}/authorize?`);
-    const back = await b.fetch(first.location!);
-    t.match(back.location, `${s.base}/callback?`);
-    const callback = new URL(back.location!);
-    const to = new URL(`${callback.pathname}${callback.search}`, at).href;
-    const fromHost = new URL(old.base).host;
-    for (const name of b.jar.names(fromHost)) b.jar.set(new URL(to).host, name, b.jar.get(fromHost, name)!);
-    return b.fetch(to);
-  };
+t.test(
+  'the channel is checked again at the callback: an allow-list changed since /chat refuses, with no ticket',
+  async (t) => {
+    // A rolling update: /chat/<channel> reaches a replica that still allows the
+    // channel (its own check passes), the callback one whose COMMBOX_CHAT_CHANNELS
+    // no longer lists it. Both share COOKIE_SECRET and PUBLIC_URL, as behind one address.
+    const s = await startHostileStack({
+      env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: 'other' }),
+    });
+    t.teardown(() => s.close());
+    const old = await startReplica(s, { COMMBOX_CHAT_CHANNELS: `${CHANNEL},other` });
+    t.teardown(() => old.close());
+    /** Starts the chat login at `old`; the IdP's answer goes to the callback at `at`, with the browser's cookies. */
+    const chatVia = async (at: string) => {
+      const b = s.browser();
+      const first = await b.fetch(`${old.base}/chat/${CHANNEL}`);
+      t.equal(first.status, 302, '/chat at the replica that allows the channel starts the login');
+      t.match(first.location, `${s.idp.issuer}/authorize?`);
+      const back = await b.fetch(first.location!);
+      t.match(back.location, `${s.base}/callback?`);
+      const callback = new URL(back.location!);
+      const to = new URL(`${callback.pathname}${callback.search}`, at).href;
+      const fromHost = new URL(old.base).host;
+      for (const name of b.jar.names(fromHost)) b.jar.set(new URL(to).host, name, b.jar.get(fromHost, name)!);
+      return b.fetch(to);
+    };
 
-  const control = await chatVia(old.base);
-  t.equal(control.status, 302, 'control: at a replica that still allows it, the chat opens');
-  t.match(control.location, `${s.sandbox.chatUrl}/${CHANNEL}?ta=`);
-  t.equal(s.ticketRequests(), 1);
+    const control = await chatVia(old.base);
+    t.equal(control.status, 302, 'control: at a replica that still allows it, the chat opens');
+    t.match(control.location, `${s.sandbox.chatUrl}/${CHANNEL}?ta=`);
+    t.equal(s.ticketRequests(), 1);
 
-  const tokens = s.idp.stats.token;
-  const refused = await chatVia(s.base);
-  t.equal(refused.status, 403);
-  t.match(refused.body, /\(chat_channel_not_allowed\)/);
-  t.match(
-    s.logs.find((e) => e['reason'] === 'chat_channel_not_allowed'),
-    { detail: /is not in COMMBOX_CHAT_CHANNELS/ },
-    'refused at the callback',
-  );
-  t.equal(s.idp.stats.token, tokens + 1, 'after the sign-in was verified');
-  t.equal(s.ticketRequests(), 1, 'no ticket for the refused channel');
-  t.notOk(
-    old.logs.find((e) => e['reason'] === 'chat_channel_not_allowed'),
-    'the replica that started it refused nothing',
-  );
-});
+    const tokens = s.idp.stats.token;
+    const refused = await chatVia(s.base);
+    t.equal(refused.status, 403);
+    t.match(refused.body, /\(chat_channel_not_allowed\)/);
+    t.match(
+      s.logs.find((e) => e['reason'] === 'chat_channel_not_allowed'),
+      { detail: /is not in COMMBOX_CHAT_CHANNELS/ },
+      'refused at the callback',
+    );
+    t.equal(s.idp.stats.token, tokens + 1, 'after the sign-in was verified');
+    t.equal(s.ticketRequests(), 1, 'no ticket for the refused channel');
+    t.notOk(
+      old.logs.find((e) => e['reason'] === 'chat_channel_not_allowed'),
+      'the replica that started it refused nothing',
+    );
+  },
+);
 
 t.test('a launcher tile may target a chat route of this bridge', async (t) => {
-  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: CHANNEL }) });
+  const s = await startHostileStack({
+    env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: CHANNEL }),
+  });
   t.teardown(() => s.close());
   const q = new URLSearchParams({ iss: s.idp.issuer, target_link_uri: `${s.base}/chat/${CHANNEL}` });
   const r = await s.browser().walk(`${s.base}/initiate?${q}`, { stopAt: s.sandbox.chatUrl });
@@ -125,7 +151,9 @@ t.test('a launcher tile may target a chat route of this bridge', async (t) => {
 });
 
 t.test('refusal rules apply to chat as to agents', async (t) => {
-  const s = await startHostileStack({ env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: CHANNEL }) });
+  const s = await startHostileStack({
+    env: (sb) => ({ COMMBOX_CHAT_URL: sb.chatUrl, COMMBOX_CHAT_CHANNELS: CHANNEL }),
+  });
   t.teardown(() => s.close());
   s.idp.user = 'carol';
   const r = await s.browser().walk(`${s.base}/chat/${CHANNEL}`, { stopAt: s.sandbox.chatUrl });

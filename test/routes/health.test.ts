@@ -24,7 +24,11 @@ t.test('readiness follows discovery and CommBox reachability', async (t) => {
   );
   s.idp.down = false;
   await s.bridge.oidc.discover();
-  t.same(JSON.parse((await b.fetch(`${s.base}/readyz`)).body), { status: 'ready' }, 'CommBox not tried yet counts as ready');
+  t.same(
+    JSON.parse((await b.fetch(`${s.base}/readyz`)).body),
+    { status: 'ready' },
+    'CommBox not tried yet counts as ready',
+  );
   s.bridge.health.draining = true;
   t.match(JSON.parse((await b.fetch(`${s.base}/readyz`)).body), { problems: ['draining: shutting down'] });
   s.bridge.health.draining = false;
@@ -32,7 +36,9 @@ t.test('readiness follows discovery and CommBox reachability', async (t) => {
 
 t.test('CommBox never reachable makes the bridge not ready; one answer makes it ready', async (t) => {
   const closed = await freePort();
-  const s = await startHostileStack({ env: { COMMBOX_API_URL: `http://127.0.0.1:${closed}`, COMMBOX_TIMEOUT_MS: '1000' } });
+  const s = await startHostileStack({
+    env: { COMMBOX_API_URL: `http://127.0.0.1:${closed}`, COMMBOX_TIMEOUT_MS: '1000' },
+  });
   t.teardown(() => s.close());
   await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
   const r = await s.browser().fetch(`${s.base}/readyz`);
@@ -113,7 +119,9 @@ t.test('on by default on every login route, per client IP and route; RATE_LIMIT_
 t.test('audit: one line per issued ticket, on its own logger, never the ticket', async (t) => {
   const s = await startHostileStack();
   t.teardown(() => s.close());
-  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl, headers: { 'user-agent': 'AgentBrowser/1.0' } });
+  const r = await s
+    .browser()
+    .walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl, headers: { 'user-agent': 'AgentBrowser/1.0' } });
   t.ok(r.stoppedAt);
   s.idp.mode = 'bad-sig';
   await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });

@@ -23,7 +23,11 @@ t.test('after 60 unfinished logins the next one works: at most a few live login 
   t.ok((b.jar.header(`${s.base}/login`) ?? '').length < 4096, 'the Cookie header stays small');
 
   const next = await b.fetch(`${s.base}/login`);
-  t.equal(b.jar.names(host).filter((n) => n.includes('cbx_tx_')).length, MAX_LIVE_TRANSACTIONS, 'the 61st takes the oldest slot');
+  t.equal(
+    b.jar.names(host).filter((n) => n.includes('cbx_tx_')).length,
+    MAX_LIVE_TRANSACTIONS,
+    'the 61st takes the oldest slot',
+  );
 
   // The newest unfinished ones still complete (older first: a completed login
   // clears the ones started before it); the oldest were dropped.
@@ -50,29 +54,38 @@ t.test('two tabs, then many more: the two newest are kept', async (t) => {
   t.ok((await b.walk(tab2.location!, { stopAt: s.sandbox.loginUrl })).stoppedAt);
 });
 
-t.test('20 /login requests sent at once by one browser: at most 5 login cookie names, and the last login completes', async (t) => {
-  const s = await startHostileStack();
-  t.teardown(() => s.close());
-  await s.bridge.oidc.discover();
-  const b = s.browser();
-  const host = new URL(s.base).host;
-  for (const round of ['no login cookie yet', 'every slot already taken']) {
-    const arrived: Hop[] = [];
-    // Sent together: every request carries the same cookies.
-    await Promise.all(
-      Array.from({ length: 20 }, async () => {
-        const hop = await b.fetch(`${s.base}/login`);
-        arrived.push(hop);
-      }),
-    );
-    const names = new Set(arrived.flatMap((h) => h.setCookies.map((c) => c.slice(0, c.indexOf('=')))));
-    t.ok(names.size <= MAX_LIVE_TRANSACTIONS, `${round}: ${names.size} distinct cookie names set, at most ${MAX_LIVE_TRANSACTIONS}`);
-    t.ok([...names].every((n) => /^cbx_tx_[0-4]$/.test(n)));
-    t.ok(b.jar.names(host).filter((n) => n.includes('cbx_tx_')).length <= MAX_LIVE_TRANSACTIONS, 'the browser holds at most 5');
-    // The login whose answer arrived last holds its slot: it completes.
-    const last = await b.walk(arrived.at(-1)!.location!, { stopAt: s.sandbox.loginUrl });
-    t.ok(last.stoppedAt, `${round}: the last login lands in CommBox`);
-    for (let i = 0; i < MAX_LIVE_TRANSACTIONS; i++) await b.fetch(`${s.base}/login`);
-  }
-  t.equal(s.ticketRequests(), 2);
-});
+t.test(
+  '20 /login requests sent at once by one browser: at most 5 login cookie names, and the last login completes',
+  async (t) => {
+    const s = await startHostileStack();
+    t.teardown(() => s.close());
+    await s.bridge.oidc.discover();
+    const b = s.browser();
+    const host = new URL(s.base).host;
+    for (const round of ['no login cookie yet', 'every slot already taken']) {
+      const arrived: Hop[] = [];
+      // Sent together: every request carries the same cookies.
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const hop = await b.fetch(`${s.base}/login`);
+          arrived.push(hop);
+        }),
+      );
+      const names = new Set(arrived.flatMap((h) => h.setCookies.map((c) => c.slice(0, c.indexOf('=')))));
+      t.ok(
+        names.size <= MAX_LIVE_TRANSACTIONS,
+        `${round}: ${names.size} distinct cookie names set, at most ${MAX_LIVE_TRANSACTIONS}`,
+      );
+      t.ok([...names].every((n) => /^cbx_tx_[0-4]$/.test(n)));
+      t.ok(
+        b.jar.names(host).filter((n) => n.includes('cbx_tx_')).length <= MAX_LIVE_TRANSACTIONS,
+        'the browser holds at most 5',
+      );
+      // The login whose answer arrived last holds its slot: it completes.
+      const last = await b.walk(arrived.at(-1)!.location!, { stopAt: s.sandbox.loginUrl });
+      t.ok(last.stoppedAt, `${round}: the last login lands in CommBox`);
+      for (let i = 0; i < MAX_LIVE_TRANSACTIONS; i++) await b.fetch(`${s.base}/login`);
+    }
+    t.equal(s.ticketRequests(), 2);
+  },
+);

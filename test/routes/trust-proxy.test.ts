@@ -20,7 +20,10 @@ const DIRECT = '127.0.0.5';
 async function behindProxy(t: Test, env: Record<string, string>, forwardAs?: ForwardAs) {
   const proxy = await startReverseProxy({ localAddress: PROXY, ...(forwardAs === undefined ? {} : { forwardAs }) });
   t.teardown(() => proxy.close());
-  const s = await startDemoStack({ env: { PUBLIC_URL: proxy.url, ...env }, idp: { redirectUris: [`${proxy.url}/callback`] } });
+  const s = await startDemoStack({
+    env: { PUBLIC_URL: proxy.url, ...env },
+    idp: { redirectUris: [`${proxy.url}/callback`] },
+  });
   t.teardown(() => s.close());
   proxy.target = s.base;
   return { s, proxy };
@@ -73,7 +76,11 @@ t.test('a client that connects directly cannot choose its audit ip with X-Forwar
 });
 
 t.test('rate limits behind the trusted proxy: one bucket per real client, not chosen by X-Forwarded-For', async (t) => {
-  const { s, proxy } = await behindProxy(t, { TRUST_PROXY: PROXY, RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '600000' });
+  const { s, proxy } = await behindProxy(t, {
+    TRUST_PROXY: PROXY,
+    RATE_LIMIT_MAX: '2',
+    RATE_LIMIT_WINDOW_MS: '600000',
+  });
   const login = `${proxy.url}/login`;
   const alice = client(t, ALICE);
   t.equal((await alice.fetch(login)).status, 302);
@@ -100,13 +107,16 @@ t.test('rate limits behind the trusted proxy: one bucket per real client, not ch
   t.equal(s.ticketRequests(), 0);
 });
 
-t.test('the same proxy, not trusted: all its clients share one bucket (why TRUST_PROXY is set behind a proxy)', async (t) => {
-  const { proxy } = await behindProxy(t, { RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '600000' });
-  const login = `${proxy.url}/login`;
-  t.equal((await client(t, ALICE).fetch(login)).status, 302);
-  t.equal((await client(t, ALICE).fetch(login)).status, 302);
-  t.equal((await client(t, BOB).fetch(login)).status, 429, "bob is limited by alice's requests");
-});
+t.test(
+  'the same proxy, not trusted: all its clients share one bucket (why TRUST_PROXY is set behind a proxy)',
+  async (t) => {
+    const { proxy } = await behindProxy(t, { RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '600000' });
+    const login = `${proxy.url}/login`;
+    t.equal((await client(t, ALICE).fetch(login)).status, 302);
+    t.equal((await client(t, ALICE).fetch(login)).status, 302);
+    t.equal((await client(t, BOB).fetch(login)).status, 429, "bob is limited by alice's requests");
+  },
+);
 
 /** A request from `address` on a connection of its own (a new source port each time). */
 async function once(address: string, url: string) {
@@ -118,30 +128,51 @@ async function once(address: string, url: string) {
   }
 }
 
-t.test('a proxy that writes IP:port (Azure Application Gateway): the client is the address, not each source port', async (t) => {
-  const { s, proxy } = await behindProxy(t, { TRUST_PROXY: PROXY, RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '600000' }, withPort);
-  const lines = await signIn(t, s, client(t, ALICE), proxy.url);
-  t.match(lastForwardedFor(proxy), new RegExp(`^${ALICE.replaceAll('.', '\\.')}:\\d+$`), 'the proxy wrote the source port');
-  t.equal(lines.length, 1);
-  t.equal(lines[0]?.['ip'], ALICE, 'the audit ip without the port');
+t.test(
+  'a proxy that writes IP:port (Azure Application Gateway): the client is the address, not each source port',
+  async (t) => {
+    const { s, proxy } = await behindProxy(
+      t,
+      { TRUST_PROXY: PROXY, RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '600000' },
+      withPort,
+    );
+    const lines = await signIn(t, s, client(t, ALICE), proxy.url);
+    t.match(
+      lastForwardedFor(proxy),
+      new RegExp(`^${ALICE.replaceAll('.', '\\.')}:\\d+$`),
+      'the proxy wrote the source port',
+    );
+    t.equal(lines.length, 1);
+    t.equal(lines[0]?.['ip'], ALICE, 'the audit ip without the port');
 
-  // The sign-in used alice's /login once; a new connection (source port) each time gives no fresh bucket.
-  t.equal((await once(ALICE, `${proxy.url}/login`)).status, 302);
-  const refused = await once(ALICE, `${proxy.url}/login`);
-  t.equal(refused.status, 429, 'the third /login from alice, from a third source port');
-  const line = s.logs.find((e) => e['reason'] === 'rate_limited') as { req?: { ip?: string } } | undefined;
-  t.equal(line?.req?.ip, ALICE, 'the log line names the address, without the port');
-  t.equal((await once(BOB, `${proxy.url}/login`)).status, 302, 'bob has his own bucket');
-});
+    // The sign-in used alice's /login once; a new connection (source port) each time gives no fresh bucket.
+    t.equal((await once(ALICE, `${proxy.url}/login`)).status, 302);
+    const refused = await once(ALICE, `${proxy.url}/login`);
+    t.equal(refused.status, 429, 'the third /login from alice, from a third source port');
+    const line = s.logs.find((e) => e['reason'] === 'rate_limited') as { req?: { ip?: string } } | undefined;
+    t.equal(line?.req?.ip, ALICE, 'the log line names the address, without the port');
+    t.equal((await once(BOB, `${proxy.url}/login`)).status, 302, 'bob has his own bucket');
+  },
+);
 
 t.test('IP:port through the proxy: the failed-login budget is per address, not per source port', async (t) => {
-  const { s, proxy } = await behindProxy(t, { TRUST_PROXY: PROXY, RATE_LIMIT_MAX: '0', RATE_LIMIT_FAILED_LOGINS: '2' }, withPort);
+  const { s, proxy } = await behindProxy(
+    t,
+    { TRUST_PROXY: PROXY, RATE_LIMIT_MAX: '0', RATE_LIMIT_FAILED_LOGINS: '2' },
+    withPort,
+  );
   const statuses: number[] = [];
   for (let i = 0; i < 3; i++) {
     const b = new Browser({ localAddress: ALICE });
     const start = await b.fetch(`${proxy.url}/login`);
     const state = new URL(start.location!).searchParams.get('state')!;
-    statuses.push((await b.fetch(`${proxy.url}/callback?${new URLSearchParams({ state, code: `forged-${i}`, iss: s.env['OIDC_ISSUER']! })}`)).status);
+    statuses.push(
+      (
+        await b.fetch(
+          `${proxy.url}/callback?${new URLSearchParams({ state, code: `forged-${i}`, iss: s.env['OIDC_ISSUER']! })}`,
+        )
+      ).status,
+    );
     await b.close();
   }
   t.equal(statuses[2], 429, `the third forged callback is refused (${statuses.join(', ')})`);
@@ -160,14 +191,25 @@ t.test('a proxy that writes [IPv6]:port: one bucket per /64, the audit ip withou
   t.match(lines, [{ event: 'ticket_issued', ip: /^2001:db8:1:2::\d+$/ }]);
   t.equal((await once(ALICE, `${proxy.url}/login`)).status, 302);
   t.equal((await once(ALICE, `${proxy.url}/login`)).status, 302);
-  t.equal((await once(ALICE, `${proxy.url}/login`)).status, 429, 'the fourth /login from the /64, each from another address');
+  t.equal(
+    (await once(ALICE, `${proxy.url}/login`)).status,
+    429,
+    'the fourth /login from the /64, each from another address',
+  );
 });
 
-t.test('an X-Forwarded-For entry that is no address: the client is the socket (the proxy), never a bucket of its own', async (t) => {
-  let n = 0;
-  const { s, proxy } = await behindProxy(t, { TRUST_PROXY: PROXY, RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '600000' }, () => `unknown-${++n}`);
-  const lines = await signIn(t, s, client(t, ALICE), proxy.url);
-  t.match(lines, [{ event: 'ticket_issued', ip: PROXY }]);
-  t.equal((await once(BOB, `${proxy.url}/login`)).status, 302);
-  t.equal((await once(ALICE, `${proxy.url}/login`)).status, 429, "every such client shares the proxy's bucket");
-});
+t.test(
+  'an X-Forwarded-For entry that is no address: the client is the socket (the proxy), never a bucket of its own',
+  async (t) => {
+    let n = 0;
+    const { s, proxy } = await behindProxy(
+      t,
+      { TRUST_PROXY: PROXY, RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '600000' },
+      () => `unknown-${++n}`,
+    );
+    const lines = await signIn(t, s, client(t, ALICE), proxy.url);
+    t.match(lines, [{ event: 'ticket_issued', ip: PROXY }]);
+    t.equal((await once(BOB, `${proxy.url}/login`)).status, 302);
+    t.equal((await once(ALICE, `${proxy.url}/login`)).status, 429, "every such client shares the proxy's bucket");
+  },
+);

@@ -12,7 +12,10 @@ t.test('the landing and every error page name the company and link its help desk
   const { app } = await build(t, ORG);
   const landing = await app.inject('/');
   t.match(landing.body, /Sign in with your Acme &lt;Bank&gt; &amp; &quot;Co&quot; account/);
-  t.match(landing.body, /<a href="https:\/\/help\.example\.com\/it\?topic=commbox&amp;x=%22%3Cy%3E">the help desk of Acme &lt;Bank&gt;/);
+  t.match(
+    landing.body,
+    /<a href="https:\/\/help\.example\.com\/it\?topic=commbox&amp;x=%22%3Cy%3E">the help desk of Acme &lt;Bank&gt;/,
+  );
   t.notMatch(landing.body, /<Bank>/, 'never raw');
 
   const missing = await app.inject('/nowhere');
