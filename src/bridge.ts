@@ -6,7 +6,7 @@ import { needsEmailVerified } from './claims/access.js';
 import { mappingPaths } from './claims/mapping.js';
 import { CommboxClient } from './commbox/client.js';
 import type { BridgeConfig, IdpConfig } from './config/parse.js';
-import { createHttpClient, type HttpClient } from './http-client.js';
+import { createHttpClient, type HttpClient } from './net/idp-fetch.js';
 import { FailureBudget } from './login/failure-budget.js';
 import { ReplayMemory } from './login/replay.js';
 import { SharedState } from './redis/shared-state.js';

@@ -7,8 +7,9 @@ import { createBridge } from './bridge.js';
 import { hasAccessRule } from './claims/access.js';
 import { idpPrefix, type BridgeConfig, type IdpConfig } from './config/parse.js';
 import { untrustedProxyWarning } from './config/trust-proxy.js';
-import { describe } from './errors.js';
-import { createDispatcher, maskProxy, proxyFor, requestTarget, send } from './http-client.js';
+import { describeError } from './net/network-errors.js';
+import { createDispatcher, maskProxy, proxyFor } from './net/proxy.js';
+import { requestTarget, send } from './net/send.js';
 import { secretNeedsFormEncoding } from './oidc/client-auth.js';
 
 /** How long check-config waits for Redis to connect and answer. */
@@ -73,7 +74,7 @@ async function checkCommbox(config: BridgeConfig): Promise<string> {
     );
     return `reachable (HTTP ${res.status} at ${config.commbox.apiUrl}/; no ticket asked)`;
   } catch (e) {
-    return `FAILED: ${describe(e)}`;
+    return `FAILED: ${describeError(e)}`;
   } finally {
     await dispatcher.close();
   }
@@ -145,7 +146,7 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
         }
         for (const line of describeRules(c)) out(line);
       } catch (e) {
-        out(`${label}: FAILED: ${describe(e)}`);
+        out(`${label}: FAILED: ${describeError(e)}`);
         code = 1;
       }
     }

@@ -4,8 +4,6 @@
  * the HTTP status the user sees, and an optional `cause` kept for the log only.
  */
 
-import { explainNetworkError } from './http-client.js';
-
 /** Reason codes: stable strings for logs, metrics and the troubleshooting table. */
 export const Reasons = {
   // transaction (login cookie) problems
@@ -83,31 +81,6 @@ export class BridgeError extends Error {
     this.check = options.check;
   }
 }
-
-/**
- * A one-line description of an error, without its cause's payload: a refusal
- * says what it says; a network or TLS failure says what failed and what to check;
- * otherwise the distinct messages of the error and its causes, outermost first.
- */
-export function describe(e: unknown): string {
-  if (e instanceof BridgeError) return e.message.slice(0, 500);
-  const network = explainNetworkError(e);
-  if (network !== undefined) return network;
-  if (e instanceof Error) {
-    const parts: string[] = [];
-    for (let cur: unknown = e, depth = 0; cur instanceof Error && depth < 4; cur = cur.cause, depth++) {
-      const code = (cur as { code?: unknown }).code;
-      const text = `${typeof code === 'string' && !cur.message.includes(code) ? `${code}: ` : ''}${cur.message}`;
-      // Wrappers that add nothing ("something went wrong", "fetch failed") are left out when a cause says more.
-      if (!parts.includes(text) && !(cur.cause instanceof Error && GENERIC_MESSAGES.test(cur.message)))
-        parts.push(text);
-    }
-    return (parts.join(' <- ') || e.message).slice(0, 500);
-  }
-  return String(e).slice(0, 200);
-}
-
-const GENERIC_MESSAGES = /^(something went wrong|fetch failed|operation (timed out|aborted))$/;
 
 /** One or more bad configuration variables; the message lists every one of them. */
 export class ConfigError extends Error {

@@ -9,7 +9,7 @@ import { checkConfig } from './check-config.js';
 import { loadConfig, secretValues, type BridgeConfig } from './config/parse.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './observability/log.js';
-import { describe } from './errors.js';
+import { describeError } from './net/network-errors.js';
 
 const DISCOVERY_RETRY_MAX_MS = 30_000;
 
@@ -81,7 +81,10 @@ for (const { config: idpConfig, oidc } of bridge.idps.values()) {
         );
         return;
       } catch (e) {
-        logger.warn({ idp: idpConfig.name, retryInMs: delay, detail: describe(e) }, 'IdP discovery failed; retrying');
+        logger.warn(
+          { idp: idpConfig.name, retryInMs: delay, detail: describeError(e) },
+          'IdP discovery failed; retrying',
+        );
         await new Promise((r) => setTimeout(r, delay).unref());
       }
     }

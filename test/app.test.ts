@@ -59,22 +59,18 @@ t.test('the style hash in the CSP matches the inline style', async (t) => {
 t.test('oversized and malformed requests get a page, not a stack trace', async (t) => {
   const s = await startHostileStack();
   t.teardown(() => s.close());
-  const big = await s
-    .browser()
-    .fetch(`${s.base}/initiate`, {
-      method: 'POST',
-      body: `iss=${'x'.repeat(20000)}`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
+  const big = await s.browser().fetch(`${s.base}/initiate`, {
+    method: 'POST',
+    body: `iss=${'x'.repeat(20000)}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   t.equal(big.status, 413);
   t.match(big.body, /Reference/);
-  const odd = await s
-    .browser()
-    .fetch(`${s.base}/initiate`, {
-      method: 'POST',
-      body: '{"iss":1}',
-      headers: { 'content-type': 'application/json' },
-    });
+  const odd = await s.browser().fetch(`${s.base}/initiate`, {
+    method: 'POST',
+    body: '{"iss":1}',
+    headers: { 'content-type': 'application/json' },
+  });
   t.equal(odd.status, 415);
   t.notMatch(odd.body, /at .*\.ts:\d+|Error:/);
   const headers = await s.browser().fetch(`${s.base}/login`, { headers: { cookie: `x=${'a'.repeat(20_000)}` } });

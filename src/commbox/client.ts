@@ -5,7 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BridgeError, Reasons } from '../errors.js';
 import type { Dispatcher } from 'undici';
 import type { ProxySettings } from '../config/parse.js';
-import { createDispatcher, Pool, send } from '../http-client.js';
+import { createDispatcher } from '../net/proxy.js';
+import { Pool } from 'undici';
+import { send } from '../net/send.js';
 
 /** The body's `data` object, per the Create Ticket OpenAPI. Absent fields are left out. */
 export interface TicketData {

@@ -22,14 +22,14 @@ import {
   type Claims,
   type IdentityMapping,
 } from '../claims/mapping.js';
-import { readGraphGroups } from '../graph.js';
+import { readGraphGroups } from '../claims/entra-groups.js';
 import type { VerifiedLogin } from '../oidc/client.js';
 import type { DryRunPreview } from '../web/pages.js';
 import { isChatPath, resolveChatChannel } from '../commbox/chat.js';
 import type { TicketAttempts, TicketData } from '../commbox/client.js';
 import { appendTicket } from '../commbox/redirect.js';
 import { BridgeError, Reasons } from '../errors.js';
-import { LoginDeadline, type LoginClock } from '../deadline.js';
+import { LoginDeadline, type LoginClock } from '../net/deadline.js';
 import { keepsUnit } from './failure-budget.js';
 import {
   isTransactionCookieName,

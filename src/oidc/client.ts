@@ -11,11 +11,12 @@
  */
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
-import { BridgeError, describe, Reasons } from '../errors.js';
+import { BridgeError, Reasons } from '../errors.js';
+import { describeError } from '../net/network-errors.js';
 import type { OidcSettings } from '../config/parse.js';
 import { ID_TOKEN_ALGORITHMS } from '../config/table.js';
-import { untilAborted, type LoginClock } from '../deadline.js';
-import type { HttpClient } from '../http-client.js';
+import { untilAborted, type LoginClock } from '../net/deadline.js';
+import type { HttpClient } from '../net/idp-fetch.js';
 import { getClaim, type Claims } from '../claims/mapping.js';
 import type { LoginTransaction } from '../login/transaction.js';
 import {
@@ -159,7 +160,7 @@ export class OidcClient {
     } catch (cause) {
       throw new BridgeError(Reasons.idpUnavailable, 503, {
         check: 'discovery',
-        detail: `OIDC discovery of ${o.issuer} failed: ${describe(cause)}`,
+        detail: `OIDC discovery of ${o.issuer} failed: ${describeError(cause)}`,
         cause,
       });
     }
@@ -209,7 +210,7 @@ export class OidcClient {
     } catch (cause) {
       throw new BridgeError(Reasons.idpUnavailable, 503, {
         check: 'jwks.fetch',
-        detail: `fetching the IdP JWKS failed: ${describe(cause)}`,
+        detail: `fetching the IdP JWKS failed: ${describeError(cause)}`,
         cause,
       });
     }

@@ -5,7 +5,8 @@
  */
 import * as client from 'openid-client';
 import * as jose from 'jose';
-import { BridgeError, describe, Reasons, type Reason } from '../errors.js';
+import { BridgeError, Reasons, type Reason } from '../errors.js';
+import { describeError } from '../net/network-errors.js';
 import { JwksFetchError } from './keys.js';
 
 /** Where in the login the library failed. */
@@ -80,7 +81,7 @@ function callbackRefusal(e: unknown): BridgeError {
     );
   }
   if (!(e instanceof client.ClientError)) {
-    return refuse(Reasons.tokenExchangeFailed, 502, 'token.request', `the token request failed: ${describe(e)}`);
+    return refuse(Reasons.tokenExchangeFailed, 502, 'token.request', `the token request failed: ${describeError(e)}`);
   }
   const inner = (e.cause instanceof Error ? e.cause : e) as ProcessingError;
   const message = inner.message;
@@ -94,7 +95,12 @@ function callbackRefusal(e: unknown): BridgeError {
       );
     case 'OAUTH_RESPONSE_IS_NOT_JSON':
     case 'OAUTH_PARSE_ERROR':
-      return refuse(Reasons.tokenExchangeFailed, 502, 'token.body', `the token response is not JSON: ${describe(e)}`);
+      return refuse(
+        Reasons.tokenExchangeFailed,
+        502,
+        'token.body',
+        `the token response is not JSON: ${describeError(e)}`,
+      );
     case 'OAUTH_JWT_CLAIM_COMPARISON_FAILED':
     case 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED': {
       const claim = claimOf(inner) ?? 'claim';
@@ -124,7 +130,7 @@ function callbackRefusal(e: unknown): BridgeError {
           'token.token_type',
           `the token response token_type is not supported: ${message}`,
         );
-      return refuse(Reasons.tokenExchangeFailed, 502, 'token.unsupported', describe(e));
+      return refuse(Reasons.tokenExchangeFailed, 502, 'token.unsupported', describeError(e));
     case 'OAUTH_TIMEOUT':
     case 'OAUTH_ABORT':
       return refuse(
@@ -175,7 +181,7 @@ function callbackRefusal(e: unknown): BridgeError {
       return refuse(Reasons.tokenExchangeFailed, 502, 'token.response', `token response rejected: ${message}`);
     }
     default:
-      return refuse(Reasons.tokenExchangeFailed, 502, 'token.request', `the token request failed: ${describe(e)}`);
+      return refuse(Reasons.tokenExchangeFailed, 502, 'token.request', `the token request failed: ${describeError(e)}`);
   }
 }
 
@@ -185,7 +191,7 @@ function signatureRefusal(e: unknown): BridgeError {
     new BridgeError(reason, status, { check, detail, cause: e });
   // First: jose passes a failed fetch on as its base error class.
   if (hasCause(e, (c) => c instanceof JwksFetchError))
-    return refuse(Reasons.idpUnavailable, 503, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describe(e)}`);
+    return refuse(Reasons.idpUnavailable, 503, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describeError(e)}`);
   if (e instanceof jose.errors.JWKSNoMatchingKey)
     return refuse(
       Reasons.idTokenInvalid,
@@ -214,7 +220,7 @@ function signatureRefusal(e: unknown): BridgeError {
     e instanceof jose.errors.JWKSInvalid ||
     !(e instanceof jose.errors.JOSEError)
   ) {
-    return refuse(Reasons.idpUnavailable, 503, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describe(e)}`);
+    return refuse(Reasons.idpUnavailable, 503, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describeError(e)}`);
   }
   return refuse(Reasons.idTokenInvalid, 502, 'id_token.signature', `ID token rejected: ${e.message}`);
 }
@@ -265,5 +271,5 @@ function userinfoRefusal(e: unknown): BridgeError {
       'userinfo request failed: the IdP answered a JWT (application/jwt), which this client did not ask for',
     );
   }
-  return refuse(Reasons.userinfoFailed, 'userinfo.request', `userinfo request failed: ${describe(e)}`);
+  return refuse(Reasons.userinfoFailed, 'userinfo.request', `userinfo request failed: ${describeError(e)}`);
 }

@@ -12,7 +12,7 @@
  * through jose's own `reload()`.
  */
 import * as jose from 'jose';
-import type { IdpFetch } from '../http-client.js';
+import type { IdpFetch } from '../net/idp-fetch.js';
 
 /** The shortest time between two JWKS fetches caused by unknown keys; also jose's cooldown. */
 export const JWKS_REFETCH_MIN_INTERVAL_MS = 5_000;

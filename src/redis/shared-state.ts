@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { UNTRUSTED_CERT_CODES } from '../http-client.js';
+import { UNTRUSTED_CERT_CODES } from '../net/network-errors.js';
 
 /** The longest a login waits on one Redis command before going on without it. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import * as jose from 'jose';
-import { createHttpClient } from '../../src/http-client.js';
+import { createHttpClient } from '../../src/net/idp-fetch.js';
 import { IdpKeys, JwksFetchError, JWKS_REFETCH_MIN_INTERVAL_MS } from '../../src/oidc/keys.js';
 import { oidcRefusal } from '../../src/oidc/errors.js';
 

@@ -103,13 +103,11 @@ t.test('a form field named __proto__ is just a field', async (t) => {
   const s = await startHostileStack();
   t.teardown(() => s.close());
   const body = `__proto__=x&__proto__=y&iss=${encodeURIComponent(s.idp.issuer)}`;
-  const r = await s
-    .browser()
-    .fetch(`${s.base}/initiate`, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
+  const r = await s.browser().fetch(`${s.base}/initiate`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   t.equal(r.status, 302);
   t.ok(r.location?.startsWith(`${s.idp.issuer}/authorize?`));
 });

@@ -6,7 +6,7 @@
  * deadlines still ends on time. When it passes, the signal aborts with the
  * refusal (`login_timeout`, its check naming the step that was running).
  */
-import { BridgeError, Reasons } from './errors.js';
+import { BridgeError, Reasons } from '../errors.js';
 
 /** What a step of the login needs of the deadline: its signal, and a way to say which step runs. */
 export interface LoginClock {

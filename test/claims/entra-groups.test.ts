@@ -6,9 +6,9 @@
 import t, { type Test } from 'tap';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_GRAPH_PAGES, readGraphGroups } from '../src/graph.js';
-import { createHttpClient } from '../src/http-client.js';
-import { startHostileStack } from './helpers/stack.js';
+import { MAX_GRAPH_PAGES, readGraphGroups } from '../../src/claims/entra-groups.js';
+import { createHttpClient } from '../../src/net/idp-fetch.js';
+import { startHostileStack } from '../helpers/stack.js';
 
 type Page = { status?: number; value?: unknown; next?: string; hang?: boolean; raw?: string; delayMs?: number };
 

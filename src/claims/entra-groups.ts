@@ -2,8 +2,8 @@
  * Microsoft Graph, for Entra ID's groups overage: the groups of the signed-in
  * user (`/me/transitiveMemberOf`), read with the login's own access token.
  */
-import type { IdpFetch } from './http-client.js';
-import { describe } from './errors.js';
+import type { IdpFetch } from '../net/idp-fetch.js';
+import { describeError } from '../net/network-errors.js';
 
 /** The most pages of groups read for one login (100 groups a page by default). */
 export const MAX_GRAPH_PAGES = 20;
@@ -65,7 +65,7 @@ export async function readGraphGroups(
           return stop('graph.timeout', `Microsoft Graph did not answer within ${opts.timeoutMs} ms`, pages);
         return stop(
           e instanceof SyntaxError ? 'graph.body' : 'graph.request',
-          `Microsoft Graph request failed: ${describe(e)}`,
+          `Microsoft Graph request failed: ${describeError(e)}`,
           pages,
         );
       }

@@ -5,13 +5,16 @@ import t, { type Test } from 'tap';
 import https from 'node:https';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent, explainNetworkError, proxyFor, send } from '../src/http-client.js';
-import { describe } from '../src/errors.js';
-import { parseConfig, secretValues } from '../src/config/parse.js';
-import { configProblems, TWO_IDP_BASE } from './helpers/config.js';
-import { startProxy } from './helpers/proxy.js';
-import { selfSignedCertificate } from './helpers/tls.js';
-import { freePort, startHostileStack } from './helpers/stack.js';
+import { Agent } from 'undici';
+import { explainNetworkError } from '../../src/net/network-errors.js';
+import { proxyFor } from '../../src/net/proxy.js';
+import { send } from '../../src/net/send.js';
+import { describeError } from '../../src/net/network-errors.js';
+import { parseConfig, secretValues } from '../../src/config/parse.js';
+import { configProblems, TWO_IDP_BASE } from '../helpers/config.js';
+import { startProxy } from '../helpers/proxy.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
+import { freePort, startHostileStack } from '../helpers/stack.js';
 
 /** How openid-client and undici wrap a DNS failure. */
 function wrapped(code: string, extra: Record<string, unknown> = {}): Error {
@@ -25,26 +28,26 @@ function wrapped(code: string, extra: Record<string, unknown> = {}): Error {
 }
 
 t.test('a DNS failure wrapped three times is said once, with what to check', async (t) => {
-  const text = describe(wrapped('ENOTFOUND'));
+  const text = describeError(wrapped('ENOTFOUND'));
   t.equal(
     text,
     'DNS lookup of idp.corp.example failed (ENOTFOUND): check the host name, the DNS this service uses, and that egress to it is allowed',
   );
   t.notMatch(text, /something went wrong|fetch failed/);
-  t.match(describe(wrapped('EAI_AGAIN')), /DNS lookup .* \(EAI_AGAIN\)/);
-  t.match(describe(wrapped('ETIMEDOUT')), /no connection to idp\.corp\.example \(ETIMEDOUT\): check that egress/);
+  t.match(describeError(wrapped('EAI_AGAIN')), /DNS lookup .* \(EAI_AGAIN\)/);
+  t.match(describeError(wrapped('ETIMEDOUT')), /no connection to idp\.corp\.example \(ETIMEDOUT\): check that egress/);
   t.match(
-    describe(wrapped('UNABLE_TO_GET_ISSUER_CERT_LOCALLY')),
+    describeError(wrapped('UNABLE_TO_GET_ISSUER_CERT_LOCALLY')),
     /TLS certificate is not trusted .* NODE_EXTRA_CA_CERTS/,
   );
   t.equal(explainNetworkError(new Error('plain')), undefined, 'not a network failure');
   t.equal(
-    describe(new Error('outer', { cause: new Error('inner') })),
+    describeError(new Error('outer', { cause: new Error('inner') })),
     'outer <- inner',
     'other errors: the distinct messages',
   );
   t.equal(
-    describe(new Error('something went wrong', { cause: new Error('the real reason') })),
+    describeError(new Error('something went wrong', { cause: new Error('the real reason') })),
     'the real reason',
     'empty wrappers are dropped',
   );
@@ -80,7 +83,7 @@ t.test(
       method: 'GET',
     }).catch((x: unknown) => x);
     t.match(
-      describe(e),
+      describeError(e),
       /^the server's TLS certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\): if a corporate proxy inspects TLS, give its CA certificate with NODE_EXTRA_CA_CERTS/,
     );
   },
