@@ -14,14 +14,17 @@ import { untrustedProxyWarning } from './config/trust-proxy.js';
 import { BridgeError, Reasons } from './errors.js';
 import { clientAddress, clientKey } from './net/client-address.js';
 import type { Logger } from './observability/log.js';
-import { clientErrorAnswer, sendError, toBridgeError } from './web/error-handler.js';
+import { clientErrorAnswer, sendError, toBridgeError, type ErrorAnswerContext } from './web/error-handler.js';
 import { securityHeaders } from './web/headers.js';
+import type { LoginCompletion } from './login/complete.js';
+import type { TransactionCookies } from './login/transaction.js';
 import { callbackRoutes } from './routes/callback.js';
 import { chatRoutes } from './routes/chat.js';
 import { healthRoutes, metricsHandler } from './routes/health.js';
 import { initiateRoutes } from './routes/initiate.js';
-import { loginRoutes } from './routes/login.js';
+import { loginRoutes, type LoginStarter } from './routes/login.js';
 import { pageRoutes } from './routes/pages.js';
+import type { RateLimit } from './routes/rate-limit.js';
 
 /** Maximum size of a request body (`POST /initiate` only takes a small form). */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -71,8 +74,8 @@ export function referenceId(): string {
 
 /** Builds the application; the caller listens and closes it. */
 export async function buildApp({ bridge, logger, audit = logger, server }: AppOptions): Promise<FastifyInstance> {
-  const { config } = bridge;
-  bridge.shared?.onStatus((up, detail, first) => {
+  const { config, metrics, pageContext } = bridge;
+  bridge.sharedState?.onStatus((up, detail, first) => {
     if (up)
       logger[first ? 'info' : 'warn'](
         { event: 'redis_up' },
@@ -103,6 +106,11 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   const untrustedProxy = untrustedProxyWarning(config.publicUrl, config.trustProxy);
   if (untrustedProxy !== undefined) logger.warn({ event: 'trust_proxy_unset' }, untrustedProxy);
   const headers = securityHeaders(config.secureCookies);
+  const errorAnswers: ErrorAnswerContext = {
+    loginsRefused: metrics.loginsRefused,
+    rateLimitWindowMs: config.rateLimitWindowMs,
+    pageContext,
+  };
   const app = Fastify({
     // As Fastify's base logger type, so the app is a plain FastifyInstance.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
@@ -129,12 +137,12 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     // headers and log line as every other refusal.
     // A request refused by Node before the router (it trickled in, its headers
     // are too large, it is not HTTP): the same page and a log line with a reference.
-    clientErrorHandler: clientErrorAnswer({ pages: bridge.pages, log: logger, headers, newReference: referenceId }),
+    clientErrorHandler: clientErrorAnswer({ pageContext, log: logger, headers, newReference: referenceId }),
     frameworkErrors: (error, req, reply) => {
       reply.headers(headers);
       const detail = `${error.code ?? 'error'}: the URL ${JSON.stringify(req.url.slice(0, 200))} cannot be decoded`;
       sendError(
-        bridge,
+        errorAnswers,
         req,
         reply,
         new BridgeError(Reasons.badRequest, error.statusCode === 414 ? 414 : 400, { detail }),
@@ -161,7 +169,7 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
       errorResponseBuilder: (_req, ctx) =>
         new BridgeError(Reasons.rateLimited, 429, { detail: `more than ${ctx.max} requests in ${ctx.after}` }),
       // With Redis, the limit holds across every replica together (this replica's counts while Redis is away).
-      ...(bridge.shared === undefined ? {} : { store: sharedRateLimitStore(bridge.shared) }),
+      ...(bridge.sharedState === undefined ? {} : { store: sharedRateLimitStore(bridge.sharedState) }),
     });
   }
 
@@ -188,10 +196,12 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     }
     done();
   });
-  app.setErrorHandler((error, req, reply) => sendError(bridge, req, reply, toBridgeError(error), req.routeOptions.url));
+  app.setErrorHandler((error, req, reply) =>
+    sendError(errorAnswers, req, reply, toBridgeError(error), req.routeOptions.url),
+  );
   app.setNotFoundHandler((req, reply) =>
     sendError(
-      bridge,
+      errorAnswers,
       req,
       reply,
       new BridgeError(Reasons.notFound, 404, { detail: `${req.method} ${req.url.split('?')[0]}` }),
@@ -199,16 +209,33 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     ),
   );
 
-  // Routes
+  // Routes, each given the parts it uses.
   // Per client IP and route.
-  const rateLimit =
+  const rateLimit: RateLimit =
     config.rateLimitMax > 0 ? { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs } : false;
-  await app.register(healthRoutes, { bridge });
-  await app.register(pageRoutes, { bridge });
-  await app.register(loginRoutes, { bridge, rateLimit });
-  await app.register(initiateRoutes, { bridge, rateLimit });
-  await app.register(chatRoutes, { bridge, rateLimit });
-  await app.register(callbackRoutes, { bridge, rateLimit, audit });
+  const cookies: TransactionCookies = { sealer: bridge.sealer, secure: config.secureCookies };
+  const starter: LoginStarter = { idps: bridge.idps, cookies, loginsStarted: metrics.loginsStarted };
+  const completion: LoginCompletion = {
+    cookies,
+    replayMemory: bridge.replayMemory,
+    failureBudget: bridge.failureBudget,
+    graph: { fetch: bridge.http.fetch, timeoutMs: config.idpTimeoutMs },
+    commbox: bridge.commbox,
+    settings: { commbox: config.commbox, loginTimeoutMs: config.loginTimeoutMs, dryRun: config.dryRun },
+    metrics,
+  };
+  await app.register(healthRoutes, {
+    health: bridge.health,
+    idps: bridge.idps,
+    dryRun: config.dryRun,
+    sharedState: bridge.sharedState,
+  });
+  await app.register(pageRoutes, { pageContext });
+  await app.register(loginRoutes, { starter, rateLimit });
+  const site = { publicUrl: config.publicUrl, publicOrigin: config.publicOrigin, commbox: config.commbox };
+  await app.register(initiateRoutes, { starter, site, rateLimit });
+  await app.register(chatRoutes, { starter, commbox: config.commbox, rateLimit });
+  await app.register(callbackRoutes, { idps: bridge.idps, completion, audit, pageContext, rateLimit });
 
   app.addHook('onClose', async () => bridge.close());
   return app;

@@ -1,36 +1,23 @@
 /**
- * The parts a request needs, built once from the configuration and shared by
- * the routes.
+ * The wiring: the parts a request needs, built once from the configuration.
+ * app.ts hands each route the parts it uses; nothing below imports this module.
  */
+import { Gauge } from 'prom-client';
 import { needsEmailVerified } from './claims/access.js';
 import { mappingPaths } from './claims/mapping.js';
+import { neededClaims } from './claims/needed-claims.js';
 import { CommboxClient } from './commbox/client.js';
 import type { BridgeConfig, IdpConfig } from './config/parse.js';
-import { createHttpClient, type HttpClient } from './net/idp-fetch.js';
 import { FailureBudget } from './login/failure-budget.js';
+import type { Idp } from './login/idp.js';
 import { ReplayMemory } from './login/replay.js';
-import { SharedState } from './redis/shared-state.js';
-import { Gauge } from 'prom-client';
 import { TransactionSealer } from './login/transaction.js';
+import { createHttpClient, type HttpClient } from './net/idp-fetch.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { OidcClient } from './oidc/client.js';
+import { SharedState } from './redis/shared-state.js';
+import type { Health } from './routes/health.js';
 import type { PageContext } from './web/pages.js';
-
-/** What readiness is made of. */
-export interface Health {
-  /** SIGTERM received: readiness fails so load balancers stop sending logins. */
-  draining: boolean;
-  /** CommBox answered at least once (any HTTP status); undefined: not tried yet. */
-  commboxReachable: boolean | undefined;
-}
-
-/** One IdP as the routes use it. */
-export interface Idp {
-  readonly config: IdpConfig;
-  readonly oidc: OidcClient;
-  /** Claim paths that the mapping and the access rules read: userinfo is fetched when one is missing. */
-  readonly neededClaims: readonly (readonly string[])[];
-}
 
 export interface Bridge {
   readonly config: BridgeConfig;
@@ -42,60 +29,18 @@ export interface Bridge {
   /** The keep-alive client towards the IdPs (and Microsoft Graph). */
   readonly http: HttpClient;
   readonly sealer: TransactionSealer;
-  /** The replay memory: this replica's, shared through Redis when configured. */
-  readonly consumed: ReplayMemory;
+  /** Which login transactions were used: this replica's memory, shared through Redis when configured. */
+  readonly replayMemory: ReplayMemory;
   /** Failed code exchanges per client (`RATE_LIMIT_FAILED_LOGINS`); undefined: off. */
   readonly failureBudget: FailureBudget | undefined;
   /** Redis shared by the replicas; undefined without `REDIS_URL`. */
-  readonly shared: SharedState | undefined;
+  readonly sharedState: SharedState | undefined;
   /** What every page says of the company, and the absolute URL of `/login` for its links. */
-  readonly pages: PageContext;
+  readonly pageContext: PageContext;
   readonly metrics: Metrics;
   readonly health: Health;
   close(): Promise<void>;
 }
-
-/** The scope that releases each standard claim (OpenID Connect Core §5.4). */
-const STANDARD_CLAIM_SCOPE: Record<string, string> = {
-  email: 'email',
-  email_verified: 'email',
-  phone_number: 'phone',
-  phone_number_verified: 'phone',
-  address: 'address',
-  name: 'profile',
-  family_name: 'profile',
-  given_name: 'profile',
-  middle_name: 'profile',
-  nickname: 'profile',
-  preferred_username: 'profile',
-  profile: 'profile',
-  picture: 'profile',
-  website: 'profile',
-  gender: 'profile',
-  birthdate: 'profile',
-  zoneinfo: 'profile',
-  locale: 'profile',
-  updated_at: 'profile',
-};
-
-/**
- * The claim paths whose absence from the ID token makes the bridge ask userinfo:
- * those the mapping and the rules read, less the standard claims of scopes not
- * requested (userinfo would not have them either). Each path once.
- */
-export function neededClaims(paths: readonly (readonly string[])[], scopes: readonly string[]): (readonly string[])[] {
-  const seen = new Map<string, readonly string[]>();
-  for (const p of paths) {
-    const scope =
-      p.length === 1 && Object.hasOwn(STANDARD_CLAIM_SCOPE, p[0]!) ? STANDARD_CLAIM_SCOPE[p[0]!] : undefined;
-    if (scope === undefined || scopes.includes(scope)) seen.set(p.join('.'), p);
-  }
-  return [...seen.values()];
-}
-
-/** The rate limit of the login routes, as route options (nothing when it is off). */
-export type RateLimit = false | { max: number; timeWindow: number };
-export const limited = (rateLimit: RateLimit) => (rateLimit ? { config: { rateLimit } } : {});
 
 function createIdp(config: IdpConfig, bridge: BridgeConfig, http: HttpClient): Idp {
   const oidc = new OidcClient(
@@ -124,14 +69,14 @@ export async function createBridge(
   const metrics = opts.metrics ?? createMetrics();
   const health: Health = { draining: false, commboxReachable: undefined };
   const idps = new Map<string, Idp>(config.idps.map((c) => [c.name, createIdp(c, config, http)]));
-  const shared = config.redis === undefined ? undefined : await SharedState.create(config.redis);
-  if (shared !== undefined) {
+  const sharedState = config.redis === undefined ? undefined : await SharedState.create(config.redis);
+  if (sharedState !== undefined) {
     new Gauge({
       name: 'commbox_bridge_redis_up',
       help: '1 while the Redis shared by the replicas answers; 0 while each replica falls back to its own memory.',
       registers: [metrics.registry],
       collect() {
-        this.set(shared.up ? 1 : 0);
+        this.set(sharedState.up ? 1 : 0);
       },
     });
   }
@@ -153,17 +98,17 @@ export async function createBridge(
     commbox,
     http,
     sealer: new TransactionSealer(config.cookieSecrets),
-    consumed: new ReplayMemory(shared),
+    replayMemory: new ReplayMemory(sharedState),
     failureBudget:
       config.failedLoginBudget === undefined
         ? undefined
-        : new FailureBudget({ max: config.failedLoginBudget, windowMs: config.rateLimitWindowMs }, shared),
-    shared,
-    pages: { loginUrl: `${config.publicUrl}/login`, orgName: config.orgName, helpUrl: config.helpUrl },
+        : new FailureBudget({ max: config.failedLoginBudget, windowMs: config.rateLimitWindowMs }, sharedState),
+    sharedState,
+    pageContext: { loginUrl: `${config.publicUrl}/login`, orgName: config.orgName, helpUrl: config.helpUrl },
     metrics,
     health,
     async close() {
-      await Promise.allSettled([commbox.close(), http.close(), shared?.close()]);
+      await Promise.allSettled([commbox.close(), http.close(), sharedState?.close()]);
     },
   };
 }

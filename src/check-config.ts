@@ -101,8 +101,8 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
   out(`CommBox API: ${commbox} (${way(config, config.commbox.apiUrl)})`);
   if (commbox.startsWith('FAILED')) code = 1;
   const bridge = await createBridge(config);
-  if (bridge.shared !== undefined) {
-    const redis = await bridge.shared.ping(REDIS_CHECK_TIMEOUT_MS);
+  if (bridge.sharedState !== undefined) {
+    const redis = await bridge.sharedState.ping(REDIS_CHECK_TIMEOUT_MS);
     out(
       redis.ok
         ? `Redis: ok (keys under "${config.redis!.keyPrefix}"): the replicas share the replay memory and the rate limits`

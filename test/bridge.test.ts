@@ -27,5 +27,5 @@ t.test('ioredis is loaded only with REDIS_URL, @fastify/rate-limit only while th
   // A closed port: the bridge starts without waiting for Redis.
   const shared = await build(t, { REDIS_URL: 'redis://127.0.0.1:1' });
   t.ok(loaded('ioredis'), 'REDIS_URL loads ioredis');
-  t.ok(shared.bridge.shared, 'and the replicas share state through it');
+  t.ok(shared.bridge.sharedState, 'and the replicas share state through it');
 });

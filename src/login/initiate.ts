@@ -1,11 +1,15 @@
 /**
  * Third-party-initiated login (OpenID Connect Core §4), for IdP app-launcher
  * tiles: which IdP, which hint, and which of this bridge's entry points the
- * login goes to. Pure over the bridge's configuration.
+ * login goes to. Pure over the bridge's IdPs and where it is reached.
  */
-import type { Bridge, Idp } from '../bridge.js';
 import { isChatPath, resolveChatChannel } from '../commbox/chat.js';
+import type { BridgeConfig } from '../config/parse.js';
 import { BridgeError, Reasons } from '../errors.js';
+import type { Idp } from './idp.js';
+
+/** Where this bridge is reached, and which chat channels it opens: what a `target_link_uri` is checked against. */
+export type BridgeSite = Pick<BridgeConfig, 'publicUrl' | 'publicOrigin' | 'commbox'>;
 
 /** Paths of this bridge that a `target_link_uri` may name (and `/chat/<channel>`). */
 const TARGET_PATHS = new Set(['/', '/login']);
@@ -23,7 +27,7 @@ export interface Initiation {
  * Resolves `target_link_uri`: accepted only when it points at this bridge's own
  * origin and one of its entry points, never elsewhere (no open redirect).
  */
-export function resolveTarget(bridge: Bridge, target: string | undefined): string | undefined {
+export function resolveTarget(site: BridgeSite, target: string | undefined): string | undefined {
   if (target === undefined || target === '') return undefined;
   let u: URL;
   try {
@@ -31,11 +35,11 @@ export function resolveTarget(bridge: Bridge, target: string | undefined): strin
   } catch {
     throw new BridgeError(Reasons.initiateBadTarget, 400, { detail: 'target_link_uri is not an absolute URL' });
   }
-  const base = new URL(bridge.config.publicUrl + '/');
+  const base = new URL(site.publicUrl + '/');
   const prefix = base.pathname.replace(/\/$/, '');
   const path = u.pathname.startsWith(prefix) ? u.pathname.slice(prefix.length) || '/' : undefined;
   const ours =
-    u.origin === bridge.config.publicOrigin &&
+    u.origin === site.publicOrigin &&
     path !== undefined &&
     !u.username &&
     !u.password &&
@@ -46,7 +50,7 @@ export function resolveTarget(bridge: Bridge, target: string | undefined): strin
       detail: `target_link_uri points outside this bridge: ${JSON.stringify(target.slice(0, 200))}`,
     });
   }
-  if (isChatPath(path)) return `/chat/${resolveChatChannel(bridge.config.commbox, path)}`;
+  if (isChatPath(path)) return `/chat/${resolveChatChannel(site.commbox, path)}`;
   return path === '/' ? '/login' : path;
 }
 
@@ -58,15 +62,19 @@ function single(params: Readonly<Record<string, unknown>>, name: string): string
   return v;
 }
 
-/** Reads the initiation's parameters (query or form); throws the refusal. */
-export function resolveInitiation(bridge: Bridge, params: Readonly<Record<string, unknown>>): Initiation {
+/** Reads the initiation's parameters (query or form) for one of `idps`; throws the refusal. */
+export function resolveInitiation(
+  idps: Iterable<Idp>,
+  site: BridgeSite,
+  params: Readonly<Record<string, unknown>>,
+): Initiation {
   const iss = single(params, 'iss');
   // Read here only to refuse a repeated login_hint (400); it reaches the IdP through OIDC_PASS_THROUGH_PARAMS.
   single(params, 'login_hint');
   const targetLinkUri = single(params, 'target_link_uri');
   if (Object.keys(params).length === 0) return { idp: undefined, target: undefined };
   // The IdP is chosen by the issuer; an unknown one is refused, never visited.
-  const idp = [...bridge.idps.values()].find((i) => i.config.oidc.issuer === iss);
+  const idp = [...idps].find((i) => i.config.oidc.issuer === iss);
   if (iss === undefined || idp === undefined) {
     throw new BridgeError(Reasons.initiateUnknownIssuer, 400, {
       detail:
@@ -75,7 +83,7 @@ export function resolveInitiation(bridge: Bridge, params: Readonly<Record<string
           : `initiate login names issuer ${JSON.stringify(iss.slice(0, 200))}`,
     });
   }
-  const target = resolveTarget(bridge, targetLinkUri);
+  const target = resolveTarget(site, targetLinkUri);
   // Customer chat goes through the default IdP only: a chat ticket carries no
   // username, so an extra IdP's namespace could not hold it.
   if (target !== undefined && isChatPath(target) && idp.config.name !== 'default') {

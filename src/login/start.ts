@@ -3,9 +3,15 @@
  * IdP's authorization URL. Plain function: the route sets the cookies and
  * redirects.
  */
-import type { Bridge, Idp } from '../bridge.js';
 import { passThroughParams } from '../oidc/authorization-params.js';
-import { chooseTransactionCookieName, createTransaction, loginStartTime, TRANSACTION_TTL_MS } from './transaction.js';
+import type { Idp } from './idp.js';
+import {
+  chooseTransactionCookieName,
+  createTransaction,
+  loginStartTime,
+  TRANSACTION_TTL_MS,
+  type TransactionCookies,
+} from './transaction.js';
 
 export interface LoginStart {
   /** The IdP's authorization URL, for a 302. */
@@ -17,28 +23,29 @@ export interface LoginStart {
 }
 
 /**
- * Starts a login with `idp`. `cookies` are the browser's (only the login
- * cookies matter); `params` the link's query (or form), of which the names in
+ * Starts a login with `idp`, its transaction sealed as `cookies` says.
+ * `request.cookies` are the browser's (only the login cookies matter);
+ * `request.params` the link's query (or form), of which the names in
  * `OIDC_PASS_THROUGH_PARAMS` go on to the IdP. Throws `idp_unavailable` when
  * the IdP's metadata cannot be had.
  */
 export async function startLogin(
-  bridge: Bridge,
   idp: Idp,
-  opts: {
+  cookies: TransactionCookies,
+  request: {
     cookies: Readonly<Record<string, string | undefined>>;
     params?: Readonly<Record<string, unknown>> | undefined;
     target?: string | undefined;
   },
 ): Promise<LoginStart> {
-  const tx = createTransaction(loginStartTime(), opts.target, idp.config.name);
-  const passed = passThroughParams(idp.config.oidc.passThroughParams, opts.params, idp.oidc.fixedParams);
+  const tx = createTransaction(loginStartTime(), request.target, idp.config.name);
+  const passed = passThroughParams(idp.config.oidc.passThroughParams, request.params, idp.oidc.fixedParams);
   const location = await idp.oidc.authorizationUrl(tx, passed);
   // Unfinished logins must not pile up until the browser is locked out (431): a few slots.
-  const name = chooseTransactionCookieName(opts.cookies, tx.state, bridge.config.secureCookies, bridge.sealer);
+  const name = chooseTransactionCookieName(request.cookies, tx.state, cookies.secure, cookies.sealer);
   return {
     location,
-    cookie: { name, value: bridge.sealer.seal(tx, name), maxAgeSec: TRANSACTION_TTL_MS / 1000 },
+    cookie: { name, value: cookies.sealer.seal(tx, name), maxAgeSec: TRANSACTION_TTL_MS / 1000 },
     passed: Object.keys(passed),
   };
 }

@@ -103,6 +103,15 @@ export function isTransactionCookieName(name: string): boolean {
   return name.startsWith('cbx_tx_') || name.startsWith('__Host-cbx_tx_');
 }
 
+/**
+ * How this bridge's login cookies are sealed and named: the sealer, and whether
+ * they are Secure (`__Host-` prefixed, when `PUBLIC_URL` is https).
+ */
+export interface TransactionCookies {
+  readonly sealer: TransactionSealer;
+  readonly secure: boolean;
+}
+
 /** Why a transaction cookie could not be opened. */
 export type OpenFailure = 'invalid' | 'expired' | 'state_mismatch';
 

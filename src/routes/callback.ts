@@ -4,13 +4,15 @@
  */
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { limited, type Bridge, type Idp, type RateLimit } from '../bridge.js';
 import { clientAddress } from '../net/client-address.js';
-import { completeLogin, type LoginOutcome, type LoginResult } from '../login/complete.js';
+import { completeLogin, type LoginCompletion, type LoginResult } from '../login/complete.js';
+import type { Idp } from '../login/idp.js';
+import type { LoginOutcome } from '../login/outcome.js';
 import { wantsJson } from '../web/error-handler.js';
-import { renderDryRun } from '../web/pages.js';
+import { renderDryRun, type PageContext } from '../web/pages.js';
 import { transactionCookieOptions } from '../login/transaction.js';
 import type { Logger } from '../observability/log.js';
+import { limited, type RateLimit } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,10 +21,20 @@ declare module 'fastify' {
   }
 }
 
+/** What the callback routes use. */
+export interface CallbackOptions {
+  readonly idps: ReadonlyMap<string, Idp>;
+  readonly completion: LoginCompletion;
+  /** One line per issued ticket. */
+  readonly audit: Logger;
+  /** For the DRY_RUN page. */
+  readonly pageContext: PageContext;
+  readonly rateLimit: RateLimit;
+}
+
 async function callback(
-  bridge: Bridge,
+  opts: CallbackOptions,
   idp: Idp,
-  audit: Logger,
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
@@ -31,14 +43,14 @@ async function callback(
   const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1 || req.url.length));
   // A login cookie is used once, whatever the outcome; a completed login clears the older ones too.
   const clearCookie = () => {
-    const options = transactionCookieOptions(bridge.config.secureCookies);
+    const options = transactionCookieOptions(opts.completion.cookies.secure);
     if (outcome.cookieToClear) reply.clearCookie(outcome.cookieToClear, options);
     for (const name of outcome.olderCookiesToClear ?? []) reply.clearCookie(name, options);
   };
   let result: LoginResult;
   try {
     result = await completeLogin(
-      bridge,
+      opts.completion,
       idp,
       {
         query,
@@ -48,7 +60,7 @@ async function callback(
         userAgent: req.headers['user-agent'],
       },
       outcome,
-      { log: req.log, audit },
+      { log: req.log, audit: opts.audit },
     );
   } catch (e) {
     clearCookie();
@@ -58,17 +70,14 @@ async function callback(
   if (result.preview !== undefined) {
     if (wantsJson(req))
       return reply.type('application/json; charset=utf-8').send({ dryRun: true, reference: req.id, ...result.preview });
-    return reply.type('text/html; charset=utf-8').send(renderDryRun(result.preview, req.id, bridge.pages));
+    return reply.type('text/html; charset=utf-8').send(renderDryRun(result.preview, req.id, opts.pageContext));
   }
   return reply.redirect(result.location, 302);
 }
 
-export async function callbackRoutes(
-  app: FastifyInstance,
-  { bridge, rateLimit, audit }: { bridge: Bridge; rateLimit: RateLimit; audit: Logger },
-): Promise<void> {
+export async function callbackRoutes(app: FastifyInstance, opts: CallbackOptions): Promise<void> {
   app.decorateRequest('login', undefined);
-  for (const idp of bridge.idps.values()) {
-    app.get(idp.config.callbackPath, limited(rateLimit), (req, reply) => callback(bridge, idp, audit, req, reply));
+  for (const idp of opts.idps.values()) {
+    app.get(idp.config.callbackPath, limited(opts.rateLimit), (req, reply) => callback(opts, idp, req, reply));
   }
 }

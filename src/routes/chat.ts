@@ -4,18 +4,19 @@
  * ticket and a redirect to `{COMMBOX_CHAT_URL}/{channel}?ta=`.
  */
 import type { FastifyInstance } from 'fastify';
-import { limited, type Bridge, type RateLimit } from '../bridge.js';
 import { CHAT_PREFIX, resolveChatChannel } from '../commbox/chat.js';
-import { beginLogin } from './login.js';
+import type { BridgeConfig } from '../config/parse.js';
+import { beginLogin, type LoginStarter } from './login.js';
+import { limited, type RateLimit } from './rate-limit.js';
 
 export async function chatRoutes(
   app: FastifyInstance,
-  { bridge, rateLimit }: { bridge: Bridge; rateLimit: RateLimit },
+  { starter, commbox, rateLimit }: { starter: LoginStarter; commbox: BridgeConfig['commbox']; rateLimit: RateLimit },
 ): Promise<void> {
   app.get('/chat/:channel', limited(rateLimit), (req, reply) => {
     // The raw path segment: the channel is passed on exactly as given, never
     // decoded and encoded again.
-    const channel = resolveChatChannel(bridge.config.commbox, req.url.split('?')[0]!);
-    return beginLogin(bridge, req, reply, { entry: 'chat', target: `${CHAT_PREFIX}${channel}` });
+    const channel = resolveChatChannel(commbox, req.url.split('?')[0]!);
+    return beginLogin(starter, req, reply, { entry: 'chat', target: `${CHAT_PREFIX}${channel}` });
   });
 }

@@ -4,14 +4,23 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
-import { limited, type Bridge, type Idp, type RateLimit } from '../bridge.js';
 import { BridgeError, Reasons } from '../errors.js';
+import type { Idp } from '../login/idp.js';
 import { startLogin } from '../login/start.js';
-import { transactionCookieOptions } from '../login/transaction.js';
+import { transactionCookieOptions, type TransactionCookies } from '../login/transaction.js';
+import type { Metrics } from '../observability/metrics.js';
+import { limited, type RateLimit } from './rate-limit.js';
+
+/** What starting a login uses: the IdPs (`default` first), the login cookies, the started-logins counter. */
+export interface LoginStarter {
+  readonly idps: ReadonlyMap<string, Idp>;
+  readonly cookies: TransactionCookies;
+  readonly loginsStarted: Metrics['loginsStarted'];
+}
 
 /** Starts a login and answers with its cookies and the 302 to the IdP. */
 export async function beginLogin(
-  bridge: Bridge,
+  starter: LoginStarter,
   req: FastifyRequest,
   reply: FastifyReply,
   opts: {
@@ -21,17 +30,17 @@ export async function beginLogin(
     target?: string | undefined;
   },
 ): Promise<FastifyReply> {
-  bridge.metrics.loginsStarted.inc({ entry: opts.entry });
+  starter.loginsStarted.inc({ entry: opts.entry });
   // Cookies are parsed only when login cookies are there (to choose a free slot).
   const header = req.headers.cookie;
   const cookies = header?.includes('cbx_tx_') ? req.server.parseCookie(header) : {};
-  const start = await startLogin(bridge, opts.idp ?? bridge.idps.get('default')!, {
+  const start = await startLogin(opts.idp ?? starter.idps.get('default')!, starter.cookies, {
     cookies,
     params: opts.params ?? (req.query as Record<string, unknown>),
     target: opts.target,
   });
   reply.setCookie(start.cookie.name, start.cookie.value, {
-    ...transactionCookieOptions(bridge.config.secureCookies),
+    ...transactionCookieOptions(starter.cookies.secure),
     maxAge: start.cookie.maxAgeSec,
   });
   req.log.debug({ event: 'login_started', passed: start.passed }, 'login started');
@@ -40,16 +49,16 @@ export async function beginLogin(
 
 export async function loginRoutes(
   app: FastifyInstance,
-  { bridge, rateLimit }: { bridge: Bridge; rateLimit: RateLimit },
+  { starter, rateLimit }: { starter: LoginStarter; rateLimit: RateLimit },
 ): Promise<void> {
-  app.get('/login', limited(rateLimit), (req, reply) => beginLogin(bridge, req, reply, { entry: 'login' }));
+  app.get('/login', limited(rateLimit), (req, reply) => beginLogin(starter, req, reply, { entry: 'login' }));
   // Several IdPs: /login/<name> signs in with that one.
   app.get<{ Params: { idp: string } }>('/login/:idp', limited(rateLimit), (req, reply) => {
-    const idp = req.params.idp === 'default' ? undefined : bridge.idps.get(req.params.idp);
+    const idp = req.params.idp === 'default' ? undefined : starter.idps.get(req.params.idp);
     if (!idp)
       throw new BridgeError(Reasons.notFound, 404, {
         detail: `no IdP named ${JSON.stringify(req.params.idp.slice(0, 40))}`,
       });
-    return beginLogin(bridge, req, reply, { entry: 'login', idp });
+    return beginLogin(starter, req, reply, { entry: 'login', idp });
   });
 }

@@ -5,10 +5,17 @@
  */
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { Bridge } from '../bridge.js';
 import { BridgeError, Reasons } from '../errors.js';
 import { clientAddress } from '../net/client-address.js';
-import { errorJson, renderErrorPage } from './pages.js';
+import type { Metrics } from '../observability/metrics.js';
+import { errorJson, renderErrorPage, type PageContext } from './pages.js';
+
+/** What an error answer uses: the refused-logins counter, the rate limit's window (`Retry-After`), the page context. */
+export interface ErrorAnswerContext {
+  readonly loginsRefused: Metrics['loginsRefused'];
+  readonly rateLimitWindowMs: number;
+  readonly pageContext: PageContext;
+}
 
 /** Routes where a failure is a refused login (metrics). */
 const isAuthRoute = (url: string) => /^\/(login|initiate|callback|chat)(\/|$)/.test(url);
@@ -33,14 +40,14 @@ export function wantsJson(req: FastifyRequest): boolean {
 
 /** Answers with the error page (or JSON) and logs one line with the reference. `route`: the route's pattern, or the URL. */
 export function sendError(
-  bridge: Bridge,
+  ctx: ErrorAnswerContext,
   req: FastifyRequest,
   reply: FastifyReply,
   err: BridgeError,
   route: string | undefined,
 ): FastifyReply {
   const login = req.login;
-  if (login || isAuthRoute(route ?? '')) bridge.metrics.loginsRefused.inc({ reason: err.reason });
+  if (login || isAuthRoute(route ?? '')) ctx.loginsRefused.inc({ reason: err.reason });
   const fields = {
     event: login ? 'login' : 'request',
     reason: err.reason,
@@ -65,12 +72,14 @@ export function sendError(
   reply.code(err.status);
   if (err.reason === Reasons.idpUnavailable) reply.header('retry-after', '30');
   if (err.status === 429 && !reply.hasHeader('retry-after'))
-    reply.header('retry-after', String(Math.ceil(bridge.config.rateLimitWindowMs / 1000)));
+    reply.header('retry-after', String(Math.ceil(ctx.rateLimitWindowMs / 1000)));
   if (wantsJson(req))
     return reply
       .type('application/json; charset=utf-8')
-      .send(errorJson(err.reason, req.id, err.userDetail, bridge.pages));
-  return reply.type('text/html; charset=utf-8').send(renderErrorPage(err.reason, req.id, bridge.pages, err.userDetail));
+      .send(errorJson(err.reason, req.id, err.userDetail, ctx.pageContext));
+  return reply
+    .type('text/html; charset=utf-8')
+    .send(renderErrorPage(err.reason, req.id, ctx.pageContext, err.userDetail));
 }
 
 /** What Node reports before a request reaches the router, as the status and the check of the refusal. */
@@ -89,7 +98,7 @@ function clientErrorKind(code: string | undefined): { status: number; check: str
  * other refusal, written on the socket, which is then closed.
  */
 export function clientErrorAnswer(ctx: {
-  pages: Bridge['pages'];
+  pageContext: PageContext;
   log: FastifyBaseLogger;
   headers: Readonly<Record<string, string>>;
   newReference: () => string;
@@ -111,7 +120,7 @@ export function clientErrorAnswer(ctx: {
       'request refused',
     );
     if (socket.writable) {
-      const body = renderErrorPage(Reasons.badRequest, reference, ctx.pages);
+      const body = renderErrorPage(Reasons.badRequest, reference, ctx.pageContext);
       const head = Object.entries({
         ...ctx.headers,
         'content-type': 'text/html; charset=utf-8',

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Reasons, type Reason } from '../errors.js';
+import type { DryRunPreview } from '../login/preview.js';
 
 const STYLE = `body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1b1f24}
 main{max-width:36rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15)}
@@ -328,18 +329,6 @@ export function errorJson(
   if (userDetail) out['detail'] = userDetail;
   if (ctx?.helpUrl !== undefined) out['help'] = ctx.helpUrl;
   return out;
-}
-
-/** What DRY_RUN shows instead of sending the browser to CommBox. */
-export interface DryRunPreview {
-  readonly idp: string;
-  /** Where the browser would go, without the ticket. */
-  readonly destination: string;
-  /** The ticket request's `data`, as it would be sent (the API key is a header, never here). */
-  readonly ticketRequest: Readonly<Record<string, unknown>>;
-  readonly rulesPassed: readonly string[];
-  /** Names of the claims received, and where each came from. */
-  readonly claimNames: readonly string[];
 }
 
 /** The DRY_RUN page: the identity CommBox would receive, the rules passed, the claim names. */

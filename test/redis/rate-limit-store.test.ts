@@ -31,7 +31,7 @@ t.test(
       },
     });
     t.teardown(() => s.close());
-    await until(() => s.bridge.shared!.up);
+    await until(() => s.bridge.sharedState!.up);
 
     // One login is started and its callback kept; then /login's count is used up.
     const b = s.browser();

@@ -30,7 +30,7 @@ async function twoReplicas(t: Test, redis: TestRedis | undefined, env: Record<st
     await b.close();
     await a.close();
   });
-  if (redis) await until(() => a.bridge.shared!.up && b.bridge.shared!.up);
+  if (redis) await until(() => a.bridge.sharedState!.up && b.bridge.sharedState!.up);
   return { a, b };
 }
 
@@ -102,7 +102,7 @@ t.test('RATE_LIMIT_FAILED_LOGINS holds across the replicas together; while Redis
   t.equal(a.ticketRequests(), 0);
 
   await redis.stop();
-  await until(() => !a.bridge.shared!.up);
+  await until(() => !a.bridge.sharedState!.up);
   const alone: number[] = [];
   for (let i = 0; i < 4; i++) alone.push(await forged(a));
   t.same(alone, [502, 502, 502, 429], "Redis away: the replica's own memory keeps a budget");
@@ -176,12 +176,12 @@ t.test(
     t.teardown(() => redis.stop());
     const { a, b } = await twoReplicas(t, redis);
     await redis.stop();
-    await until(() => !a.bridge.shared!.up && !b.bridge.shared!.up);
+    await until(() => !a.bridge.sharedState!.up && !b.bridge.sharedState!.up);
     t.match(
       a.logs.find((e) => e['event'] === 'redis_down'),
       { level: 40 },
     );
-    const shared = a.bridge.shared!;
+    const shared = a.bridge.sharedState!;
     const skippedBefore = shared.stats.skipped;
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
@@ -210,7 +210,7 @@ t.test(
     t.equal((await fetch(local.callback, { headers: { cookie: local.cookie }, redirect: 'manual' })).status, 400);
 
     await redis.start();
-    await until(() => a.bridge.shared!.up && b.bridge.shared!.up);
+    await until(() => a.bridge.sharedState!.up && b.bridge.sharedState!.up);
     t.match(
       a.logs.find((e) => e['event'] === 'redis_up' && e['level'] === 40),
       { msg: /share/ },
@@ -241,7 +241,7 @@ t.test(
     });
     const { a } = await twoReplicas(t, redis, { RATE_LIMIT_MAX: '100' });
     redis.pause();
-    const shared = a.bridge.shared!;
+    const shared = a.bridge.sharedState!;
     const times: number[] = [];
     const timedOut: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -264,7 +264,7 @@ t.test(
     redis.resume();
     await new Promise((ok) => setTimeout(ok, 2100));
     t.ok((await a.browser().walk(`${a.base}/login`, { stopAt: a.sandbox.loginUrl })).stoppedAt);
-    await until(() => a.bridge.shared!.up);
+    await until(() => a.bridge.sharedState!.up);
     t.pass('Redis is used again once it answers');
   },
 );

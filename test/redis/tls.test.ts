@@ -35,7 +35,7 @@ t.test('rediss:// with REDIS_CA_FILE: a login keeps its replay memory in a Redis
   const redis = await tlsRedis(t);
   t.match(redis.url, /^rediss:\/\/localhost:\d+$/);
   const s = await stack(t, { REDIS_URL: redis.url, REDIS_CA_FILE: redis.caFile! });
-  await until(() => s.bridge.shared!.up);
+  await until(() => s.bridge.sharedState!.up);
   const r = await signIn(s);
   t.ok(r.stoppedAt?.startsWith(s.sandbox.loginUrl), 'the login completes');
   t.equal(s.ticketRequests(), 1);
@@ -44,7 +44,7 @@ t.test('rediss:// with REDIS_CA_FILE: a login keeps its replay memory in a Redis
     keys.some((k) => k.startsWith('commbox-bridge:replay:')),
     `its replay key is in Redis, read back over TLS with redis-cli (${keys.join(', ')})`,
   );
-  t.equal(s.bridge.shared!.stats.skipped, 0, 'no command was skipped');
+  t.equal(s.bridge.sharedState!.stats.skipped, 0, 'no command was skipped');
   t.match(await (await fetch(`${s.base}/readyz`)).json(), { redis: 'ok' });
   t.notOk(
     s.logs.find((e) => e['event'] === 'redis_down'),
@@ -54,7 +54,7 @@ t.test('rediss:// with REDIS_CA_FILE: a login keeps its replay memory in a Redis
   // And it is shared: another replica on the same TLS Redis refuses the same callback.
   const b = await startReplica(s);
   t.teardown(() => b.close());
-  await until(() => b.bridge.shared!.up);
+  await until(() => b.bridge.sharedState!.up);
   const browser = s.browser();
   const upTo = await browser.walk(`${s.base}/login`, { stopAt: `${s.base}/callback` });
   t.notOk(upTo.stoppedAt, 'the IdP asks for the password first');
@@ -75,7 +75,7 @@ t.test('rediss:// with REDIS_CA_FILE: a login keeps its replay memory in a Redis
 t.test('the certificate names localhost and 127.0.0.1: both connect', async (t) => {
   const redis = await tlsRedis(t);
   const s = await stack(t, { REDIS_URL: `rediss://127.0.0.1:${redis.port}`, REDIS_CA_FILE: redis.caFile! });
-  await until(() => s.bridge.shared!.up);
+  await until(() => s.bridge.sharedState!.up);
   t.pass('rediss://127.0.0.1: Redis answers over TLS');
 });
 
@@ -128,11 +128,11 @@ t.test(
         { level: 40, detail },
         `${name}: a warning that names the certificate`,
       );
-      t.equal(s.bridge.shared!.up, false, `${name}: Redis is treated as unavailable`);
+      t.equal(s.bridge.sharedState!.up, false, `${name}: Redis is treated as unavailable`);
       const r = await signIn(s);
       t.ok(r.stoppedAt?.startsWith(s.sandbox.loginUrl), `${name}: the login completes with the replica's own memory`);
       t.match(await (await fetch(`${s.base}/readyz`)).json(), { status: 'ready', redis: 'unavailable' });
-      t.ok(s.bridge.shared!.stats.skipped >= 1, `${name}: its replay key was kept in memory, not sent`);
+      t.ok(s.bridge.sharedState!.stats.skipped >= 1, `${name}: its replay key was kept in memory, not sent`);
       await s.close();
     }
     t.same(redis.keys(), [], 'nothing reached Redis');
@@ -147,7 +147,7 @@ t.test('a certificate for another host name is refused, even from the trusted CA
     s.logs.find((e) => e['event'] === 'redis_down'),
     { detail: /does not name the host of REDIS_URL \(ERR_TLS_CERT_ALTNAME_INVALID/ },
   );
-  t.equal(s.bridge.shared!.up, false);
+  t.equal(s.bridge.sharedState!.up, false);
   t.same(redis.keys(), []);
 });
 

@@ -1,0 +1,47 @@
+/**
+ * What `DRY_RUN` shows of a login that passed every check, instead of
+ * requesting its ticket: the login layer says what, the pages render it.
+ */
+import { describePassedRules } from '../claims/access.js';
+import type { Claims } from '../claims/mapping.js';
+import type { VerifiedLogin } from '../oidc/client.js';
+import type { IdpSettings, LoginDecision } from './decide.js';
+
+/** What DRY_RUN shows instead of sending the browser to CommBox. */
+export interface DryRunPreview {
+  readonly idp: string;
+  /** Where the browser would go, without the ticket. */
+  readonly destination: string;
+  /** The ticket request's `data`, as it would be sent (the API key is a header, never here). */
+  readonly ticketRequest: Readonly<Record<string, unknown>>;
+  readonly rulesPassed: readonly string[];
+  /** Names of the claims received, and where each came from. */
+  readonly claimNames: readonly string[];
+}
+
+/** The preview of a login decided at `idp` on `claims` (those of `login`, completed). */
+export function dryRunPreview(
+  idp: IdpSettings,
+  decision: LoginDecision,
+  login: VerifiedLogin,
+  claims: Claims,
+): DryRunPreview {
+  return {
+    idp: idp.name,
+    destination: decision.destination,
+    ticketRequest: { ...decision.data },
+    rulesPassed: describePassedRules(claims, login.idTokenClaims, idp.access),
+    claimNames: Object.keys(claims)
+      .sort()
+      .map((k) => `${k} (${claimSource(login, k)})`),
+  };
+}
+
+/** Where claim `name` of a login came from: the first source that had it (the overage's groups: Graph). */
+function claimSource(login: VerifiedLogin, name: string): string {
+  const has = (c: Claims | undefined) => c !== undefined && Object.prototype.hasOwnProperty.call(c, name);
+  if (has(login.idTokenClaims)) return 'id token';
+  if (has(login.accessTokenPayload)) return 'access token';
+  if (has(login.userinfoClaims)) return 'userinfo';
+  return 'Microsoft Graph';
+}
