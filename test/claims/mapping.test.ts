@@ -1,13 +1,7 @@
 import t from 'tap';
-import {
-  applyMapping,
-  getClaim,
-  mapAgentIdentity,
-  mapChatIdentity,
-  parseClaimMapping,
-  readGroups,
-  type IdentityMapping,
-} from '../../src/claims/mapping.js';
+import { applyMapping, getClaim, mapAgentIdentity, mapChatIdentity, readGroups } from '../../src/claims/mapping.js';
+import { parseClaimMapping } from '../../src/config/claim-mapping.js';
+import type { IdentityMapping } from '../../src/config/settings.js';
 
 const claims = {
   sub: 'u1',
