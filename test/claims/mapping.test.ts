@@ -25,18 +25,6 @@ t.test('getClaim reads dotted paths', async (t) => {
   t.equal(getClaim(claims, ['__proto__']), undefined);
 });
 
-t.test('parseClaimMapping', async (t) => {
-  t.same(parseClaimMapping('email|localpart|lower'), {
-    source: 'email|localpart|lower',
-    path: ['email'],
-    transforms: ['localpart', 'lower'],
-  });
-  t.same(parseClaimMapping(' a.b | trim ').path, ['a', 'b']);
-  t.throws(() => parseClaimMapping('|lower'), /empty/);
-  t.throws(() => parseClaimMapping('a..b'), /dotted/);
-  t.throws(() => parseClaimMapping('email|reverse'), /unknown transform "reverse"/);
-});
-
 t.test('applyMapping', async (t) => {
   t.equal(applyMapping(claims, parseClaimMapping('email|trim|localpart|lower')), 'alice.smith');
   t.equal(applyMapping(claims, parseClaimMapping('email|trim|domain|lower')), 'example.com');
