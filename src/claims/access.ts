@@ -2,42 +2,8 @@
  * Access rules: pure decisions over the verified claims (groups, `email_verified`)
  * and over the identity CommBox would receive (email domains, scoped usernames).
  */
-import { applyMapping, getClaim, readGroups, type Claims, type IdentityMapping } from './mapping.js';
-
-/** The access rules, as configured. */
-export interface AccessRules {
-  /** Empty: everyone the IdP signs in. Exact, case-sensitive match. */
-  readonly allowedGroups: readonly string[];
-  readonly groupsClaim: readonly string[];
-  /**
-   * Entra ID groups overage (`_claim_names` instead of the groups): `refuse`, or
-   * `graph`: read them from Microsoft Graph at `graphApiUrl`.
-   */
-  readonly groupsOverage: 'refuse' | 'graph';
-  readonly graphApiUrl: string;
-  /**
-   * Empty: any domain. Lower-case, exact match on the part after `@` of every
-   * value CommBox receives that has one (the mapped email, a username with `@`).
-   */
-  readonly allowedEmailDomains: readonly string[];
-  /** Google Workspace: empty, not checked; else the ID token's `hd` must be one of them (lower-case). */
-  readonly allowedHostedDomains: readonly string[];
-  /** Dangerous: when true, `email_verified: false` is accepted. */
-  readonly allowUnverifiedEmail: boolean;
-  /** When true, `email_verified` must be true: absent is refused too. */
-  readonly requireVerifiedEmail: boolean;
-  /**
-   * True for an extra IdP (`OIDC_IDPS`): its mapped username must be `name@domain`,
-   * so that it falls under that IdP's own domains and can never name a user of
-   * another IdP.
-   */
-  readonly usernameNeedsDomain: boolean;
-  /**
-   * `ALLOW_ANY_AUTHENTICATED`: with no rule above, everyone the IdP signs in is
-   * let in, explicitly. Without it and without a rule, everyone is refused.
-   */
-  readonly allowAnyAuthenticated: boolean;
-}
+import type { AccessRules, IdentityMapping } from '../config/settings.js';
+import { applyMapping, getClaim, readGroups, type Claims } from './mapping.js';
 
 /** True when at least one rule limits who gets a ticket (groups, email domains, hosted domains). */
 export function hasAccessRule(rules: AccessRules): boolean {

@@ -1,16 +1,18 @@
 /**
  * Claim extraction and the identity mapping: pure functions over the verified claims.
  *
- * A mapping is written `path|transform|transform…`, where `path` is a claim name
- * or a dotted claim path, and the transforms apply left to right. A name that
- * exists as a whole at the top level of the claims (`https://example.com/roles`,
- * Auth0's namespaced claims) is taken as is; otherwise dots separate levels
- * (`realm_access.roles`).
+ * A mapping (`config/claim-mapping.ts`: `path|transform|transform…`) is read here.
+ * A name that exists as a whole at the top level of the claims
+ * (`https://example.com/roles`, Auth0's namespaced claims) is taken as is;
+ * otherwise dots separate levels (`realm_access.roles`).
  */
+import type { ClaimMapping, TransformName } from '../config/claim-mapping.js';
+import type { IdentityMapping } from '../config/settings.js';
 
 export type Claims = Record<string, unknown>;
 
-const TRANSFORMS = {
+/** What each transform the configuration may name does. */
+const TRANSFORMS: Readonly<Record<TransformName, (s: string) => string>> = {
   lower: (s: string) => s.toLowerCase(),
   upper: (s: string) => s.toUpperCase(),
   trim: (s: string) => s.trim(),
@@ -24,42 +26,7 @@ const TRANSFORMS = {
     const at = s.lastIndexOf('@');
     return at === -1 ? '' : s.slice(at + 1);
   },
-} as const;
-
-export type TransformName = keyof typeof TRANSFORMS;
-export const TRANSFORM_NAMES = Object.keys(TRANSFORMS) as TransformName[];
-
-/** A parsed `claim|transform…` mapping. */
-export interface ClaimMapping {
-  /** The text as configured, for messages. */
-  readonly source: string;
-  readonly path: readonly string[];
-  readonly transforms: readonly TransformName[];
-}
-
-/**
- * Parses `path|t1|t2`. Throws a plain `Error` naming the problem (the caller
- * attaches the variable name).
- */
-export function parseClaimMapping(source: string): ClaimMapping {
-  const [rawPath = '', ...rawTransforms] = source.split('|').map((s) => s.trim());
-  if (rawPath === '') throw new Error('the claim path is empty');
-  const path = rawPath.split('.');
-  if (path.some((p) => p === '')) throw new Error(`"${rawPath}" is not a dotted claim path`);
-  const transforms = rawTransforms.map((t) => {
-    // Own keys only: `toString` and the like are properties of every object, not transforms.
-    if (!Object.hasOwn(TRANSFORMS, t)) {
-      throw new Error(`unknown transform "${t}" (known: ${TRANSFORM_NAMES.join(', ')})`);
-    }
-    return t as TransformName;
-  });
-  return { source, path, transforms };
-}
-
-/** Parses a dotted path such as `realm_access.roles`. */
-export function parseClaimPath(source: string): readonly string[] {
-  return parseClaimMapping(source).path;
-}
+};
 
 /**
  * Reads a claim: the whole name at the top level when it exists there (a
@@ -112,17 +79,6 @@ export function readGroups(claims: Claims, path: readonly string[]): string[] {
   if (typeof raw === 'string') return [raw];
   if (Array.isArray(raw)) return raw.filter((g): g is string => typeof g === 'string');
   return [];
-}
-
-/** The identity CommBox receives, as claim mappings (`MAP_*`). */
-export interface IdentityMapping {
-  readonly username: ClaimMapping;
-  readonly email: ClaimMapping | undefined;
-  readonly firstName: ClaimMapping | undefined;
-  readonly lastName: ClaimMapping | undefined;
-  readonly phone: ClaimMapping | undefined;
-  /** Customer chat access: the customer record's `uniqueId` (`MAP_UNIQUE_ID`, default `sub`). */
-  readonly uniqueId: ClaimMapping;
 }
 
 /** An agent identity for the ticket request; absent fields are left out. */

@@ -2,7 +2,8 @@
  * Customer chat access: channel IDs as CommBox shows them, and whether a chat
  * route may be opened.
  */
-import { decodeChannel, type BridgeConfig } from '../config/parse.js';
+import { decodeChannel } from '../config/chat-channels.js';
+import type { BridgeConfig } from '../config/parse.js';
 import { BridgeError, Reasons } from '../errors.js';
 
 /** The path prefix of the chat entry point. */

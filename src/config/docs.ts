@@ -2,7 +2,8 @@
  * `.env.example` and `docs/configuration.md`, generated from the variable table
  * (`npm run docs:config`); a test fails when the files in the repository differ.
  */
-import { VARIABLES, type Group, type VariableName } from './table.js';
+import { VARIABLES, type VariableName } from './table.js';
+import type { Group } from './variable.js';
 import { BRIDGE_PREFIXES } from './unknown.js';
 
 const NAMES = Object.keys(VARIABLES) as VariableName[];

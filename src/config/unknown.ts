@@ -7,7 +7,7 @@
  * (a Service named `redis` injects `REDIS_PORT=tcp://…`): they are recognised
  * and ignored.
  */
-import { VARIABLES, type VariableName } from './table.js';
+import { GLOBAL_VARIABLES, PER_IDP_VARIABLES, VARIABLES, type VariableName } from './table.js';
 
 /** A problem with a variable, as the configuration reports it. */
 export interface VariableProblem {
@@ -16,7 +16,6 @@ export interface VariableProblem {
 }
 
 const NAMES = Object.keys(VARIABLES) as VariableName[];
-const PER_IDP = NAMES.filter((n) => VARIABLES[n].scope !== 'global');
 
 /**
  * Prefixes owned by other programs too: the proxy variables are read by every
@@ -43,15 +42,12 @@ const withFile = (n: VariableName, written: string) => (VARIABLES[n].secret ? [w
 
 /** The variables an IdP reads, with `prefix` (`''` for the default IdP, whose names are the table's). */
 function idpNames(prefix: string): string[] {
-  return PER_IDP.flatMap((n) => withFile(n, prefix === '' ? n : `${prefix}${VARIABLES[n].idpSuffix!}`));
+  return PER_IDP_VARIABLES.flatMap((n) => withFile(n, prefix === '' ? n : `${prefix}${VARIABLES[n].idpSuffix!}`));
 }
 
-const DEFAULT_NAMES = [
-  ...NAMES.filter((n) => VARIABLES[n].scope === 'global').flatMap((n) => withFile(n, n)),
-  ...idpNames(''),
-];
+const DEFAULT_NAMES = [...GLOBAL_VARIABLES.flatMap((n) => withFile(n, n)), ...idpNames('')];
 /** Per IdP: what follows `IDP_<NAME>_` (`ISSUER`), and the default IdP's name for it (`OIDC_ISSUER`), `_FILE` forms first. */
-const IDP_SETTINGS = PER_IDP.flatMap((n) => {
+const IDP_SETTINGS = PER_IDP_VARIABLES.flatMap((n) => {
   const [name, file] = withFile(n, n);
   const [suffix, suffixFile] = withFile(n, VARIABLES[n].idpSuffix!);
   return file === undefined

@@ -6,16 +6,11 @@
  * claims and acts on the answer.
  */
 import { evaluateAccess, evaluateHostedDomain, evaluateIdentity, missingRequiredClaims } from '../claims/access.js';
-import {
-  mapAgentIdentity,
-  mapChatIdentity,
-  valueBeforeLocalpart,
-  type Claims,
-  type IdentityMapping,
-} from '../claims/mapping.js';
+import { mapAgentIdentity, mapChatIdentity, valueBeforeLocalpart, type Claims } from '../claims/mapping.js';
 import { isChatPath, resolveChatChannel } from '../commbox/chat.js';
 import type { TicketData } from '../commbox/client.js';
 import type { BridgeConfig, IdpConfig } from '../config/parse.js';
+import type { IdentityMapping } from '../config/settings.js';
 import { BridgeError, Reasons } from '../errors.js';
 
 /** What the decision reads of an IdP: its name, its access rules, its identity mapping. */

@@ -2,9 +2,10 @@
  * Entra ID's groups overage, for a login whose access rules name groups: the
  * ID token names the groups claim in `_claim_names` instead of carrying it.
  */
-import { hasGroupsOverage, type AccessRules } from '../claims/access.js';
+import { hasGroupsOverage } from '../claims/access.js';
 import { readGraphGroups } from '../claims/entra-groups.js';
 import { getClaim, type Claims } from '../claims/mapping.js';
+import type { AccessRules } from '../config/settings.js';
 import { BridgeError, Reasons } from '../errors.js';
 import type { LoginClock } from '../net/deadline.js';
 import type { IdpFetch } from '../net/idp-fetch.js';

@@ -3,7 +3,7 @@
  * what the library does not do for this client. Pure functions; each returns the
  * problem (with its check code) or undefined.
  */
-import { isLoopbackHost } from '../config/parse.js';
+import { isLoopbackHost } from '../config/urls.js';
 
 /** A failed extra check: its code (for the log) and what it found. */
 export interface CheckFailure {

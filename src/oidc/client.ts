@@ -14,7 +14,7 @@ import * as client from 'openid-client';
 import { BridgeError, Reasons } from '../errors.js';
 import { describeError } from '../net/network-errors.js';
 import type { OidcSettings } from '../config/parse.js';
-import { ID_TOKEN_ALGORITHMS } from '../config/table.js';
+import { ID_TOKEN_ALGORITHMS } from '../config/algorithms.js';
 import { untilAborted, type LoginClock } from '../net/deadline.js';
 import type { HttpClient } from '../net/idp-fetch.js';
 import { getClaim, type Claims } from '../claims/mapping.js';

@@ -6,9 +6,9 @@ import {
   hasGroupsOverage,
   missingRequiredClaims,
   needsEmailVerified,
-  type AccessRules,
 } from '../../src/claims/access.js';
-import { parseClaimMapping } from '../../src/claims/mapping.js';
+import { parseClaimMapping } from '../../src/config/claim-mapping.js';
+import type { AccessRules } from '../../src/config/settings.js';
 import { NO_RULES } from '../helpers/config.js';
 
 const claims = { sub: 'u1', realm_access: { roles: ['agents', 'offline_access'] } };

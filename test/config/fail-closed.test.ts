@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { evaluateAccess } from '../../src/claims/access.js';
-import { parseClaimMapping } from '../../src/claims/mapping.js';
+import { parseClaimMapping } from '../../src/config/claim-mapping.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { secretWeakness } from '../../src/config/strength.js';
 import { closestName, isServiceLink, unknownVariables } from '../../src/config/unknown.js';

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { isLoopbackHost, parseConfig } from '../../src/config/parse.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { isLoopbackHost } from '../../src/config/urls.js';
 import { ConfigError } from '../../src/errors.js';
 import { configProblems, NO_RULES } from '../helpers/config.js';
 

@@ -1,5 +1,5 @@
 /** The problems `parseConfig` reports for an environment, by variable ({} when it is valid). */
-import type { AccessRules } from '../../src/claims/access.js';
+import type { AccessRules } from '../../src/config/settings.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError } from '../../src/errors.js';
 

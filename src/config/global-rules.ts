@@ -1,0 +1,40 @@
+/**
+ * The rules between the bridge's own (global) variables, on what the walk
+ * returned (`walk.ts`): a variable that needs another, two that contradict, a
+ * deadline that another one would make a dead letter.
+ */
+import type { Walked } from './walk.js';
+
+export function globalRules(globals: Walked, bad: (variable: string, problem: string) => void): void {
+  const { values: g, given } = globals;
+  if (g.COMMBOX_LOGIN_URL?.url.searchParams.has('ta'))
+    bad('COMMBOX_LOGIN_URL', 'must not already contain a "ta" parameter');
+  if (g.COMMBOX_CHAT_CHANNELS !== undefined && !given.has('COMMBOX_CHAT_URL'))
+    bad('COMMBOX_CHAT_CHANNELS', 'is set but COMMBOX_CHAT_URL is not');
+  if (given.has('COMMBOX_CHAT_URL') && g.COMMBOX_CHAT_CHANNELS === undefined) {
+    // Chat tickets put the employee's name and email into a customer chat: only
+    // into channels the company lists (or, explicitly, any with `*`).
+    bad(
+      'COMMBOX_CHAT_CHANNELS',
+      'is required with COMMBOX_CHAT_URL: list the chat channel IDs employees may open (as CommBox shows them), or * to allow any channel',
+    );
+  }
+  if (given.has('REDIS_CA_FILE')) {
+    // A CA with a plain-text connection would read as TLS while none is used.
+    if (!given.has('REDIS_URL'))
+      bad('REDIS_CA_FILE', 'is set but REDIS_URL is not: set REDIS_URL (rediss://…), or remove REDIS_CA_FILE');
+    else if (g.REDIS_URL?.startsWith('redis://'))
+      bad('REDIS_CA_FILE', 'is used only with rediss:// (TLS): write REDIS_URL as rediss://');
+  }
+  if (g.METRICS_PORT !== undefined && g.METRICS_PORT === g.PORT)
+    bad('METRICS_PORT', `must differ from PORT (${g.PORT}), or be off`);
+  if (g.SHUTDOWN_TIMEOUT_MS <= g.SHUTDOWN_GRACE_MS) bad('SHUTDOWN_TIMEOUT_MS', 'must be longer than SHUTDOWN_GRACE_MS');
+  // The whole callback's deadline below one of its requests' own would make that deadline a dead letter (a unit slip, usually).
+  for (const step of ['OIDC_TIMEOUT_MS', 'COMMBOX_TIMEOUT_MS'] as const) {
+    if (g.LOGIN_TIMEOUT_MS < g[step])
+      bad(
+        'LOGIN_TIMEOUT_MS',
+        `(${g.LOGIN_TIMEOUT_MS}) must be at least ${step} (${g[step]}): a login makes that request; raise it, or lower ${step}`,
+      );
+  }
+}

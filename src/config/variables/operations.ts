@@ -1,0 +1,111 @@
+/** The variables of the "Operations" section of docs/configuration.md: metrics, shutdown, limits and deadlines. */
+import { boolean, integer, listenAddress } from '../parsers.js';
+import { variable, type Parser } from '../variable.js';
+
+/** The default port of `/metrics`, as Prometheus exporters use. */
+export const DEFAULT_METRICS_PORT = 9464;
+/**
+ * Requests per client IP, route and minute: 10 a second, enough for a floor of
+ * about a thousand agents behind one NAT address all signing in within two
+ * minutes (docs/operations.md has the arithmetic).
+ */
+export const DEFAULT_RATE_LIMIT_MAX = 600;
+/**
+ * Failed (or unfinished) code exchanges per client and window: a floor of
+ * agents at 10 logins a second with a token endpoint answering in up to 2 s.
+ */
+export const DEFAULT_FAILED_LOGINS = 20;
+
+const failedLogins: Parser<number | undefined> = (raw, ctx) => {
+  if (raw?.toLowerCase() === 'off') return undefined;
+  if (raw === '0') {
+    ctx.bad('must be a whole number from 1 to 10000; write off to turn the failed-login budget off');
+    return DEFAULT_FAILED_LOGINS;
+  }
+  return integer(DEFAULT_FAILED_LOGINS, 1, 10_000)(raw, ctx);
+};
+
+const metricsPort: Parser<number | undefined> = (raw, ctx) => {
+  if (raw?.toLowerCase() === 'off') return undefined;
+  // What Kubernetes injects for a Service named "metrics" in the namespace.
+  if (raw !== undefined && /^(tcp|udp|sctp):\/\//.test(raw)) {
+    ctx.bad(
+      `"${raw}" is a Kubernetes service link (a Service named "metrics"), not a port: set enableServiceLinks: false in the pod spec`,
+    );
+    return undefined;
+  }
+  return integer(DEFAULT_METRICS_PORT, 1, 65535)(raw, ctx);
+};
+
+export const OPERATIONS_VARIABLES = {
+  DRY_RUN: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'false',
+    parse: boolean(false),
+    doc: '**Setup only.** `true`: the whole sign-in runs, but instead of asking CommBox for a ticket the callback shows the identity it would send, the access rules that passed and the names of the claims received. Refusals stay refusals.',
+  }),
+  METRICS_PORT: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: String(DEFAULT_METRICS_PORT),
+    parse: metricsPort,
+    doc: 'The only port that serves `/metrics` (never `PORT`); `off` disables metrics.',
+  }),
+  METRICS_HOST: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '127.0.0.1',
+    example: '0.0.0.0',
+    parse: listenAddress('127.0.0.1'),
+    doc: 'The address `/metrics` listens on: loopback by default, so nothing off the machine reaches it; `0.0.0.0` (the Docker image and the manifests set it) where Prometheus scrapes from outside, with a network policy deciding who may. An IP address or `localhost`.',
+  }),
+  SHUTDOWN_GRACE_MS: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '5000',
+    parse: integer(5000, 0, 300_000),
+    doc: 'After SIGTERM, how long new logins are still served while the load balancer notices `/readyz` failing.',
+  }),
+  SHUTDOWN_TIMEOUT_MS: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '20000',
+    parse: integer(20_000, 1000, 600_000),
+    doc: 'After SIGTERM, the longest wait for in-flight logins; then exit 1. Longer than the grace.',
+  }),
+  RATE_LIMIT_MAX: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: String(DEFAULT_RATE_LIMIT_MAX),
+    // Only the number 0 turns a security control off: any word is refused, with that said.
+    parse: (raw, ctx) =>
+      integer(
+        DEFAULT_RATE_LIMIT_MAX,
+        0,
+        1_000_000,
+      )(raw, { ...ctx, bad: (p) => ctx.bad(`${p} (0 turns the limits off)`) }),
+    doc: 'Requests per client IP, route and window on `/login`, `/initiate`, `/chat`, `/callback`; generous, because a floor of agents behind one NAT address shares it (see the operations guide). `0` turns the limits off, explicitly (a load test).',
+  }),
+  RATE_LIMIT_WINDOW_MS: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '60000',
+    parse: integer(60_000, 1000, 3_600_000),
+    doc: 'The rate-limit window.',
+  }),
+  LOGIN_TIMEOUT_MS: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '15000',
+    parse: integer(15_000, 1000, 120_000),
+    doc: 'Total deadline of a whole callback: every request in it (token, JWKS, userinfo, Microsoft Graph, CommBox) ends by it as well as by its own; once it has passed no ticket is requested (504 `login_timeout`). At least `OIDC_TIMEOUT_MS` and `COMMBOX_TIMEOUT_MS`.',
+  }),
+  RATE_LIMIT_FAILED_LOGINS: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: String(DEFAULT_FAILED_LOGINS),
+    parse: failedLogins,
+    doc: "Code exchanges per client address (an IPv6 address's /64) and window that failed before their tokens verified or are still in flight; past it, `/callback` answers 429 without a token request, so an outsider cannot spend the bridge's client credentials. Each successful exchange from the address in the window allows 2 more (the budget is the larger). `off` turns it off, explicitly.",
+  }),
+} as const;
