@@ -13,6 +13,9 @@ It edits the files in place and changes no status:
   `Reasons.x` argument goes the same way (equal to the registry's: dropped);
 - anything else (a computed reason or status, a status a reason may not give) is left as it is and
   printed with its line, to edit by hand. The script exits 1 while any is left.
+
+After the hand edits (typecheck names each), the deprecated 3-argument constructor and its test
+("the deprecated form keeps the status it is given" in test/errors.test.ts) go; delete this script.
 """
 import re
 import sys
