@@ -7,7 +7,7 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { escapeHtml } from '../src/web/pages.js';
+import { escapeHtml } from '../src/web/html.js';
 
 /** The `data` properties of the Create Ticket request body and their JSON types (OpenAPI 2.07). */
 export const TICKET_DATA_SCHEMA: Record<string, 'string' | 'boolean'> = {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { escapeHtml } from '../src/web/pages.js';
+import { escapeHtml } from '../src/web/html.js';
 
 /** A demo user; `password` is the same for all (see the login form). */
 export interface DemoUser {

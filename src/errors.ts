@@ -1,7 +1,9 @@
 /**
  * Coded errors. Every refusal of the bridge is a {@link BridgeError} with a stable
- * `reason` (the log's reason code, explained in docs/troubleshooting.md),
- * the HTTP status the user sees, and an optional `cause` kept for the log only.
+ * `reason` (the log's reason code), the HTTP status the user sees (the reason's,
+ * from {@link REASON_STATUS}), the `check` that fired (one of {@link CHECKS}),
+ * and an optional `cause` kept for the log only. docs/troubleshooting.md explains
+ * every reason and every check; a test holds it to these lists.
  */
 
 /** Reason codes: stable strings for logs, metrics and the troubleshooting table. */
@@ -53,12 +55,174 @@ export const Reasons = {
 
 export type Reason = (typeof Reasons)[keyof typeof Reasons];
 
+/**
+ * The HTTP status each reason answers with: 400 for a request or a callback
+ * that cannot go on, 403 for a person the rules refuse, 502/503/504 for an IdP
+ * or CommBox that failed, timed out or answered badly.
+ */
+export const REASON_STATUS: Readonly<Record<Reason, number>> = {
+  [Reasons.loginCookieMissing]: 400,
+  [Reasons.loginCookieInvalid]: 400,
+  [Reasons.loginExpired]: 400,
+  [Reasons.stateMismatch]: 400,
+  [Reasons.callbackReplayed]: 400,
+  [Reasons.callbackInvalid]: 400,
+  [Reasons.idpError]: 502,
+  [Reasons.idpUnavailable]: 503,
+  [Reasons.issMismatch]: 400,
+  [Reasons.tokenExchangeFailed]: 502,
+  [Reasons.idTokenInvalid]: 502,
+  [Reasons.userinfoFailed]: 502,
+  [Reasons.userinfoSubMismatch]: 502,
+  [Reasons.authTooOld]: 403,
+  [Reasons.reauthenticationMissing]: 403,
+  [Reasons.acrNotSatisfied]: 403,
+  [Reasons.noAccessRule]: 403,
+  [Reasons.emailUnverified]: 403,
+  [Reasons.groupNotAllowed]: 403,
+  [Reasons.emailDomainNotAllowed]: 403,
+  [Reasons.usernameWithoutDomain]: 403,
+  [Reasons.hostedDomainNotAllowed]: 403,
+  [Reasons.groupsOverage]: 403,
+  [Reasons.claimMissing]: 403,
+  [Reasons.chatChannelNotAllowed]: 403,
+  [Reasons.commboxUnauthorized]: 502,
+  [Reasons.commboxRejected]: 502,
+  [Reasons.commboxUnavailable]: 502,
+  [Reasons.commboxTimeout]: 504,
+  [Reasons.commboxBadResponse]: 502,
+  [Reasons.loginTimeout]: 504,
+  [Reasons.initiateUnknownIssuer]: 400,
+  [Reasons.initiateBadTarget]: 400,
+  [Reasons.badRequest]: 400,
+  [Reasons.rateLimited]: 429,
+  [Reasons.notFound]: 404,
+  [Reasons.internalError]: 500,
+};
+
+/**
+ * The reasons whose status depends on the answer they stand for, so a refusal
+ * may give its own (`status` option) instead of {@link REASON_STATUS}'s:
+ * `idp_error` is 403 when the IdP answered `access_denied` (the person is not
+ * let in) and 502 otherwise (the IdP failed); `bad_request` carries the 4xx the
+ * HTTP layer chose (414 for a URL too long, 415 for a body type, Fastify's own).
+ */
+export const STATUS_OVERRIDE_REASONS = [Reasons.idpError, Reasons.badRequest] as const;
+export type StatusOverrideReason = (typeof STATUS_OVERRIDE_REASONS)[number];
+
+/**
+ * Check codes: which rule refused, for the log line's `check` (beside the
+ * reason, which is what the user sees). Stable strings, each explained in
+ * docs/troubleshooting.md; `family.name`, the family saying where the rule sits.
+ */
+export const CHECKS = [
+  // the authorization response: the callback's parameters
+  'auth_response.error',
+  'auth_response.iss',
+  'auth_response.state',
+  'auth_response.code',
+  'auth_response.duplicate',
+  'auth_response.implicit',
+  'auth_response.response',
+  'auth_response.access_token',
+  // the login transaction: the callback reached another IdP's redirect URI
+  'redirect_uri',
+  // the token request and response
+  'token.challenge',
+  'token.error',
+  'token.status',
+  'token.body',
+  'token.token_type',
+  'token.unsupported',
+  'token.timeout',
+  'token.request',
+  'token.response',
+  // the ID token: its signature and key, then its claims (named by the claim)
+  'id_token.signature',
+  'id_token.alg',
+  'id_token.kid',
+  'id_token.jwt',
+  'id_token.iss',
+  'id_token.aud',
+  'id_token.azp',
+  'id_token.sub',
+  'id_token.exp',
+  'id_token.iat',
+  'id_token.nbf',
+  'id_token.nonce',
+  'id_token.auth_time',
+  'id_token.acr',
+  'id_token.claim',
+  // the userinfo request and answer
+  'userinfo.sub',
+  'userinfo.status',
+  'userinfo.jwt',
+  'userinfo.request',
+  // the IdP's discovery document, metadata and keys
+  'discovery',
+  'metadata.id_token_signing_alg_values_supported',
+  'metadata.authorization_endpoint',
+  'metadata.token_endpoint',
+  'metadata.jwks_uri',
+  'metadata.userinfo_endpoint',
+  'jwks.fetch',
+  // Entra ID groups overage and Microsoft Graph
+  'groups.overage',
+  'graph.status',
+  'graph.body',
+  'graph.timeout',
+  'graph.request',
+  'graph.offorigin',
+  'graph.pages',
+  // the whole callback's deadline (LOGIN_TIMEOUT_MS), named by the step that was running
+  'login_timeout.callback',
+  'login_timeout.login_cookie',
+  'login_timeout.discovery',
+  'login_timeout.token',
+  'login_timeout.signature',
+  'login_timeout.access_token',
+  'login_timeout.userinfo',
+  'login_timeout.graph',
+  'login_timeout.ticket',
+  // limits on requests
+  'rate_limit.failed_logins',
+  'request.timeout',
+  'request.headers_too_large',
+  'request.malformed',
+] as const;
+
+export type Check = (typeof CHECKS)[number];
+
+const CHECK_SET: ReadonlySet<string> = new Set(CHECKS);
+
+/** True when `code` is one of {@link CHECKS} (for a code built at run time, e.g. from a claim name). */
+export function isCheck(code: string): code is Check {
+  return CHECK_SET.has(code);
+}
+
+/** What a refusal carries besides its reason. */
+export interface BridgeErrorOptions {
+  /** Admin-facing detail for the log line; never shown to the user, never a secret. */
+  detail?: string;
+  /** Extra words for the user's page (plain text; escaped when rendered). */
+  userDetail?: string;
+  /** The error behind it, for the log only. */
+  cause?: unknown;
+  /** Which check refused, when a named one did. */
+  check?: Check;
+}
+
+/** The options of the deprecated form `new BridgeError(reason, status, options)`: any string as the check. */
+interface LegacyBridgeErrorOptions extends Omit<BridgeErrorOptions, 'check'> {
+  check?: string;
+}
+
 /** A refusal or failure with everything needed to answer the user and log it. */
 export class BridgeError extends Error {
   override name = 'BridgeError';
   /** Stable reason code (see {@link Reasons}). */
   readonly reason: Reason;
-  /** HTTP status of the page shown to the user. */
+  /** HTTP status of the page shown to the user: the reason's (see {@link REASON_STATUS}). */
   readonly status: number;
   /** Admin-facing detail for the log line; never shown to the user, never a secret. */
   readonly detail: string | undefined;
@@ -66,16 +230,29 @@ export class BridgeError extends Error {
   readonly userDetail: string | undefined;
 
   /** Which check refused, when a named check did (e.g. `id_token.aud`, `auth_response.iss`): for the log. */
-  readonly check: string | undefined;
+  readonly check: Check | undefined;
 
+  /** A refusal for a reason whose status depends on the answer (see {@link STATUS_OVERRIDE_REASONS}). */
+  constructor(reason: StatusOverrideReason, options: BridgeErrorOptions & { status?: number });
+  /** A refusal answered with its reason's status. */
+  constructor(reason: Reason, options?: BridgeErrorOptions);
+  /**
+   * @deprecated The status comes from the reason: `new BridgeError(reason, options)`.
+   * Kept while the last throw sites move over; it takes the status and any check string as given.
+   */
+  constructor(reason: Reason, status: number, options?: LegacyBridgeErrorOptions);
   constructor(
     reason: Reason,
-    status: number,
-    options: { detail?: string; userDetail?: string; cause?: unknown; check?: string } = {},
+    statusOrOptions?: number | (BridgeErrorOptions & { status?: number }),
+    legacyOptions: LegacyBridgeErrorOptions = {},
   ) {
+    const legacy = typeof statusOrOptions === 'number';
+    const options: BridgeErrorOptions & { status?: number } = legacy
+      ? { ...(legacyOptions as BridgeErrorOptions), status: statusOrOptions }
+      : (statusOrOptions ?? {});
     super(options.detail ?? reason, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
-    this.status = status;
+    this.status = options.status ?? REASON_STATUS[reason];
     this.detail = options.detail;
     this.userDetail = options.userDetail;
     this.check = options.check;

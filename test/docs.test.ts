@@ -6,7 +6,7 @@ import t from 'tap';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Reasons } from '../src/errors.js';
+import { CHECKS, REASON_STATUS, Reasons, STATUS_OVERRIDE_REASONS, type Reason } from '../src/errors.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const read = (f: string) => readFileSync(join(root, f), 'utf8');
@@ -33,7 +33,43 @@ t.test('every relative link in the docs points to a file that exists', async (t)
   }
 });
 
-t.test('docs/troubleshooting.md explains every reason code', async (t) => {
-  const doc = read('docs/troubleshooting.md');
-  for (const reason of Object.values(Reasons)) t.match(doc, new RegExp(`\`${reason}\``), reason);
+/** The rows of the markdown table whose header row starts with `| first |`: each row's cells, trimmed. */
+function tableRows(doc: string, first: string): string[][] {
+  const lines = doc.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`| ${first} |`));
+  const rows: string[][] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(' | ')
+        .map((c) => c.trim()),
+    );
+  }
+  return rows;
+}
+const code = (cell: string) => /^`([a-z_.]+)`$/.exec(cell)?.[1];
+
+t.test('docs/troubleshooting.md explains every reason code, each in its row, with its status', async (t) => {
+  const rows = tableRows(read('docs/troubleshooting.md'), 'Reason');
+  const documented = rows.map(([reason]) => code(reason!));
+  t.same([...documented].sort(), Object.values(Reasons).sort(), 'one row per reason code, and no other');
+  for (const [cell, statuses] of rows) {
+    const reason = code(cell!) as Reason;
+    const numbers = [...statuses!.matchAll(/\b\d{3}\b/g)].map(([n]) => Number(n));
+    t.equal(numbers[0], REASON_STATUS[reason], `${reason}: its status first`);
+    if (numbers.length > 1)
+      t.ok((STATUS_OVERRIDE_REASONS as readonly string[]).includes(reason), `${reason} may answer with another status`);
+  }
+});
+
+t.test('docs/troubleshooting.md explains every check code, and only those, with reasons that exist', async (t) => {
+  const rows = tableRows(read('docs/troubleshooting.md'), 'Check');
+  t.same(rows.map(([check]) => code(check!)).sort(), [...CHECKS].sort(), 'one row per check code, and no other');
+  for (const [check, reasons] of rows) {
+    const named = [...reasons!.matchAll(/`([a-z_]+)`/g)].map(([, r]) => r);
+    t.ok(named.length > 0, `${check} names its reason`);
+    for (const r of named) t.ok((Object.values(Reasons) as string[]).includes(r!), `${check}: ${r} is a reason code`);
+  }
 });

@@ -16,15 +16,15 @@ export const CHAT_PREFIX = '/chat/';
 export function resolveChatChannel(commbox: BridgeConfig['commbox'], path: string): string {
   const { chatUrl, chatChannels, chatAnyChannel } = commbox;
   if (!chatUrl)
-    throw new BridgeError(Reasons.notFound, 404, {
+    throw new BridgeError(Reasons.notFound, {
       detail: 'customer chat access is off (COMMBOX_CHAT_URL is not set)',
     });
   const raw = path.slice(CHAT_PREFIX.length);
   const decoded = decodeChannel(raw);
   if (decoded === undefined)
-    throw new BridgeError(Reasons.badRequest, 400, { detail: 'the chat channel ID is not in the form CommBox shows' });
+    throw new BridgeError(Reasons.badRequest, { detail: 'the chat channel ID is not in the form CommBox shows' });
   if (!chatAnyChannel && !chatChannels.includes(decoded)) {
-    throw new BridgeError(Reasons.chatChannelNotAllowed, 403, {
+    throw new BridgeError(Reasons.chatChannelNotAllowed, {
       detail: `chat channel ${JSON.stringify(raw)} is not in COMMBOX_CHAT_CHANNELS`,
     });
   }

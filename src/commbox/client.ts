@@ -142,7 +142,7 @@ export class CommboxClient {
         }
         this.#onAttempt('error');
         if (retry < this.#maxRetries && (await this.#backoff(retry, undefined, deadline, signal))) continue;
-        throw new BridgeError(Reasons.commboxUnavailable, 502, {
+        throw new BridgeError(Reasons.commboxUnavailable, {
           detail: `CommBox could not be reached: ${code || (cause as Error).message}`,
           cause,
         });
@@ -156,16 +156,16 @@ export class CommboxClient {
       )
         continue;
       if (status === 401) {
-        throw new BridgeError(Reasons.commboxUnauthorized, 502, {
+        throw new BridgeError(Reasons.commboxUnauthorized, {
           detail: 'CommBox answered 401: COMMBOX_API_KEY is wrong, revoked or rotated',
         });
       }
       if (RETRY_STATUS.has(status) || status >= 500) {
-        throw new BridgeError(Reasons.commboxUnavailable, 502, {
+        throw new BridgeError(Reasons.commboxUnavailable, {
           detail: `CommBox answered HTTP ${status} after ${stats.attempts} attempt(s)${describeBody(text)}`,
         });
       }
-      throw new BridgeError(Reasons.commboxRejected, 502, {
+      throw new BridgeError(Reasons.commboxRejected, {
         detail: `CommBox refused the ticket request with HTTP ${status}${describeBody(text)}`,
       });
     }
@@ -194,7 +194,7 @@ export class CommboxClient {
 }
 
 function timeout(stats: TicketAttempts, cause?: unknown): BridgeError {
-  return new BridgeError(Reasons.commboxTimeout, 504, {
+  return new BridgeError(Reasons.commboxTimeout, {
     detail: `CommBox did not answer within COMMBOX_TIMEOUT_MS (${stats.attempts} attempt(s))`,
     cause,
   });
@@ -226,20 +226,20 @@ export function readTicket(text: string): string {
   try {
     j = JSON.parse(text);
   } catch {
-    throw new BridgeError(Reasons.commboxBadResponse, 502, {
+    throw new BridgeError(Reasons.commboxBadResponse, {
       detail: `CommBox answered 2xx with a body that is not JSON${describeBody(text)}`,
     });
   }
   const data = (j as { data?: Record<string, unknown> } | null)?.data;
   const ticket = data?.['encpryptedString'] ?? data?.['encryptedString'];
   if (typeof ticket !== 'string' || ticket === '') {
-    throw new BridgeError(Reasons.commboxBadResponse, 502, {
+    throw new BridgeError(Reasons.commboxBadResponse, {
       detail: 'CommBox answered 2xx without data.encpryptedString',
     });
   }
   // A ticket is opaque but must be one printable ASCII token.
   if (ticket.length > MAX_TICKET_LENGTH || /[^\x21-\x7e]/.test(ticket)) {
-    throw new BridgeError(Reasons.commboxBadResponse, 502, {
+    throw new BridgeError(Reasons.commboxBadResponse, {
       detail: 'CommBox answered a ticket that is not a printable token',
     });
   }

@@ -8,25 +8,32 @@
  */
 import { BridgeError, Reasons } from '../errors.js';
 
+/**
+ * The steps of a login, in order, as the refusal's check names them
+ * (`login_timeout.<step>`, one of the check codes in errors.ts).
+ */
+export type LoginStep =
+  'callback' | 'login_cookie' | 'discovery' | 'token' | 'signature' | 'access_token' | 'userinfo' | 'graph' | 'ticket';
+
 /** What a step of the login needs of the deadline: its signal, and a way to say which step runs. */
 export interface LoginClock {
   /** Aborts, with the `login_timeout` refusal as its reason, when the deadline passes. */
   readonly signal: AbortSignal;
   /** Names the step now running (`token`, `userinfo`, `ticket`, …), for the refusal's check. */
-  enter(step: string): void;
+  enter(step: LoginStep): void;
 }
 
 export class LoginDeadline implements LoginClock {
   readonly #controller = new AbortController();
   readonly #timer: NodeJS.Timeout;
-  #step = 'callback';
+  #step: LoginStep = 'callback';
 
   constructor(ms: number) {
     // A cleared timer, not AbortSignal.timeout: Node 20 keeps that one's timer
     // and signal alive until it fires, for every login.
     this.#timer = setTimeout(() => {
       this.#controller.abort(
-        new BridgeError(Reasons.loginTimeout, 504, {
+        new BridgeError(Reasons.loginTimeout, {
           check: `login_timeout.${this.#step}`,
           detail: `the login did not complete within LOGIN_TIMEOUT_MS (${ms} ms); it was at the step "${this.#step}"`,
         }),
@@ -38,12 +45,12 @@ export class LoginDeadline implements LoginClock {
     return this.#controller.signal;
   }
 
-  enter(step: string): void {
+  enter(step: LoginStep): void {
     this.#step = step;
   }
 
   /** The step now running (the last entered). */
-  get step(): string {
+  get step(): LoginStep {
     return this.#step;
   }
 

@@ -143,7 +143,7 @@ t.test(
     const s = await startHostileStack();
     t.teardown(() => s.close());
     const data = { brand: 'acme', username: 'alice', email: 'alice@example.com', oneTimeUse: true } as const;
-    const reason = new BridgeError('login_timeout', 504, { check: 'login_timeout.ticket' });
+    const reason = new BridgeError('login_timeout', { check: 'login_timeout.ticket' });
     await t.rejects(s.bridge.commbox.requestTicket(data, undefined, AbortSignal.abort(reason)), reason);
     t.equal(s.sandbox.requests.length, 0, 'no ticket request once the deadline has passed');
 
