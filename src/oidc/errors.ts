@@ -2,6 +2,11 @@
  * The one place where openid-client's and jose's errors become the bridge's
  * refusals: a reason code for the page and the metrics, a check code for the
  * log (which rule fired), and a detail an administrator can act on.
+ *
+ * Errors are told apart by what the libraries give as data: the class, the
+ * `code`, and the fields of the `cause` (the claim, the header, the claims, the
+ * body, the Response). A message is read only where those say nothing, and each
+ * such place says so.
  */
 import * as client from 'openid-client';
 import * as jose from 'jose';
@@ -289,6 +294,9 @@ function userinfoRefusal(e: unknown): BridgeError {
       `userinfo request failed: the IdP answered HTTP ${isResponse(e.cause) ? e.cause.status : '?'}`,
     );
   }
+  // An application/jwt answer fails one of several checks, under several codes
+  // (none when the IdP advertises no userinfo algorithm), and no field says the
+  // answer was a JWT: only the messages do.
   if (e instanceof client.ClientError && /JWT/.test(e.cause instanceof Error ? e.cause.message : e.message)) {
     return refuse(
       Reasons.userinfoFailed,
