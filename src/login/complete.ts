@@ -207,7 +207,7 @@ async function verifyWithinBudget(
     unit = undefined;
   };
   try {
-    return await idp.oidc.completeLogin(req.query, tx, idp.neededClaims, deadline, () => settle(true));
+    return await idp.oidc.verifyCallback(req.query, tx, idp.neededClaims, deadline, () => settle(true));
   } catch (e) {
     const refusal = deadline.explain(e);
     if (!keepsUnit(refusal, deadline.step)) settle(false);

@@ -2,6 +2,11 @@
  * The one place where openid-client's and jose's errors become the bridge's
  * refusals: a reason code for the page and the metrics, a check code for the
  * log (which rule fired), and a detail an administrator can act on.
+ *
+ * Errors are told apart by what the libraries give as data: the class, the
+ * `code`, and the fields of the `cause` (the claim, the header, the claims, the
+ * body, the Response). A message is read only where those say nothing, and each
+ * such place says so.
  */
 import * as client from 'openid-client';
 import * as jose from 'jose';
@@ -12,18 +17,18 @@ import { JwksFetchError } from './keys.js';
 /** Where in the login the library failed. */
 export type OidcStep = 'callback' | 'signature' | 'userinfo';
 
-/** The oauth4webapi error a ClientError wraps (it carries `code` and a `cause` with the claim). */
-interface ProcessingError extends Error {
+/**
+ * The oauth4webapi error an openid-client ClientError wraps (OperationProcessingError,
+ * UnsupportedOperationError): its `code`, and a `cause` holding what the failed
+ * check compared (`claim`, `expected`, `claims`, `header`, `body`, `parameters`).
+ */
+interface LibraryFailure extends Error {
   code?: string;
   cause?: unknown;
 }
 
 const isResponse = (v: unknown): v is Response => typeof Response !== 'undefined' && v instanceof Response;
-const claimOf = (e: ProcessingError): string | undefined => {
-  const cause = e.cause as { claim?: unknown; attribute?: unknown } | undefined;
-  if (typeof cause?.claim === 'string') return cause.claim;
-  return /"(\w+)"/.exec(e.message)?.[1];
-};
+const isRecord = (v: unknown): v is Readonly<Record<string, unknown>> => typeof v === 'object' && v !== null;
 const quote = (s: unknown, max: number) => JSON.stringify(String(s).slice(0, max));
 
 const AUTH_TIME_HINT =
@@ -83,8 +88,9 @@ function callbackRefusal(e: unknown): BridgeError {
   if (!(e instanceof client.ClientError)) {
     return refuse(Reasons.tokenExchangeFailed, 502, 'token.request', `the token request failed: ${describeError(e)}`);
   }
-  const inner = (e.cause instanceof Error ? e.cause : e) as ProcessingError;
-  const message = inner.message;
+  const failure = (e.cause instanceof Error ? e.cause : e) as LibraryFailure;
+  const compared = failure.cause;
+  const message = failure.message;
   switch (e.code) {
     case 'OAUTH_RESPONSE_IS_NOT_CONFORM':
       return refuse(
@@ -103,7 +109,7 @@ function callbackRefusal(e: unknown): BridgeError {
       );
     case 'OAUTH_JWT_CLAIM_COMPARISON_FAILED':
     case 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED': {
-      const claim = claimOf(inner) ?? 'claim';
+      const claim = isRecord(compared) && typeof compared['claim'] === 'string' ? compared['claim'] : 'claim';
       // OIDC_MAX_AGE: the IdP confirmed a sign-in older than the company allows.
       if (claim === 'auth_time' && e.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') {
         return refuse(
@@ -116,6 +122,8 @@ function callbackRefusal(e: unknown): BridgeError {
       return refuse(Reasons.idTokenInvalid, 502, `id_token.${claim}`, `ID token rejected: ${message} (${claim})`);
     }
     case 'OAUTH_UNSUPPORTED_OPERATION':
+      // The refusal of an implicit or hybrid answer (an "id_token" or "token"
+      // parameter) carries no cause: only its message says which check it was.
       if (/implicit and hybrid/.test(message))
         return refuse(
           Reasons.callbackInvalid,
@@ -123,7 +131,8 @@ function callbackRefusal(e: unknown): BridgeError {
           'auth_response.implicit',
           'the callback has an unexpected "id_token" or "token" parameter (implicit or hybrid answer)',
         );
-      if (/token_type/.test(message))
+      // An unsupported token_type: the cause is the token response's body.
+      if (isRecord(compared) && isRecord(compared['body']) && 'token_type' in compared['body'])
         return refuse(
           Reasons.tokenExchangeFailed,
           502,
@@ -139,50 +148,71 @@ function callbackRefusal(e: unknown): BridgeError {
         'token.timeout',
         'the token endpoint did not answer within OIDC_TIMEOUT_MS',
       );
-    case 'OAUTH_INVALID_RESPONSE': {
-      const duplicate = /^"(\w+)" parameter must be provided only once/.exec(message);
-      if (duplicate)
-        return refuse(
-          Reasons.callbackInvalid,
-          400,
-          'auth_response.duplicate',
-          `the callback has several "${duplicate[1]}" parameters`,
-        );
-      if (/JARM/.test(message))
-        return refuse(
-          Reasons.callbackInvalid,
-          400,
-          'auth_response.response',
-          'the callback has an unexpected "response" parameter (a JARM answer)',
-        );
-      if (/"iss" \(issuer\) missing/.test(message))
-        return refuse(
-          Reasons.issMismatch,
-          400,
-          'auth_response.iss',
-          'the IdP advertises RFC 9207 but the authorization response has no "iss"',
-        );
-      if (/"iss" \(issuer\) response parameter/.test(message))
-        return refuse(
-          Reasons.issMismatch,
-          400,
-          'auth_response.iss',
-          'the authorization response "iss" is not the configured issuer',
-        );
-      if (/"state"/.test(message)) return refuse(Reasons.stateMismatch, 400, 'auth_response.state', message);
-      if (/response parameter "code"|"code" parameter/.test(message))
-        return refuse(Reasons.callbackInvalid, 400, 'auth_response.code', 'the callback has no "code"');
-      if (/JWT|ID Token/.test(message)) {
-        const claim = /"alg" header/.test(message) ? 'alg' : (claimOf(inner) ?? 'jwt');
-        // require_auth_time (OIDC_PROMPT=login) or maxAge (OIDC_MAX_AGE) made it required.
-        const hint = claim === 'auth_time' && /missing/.test(message) ? AUTH_TIME_HINT : '';
-        return refuse(Reasons.idTokenInvalid, 502, `id_token.${claim}`, `ID token rejected: ${message}${hint}`);
-      }
-      return refuse(Reasons.tokenExchangeFailed, 502, 'token.response', `token response rejected: ${message}`);
-    }
+    case 'OAUTH_INVALID_RESPONSE':
+      return invalidResponseRefusal(refuse, failure);
     default:
       return refuse(Reasons.tokenExchangeFailed, 502, 'token.request', `the token request failed: ${describeError(e)}`);
   }
+}
+
+/**
+ * OAUTH_INVALID_RESPONSE: the one code of many checks, told apart by what their
+ * cause holds where it says, and by the message where it does not.
+ */
+function invalidResponseRefusal(
+  refuse: (reason: Reason, status: number, check: string, detail: string) => BridgeError,
+  failure: LibraryFailure,
+): BridgeError {
+  const message = failure.message;
+  const compared = failure.cause;
+  // The authorization response's checks (a repeated parameter, a JARM
+  // "response", RFC 9207 "iss" missing or another, "state") share this code,
+  // and their cause is at most the parameters and an expected value, never the
+  // name of the check (an "iss" and a "state" mismatch carry the same fields):
+  // only the message tells them apart.
+  const duplicate = /^"(\w+)" parameter must be provided only once/.exec(message);
+  if (duplicate)
+    return refuse(
+      Reasons.callbackInvalid,
+      400,
+      'auth_response.duplicate',
+      `the callback has several "${duplicate[1]}" parameters`,
+    );
+  if (/JARM/.test(message))
+    return refuse(
+      Reasons.callbackInvalid,
+      400,
+      'auth_response.response',
+      'the callback has an unexpected "response" parameter (a JARM answer)',
+    );
+  if (/"iss" \(issuer\) missing/.test(message))
+    return refuse(
+      Reasons.issMismatch,
+      400,
+      'auth_response.iss',
+      'the IdP advertises RFC 9207 but the authorization response has no "iss"',
+    );
+  if (/"iss" \(issuer\) response parameter/.test(message))
+    return refuse(
+      Reasons.issMismatch,
+      400,
+      'auth_response.iss',
+      'the authorization response "iss" is not the configured issuer',
+    );
+  if (/"state"/.test(message)) return refuse(Reasons.stateMismatch, 400, 'auth_response.state', message);
+  // The ID token's checks: their cause is the token itself (not a JWT at all),
+  // its header (the "alg" check, with the expected algorithms), or its claims.
+  if (typeof compared === 'string' || (isRecord(compared) && ('header' in compared || 'claims' in compared))) {
+    const claims = isRecord(compared) && isRecord(compared['claims']) ? compared['claims'] : undefined;
+    // A claim missing or of the wrong type: the cause holds all the claims, and
+    // only the message names the one that failed.
+    const claim = isRecord(compared) && 'header' in compared ? 'alg' : (/"(\w+)"/.exec(message)?.[1] ?? 'jwt');
+    // require_auth_time (OIDC_PROMPT=login) or maxAge (OIDC_MAX_AGE) made it required.
+    const hint =
+      claim === 'auth_time' && claims !== undefined && claims['auth_time'] === undefined ? AUTH_TIME_HINT : '';
+    return refuse(Reasons.idTokenInvalid, 502, `id_token.${claim}`, `ID token rejected: ${message}${hint}`);
+  }
+  return refuse(Reasons.tokenExchangeFailed, 502, 'token.response', `token response rejected: ${message}`);
 }
 
 /** The ID token signature (jose). A key that cannot be fetched is the IdP being unavailable. */
@@ -264,6 +294,9 @@ function userinfoRefusal(e: unknown): BridgeError {
       `userinfo request failed: the IdP answered HTTP ${isResponse(e.cause) ? e.cause.status : '?'}`,
     );
   }
+  // An application/jwt answer fails one of several checks, under several codes
+  // (none when the IdP advertises no userinfo algorithm), and no field says the
+  // answer was a JWT: only the messages do.
   if (e instanceof client.ClientError && /JWT/.test(e.cause instanceof Error ? e.cause.message : e.message)) {
     return refuse(
       Reasons.userinfoFailed,

@@ -142,7 +142,7 @@ t.test(
       ['no fresh sign-in', () => (s.idp.mode = 'auth-time-old'), /\(reauthentication_missing\)/],
       ['an iat in the future', () => (s.idp.mode = 'iat-future'), /\(id_token_invalid\)/],
       ['userinfo for another sub', () => (s.idp.mode = 'userinfo-bad-sub'), /\(userinfo_sub_mismatch\)/],
-      // Refused after completeLogin returned: also a verified exchange.
+      // Refused after verifyCallback returned: also a verified exchange.
       ['a user outside the allowed groups', () => (s.idp.user = 'bob'), /\(group_not_allowed\)/],
     ];
     for (const [what, arrange, reason] of refusals) {

@@ -1,9 +1,9 @@
 /**
- * The OIDC client's own code around openid-client.
+ * The authorization URL's own code around openid-client.
  */
 import t from 'tap';
 import { calculatePKCECodeChallenge, randomPKCECodeVerifier } from 'openid-client';
-import { pkceChallenge } from '../../src/oidc/client.js';
+import { pkceChallenge } from '../../src/oidc/authorization-url.js';
 
 t.test('the PKCE challenge is what openid-client computes', async (t) => {
   for (let i = 0; i < 20; i++) {
