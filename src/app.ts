@@ -145,7 +145,7 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
         errorAnswers,
         req,
         reply,
-        new BridgeError(Reasons.badRequest, error.statusCode === 414 ? 414 : 400, { detail }),
+        new BridgeError(Reasons.badRequest, { ...(error.statusCode === 414 ? { status: 414 } : {}), detail }),
         req.url,
       );
     },
@@ -167,7 +167,7 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
       // One bucket per client: its bare address (a proxy may add the source port), an IPv6 /64.
       keyGenerator: (req) => clientKey(clientAddress(req)),
       errorResponseBuilder: (_req, ctx) =>
-        new BridgeError(Reasons.rateLimited, 429, { detail: `more than ${ctx.max} requests in ${ctx.after}` }),
+        new BridgeError(Reasons.rateLimited, { detail: `more than ${ctx.max} requests in ${ctx.after}` }),
       // With Redis, the limit holds across every replica together (this replica's counts while Redis is away).
       ...(bridge.sharedState === undefined ? {} : { store: sharedRateLimitStore(bridge.sharedState) }),
     });
@@ -204,7 +204,7 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
       errorAnswers,
       req,
       reply,
-      new BridgeError(Reasons.notFound, 404, { detail: `${req.method} ${req.url.split('?')[0]}` }),
+      new BridgeError(Reasons.notFound, { detail: `${req.method} ${req.url.split('?')[0]}` }),
       undefined,
     ),
   );

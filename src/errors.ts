@@ -212,11 +212,6 @@ export interface BridgeErrorOptions {
   check?: Check;
 }
 
-/** The options of the deprecated form `new BridgeError(reason, status, options)`: any string as the check. */
-interface LegacyBridgeErrorOptions extends Omit<BridgeErrorOptions, 'check'> {
-  check?: string;
-}
-
 /** A refusal or failure with everything needed to answer the user and log it. */
 export class BridgeError extends Error {
   override name = 'BridgeError';
@@ -236,20 +231,7 @@ export class BridgeError extends Error {
   constructor(reason: StatusOverrideReason, options: BridgeErrorOptions & { status?: number });
   /** A refusal answered with its reason's status. */
   constructor(reason: Reason, options?: BridgeErrorOptions);
-  /**
-   * @deprecated The status comes from the reason: `new BridgeError(reason, options)`.
-   * Kept while the last throw sites move over; it takes the status and any check string as given.
-   */
-  constructor(reason: Reason, status: number, options?: LegacyBridgeErrorOptions);
-  constructor(
-    reason: Reason,
-    statusOrOptions?: number | (BridgeErrorOptions & { status?: number }),
-    legacyOptions: LegacyBridgeErrorOptions = {},
-  ) {
-    const legacy = typeof statusOrOptions === 'number';
-    const options: BridgeErrorOptions & { status?: number } = legacy
-      ? { ...(legacyOptions as BridgeErrorOptions), status: statusOrOptions }
-      : (statusOrOptions ?? {});
+  constructor(reason: Reason, options: BridgeErrorOptions & { status?: number } = {}) {
     super(options.detail ?? reason, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
     this.status = options.status ?? REASON_STATUS[reason];

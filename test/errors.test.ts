@@ -81,11 +81,6 @@ t.test('a refusal keeps what it was given', async (t) => {
   t.notOk('cause' in new BridgeError(Reasons.notFound), 'no cause property without a cause');
 });
 
-t.test('the deprecated form keeps the status it is given', async (t) => {
-  const e = new BridgeError(Reasons.badRequest, 415, { detail: 'type', check: 'anything' });
-  t.match(e, { status: 415, detail: 'type', check: 'anything' });
-});
-
 t.test('check codes: a list of distinct family.name strings, typed', async (t) => {
   t.equal(new Set(CHECKS).size, CHECKS.length, 'no code twice');
   for (const check of CHECKS) t.match(check, /^[a-z_]+(\.[a-z_]+)?$/, check);

@@ -100,7 +100,7 @@ async function complete(
   // Each IdP has its own redirect URI: an answer at another IdP's callback is
   // a mix-up, refused before any request.
   if ((tx.idp ?? 'default') !== idp.config.name) {
-    throw new BridgeError(Reasons.issMismatch, 400, {
+    throw new BridgeError(Reasons.issMismatch, {
       check: 'redirect_uri',
       detail: `a login started with IdP "${tx.idp ?? 'default'}" came back at the callback of "${idp.config.name}"`,
     });

@@ -71,7 +71,7 @@ export function checkUserinfoFailure(
 ): void {
   const missing = missingRequiredClaims(claims, identityMapping(idp), idp.access, loginKind(target));
   if (missing.length > 0) {
-    throw new BridgeError(failure.reason, failure.status, {
+    throw new BridgeError(failure.reason, {
       check: failure.check,
       detail: `${failure.detail ?? failure.reason}; still missing without it: ${missing.join(', ')}`,
       cause: failure.cause,
@@ -87,14 +87,14 @@ export function checkUserinfoFailure(
 export function decideLogin(login: VerifiedClaims, idp: IdpSettings, commbox: CommboxSettings): LoginDecision {
   const { claims, target } = login;
   const access = evaluateAccess(claims, idp.access);
-  if (!access.allowed) throw new BridgeError(access.rule, 403, { detail: access.detail });
+  if (!access.allowed) throw new BridgeError(access.rule, { detail: access.detail });
   const hosted = evaluateHostedDomain(login.idTokenClaims, idp.access);
-  if (!hosted.allowed) throw new BridgeError(hosted.rule, 403, { detail: hosted.detail });
+  if (!hosted.allowed) throw new BridgeError(hosted.rule, { detail: hosted.detail });
   // An agent into CommBox, or a customer into a chat channel (checked again:
   // the allow-list may have changed since /chat). Chat goes through the default IdP only.
   const chat = target !== undefined && isChatPath(target);
   if (chat && idp.name !== 'default') {
-    throw new BridgeError(Reasons.initiateBadTarget, 400, {
+    throw new BridgeError(Reasons.initiateBadTarget, {
       detail: `customer chat access goes through the default IdP only, not "${idp.name}"`,
     });
   }
@@ -102,7 +102,7 @@ export function decideLogin(login: VerifiedClaims, idp: IdpSettings, commbox: Co
   const mapping = identityMapping(idp);
   const mapped = channel === undefined ? mapAgentIdentity(claims, mapping) : mapChatIdentity(claims, mapping);
   if (!mapped.ok) {
-    throw new BridgeError(Reasons.claimMissing, 403, {
+    throw new BridgeError(Reasons.claimMissing, {
       detail: `${mapped.detail}; claims present: ${Object.keys(claims).sort().join(', ')}`,
       userDetail: `Missing: ${mapped.missing}.`,
     });
@@ -111,7 +111,7 @@ export function decideLogin(login: VerifiedClaims, idp: IdpSettings, commbox: Co
   const username = 'username' in mapped.identity ? mapped.identity.username : undefined;
   const usernameBeforeLocalpart = username === undefined ? undefined : valueBeforeLocalpart(claims, mapping.username);
   const scoped = evaluateIdentity({ username, email: mapped.identity.email, usernameBeforeLocalpart }, idp.access);
-  if (!scoped.allowed) throw new BridgeError(scoped.rule, 403, { detail: scoped.detail });
+  if (!scoped.allowed) throw new BridgeError(scoped.rule, { detail: scoped.detail });
   const data: TicketData =
     channel === undefined
       ? { brand: commbox.brand, ...mapped.identity, oneTimeUse: true }

@@ -99,7 +99,7 @@ export class FailureBudget {
     const allowed = Math.max(this.#max, SUCCESS_ALLOWANCE * succeeded);
     if (open > allowed) {
       await this.giveBack(unit);
-      throw new BridgeError(Reasons.rateLimited, 429, {
+      throw new BridgeError(Reasons.rateLimited, {
         check: 'rate_limit.failed_logins',
         detail: `this client already has ${allowed} failed or unfinished code exchanges in the window (RATE_LIMIT_FAILED_LOGINS ${this.#max}, ${succeeded} successful); no token request was made`,
       });

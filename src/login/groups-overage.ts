@@ -6,7 +6,7 @@ import { hasGroupsOverage } from '../claims/access.js';
 import { readGraphGroups } from '../claims/entra-groups.js';
 import { getClaim, type Claims } from '../claims/mapping.js';
 import type { AccessRules } from '../config/settings.js';
-import { BridgeError, Reasons } from '../errors.js';
+import { BridgeError, Reasons, type Check } from '../errors.js';
 import type { LoginClock } from '../net/deadline.js';
 import type { IdpFetch } from '../net/idp-fetch.js';
 import type { LogSink } from './outcome.js';
@@ -39,8 +39,8 @@ export async function resolveGroupsOverage(
   ) {
     return claims;
   }
-  const refuse = (check: string, detail: string) =>
-    new BridgeError(Reasons.groupsOverage, 403, {
+  const refuse = (check: Check, detail: string) =>
+    new BridgeError(Reasons.groupsOverage, {
       check,
       detail,
       userDetail:

@@ -33,7 +33,7 @@ export function resolveTarget(site: BridgeSite, target: string | undefined): str
   try {
     u = new URL(target);
   } catch {
-    throw new BridgeError(Reasons.initiateBadTarget, 400, { detail: 'target_link_uri is not an absolute URL' });
+    throw new BridgeError(Reasons.initiateBadTarget, { detail: 'target_link_uri is not an absolute URL' });
   }
   const base = new URL(site.publicUrl + '/');
   const prefix = base.pathname.replace(/\/$/, '');
@@ -46,7 +46,7 @@ export function resolveTarget(site: BridgeSite, target: string | undefined): str
     u.search === '' &&
     u.hash === '';
   if (!ours || !(TARGET_PATHS.has(path) || isChatPath(path))) {
-    throw new BridgeError(Reasons.initiateBadTarget, 400, {
+    throw new BridgeError(Reasons.initiateBadTarget, {
       detail: `target_link_uri points outside this bridge: ${JSON.stringify(target.slice(0, 200))}`,
     });
   }
@@ -57,8 +57,7 @@ export function resolveTarget(site: BridgeSite, target: string | undefined): str
 function single(params: Readonly<Record<string, unknown>>, name: string): string | undefined {
   const v = params[name];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string')
-    throw new BridgeError(Reasons.badRequest, 400, { detail: `${name} is given more than once` });
+  if (typeof v !== 'string') throw new BridgeError(Reasons.badRequest, { detail: `${name} is given more than once` });
   return v;
 }
 
@@ -76,7 +75,7 @@ export function resolveInitiation(
   // The IdP is chosen by the issuer; an unknown one is refused, never visited.
   const idp = [...idps].find((i) => i.config.oidc.issuer === iss);
   if (iss === undefined || idp === undefined) {
-    throw new BridgeError(Reasons.initiateUnknownIssuer, 400, {
+    throw new BridgeError(Reasons.initiateUnknownIssuer, {
       detail:
         iss === undefined
           ? 'initiate login without "iss"'
@@ -87,7 +86,7 @@ export function resolveInitiation(
   // Customer chat goes through the default IdP only: a chat ticket carries no
   // username, so an extra IdP's namespace could not hold it.
   if (target !== undefined && isChatPath(target) && idp.config.name !== 'default') {
-    throw new BridgeError(Reasons.initiateBadTarget, 400, {
+    throw new BridgeError(Reasons.initiateBadTarget, {
       detail: `a tile of IdP "${idp.config.name}" names a chat route; customer chat access goes through the default IdP only`,
     });
   }

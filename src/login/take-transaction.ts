@@ -24,7 +24,7 @@ export function callbackState(query: URLSearchParams): string {
         : state.length > 1
           ? 'callback with several "state"'
           : 'callback with an empty "state"';
-    throw new BridgeError(Reasons.loginCookieMissing, 400, { detail });
+    throw new BridgeError(Reasons.loginCookieMissing, { detail });
   }
   return state[0]!;
 }
@@ -50,9 +50,9 @@ export async function takeTransaction(
     const opened = cookies.sealer.open(sealed, name, state);
     if (opened.ok || opened.why === 'expired') {
       outcome.cookieToClear = name;
-      if (!opened.ok) throw new BridgeError(Reasons.loginExpired, 400, { detail: 'login cookie refused: expired' });
+      if (!opened.ok) throw new BridgeError(Reasons.loginExpired, { detail: 'login cookie refused: expired' });
       if (!(await replayMemory.consume(opened.tx.state, opened.tx.createdAt))) {
-        throw new BridgeError(Reasons.callbackReplayed, 400, { detail: 'this login transaction was already used' });
+        throw new BridgeError(Reasons.callbackReplayed, { detail: 'this login transaction was already used' });
       }
       return opened.tx;
     }
@@ -65,18 +65,18 @@ export async function takeTransaction(
   // A reload of the last page, or the back button: the state was used and its
   // cookie cleared. Say so, rather than blame cookies.
   if (await replayMemory.has(state)) {
-    throw new BridgeError(Reasons.callbackReplayed, 400, {
+    throw new BridgeError(Reasons.callbackReplayed, {
       detail: 'this login transaction was already used (its cookie is gone: a reload or the back button)',
     });
   }
   if (unreadable)
-    throw new BridgeError(Reasons.loginCookieInvalid, 400, {
+    throw new BridgeError(Reasons.loginCookieInvalid, {
       detail: 'login cookie refused: invalid (no key opens it)',
     });
   // Other live transactions but none for this state: the answer belongs to a
   // login this browser did not start (or a forged one).
   const others = Object.keys(sent).filter(isTransactionCookieName).length;
-  throw new BridgeError(others > 0 ? Reasons.stateMismatch : Reasons.loginCookieMissing, 400, {
+  throw new BridgeError(others > 0 ? Reasons.stateMismatch : Reasons.loginCookieMissing, {
     detail: `no login cookie for this state (the browser sent ${others} other login cookie(s))`,
   });
 }

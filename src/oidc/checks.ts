@@ -3,11 +3,12 @@
  * what the library does not do for this client. Pure functions; each returns the
  * problem (with its check code) or undefined.
  */
+import type { Check } from '../errors.js';
 import { isLoopbackHost } from '../config/urls.js';
 
 /** A failed extra check: its code (for the log) and what it found. */
 export interface CheckFailure {
-  readonly check: string;
+  readonly check: Check;
   readonly detail: string;
 }
 
@@ -27,7 +28,11 @@ export function checkCallbackParameters(params: URLSearchParams): CheckFailure |
  * lets jose fetch a `jwks_uri` of any scheme), and may be http only for a loopback
  * issuer on a loopback host (local testing).
  */
-export function checkEndpoint(name: string, value: unknown, issuer: URL): CheckFailure | undefined {
+export function checkEndpoint(
+  name: 'authorization_endpoint' | 'token_endpoint' | 'jwks_uri' | 'userinfo_endpoint',
+  value: unknown,
+  issuer: URL,
+): CheckFailure | undefined {
   let url: URL;
   try {
     url = new URL(String(value));

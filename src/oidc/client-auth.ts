@@ -14,7 +14,7 @@ export async function clientAuthentication(o: OidcSettings, tokenEndpoint: strin
       return client.ClientSecretPost(o.clientSecret);
     case 'private_key_jwt': {
       const key = o.clientPrivateKey;
-      if (!key) throw new BridgeError(Reasons.internalError, 500, { detail: 'private_key_jwt without a private key' });
+      if (!key) throw new BridgeError(Reasons.internalError, { detail: 'private_key_jwt without a private key' });
       const alg =
         key.asymmetricKeyType === 'rsa'
           ? 'RS256'

@@ -55,7 +55,7 @@ export async function discoverIdp(opts: OidcOptions, fetch: IdpFetch, requireAut
       timeout: opts.timeoutMs / 1000,
     });
   } catch (cause) {
-    throw new BridgeError(Reasons.idpUnavailable, 503, {
+    throw new BridgeError(Reasons.idpUnavailable, {
       check: 'discovery',
       detail: `OIDC discovery of ${opts.issuer} failed: ${describeError(cause)}`,
       cause,
@@ -103,7 +103,7 @@ export async function discoverIdp(opts: OidcOptions, fetch: IdpFetch, requireAut
   try {
     await keys.load();
   } catch (cause) {
-    throw new BridgeError(Reasons.idpUnavailable, 503, {
+    throw new BridgeError(Reasons.idpUnavailable, {
       check: 'jwks.fetch',
       detail: `fetching the IdP JWKS failed: ${describeError(cause)}`,
       cause,
@@ -146,4 +146,4 @@ export function discoveryProblemText(e: unknown): string {
 }
 
 const unusableMetadata = (problem: CheckFailure) =>
-  new BridgeError(Reasons.idpUnavailable, 503, { check: problem.check, detail: problem.detail });
+  new BridgeError(Reasons.idpUnavailable, { check: problem.check, detail: problem.detail });

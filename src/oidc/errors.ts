@@ -10,7 +10,7 @@
  */
 import * as client from 'openid-client';
 import * as jose from 'jose';
-import { BridgeError, Reasons, type Reason } from '../errors.js';
+import { BridgeError, isCheck, Reasons, type Check, type Reason } from '../errors.js';
 import { describeError } from '../net/network-errors.js';
 import { JwksFetchError } from './keys.js';
 
@@ -49,21 +49,19 @@ export function oidcRefusal(step: OidcStep, e: unknown): BridgeError {
 
 /** The authorization response, the token request and response, and the ID token claims. */
 function callbackRefusal(e: unknown): BridgeError {
-  const refuse = (reason: Reason, status: number, check: string, detail: string, extra: { userDetail?: string } = {}) =>
-    new BridgeError(reason, status, { check, detail, cause: e, ...extra });
+  const refuse = (reason: Reason, check: Check, detail: string) => new BridgeError(reason, { check, detail, cause: e });
 
   if (e instanceof client.AuthorizationResponseError) {
     const error = e.error;
     const description = e.error_description;
-    return refuse(
-      Reasons.idpError,
-      error === 'access_denied' ? 403 : 502,
-      'auth_response.error',
-      `the IdP answered error=${quote(error, 100)}${description ? ` (${quote(description, 300)})` : ''}`,
-      {
-        userDetail: `The sign-in service answered: ${error.slice(0, 100)}.`,
-      },
-    );
+    // The one reason whose status depends on the answer: the person said no (403), or the IdP failed (502).
+    return new BridgeError(Reasons.idpError, {
+      ...(error === 'access_denied' ? { status: 403 } : {}),
+      check: 'auth_response.error',
+      detail: `the IdP answered error=${quote(error, 100)}${description ? ` (${quote(description, 300)})` : ''}`,
+      userDetail: `The sign-in service answered: ${error.slice(0, 100)}.`,
+      cause: e,
+    });
   }
   if (e instanceof client.WWWAuthenticateChallengeError) {
     const challenge = e.cause[0];
@@ -72,7 +70,6 @@ function callbackRefusal(e: unknown): BridgeError {
     const description = challenge?.parameters.error_description;
     return refuse(
       Reasons.tokenExchangeFailed,
-      502,
       'token.challenge',
       `the token endpoint answered HTTP ${e.status} (${scheme}) error=${quote(error, 100)}${description ? ` (${quote(description, 300)})` : ''}: check OIDC_CLIENT_ID, the client credentials and OIDC_CLIENT_AUTH`,
     );
@@ -80,13 +77,12 @@ function callbackRefusal(e: unknown): BridgeError {
   if (e instanceof client.ResponseBodyError) {
     return refuse(
       Reasons.tokenExchangeFailed,
-      502,
       'token.error',
       `the token endpoint answered HTTP ${e.status} error=${quote(e.error, 100)}${e.error_description ? ` (${quote(e.error_description, 300)})` : ''}`,
     );
   }
   if (!(e instanceof client.ClientError)) {
-    return refuse(Reasons.tokenExchangeFailed, 502, 'token.request', `the token request failed: ${describeError(e)}`);
+    return refuse(Reasons.tokenExchangeFailed, 'token.request', `the token request failed: ${describeError(e)}`);
   }
   const failure = (e.cause instanceof Error ? e.cause : e) as LibraryFailure;
   const compared = failure.cause;
@@ -95,18 +91,12 @@ function callbackRefusal(e: unknown): BridgeError {
     case 'OAUTH_RESPONSE_IS_NOT_CONFORM':
       return refuse(
         Reasons.tokenExchangeFailed,
-        502,
         'token.status',
         `the token endpoint answered HTTP ${isResponse(e.cause) ? e.cause.status : '?'}${isResponse(e.cause) && /html/i.test(e.cause.headers.get('content-type') ?? '') ? ' (an HTML page)' : ''}`,
       );
     case 'OAUTH_RESPONSE_IS_NOT_JSON':
     case 'OAUTH_PARSE_ERROR':
-      return refuse(
-        Reasons.tokenExchangeFailed,
-        502,
-        'token.body',
-        `the token response is not JSON: ${describeError(e)}`,
-      );
+      return refuse(Reasons.tokenExchangeFailed, 'token.body', `the token response is not JSON: ${describeError(e)}`);
     case 'OAUTH_JWT_CLAIM_COMPARISON_FAILED':
     case 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED': {
       const claim = isRecord(compared) && typeof compared['claim'] === 'string' ? compared['claim'] : 'claim';
@@ -114,12 +104,11 @@ function callbackRefusal(e: unknown): BridgeError {
       if (claim === 'auth_time' && e.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') {
         return refuse(
           Reasons.authTooOld,
-          403,
           'id_token.auth_time',
           `the ID token's auth_time is older than OIDC_MAX_AGE allows: ${message}`,
         );
       }
-      return refuse(Reasons.idTokenInvalid, 502, `id_token.${claim}`, `ID token rejected: ${message} (${claim})`);
+      return refuse(Reasons.idTokenInvalid, idTokenCheck(claim), `ID token rejected: ${message} (${claim})`);
     }
     case 'OAUTH_UNSUPPORTED_OPERATION':
       // The refusal of an implicit or hybrid answer (an "id_token" or "token"
@@ -127,7 +116,6 @@ function callbackRefusal(e: unknown): BridgeError {
       if (/implicit and hybrid/.test(message))
         return refuse(
           Reasons.callbackInvalid,
-          400,
           'auth_response.implicit',
           'the callback has an unexpected "id_token" or "token" parameter (implicit or hybrid answer)',
         );
@@ -135,23 +123,21 @@ function callbackRefusal(e: unknown): BridgeError {
       if (isRecord(compared) && isRecord(compared['body']) && 'token_type' in compared['body'])
         return refuse(
           Reasons.tokenExchangeFailed,
-          502,
           'token.token_type',
           `the token response token_type is not supported: ${message}`,
         );
-      return refuse(Reasons.tokenExchangeFailed, 502, 'token.unsupported', describeError(e));
+      return refuse(Reasons.tokenExchangeFailed, 'token.unsupported', describeError(e));
     case 'OAUTH_TIMEOUT':
     case 'OAUTH_ABORT':
       return refuse(
         Reasons.tokenExchangeFailed,
-        502,
         'token.timeout',
         'the token endpoint did not answer within OIDC_TIMEOUT_MS',
       );
     case 'OAUTH_INVALID_RESPONSE':
       return invalidResponseRefusal(refuse, failure);
     default:
-      return refuse(Reasons.tokenExchangeFailed, 502, 'token.request', `the token request failed: ${describeError(e)}`);
+      return refuse(Reasons.tokenExchangeFailed, 'token.request', `the token request failed: ${describeError(e)}`);
   }
 }
 
@@ -160,7 +146,7 @@ function callbackRefusal(e: unknown): BridgeError {
  * cause holds where it says, and by the message where it does not.
  */
 function invalidResponseRefusal(
-  refuse: (reason: Reason, status: number, check: string, detail: string) => BridgeError,
+  refuse: (reason: Reason, check: Check, detail: string) => BridgeError,
   failure: LibraryFailure,
 ): BridgeError {
   const message = failure.message;
@@ -174,32 +160,28 @@ function invalidResponseRefusal(
   if (duplicate)
     return refuse(
       Reasons.callbackInvalid,
-      400,
       'auth_response.duplicate',
       `the callback has several "${duplicate[1]}" parameters`,
     );
   if (/JARM/.test(message))
     return refuse(
       Reasons.callbackInvalid,
-      400,
       'auth_response.response',
       'the callback has an unexpected "response" parameter (a JARM answer)',
     );
   if (/"iss" \(issuer\) missing/.test(message))
     return refuse(
       Reasons.issMismatch,
-      400,
       'auth_response.iss',
       'the IdP advertises RFC 9207 but the authorization response has no "iss"',
     );
   if (/"iss" \(issuer\) response parameter/.test(message))
     return refuse(
       Reasons.issMismatch,
-      400,
       'auth_response.iss',
       'the authorization response "iss" is not the configured issuer',
     );
-  if (/"state"/.test(message)) return refuse(Reasons.stateMismatch, 400, 'auth_response.state', message);
+  if (/"state"/.test(message)) return refuse(Reasons.stateMismatch, 'auth_response.state', message);
   // The ID token's checks: their cause is the token itself (not a JWT at all),
   // its header (the "alg" check, with the expected algorithms), or its claims.
   if (typeof compared === 'string' || (isRecord(compared) && ('header' in compared || 'claims' in compared))) {
@@ -210,49 +192,41 @@ function invalidResponseRefusal(
     // require_auth_time (OIDC_PROMPT=login) or maxAge (OIDC_MAX_AGE) made it required.
     const hint =
       claim === 'auth_time' && claims !== undefined && claims['auth_time'] === undefined ? AUTH_TIME_HINT : '';
-    return refuse(Reasons.idTokenInvalid, 502, `id_token.${claim}`, `ID token rejected: ${message}${hint}`);
+    return refuse(Reasons.idTokenInvalid, idTokenCheck(claim), `ID token rejected: ${message}${hint}`);
   }
-  return refuse(Reasons.tokenExchangeFailed, 502, 'token.response', `token response rejected: ${message}`);
+  return refuse(Reasons.tokenExchangeFailed, 'token.response', `token response rejected: ${message}`);
 }
 
 /** The ID token signature (jose). A key that cannot be fetched is the IdP being unavailable. */
 function signatureRefusal(e: unknown): BridgeError {
-  const refuse = (reason: Reason, status: number, check: string, detail: string) =>
-    new BridgeError(reason, status, { check, detail, cause: e });
+  const refuse = (reason: Reason, check: Check, detail: string) => new BridgeError(reason, { check, detail, cause: e });
   // First: jose passes a failed fetch on as its base error class.
   if (hasCause(e, (c) => c instanceof JwksFetchError))
-    return refuse(Reasons.idpUnavailable, 503, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describeError(e)}`);
+    return refuse(Reasons.idpUnavailable, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describeError(e)}`);
   if (e instanceof jose.errors.JWKSNoMatchingKey)
     return refuse(
       Reasons.idTokenInvalid,
-      502,
       'id_token.kid',
       'ID token rejected: no key in the IdP JWKS matches its "kid" and "alg"',
     );
   if (e instanceof jose.errors.JWKSMultipleMatchingKeys)
     return refuse(
       Reasons.idTokenInvalid,
-      502,
       'id_token.kid',
       'ID token rejected: several keys of the IdP JWKS match and the token has no "kid"',
     );
   if (e instanceof jose.errors.JWSSignatureVerificationFailed)
-    return refuse(
-      Reasons.idTokenInvalid,
-      502,
-      'id_token.signature',
-      'ID token rejected: the signature does not verify',
-    );
+    return refuse(Reasons.idTokenInvalid, 'id_token.signature', 'ID token rejected: the signature does not verify');
   if (e instanceof jose.errors.JOSEAlgNotAllowed)
-    return refuse(Reasons.idTokenInvalid, 502, 'id_token.alg', `ID token rejected: ${e.message}`);
+    return refuse(Reasons.idTokenInvalid, 'id_token.alg', `ID token rejected: ${e.message}`);
   if (
     e instanceof jose.errors.JWKSTimeout ||
     e instanceof jose.errors.JWKSInvalid ||
     !(e instanceof jose.errors.JOSEError)
   ) {
-    return refuse(Reasons.idpUnavailable, 503, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describeError(e)}`);
+    return refuse(Reasons.idpUnavailable, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describeError(e)}`);
   }
-  return refuse(Reasons.idTokenInvalid, 502, 'id_token.signature', `ID token rejected: ${e.message}`);
+  return refuse(Reasons.idTokenInvalid, 'id_token.signature', `ID token rejected: ${e.message}`);
 }
 
 /** True when `e` or one of its causes passes `test`. */
@@ -270,8 +244,7 @@ function hasCause(e: unknown, test: (c: unknown) => boolean): boolean {
 
 /** The userinfo request and answer. */
 function userinfoRefusal(e: unknown): BridgeError {
-  const refuse = (reason: Reason, check: string, detail: string) =>
-    new BridgeError(reason, 502, { check, detail, cause: e });
+  const refuse = (reason: Reason, check: Check, detail: string) => new BridgeError(reason, { check, detail, cause: e });
   if (e instanceof client.ClientError && e.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
     const got = (e.cause as { cause?: { body?: { sub?: unknown } } } | undefined)?.cause?.body?.sub;
     return refuse(
@@ -305,4 +278,14 @@ function userinfoRefusal(e: unknown): BridgeError {
     );
   }
   return refuse(Reasons.userinfoFailed, 'userinfo.request', `userinfo request failed: ${describeError(e)}`);
+}
+
+/**
+ * The check code of an ID token claim the library named: `id_token.<claim>` for each claim it checks
+ * (all in the list of check codes); a claim outside the list is `id_token.claim`, so the log's codes
+ * stay the documented ones.
+ */
+function idTokenCheck(claim: string): Check {
+  const code = `id_token.${claim}`;
+  return isCheck(code) ? code : 'id_token.claim';
 }

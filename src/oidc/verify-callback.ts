@@ -7,7 +7,7 @@
  * error becomes a refusal in `errors.ts`.
  */
 import * as client from 'openid-client';
-import { BridgeError, Reasons } from '../errors.js';
+import { BridgeError, Reasons, type Reason } from '../errors.js';
 import { untilAborted, type LoginClock } from '../net/deadline.js';
 import type { AuthorizationRequest } from './authorization-url.js';
 import {
@@ -95,7 +95,7 @@ export async function verifyCallback(
   const { idp, keys } = discovery;
   const { params, request, clock } = callback;
   const signal = clock?.signal;
-  refuseIf(checkCallbackParameters(params), Reasons.callbackInvalid, 400);
+  refuseIf(checkCallbackParameters(params), Reasons.callbackInvalid);
 
   const tokenStart = performance.now();
   // The redirect URI is this IdP's own, whatever path a proxy showed the bridge.
@@ -111,25 +111,23 @@ export async function verifyCallback(
       ...(settings.maxAge !== undefined ? { maxAge: settings.maxAge } : {}),
     }),
   );
-  refuseIf(checkTokenType(tokens.token_type), Reasons.tokenExchangeFailed, 502);
+  refuseIf(checkTokenType(tokens.token_type), Reasons.tokenExchangeFailed);
   // A JWKS refetch is shared by the logins waiting on it: this one stops waiting at its deadline.
   clock?.enter('signature');
   await libraryStep('signature', () => untilAborted(keys.verify(tokens.id_token!, idp.idTokenAlg), signal));
   const idTokenClaims: Claims = { ...tokens.claims()! };
-  refuseIf(checkIdTokenClaims(idTokenClaims, settings.clientId), Reasons.idTokenInvalid, 502);
+  refuseIf(checkIdTokenClaims(idTokenClaims, settings.clientId), Reasons.idTokenInvalid);
   callback.onTokensVerified?.();
-  refuseIf(checkIssuedAt(idTokenClaims, Date.now(), settings.clockToleranceSec), Reasons.idTokenInvalid, 502);
+  refuseIf(checkIssuedAt(idTokenClaims, Date.now(), settings.clockToleranceSec), Reasons.idTokenInvalid);
   // What the company asked of the sign-in is verified, not only requested:
   // the browser carries the request, and anyone at it can edit it.
   if (settings.freshSignIn) {
     refuseIf(
       checkSignedInSince(idTokenClaims, request.createdAt, Date.now(), settings.clockToleranceSec),
       Reasons.reauthenticationMissing,
-      403,
     );
   }
-  if (settings.acrValues !== undefined)
-    refuseIf(checkAcr(idTokenClaims, settings.acrValues), Reasons.acrNotSatisfied, 403);
+  if (settings.acrValues !== undefined) refuseIf(checkAcr(idTokenClaims, settings.acrValues), Reasons.acrNotSatisfied);
   const tokenMs = performance.now() - tokenStart;
   const sub = idTokenClaims['sub'] as string;
 
@@ -214,10 +212,6 @@ async function libraryStep<T>(name: OidcStep, run: () => Promise<T>): Promise<T>
   }
 }
 
-function refuseIf(
-  problem: CheckFailure | undefined,
-  reason: (typeof Reasons)[keyof typeof Reasons],
-  status: number,
-): void {
-  if (problem) throw new BridgeError(reason, status, { check: problem.check, detail: problem.detail });
+function refuseIf(problem: CheckFailure | undefined, reason: Reason): void {
+  if (problem) throw new BridgeError(reason, { check: problem.check, detail: problem.detail });
 }

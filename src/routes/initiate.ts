@@ -15,7 +15,8 @@ async function initiate(
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   if (req.method === 'POST' && !/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) {
-    throw new BridgeError(Reasons.badRequest, 415, {
+    throw new BridgeError(Reasons.badRequest, {
+      status: 415,
       detail: 'POST /initiate takes an application/x-www-form-urlencoded form',
     });
   }

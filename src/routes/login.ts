@@ -56,7 +56,7 @@ export async function loginRoutes(
   app.get<{ Params: { idp: string } }>('/login/:idp', limited(rateLimit), (req, reply) => {
     const idp = req.params.idp === 'default' ? undefined : starter.idps.get(req.params.idp);
     if (!idp)
-      throw new BridgeError(Reasons.notFound, 404, {
+      throw new BridgeError(Reasons.notFound, {
         detail: `no IdP named ${JSON.stringify(req.params.idp.slice(0, 40))}`,
       });
     return beginLogin(starter, req, reply, { entry: 'login', idp });

@@ -25,11 +25,12 @@ export function toBridgeError(error: unknown): BridgeError {
   if (error instanceof BridgeError) return error;
   const e = error as FastifyError;
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new BridgeError(Reasons.badRequest, e.statusCode, {
+    return new BridgeError(Reasons.badRequest, {
+      status: e.statusCode,
       detail: `${e.code ?? 'error'}: ${e.message}`.slice(0, 300),
     });
   }
-  return new BridgeError(Reasons.internalError, 500, { detail: 'unexpected error', cause: error });
+  return new BridgeError(Reasons.internalError, { detail: 'unexpected error', cause: error });
 }
 
 /** True when the client asked for JSON rather than a page. */

@@ -325,7 +325,7 @@ t.test('a username mapped with |localpart is judged on the address it was cut fr
 
 t.test('a userinfo failure refuses only when a claim the login needs is still missing', async (t) => {
   const cause = new Error('connection reset');
-  const failure = new BridgeError('userinfo_failed', 502, {
+  const failure = new BridgeError('userinfo_failed', {
     check: 'userinfo.request',
     detail: 'userinfo: reset',
     cause,

@@ -441,7 +441,7 @@ for (const [what, step, error, refusal] of CASES) {
 }
 
 t.test('a refusal the bridge already made passes through unchanged', async (t) => {
-  const own = new BridgeError(Reasons.loginTimeout, 504, { check: 'login_timeout.token' });
+  const own = new BridgeError(Reasons.loginTimeout, { check: 'login_timeout.token' });
   for (const step of ['callback', 'signature', 'userinfo'] as const) t.equal(oidcRefusal(step, own), own);
 });
 
