@@ -42,7 +42,7 @@ const REFUSALS: [HostileMode, number, string, string, string][] = [
 ];
 
 t.test('refused ID tokens and IdP answers', async (t) => {
-  // One client, 25 refusals in a row: the failed-login budget (test/routes/failure-budget.test.ts) would stop them.
+  // One client, 25 refusals in a row: the failed-login budget (test/login/failure-budget.test.ts) would stop them.
   const s = await startHostileStack({ env: { ALLOWED_GROUPS: 'commbox-agents', RATE_LIMIT_FAILED_LOGINS: 'off' } });
   t.teardown(() => s.close());
   for (const [mode, status, reason, detail, check] of REFUSALS) {
