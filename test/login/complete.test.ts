@@ -119,7 +119,7 @@ t.test('DRY_RUN: the whole flow runs, and the callback previews the ticket reque
 });
 
 t.test(
-  'userinfo failing while email_verified is needed (#17): refused, naming it, for 500 and for no answer in time',
+  'userinfo failing while email_verified is needed: refused, naming it, for 500 and for no answer in time',
   async (t) => {
     for (const fault of ['status-500', 'hang'] as const) {
       await t.test(fault, async (t) => {
