@@ -13,7 +13,7 @@
 #     form into the CommBox sandbox, checks the bridge runs as uid 1000 on a
 #     read-only root filesystem, and reports the image size and time to healthy;
 #  4. tears everything down: containers, dockerd (by its PID), its netns mount.
-# The Dockerfile is unchanged for normal machines, which pull the official image.
+# The stand-in image is for this machine only: elsewhere the Dockerfile pulls the official one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD

@@ -1,6 +1,7 @@
 /**
  * `check-config` in-process: the proxy it will use, CommBox reachability (no
- * ticket asked), and the rules and mapping each IdP's logins get.
+ * ticket asked), the rules and mapping each IdP's logins get, and whether it
+ * can use Redis.
  */
 import t from 'tap';
 import { checkConfig } from '../src/check-config.js';
@@ -8,7 +9,8 @@ import { parseConfig } from '../src/config/parse.js';
 import { startSandbox } from '../dev/commbox-sandbox.js';
 import { startHostileIdp } from './helpers/hostile-idp.js';
 import { startProxy } from './helpers/proxy.js';
-import { COOKIE_SECRET, freePort } from './helpers/stack.js';
+import { startRedis } from './helpers/redis.js';
+import { COOKIE_SECRET, freePort, startHostileStack } from './helpers/stack.js';
 
 async function run(env: Record<string, string>) {
   const lines: string[] = [];
@@ -93,4 +95,23 @@ t.test('check-config reports the proxy, CommBox, and the rules and mapping; asks
   const down = await run({ ...env, COMMBOX_API_URL: `http://127.0.0.1:${port}` });
   t.equal(down.code, 1);
   t.match(down.out, /CommBox API: FAILED: the connection to 127\.0\.0\.1:\d+ was refused/);
+});
+
+t.test('check-config connects to Redis and says whether it can', async (t) => {
+  const redis = await startRedis();
+  t.teardown(() => redis.stop());
+  const s = await startHostileStack({ env: { REDIS_URL: redis.url } });
+  t.teardown(() => s.close());
+  const run = async (env: Record<string, string>) => {
+    const lines: string[] = [];
+    const code = await checkConfig(parseConfig({ ...s.env, ...env }), (l) => lines.push(l));
+    return { code, out: lines.join('\n') };
+  };
+  const good = await run({});
+  t.equal(good.code, 0, good.out);
+  t.match(good.out, /Redis: ok \(keys under "commbox-bridge:"\)/);
+  await redis.stop();
+  const bad = await run({});
+  t.equal(bad.code, 1);
+  t.match(bad.out, /Redis: FAILED: no connection within 5000 ms/);
 });

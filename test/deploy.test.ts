@@ -186,7 +186,7 @@ t.test('nothing shipped trusts a whole private network (any pod in it could choo
       t.notMatch(line, TOO_WIDE, `${file.pathname.split('/').pop()}: ${line.trim()}`);
     }
   }
-  // The check can fail: the value that shipped before is caught.
+  // The check can fail: a whole private network (10.0.0.0/8) is caught.
   t.match('            - { name: TRUST_PROXY, value: "10.0.0.0/8" }', TOO_WIDE);
 });
 
@@ -256,7 +256,7 @@ t.test('the Deployment agrees with the bridge', async (t) => {
   const mode = pod.volumes.find((v) => v.name === mount.name)!.secret!.defaultMode!;
   t.equal(mode & 0o022, 0, 'nobody may write it');
   t.equal(mode & 0o004, 0, 'others may not read it');
-  // The check can fail: the layout that shipped before (0400, no fsGroup) is caught.
+  // The check can fail: a Secret volume of mode 0400 without an fsGroup is caught.
   t.notOk(
     secretReadable(
       {

@@ -76,7 +76,7 @@ t.test('a misspelt variable stops the start-up with the name it most likely mean
     COMMBOX_BRAND: 'acme',
     COMMBOX_LOGIN_URL: 'https://acme.commbox.io/login',
     COOKIE_SECRET: 'Zk3q9P0vLw7xR2mT8yB5nC1dF6gH4jK0sA9eU3iO7pQ=',
-    // One letter short: before, the bridge started and let everyone in.
+    // One letter short: ignored, it would leave the bridge with no rule, open to everyone.
     ALLOWED_GROUP: 'commbox-agents',
   });
   t.equal(await p.exited, 1);

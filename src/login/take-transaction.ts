@@ -31,8 +31,8 @@ export function callbackState(query: URLSearchParams): string {
 
 /**
  * Finds, opens and consumes the transaction of `state`: of the login cookies the
- * browser sent (at most five slots, and the cookie a login started before the
- * upgrade to slots named after its state), the one that opens to this state,
+ * browser sent (at most five slots, and the one with the legacy name taken from
+ * this state: {@link legacyTransactionCookieName}), the one that opens to this state,
  * compared in constant time. Sets `outcome.cookieToClear` once a cookie is
  * found, also when the login is then refused.
  */

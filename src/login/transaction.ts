@@ -38,7 +38,7 @@ export interface LoginTransaction {
 const VERSION = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-/** The old naming (`cbx_tx_` + the start of the state), read during an upgrade only. */
+/** How much of the state the legacy cookie name carries (`cbx_tx_` + the start of the state). */
 const LEGACY_STATE_PREFIX_CHARS = 16;
 
 /** Live login transactions one browser may hold: the number of cookie names (slots). */
@@ -89,10 +89,11 @@ export function transactionCookieNames(secure: boolean): readonly string[] {
 }
 
 /**
- * The name a login started before the upgrade to slots gave its cookie
- * (`cbx_tx_` + the first 16 characters of its state). Such a cookie is still
- * accepted at the callback for the 10 minutes it can live: remove this in the
- * release after the one that introduced the slots.
+ * The legacy name of a login cookie (`cbx_tx_` + the first 16 characters of its
+ * state), which a release without slots gives it. Accepted at the callback, so
+ * that a login started on such a release during a rolling upgrade completes
+ * within the 10 minutes its cookie lives; needed only while such a release, or
+ * its cookies, may still be around.
  */
 export function legacyTransactionCookieName(state: string, secure: boolean): string {
   return `${secure ? '__Host-' : ''}cbx_tx_${state.slice(0, LEGACY_STATE_PREFIX_CHARS)}`;
@@ -125,8 +126,8 @@ export class TransactionSealer {
   constructor(cookieSecrets: string | readonly string[]) {
     const secrets = typeof cookieSecrets === 'string' ? [cookieSecrets] : cookieSecrets;
     if (secrets.length === 0) throw new TypeError('at least one cookie secret is needed');
-    // KeyObjects, not Buffers: Node checks for a KeyObject first, and on Node 24
-    // a Buffer key costs several microseconds more per cipher (twice per login).
+    // KeyObjects, not Buffers: Node checks for a KeyObject first, and a Buffer
+    // key costs more per cipher (twice per login).
     this.#keys = secrets.map((s) =>
       createSecretKey(Buffer.from(hkdfSync('sha256', s, 'commbox-sso-bridge', 'login-transaction v1', 32))),
     );

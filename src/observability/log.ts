@@ -36,7 +36,7 @@ export const SECRET_FIELDS = new Set([
 
 /**
  * Replaces the values of {@link SECRET_FIELDS} (top level and one level down).
- * A hand-written pass: pino's wildcard `redact` paths cost four times the line itself.
+ * A hand-written pass: pino's wildcard `redact` paths cost more than writing the line itself.
  */
 export function redactFields(obj: Record<string, unknown>): Record<string, unknown> {
   let out = obj;

@@ -116,7 +116,7 @@ export const SIGN_IN_MARGIN_SEC = 2;
  * refused by checkIssuedAt). The login's start on the IdP's clock is then
  * `sinceMs` + skew, less {@link SIGN_IN_MARGIN_SEC}. The time the token took to
  * arrive only makes the skew look smaller, which errs toward accepting; the
- * bound is never looser than the tolerance allowed before.
+ * bound is never looser than the clock tolerance.
  *
  * An absent `auth_time` (or `iat`) proves nothing and is refused too: the second
  * lock behind openid-client's `require_auth_time`.

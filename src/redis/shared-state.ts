@@ -105,7 +105,7 @@ export class SharedState {
   /**
    * Creates the shared state and starts connecting (never waits for Redis).
    * ioredis is loaded here, only when Redis is configured: a bridge without
-   * `REDIS_URL` never holds its code (several MB of memory per replica).
+   * `REDIS_URL` never holds its code in memory.
    */
   static async create(opts: SharedStateOptions): Promise<SharedState> {
     const { Redis } = await import('ioredis');

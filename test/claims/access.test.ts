@@ -186,7 +186,7 @@ t.test('missingRequiredClaims: what a login cannot do without when userinfo fail
   t.same(missingRequiredClaims({ ...v }, { ...mapping, uniqueId: parseClaimMapping('oid') }, rules(), 'chat'), ['oid']);
 });
 
-t.test('missingRequiredClaims: email_verified is needed whenever an email is mapped or ruled on (#17)', async (t) => {
+t.test('missingRequiredClaims: email_verified is needed whenever an email is mapped or ruled on', async (t) => {
   const mapping = {
     username: parseClaimMapping('preferred_username'),
     email: parseClaimMapping('email'),

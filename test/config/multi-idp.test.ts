@@ -374,7 +374,7 @@ t.test('configuration: every IdP needs its own email domains, none shared, never
   t.same(configProblems({ ...TWO_IDP_BASE, ALLOWED_GROUPS: 'agents' }), {}, 'a single IdP needs no domains');
 });
 
-t.test('phone1 (#17): an extra IdP never sends it; set for one, the start-up is refused', async (t) => {
+t.test('phone1: an extra IdP never sends it; set for one, the start-up is refused', async (t) => {
   const BASE = {
     ...TWO_IDP_BASE,
     ALLOWED_GROUPS: 'agents',
@@ -399,7 +399,7 @@ t.test('phone1 (#17): an extra IdP never sends it; set for one, the start-up is 
 });
 
 t.test(
-  'phone1 (#17): the login path never sends it for an extra IdP, even if the configuration let one through',
+  'phone1: the login path never sends it for an extra IdP, even if the configuration let one through',
   async (t) => {
     const { s, second } = await twoIdps(t);
     second.user = 'bob';

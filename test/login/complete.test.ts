@@ -1,64 +1,14 @@
 /**
- * Where the claims of a login come from: the ID token, a verified JWT access
- * token (ACCESS_TOKEN_CLAIMS), userinfo, in that order; namespaced claim names;
- * and a userinfo failure that refuses only when a required claim is missing.
+ * Completing a login at the callback: a userinfo failure refuses only when a
+ * claim the login needs is still missing; DRY_RUN previews the ticket request
+ * instead of making it; a completed login (a ticket or the preview) clears the
+ * browser's logins started before it, so that none of them can be completed
+ * later from the IdP session just used.
  */
 import t from 'tap';
-import { startHostileStack } from '../helpers/stack.js';
-
-const ROLES = { GROUPS_CLAIM: 'realm_access.roles', ALLOWED_GROUPS: 'commbox-agents' };
-
-t.test('namespaced claims (Auth0): a name with dots and slashes is read whole', async (t) => {
-  const s = await startHostileStack({
-    env: {
-      GROUPS_CLAIM: 'https://example.com/roles',
-      ALLOWED_GROUPS: 'commbox-agents',
-      MAP_USERNAME: 'https://example.com/username',
-    },
-  });
-  t.teardown(() => s.close());
-  Object.assign(s.idp.users['alice']!, {
-    'https://example.com/roles': ['commbox-agents'],
-    'https://example.com/username': 'alice.ns',
-  });
-  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
-  t.ok(r.stoppedAt, 'lands in CommBox');
-  t.match(s.sandbox.requests[0]!.body, { data: { username: 'alice.ns' } });
-  t.equal(s.idp.stats.userinfo, 0, 'everything was in the ID token: no userinfo request');
-});
-
-t.test('ACCESS_TOKEN_CLAIMS: Keycloak roles in the access token', async (t) => {
-  const s = await startHostileStack({ env: { ...ROLES, ACCESS_TOKEN_CLAIMS: 'true' } });
-  t.teardown(() => s.close());
-  s.idp.accessTokenJwt = { claims: { realm_access: { roles: ['commbox-agents'] }, preferred_username: 'mallory' } };
-  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
-  t.ok(r.stoppedAt, 'the roles from the access token let alice in');
-  t.match(s.sandbox.requests[0]!.body, { data: { username: 'alice' } }, 'the ID token wins over the access token');
-  t.match(
-    s.logs.find((e) => e['msg'] === 'login completed'),
-    { accessTokenClaims: 'read' },
-  );
-
-  for (const tamper of ['sig', 'sub', 'exp', 'iss', 'alg'] as const) {
-    s.idp.accessTokenJwt = { claims: { realm_access: { roles: ['commbox-agents'] } }, tamper };
-    const bad = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
-    t.equal(bad.last.status, 403, `an access token with a bad ${tamper} contributes nothing`);
-    t.match(bad.last.body, /\(group_not_allowed\)/);
-  }
-  s.idp.accessTokenJwt = undefined;
-  const opaque = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
-  t.equal(opaque.last.status, 403, 'an opaque access token contributes nothing');
-  t.equal(s.ticketRequests(), 1, 'only the verified roles got a ticket');
-});
-
-t.test('without ACCESS_TOKEN_CLAIMS the access token is never read', async (t) => {
-  const s = await startHostileStack({ env: ROLES });
-  t.teardown(() => s.close());
-  s.idp.accessTokenJwt = { claims: { realm_access: { roles: ['commbox-agents'] } } };
-  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
-  t.equal(r.last.status, 403);
-  t.equal(s.ticketRequests(), 0);
-});
+import { signInWithForm, startDemoStack, startHostileStack, type Stack } from '../helpers/stack.js';
+import type { HostileIdp } from '../helpers/hostile-idp.js';
+import type { Browser } from '../helpers/browser.js';
 
 t.test('userinfo failing: the login goes on when only optional claims are missing, without them', async (t) => {
   const s = await startHostileStack({ env: { MAP_FIRST_NAME: 'nickname' } });
@@ -106,16 +56,6 @@ t.test('userinfo failing: refused when a required claim is still missing, naming
     t.equal(s.ticketRequests(), 0);
     await s.close();
   }
-});
-
-t.test('a userinfo answer for another sub refuses even when nothing required is missing', async (t) => {
-  const s = await startHostileStack({ env: { MAP_FIRST_NAME: 'nickname' } });
-  t.teardown(() => s.close());
-  s.idp.mode = 'userinfo-other-sub';
-  const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
-  t.equal(r.last.status, 502);
-  t.match(r.last.body, /\(userinfo_sub_mismatch\)/);
-  t.equal(s.ticketRequests(), 0);
 });
 
 t.test('DRY_RUN: the whole flow runs, and the callback previews the ticket request instead of making it', async (t) => {
@@ -179,7 +119,7 @@ t.test('DRY_RUN: the whole flow runs, and the callback previews the ticket reque
 });
 
 t.test(
-  'userinfo failing while email_verified is needed (#17): refused, naming it, for 500 and for no answer in time',
+  'userinfo failing while email_verified is needed: refused, naming it, for 500 and for no answer in time',
   async (t) => {
     for (const fault of ['status-500', 'hang'] as const) {
       await t.test(fault, async (t) => {
@@ -215,3 +155,83 @@ t.test('userinfo failing while email_verified is needed: ALLOW_UNVERIFIED_EMAIL=
   t.ok(r.stoppedAt, 'lands in CommBox: nothing the login needs is missing');
   t.equal(s.idp.stats.userinfo, 1, 'userinfo was asked for nickname only');
 });
+
+/** Starts a login in a tab of `b` and keeps the IdP's URL it was sent to, as a tab left open does. */
+async function startLogin(s: Stack<unknown>, b: Browser): Promise<URL> {
+  return new URL((await b.fetch(`${s.base}/login`)).location!);
+}
+
+t.test(
+  'OIDC_PROMPT=login: a tab opened before the previous agent signed in cannot reuse the sign-in (its login is cleared)',
+  async (t) => {
+    const s: Stack<HostileIdp> = await startHostileStack({ env: { OIDC_PROMPT: 'login' } });
+    t.teardown(() => s.close());
+    const b = s.browser();
+    // The next person opens /login and leaves the tab, keeping the IdP's URL.
+    const saved = await startLogin(s, b);
+    // Alice signs in properly at the same browser (another login cookie slot), and gets her ticket.
+    t.ok((await b.walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'alice: a ticket');
+    s.idp.sessionAuthTime = Math.floor(Date.now() / 1000);
+    t.equal(s.ticketRequests(), 1);
+    // The saved URL without "prompt": the IdP answers from alice's session, whose
+    // auth_time is later than the first login's start.
+    saved.searchParams.delete('prompt');
+    const r = await b.walk(saved.href, { stopAt: s.sandbox.loginUrl });
+    t.notOk(r.stoppedAt, 'not sent to CommBox');
+    t.equal(r.last.status, 400);
+    t.match(r.last.body, /\(login_cookie_missing\)/);
+    t.equal(s.ticketRequests(), 1, 'no ticket for the saved tab');
+  },
+);
+
+t.test(
+  'two tabs: completing the older login first leaves the newer one; completing the newer first clears the older',
+  async (t) => {
+    const s: Stack<HostileIdp> = await startHostileStack({ env: { OIDC_PROMPT: 'login' } });
+    t.teardown(() => s.close());
+    const b = s.browser();
+    let older = await startLogin(s, b);
+    let newer = await startLogin(s, b);
+    t.ok((await b.walk(older.href, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'the older tab: a ticket');
+    t.ok((await b.walk(newer.href, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'then the newer tab: a ticket');
+    t.equal(s.ticketRequests(), 2);
+
+    older = await startLogin(s, b);
+    newer = await startLogin(s, b);
+    t.ok((await b.walk(newer.href, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'the newer tab: a ticket');
+    const r = await b.walk(older.href, { stopAt: s.sandbox.loginUrl });
+    t.equal(r.last.status, 400, 'then the older tab: its login was cleared, start again');
+    t.match(r.last.body, /\(login_cookie_missing\)/);
+    t.equal(s.ticketRequests(), 3);
+  },
+);
+
+t.test('DRY_RUN: the preview completes a login too, and clears the older ones', async (t) => {
+  const s: Stack<HostileIdp> = await startHostileStack({ env: { OIDC_PROMPT: 'login', DRY_RUN: 'true' } });
+  t.teardown(() => s.close());
+  const b = s.browser();
+  const saved = await startLogin(s, b);
+  const preview = await b.walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+  t.equal(preview.last.status, 200, 'the preview');
+  const r = await b.walk(saved.href, { stopAt: s.sandbox.loginUrl });
+  t.equal(r.last.status, 400);
+  t.match(r.last.body, /\(login_cookie_missing\)/);
+  t.equal(s.ticketRequests(), 0);
+});
+
+t.test(
+  'oidc-provider, OIDC_MAX_AGE: a tab opened before alice signed in cannot reuse her sign-in without "prompt"',
+  async (t) => {
+    const s = await startDemoStack({ env: { OIDC_PROMPT: 'login', OIDC_MAX_AGE: '3600' } });
+    t.teardown(() => s.close());
+    const b = s.browser();
+    const saved = await startLogin(s, b);
+    t.ok((await signInWithForm(b, `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt, 'alice signs in');
+    saved.searchParams.delete('prompt');
+    const r = await b.walk(saved.href, { stopAt: s.sandbox.loginUrl });
+    t.notOk(r.last.url.includes('/interaction/'), "no login form: alice's IdP session answered");
+    t.notOk(r.stoppedAt, 'not sent to CommBox');
+    t.match(r.last.body, /\(login_cookie_missing\)/);
+    t.equal(s.ticketRequests(), 1, "only alice's own sign-in got a ticket");
+  },
+);

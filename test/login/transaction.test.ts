@@ -29,7 +29,7 @@ t.test('createTransaction: fresh 256-bit values', async (t) => {
   t.equal(a.createdAt, 1000);
 });
 
-t.test('cookie names: five slots, and the naming of logins started before the upgrade', async (t) => {
+t.test('cookie names: five slots, and the legacy name taken from the state', async (t) => {
   t.same(transactionCookieNames(false), ['cbx_tx_0', 'cbx_tx_1', 'cbx_tx_2', 'cbx_tx_3', 'cbx_tx_4']);
   t.same(transactionCookieNames(true), [
     '__Host-cbx_tx_0',

@@ -1,5 +1,5 @@
 /**
- * An https issuer whose metadata names an http authorization endpoint (#17): the
+ * An https issuer whose metadata names an http authorization endpoint: the
  * bridge, run as operators run it (trusting the IdP's test CA through
  * NODE_EXTRA_CA_CERTS), is not ready and says why in /readyz, and /login answers
  * the 503 "unavailable" page instead of sending anyone to http.

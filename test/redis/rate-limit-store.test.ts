@@ -1,7 +1,7 @@
 /**
  * The rate-limit store that counts in Redis: one count per client and route, as
  * @fastify/rate-limit's own memory store keeps them. Without Redis the plugin's
- * store already counts per route (test/routes/health.test.ts); with Redis only
+ * store already counts per route (test/routes/rate-limit.test.ts); with Redis only
  * the store's per-route keys do.
  */
 import t from 'tap';

@@ -253,14 +253,14 @@ t.test('a tampered login cookie is refused before any token request', async (t) 
 });
 
 t.test(
-  'a login started before the upgrade to cookie slots (its cookie named after its state) still lands',
+  'a login cookie with the legacy name (taken from its state, not a slot) still lands, and is cleared',
   async (t) => {
     const s = await startDemoStack();
     t.teardown(() => s.close());
     const b = s.browser();
     const host = new URL(s.base).host;
     const first = await b.walk(`${s.base}/login`);
-    // Rewrite the login cookie as the previous version named and sealed it.
+    // Rewrite the login cookie under the legacy name, taken from its state.
     const state = new URL(first.hops[0]!.location!).searchParams.get('state')!;
     const slot = b.jar.names(host).find((n) => n.startsWith('cbx_tx_'))!;
     const sealer = new TransactionSealer(COOKIE_SECRET);

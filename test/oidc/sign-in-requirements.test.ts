@@ -1,8 +1,9 @@
 /**
- * What the company asks of the sign-in is verified, not only requested (#17): the
+ * What the company asks of the sign-in is verified, not only requested: the
  * browser carries the authorization request, and a person at it can edit it.
- * `OIDC_PROMPT=login` needs an ID token `auth_time` from this login; `acr_values`
- * in `OIDC_AUTH_PARAMS` needs an `acr` among them; an `iat` in the future is refused.
+ * `OIDC_PROMPT=login` needs an ID token `auth_time` from this login, and
+ * `OIDC_MAX_AGE` one no older than it allows; `acr_values` in `OIDC_AUTH_PARAMS`
+ * needs an `acr` among them; an `iat` in the future is refused.
  */
 import t from 'tap';
 import { signInWithForm, startDemoStack, startHostileStack, type Stack } from '../helpers/stack.js';
@@ -80,86 +81,6 @@ t.test(
       });
       t.equal(s.ticketRequests(), tickets, 'no ticket');
     }
-  },
-);
-
-/** Starts a login in a tab of `b` and keeps the IdP's URL it was sent to, as a tab left open does. */
-async function startLogin(s: Stack<unknown>, b: Browser): Promise<URL> {
-  return new URL((await b.fetch(`${s.base}/login`)).location!);
-}
-
-t.test(
-  'OIDC_PROMPT=login: a tab opened before the previous agent signed in cannot reuse the sign-in (its login is cleared)',
-  async (t) => {
-    const s: Stack<HostileIdp> = await startHostileStack({ env: { OIDC_PROMPT: 'login' } });
-    t.teardown(() => s.close());
-    const b = s.browser();
-    // The next person opens /login and leaves the tab, keeping the IdP's URL.
-    const saved = await startLogin(s, b);
-    // Alice signs in properly at the same browser (another login cookie slot), and gets her ticket.
-    t.ok((await b.walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'alice: a ticket');
-    s.idp.sessionAuthTime = Math.floor(Date.now() / 1000);
-    t.equal(s.ticketRequests(), 1);
-    // The saved URL without "prompt": the IdP answers from alice's session, whose
-    // auth_time is later than the first login's start.
-    saved.searchParams.delete('prompt');
-    const r = await b.walk(saved.href, { stopAt: s.sandbox.loginUrl });
-    t.notOk(r.stoppedAt, 'not sent to CommBox');
-    t.equal(r.last.status, 400);
-    t.match(r.last.body, /\(login_cookie_missing\)/);
-    t.equal(s.ticketRequests(), 1, 'no ticket for the saved tab');
-  },
-);
-
-t.test(
-  'two tabs: completing the older login first leaves the newer one; completing the newer first clears the older',
-  async (t) => {
-    const s: Stack<HostileIdp> = await startHostileStack({ env: { OIDC_PROMPT: 'login' } });
-    t.teardown(() => s.close());
-    const b = s.browser();
-    let older = await startLogin(s, b);
-    let newer = await startLogin(s, b);
-    t.ok((await b.walk(older.href, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'the older tab: a ticket');
-    t.ok((await b.walk(newer.href, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'then the newer tab: a ticket');
-    t.equal(s.ticketRequests(), 2);
-
-    older = await startLogin(s, b);
-    newer = await startLogin(s, b);
-    t.ok((await b.walk(newer.href, { stopAt: s.sandbox.loginUrl })).stoppedAt, 'the newer tab: a ticket');
-    const r = await b.walk(older.href, { stopAt: s.sandbox.loginUrl });
-    t.equal(r.last.status, 400, 'then the older tab: its login was cleared, start again');
-    t.match(r.last.body, /\(login_cookie_missing\)/);
-    t.equal(s.ticketRequests(), 3);
-  },
-);
-
-t.test('DRY_RUN: the preview completes a login too, and clears the older ones', async (t) => {
-  const s: Stack<HostileIdp> = await startHostileStack({ env: { OIDC_PROMPT: 'login', DRY_RUN: 'true' } });
-  t.teardown(() => s.close());
-  const b = s.browser();
-  const saved = await startLogin(s, b);
-  const preview = await b.walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
-  t.equal(preview.last.status, 200, 'the preview');
-  const r = await b.walk(saved.href, { stopAt: s.sandbox.loginUrl });
-  t.equal(r.last.status, 400);
-  t.match(r.last.body, /\(login_cookie_missing\)/);
-  t.equal(s.ticketRequests(), 0);
-});
-
-t.test(
-  'oidc-provider, OIDC_MAX_AGE: a tab opened before alice signed in cannot reuse her sign-in without "prompt"',
-  async (t) => {
-    const s = await startDemoStack({ env: { OIDC_PROMPT: 'login', OIDC_MAX_AGE: '3600' } });
-    t.teardown(() => s.close());
-    const b = s.browser();
-    const saved = await startLogin(s, b);
-    t.ok((await signInWithForm(b, `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt, 'alice signs in');
-    saved.searchParams.delete('prompt');
-    const r = await b.walk(saved.href, { stopAt: s.sandbox.loginUrl });
-    t.notOk(r.last.url.includes('/interaction/'), "no login form: alice's IdP session answered");
-    t.notOk(r.stoppedAt, 'not sent to CommBox');
-    t.match(r.last.body, /\(login_cookie_missing\)/);
-    t.equal(s.ticketRequests(), 1, "only alice's own sign-in got a ticket");
   },
 );
 
@@ -263,4 +184,65 @@ t.test('iat beyond the clock tolerance in the future is refused; OIDC_CLOCK_TOLE
     (await relaxed.browser().walk(`${relaxed.base}/login`, { stopAt: relaxed.sandbox.loginUrl })).stoppedAt,
     'accepted with 180 s of tolerance',
   );
+});
+
+t.test(
+  'OIDC_MAX_AGE: an auth_time older than allowed is refused with a sign-in-again page, and no ticket',
+  async (t) => {
+    const s = await startHostileStack({ env: { OIDC_MAX_AGE: '600' } });
+    t.teardown(() => s.close());
+    s.idp.mode = 'auth-time-old';
+    const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+    t.equal(r.last.status, 403);
+    t.match(r.last.body, /Please sign in again/);
+    t.match(r.last.body, /\(auth_too_old\)/);
+    t.match(
+      s.logs.find((e) => e['reason'] === 'auth_too_old'),
+      { check: 'id_token.auth_time' },
+    );
+    s.idp.mode = 'no-auth-time';
+    const missing = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+    t.equal(missing.last.status, 502);
+    t.match(missing.last.body, /\(id_token_invalid\)/);
+    t.match(
+      s.logs.find((e) => e['reason'] === 'id_token_invalid'),
+      { check: 'id_token.auth_time' },
+    );
+    s.idp.mode = 'ok';
+    t.ok(
+      (await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt,
+      'a recent auth_time passes',
+    );
+    t.equal(s.ticketRequests(), 1, 'only the recent sign-in got a ticket');
+  },
+);
+
+t.test('without OIDC_MAX_AGE an old auth_time is not judged', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  s.idp.mode = 'auth-time-old';
+  t.ok((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).stoppedAt);
+  t.equal(s.idp.lastAuthorize!['max_age'], undefined);
+});
+
+t.test('oidc-provider: OIDC_PROMPT=login asks for the password again although the IdP session is alive', async (t) => {
+  for (const prompt of [undefined, 'login']) {
+    const s = await startDemoStack({ env: prompt ? { OIDC_PROMPT: prompt } : {} });
+    const b = s.browser();
+    t.ok((await signInWithForm(b, `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt, 'first sign-in');
+    const again = await signInWithForm(b, `${s.base}/login`, 'alice', s.sandbox.loginUrl);
+    t.ok(again.stoppedAt, 'second sign-in lands');
+    if (prompt) t.ok(again.formPage, 'prompt=login: the login form was shown again');
+    else t.notOk(again.formPage, 'without prompt: the IdP session signs in silently');
+    await s.close();
+  }
+});
+
+t.test('oidc-provider: OIDC_MAX_AGE is sent, and the auth_time it returns is accepted', async (t) => {
+  const s = await startDemoStack({ env: { OIDC_MAX_AGE: '300' } });
+  t.teardown(() => s.close());
+  const b = s.browser();
+  const hop = await b.fetch(`${s.base}/login`);
+  t.equal(new URL(hop.location!).searchParams.get('max_age'), '300');
+  t.ok((await signInWithForm(b, `${s.base}/login`, 'alice', s.sandbox.loginUrl)).stoppedAt);
 });
