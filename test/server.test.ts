@@ -56,19 +56,24 @@ const ENTRIES: Record<string, () => string[]> = {
   },
 };
 
-/** The children write their coverage where c8 collects it when `npm test` runs under c8. */
-const coverage: Record<string, string> =
-  process.env['NODE_V8_COVERAGE'] === undefined ? {} : { NODE_V8_COVERAGE: process.env['NODE_V8_COVERAGE'] };
+/**
+ * tsx reads the tsconfig.json of the working directory, and the servers here run in empty
+ * ones: this one makes them compile the source as the tests do (and c8 can then merge the
+ * coverage of both: it counts a file only once if every process compiled it alike).
+ */
+const TSX_ENV = { TSX_TSCONFIG_PATH: join(root, 'tsconfig.json') };
 
 /**
- * Starts the server with `args`. `measured: false` leaves the child out of the coverage:
- * c8 cannot map one bundled script back to its many sources (it would count every line
- * as run), and the bundle runs the same source as `start`.
+ * Starts the server with `args`. Under c8 (`npm test`), Node hands NODE_V8_COVERAGE on to
+ * every child, whatever `env` says, unless `env` names it: `measured: false` empties it. The
+ * builds are left out of the coverage, as they run what the source run of the same test
+ * covers: c8 cannot map a bundle back to its many sources (every line would count as run),
+ * and tsc's output maps back to other columns than tsx's (each function would count twice).
  */
 function run(cwd: string, env: Record<string, string>, args = ENTRIES['source']!(), measured = true) {
   const child = spawn(process.execPath, args, {
     cwd,
-    env: { PATH: process.env['PATH'] ?? '', ...(measured ? coverage : {}), ...env },
+    env: { PATH: process.env['PATH'] ?? '', ...TSX_ENV, ...(measured ? {} : { NODE_V8_COVERAGE: '' }), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -159,7 +164,7 @@ for (const entry of Object.keys(ENTRIES))
       ].join('\n'),
     );
     // The environment wins over the file.
-    const p = run(cwd, { PORT: String(port) }, args, entry !== 'bundle');
+    const p = run(cwd, { PORT: String(port) }, args, entry === 'source');
     t.teardown(() => p.child.kill('SIGKILL'));
     const b = new Browser();
     let healthy = false;
@@ -423,7 +428,7 @@ t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable
   const cwd = mkdtempSync(join(tmpdir(), 'bridge-'));
   const good = spawn(process.execPath, [...ENTRIES['source']!(), '--check'], {
     cwd,
-    env: { PATH: process.env['PATH'] ?? '', ...coverage, ...env },
+    env: { PATH: process.env['PATH'] ?? '', ...TSX_ENV, ...env },
   });
   let out = '';
   good.stdout.on('data', (c) => (out += String(c)));
@@ -439,7 +444,7 @@ t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable
   const port = await freePort();
   const bad = spawn(process.execPath, [...ENTRIES['source']!(), '--check'], {
     cwd,
-    env: { PATH: process.env['PATH'] ?? '', ...coverage, ...env, OIDC_ISSUER: `http://127.0.0.1:${port}` },
+    env: { PATH: process.env['PATH'] ?? '', ...TSX_ENV, ...env, OIDC_ISSUER: `http://127.0.0.1:${port}` },
   });
   let badOut = '';
   bad.stdout.on('data', (c) => (badOut += String(c)));
