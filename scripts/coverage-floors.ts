@@ -15,10 +15,10 @@ type Metric = 'lines' | 'branches' | 'functions';
 type Figures = Record<Metric, { total: number; covered: number }>;
 
 const FLOORS: Record<string, Record<Metric, number>> = {
-  'src/oidc': { lines: 95, branches: 88, functions: 95 },
-  'src/claims': { lines: 95, branches: 88, functions: 95 },
-  'src/login': { lines: 95, branches: 88, functions: 95 },
-  'src/config': { lines: 95, branches: 88, functions: 95 },
+  'src/oidc': { lines: 96, branches: 86, functions: 97 },
+  'src/claims': { lines: 98, branches: 95, functions: 93 },
+  'src/login': { lines: 98, branches: 96, functions: 97 },
+  'src/config': { lines: 98, branches: 95, functions: 97 },
 };
 
 const root = resolve(import.meta.dirname, '..');
