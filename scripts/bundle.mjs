@@ -1,7 +1,13 @@
 // Bundles the server into one file, dist/commbox-sso-bridge.mjs, for the Docker
 // image (`npm run bundle`): the runtime stage then holds no node_modules, and one
 // file loads in about half the time of the many modules it is made of.
+// `node scripts/bundle.mjs <dir>` writes into <dir> instead (test/server.test.ts
+// bundles the current source into a directory of its own).
 import { build } from 'esbuild';
+import { join } from 'node:path';
+import { argv } from 'node:process';
+
+const outdir = argv[2] ?? 'dist';
 
 const common = {
   bundle: true,
@@ -17,7 +23,7 @@ const common = {
   },
 };
 
-await build({ ...common, entryPoints: ['src/server.ts'], outfile: 'dist/commbox-sso-bridge.mjs' });
+await build({ ...common, entryPoints: ['src/server.ts'], outfile: join(outdir, 'commbox-sso-bridge.mjs') });
 // The demo IdP and CommBox sandbox as services, for the Docker Compose stack's
 // demo image (never the bridge's runtime image).
-await build({ ...common, entryPoints: ['dev/services.ts'], outfile: 'dist/demo-services.mjs' });
+await build({ ...common, entryPoints: ['dev/services.ts'], outfile: join(outdir, 'demo-services.mjs') });

@@ -4,7 +4,7 @@
  */
 import t, { type Test } from 'tap';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,20 +17,63 @@ import { startHostileIdp } from './helpers/hostile-idp.js';
 import { COOKIE_SECRET, freePort } from './helpers/stack.js';
 
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const root = fileURLToPath(new URL('..', import.meta.url));
+
 /**
- * The server from source; what `npm start` runs (tsc's output, built by `npm ci`);
- * and the bundle the Docker image runs (built here, as the image's build does).
+ * This run's own build directory. Inside the checkout, so that the compiled files find
+ * node_modules and package.json's "type": "module"; a new one per run, so that test runs
+ * sharing a checkout never start each other's half-written files (dist/ is not rebuilt
+ * here: `npm start` and the bench use it).
  */
-const ENTRIES: Record<string, string[]> = {
-  source: [`--import=${tsx}`, fileURLToPath(new URL('../src/server.ts', import.meta.url))],
-  start: ['--enable-source-maps', fileURLToPath(new URL('../dist/server.js', import.meta.url))],
-  bundle: ['--enable-source-maps', fileURLToPath(new URL('../dist/commbox-sso-bridge.mjs', import.meta.url))],
+let buildDir: string | undefined;
+function ownBuildDir(): string {
+  if (buildDir === undefined) {
+    mkdirSync(join(root, 'test-output'), { recursive: true });
+    const dir = mkdtempSync(join(root, 'test-output', 'server-build-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    buildDir = dir;
+  }
+  return buildDir;
+}
+
+/**
+ * The server from source; what `npm start` runs (tsc's output); and the bundle the
+ * Docker image runs. The last two are built here from the current source, as
+ * `npm ci` and the image's build do, so that they never test stale code.
+ */
+const ENTRIES: Record<string, () => string[]> = {
+  source: () => [`--import=${tsx}`, join(root, 'src', 'server.ts')],
+  start: () => {
+    const dir = ownBuildDir();
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', dir], { cwd: root });
+    return ['--enable-source-maps', join(dir, 'server.js')];
+  },
+  bundle: () => {
+    const dir = ownBuildDir();
+    execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), dir], { cwd: root });
+    return ['--enable-source-maps', join(dir, 'commbox-sso-bridge.mjs')];
+  },
 };
 
-function run(cwd: string, env: Record<string, string>, entry = 'source') {
-  const child = spawn(process.execPath, ENTRIES[entry]!, {
+/**
+ * tsx reads the tsconfig.json of the working directory, and the servers here run in empty
+ * ones: this one makes them compile the source as the tests do (and c8 can then merge the
+ * coverage of both: it counts a file only once if every process compiled it alike).
+ */
+const TSX_ENV = { TSX_TSCONFIG_PATH: join(root, 'tsconfig.json') };
+
+/**
+ * Starts the server with `args`. Under c8 (`npm test`), Node hands NODE_V8_COVERAGE on to
+ * every child, whatever `env` says, unless `env` names it: `measured: false` empties it. The
+ * builds are left out of the coverage, as they run what the source run of the same test
+ * covers: c8 cannot map a bundle back to its many sources (every line would count as run),
+ * and tsc's output maps back to other columns than tsx's (each function would count twice).
+ */
+function run(cwd: string, env: Record<string, string>, args = ENTRIES['source']!(), measured = true) {
+  const child = spawn(process.execPath, args, {
     cwd,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
+    env: { PATH: process.env['PATH'] ?? '', ...TSX_ENV, ...(measured ? {} : { NODE_V8_COVERAGE: '' }), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -90,11 +133,8 @@ t.test('a misspelt variable stops the start-up with the name it most likely mean
 
 for (const entry of Object.keys(ENTRIES))
   t.test(`${entry}: starts from a .env file, serves a login, stops on SIGTERM with exit 0`, async (t) => {
-    if (entry === 'bundle')
-      execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/bundle.mjs', import.meta.url))], {
-        cwd: fileURLToPath(new URL('..', import.meta.url)),
-      });
-    t.ok(existsSync(ENTRIES[entry]!.at(-1)!), `${entry}: the entry point exists`);
+    const args = ENTRIES[entry]!();
+    t.ok(existsSync(args.at(-1)!), `${entry}: the entry point exists`);
     const port = await freePort();
     const idp = await startHostileIdp();
     const sandbox = await startSandbox({ brand: 'acme' });
@@ -124,7 +164,7 @@ for (const entry of Object.keys(ENTRIES))
       ].join('\n'),
     );
     // The environment wins over the file.
-    const p = run(cwd, { PORT: String(port) }, entry);
+    const p = run(cwd, { PORT: String(port) }, args, entry === 'source');
     t.teardown(() => p.child.kill('SIGKILL'));
     const b = new Browser();
     let healthy = false;
@@ -386,9 +426,9 @@ t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable
     ALLOWED_GROUPS: 'commbox-agents',
   };
   const cwd = mkdtempSync(join(tmpdir(), 'bridge-'));
-  const good = spawn(process.execPath, [...ENTRIES['source']!, '--check'], {
+  const good = spawn(process.execPath, [...ENTRIES['source']!(), '--check'], {
     cwd,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
+    env: { PATH: process.env['PATH'] ?? '', ...TSX_ENV, ...env },
   });
   let out = '';
   good.stdout.on('data', (c) => (out += String(c)));
@@ -402,9 +442,9 @@ t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable
   t.match(out, /JWKS: .* \(1 key\(s\)\)/);
   t.notMatch(out, new RegExp(idp.clientSecret));
   const port = await freePort();
-  const bad = spawn(process.execPath, [...ENTRIES['source']!, '--check'], {
+  const bad = spawn(process.execPath, [...ENTRIES['source']!(), '--check'], {
     cwd,
-    env: { PATH: process.env['PATH'] ?? '', ...env, OIDC_ISSUER: `http://127.0.0.1:${port}` },
+    env: { PATH: process.env['PATH'] ?? '', ...TSX_ENV, ...env, OIDC_ISSUER: `http://127.0.0.1:${port}` },
   });
   let badOut = '';
   bad.stdout.on('data', (c) => (badOut += String(c)));

@@ -1,8 +1,10 @@
 import t from 'tap';
 import {
+  describePassedRules,
   evaluateAccess,
   evaluateHostedDomain,
   evaluateIdentity,
+  hasAccessRule,
   hasGroupsOverage,
   missingRequiredClaims,
   needsEmailVerified,
@@ -262,4 +264,120 @@ t.test('evaluateIdentity: a username cut with |localpart is judged on the addres
     allowed: false,
     detail: /username \(before \|localpart\) has no @domain/,
   });
+});
+
+t.test('an email-domain or a hosted-domain rule on its own is an access rule: no no_access_rule refusal', async (t) => {
+  const none = rules({ allowAnyAuthenticated: false });
+  t.match(evaluateAccess({}, none), {
+    allowed: false,
+    rule: 'no_access_rule',
+    detail: 'no access rule is configured and ALLOW_ANY_AUTHENTICATED is not true',
+  });
+  t.same(evaluateAccess({}, rules({ allowAnyAuthenticated: false, allowedEmailDomains: ['example.com'] })), {
+    allowed: true,
+  });
+  t.same(evaluateAccess({}, rules({ allowAnyAuthenticated: false, allowedHostedDomains: ['example.com'] })), {
+    allowed: true,
+  });
+  t.ok(hasAccessRule(rules({ allowedEmailDomains: ['example.com'] })));
+  t.ok(hasAccessRule(rules({ allowedHostedDomains: ['example.com'] })));
+  t.notOk(hasAccessRule(rules()));
+});
+
+t.test('refusal details name the value found and the claim path, cut to 100 characters', async (t) => {
+  t.match(evaluateAccess({ email_verified: false }, rules()), { detail: 'email_verified is false' });
+  t.match(evaluateAccess({ email_verified: 'false' }, rules()), { detail: 'email_verified is "false"' });
+  const g = rules({ allowedGroups: ['agents'], groupsClaim: ['realm_access', 'roles'] });
+  t.match(evaluateAccess({ realm_access: { roles: ['x', 'y'] } }, g), {
+    detail: `none of the user's 2 group(s) in "realm_access.roles" is allowed`,
+  });
+  const long = 'x'.repeat(500);
+  const hd = evaluateHostedDomain({ hd: `${long}.example` }, rules({ allowedHostedDomains: ['example.com'] }));
+  t.match(hd, { rule: 'hosted_domain_not_allowed', detail: `the ID token's "hd" "${'x'.repeat(100)}" is not allowed` });
+  const extra = rules({ allowedEmailDomains: ['acquired.example'], usernameNeedsDomain: true });
+  t.match(evaluateIdentity({ username: 'alice' }, extra), { detail: /^the mapped username "alice" has no "@domain"/ });
+  const user = evaluateIdentity({ username: long }, extra);
+  t.ok(!user.allowed && user.detail.includes(`"${'x'.repeat(100)}"`) && !user.detail.includes('x'.repeat(101)));
+  const d = rules({ allowedEmailDomains: ['example.com'] });
+  t.match(evaluateIdentity({ email: 'a@evil.example' }, d), {
+    detail: 'the domain "evil.example" of the mapped email is not allowed',
+  });
+  const domain = evaluateIdentity({ email: `a@${long}` }, d);
+  t.ok(!domain.allowed && domain.detail.includes(`"${'x'.repeat(100)}"`) && !domain.detail.includes('x'.repeat(101)));
+  t.match(evaluateIdentity({ email: 'x@evil.com@example.com' }, d), {
+    allowed: false,
+    rule: 'email_domain_not_allowed',
+    detail: 'the mapped email has more than one @',
+  });
+});
+
+t.test('an address without @ is refused even when it reads like an allowed domain', async (t) => {
+  const d = rules({ allowedEmailDomains: ['example.com'] });
+  t.match(evaluateIdentity({ email: 'example.com' }, d), {
+    allowed: false,
+    rule: 'email_domain_not_allowed',
+    detail: 'the mapped email has no @domain',
+  });
+  t.match(evaluateIdentity({ username: 'alice', usernameBeforeLocalpart: 'example.com' }, d), {
+    allowed: false,
+    detail: 'the mapped username (before |localpart) has no @domain',
+  });
+});
+
+t.test('hasGroupsOverage: a null _claim_names is no overage (and no crash)', async (t) => {
+  t.notOk(hasGroupsOverage({ _claim_names: null }, ['groups']));
+});
+
+t.test('missingRequiredClaims names nested claims by their dotted path; present groups are not missing', async (t) => {
+  const mapping = {
+    username: parseClaimMapping('profile.login'),
+    email: parseClaimMapping('contact.mail'),
+    firstName: undefined,
+    lastName: undefined,
+    phone: undefined,
+    uniqueId: parseClaimMapping('ids.oid'),
+  };
+  const r = rules({ allowedEmailDomains: ['example.com'], allowedGroups: ['g'], groupsClaim: ['realm', 'roles'] });
+  t.same(missingRequiredClaims({ email_verified: true }, mapping, r, 'agent'), [
+    'profile.login',
+    'email or phone',
+    'contact.mail',
+    'realm.roles',
+  ]);
+  t.same(missingRequiredClaims({ email_verified: true }, mapping, rules(), 'chat'), ['ids.oid']);
+  const full = {
+    email_verified: true,
+    profile: { login: 'a' },
+    contact: { mail: 'a@example.com' },
+    realm: { roles: ['g'] },
+  };
+  t.same(missingRequiredClaims(full, mapping, r, 'agent'), [], 'the groups are there: not missing');
+});
+
+t.test('describePassedRules: the DRY_RUN preview says which rule let the user through', async (t) => {
+  t.same(describePassedRules({}, {}, rules()), [
+    'email_verified: absent, accepted (REQUIRE_VERIFIED_EMAIL is off)',
+    'ALLOWED_GROUPS: not set, any group',
+    "ALLOW_ANY_AUTHENTICATED=true: everyone the IdP signs in, the IdP's app assignment is the only limit",
+    'ALLOWED_EMAIL_DOMAINS: not set, any domain',
+  ]);
+  const all = rules({
+    allowAnyAuthenticated: false,
+    allowedGroups: ['agents', 'leads', 'other'],
+    groupsClaim: ['realm_access', 'roles'],
+    allowedEmailDomains: ['example.com', 'example.org'],
+    allowedHostedDomains: ['example.com'],
+    usernameNeedsDomain: true,
+  });
+  const claims = { email_verified: true, realm_access: { roles: ['agents', 'staff', 'leads'] } };
+  t.same(describePassedRules(claims, { hd: 'example.com' }, all), [
+    'email_verified: true',
+    'ALLOWED_GROUPS: member of agents, leads (at realm_access.roles)',
+    'ALLOWED_EMAIL_DOMAINS: the domain of what CommBox receives is one of example.com, example.org',
+    'ALLOWED_HOSTED_DOMAINS: hd "example.com" is allowed',
+    "the username is name@domain in this IdP's own domains",
+  ]);
+  t.same(describePassedRules({ email_verified: false }, {}, rules({ allowUnverifiedEmail: true })).slice(0, 1), [
+    'email_verified: not checked (ALLOW_UNVERIFIED_EMAIL=true)',
+  ]);
 });

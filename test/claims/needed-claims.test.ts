@@ -27,3 +27,24 @@ t.test('each path once', async (t) => {
     ['email_verified'],
   ]);
 });
+
+t.test('each standard claim is released by its scope (OpenID Connect Core §5.4), and only by it', async (t) => {
+  const profile = ['name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile'];
+  profile.push('picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at');
+  const scopeOf: Record<string, string> = {
+    email: 'email',
+    email_verified: 'email',
+    phone_number: 'phone',
+    phone_number_verified: 'phone',
+    address: 'address',
+    ...Object.fromEntries(profile.map((claim) => [claim, 'profile'])),
+  };
+  for (const [claim, scope] of Object.entries(scopeOf)) {
+    t.strictSame(neededClaims([[claim]], ['openid', scope]), [[claim]], `${claim} with ${scope}`);
+    t.strictSame(neededClaims([[claim]], ['openid']), [], `${claim} without ${scope}`);
+  }
+});
+
+t.test('two paths that read alike joined are still two', async (t) => {
+  t.strictSame(neededClaims([['a', 'b'], ['ab']], ['openid']), [['a', 'b'], ['ab']]);
+});

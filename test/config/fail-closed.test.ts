@@ -8,7 +8,7 @@ import t from 'tap';
 import { evaluateAccess } from '../../src/claims/access.js';
 import { parseClaimMapping } from '../../src/config/claim-mapping.js';
 import { parseConfig } from '../../src/config/parse.js';
-import { secretWeakness } from '../../src/config/strength.js';
+import { estimatedBits, runShare, secretWeakness } from '../../src/config/strength.js';
 import { closestName, isServiceLink, unknownVariables } from '../../src/config/unknown.js';
 import { passThroughParams } from '../../src/oidc/authorization-params.js';
 import { configProblems, NO_RULES, TWO_IDP_BASE } from '../helpers/config.js';
@@ -367,5 +367,32 @@ t.test("names that exist only on Object's prototype are not transforms or fixed 
     passThroughParams(['domain_hint'], { domain_hint: 'link.example' }, { domain_hint: 'fixed.example' }),
     {},
     'a fixed one still wins',
+  );
+});
+
+t.test('secret strength: each rule on its own, at its bounds', async (t) => {
+  t.equal(estimatedBits(''), 0);
+  t.equal(estimatedBits('aaaa'), 0);
+  t.equal(estimatedBits('aabb'), 4, 'two characters, half each: one bit per character');
+  t.equal(estimatedBits('abcd'), 8);
+  t.equal(runShare(''), 0);
+  for (const run of ['abcd', 'dcba', '1234', 'zxcv', 'qwer', 'lkjh']) t.equal(runShare(run), 1, `${run}: a run`);
+  t.equal(runShare('abc!'), 0, 'three neighbours are no run');
+  t.equal(runShare('!!abcd'), 4 / 6, 'a run at the very end counts');
+  t.equal(
+    secretWeakness('k3J9xQ2mP7vL0wRtk3J9xQ2mP7vL0wRt'),
+    'repeats one short string',
+    'a random-looking half, written twice',
+  );
+  t.equal(secretWeakness('eebgacebcfgagbafegcefadebed'), 'has only 7 different characters');
+  t.equal(secretWeakness('ehbgachbcfgagbafegcefadhbhd'), undefined, 'eight different characters are enough');
+  t.equal(
+    secretWeakness('asdfghjklqwertyuioX7#p%Q'),
+    'is mostly runs along the keyboard or the alphabet',
+    'three quarters in runs',
+  );
+  t.equal(
+    secretWeakness('K2v9#pQ7!xLm4@Zt'),
+    'has too little variety (about 64 bits by its character frequencies; 80 at least)',
   );
 });

@@ -372,3 +372,29 @@ t.test('loginKind: a chat path is a customer, anything else an agent', async (t)
   t.equal(loginKind('/login'), 'agent');
   t.equal(loginKind(`/chat/${CHANNEL}`), 'chat');
 });
+
+t.test('a chat ticket carries no username: the address a |localpart username was cut from is not judged', async (t) => {
+  const local = parseConfig({
+    ...TWO_IDP_BASE,
+    ALLOW_ANY_AUTHENTICATED: '',
+    ALLOWED_EMAIL_DOMAINS: 'example.com',
+    MAP_USERNAME: 'upn|localpart',
+    COMMBOX_CHAT_URL: CHAT_URL,
+    COMMBOX_CHAT_CHANNELS: CHANNEL,
+  });
+  const idp: IdpSettings = local.idps[0]!;
+  const claims = { sub: 's', upn: 'alice@evil.example', email: 'alice@example.com', email_verified: true };
+  const d = decideLogin({ claims, idTokenClaims: claims, target: `/chat/${CHANNEL}` }, idp, local.commbox);
+  t.equal(d.channel, CHANNEL);
+  t.equal(d.email, 'alice@example.com');
+  t.equal(refusal(() => agent(claims, idp)).reason, 'email_domain_not_allowed', 'an agent is judged on it');
+});
+
+t.test('a userinfo failure names every claim still missing', async (t) => {
+  const failure = new BridgeError('userinfo_failed', { check: 'userinfo.request', detail: 'userinfo: reset' });
+  const { preferred_username: _username, sub: _sub, ...neither } = ALICE;
+  t.equal(
+    refusal(() => checkUserinfoFailure({ ...neither, email_verified: undefined }, failure, main, undefined))?.detail,
+    'userinfo: reset; still missing without it: preferred_username, email_verified',
+  );
+});

@@ -9,6 +9,7 @@ import {
   TRANSACTION_TTL_MS,
   TransactionSealer,
   transactionCookieNames,
+  transactionCookieOptions,
   transactionCookiesStartedBefore,
 } from '../../src/login/transaction.js';
 
@@ -181,5 +182,94 @@ t.test(
       'the oldest completed: only the legacy one is older',
     );
     t.same(transactionCookiesStartedBefore({ [n2!]: cookies[n2!] }, 2000, n1, sealer), [], 'a newer login is kept');
+  },
+);
+
+t.test('a login may take 10 minutes', async (t) => {
+  t.equal(TRANSACTION_TTL_MS, 600_000);
+  const sealer = new TransactionSealer(SECRET);
+  const tx = createTransaction(1_700_000_000_000);
+  const sealed = sealer.seal(tx, 'cbx_tx_0');
+  t.equal(sealer.open(sealed, 'cbx_tx_0', tx.state, tx.createdAt + 9 * 60_000).ok, true, 'after 9 minutes');
+});
+
+t.test('the IdP a login started with comes back from its cookie; the default IdP is stored as none', async (t) => {
+  t.equal(createTransaction(1, '/login', 'default').idp, undefined);
+  t.equal(createTransaction(1, '/login', 'acquired').idp, 'acquired');
+  t.equal(createTransaction(1, '/login').idp, undefined);
+  const sealer = new TransactionSealer(SECRET);
+  const tx = createTransaction(Date.now(), '/chat', 'acquired');
+  const opened = sealer.open(sealer.seal(tx, 'cbx_tx_1'), 'cbx_tx_1', tx.state);
+  t.same(opened, { ok: true, tx });
+  t.equal(opened.ok && opened.tx.idp, 'acquired');
+});
+
+t.test(
+  'a login cookie sealed by another replica with the same secret opens (the key derivation is fixed)',
+  async (t) => {
+    // Sealed once, with this version's key derivation, from 's' × 40 as the secret.
+    const sealed =
+      'ATOuSpy_05h830OfQiejSkxK0Hq_3kZoC8XB9ed4P7KgdddBCcf_-Fxz2ScanFh5mB-W7b-QdL4CqQDUJ8lzlxMqd9MiVIQzL5CW8vU0BJpVw46jL-AsXrBVIRRJz_pxKYRrHxTeIiz6ajQwXWUqjuKlLkw-UWSF0NVHKNSZsSeTzNkjus-DhjqeMeRD3DSW5AEFzY4JH3Qsu4WoZgOhtEtVntUHzy97y3idLIBDwAQabHi7bLF66x1aZBN37bQiGwh7zkHf9A57';
+    const state = 'S'.repeat(43);
+    t.same(new TransactionSealer(SECRET).open(sealed, 'cbx_tx_2', state, 1_700_000_001_000), {
+      ok: true,
+      tx: {
+        state,
+        nonce: 'N'.repeat(43),
+        codeVerifier: 'V'.repeat(43),
+        createdAt: 1_700_000_000_000,
+        target: '/chat',
+        idp: 'acquired',
+      },
+    });
+  },
+);
+
+t.test('a cookie of another format version is refused, even with a valid tag', async (t) => {
+  const sealer = new TransactionSealer(SECRET);
+  const tx = createTransaction();
+  const raw = Buffer.from(sealer.seal(tx, 'cbx_tx_0'), 'base64url');
+  raw[0] = 2; // the version byte is not authenticated: only this check refuses it
+  t.same(sealer.open(raw.toString('base64url'), 'cbx_tx_0', tx.state), { ok: false, why: 'invalid' });
+});
+
+t.test('a state of another length is a mismatch, not an error', async (t) => {
+  const sealer = new TransactionSealer(SECRET);
+  const tx = createTransaction();
+  const sealed = sealer.seal(tx, 'cbx_tx_0');
+  t.same(sealer.open(sealed, 'cbx_tx_0', 'short'), { ok: false, why: 'state_mismatch' });
+  t.same(sealer.open(sealed, 'cbx_tx_0', `${tx.state}x`), { ok: false, why: 'state_mismatch' });
+});
+
+t.test('a login dated up to a minute ahead of this clock (another replica) opens; more is refused', async (t) => {
+  const sealer = new TransactionSealer(SECRET);
+  const now = 1_700_000_000_000;
+  const at = (createdAt: number) => {
+    const tx = createTransaction(createdAt);
+    return sealer.open(sealer.seal(tx, 'cbx_tx_0'), 'cbx_tx_0', tx.state, now);
+  };
+  t.equal(at(now + 60_000).ok, true, 'a minute ahead');
+  t.same(at(now + 60_001), { ok: false, why: 'expired' });
+});
+
+t.test('no cookie secret: the sealer says so', async (t) => {
+  t.throws(() => new TransactionSealer([]), new TypeError('at least one cookie secret is needed'));
+});
+
+t.test('login cookies are httpOnly, SameSite=Lax, for the whole site; secure when asked', async (t) => {
+  t.same(transactionCookieOptions(true), { httpOnly: true, sameSite: 'lax', secure: true, path: '/' });
+  t.same(transactionCookieOptions(false), { httpOnly: true, sameSite: 'lax', secure: false, path: '/' });
+});
+
+t.test(
+  'transactionCookiesStartedBefore: never the completed login, whatever its date; an empty cookie; a login of the same millisecond',
+  async (t) => {
+    const sealer = new TransactionSealer(SECRET);
+    const [n0, n1] = transactionCookieNames(false);
+    const cookies = { [n0!]: sealer.seal(createTransaction(1000), n0!) };
+    // The completed login's own cookie, with the date check alone unable to keep it (dated before).
+    t.same(transactionCookiesStartedBefore(cookies, 2000, n0, sealer), [], 'the completed one is not cleared');
+    t.same(transactionCookiesStartedBefore({ ...cookies, [n1!]: undefined }, 2000, undefined, sealer), [n0]);
+    t.same(transactionCookiesStartedBefore(cookies, 1000, undefined, sealer), [], 'started in the same millisecond');
   },
 );

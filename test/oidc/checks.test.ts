@@ -217,3 +217,51 @@ t.test('acr_values asked for: the ID token acr must be one of them', async (t) =
   t.match(checkAcr({ acr: 'Gold' }, wanted), { check: 'id_token.acr' }, 'exact match');
   t.match(checkAcr({ acr: '' }, []), { check: 'id_token.acr' }, 'an empty list accepts nothing');
 });
+
+t.test('each refusal says what it found, with values from the IdP cut short', async (t) => {
+  const https = new URL('https://idp.example.com');
+  t.match(checkCallbackParameters(new URLSearchParams('code=c&access_token=x')), {
+    detail: 'the callback has an unexpected "access_token" parameter',
+  });
+  t.match(checkEndpoint('jwks_uri', 'not a url', https), {
+    check: 'metadata.jwks_uri',
+    detail: 'the IdP metadata has no usable jwks_uri',
+  });
+  const endpoint = checkEndpoint('jwks_uri', `http://idp.example.com/${'x'.repeat(1000)}`, https);
+  t.equal(endpoint?.detail, `the IdP metadata jwks_uri is not https: http://idp.example.com/${'x'.repeat(177)}`);
+  t.match(checkTokenType('DPoP'), { detail: 'the token response token_type is "DPoP", not Bearer' });
+  t.equal(checkTokenType('x'.repeat(1000))?.detail, `the token response token_type is "${'x'.repeat(40)}", not Bearer`);
+  t.match(checkIdTokenClaims({ sub: 'u', azp: 'other' }, 'bridge'), {
+    detail: 'ID token rejected: its "azp" ("other") is not this client',
+  });
+  t.equal(
+    checkIdTokenClaims({ sub: 'u', azp: 'x'.repeat(1000) }, 'bridge')?.detail,
+    `ID token rejected: its "azp" ("${'x'.repeat(99)}) is not this client`,
+  );
+  t.match(checkIdTokenClaims({ sub: '' }, 'bridge'), { detail: 'ID token rejected: its "sub" is empty' });
+  t.match(checkIssuedAt({}, 0, 30), { detail: 'ID token rejected: it has no numeric "iat"' });
+  t.match(checkSignedInSince({ auth_time: 1 }, 0, 0, 30), {
+    detail: 'ID token rejected: it has no numeric "iat" to measure the IdP\'s clock by',
+  });
+  t.equal(
+    checkAcr({ acr: 'x'.repeat(1000) }, ['y'.repeat(1000)])?.detail,
+    `the ID token's "acr" is "${'x'.repeat(99)}, not one of the acr_values OIDC_AUTH_PARAMS asks for (${'y'.repeat(200)})`,
+  );
+});
+
+t.test('prompt=login: the refusal counts the seconds between the sign-in and the start', async (t) => {
+  const start = 1_700_000_000_400;
+  const now = start + 1000;
+  t.match(checkSignedInSince({ iat: 1_700_000_001, auth_time: 1_699_999_990 }, start, now, 30), {
+    detail: /^the ID token confirms a sign-in 10 s before this login started \(the IdP's clock measured 0 s from ours/,
+  });
+});
+
+t.test('a loopback issuer may use http on loopback, never another scheme', async (t) => {
+  const local = new URL('http://127.0.0.1:4000');
+  t.match(checkEndpoint('jwks_uri', 'ftp://127.0.0.1/jwks', local), {
+    check: 'metadata.jwks_uri',
+    detail: /not https/,
+  });
+  t.match(checkEndpoint('jwks_uri', 'ws://localhost:4000/jwks', local), { check: 'metadata.jwks_uri' });
+});

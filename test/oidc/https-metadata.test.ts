@@ -31,6 +31,8 @@ t.test('an http authorization_endpoint for an https issuer: /readyz names it, /l
     cwd: mkdtempSync(`${tmpdir()}/bridge-`),
     env: {
       PATH: process.env['PATH'] ?? '',
+      // The tests' tsconfig.json, not the empty working directory's: compiled as the tests are.
+      TSX_TSCONFIG_PATH: fileURLToPath(new URL('../../tsconfig.json', import.meta.url)),
       NODE_EXTRA_CA_CERTS: tls.certFile,
       PUBLIC_URL: base,
       OIDC_ISSUER: idp.issuer,
