@@ -1,6 +1,6 @@
 // Bundles the server into one file, dist/commbox-sso-bridge.mjs, for the Docker
 // image (`npm run bundle`): the runtime stage then holds no node_modules, and one
-// file loads in about half the time of the many modules it is made of.
+// file loads faster than the many modules it is made of.
 // `node scripts/bundle.mjs <dir>` writes into <dir> instead (test/server.test.ts
 // bundles the current source into a directory of its own).
 import { build } from 'esbuild';
