@@ -7,18 +7,22 @@
  * inside it counts without an edit here (c8 has per-file and global thresholds, not
  * per-directory ones). Each floor sits a little below the figure measured: a new untested
  * branch shows, another Node version's way of counting does not.
+ *
+ * A module of types only (interfaces, type aliases) compiles to nothing: no process ever loads it,
+ * and c8's `all` lists it at 0%. It has nothing to cover, so it is left out of the sums (and named).
  */
 import { readFileSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
+import ts from 'typescript';
 
 type Metric = 'lines' | 'branches' | 'functions';
 type Figures = Record<Metric, { total: number; covered: number }>;
 
 const FLOORS: Record<string, Record<Metric, number>> = {
-  'src/oidc': { lines: 96, branches: 86, functions: 97 },
-  'src/claims': { lines: 98, branches: 95, functions: 93 },
-  'src/login': { lines: 98, branches: 96, functions: 97 },
-  'src/config': { lines: 98, branches: 95, functions: 97 },
+  'src/oidc': { lines: 98, branches: 91, functions: 98 },
+  'src/claims': { lines: 98, branches: 95, functions: 98 },
+  'src/login': { lines: 99, branches: 96, functions: 99 },
+  'src/config': { lines: 99, branches: 96, functions: 99 },
 };
 
 const root = resolve(import.meta.dirname, '..');
@@ -36,7 +40,22 @@ function readSummary(): [string, Figures][] {
   }
 }
 
-const files = readSummary();
+/** True when the module compiles to no JavaScript at all (types only). */
+function typesOnly(file: string): boolean {
+  const source = readFileSync(resolve(root, file), 'utf8');
+  const output = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, removeComments: true },
+  }).outputText;
+  return output.replace(/export\s*\{\s*\};?/g, '').trim() === '';
+}
+
+const typeModules = new Set<string>();
+const files = readSummary().filter(([file]) => {
+  if (!file.endsWith('.ts') || !typesOnly(file)) return true;
+  typeModules.add(file);
+  return false;
+});
+if (typeModules.size > 0) console.log(`types only, nothing to cover: ${[...typeModules].sort().join(', ')}`);
 let below = 0;
 for (const [dir, floors] of Object.entries(FLOORS)) {
   const inDir = files.filter(([file]) => file.startsWith(`${dir}/`));

@@ -120,7 +120,6 @@ export const CHECKS = [
   'auth_response.error',
   'auth_response.iss',
   'auth_response.state',
-  'auth_response.code',
   'auth_response.duplicate',
   'auth_response.implicit',
   'auth_response.response',
