@@ -118,6 +118,17 @@ module.exports = {
       to: { path: '^src/[^/]+\\.ts$', pathNot: '^src/(errors|app|bridge|server|check-config)\\.ts$' },
     },
     {
+      name: 'every-folder-a-layer',
+      comment:
+        'A folder of src/ that no rule names would escape them all: a new layer folder is added to the rules first.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: {
+        path: '^src/[^/]+/',
+        pathNot: '^src/(config|net|redis|observability|oidc|claims|commbox|login|web|routes)/',
+      },
+    },
+    {
       name: 'no-cycles',
       comment: 'A cycle, type imports included, means two modules are one.',
       severity: 'error',

@@ -3,9 +3,7 @@
  * app.ts hands each route the parts it uses; nothing below imports this module.
  */
 import { Gauge } from 'prom-client';
-import { needsEmailVerified } from './claims/access.js';
-import { mappingPaths } from './claims/mapping.js';
-import { neededClaims } from './claims/needed-claims.js';
+import { claimsToComplete } from './claims/needed-claims.js';
 import { CommboxClient } from './commbox/client.js';
 import type { BridgeConfig, IdpConfig } from './config/parse.js';
 import { FailureBudget } from './login/failure-budget.js';
@@ -52,12 +50,7 @@ function createIdp(config: IdpConfig, bridge: BridgeConfig, http: HttpClient): I
     },
     http,
   );
-  const paths = mappingPaths(config.mapping);
-  if (config.access.allowedGroups.length > 0) paths.push(config.access.groupsClaim);
-  // An email mapped or ruled on: an ID token without email_verified (some IdPs
-  // put it in userinfo only) is completed from userinfo before deciding.
-  if (needsEmailVerified(config.mapping, config.access)) paths.push(['email_verified']);
-  return { config, oidc, neededClaims: neededClaims(paths, config.oidc.scopes.split(' ')) };
+  return { config, oidc, neededClaims: claimsToComplete(config.mapping, config.access, config.oidc.scopes.split(' ')) };
 }
 
 /** Builds the bridge's clients and state from the configuration (no I/O is awaited: Redis connects in the background). */

@@ -2,6 +2,9 @@
  * Which claims a login must have before deciding, so that userinfo is asked
  * only when it can help.
  */
+import type { AccessRules, IdentityMapping } from '../config/settings.js';
+import { needsEmailVerified } from './access.js';
+import { mappingPaths } from './mapping.js';
 
 /** The scope that releases each standard claim (OpenID Connect Core §5.4). */
 const STANDARD_CLAIM_SCOPE: Record<string, string> = {
@@ -39,4 +42,20 @@ export function neededClaims(paths: readonly (readonly string[])[], scopes: read
     if (scope === undefined || scopes.includes(scope)) seen.set(p.join('.'), p);
   }
   return [...seen.values()];
+}
+
+/**
+ * The claim paths an IdP's logins need before deciding: those its mapping reads, its groups claim when
+ * groups are ruled on, and `email_verified` when an email is mapped or ruled on (some IdPs put it in
+ * userinfo only); less what the requested scopes cannot release.
+ */
+export function claimsToComplete(
+  mapping: IdentityMapping,
+  access: AccessRules,
+  scopes: readonly string[],
+): (readonly string[])[] {
+  const paths = mappingPaths(mapping);
+  if (access.allowedGroups.length > 0) paths.push(access.groupsClaim);
+  if (needsEmailVerified(mapping, access)) paths.push(['email_verified']);
+  return neededClaims(paths, scopes);
 }

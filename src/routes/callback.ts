@@ -14,13 +14,6 @@ import { transactionCookieOptions } from '../login/transaction.js';
 import type { Logger } from '../observability/log.js';
 import { limited, type RateLimit } from './rate-limit.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The login this request completes, for the error handler's log line. */
-    login: LoginOutcome | undefined;
-  }
-}
-
 /** What the callback routes use. */
 export interface CallbackOptions {
   readonly idps: ReadonlyMap<string, Idp>;

@@ -9,6 +9,15 @@ import { BridgeError, Reasons } from '../errors.js';
 import { clientAddress } from '../net/client-address.js';
 import type { Metrics } from '../observability/metrics.js';
 import { errorJson, renderErrorPage, type PageContext } from './pages.js';
+import type { LoginOutcome } from '../login/outcome.js';
+
+// Declared here, where it is read; the callback route, a layer above, sets it.
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The login this request completes, for the error handler's log line. */
+    login: LoginOutcome | undefined;
+  }
+}
 
 /** What an error answer uses: the refused-logins counter, the rate limit's window (`Retry-After`), the page context. */
 export interface ErrorAnswerContext {

@@ -3,7 +3,9 @@
  * read, less the standard claims of scopes not requested, each once.
  */
 import t from 'tap';
-import { neededClaims } from '../../src/claims/needed-claims.js';
+import { claimsToComplete, neededClaims } from '../../src/claims/needed-claims.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { TWO_IDP_BASE } from '../helpers/config.js';
 
 t.test('a standard claim is needed only when its scope is requested; any other claim always', async (t) => {
   const paths = [['preferred_username'], ['email'], ['phone_number'], ['groups'], ['realm_access', 'roles']];
@@ -48,3 +50,20 @@ t.test('each standard claim is released by its scope (OpenID Connect Core §5.4)
 t.test('two paths that read alike joined are still two', async (t) => {
   t.strictSame(neededClaims([['a', 'b'], ['ab']], ['openid']), [['a', 'b'], ['ab']]);
 });
+
+t.test(
+  "an IdP's logins need what its mapping reads, its groups claim when ruled on, email_verified when an email is",
+  async (t) => {
+    const idp = (env: Record<string, string>) => {
+      const c = parseConfig({ ...TWO_IDP_BASE, ALLOW_ANY_AUTHENTICATED: '', ...env }).idps[0]!;
+      return claimsToComplete(c.mapping, c.access, c.oidc.scopes.split(' ')).map((p) => p.join('.'));
+    };
+    const groups = idp({ ALLOWED_GROUPS: 'agents', GROUPS_CLAIM: 'realm_access.roles', MAP_EMAIL: '' });
+    t.ok(groups.includes('realm_access.roles'), 'the groups claim, when groups are ruled on');
+    t.notOk(groups.includes('email_verified'), 'no email_verified without an email mapped or ruled on');
+    const domains = idp({ ALLOWED_EMAIL_DOMAINS: 'example.com' });
+    t.ok(domains.includes('email_verified'), 'email_verified, when an email domain is ruled on');
+    t.notOk(domains.includes('groups'), 'no groups claim without a group rule');
+    t.ok(domains.includes('email'), 'what the mapping reads');
+  },
+);
