@@ -14,7 +14,7 @@ const MODULES = {
   'src/oidc/checks.ts': ['test/oidc/checks.test.ts'],
   'src/login/transaction.ts': ['test/login/transaction.test.ts'],
   'src/commbox/redirect.ts': ['test/commbox/redirect.test.ts'],
-  'src/config/strength.ts': ['test/config/fail-closed.test.ts'],
+  'src/config/strength.ts': ['test/config/strength.test.ts'],
   'src/login/decide.ts': ['test/login/decide.test.ts'],
   'src/claims/needed-claims.ts': ['test/claims/needed-claims.test.ts'],
 };
