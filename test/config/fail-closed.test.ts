@@ -9,20 +9,9 @@ import { evaluateAccess } from '../../src/claims/access.js';
 import { parseClaimMapping } from '../../src/config/claim-mapping.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { passThroughParams } from '../../src/oidc/authorization-params.js';
-import { configProblems, NO_RULES, TWO_IDP_BASE } from '../helpers/config.js';
+import { NO_RULES, unruledProblems, UNRULED, WITH_ENTRA } from '../helpers/config.js';
 
-/** A valid configuration without any access rule, and without ALLOW_ANY_AUTHENTICATED. */
-const { ALLOW_ANY_AUTHENTICATED: _, ...UNRULED } = TWO_IDP_BASE;
-const problems = (env: Record<string, string | undefined>) => configProblems({ ...UNRULED, ...env });
-/** A second IdP, "entra", with its own email domains beside the default IdP's. */
-const WITH_ENTRA = {
-  ALLOWED_EMAIL_DOMAINS: 'corp.example',
-  OIDC_IDPS: 'entra',
-  IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0',
-  IDP_ENTRA_CLIENT_ID: 'e',
-  IDP_ENTRA_CLIENT_SECRET: 's',
-  IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'entra.example',
-};
+const problems = unruledProblems;
 
 t.test('no implicit everyone: a rule, or ALLOW_ANY_AUTHENTICATED=true, or no start', async (t) => {
   const none = problems({});

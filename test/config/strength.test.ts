@@ -3,11 +3,9 @@
  */
 import t from 'tap';
 import { estimatedBits, runShare, secretWeakness } from '../../src/config/strength.js';
-import { configProblems, TWO_IDP_BASE } from '../helpers/config.js';
+import { TWO_IDP_BASE, unruledProblems } from '../helpers/config.js';
 
-/** A valid configuration without any access rule, and without ALLOW_ANY_AUTHENTICATED. */
-const { ALLOW_ANY_AUTHENTICATED: _, ...UNRULED } = TWO_IDP_BASE;
-const problems = (env: Record<string, string | undefined>) => configProblems({ ...UNRULED, ...env });
+const problems = unruledProblems;
 
 t.test('a cookie secret that a person typed is refused; generated ones never are', async (t) => {
   t.equal(

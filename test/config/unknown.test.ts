@@ -4,20 +4,9 @@
  */
 import t from 'tap';
 import { closestName, isServiceLink, unknownVariables } from '../../src/config/unknown.js';
-import { configProblems, TWO_IDP_BASE } from '../helpers/config.js';
+import { unruledProblems, WITH_ENTRA } from '../helpers/config.js';
 
-/** A valid configuration without any access rule, and without ALLOW_ANY_AUTHENTICATED. */
-const { ALLOW_ANY_AUTHENTICATED: _, ...UNRULED } = TWO_IDP_BASE;
-const problems = (env: Record<string, string | undefined>) => configProblems({ ...UNRULED, ...env });
-/** A second IdP, "entra", with its own email domains beside the default IdP's. */
-const WITH_ENTRA = {
-  ALLOWED_EMAIL_DOMAINS: 'corp.example',
-  OIDC_IDPS: 'entra',
-  IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0',
-  IDP_ENTRA_CLIENT_ID: 'e',
-  IDP_ENTRA_CLIENT_SECRET: 's',
-  IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'entra.example',
-};
+const problems = unruledProblems;
 
 t.test('unknown variables stop the start-up, with the name most likely meant', async (t) => {
   const p = problems({

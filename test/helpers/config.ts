@@ -39,3 +39,17 @@ export const TWO_IDP_BASE = {
   COOKIE_SECRET: 'test-cookie-secret-0123456789-abcdefghijkl',
   ALLOW_ANY_AUTHENTICATED: 'true',
 };
+
+/** A valid configuration without any access rule, and without ALLOW_ANY_AUTHENTICATED. */
+export const { ALLOW_ANY_AUTHENTICATED: _allowAny, ...UNRULED } = TWO_IDP_BASE;
+/** The problems of {@link UNRULED} with `env` on top. */
+export const unruledProblems = (env: Record<string, string | undefined>) => configProblems({ ...UNRULED, ...env });
+/** A second IdP, "entra", with its own email domains beside the default IdP's. */
+export const WITH_ENTRA = {
+  ALLOWED_EMAIL_DOMAINS: 'corp.example',
+  OIDC_IDPS: 'entra',
+  IDP_ENTRA_ISSUER: 'https://login.example.net/t/v2.0',
+  IDP_ENTRA_CLIENT_ID: 'e',
+  IDP_ENTRA_CLIENT_SECRET: 's',
+  IDP_ENTRA_ALLOWED_EMAIL_DOMAINS: 'entra.example',
+};
