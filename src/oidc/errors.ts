@@ -49,7 +49,7 @@ export function oidcRefusal(step: OidcStep, e: unknown): BridgeError {
 
 /** The authorization response, the token request and response, and the ID token claims. */
 function callbackRefusal(e: unknown): BridgeError {
-  const refuse = (reason: Reason, check: Check, detail: string) => new BridgeError(reason, { check, detail, cause: e });
+  const refuse = refusalOf(e);
 
   if (e instanceof client.AuthorizationResponseError) {
     const error = e.error;
@@ -199,7 +199,7 @@ function invalidResponseRefusal(
 
 /** The ID token signature (jose). A key that cannot be fetched is the IdP being unavailable. */
 function signatureRefusal(e: unknown): BridgeError {
-  const refuse = (reason: Reason, check: Check, detail: string) => new BridgeError(reason, { check, detail, cause: e });
+  const refuse = refusalOf(e);
   // First: jose passes a failed fetch on as its base error class.
   if (hasCause(e, (c) => c instanceof JwksFetchError))
     return refuse(Reasons.idpUnavailable, 'jwks.fetch', `the IdP JWKS could not be fetched: ${describeError(e)}`);
@@ -244,7 +244,7 @@ function hasCause(e: unknown, test: (c: unknown) => boolean): boolean {
 
 /** The userinfo request and answer. */
 function userinfoRefusal(e: unknown): BridgeError {
-  const refuse = (reason: Reason, check: Check, detail: string) => new BridgeError(reason, { check, detail, cause: e });
+  const refuse = refusalOf(e);
   if (e instanceof client.ClientError && e.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
     const got = (e.cause as { cause?: { body?: { sub?: unknown } } } | undefined)?.cause?.body?.sub;
     return refuse(
@@ -288,4 +288,9 @@ function userinfoRefusal(e: unknown): BridgeError {
 function idTokenCheck(claim: string): Check {
   const code = `id_token.${claim}`;
   return isCheck(code) ? code : 'id_token.claim';
+}
+
+/** How each mapping below refuses: the reason, the check that fired and the detail, the library error kept as the cause. */
+function refusalOf(e: unknown): (reason: Reason, check: Check, detail: string) => BridgeError {
+  return (reason, check, detail) => new BridgeError(reason, { check, detail, cause: e });
 }
