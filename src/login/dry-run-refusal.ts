@@ -116,7 +116,7 @@ function ruleAndSaw(
     };
   }
   const groups = claimLine(login, claims, rules.groupsClaim);
-  switch (refusal.reason as Reason) {
+  switch (refusal.reason) {
     case Reasons.noAccessRule:
       return {
         rule: `${v('ALLOWED_GROUPS')}, ${v('ALLOWED_EMAIL_DOMAINS')}, ${v('ALLOWED_HOSTED_DOMAINS')} or ${v('ALLOW_ANY_AUTHENTICATED')}=true`,
@@ -172,10 +172,8 @@ function ruleAndSaw(
     case Reasons.chatChannelNotAllowed:
       return {
         rule: 'COMMBOX_CHAT_CHANNELS',
-        saw: [
-          `channel: ${show(target?.slice(CHAT_PREFIX.length))}`,
-          `allowed: ${commbox.chatAnyChannel ? 'any (*)' : list(commbox.chatChannels)}`,
-        ],
+        // A list, never `*`: any channel is never refused.
+        saw: [`channel: ${show(target?.slice(CHAT_PREFIX.length))}`, `allowed: ${list(commbox.chatChannels)}`],
       };
     case Reasons.initiateBadTarget:
       return {
