@@ -129,7 +129,11 @@ t.test('DRY_RUN: claim values are escaped and bounded in length and count', asyn
   t.match(r.last.body, /&quot;&lt;script&gt;alert\(1\)&lt;\/script&gt;&quot;/);
   t.match(r.last.body, /x{99}… \(5002 characters\)/, 'a long value is cut and says how long it was');
   t.notMatch(r.last.body, /x{101}/);
-  t.match(r.last.body, /, and 82 more \(102 in all\), from id token; allowed: commbox-agents/, 'a long list is cut to 20 and counted');
+  t.match(
+    r.last.body,
+    /, and 82 more \(102 in all\), from id token; allowed: commbox-agents/,
+    'a long list is cut to 20 and counted',
+  );
   t.notMatch(r.last.body, /n{101}/, 'claim names are cut too');
   t.match(r.last.body, /<code>and \d+ more<\/code>/, 'at most 100 claim names are listed');
   t.ok(r.last.body.length < 40_000, `the page stays small (${r.last.body.length} characters)`);
