@@ -13,6 +13,9 @@ export const SENT_TO_PUBLIC_URL_COOKIE = 'cbx_public_url';
 /** Long enough for the browser to follow the redirect; short, so that it does not outlive that. */
 export const SENT_TO_PUBLIC_URL_MAX_AGE_SEC = 30;
 
+/** The mark in a Cookie header (by its exact name: another cookie's name may end with it). */
+const SENT_MARK = new RegExp(`(?:^|;)\\s*${SENT_TO_PUBLIC_URL_COOKIE}=`);
+
 /** What a host name and port may be made of: no user info, path, query, fragment or space. */
 const AUTHORITY = /^[A-Za-z0-9.\-_~:[\]%!$&'()*+,;=]+$/;
 
@@ -59,7 +62,7 @@ export class PublicHostRedirect {
     const host = req.host;
     if (isPublicHost(host, this.#publicUrl) !== false) return undefined;
     const seen = JSON.stringify(host.slice(0, 100));
-    if (req.headers.cookie?.includes(`${SENT_TO_PUBLIC_URL_COOKIE}=`)) {
+    if (SENT_MARK.test(req.headers.cookie ?? '')) {
       // Sent to PUBLIC_URL a moment ago and still not on its host: a proxy in
       // front rewrites Host. Redirecting again would loop; the login goes on here.
       if (!this.#rewriteReported) {

@@ -202,6 +202,17 @@ t.test(
       302,
       'without the mark: sent',
     );
+    const lookalike = {
+      host: 'bridge-svc:3000',
+      cookie: `x${SENT_TO_PUBLIC_URL_COOKIE}=1; a=${SENT_TO_PUBLIC_URL_COOKIE}=1`,
+    };
+    t.equal(
+      (await app.inject({ url: '/login', headers: lookalike })).statusCode,
+      302,
+      'a cookie that only looks like it: sent',
+    );
+    const among = { host: 'bridge-svc:3000', cookie: `a=1;${SENT_TO_PUBLIC_URL_COOKIE}=1` };
+    t.equal((await app.inject({ url: '/login', headers: among })).statusCode, 503, 'the mark among other cookies');
   },
 );
 
