@@ -54,7 +54,11 @@ t.test('ORG_LOGO_FILE: PNG, JPEG, WebP and SVG, told by their bytes whatever the
     ['logo.png.jpg', JPEG_START, 'image/jpeg'],
     ['logo', WEBP_START, 'image/webp'],
     ['logo.svg', svgLogo(), 'image/svg+xml'],
-    ['logo.xml', `\ufeff  <svg xmlns='http://www.w3.org/2000/svg' viewBox="0 0 1 1"></svg>\n<!-- end -->\n`, 'image/svg+xml'],
+    [
+      'logo.xml',
+      `\ufeff  <svg xmlns='http://www.w3.org/2000/svg' viewBox="0 0 1 1"></svg>\n<!-- end -->\n`,
+      'image/svg+xml',
+    ],
     [
       'doctype.svg',
       '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg xmlns="http://www.w3.org/2000/svg" data-x="a>b"><text>on = off</text></svg>',
@@ -72,7 +76,10 @@ t.test(`ORG_LOGO_FILE: at most ${LOGO_MAX_BYTES / 1024} KiB`, async (t) => {
   const dir = t.testdir();
   const png = solidPng(1, 1, [0, 0, 0]);
   const pad = (size: number) => Buffer.concat([png, Buffer.alloc(size - png.length)]);
-  t.equal(parseConfig({ ...BASE, ORG_LOGO_FILE: writeLogo(dir, 'limit.png', pad(LOGO_MAX_BYTES)) }).orgLogo?.mediaType, 'image/png');
+  t.equal(
+    parseConfig({ ...BASE, ORG_LOGO_FILE: writeLogo(dir, 'limit.png', pad(LOGO_MAX_BYTES)) }).orgLogo?.mediaType,
+    'image/png',
+  );
   t.match(problems({ ORG_LOGO_FILE: writeLogo(dir, 'big.png', pad(LOGO_MAX_BYTES + 1)) }), {
     ORG_LOGO_FILE: /big\.png is larger than 64 KiB: make the image smaller/,
   });
@@ -111,11 +118,19 @@ t.test('an SVG logo must be an SVG document without scripts', async (t) => {
   const NS = 'xmlns="http://www.w3.org/2000/svg"';
   for (const [name, content, said] of [
     ['script.svg', `<svg ${NS}><script>alert(1)</script></svg>`, /contains a script .*: a logo needs none/],
-    ['prefixed.svg', `<svg ${NS} xmlns:s="http://www.w3.org/2000/svg"><s:script>x</s:script></svg>`, /contains a script/],
+    [
+      'prefixed.svg',
+      `<svg ${NS} xmlns:s="http://www.w3.org/2000/svg"><s:script>x</s:script></svg>`,
+      /contains a script/,
+    ],
     ['onload.svg', `<svg ${NS} onload="alert(1)"><rect/></svg>`, /contains a script/],
     ['handler.svg', `<svg ${NS}><rect\nONCLICK = "x"/></svg>`, /contains a script/],
     ['href.svg', `<svg ${NS}><a href="javascript:alert(1)"><rect/></a></svg>`, /contains a script/],
-    ['nons.svg', '<svg viewBox="0 0 1 1"><rect/></svg>', /has no xmlns="http:\/\/www\.w3\.org\/2000\/svg" on its <svg> element/],
+    [
+      'nons.svg',
+      '<svg viewBox="0 0 1 1"><rect/></svg>',
+      /has no xmlns="http:\/\/www\.w3\.org\/2000\/svg" on its <svg> element/,
+    ],
     ['cut.svg', `<svg ${NS}><rect/>`, /does not end with <\/svg>/],
     ['trailing.svg', `<svg ${NS}></svg><script/>`, /does not end with <\/svg>/],
     [

@@ -72,6 +72,8 @@ t.test('the darker shade that reaches a ratio keeps the hue and is the lightest 
       const [lo, hi] = [Math.min(...c), Math.max(...c)];
       return c.map((v) => (v - lo) / (hi - lo));
     };
-    spread(rgb).forEach((v, i) => t.ok(Math.abs(v - spread(darker)[i]!) < 0.03, `${hex} → ${toHex(darker)}: channel ${i}`));
+    spread(rgb).forEach((v, i) =>
+      t.ok(Math.abs(v - spread(darker)[i]!) < 0.03, `${hex} → ${toHex(darker)}: channel ${i}`),
+    );
   }
 });
