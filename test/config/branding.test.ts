@@ -157,6 +157,11 @@ t.test('a logo needs ORG_NAME, its text for people who cannot see it', async (t)
   });
 });
 
+t.test('a misspelt name is refused with the name meant', async (t) => {
+  t.match(problems({ ORG_COLOUR: '#0b5cad' }), { ORG_COLOUR: /did you mean ORG_COLOR\?/ });
+  t.match(problems({ ORG_LOGO: '/logo.png' }), { ORG_LOGO: /did you mean ORG_LOGO_FILE\?/ });
+});
+
 t.test('every bad branding variable is listed with the other problems, in one start-up error', async (t) => {
   const dir = t.testdir();
   const all = problems({ ORG_COLOR: '#ffff00', ORG_LOGO_FILE: writeLogo(dir, 'logo.gif', GIF_START), PORT: 'x' });
