@@ -40,6 +40,9 @@ export type HostileMode =
   | 'skew-large'
   | 'userinfo-500'
   | 'token-challenge'
+  | 'token-challenge-other'
+  | 'token-invalid-client-400'
+  | 'token-401-unauthorized-client'
   | 'token-huge'
   | 'token-not-bearer'
   | 'userinfo-jwt'
@@ -438,6 +441,17 @@ export async function startHostileIdp(
               { error: 'invalid_client' },
               { 'www-authenticate': 'Basic realm="idp", error="invalid_client"' },
             );
+          if (idp.mode === 'token-challenge-other')
+            return send(
+              res,
+              400,
+              { error: 'unauthorized_client' },
+              { 'www-authenticate': 'Basic realm="idp", error="unauthorized_client"' },
+            );
+          if (idp.mode === 'token-invalid-client-400') return send(res, 400, { error: 'invalid_client' });
+          // Keycloak's answer to a wrong secret.
+          if (idp.mode === 'token-401-unauthorized-client')
+            return send(res, 401, { error: 'unauthorized_client', error_description: 'Invalid client secret' });
           if (idp.mode === 'token-huge') return send(res, 200, `{"access_token":"${'a'.repeat(2 * 1024 * 1024)}"}`);
           if (idp.mode === 'token-drip') {
             // A 200 whose body never ends: a byte every 100 ms.
