@@ -11,6 +11,7 @@ import { describeError } from './net/network-errors.js';
 import { createDispatcher, maskProxy, proxyFor } from './net/proxy.js';
 import { requestTarget, send } from './net/send.js';
 import { secretNeedsFormEncoding } from './oidc/client-auth.js';
+import type { CredentialsVerdict } from './oidc/client.js';
 
 /** How long check-config waits for Redis to connect and answer. */
 const REDIS_CHECK_TIMEOUT_MS = 5_000;
@@ -49,6 +50,30 @@ function describeRules(c: IdpConfig): string[] {
     `  mapping:                ${[mapped('username', m.username), mapped('email', m.email), mapped('firstName', m.firstName), mapped('lastName', m.lastName), mapped('phone1', m.phone), mapped('chat uniqueId', m.uniqueId)].join(', ')}`,
     `  claims read from:       ID token${c.oidc.accessTokenClaims ? ', access token (ACCESS_TOKEN_CLAIMS)' : ''}, then userinfo when one is missing`,
   ];
+}
+
+/** What the token endpoint said of the client's credentials (a code it never issued), in words. */
+export function describeCredentials(c: IdpConfig, v: CredentialsVerdict): string[] {
+  const name = (variable: string) => `${c.name === 'default' ? '' : idpPrefix(c.name)}${variable}`;
+  const method = c.oidc.clientAuth;
+  const what = method === 'private_key_jwt' ? name('OIDC_CLIENT_PRIVATE_KEY_FILE') : name('OIDC_CLIENT_SECRET');
+  switch (v.outcome) {
+    case 'accepted':
+      return [
+        `  client credentials: accepted (${method}): a token request with a code the IdP never issued was refused for the code, not the client (${v.answer})`,
+      ];
+    case 'refused':
+      return [
+        `  client credentials: REFUSED (the client secret/key is wrong or the client is not registered): the IdP answered ${v.answer} to ${method}.`,
+        `    Check ${what}, ${name('OIDC_CLIENT_ID')} and that ${name('OIDC_CLIENT_AUTH')} is the method the IdP registered for the client.`,
+      ];
+    case 'failed':
+      return [`  client credentials: FAILED: the token request failed: ${v.answer}`];
+    default:
+      return [
+        `WARNING: client credentials: could not tell: to a code it never issued, the IdP answered ${v.answer}, which says neither that the client was refused (invalid_client, 401) nor that it passed (invalid_grant).`,
+      ];
+  }
 }
 
 /** What ALLOW_ANY_AUTHENTICATED means for this IdP, said loudly; nothing when it is off. */
@@ -144,6 +169,9 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
           out('  HTTP Basic header (RFC 6749 §2.3.1) and some IdPs do not decode them, answering invalid_client or');
           out('  unauthorized_client. If logins fail with token_exchange_failed, use client_secret_post.');
         }
+        const credentials = await oidc.probeClientCredentials();
+        for (const line of describeCredentials(c, credentials)) out(line);
+        if (credentials.outcome === 'refused' || credentials.outcome === 'failed') code = 1;
         for (const line of describeRules(c)) out(line);
       } catch (e) {
         out(`${label}: FAILED: ${describeError(e)}`);

@@ -229,7 +229,12 @@ export function tokenEndpointAnswer(e: unknown): TokenEndpointAnswer | undefined
   }
   if (e instanceof client.ResponseBodyError)
     return { status: e.status, error: e.error, description: e.error_description, scheme: undefined };
-  if (e instanceof client.ClientError && e.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && isResponse(e.cause))
+  // An unexpected status, or an answer that is not JSON: openid-client keeps the Response as the cause.
+  if (
+    e instanceof client.ClientError &&
+    (e.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || e.code === 'OAUTH_RESPONSE_IS_NOT_JSON') &&
+    isResponse(e.cause)
+  )
     return { status: e.cause.status, error: undefined, description: undefined, scheme: undefined };
   return undefined;
 }

@@ -41,6 +41,8 @@ export type HostileMode =
   | 'userinfo-500'
   | 'token-challenge'
   | 'token-challenge-other'
+  | 'token-any-code'
+  | 'token-bad-json'
   | 'token-invalid-client-400'
   | 'token-401-unauthorized-client'
   | 'token-huge'
@@ -86,6 +88,8 @@ export interface HostileIdp {
   lastAuthorize: Record<string, string> | undefined;
   /** The last authorization request's query as it arrived, repeated parameters included. */
   lastAuthorizeQuery: URLSearchParams | undefined;
+  /** The `code` of the last token request, as sent. */
+  lastTokenCode: string | undefined;
   /** How the client authenticated at the last token request. */
   lastTokenAuth: 'basic' | 'post' | 'private_key_jwt' | undefined;
   /** private_key_jwt: the client's public key (assertions are verified with it), and the last assertion. */
@@ -192,6 +196,7 @@ export async function startHostileIdp(
     lastAuthorize: undefined,
     lastAuthorizeQuery: undefined,
     issued: [],
+    lastTokenCode: undefined,
     lastTokenAuth: undefined,
     clientPublicKey: undefined,
     lastClientAssertion: undefined,
@@ -407,6 +412,7 @@ export async function startHostileIdp(
           idp.stats.token++;
           if (!(await slow(res, 'token'))) return;
           const form = new URLSearchParams(raw);
+          idp.lastTokenCode = form.get('code') ?? undefined;
           let id = form.get('client_id');
           let secret = form.get('client_secret');
           idp.lastTokenAuth = secret !== null ? 'post' : undefined;
@@ -448,6 +454,9 @@ export async function startHostileIdp(
               { error: 'unauthorized_client' },
               { 'www-authenticate': 'Basic realm="idp", error="unauthorized_client"' },
             );
+          if (idp.mode === 'token-any-code')
+            return send(res, 200, { access_token: randomBytes(24).toString('base64url'), token_type: 'Bearer' });
+          if (idp.mode === 'token-bad-json') return send(res, 200, '{"access_token":');
           if (idp.mode === 'token-invalid-client-400') return send(res, 400, { error: 'invalid_client' });
           // Keycloak's answer to a wrong secret.
           if (idp.mode === 'token-401-unauthorized-client')
