@@ -4,6 +4,7 @@
  * found, without starting the server. Exit code 0 when all is well, 1 otherwise.
  */
 import { createBridge } from './bridge.js';
+import { checkTicket, type TicketAgent } from './commbox/ticket-check.js';
 import { hasAccessRule } from './claims/access.js';
 import { idpPrefix, type BridgeConfig, type IdpConfig } from './config/parse.js';
 import { untrustedProxyWarning } from './config/trust-proxy.js';
@@ -105,8 +106,56 @@ async function checkCommbox(config: BridgeConfig): Promise<string> {
   }
 }
 
+/** What the command line asks of check-config beside the checks it always makes. */
+export interface CheckOptions {
+  /** `--ticket-for`: ask CommBox for one real ticket for this agent. */
+  readonly ticketFor?: TicketAgent;
+}
+
+/** The exit code of a command line check-config cannot use. */
+export const USAGE_EXIT_CODE = 2;
+
+/**
+ * Reads check-config's arguments (`--check` aside): `--ticket-for <username>`,
+ * with `--email <address>` and/or `--phone <number>` (a username that is an
+ * email address is its email too when neither is given). Throws an Error with
+ * the usage when they cannot be used.
+ */
+export function parseCheckArgs(argv: readonly string[]): CheckOptions {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--check') continue;
+    const [flag, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
+    if (!['--ticket-for', '--email', '--phone'].includes(flag))
+      throw new Error(`unknown argument ${JSON.stringify(arg)}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '' || value.startsWith('--')) throw new Error(`${flag} needs a value`);
+    values.set(flag, value);
+  }
+  const username = values.get('--ticket-for');
+  if (username === undefined) {
+    if (values.size > 0) throw new Error('--email and --phone go with --ticket-for <username>');
+    return {};
+  }
+  let email = values.get('--email');
+  const phone1 = values.get('--phone');
+  if (email === undefined && phone1 === undefined) {
+    if (!username.includes('@'))
+      throw new Error(
+        "--ticket-for needs --email <address> or --phone <number>: CommBox asks for one that matches the agent's record",
+      );
+    email = username;
+  }
+  return { ticketFor: { username, email, phone1 } };
+}
+
 /** Runs the checks and writes a report; resolves to the exit code. */
-export async function checkConfig(config: BridgeConfig, out: (line: string) => void): Promise<number> {
+export async function checkConfig(
+  config: BridgeConfig,
+  out: (line: string) => void,
+  options: CheckOptions = {},
+): Promise<number> {
   out('configuration: ok');
   out(
     `  public URL:   ${config.publicUrl} (redirect URI ${config.idps[0]!.redirectUri}, initiate-login URI ${config.publicUrl}/initiate)`,
@@ -134,6 +183,11 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
         : `Redis: FAILED: ${redis.detail}; logins would go on, each replica with its own memory`,
     );
     if (!redis.ok) code = 1;
+  }
+  if (options.ticketFor !== undefined) {
+    const ticket = await checkTicket(bridge.commbox, config.commbox, options.ticketFor, [config.commbox.apiKey]);
+    for (const line of ticket.lines) out(line);
+    if (!ticket.ok) code = 1;
   }
   try {
     for (const { config: c, oidc } of bridge.idps.values()) {

@@ -8,7 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkConfig } from '../src/check-config.js';
+import { checkConfig, parseCheckArgs } from '../src/check-config.js';
 import { parseConfig } from '../src/config/parse.js';
 import { startSandbox } from '../dev/commbox-sandbox.js';
 import { startDemoIdp } from '../dev/idp.js';
@@ -265,4 +265,58 @@ t.test('check-config proves the client credentials at the hostile IdP, and says 
   t.equal(down.code, 1);
   t.match(down.out, /client credentials: FAILED: the token request failed: .*refused/);
   t.equal(s.ticketRequests(), 0, 'no ticket was asked');
+});
+
+t.test('check-config --ticket-for asks CommBox for one ticket, never shows it, and explains a refusal', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const check = async (env: Record<string, string>, argv: string[]) => {
+    const lines: string[] = [];
+    const code = await checkConfig(parseConfig({ ...s.env, ...env }), (l) => lines.push(l), parseCheckArgs(argv));
+    return { code, out: lines.join('\n') };
+  };
+  const good = await check({}, ['--check', '--ticket-for', 'alice@example.com']);
+  t.equal(good.code, 0, good.out);
+  t.equal(s.ticketRequests(), 1, 'one ticket asked');
+  const ticket = s.sandbox.requests[0]!.ticket!;
+  t.ok(ticket, 'CommBox issued one');
+  t.notOk(good.out.includes(ticket), 'the ticket appears nowhere in the output');
+  t.same(s.sandbox.requests[0]!.body, {
+    data: { brand: 'acme', username: 'alice@example.com', email: 'alice@example.com', oneTimeUse: true },
+  });
+  t.match(good.out, /\nCommBox ticket for "alice@example\.com": issued \(one-time; not shown, not used/);
+  t.equal(s.sandbox.arrivals.length, 0, 'and not used');
+
+  const bad = await check({ COMMBOX_API_KEY: 'rotated-key-0123456789abcdef' }, [
+    '--ticket-for=alice',
+    '--email=alice@example.com',
+  ]);
+  t.equal(bad.code, 1, 'a refused ticket fails the check');
+  t.match(bad.out, /CommBox ticket for "alice": REFUSED: CommBox answered HTTP 401\. CommBox said: "Unauthorized"\./);
+  t.match(bad.out, /- COMMBOX_API_KEY is wrong, revoked or rotated/);
+  t.notMatch(bad.out, 'rotated-key-0123456789abcdef', 'the API key is never printed');
+  t.equal(s.ticketRequests(), 2, 'one request each time, no retry of a 401');
+
+  const none = await check({}, ['--check']);
+  t.equal(none.code, 0);
+  t.notMatch(none.out, /CommBox ticket for/);
+  t.equal(s.ticketRequests(), 2, 'no ticket without --ticket-for');
+});
+
+t.test('check-config arguments: --ticket-for with --email or --phone, or a username that is an email', async (t) => {
+  t.same(parseCheckArgs(['--check']), {});
+  t.same(parseCheckArgs(['--check', '--ticket-for', 'alice@example.com']), {
+    ticketFor: { username: 'alice@example.com', email: 'alice@example.com', phone1: undefined },
+  });
+  t.same(parseCheckArgs(['--ticket-for', 'alice', '--phone', '+442501234567']), {
+    ticketFor: { username: 'alice', email: undefined, phone1: '+442501234567' },
+  });
+  t.same(parseCheckArgs(['--ticket-for=alice', '--email=a@example.com', '--phone=+44']), {
+    ticketFor: { username: 'alice', email: 'a@example.com', phone1: '+44' },
+  });
+  t.throws(() => parseCheckArgs(['--ticket-for', 'alice']), /needs --email <address> or --phone <number>/);
+  t.throws(() => parseCheckArgs(['--ticket-for']), /--ticket-for needs a value/);
+  t.throws(() => parseCheckArgs(['--ticket-for', '--email', 'a@example.com']), /--ticket-for needs a value/);
+  t.throws(() => parseCheckArgs(['--email', 'a@example.com']), /go with --ticket-for/);
+  t.throws(() => parseCheckArgs(['--ticket', 'alice']), /unknown argument "--ticket"/);
 });
