@@ -1,7 +1,9 @@
 /**
  * `npm run check-config` (`node dist/commbox-sso-bridge.mjs --check`): validates
- * the configuration, performs discovery and a JWKS fetch, and reports what it
- * found, without starting the server. Exit code 0 when all is well, 1 otherwise.
+ * the configuration, performs discovery and a JWKS fetch, proves each IdP's client
+ * credentials, and with `--ticket-for` asks CommBox for one ticket; reports what it
+ * found, without starting the server. Exit code 0 when all is well, 1 when a check
+ * failed, 2 for arguments it cannot use.
  */
 import { createBridge } from './bridge.js';
 import { checkTicket, type TicketAgent } from './commbox/ticket-check.js';
