@@ -247,6 +247,12 @@ t.test('check-config proves the client credentials at the hostile IdP, and says 
   );
   s.idp.mode = 'token-500';
   t.match((await check({})).out, /WARNING: client credentials: could not tell: .*answered HTTP 500,/);
+  // An IdP that echoes the code and the secret in its description: both hidden.
+  s.idp.mode = 'token-echo';
+  const echoed = await check({});
+  t.match(echoed.out, /client credentials: accepted .*"code \[hidden\] unknown to client bridge \(\[hidden\]\)"/);
+  t.notMatch(echoed.out, s.idp.lastTokenCode!);
+  t.notMatch(echoed.out, s.idp.clientSecret);
   s.idp.mode = 'token-any-code';
   t.match(
     (await check({})).out,

@@ -58,7 +58,7 @@ function casesOf(status: number, settings: TicketCheckSettings, agent: TicketAge
   }
 }
 
-/** CommBox's own words, when its answer had a description beyond the status's name. */
+/** CommBox's own words, when its answer had a description. */
 function said(stats: TicketAttempts): string {
   return stats.lastDescription === undefined ? '' : ` CommBox said: ${JSON.stringify(stats.lastDescription)}.`;
 }
@@ -81,7 +81,6 @@ export async function checkTicket(
     oneTimeUse: true,
   };
   const stats: TicketAttempts = { attempts: 0, lastStatus: undefined };
-  const clean = (line: string) => hide.filter((h) => h !== '').reduce((l, h) => l.split(h).join('[hidden]'), line);
   try {
     // The ticket is not kept: it is a live one-time session, and this check only needs to know CommBox issued it.
     await client.requestTicket(data, stats);
@@ -94,20 +93,28 @@ export async function checkTicket(
       ],
     };
   } catch (e) {
-    const lines = explainFailure(e, stats, settings, agent).map(clean);
-    return { ok: false, lines };
+    // CommBox's words are printed: should they echo the API key, it is hidden.
+    const clean = (text: string) => hide.filter((h) => h !== '').reduce((t, h) => t.split(h).join('[hidden]'), text);
+    if (stats.lastDescription !== undefined) stats.lastDescription = clean(stats.lastDescription);
+    const detail = e instanceof BridgeError && e.detail !== undefined ? clean(e.detail) : describeError(e);
+    return { ok: false, lines: explainFailure(e, detail, stats, settings, agent) };
   }
 }
 
-function explainFailure(e: unknown, stats: TicketAttempts, settings: TicketCheckSettings, agent: TicketAgent) {
+function explainFailure(
+  e: unknown,
+  detail: string,
+  stats: TicketAttempts,
+  settings: TicketCheckSettings,
+  agent: TicketAgent,
+) {
   const head = `CommBox ticket for "${agent.username}": REFUSED`;
   const status = stats.lastStatus;
   const reason = e instanceof BridgeError ? e.reason : undefined;
   if (reason === Reasons.commboxTimeout) return [`${head}: CommBox did not answer within COMMBOX_TIMEOUT_MS.`];
   if (reason === Reasons.commboxBadResponse)
-    return [`${head}: CommBox answered 2xx without a usable ticket (${e instanceof BridgeError ? e.detail : ''}).`];
-  if (status === undefined || reason === undefined)
-    return [`${head}: ${e instanceof BridgeError && e.detail !== undefined ? e.detail : describeError(e)}.`];
+    return [`${head}: CommBox answered 2xx without a usable ticket (${detail}).`];
+  if (status === undefined || reason === undefined) return [`${head}: ${detail}.`];
   if (status === 429)
     return [
       `${head}: CommBox is throttling (HTTP 429 after ${stats.attempts} attempt(s)).${said(stats)}`,

@@ -53,7 +53,12 @@ export async function probeClientCredentials(
         e.code === 'OAUTH_ABORT';
       return { outcome: failed ? 'failed' : 'unknown', answer: words(describeError(e)) };
     }
-    const text = words(describeTokenAnswer(answer));
+    // The IdP's words are printed: should they echo the code or a secret, it is hidden.
+    const text = describeTokenAnswer({
+      ...answer,
+      error: answer.error === undefined ? undefined : words(answer.error),
+      description: answer.description === undefined ? undefined : words(answer.description),
+    });
     if (refusesClientAuthentication(answer)) return { outcome: 'refused', answer: text };
     return { outcome: answer.error === 'invalid_grant' ? 'accepted' : 'unknown', answer: text };
   }

@@ -42,6 +42,7 @@ export type HostileMode =
   | 'token-challenge'
   | 'token-challenge-other'
   | 'token-any-code'
+  | 'token-echo'
   | 'token-bad-json'
   | 'token-invalid-client-400'
   | 'token-401-unauthorized-client'
@@ -454,6 +455,11 @@ export async function startHostileIdp(
               { error: 'unauthorized_client' },
               { 'www-authenticate': 'Basic realm="idp", error="unauthorized_client"' },
             );
+          if (idp.mode === 'token-echo')
+            return send(res, 400, {
+              error: 'invalid_grant',
+              error_description: `code ${form.get('code')} unknown to client ${id} (${secret})`,
+            });
           if (idp.mode === 'token-any-code')
             return send(res, 200, { access_token: randomBytes(24).toString('base64url'), token_type: 'Bearer' });
           if (idp.mode === 'token-bad-json') return send(res, 200, '{"access_token":');
