@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { buildApp, buildMetricsApp } from './app.js';
 import { createBridge } from './bridge.js';
-import { checkConfig } from './check-config.js';
+import { checkConfig, parseCheckArgs, USAGE_EXIT_CODE, type CheckOptions } from './check-config.js';
 import { loadConfig, secretValues, type BridgeConfig } from './config/parse.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './observability/log.js';
@@ -25,7 +25,16 @@ try {
 }
 
 if (process.argv.includes('--check')) {
-  process.exit(await checkConfig(config, (line) => process.stdout.write(`${line}\n`)));
+  let options: CheckOptions;
+  try {
+    options = parseCheckArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(
+      `commbox-sso-bridge --check: ${(e as Error).message}\nUsage: npm run check-config [-- --ticket-for <username> [--email <address>] [--phone <number>]]\n`,
+    );
+    process.exit(USAGE_EXIT_CODE);
+  }
+  process.exit(await checkConfig(config, (line) => process.stdout.write(`${line}\n`), options));
 }
 
 const secrets = secretValues(config);

@@ -455,4 +455,28 @@ t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable
   );
   t.equal(badOut.match(/ECONNREFUSED/g)?.length, 1, 'said once');
   t.notMatch(badOut, /something went wrong/);
+
+  // --ticket-for from the command line: one ticket asked (the key "k" is not the sandbox's: refused), and
+  // arguments it cannot use stop it with the usage and exit code 2.
+  const run = async (args: string[]) => {
+    const child = spawn(process.execPath, [...ENTRIES['source']!(), '--check', ...args], {
+      cwd,
+      env: { PATH: process.env['PATH'] ?? '', ...TSX_ENV, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += String(c)));
+    child.stderr.on('data', (c) => (stderr += String(c)));
+    const code = await new Promise((ok) => child.on('exit', ok));
+    return { code, stdout, stderr };
+  };
+  const before = sandbox.requests.length;
+  const refused = await run(['--ticket-for', 'alice@example.com']);
+  t.equal(refused.code, 1);
+  t.match(refused.stdout, /CommBox ticket for "alice@example\.com": REFUSED: CommBox answered HTTP 401/);
+  t.equal(sandbox.requests.length, before + 1, 'one ticket asked');
+  const usage = await run(['--ticket-for', 'alice']);
+  t.equal(usage.code, 2);
+  t.match(usage.stderr, /--ticket-for needs --email <address> or --phone <number>[\s\S]*Usage: npm run check-config/);
+  t.equal(sandbox.requests.length, before + 1, 'nothing asked');
 });
