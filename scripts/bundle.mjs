@@ -4,10 +4,12 @@
 // `node scripts/bundle.mjs <dir>` writes into <dir> instead (test/server.test.ts
 // bundles the current source into a directory of its own).
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argv } from 'node:process';
 
 const outdir = argv[2] ?? 'dist';
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const common = {
   bundle: true,
@@ -17,6 +19,8 @@ const common = {
   sourcemap: true,
   legalComments: 'linked',
   logLevel: 'warning',
+  // The version /healthz and the start-up line report, written in (src/observability/version.ts).
+  define: { __BRIDGE_VERSION__: JSON.stringify(version) },
   // Some dependencies are CommonJS and call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __bridgeRequire } from 'node:module'; const require = __bridgeRequire(import.meta.url);",
