@@ -27,7 +27,15 @@ const common = {
   },
 };
 
-await build({ ...common, entryPoints: ['src/server.ts'], outfile: join(outdir, 'commbox-sso-bridge.mjs') });
+await build({
+  ...common,
+  entryPoints: ['src/server.ts'],
+  outfile: join(outdir, 'commbox-sso-bridge.mjs'),
+  // The bundle holds production dependencies only, the ones the SBOM lists. debug (ioredis's)
+  // tries require('supports-color') and does without it; only development tools install it,
+  // so it stays out, as in a production install (test/sbom.test.ts checks the whole bundle).
+  external: ['supports-color'],
+});
 // The demo IdP and CommBox sandbox as services, for the Docker Compose stack's
 // demo image (never the bridge's runtime image).
 await build({ ...common, entryPoints: ['dev/services.ts'], outfile: join(outdir, 'demo-services.mjs') });

@@ -382,3 +382,32 @@ t.test('Dockerfile: the image serves /metrics for a scraper outside the containe
   );
   t.match(base, /^EXPOSE 3000 9464$/m);
 });
+
+t.test("Dockerfile: labels, licence and SBOM in the image; the version is package.json's", async (t) => {
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  t.equal(
+    /^ARG VERSION=(\S+)$/m.exec(dockerfile)?.[1],
+    version,
+    "a plain docker build labels the image with package.json's version (the build refuses any other)",
+  );
+  const base = dockerfile.slice(dockerfile.indexOf(' AS base'), dockerfile.indexOf(' AS demo'));
+  for (const label of [
+    'title',
+    'description',
+    'version',
+    'revision',
+    'created',
+    'licenses',
+    'source',
+    'url',
+    'documentation',
+    'vendor',
+  ])
+    t.match(base, new RegExp(`org\\.opencontainers\\.image\\.${label}="[^"]+"`), `the ${label} label`);
+  t.match(base, /org\.opencontainers\.image\.licenses="Apache-2\.0"/);
+  t.match(base, /^COPY --from=build \/app\/sbom\.cdx\.json \.\/$/m, 'the SBOM is in the runtime image');
+  t.match(base, /^COPY LICENSE \.\/$/m, 'and the licence');
+});
