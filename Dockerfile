@@ -39,7 +39,8 @@ ENV NODE_ENV=production
 ENV METRICS_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/package.json ./
-COPY --from=build /app/dist/commbox-sso-bridge.mjs /app/dist/commbox-sso-bridge.mjs.map /app/dist/commbox-sso-bridge.mjs.LEGAL.txt ./dist/
+COPY --from=build /app/dist/commbox-sso-bridge.mjs /app/dist/commbox-sso-bridge.mjs.map /app/dist/commbox-sso-bridge.mjs.LEGAL.txt \
+  /app/dist/commbox-sso-bridge.mjs.LICENSES.txt ./dist/
 # The licence, and the bill of materials of the bundle (CycloneDX JSON).
 COPY LICENSE ./
 COPY --from=build /app/sbom.cdx.json ./

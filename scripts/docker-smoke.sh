@@ -137,7 +137,10 @@ for (const s of map.sources) {
 const missing = [...bundled].filter((n) => !listed.has(n));
 if (missing.length) throw new Error(`in the bundle, not in the SBOM: ${missing.join(', ')}`);
 if (!fs.existsSync('/app/LICENSE')) throw new Error('no /app/LICENSE');
-console.log(`${bom.components.length} components; the bundle's ${bundled.size} packages all listed`);
+const licenses = fs.readFileSync('/app/dist/commbox-sso-bridge.mjs.LICENSES.txt', 'utf8');
+const unattributed = [...bundled].filter((n) => !licenses.includes(`==== ${n} `));
+if (unattributed.length) throw new Error(`no licence text in dist/commbox-sso-bridge.mjs.LICENSES.txt for ${unattributed.join(', ')}`);
+console.log(`${bom.components.length} components; the bundle's ${bundled.size} packages all listed, each with its licence text`);
 CHECK
 log "SBOM /app/sbom.cdx.json: CycloneDX, $(tail -1 "$work/sbom.log"); /app/LICENSE"
 

@@ -570,6 +570,7 @@ t.test("Dockerfile: labels, licence and SBOM in the image; the version is packag
   t.match(base, /org\.opencontainers\.image\.licenses="Apache-2\.0"/);
   t.match(base, /^COPY --from=build \/app\/sbom\.cdx\.json \.\/$/m, 'the SBOM is in the runtime image');
   t.match(base, /^COPY LICENSE \.\/$/m, 'and the licence');
+  t.match(base, /commbox-sso-bridge\.mjs\.LICENSES\.txt \.\/dist\/$/m, "and the bundled packages' licences");
 });
 
 /** Options of `docker run` that take no value (any other option takes the next word, unless written with =). */

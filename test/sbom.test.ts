@@ -1,7 +1,8 @@
 /**
  * The software bill of materials the image ships (scripts/sbom.mjs): CycloneDX JSON naming the
  * bridge, its version and licence, listing exactly the production packages of the lockfile, and
- * every package the bundle the image runs is made of.
+ * every package the bundle the image runs is made of; the bundle's LICENSES file gives each one's
+ * licence text.
  */
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
@@ -85,4 +86,11 @@ t.test('every package in the bundle the image runs is in the SBOM, at its versio
   for (const name of ['openid-client', 'jose', 'fastify', 'undici']) t.ok(bundled.has(`node_modules/${name}`));
   const unlisted = [...bundled].filter((path) => !listed.has(`${nameOf(path)}@${lock.packages[path]?.version}`));
   t.same(unlisted, [], 'none is missing from the SBOM');
+  // And each one's licence travels with the bundle.
+  const licenses = readFileSync(join(dir, 'commbox-sso-bridge.mjs.LICENSES.txt'), 'utf8');
+  const unattributed = [...bundled].filter(
+    (path) => !licenses.includes(`==== ${nameOf(path)} ${lock.packages[path]?.version} (`),
+  );
+  t.same(unattributed, [], "the LICENSES file has every bundled package's licence");
+  t.match(licenses, /==== openid-client [\d.]+ \(MIT\) ====\n\nThe MIT License/, 'the licence text itself');
 });
