@@ -10,6 +10,7 @@ import { loadConfig, secretValues, type BridgeConfig } from './config/parse.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './observability/log.js';
 import { describeError } from './net/network-errors.js';
+import { BRIDGE_VERSION } from './observability/version.js';
 
 const DISCOVERY_RETRY_MAX_MS = 30_000;
 
@@ -70,6 +71,11 @@ process.once('SIGTERM', () => void drain('SIGTERM'));
 process.once('SIGINT', () => void drain('SIGINT'));
 
 await app.listen({ port: config.port, host: config.host });
+const serving = app.server.address() as AddressInfo;
+logger.info(
+  { event: 'started', version: BRIDGE_VERSION, node: process.version, address: serving.address, port: serving.port },
+  `commbox-sso-bridge ${BRIDGE_VERSION} serving on ${serving.address} port ${serving.port}`,
+);
 if (metricsServer) {
   // Its own address (loopback unless METRICS_HOST says otherwise), never the public one by default.
   await metricsServer.listen({ port: config.metricsPort!, host: config.metricsHost });
