@@ -11,6 +11,7 @@ import { hasAccessRule } from './claims/access.js';
 import { idpPrefix, type BridgeConfig, type IdpConfig } from './config/parse.js';
 import { untrustedProxyWarning } from './config/trust-proxy.js';
 import { describeError } from './net/network-errors.js';
+import { BRIDGE_VERSION } from './observability/version.js';
 import { createDispatcher, maskProxy, proxyFor } from './net/proxy.js';
 import { requestTarget, send } from './net/send.js';
 import { secretNeedsFormEncoding } from './oidc/client-auth.js';
@@ -158,6 +159,7 @@ export async function checkConfig(
   out: (line: string) => void,
   options: CheckOptions = {},
 ): Promise<number> {
+  out(`commbox-sso-bridge ${BRIDGE_VERSION}, Node ${process.version}`);
   out('configuration: ok');
   out(
     `  public URL:   ${config.publicUrl} (redirect URI ${config.idps[0]!.redirectUri}, initiate-login URI ${config.publicUrl}/initiate)`,

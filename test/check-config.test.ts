@@ -12,6 +12,7 @@ import { checkConfig, parseCheckArgs } from '../src/check-config.js';
 import { parseConfig } from '../src/config/parse.js';
 import { startSandbox } from '../dev/commbox-sandbox.js';
 import { startDemoIdp } from '../dev/idp.js';
+import { BRIDGE_VERSION } from '../src/observability/version.js';
 import { startHostileIdp } from './helpers/hostile-idp.js';
 import { startProxy } from './helpers/proxy.js';
 import { startRedis } from './helpers/redis.js';
@@ -48,6 +49,7 @@ t.test('check-config reports the proxy, CommBox, and the rules and mapping; asks
   };
   const direct = await run(env);
   t.equal(direct.code, 0, direct.out);
+  t.equal(direct.out.split('\n')[0], `commbox-sso-bridge ${BRIDGE_VERSION}, Node ${process.version}`);
   t.match(direct.out, /proxy: +none \(HTTP_PROXY and HTTPS_PROXY unset\)/);
   t.match(direct.out, /CommBox API: reachable \(HTTP \d+ at .*; no ticket asked\) \(direct\)/);
   t.match(
