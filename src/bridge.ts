@@ -15,7 +15,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { OidcClient } from './oidc/client.js';
 import { SharedState } from './redis/shared-state.js';
 import type { Health } from './routes/health.js';
-import type { PageContext } from './web/pages.js';
+import { pagesLook, type PageContext } from './web/pages.js';
 
 export interface Bridge {
   readonly config: BridgeConfig;
@@ -97,7 +97,12 @@ export async function createBridge(
         ? undefined
         : new FailureBudget({ max: config.failedLoginBudget, windowMs: config.rateLimitWindowMs }, sharedState),
     sharedState,
-    pageContext: { loginUrl: `${config.publicUrl}/login`, orgName: config.orgName, helpUrl: config.helpUrl },
+    pageContext: {
+      loginUrl: `${config.publicUrl}/login`,
+      orgName: config.orgName,
+      helpUrl: config.helpUrl,
+      look: pagesLook({ color: config.orgColor, logo: config.orgLogo }),
+    },
     metrics,
     health,
     async close() {

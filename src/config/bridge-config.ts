@@ -101,6 +101,8 @@ export function bridgeConfig(g: Values, idps: readonly WalkedIdp[]): BridgeConfi
     dryRun: g.DRY_RUN,
     orgName: g.ORG_NAME,
     helpUrl: g.HELP_URL,
+    orgLogo: g.ORG_LOGO_FILE,
+    orgColor: g.ORG_COLOR,
     proxy:
       g.HTTP_PROXY !== undefined || g.HTTPS_PROXY !== undefined
         ? { httpProxy: g.HTTP_PROXY, httpsProxy: g.HTTPS_PROXY, noProxy: g.NO_PROXY }

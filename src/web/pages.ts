@@ -1,14 +1,15 @@
 /**
  * The pages people see: the landing page and every error page, as small,
  * self-contained, accessible HTML (or JSON when the client asks for it).
- * No external assets; the only style is inline and allowed by its hash.
+ * No external assets; the only style is inline and allowed by its hash, the
+ * only image the company's logo, inline (./branding.ts).
  * The words are in ./page-texts.ts; this module only renders them, through
  * the `html` template, which escapes every value it is given.
  */
-import { createHash } from 'node:crypto';
 import type { Reason } from '../errors.js';
 import type { DryRunRefusal } from '../login/dry-run-refusal.js';
 import type { DryRunPreview } from '../login/preview.js';
+import { pageLook, type Branding, type PageLook } from './branding.js';
 import { html, joinHtml, raw, type SafeHtml } from './html.js';
 import { PAGE_TEXTS, REASON_TEXTS } from './page-texts.js';
 
@@ -18,16 +19,22 @@ h1{font-size:1.4rem;margin:0 0 .75rem}p{margin:.5rem 0}
 .button{display:inline-block;margin-top:1rem;padding:.6rem 1.2rem;background:#0b5cad;color:#fff;border-radius:6px;text-decoration:none;font-weight:600}
 .button:focus{outline:3px solid #f2b600;outline-offset:2px}
 .ref{margin-top:1.5rem;color:#4a525c;font-size:.875rem}code{font-family:ui-monospace,monospace}
+.org{margin-block:0 .5rem;color:#4a525c;font-size:.875rem}
 @media (max-width:400px){main{margin:0;border-radius:0}}`;
 
-/** CSP for the bridge's pages: nothing loads but the inline style above. */
-export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`;
+/** The pages' style with the company's look on top, and the CSP that allows exactly it: made once, at start-up. */
+export const pagesLook = (branding: Branding = {}): PageLook => pageLook(STYLE, branding);
+const PLAIN_LOOK = pagesLook();
+/** CSP for the bridge's pages without a company look: nothing loads but the inline style above. */
+export const PAGE_CSP = PLAIN_LOOK.csp;
 
 /** What every page says of the company: its name and help desk (`ORG_NAME`, `HELP_URL`), and where to sign in. */
 export interface PageContext {
   readonly loginUrl: string;
   readonly orgName?: string | undefined;
   readonly helpUrl?: string | undefined;
+  /** The company's look (`pagesLook`); undefined: the plain one. */
+  readonly look?: PageLook | undefined;
 }
 
 /** The page text `text` with its `{name}` placeholders filled in (plain text: the template escapes it). */
@@ -45,7 +52,13 @@ function helpLine(ctx: PageContext): SafeHtml | '' {
   return html`<p>${t.label} <a href="${ctx.helpUrl}">${who}</a></p>\n`;
 }
 
-function layout(title: string, body: SafeHtml): string {
+/** The company's logo, named by `ORG_NAME` for those who cannot see it. */
+function logo(ctx: PageContext): SafeHtml | '' {
+  const src = ctx.look?.logoSrc;
+  return src === undefined ? '' : html`<img class="logo" src="${src}" alt="${ctx.orgName ?? ''}">\n`;
+}
+
+function layout(title: string, body: SafeHtml, ctx: PageContext): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -53,7 +66,7 @@ function layout(title: string, body: SafeHtml): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title}</title>
-<style>${raw(STYLE)}</style>
+<style>${raw((ctx.look ?? PLAIN_LOOK).style)}</style>
 </head>
 <body>
 <main>
@@ -70,10 +83,11 @@ export function renderLanding(ctx: PageContext): string {
   const org = ctx.orgName;
   return layout(
     org === undefined ? t.title : fill(t.titleWithOrg, { org }),
-    html`<h1>${t.heading}</h1>
+    html`${logo(ctx)}<h1>${t.heading}</h1>
 <p>${org === undefined ? t.signIn : fill(t.signInWithOrg, { org })}</p>
 <a class="button" href="${ctx.loginUrl}">${t.button}</a>
 ${helpLine(ctx)}`,
+    ctx,
   );
 }
 
@@ -93,10 +107,11 @@ export function renderErrorPage(
   const org = ctx.orgName;
   return layout(
     org === undefined ? e.title : fill(t.titleWithOrg, { title: e.title, org }),
-    html`${org !== undefined && html`<p class="ref">${fill(t.banner, { org })}</p>\n`}<h1>${e.title}</h1>
+    html`${logo(ctx)}${org !== undefined && html`<p class="org">${fill(t.banner, { org })}</p>\n`}<h1>${e.title}</h1>
 <p>${e.what}</p>
 ${userDetail && html`<p>${userDetail}</p>\n`}<p>${e.todo}</p>
 ${e.retry && html`<a class="button" href="${ctx.loginUrl}">${t.retry}</a>\n`}${helpLine(ctx)}${dryRun && renderDryRunRefusal(dryRun)}<p class="ref">${t.reference} <code>${reference}</code> (${reason})</p>`,
+    ctx,
   );
 }
 
@@ -140,6 +155,7 @@ ${joinHtml(rules, '\n')}
 <h2>Claims received (names only)</h2>
 <p>${joinHtml(claims, ', ')}</p>
 ${helpLine(ctx)}<p class="ref">Reference: <code>${reference}</code> (dry_run)</p>`,
+    ctx,
   );
 }
 

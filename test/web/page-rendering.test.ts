@@ -18,7 +18,7 @@ const rest = (page: string) => page.slice(page.indexOf('</style>'));
 t.test('the inline style is the one the CSP allows by its hash', async (t) => {
   t.equal(
     PAGE_CSP,
-    "default-src 'none'; style-src 'sha256-baNTweY7FLk3mu6VpeApGT0jFD9WBo8b48noEQdKjnc='; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'none'; style-src 'sha256-okaVbb6IDVblQQDbWUwnHos/Uge39wDMROtcKgBccgs='; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
   );
 });
 
@@ -102,7 +102,7 @@ t.test("an error page with the company, the help desk, a detail and 'Try again',
 </head>
 <body>
 <main>
-<p class="ref">Acme &lt;Bank&gt; &amp; &quot;Co&quot; &#39;x&#39;: CommBox sign-in</p>
+<p class="org">Acme &lt;Bank&gt; &amp; &quot;Co&quot; &#39;x&#39;: CommBox sign-in</p>
 <h1>The sign-in service did not sign you in</h1>
 <p>Your company sign-in service ended the sign-in without signing you in.</p>
 <p>The sign-in service answered: &lt;access_denied&gt;.</p>
