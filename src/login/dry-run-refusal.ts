@@ -72,11 +72,12 @@ function sourcesRead(login: VerifiedLogin, claims: Claims): string[] {
   return out;
 }
 
-/** The claim at `path` and where it came from: `groups: "a", "b", from userinfo`. */
+/** The claim at `path` and where it came from (`groups: "a", "b", from userinfo`), or every source it is absent from. */
 function claimLine(login: VerifiedLogin, claims: Claims, path: readonly string[]): string {
   const value = getClaim(claims, path);
   const source = sourceOf(login, claims, path);
-  return `${path.join('.')}: ${show(value)}${value === undefined || source === undefined ? '' : `, from ${source}`}`;
+  if (value === undefined) return `${path.join('.')}: none, absent from ${sourcesRead(login, claims).join(' and ')}`;
+  return `${path.join('.')}: ${show(value)}${source === undefined ? '' : `, from ${source}`}`;
 }
 
 /** What a mapping gives: `MAP_EMAIL=mail: "a@b" (claim mail from id token)`, or that it maps to nothing. */

@@ -89,12 +89,12 @@ t.test('the access rules: the rule, and the claim it read with its source', asyn
   const { email_verified: _v, ...unverified } = ALICE;
   t.match(viewOf(verified(unverified), strict), {
     rule: 'email_verified (REQUIRE_VERIFIED_EMAIL=true)',
-    saw: ['email_verified: absent'],
+    saw: ['email_verified: none, absent from id token'],
   });
   const { groups: _g, ...noGroups } = ALICE;
   t.match(viewOf(verified(noGroups, { userinfo: { sub: 'alice-sub' } })), {
     rule: 'ALLOWED_GROUPS',
-    saw: ['groups: absent; allowed: commbox-agents'],
+    saw: ['groups: none, absent from id token and userinfo; allowed: commbox-agents'],
     sources: ['id token', 'userinfo'],
   });
   t.match(viewOf(verified(noGroups, { userinfo: { groups: [] } })), {
@@ -127,9 +127,9 @@ t.test('the mapping and the domains: what each mapping gave, from which claim', 
     rule: 'MAP_USERNAME',
     reason: 'claim_missing',
     saw: [
-      'MAP_USERNAME=preferred_username: maps to nothing (claim preferred_username: absent)',
+      'MAP_USERNAME=preferred_username: maps to nothing (claim preferred_username: none, absent from id token)',
       'MAP_EMAIL=email: "alice@example.com" (claim email: "alice@example.com", from id token)',
-      'MAP_PHONE=phone_number: maps to nothing (claim phone_number: absent)',
+      'MAP_PHONE=phone_number: maps to nothing (claim phone_number: none, absent from id token)',
     ],
   });
   const { email: _e, ...noEmail } = ALICE;
@@ -147,7 +147,7 @@ t.test('the mapping and the domains: what each mapping gave, from which claim', 
     saw: [
       'MAP_USERNAME=preferred_username: "alice" (claim preferred_username: "alice", from id token)',
       'MAP_EMAIL=email: "alice@elsewhere.example" (claim email: "alice@elsewhere.example", from id token)',
-      'MAP_PHONE=phone_number: maps to nothing (claim phone_number: absent)',
+      'MAP_PHONE=phone_number: maps to nothing (claim phone_number: none, absent from id token)',
       'allowed: example.com',
     ],
   });
@@ -199,7 +199,7 @@ t.test(
         rule: 'GROUPS_OVERAGE=refuse',
         detail: 'd',
         saw: [
-          'groups: absent; the ID token names it in _claim_names (more than 200 groups)',
+          'groups: none, absent from id token; the ID token names it in _claim_names (more than 200 groups)',
           'allowed: commbox-agents',
         ],
       },

@@ -85,7 +85,10 @@ t.test('DRY_RUN: a mapping to a claim the IdP does not send shows what each mapp
   t.equal(page.status, 403);
   t.match(page.body, /\(claim_missing\)/);
   t.match(page.body, /<code>MAP_USERNAME<\/code> refused/);
-  t.match(page.body, /<li>MAP_USERNAME=employee_id: maps to nothing \(claim employee_id: absent\)<\/li>/);
+  t.match(
+    page.body,
+    /<li>MAP_USERNAME=employee_id: maps to nothing \(claim employee_id: none, absent from id token and userinfo\)<\/li>/,
+  );
   t.match(
     page.body,
     /<li>MAP_EMAIL=email: &quot;alice@example.com&quot; \(claim email: &quot;alice@example.com&quot;, from userinfo\)<\/li>/,
