@@ -24,6 +24,7 @@ import { healthRoutes, metricsHandler } from './routes/health.js';
 import { initiateRoutes } from './routes/initiate.js';
 import { loginRoutes, type LoginStarter } from './routes/login.js';
 import { pageRoutes } from './routes/pages.js';
+import { PublicHostRedirect } from './routes/public-host.js';
 import type { RateLimit } from './routes/rate-limit.js';
 
 /** Maximum size of a request body (`POST /initiate` only takes a small form). */
@@ -214,7 +215,12 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   const rateLimit: RateLimit =
     config.rateLimitMax > 0 ? { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs } : false;
   const cookies: TransactionCookies = { sealer: bridge.sealer, secure: config.secureCookies };
-  const starter: LoginStarter = { idps: bridge.idps, cookies, loginsStarted: metrics.loginsStarted };
+  const starter: LoginStarter = {
+    idps: bridge.idps,
+    cookies,
+    loginsStarted: metrics.loginsStarted,
+    publicHost: new PublicHostRedirect(config.publicUrl, config.secureCookies),
+  };
   const completion: LoginCompletion = {
     cookies,
     replayMemory: bridge.replayMemory,

@@ -96,7 +96,8 @@ t.test('HSTS and __Host- cookies when PUBLIC_URL is https', async (t) => {
   const s = await startHostileStack({ env: { PUBLIC_URL: 'https://localhost:8443' } });
   t.teardown(() => s.close());
   s.idp.redirectUris = ['https://localhost:8443/callback'];
-  const hop = await s.browser().fetch(`${s.base}/login`);
+  // As the TLS proxy in front passes it on: PUBLIC_URL's Host.
+  const hop = await s.browser().fetch(`${s.base}/login`, { headers: { host: 'localhost:8443' } });
   t.equal(hop.status, 302);
   t.match(hop.headers['strict-transport-security'], /max-age=31536000/);
   t.match(hop.setCookies[0], /^__Host-cbx_tx_[0-4]=[^;]+; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);

@@ -13,7 +13,8 @@ import { BridgeError, Reasons } from '../errors.js';
 import { LoginDeadline } from '../net/deadline.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { VerifiedLogin } from '../oidc/client.js';
-import { checkUserinfoFailure, decideLogin } from './decide.js';
+import { checkUserinfoFailure, decideLogin, type LoginDecision } from './decide.js';
+import { dryRunRefusal, type RefusalStep } from './dry-run-refusal.js';
 import { keepsUnit, type FailureBudget } from './failure-budget.js';
 import { resolveGroupsOverage, type GraphAccess } from './groups-overage.js';
 import type { Idp } from './idp.js';
@@ -111,19 +112,31 @@ async function complete(
   const m = parts.metrics;
   m.tokenDuration.observe(login.tokenMs / 1000);
   if (login.usedUserinfo) m.userinfoDuration.observe(login.userinfoMs / 1000);
-  if (login.userinfoError !== undefined) {
-    checkUserinfoFailure(login.claims, login.userinfoError, idp.config, tx.target);
-    loggers.log.warn(
-      { event: 'userinfo_failed', check: login.userinfoError.check, detail: login.userinfoError.detail },
-      'userinfo failed; the login goes on with the claims it has',
+  // DRY_RUN: a refusal from here on comes with what the rule saw, for the operator's page.
+  let step: RefusalStep = 'userinfo';
+  let claims = login.claims;
+  let decision: LoginDecision;
+  try {
+    if (login.userinfoError !== undefined) {
+      checkUserinfoFailure(login.claims, login.userinfoError, idp.config, tx.target);
+      loggers.log.warn(
+        { event: 'userinfo_failed', check: login.userinfoError.check, detail: login.userinfoError.detail },
+        'userinfo failed; the login goes on with the claims it has',
+      );
+    }
+    step = 'groups_overage';
+    claims = await resolveGroupsOverage(parts.graph, idp.config.access, login, loggers.log, deadline);
+    step = 'decision';
+    decision = decideLogin(
+      { claims, idTokenClaims: login.idTokenClaims, target: tx.target },
+      idp.config,
+      parts.settings.commbox,
     );
+  } catch (e) {
+    if (parts.settings.dryRun && e instanceof BridgeError)
+      outcome.dryRunRefusal = dryRunRefusal(e, step, idp.config, parts.settings.commbox, login, claims, tx.target);
+    throw e;
   }
-  const claims = await resolveGroupsOverage(parts.graph, idp.config.access, login, loggers.log, deadline);
-  const decision = decideLogin(
-    { claims, idTokenClaims: login.idTokenClaims, target: tx.target },
-    idp.config,
-    parts.settings.commbox,
-  );
   const { username, channel } = decision;
   outcome.username = username;
 

@@ -31,14 +31,29 @@ export function dryRunPreview(
     destination: decision.destination,
     ticketRequest: { ...decision.data },
     rulesPassed: describePassedRules(claims, login.idTokenClaims, idp.access),
-    claimNames: Object.keys(claims)
-      .sort()
-      .map((k) => `${k} (${claimSource(login, k)})`),
+    claimNames: claimNamesWithSources(login, claims),
   };
 }
 
+/** The longest claim value or name shown, and the most claim names listed: longer ones are cut and say so. */
+export const SHOWN_VALUE_CHARS = 100;
+export const SHOWN_CLAIM_NAMES = 100;
+
+/** `value` cut to `max` characters, saying how long it was. */
+export function cut(value: string, max = SHOWN_VALUE_CHARS): string {
+  return value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters)`;
+}
+
+/** The names of `claims`, sorted, each with its source; bounded in length and count (an IdP chooses them). */
+export function claimNamesWithSources(login: VerifiedLogin, claims: Claims): string[] {
+  const names = Object.keys(claims).sort();
+  const shown = names.slice(0, SHOWN_CLAIM_NAMES).map((k) => `${cut(k)} (${claimSource(login, k)})`);
+  if (names.length > shown.length) shown.push(`and ${names.length - shown.length} more`);
+  return shown;
+}
+
 /** Where claim `name` of a login came from: the first source that had it (the overage's groups: Graph). */
-function claimSource(login: VerifiedLogin, name: string): string {
+export function claimSource(login: VerifiedLogin, name: string): string {
   const has = (c: Claims | undefined) => c !== undefined && Object.prototype.hasOwnProperty.call(c, name);
   if (has(login.idTokenClaims)) return 'id token';
   if (has(login.accessTokenPayload)) return 'access token';

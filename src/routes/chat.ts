@@ -17,6 +17,7 @@ export async function chatRoutes(
     // The raw path segment: the channel is passed on exactly as given, never
     // decoded and encoded again.
     const channel = resolveChatChannel(commbox, req.url.split('?')[0]!);
-    return beginLogin(starter, req, reply, { entry: 'chat', target: `${CHAT_PREFIX}${channel}` });
+    const path = `${CHAT_PREFIX}${channel}`;
+    return beginLogin(starter, req, reply, { entry: 'chat', path, target: path });
   });
 }

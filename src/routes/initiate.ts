@@ -22,7 +22,7 @@ async function initiate(
   }
   const params = ((req.method === 'POST' ? req.body : req.query) ?? {}) as Record<string, unknown>;
   const { idp, target } = resolveInitiation(starter.idps.values(), site, params);
-  return beginLogin(starter, req, reply, { entry: 'initiate', idp, params, target });
+  return beginLogin(starter, req, reply, { entry: 'initiate', path: '/initiate', idp, params, target });
 }
 
 export async function initiateRoutes(

@@ -83,13 +83,15 @@ export function sendError(
   if (err.reason === Reasons.idpUnavailable) reply.header('retry-after', '30');
   if (err.status === 429 && !reply.hasHeader('retry-after'))
     reply.header('retry-after', String(Math.ceil(ctx.rateLimitWindowMs / 1000)));
-  if (wantsJson(req))
-    return reply
-      .type('application/json; charset=utf-8')
-      .send(errorJson(err.reason, req.id, err.userDetail, ctx.pageContext));
+  // DRY_RUN's view of a refused login (its claims): on this answer only, never in the log line above.
+  const dryRun = login?.dryRunRefusal;
+  if (wantsJson(req)) {
+    const json = errorJson(err.reason, req.id, err.userDetail, ctx.pageContext);
+    return reply.type('application/json; charset=utf-8').send(dryRun === undefined ? json : { ...json, dryRun });
+  }
   return reply
     .type('text/html; charset=utf-8')
-    .send(renderErrorPage(err.reason, req.id, ctx.pageContext, err.userDetail));
+    .send(renderErrorPage(err.reason, req.id, ctx.pageContext, err.userDetail, dryRun));
 }
 
 /** What Node reports before a request reaches the router, as the status and the check of the refusal. */

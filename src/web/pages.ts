@@ -7,6 +7,7 @@
  * the `html` template, which escapes every value it is given.
  */
 import type { Reason } from '../errors.js';
+import type { DryRunRefusal } from '../login/dry-run-refusal.js';
 import type { DryRunPreview } from '../login/preview.js';
 import { pageLook, type Branding, type PageLook } from './branding.js';
 import { html, joinHtml, raw, type SafeHtml } from './html.js';
@@ -90,8 +91,17 @@ ${helpLine(ctx)}`,
   );
 }
 
-/** The error page for a reason, with the reference (request ID) the log line carries. */
-export function renderErrorPage(reason: Reason, reference: string, ctx: PageContext, userDetail?: string): string {
+/**
+ * The error page for a reason, with the reference (request ID) the log line
+ * carries; with `dryRun` (DRY_RUN only), the operator's view of the refusal below it.
+ */
+export function renderErrorPage(
+  reason: Reason,
+  reference: string,
+  ctx: PageContext,
+  userDetail?: string,
+  dryRun?: DryRunRefusal,
+): string {
   const e = REASON_TEXTS[reason];
   const t = PAGE_TEXTS.error;
   const org = ctx.orgName;
@@ -100,7 +110,7 @@ export function renderErrorPage(reason: Reason, reference: string, ctx: PageCont
     html`${logo(ctx)}${org !== undefined && html`<p class="org">${fill(t.banner, { org })}</p>\n`}<h1>${e.title}</h1>
 <p>${e.what}</p>
 ${userDetail && html`<p>${userDetail}</p>\n`}<p>${e.todo}</p>
-${e.retry && html`<a class="button" href="${ctx.loginUrl}">${t.retry}</a>\n`}${helpLine(ctx)}<p class="ref">${t.reference} <code>${reference}</code> (${reason})</p>`,
+${e.retry && html`<a class="button" href="${ctx.loginUrl}">${t.retry}</a>\n`}${helpLine(ctx)}${dryRun && renderDryRunRefusal(dryRun)}<p class="ref">${t.reference} <code>${reference}</code> (${reason})</p>`,
     ctx,
   );
 }
@@ -147,4 +157,21 @@ ${joinHtml(rules, '\n')}
 ${helpLine(ctx)}<p class="ref">Reference: <code>${reference}</code> (dry_run)</p>`,
     ctx,
   );
+}
+
+/**
+ * DRY_RUN's part of a refusal page: the rule that refused, what it saw and the
+ * claim names with their sources. In the configuration's terms, like
+ * {@link renderDryRun}: it is for the administrator setting the bridge up.
+ */
+export function renderDryRunRefusal(refusal: DryRunRefusal): SafeHtml {
+  const saw = refusal.saw.map((line) => html`<li>${line}</li>`);
+  const claims = refusal.claimNames.map((c) => html`<code>${c}</code>`);
+  return html`<h2>Dry run: the rule that refused</h2>
+<p><code>${refusal.rule}</code> refused the sign-in with IdP <code>${refusal.idp}</code> (<code>${refusal.reason}</code>${refusal.detail && html`: ${refusal.detail}`}).</p>
+${saw.length > 0 && html`<h2>What it saw</h2>\n<ul>\n${joinHtml(saw, '\n')}\n</ul>\n`}<h2>Claims received (names only)</h2>
+<p>Read from: ${refusal.sources.join(', ')}.</p>
+<p>${joinHtml(claims, ', ')}</p>
+<p>Shown because <code>DRY_RUN=true</code>; without it this page ends above. None of it is logged.</p>
+`;
 }

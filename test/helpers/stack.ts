@@ -189,12 +189,15 @@ async function startStack<I extends AnyIdp>(
 /**
  * Another replica of `stack`'s bridge, as behind a load balancer: the same
  * configuration (PUBLIC_URL included), IdP and CommBox, on a port of its own
- * (`base`). Closing it leaves the stack running.
+ * (`base`); its `browser()` sends PUBLIC_URL's Host, as the load balancer
+ * passes it on. Closing it leaves the stack running.
  */
 export async function startReplica(stack: StackBase, env: Record<string, string> = {}): Promise<StackBase> {
   const listening = await listeningServer();
   const replica = await startBridge(listening, { ...stack.env, ...env }, stack.sandbox, async () => {}, false);
-  return { ...replica, base: `http://127.0.0.1:${listening.port}` };
+  // Reached as through the load balancer: with PUBLIC_URL's Host, which it passes on.
+  const host = new URL(replica.env['PUBLIC_URL']!).host;
+  return { ...replica, base: `http://127.0.0.1:${listening.port}`, browser: () => new Browser({ headers: { host } }) };
 }
 
 /** The stack with the real `oidc-provider` IdP. */

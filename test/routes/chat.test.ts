@@ -103,7 +103,8 @@ t.test(
     /** Starts the chat login at `old`; the IdP's answer goes to the callback at `at`, with the browser's cookies. */
     const chatVia = async (at: string) => {
       const b = s.browser();
-      const first = await b.fetch(`${old.base}/chat/${CHANNEL}`);
+      // PUBLIC_URL's Host, as the load balancer in front of both passes it on.
+      const first = await b.fetch(`${old.base}/chat/${CHANNEL}`, { headers: { host: new URL(s.base).host } });
       t.equal(first.status, 302, '/chat at the replica that allows the channel starts the login');
       t.match(first.location, `${s.idp.issuer}/authorize?`);
       const back = await b.fetch(first.location!);

@@ -43,7 +43,7 @@ export const OPERATIONS_VARIABLES = {
     scope: 'global',
     default: 'false',
     parse: boolean(false),
-    doc: '**Setup only.** `true`: the whole sign-in runs, but instead of asking CommBox for a ticket the callback shows the identity it would send, the access rules that passed and the names of the claims received. Refusals stay refusals.',
+    doc: '**Setup only.** `true`: the whole sign-in runs, but instead of asking CommBox for a ticket the callback shows the identity it would send, the access rules that passed and the names of the claims received. Refusals stay refusals, and their page adds the rule that refused, what it saw and the claim names (never logged).',
   }),
   METRICS_PORT: variable({
     group: 'Operations',
