@@ -16,6 +16,7 @@ import { OidcClient } from './oidc/client.js';
 import { SharedState } from './redis/shared-state.js';
 import type { Health } from './routes/health.js';
 import type { PageContext } from './web/pages.js';
+import { PageTexts } from './web/texts.js';
 
 export interface Bridge {
   readonly config: BridgeConfig;
@@ -97,7 +98,14 @@ export async function createBridge(
         ? undefined
         : new FailureBudget({ max: config.failedLoginBudget, windowMs: config.rateLimitWindowMs }, sharedState),
     sharedState,
-    pageContext: { loginUrl: `${config.publicUrl}/login`, orgName: config.orgName, helpUrl: config.helpUrl },
+    pageContext: {
+      loginUrl: `${config.publicUrl}/login`,
+      orgName: config.orgName,
+      helpUrl: config.helpUrl,
+      languages: config.pageLanguages,
+      defaultLanguage: config.pageDefaultLanguage,
+      texts: new PageTexts(config.pageTexts),
+    },
     metrics,
     health,
     async close() {

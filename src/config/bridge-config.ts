@@ -101,6 +101,9 @@ export function bridgeConfig(g: Values, idps: readonly WalkedIdp[]): BridgeConfi
     dryRun: g.DRY_RUN,
     orgName: g.ORG_NAME,
     helpUrl: g.HELP_URL,
+    pageLanguages: g.PAGE_LANGUAGES,
+    pageDefaultLanguage: g.PAGE_DEFAULT_LANGUAGE,
+    pageTexts: g.PAGE_TEXTS_FILE,
     proxy:
       g.HTTP_PROXY !== undefined || g.HTTPS_PROXY !== undefined
         ? { httpProxy: g.HTTP_PROXY, httpsProxy: g.HTTPS_PROXY, noProxy: g.NO_PROXY }

@@ -26,6 +26,11 @@ export function globalRules(globals: Walked, bad: (variable: string, problem: st
     else if (g.REDIS_URL?.startsWith('redis://'))
       bad('REDIS_CA_FILE', 'is used only with rediss:// (TLS): write REDIS_URL as rediss://');
   }
+  if (!g.PAGE_LANGUAGES.includes(g.PAGE_DEFAULT_LANGUAGE))
+    bad(
+      'PAGE_DEFAULT_LANGUAGE',
+      `("${g.PAGE_DEFAULT_LANGUAGE}") must be one of PAGE_LANGUAGES (${g.PAGE_LANGUAGES.join(', ')}): add it there, or choose one of them`,
+    );
   if (g.METRICS_PORT !== undefined && g.METRICS_PORT === g.PORT)
     bad('METRICS_PORT', `must differ from PORT (${g.PORT}), or be off`);
   if (g.SHUTDOWN_TIMEOUT_MS <= g.SHUTDOWN_GRACE_MS) bad('SHUTDOWN_TIMEOUT_MS', 'must be longer than SHUTDOWN_GRACE_MS');

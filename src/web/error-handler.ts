@@ -8,6 +8,7 @@ import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } fr
 import { BridgeError, Reasons } from '../errors.js';
 import { clientAddress } from '../net/client-address.js';
 import type { Metrics } from '../observability/metrics.js';
+import { pageLanguage } from './language.js';
 import { errorJson, renderErrorPage, type PageContext } from './pages.js';
 import type { LoginOutcome } from '../login/outcome.js';
 
@@ -83,13 +84,15 @@ export function sendError(
   if (err.reason === Reasons.idpUnavailable) reply.header('retry-after', '30');
   if (err.status === 429 && !reply.hasHeader('retry-after'))
     reply.header('retry-after', String(Math.ceil(ctx.rateLimitWindowMs / 1000)));
+  const lang = pageLanguage(req.headers['accept-language'], ctx.pageContext);
+  reply.header('vary', 'Accept-Language').header('content-language', lang);
   if (wantsJson(req))
     return reply
       .type('application/json; charset=utf-8')
-      .send(errorJson(err.reason, req.id, err.userDetail, ctx.pageContext));
+      .send(errorJson(err.reason, req.id, err.userDetail, ctx.pageContext, lang));
   return reply
     .type('text/html; charset=utf-8')
-    .send(renderErrorPage(err.reason, req.id, ctx.pageContext, err.userDetail));
+    .send(renderErrorPage(err.reason, req.id, ctx.pageContext, err.userDetail, lang));
 }
 
 /** What Node reports before a request reaches the router, as the status and the check of the refusal. */
