@@ -214,7 +214,12 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   const rateLimit: RateLimit =
     config.rateLimitMax > 0 ? { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs } : false;
   const cookies: TransactionCookies = { sealer: bridge.sealer, secure: config.secureCookies };
-  const starter: LoginStarter = { idps: bridge.idps, cookies, loginsStarted: metrics.loginsStarted };
+  const starter: LoginStarter = {
+    idps: bridge.idps,
+    cookies,
+    loginsStarted: metrics.loginsStarted,
+    languages: pageContext,
+  };
   const completion: LoginCompletion = {
     cookies,
     replayMemory: bridge.replayMemory,

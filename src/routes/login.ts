@@ -9,13 +9,19 @@ import type { Idp } from '../login/idp.js';
 import { startLogin } from '../login/start.js';
 import { transactionCookieOptions, type TransactionCookies } from '../login/transaction.js';
 import type { Metrics } from '../observability/metrics.js';
+import { pageLanguage, type LanguageChoice } from '../web/language.js';
 import { limited, type RateLimit } from './rate-limit.js';
 
-/** What starting a login uses: the IdPs (`default` first), the login cookies, the started-logins counter. */
+/**
+ * What starting a login uses: the IdPs (`default` first), the login cookies, the
+ * started-logins counter, and the pages' languages (the IdP is asked for the
+ * page language as `ui_locales`; unset: none is asked for).
+ */
 export interface LoginStarter {
   readonly idps: ReadonlyMap<string, Idp>;
   readonly cookies: TransactionCookies;
   readonly loginsStarted: Metrics['loginsStarted'];
+  readonly languages?: LanguageChoice | undefined;
 }
 
 /** Starts a login and answers with its cookies and the 302 to the IdP. */
@@ -38,6 +44,7 @@ export async function beginLogin(
     cookies,
     params: opts.params ?? (req.query as Record<string, unknown>),
     target: opts.target,
+    uiLocales: starter.languages && pageLanguage(req.headers['accept-language'], starter.languages),
   });
   reply.setCookie(start.cookie.name, start.cookie.value, {
     ...transactionCookieOptions(starter.cookies.secure),
