@@ -121,6 +121,10 @@ t.test('messageProblem names what is wrong, and what the key has', async (t) => 
     messageProblem('reason.login_expired.what', 'After {minutes} minutes.'),
     /uses \{minutes\} where English has \{minutes, plural, …\}/,
   );
+  t.match(
+    messageProblem(key, '{org, select, acme {Acme} other {us}}'),
+    /uses \{org, select, …\} where English has \{org\}/,
+  );
   t.match(messageProblem(key, 'Welcome {org'), /does not parse as ICU MessageFormat/);
   t.match(messageProblem(key, '{org, plural, one {a}}'), /does not parse/, 'a plural needs its other');
 });
