@@ -121,6 +121,8 @@ export interface Sandbox {
   delayMs: number;
   /** Ticket format: `plain`, or `percent` (ends in `%3d%3d`, as CommBox's own example). */
   ticketStyle: 'plain' | 'percent';
+  /** CommBox's SSO setting "Block Ticket Authentication Login when SSO is enabled": every ticket request refused. */
+  ssoBlocksTickets: boolean;
   close(): Promise<void>;
 }
 
@@ -133,7 +135,25 @@ export interface SandboxOptions {
   apiKey?: string;
   /** When given, tickets are issued only for these agents, and email/phone must match. */
   agents?: SandboxAgent[];
+  /** CommBox's "IP white-list for API access": when given, requests from other addresses are refused. */
+  apiAllowList?: string[];
+  /**
+   * How each refusal is answered, as the documented error JSON. CommBox documents the statuses
+   * (400, 401, 404, 429, 500), not which case gets which: these defaults are the sandbox's choice.
+   */
+  refusals?: Partial<Record<SandboxRefusal, { status: number; description: string }>>;
 }
+
+/** The refusals of a ticket request the sandbox models besides its faults. */
+export type SandboxRefusal = 'apiKey' | 'ipNotAllowed' | 'brand' | 'agent' | 'ssoBlocksTickets';
+
+const DEFAULT_REFUSALS: Record<SandboxRefusal, { status: number; description: string }> = {
+  apiKey: { status: 401, description: 'Unauthorized' },
+  ipNotAllowed: { status: 401, description: 'Unauthorized' },
+  brand: { status: 404, description: 'Not Found' },
+  agent: { status: 404, description: 'Not Found' },
+  ssoBlocksTickets: { status: 400, description: 'Bad Request' },
+};
 
 const now = () => new Date().toISOString();
 
@@ -150,7 +170,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     failures: 0,
     delayMs: 0,
     ticketStyle: 'plain' as 'plain' | 'percent',
+    ssoBlocksTickets: false,
   };
+  const refusals = { ...DEFAULT_REFUSALS, ...opts.refusals };
+  // The peer as CommBox sees it: an IPv4 client of a dual-stack socket is ::ffff:a.b.c.d.
+  const peer = (req: http.IncomingMessage) => (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
 
   const json = (res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -194,20 +218,23 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     };
     if (sb.fault === 'hang') return;
     if (sb.fault === 'reset') return void req.socket.destroy();
-    if (req.headers.authorization !== `Bearer ${apiKey}` || sb.fault === '401') return answer(401, 'Unauthorized');
+    const refuse = (why: SandboxRefusal) => answer(refusals[why].status, refusals[why].description);
+    if (opts.apiAllowList && !opts.apiAllowList.includes(peer(req))) return refuse('ipNotAllowed');
+    if (req.headers.authorization !== `Bearer ${apiKey}` || sb.fault === '401') return refuse('apiKey');
     if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
       rec.problems.push('content-type is not application/json');
     rec.problems.push(...(body === undefined ? ['body is not JSON'] : validateTicketRequest(body)));
     if (rec.problems.length) return answer(400, 'Bad Request');
     const data = (body as { data: Record<string, unknown> }).data;
-    if (data['brand'] !== brand) return answer(404, 'Not Found');
+    if (data['brand'] !== brand) return refuse('brand');
+    if (sb.ssoBlocksTickets) return refuse('ssoBlocksTickets');
     if (opts.agents && data['username'] !== undefined) {
       const agent = opts.agents.find((a) => a.username === data['username']);
       const matches =
         agent &&
         (data['email'] === undefined || data['email'] === agent.email) &&
         (data['phone1'] === undefined || data['phone1'] === agent.phone1);
-      if (!matches) return answer(404, 'Not Found');
+      if (!matches) return refuse('agent');
     }
     if (sb.failures > 0 && (sb.fault === '429-then-ok' || sb.fault === '503-then-ok')) {
       sb.failures--;

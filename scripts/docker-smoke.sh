@@ -8,7 +8,9 @@
 #     tag: debootstrap --variant=minbase bookworm, Node 24 and npm from the npm
 #     registry, a `node` user (uid 1000), this host's CA bundle (outbound TLS may
 #     pass an inspecting proxy) with NODE_EXTRA_CA_CERTS, then `docker import`;
-#  3. builds the project images without --pull, starts the compose stack, waits
+#  3. builds the project images without --pull (with the version, revision and date as
+#     build arguments), checks the image's OCI labels and the SBOM inside it (CycloneDX,
+#     listing every package of the bundle), starts the compose stack, waits
 #     for the bridge to be healthy, walks a login as alice through the demo IdP's
 #     form into the CommBox sandbox, checks the bridge runs as uid 1000 on a
 #     read-only root filesystem, and reports the image size and time to healthy;
@@ -91,10 +93,56 @@ if ! $docker image inspect "$base" >/dev/null 2>&1 && ! $docker pull -q "$base" 
   log "stand-in $base: $($docker run --rm "$base" node --version)"
 fi
 
-log "building the images (no --pull)"
+# The labels a release build gives (docs/development.md, "How a release is cut").
+version=$(node -p "require('./package.json').version")
+revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+log "building the images (no --pull), version $version, revision $revision"
 build_started=$(date +%s)
-"${compose[@]}" build >"$work/build.log" 2>&1 || { tail -40 "$work/build.log"; exit 1; }
+"${compose[@]}" build --build-arg "VERSION=$version" --build-arg "REVISION=$revision" --build-arg "CREATED=$created" \
+  >"$work/build.log" 2>&1 || { tail -40 "$work/build.log"; exit 1; }
 log "built in $(($(date +%s) - build_started)) s"
+
+# The image's OCI labels: every one filled; version, revision and date the build's, the licence Apache-2.0.
+$docker image inspect -f '{{json .Config.Labels}}' commbox-sso-bridge >"$work/labels.json"
+node -e '
+  const [file, version, revision, created] = process.argv.slice(1);
+  const labels = JSON.parse(require("fs").readFileSync(file, "utf8")) ?? {};
+  const want = { title: "commbox-sso-bridge", version, revision, created, licenses: "Apache-2.0" };
+  const bad = [];
+  for (const k of ["title", "description", "version", "revision", "created", "licenses", "source", "url", "documentation", "vendor"]) {
+    const v = labels[`org.opencontainers.image.${k}`];
+    if (!v || (k in want && v !== want[k])) bad.push(`${k}=${JSON.stringify(v)}${k in want ? ` (want ${want[k]})` : ""}`);
+  }
+  if (bad.length) { console.error(`[docker-smoke] wrong OCI labels: ${bad.join(", ")}`); process.exit(1); }
+' "$work/labels.json" "$version" "$revision" "$created"
+log "OCI labels: version $version, revision $revision, created $created, licenses Apache-2.0, and the rest filled"
+
+# The SBOM in the image: CycloneDX of this version, listing every package the bundle holds (its source map's).
+$docker run --rm -i --read-only commbox-sso-bridge node - "$version" >"$work/sbom.log" 2>&1 <<'CHECK' || { cat "$work/sbom.log"; exit 1; }
+const fs = require('fs');
+const bom = JSON.parse(fs.readFileSync('/app/sbom.cdx.json', 'utf8'));
+const version = process.argv[2];
+if (bom.bomFormat !== 'CycloneDX' || bom.metadata.component.version !== version)
+  throw new Error(`/app/sbom.cdx.json: ${bom.bomFormat} of version ${bom.metadata.component.version}, not CycloneDX of ${version}`);
+const listed = new Set(bom.components.map((c) => c.name));
+const map = JSON.parse(fs.readFileSync('/app/dist/commbox-sso-bridge.mjs.map', 'utf8'));
+const bundled = new Set();
+for (const s of map.sources) {
+  const i = s.lastIndexOf('node_modules/');
+  if (i < 0) continue;
+  const [a, b] = s.slice(i + 'node_modules/'.length).split('/');
+  bundled.add(a.startsWith('@') ? `${a}/${b}` : a);
+}
+const missing = [...bundled].filter((n) => !listed.has(n));
+if (missing.length) throw new Error(`in the bundle, not in the SBOM: ${missing.join(', ')}`);
+if (!fs.existsSync('/app/LICENSE')) throw new Error('no /app/LICENSE');
+const licenses = fs.readFileSync('/app/dist/commbox-sso-bridge.mjs.LICENSES.txt', 'utf8');
+const unattributed = [...bundled].filter((n) => !licenses.includes(`==== ${n} `));
+if (unattributed.length) throw new Error(`no licence text in dist/commbox-sso-bridge.mjs.LICENSES.txt for ${unattributed.join(', ')}`);
+console.log(`${bom.components.length} components; the bundle's ${bundled.size} packages all listed, each with its licence text`);
+CHECK
+log "SBOM /app/sbom.cdx.json: CycloneDX, $(tail -1 "$work/sbom.log"); /app/LICENSE"
 
 up_started=$(date +%s.%N)
 "${compose[@]}" up -d >"$work/up.log" 2>&1 || { cat "$work/up.log"; exit 1; }

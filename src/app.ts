@@ -105,7 +105,7 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   }
   const untrustedProxy = untrustedProxyWarning(config.publicUrl, config.trustProxy);
   if (untrustedProxy !== undefined) logger.warn({ event: 'trust_proxy_unset' }, untrustedProxy);
-  const headers = securityHeaders(config.secureCookies);
+  const headers = securityHeaders(config.secureCookies, pageContext.look?.csp);
   const errorAnswers: ErrorAnswerContext = {
     loginsRefused: metrics.loginsRefused,
     rateLimitWindowMs: config.rateLimitWindowMs,

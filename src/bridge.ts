@@ -15,7 +15,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { OidcClient } from './oidc/client.js';
 import { SharedState } from './redis/shared-state.js';
 import type { Health } from './routes/health.js';
-import type { PageContext } from './web/pages.js';
+import { pagesLook, type PageContext } from './web/pages.js';
 import { PageTexts } from './web/texts.js';
 
 export interface Bridge {
@@ -105,6 +105,7 @@ export async function createBridge(
       languages: config.pageLanguages,
       defaultLanguage: config.pageDefaultLanguage,
       texts: new PageTexts(config.pageTexts),
+      look: pagesLook({ color: config.orgColor, logo: config.orgLogo }),
     },
     metrics,
     health,

@@ -1,16 +1,21 @@
 /**
  * `npm run check-config` (`node dist/commbox-sso-bridge.mjs --check`): validates
- * the configuration, performs discovery and a JWKS fetch, and reports what it
- * found, without starting the server. Exit code 0 when all is well, 1 otherwise.
+ * the configuration, performs discovery and a JWKS fetch, proves each IdP's client
+ * credentials, and with `--ticket-for` asks CommBox for one ticket; reports what it
+ * found, without starting the server. Exit code 0 when all is well, 1 when a check
+ * failed, 2 for arguments it cannot use.
  */
 import { createBridge } from './bridge.js';
+import { checkTicket, type TicketAgent } from './commbox/ticket-check.js';
 import { hasAccessRule } from './claims/access.js';
 import { idpPrefix, type BridgeConfig, type IdpConfig } from './config/parse.js';
 import { untrustedProxyWarning } from './config/trust-proxy.js';
 import { describeError } from './net/network-errors.js';
+import { BRIDGE_VERSION } from './observability/version.js';
 import { createDispatcher, maskProxy, proxyFor } from './net/proxy.js';
 import { requestTarget, send } from './net/send.js';
 import { secretNeedsFormEncoding } from './oidc/client-auth.js';
+import type { CredentialsVerdict } from './oidc/client.js';
 
 /** How long check-config waits for Redis to connect and answer. */
 const REDIS_CHECK_TIMEOUT_MS = 5_000;
@@ -51,6 +56,30 @@ function describeRules(c: IdpConfig): string[] {
   ];
 }
 
+/** What the token endpoint said of the client's credentials (a code it never issued), in words. */
+export function describeCredentials(c: IdpConfig, v: CredentialsVerdict): string[] {
+  const name = (variable: string) => `${c.name === 'default' ? '' : idpPrefix(c.name)}${variable}`;
+  const method = c.oidc.clientAuth;
+  const what = method === 'private_key_jwt' ? name('OIDC_CLIENT_PRIVATE_KEY_FILE') : name('OIDC_CLIENT_SECRET');
+  switch (v.outcome) {
+    case 'accepted':
+      return [
+        `  client credentials: accepted (${method}): a token request with a code the IdP never issued was refused for the code, not the client (${v.answer})`,
+      ];
+    case 'refused':
+      return [
+        `  client credentials: REFUSED (the client secret/key is wrong or the client is not registered): the IdP answered ${v.answer} to ${method}.`,
+        `    Check ${what}, ${name('OIDC_CLIENT_ID')} and that ${name('OIDC_CLIENT_AUTH')} is the method the IdP registered for the client.`,
+      ];
+    case 'failed':
+      return [`  client credentials: FAILED: the token request failed: ${v.answer}`];
+    default:
+      return [
+        `WARNING: client credentials: could not tell: to a code it never issued, the IdP answered ${v.answer}, which says neither that the client was refused (invalid_client, 401) nor that it passed (invalid_grant).`,
+      ];
+  }
+}
+
 /** What ALLOW_ANY_AUTHENTICATED means for this IdP, said loudly; nothing when it is off. */
 export function allowAnyWarning(c: IdpConfig): string[] {
   if (!c.access.allowAnyAuthenticated) return [];
@@ -80,8 +109,57 @@ async function checkCommbox(config: BridgeConfig): Promise<string> {
   }
 }
 
+/** What the command line asks of check-config beside the checks it always makes. */
+export interface CheckOptions {
+  /** `--ticket-for`: ask CommBox for one real ticket for this agent. */
+  readonly ticketFor?: TicketAgent;
+}
+
+/** The exit code of a command line check-config cannot use. */
+export const USAGE_EXIT_CODE = 2;
+
+/**
+ * Reads check-config's arguments (`--check` aside): `--ticket-for <username>`,
+ * with `--email <address>` and/or `--phone <number>` (a username that is an
+ * email address is its email too when neither is given). Throws an Error with
+ * the usage when they cannot be used.
+ */
+export function parseCheckArgs(argv: readonly string[]): CheckOptions {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--check') continue;
+    const [flag, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
+    if (!['--ticket-for', '--email', '--phone'].includes(flag))
+      throw new Error(`unknown argument ${JSON.stringify(arg)}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '' || value.startsWith('--')) throw new Error(`${flag} needs a value`);
+    values.set(flag, value);
+  }
+  const username = values.get('--ticket-for');
+  if (username === undefined) {
+    if (values.size > 0) throw new Error('--email and --phone go with --ticket-for <username>');
+    return {};
+  }
+  let email = values.get('--email');
+  const phone1 = values.get('--phone');
+  if (email === undefined && phone1 === undefined) {
+    if (!username.includes('@'))
+      throw new Error(
+        "--ticket-for needs --email <address> or --phone <number>: CommBox asks for one that matches the agent's record",
+      );
+    email = username;
+  }
+  return { ticketFor: { username, email, phone1 } };
+}
+
 /** Runs the checks and writes a report; resolves to the exit code. */
-export async function checkConfig(config: BridgeConfig, out: (line: string) => void): Promise<number> {
+export async function checkConfig(
+  config: BridgeConfig,
+  out: (line: string) => void,
+  options: CheckOptions = {},
+): Promise<number> {
+  out(`commbox-sso-bridge ${BRIDGE_VERSION}, Node ${process.version}`);
   out('configuration: ok');
   out(
     `  public URL:   ${config.publicUrl} (redirect URI ${config.idps[0]!.redirectUri}, initiate-login URI ${config.publicUrl}/initiate)`,
@@ -109,6 +187,11 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
         : `Redis: FAILED: ${redis.detail}; logins would go on, each replica with its own memory`,
     );
     if (!redis.ok) code = 1;
+  }
+  if (options.ticketFor !== undefined) {
+    const ticket = await checkTicket(bridge.commbox, config.commbox, options.ticketFor, [config.commbox.apiKey]);
+    for (const line of ticket.lines) out(line);
+    if (!ticket.ok) code = 1;
   }
   try {
     for (const { config: c, oidc } of bridge.idps.values()) {
@@ -144,6 +227,9 @@ export async function checkConfig(config: BridgeConfig, out: (line: string) => v
           out('  HTTP Basic header (RFC 6749 §2.3.1) and some IdPs do not decode them, answering invalid_client or');
           out('  unauthorized_client. If logins fail with token_exchange_failed, use client_secret_post.');
         }
+        const credentials = await oidc.probeClientCredentials();
+        for (const line of describeCredentials(c, credentials)) out(line);
+        if (credentials.outcome === 'refused' || credentials.outcome === 'failed') code = 1;
         for (const line of describeRules(c)) out(line);
       } catch (e) {
         out(`${label}: FAILED: ${describeError(e)}`);

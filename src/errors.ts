@@ -127,6 +127,7 @@ export const CHECKS = [
   // the login transaction: the callback reached another IdP's redirect URI
   'redirect_uri',
   // the token request and response
+  'token.client_auth',
   'token.challenge',
   'token.error',
   'token.status',

@@ -5,11 +5,12 @@
 import type { AddressInfo } from 'node:net';
 import { buildApp, buildMetricsApp } from './app.js';
 import { createBridge } from './bridge.js';
-import { checkConfig } from './check-config.js';
+import { checkConfig, parseCheckArgs, USAGE_EXIT_CODE, type CheckOptions } from './check-config.js';
 import { loadConfig, secretValues, type BridgeConfig } from './config/parse.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './observability/log.js';
 import { describeError } from './net/network-errors.js';
+import { BRIDGE_VERSION } from './observability/version.js';
 
 const DISCOVERY_RETRY_MAX_MS = 30_000;
 
@@ -25,7 +26,16 @@ try {
 }
 
 if (process.argv.includes('--check')) {
-  process.exit(await checkConfig(config, (line) => process.stdout.write(`${line}\n`)));
+  let options: CheckOptions;
+  try {
+    options = parseCheckArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(
+      `commbox-sso-bridge --check: ${(e as Error).message}\nUsage: npm run check-config [-- --ticket-for <username> [--email <address>] [--phone <number>]]\n`,
+    );
+    process.exit(USAGE_EXIT_CODE);
+  }
+  process.exit(await checkConfig(config, (line) => process.stdout.write(`${line}\n`), options));
 }
 
 const secrets = secretValues(config);
@@ -61,6 +71,11 @@ process.once('SIGTERM', () => void drain('SIGTERM'));
 process.once('SIGINT', () => void drain('SIGINT'));
 
 await app.listen({ port: config.port, host: config.host });
+const serving = app.server.address() as AddressInfo;
+logger.info(
+  { event: 'started', version: BRIDGE_VERSION, node: process.version, address: serving.address, port: serving.port },
+  `commbox-sso-bridge ${BRIDGE_VERSION} serving on ${serving.address} port ${serving.port}`,
+);
 if (metricsServer) {
   // Its own address (loopback unless METRICS_HOST says otherwise), never the public one by default.
   await metricsServer.listen({ port: config.metricsPort!, host: config.metricsHost });

@@ -3,6 +3,7 @@
  */
 import t from 'tap';
 import { referenceId } from '../src/app.js';
+import { BRIDGE_VERSION } from '../src/observability/version.js';
 import { build, NOWHERE } from './helpers/build.js';
 import { startHostileStack } from './helpers/stack.js';
 
@@ -24,7 +25,7 @@ t.test('landing page, health, 404, JSON errors, headers', async (t) => {
 
   const health = await app.inject('/healthz');
   t.equal(health.statusCode, 200);
-  t.same(JSON.parse(health.body), { status: 'ok' });
+  t.same(JSON.parse(health.body), { status: 'ok', version: BRIDGE_VERSION }, 'alive, and which version');
 
   const missing = await app.inject('/nope?code=secret');
   t.equal(missing.statusCode, 404);

@@ -4,9 +4,15 @@
  * can use Redis.
  */
 import t from 'tap';
-import { checkConfig } from '../src/check-config.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkConfig, parseCheckArgs } from '../src/check-config.js';
 import { parseConfig } from '../src/config/parse.js';
 import { startSandbox } from '../dev/commbox-sandbox.js';
+import { startDemoIdp } from '../dev/idp.js';
+import { BRIDGE_VERSION } from '../src/observability/version.js';
 import { startHostileIdp } from './helpers/hostile-idp.js';
 import { startProxy } from './helpers/proxy.js';
 import { startRedis } from './helpers/redis.js';
@@ -43,6 +49,7 @@ t.test('check-config reports the proxy, CommBox, and the rules and mapping; asks
   };
   const direct = await run(env);
   t.equal(direct.code, 0, direct.out);
+  t.equal(direct.out.split('\n')[0], `commbox-sso-bridge ${BRIDGE_VERSION}, Node ${process.version}`);
   t.match(direct.out, /proxy: +none \(HTTP_PROXY and HTTPS_PROXY unset\)/);
   t.match(direct.out, /CommBox API: reachable \(HTTP \d+ at .*; no ticket asked\) \(direct\)/);
   t.match(
@@ -114,4 +121,210 @@ t.test('check-config connects to Redis and says whether it can', async (t) => {
   const bad = await run({});
   t.equal(bad.code, 1);
   t.match(bad.out, /Redis: FAILED: no connection within 5000 ms/);
+});
+
+/** An EC key pair: the private key in a PEM file for OIDC_CLIENT_PRIVATE_KEY_FILE, the public key as a JWK. */
+function clientKey(dir: string, name: string) {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const file = join(dir, `${name}.pem`);
+  writeFileSync(file, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  return { file, publicKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid: 'k1', use: 'sig', alg: 'ES256' } };
+}
+
+const METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+const WRONG_SECRET = 'not-the-registered-secret-0123456789';
+
+/** The variables of one IdP's client: the right credentials, or wrong ones, for `method`. */
+function clientEnv(method: (typeof METHODS)[number], secret: string, keyFile: string): Record<string, string> {
+  return method === 'private_key_jwt'
+    ? {
+        OIDC_CLIENT_AUTH: method,
+        OIDC_CLIENT_SECRET: '',
+        OIDC_CLIENT_PRIVATE_KEY_FILE: keyFile,
+        OIDC_CLIENT_PRIVATE_KEY_KID: 'k1',
+      }
+    : { OIDC_CLIENT_AUTH: method, OIDC_CLIENT_SECRET: secret };
+}
+
+const ACCEPTED =
+  /\n {2}client credentials: accepted \((\w+)\): a token request with a code the IdP never issued was refused for the code, not the client \(HTTP 400 error="invalid_grant"/;
+const REFUSED =
+  /\n {2}client credentials: REFUSED \(the client secret\/key is wrong or the client is not registered\): the IdP answered HTTP 401.*error="invalid_client"/;
+
+t.test(
+  'check-config proves the client credentials at oidc-provider, for each client authentication method',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'check-config-keys-'));
+    const sandbox = await startSandbox({ brand: 'acme' });
+    t.teardown(() => sandbox.close());
+    const right = clientKey(dir, 'right');
+    const wrong = clientKey(dir, 'wrong');
+    for (const method of METHODS) {
+      const idp = await startDemoIdp({
+        redirectUris: ['https://bridge.example.com/callback'],
+        tokenEndpointAuthMethod: method,
+        clientJwks: { keys: [right.jwk] },
+      });
+      const base = {
+        PUBLIC_URL: 'https://bridge.example.com',
+        TRUST_PROXY: '127.0.0.1',
+        OIDC_ISSUER: idp.issuer,
+        OIDC_CLIENT_ID: idp.clientId,
+        COMMBOX_API_URL: sandbox.url,
+        COMMBOX_API_KEY: sandbox.apiKey,
+        COMMBOX_BRAND: 'acme',
+        COMMBOX_LOGIN_URL: sandbox.loginUrl,
+        COOKIE_SECRET,
+        ALLOWED_GROUPS: 'commbox-agents',
+      };
+      const good = await run({ ...base, ...clientEnv(method, idp.clientSecret, right.file) });
+      t.equal(good.code, 0, `${method}, right credentials: ${good.out}`);
+      t.match(good.out, ACCEPTED, `${method}: accepted`);
+      t.match(good.out, `client credentials: accepted (${method})`);
+      const bad = await run({ ...base, ...clientEnv(method, WRONG_SECRET, wrong.file) });
+      t.equal(bad.code, 1, `${method}, wrong credentials: exit code 1`);
+      t.match(bad.out, REFUSED, `${method}: refused`);
+      t.match(
+        bad.out,
+        method === 'private_key_jwt'
+          ? /Check OIDC_CLIENT_PRIVATE_KEY_FILE, OIDC_CLIENT_ID/
+          : /Check OIDC_CLIENT_SECRET, OIDC_CLIENT_ID/,
+      );
+      for (const out of [good.out, bad.out]) {
+        t.notMatch(out, idp.clientSecret, 'the secret is never printed');
+        t.notMatch(out, WRONG_SECRET, 'nor the wrong one');
+      }
+      await idp.close();
+    }
+    t.equal(sandbox.requests.length, 0, 'no ticket was asked');
+  },
+);
+
+t.test('check-config proves the client credentials at the hostile IdP, and says when it cannot tell', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'check-config-keys-'));
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const right = clientKey(dir, 'right');
+  const wrong = clientKey(dir, 'wrong');
+  s.idp.clientPublicKey = right.publicKey;
+  const check = async (env: Record<string, string>) => {
+    const lines: string[] = [];
+    const code = await checkConfig(parseConfig({ ...s.env, ...env }), (l) => lines.push(l));
+    return { code, out: lines.join('\n') };
+  };
+  for (const method of METHODS) {
+    const good = await check(clientEnv(method, s.idp.clientSecret, right.file));
+    t.equal(good.code, 0, `${method}, right credentials: ${good.out}`);
+    t.match(good.out, ACCEPTED);
+    t.equal(
+      s.idp.lastTokenAuth,
+      method === 'client_secret_basic' ? 'basic' : method === 'client_secret_post' ? 'post' : method,
+      'sent as configured',
+    );
+    const code = s.idp.lastTokenCode!;
+    t.ok(code.length >= 32, 'a code was sent');
+    t.notMatch(good.out, code, 'the code is never printed');
+    const bad = await check(clientEnv(method, WRONG_SECRET, wrong.file));
+    t.equal(bad.code, 1);
+    t.match(bad.out, REFUSED);
+    t.notMatch(bad.out, s.idp.lastTokenCode!, 'the code is never printed');
+    t.notMatch(bad.out, WRONG_SECRET);
+  }
+
+  // A 401 with a challenge (and any 401) is the client refused, whatever error it names.
+  s.idp.mode = 'token-challenge';
+  const challenged = await check({});
+  t.equal(challenged.code, 1);
+  t.match(challenged.out, /client credentials: REFUSED .*HTTP 401 \(basic\) error="invalid_client"/);
+  s.idp.mode = 'token-401-unauthorized-client';
+  t.match((await check({})).out, /client credentials: REFUSED .*HTTP 401 error="unauthorized_client"/);
+
+  // Answers that say neither: what came back, and that it could not tell (a warning, not a failure).
+  s.idp.mode = 'token-challenge-other';
+  const other = await check({});
+  t.equal(other.code, 0, other.out);
+  t.match(
+    other.out,
+    /\nWARNING: client credentials: could not tell: to a code it never issued, the IdP answered HTTP 400 \(basic\) error="unauthorized_client", which says neither/,
+  );
+  s.idp.mode = 'token-500';
+  t.match((await check({})).out, /WARNING: client credentials: could not tell: .*answered HTTP 500,/);
+  // An IdP that echoes the code and the secret in its description: both hidden.
+  s.idp.mode = 'token-echo';
+  const echoed = await check({});
+  t.match(echoed.out, /client credentials: accepted .*"code \[hidden\] unknown to client bridge \(\[hidden\]\)"/);
+  t.notMatch(echoed.out, s.idp.lastTokenCode!);
+  t.notMatch(echoed.out, s.idp.clientSecret);
+  s.idp.mode = 'token-any-code';
+  t.match(
+    (await check({})).out,
+    /WARNING: client credentials: could not tell: .*answered with tokens for a code it never issued/,
+  );
+  s.idp.mode = 'token-bad-json';
+  const garbled = await check({});
+  t.equal(garbled.code, 0, garbled.out);
+  t.match(garbled.out, /WARNING: client credentials: could not tell: .*answered .*(JSON|pars)/i);
+  s.idp.mode = 'ok';
+
+  // No answer at all: the token endpoint cannot be reached.
+  const port = await freePort();
+  s.idp.metadata = { token_endpoint: `http://127.0.0.1:${port}/token` };
+  const down = await check({ OIDC_ISSUER: s.idp.issuer });
+  t.equal(down.code, 1);
+  t.match(down.out, /client credentials: FAILED: the token request failed: .*refused/);
+  t.equal(s.ticketRequests(), 0, 'no ticket was asked');
+});
+
+t.test('check-config --ticket-for asks CommBox for one ticket, never shows it, and explains a refusal', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const check = async (env: Record<string, string>, argv: string[]) => {
+    const lines: string[] = [];
+    const code = await checkConfig(parseConfig({ ...s.env, ...env }), (l) => lines.push(l), parseCheckArgs(argv));
+    return { code, out: lines.join('\n') };
+  };
+  const good = await check({}, ['--check', '--ticket-for', 'alice@example.com']);
+  t.equal(good.code, 0, good.out);
+  t.equal(s.ticketRequests(), 1, 'one ticket asked');
+  const ticket = s.sandbox.requests[0]!.ticket!;
+  t.ok(ticket, 'CommBox issued one');
+  t.notOk(good.out.includes(ticket), 'the ticket appears nowhere in the output');
+  t.same(s.sandbox.requests[0]!.body, {
+    data: { brand: 'acme', username: 'alice@example.com', email: 'alice@example.com', oneTimeUse: true },
+  });
+  t.match(good.out, /\nCommBox ticket for "alice@example\.com": issued \(one-time; not shown, not used/);
+  t.equal(s.sandbox.arrivals.length, 0, 'and not used');
+
+  const bad = await check({ COMMBOX_API_KEY: 'rotated-key-0123456789abcdef' }, [
+    '--ticket-for=alice',
+    '--email=alice@example.com',
+  ]);
+  t.equal(bad.code, 1, 'a refused ticket fails the check');
+  t.match(bad.out, /CommBox ticket for "alice": REFUSED: CommBox answered HTTP 401\. CommBox said: "Unauthorized"\./);
+  t.match(bad.out, /- COMMBOX_API_KEY is wrong, revoked or rotated/);
+  t.notMatch(bad.out, 'rotated-key-0123456789abcdef', 'the API key is never printed');
+  t.equal(s.ticketRequests(), 2, 'one request each time, no retry of a 401');
+
+  const none = await check({}, ['--check']);
+  t.equal(none.code, 0);
+  t.notMatch(none.out, /CommBox ticket for/);
+  t.equal(s.ticketRequests(), 2, 'no ticket without --ticket-for');
+});
+
+t.test('check-config arguments: --ticket-for with --email or --phone, or a username that is an email', async (t) => {
+  t.same(parseCheckArgs(['--check']), {});
+  t.same(parseCheckArgs(['--check', '--ticket-for', 'alice@example.com']), {
+    ticketFor: { username: 'alice@example.com', email: 'alice@example.com', phone1: undefined },
+  });
+  t.same(parseCheckArgs(['--ticket-for', 'alice', '--phone', '+442501234567']), {
+    ticketFor: { username: 'alice', email: undefined, phone1: '+442501234567' },
+  });
+  t.same(parseCheckArgs(['--ticket-for=alice', '--email=a@example.com', '--phone=+44']), {
+    ticketFor: { username: 'alice', email: 'a@example.com', phone1: '+44' },
+  });
+  t.throws(() => parseCheckArgs(['--ticket-for', 'alice']), /needs --email <address> or --phone <number>/);
+  t.throws(() => parseCheckArgs(['--ticket-for']), /--ticket-for needs a value/);
+  t.throws(() => parseCheckArgs(['--ticket-for', '--email', 'a@example.com']), /--ticket-for needs a value/);
+  t.throws(() => parseCheckArgs(['--email', 'a@example.com']), /go with --ticket-for/);
+  t.throws(() => parseCheckArgs(['--ticket', 'alice']), /unknown argument "--ticket"/);
 });

@@ -1,7 +1,9 @@
 /**
  * The Kubernetes manifests validate against the Kubernetes API schemas
  * (kubernetes-models), and they agree with the bridge: probes, secrets, drain,
- * metrics; `kubectl apply -k` applies exactly the manifests, never the examples.
+ * metrics; `kubectl apply -k` applies exactly the manifests, never the examples;
+ * the documented commands create every Secret key they read; the Dockerfile and
+ * the docs' docker commands agree with the image.
  */
 import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -99,6 +101,12 @@ t.test('kubectl apply -k applies every manifest of the folder, and never the exa
   );
 });
 
+interface SecretKeyRef {
+  name: string;
+  key: string;
+  optional?: boolean;
+}
+
 interface PodSpec {
   enableServiceLinks?: boolean;
   securityContext: {
@@ -108,10 +116,14 @@ interface PodSpec {
     fsGroup?: number;
     supplementalGroups?: number[];
   };
-  volumes: { name: string; secret?: { defaultMode?: number } }[];
+  volumes: {
+    name: string;
+    secret?: { secretName?: string; defaultMode?: number; optional?: boolean; items?: { key: string }[] };
+  }[];
   terminationGracePeriodSeconds: number;
   containers: {
-    env: { name: string; value: string }[];
+    name?: string;
+    env: { name: string; value: string; valueFrom?: { secretKeyRef?: SecretKeyRef } }[];
     ports: { name: string; containerPort: number }[];
     volumeMounts: { name: string; mountPath: string }[];
     livenessProbe: { httpGet: { path: string } };
@@ -228,7 +240,10 @@ t.test('the Deployment agrees with the bridge', async (t) => {
   );
   t.ok(c.lifecycle.preStop);
   const env = operatorEnv(c.env);
-  for (const v of SECRET_VARIABLES) t.ok(env[`${v}_FILE`] && env[v] === undefined, `${v} comes from a mounted file`);
+  // REDIS_URL with the redis component (its Secret is created only for several replicas sharing Redis).
+  const redisEnv = operatorEnv(withComponent(shippedDeployment(), 'redis').spec.template.spec.containers[0]!.env);
+  for (const v of SECRET_VARIABLES)
+    t.ok(redisEnv[`${v}_FILE`] && redisEnv[v] === undefined, `${v} comes from a mounted file`);
   // The configuration the manifest gives is valid (secret files read as placeholders).
   const config = parseConfig(env, (f) =>
     f.endsWith('/redis-url') ? 'rediss://redis:6379' : f.endsWith('/redis-ca.pem') ? caPem : SECRET_PLACEHOLDER,
@@ -270,10 +285,126 @@ t.test('the Deployment agrees with the bridge', async (t) => {
   );
 });
 
-t.test('replicas: a PodDisruptionBudget, a CPU autoscaler, and Redis from the Secret', async (t) => {
-  const dep = docs.find((d) => d.obj['kind'] === 'Deployment')!.obj as never as {
-    spec: { replicas: number; template: { spec: PodSpec } };
+type DeploymentDoc = { metadata: { name: string }; spec: { replicas: number; template: { spec: PodSpec } } };
+
+/** The Deployment as `kubectl apply -k` applies it: the manifest alone. */
+const shippedDeployment = () =>
+  structuredClone(docs.find((d) => d.obj['kind'] === 'Deployment')!.obj) as never as DeploymentDoc;
+
+/** A component of deploy/kubernetes/ (a kustomize Component in a folder of its own). */
+const component = (name: string) =>
+  parse(readFileSync(new URL(`${name}/kustomization.yaml`, dir), 'utf8')) as {
+    kind: string;
+    patches: { target: { kind: string; name: string }; patch: string }[];
   };
+
+/**
+ * The Deployment with a component's strategic-merge patches applied as kustomize applies them:
+ * containers and volumes matched by name, env by name, mounts by path; new entries first.
+ */
+function withComponent(dep: DeploymentDoc, name: string): DeploymentDoc {
+  const merged = structuredClone(dep);
+  const mergeBy = <T>(key: keyof T, into: T[], from: T[] = []) => [
+    ...from.filter((f) => !into.some((i) => i[key] === f[key])),
+    ...into.map((i) => ({ ...i, ...from.find((f) => f[key] === i[key]) })),
+  ];
+  for (const { target, patch } of component(name).patches) {
+    if (target.kind !== 'Deployment' || target.name !== dep.metadata.name) continue;
+    const pod = (parse(patch, { version: '1.1' }) as DeploymentDoc).spec.template.spec;
+    const into = merged.spec.template.spec;
+    into.volumes = mergeBy('name', into.volumes, pod.volumes);
+    into.containers = into.containers.map((c) => {
+      const p = pod.containers.find((pc) => pc.name === c.name);
+      if (!p) return c;
+      return {
+        ...c,
+        env: mergeBy('name', c.env, p.env),
+        volumeMounts: mergeBy('mountPath', c.volumeMounts, p.volumeMounts),
+      };
+    });
+  }
+  return merged;
+}
+
+/**
+ * Every Secret key (`secret/key`) a pod cannot start without: the files its `*_FILE` variables
+ * name in a Secret volume, and its non-optional `secretKeyRef`s.
+ */
+function secretKeysRead(pod: PodSpec): string[] {
+  const keys: string[] = [];
+  for (const c of pod.containers)
+    for (const e of c.env) {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (ref && ref.optional !== true) keys.push(`${ref.name}/${ref.key}`);
+      if (!e.name.endsWith('_FILE')) continue;
+      const mount = c.volumeMounts.find((m) => e.value.startsWith(`${m.mountPath}/`));
+      const secret = pod.volumes.find((v) => v.name === mount?.name)?.secret;
+      if (mount && secret?.secretName) keys.push(`${secret.secretName}/${e.value.slice(mount.mountPath.length + 1)}`);
+    }
+  return keys;
+}
+
+/** The Secret keys (`secret/key`) the `kubectl … create secret generic` commands of a Markdown file create. */
+function secretKeysCreated(markdown: string): Set<string> {
+  const keys = new Set<string>();
+  for (const command of markdown.replace(/\\\n\s*/g, ' ').split('\n')) {
+    const secret = /^kubectl\b.*\bcreate secret generic (\S+)/.exec(command.trim())?.[1];
+    if (!secret) continue;
+    for (const m of command.matchAll(/--from-(?:file|literal)=([^=\s]+)=/g)) keys.add(`${secret}/${m[1]}`);
+  }
+  return keys;
+}
+
+const operationsMd = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
+
+t.test(
+  'the documented kubectl commands create every Secret key the Deployment reads, with Redis or without',
+  async (t) => {
+    const created = secretKeysCreated(operationsMd);
+    t.ok(created.has('commbox-sso-bridge/cookie-secret'), 'the commands are found');
+    const without = shippedDeployment().spec.template.spec;
+    const read = secretKeysRead(without);
+    t.same(
+      read.sort(),
+      [
+        'commbox-sso-bridge/commbox-api-key',
+        'commbox-sso-bridge/cookie-secret',
+        'commbox-sso-bridge/oidc-client-secret',
+      ],
+      'without Redis: the three secrets only',
+    );
+    for (const key of read) t.ok(created.has(key), `${key} is created by the documented command`);
+    const withRedis = secretKeysRead(withComponent(shippedDeployment(), 'redis').spec.template.spec);
+    t.ok(withRedis.includes('commbox-sso-bridge-redis/redis-url'), 'the redis component reads the Redis Secret');
+    for (const key of withRedis) t.ok(created.has(key), `with Redis: ${key} is created by the documented command`);
+    // The check can fail: a Deployment reading redis-url from the main Secret, which no documented command fills.
+    const reading = shippedDeployment();
+    reading.spec.template.spec.containers[0]!.env.push({
+      name: 'REDIS_URL_FILE',
+      value: '/run/secrets/commbox-sso-bridge/redis-url',
+    });
+    t.notOk(
+      secretKeysRead(reading.spec.template.spec).every((key) => created.has(key)),
+      'a key no command creates is caught',
+    );
+  },
+);
+
+t.test('the redis component: enabled by the lines kustomization.yaml has for it, as the steps say', async (t) => {
+  const text = readFileSync(new URL('kustomization.yaml', dir), 'utf8');
+  const commented = /^# components:\n((?:#\s+- \S+\n)+)/m.exec(text);
+  t.ok(commented, 'kustomization.yaml has the components lines, commented out');
+  t.same(
+    [...commented![1]!.matchAll(/- (\S+)/g)].map((m) => m[1]),
+    ['redis'],
+  );
+  t.notOk('components' in kustomization, 'not enabled as shipped: no Redis is needed to start');
+  t.equal(component('redis').kind, 'Component');
+  t.match(operationsMd, /uncomment the two lines "components:" and "- redis"/, 'the steps say which lines');
+});
+
+t.test('replicas: a PodDisruptionBudget, a CPU autoscaler, and Redis through the redis component', async (t) => {
+  const dep = shippedDeployment();
   const pdb = docs.find((d) => d.obj['kind'] === 'PodDisruptionBudget')!.obj as never as {
     spec: { minAvailable: number };
   };
@@ -298,19 +429,46 @@ t.test('replicas: a PodDisruptionBudget, a CPU autoscaler, and Redis from the Se
     ['cpu'],
     'on CPU',
   );
-  const env = operatorEnv(dep.spec.template.spec.containers[0]!.env);
-  t.match(env['REDIS_URL_FILE'], /^\/run\/secrets\/commbox-sso-bridge\//, 'REDIS_URL from the mounted Secret');
-  // Every file the Deployment reads is a key of the example Secret.
-  const secret = examples.find((d) => d.obj['kind'] === 'Secret')!.obj as { stringData: Record<string, string> };
-  for (const [name, value] of Object.entries(env)) {
-    if (name.endsWith('_FILE'))
-      t.ok(value.split('/').pop()! in secret.stringData, `${name}: the Secret has ${value.split('/').pop()}`);
+  const shipped = operatorEnv(dep.spec.template.spec.containers[0]!.env);
+  t.equal(shipped['REDIS_URL_FILE'], undefined, 'as shipped, no Redis');
+  t.equal(parseConfig(shipped, () => SECRET_PLACEHOLDER).redis, undefined, 'and it starts without');
+
+  const pod = withComponent(dep, 'redis').spec.template.spec;
+  const env = operatorEnv(pod.containers[0]!.env);
+  t.match(
+    env['REDIS_URL_FILE'],
+    /^\/run\/secrets\/commbox-sso-bridge-redis\//,
+    'REDIS_URL from the mounted Redis Secret',
+  );
+  t.match(env['REDIS_CA_FILE'], /^\/run\/secrets\/commbox-sso-bridge-redis\//, "Redis's CA from it too");
+  // Every file the Deployment reads is a key of an example Secret.
+  const secrets = examples.filter((d) => d.obj['kind'] === 'Secret').map((d) => d.obj) as {
+    metadata: { name: string };
+    stringData: Record<string, string>;
+  }[];
+  for (const key of secretKeysRead(pod)) {
+    const [name, file] = key.split('/');
+    t.ok(
+      secrets.find((s) => s.metadata.name === name)?.stringData[file!] !== undefined,
+      `an example Secret has ${key}`,
+    );
   }
-  t.match(env['REDIS_CA_FILE'], /^\/run\/secrets\/commbox-sso-bridge\//, "Redis's CA from the mounted Secret");
+  const redisSecret = secrets.find((s) => s.metadata.name === 'commbox-sso-bridge-redis')!;
   const config = parseConfig({ ...env }, (f) =>
-    f.endsWith('redis-url') ? secret.stringData['redis-url']! : f.endsWith('redis-ca.pem') ? caPem : SECRET_PLACEHOLDER,
+    f.endsWith('redis-url')
+      ? redisSecret.stringData['redis-url']!
+      : f.endsWith('redis-ca.pem')
+        ? caPem
+        : SECRET_PLACEHOLDER,
   );
   t.match(config.redis, { url: /^rediss:\/\//, ca: caPem }, "the example Secret's Redis is TLS, with its CA");
+  const mount = pod.containers[0]!.volumeMounts.find((m) => env['REDIS_URL_FILE']!.startsWith(`${m.mountPath}/`))!;
+  t.ok(secretReadable(pod, mount.name), 'uid 1000 can read the mounted Redis Secret');
+  t.equal(
+    pod.volumes.find((v) => v.name === mount.name)!.secret!.defaultMode! & 0o026,
+    0,
+    'nobody else may read or write it',
+  );
 });
 
 t.test('the trial Redis example: no persistence, TLS only, reachable only from the bridge pods', async (t) => {
@@ -335,7 +493,9 @@ t.test('the trial Redis example: no persistence, TLS only, reachable only from t
   t.ok(tlsMount, 'the certificate and key come from a mounted volume');
   t.ok(secretReadable(pod, tlsMount!.name), "Redis's user can read the mounted TLS Secret");
   // The example Secret names this Redis as the bridge reaches it.
-  const secret = examples.find((d) => d.obj['kind'] === 'Secret')!.obj as { stringData: Record<string, string> };
+  const secret = examples.find(
+    (d) => d.obj['kind'] === 'Secret' && (d.obj['metadata'] as { name: string }).name === 'commbox-sso-bridge-redis',
+  )!.obj as { stringData: Record<string, string> };
   t.equal(secret.stringData['redis-url'], `rediss://${service.metadata.name}:${service.spec.ports[0]!.port}`);
   const policy = examples.find((d) => d.file === 'redis.example.yaml' && d.obj['kind'] === 'NetworkPolicy')!
     .obj as never as {
@@ -381,4 +541,73 @@ t.test('Dockerfile: the image serves /metrics for a scraper outside the containe
     "METRICS_HOST=0.0.0.0 in the runtime image (the bridge's own default is loopback)",
   );
   t.match(base, /^EXPOSE 3000 9464$/m);
+});
+
+t.test("Dockerfile: labels, licence and SBOM in the image; the version is package.json's", async (t) => {
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  t.equal(
+    /^ARG VERSION=(\S+)$/m.exec(dockerfile)?.[1],
+    version,
+    "a plain docker build labels the image with package.json's version (the build refuses any other)",
+  );
+  const base = dockerfile.slice(dockerfile.indexOf(' AS base'), dockerfile.indexOf(' AS demo'));
+  for (const label of [
+    'title',
+    'description',
+    'version',
+    'revision',
+    'created',
+    'licenses',
+    'source',
+    'url',
+    'documentation',
+    'vendor',
+  ])
+    t.match(base, new RegExp(`org\\.opencontainers\\.image\\.${label}="[^"]+"`), `the ${label} label`);
+  t.match(base, /org\.opencontainers\.image\.licenses="Apache-2\.0"/);
+  t.match(base, /^COPY --from=build \/app\/sbom\.cdx\.json \.\/$/m, 'the SBOM is in the runtime image');
+  t.match(base, /^COPY LICENSE \.\/$/m, 'and the licence');
+  t.match(base, /commbox-sso-bridge\.mjs\.LICENSES\.txt \.\/dist\/$/m, "and the bundled packages' licences");
+});
+
+/** Options of `docker run` that take no value (any other option takes the next word, unless written with =). */
+const DOCKER_RUN_FLAGS = new Set(['-d', '--detach', '--rm', '--read-only', '-i', '-t', '-it', '--init']);
+
+/** The image each `docker run` of a Markdown text runs, and the tags its `docker build`s make. */
+function dockerImages(markdown: string): { built: Set<string>; run: string[] } {
+  const text = markdown.replace(/\\\n\s*/g, ' ');
+  const built = new Set([...text.matchAll(/docker build\b[^`\n]*?(?:-t|--tag)[ =](\S+)/g)].map((m) => m[1]!));
+  const run: string[] = [];
+  for (const m of text.matchAll(/docker run\b([^`\n]*)/g)) {
+    // `docker run` named in a sentence has no words after it.
+    const words = m[1]!.trim().split(/\s+/).filter(Boolean);
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      if (w === '…' || w === '...') continue;
+      if (w.startsWith('-')) {
+        if (!DOCKER_RUN_FLAGS.has(w) && !w.includes('=')) i++;
+        continue;
+      }
+      run.push(w);
+      break;
+    }
+  }
+  return { built, run };
+}
+
+t.test('the docs run the image they build: each docker run names a tag a docker build of the page makes', async (t) => {
+  for (const file of ['../docs/operations.md', '../README.md']) {
+    const { built, run } = dockerImages(readFileSync(new URL(file, import.meta.url), 'utf8'));
+    for (const image of run) t.ok(built.has(image), `${file}: docker run ${image} (built: ${[...built].join(', ')})`);
+    if (file.includes('operations')) t.ok(run.length >= 2, `${file}: its docker run examples are found`);
+  }
+  // The check can fail: a run of another tag than the build's is caught.
+  const { built, run } = dockerImages(
+    'docker build -t commbox-sso-bridge .\n\ndocker run -d --name x -e A=b \\\n  -p 1:1 --read-only commbox-sso-bridge:0.1.0\n',
+  );
+  t.same(run, ['commbox-sso-bridge:0.1.0']);
+  t.notOk(built.has(run[0]!));
 });

@@ -12,6 +12,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const read = (f: string) => readFileSync(join(root, f), 'utf8');
 const pages = [
   'README.md',
+  'SECURITY.md',
   'CHANGELOG.md',
   'bench/README.md',
   ...readdirSync(join(root, 'docs'), { recursive: true })

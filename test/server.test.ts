@@ -4,7 +4,7 @@
  */
 import t, { type Test } from 'tap';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,6 +19,7 @@ import { COOKIE_SECRET, freePort } from './helpers/stack.js';
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const root = fileURLToPath(new URL('..', import.meta.url));
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 
 /**
  * This run's own build directory. Inside the checkout, so that the compiled files find
@@ -40,7 +41,9 @@ function ownBuildDir(): string {
 /**
  * The server from source; what `npm start` runs (tsc's output); and the bundle the
  * Docker image runs. The last two are built here from the current source, as
- * `npm ci` and the image's build do, so that they never test stale code.
+ * `npm ci` and the image's build do, so that they never test stale code. The bundle
+ * runs from a folder of its own outside the checkout, as in the image: it needs no
+ * node_modules, and no package.json (its version is written in when it is built).
  */
 const ENTRIES: Record<string, () => string[]> = {
   source: () => [`--import=${tsx}`, join(root, 'src', 'server.ts')],
@@ -52,7 +55,11 @@ const ENTRIES: Record<string, () => string[]> = {
   bundle: () => {
     const dir = ownBuildDir();
     execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), dir], { cwd: root });
-    return ['--enable-source-maps', join(dir, 'commbox-sso-bridge.mjs')];
+    const alone = mkdtempSync(join(tmpdir(), 'bridge-bundle-'));
+    t.teardown(() => rmSync(alone, { recursive: true, force: true }));
+    for (const f of ['commbox-sso-bridge.mjs', 'commbox-sso-bridge.mjs.map'])
+      copyFileSync(join(dir, f), join(alone, f));
+    return ['--enable-source-maps', join(alone, 'commbox-sso-bridge.mjs')];
   },
 };
 
@@ -176,6 +183,11 @@ for (const entry of Object.keys(ENTRIES))
       if (!healthy) await new Promise((r) => setTimeout(r, 100));
     }
     t.ok(healthy, `healthy (stderr: ${p.err()})`);
+    t.same(
+      JSON.parse((await b.fetch(`${base}/healthz`)).body),
+      { status: 'ok', version },
+      `${entry}: /healthz says package.json's version`,
+    );
     const r = await b.walk(`${base}/login`, { stopAt: sandbox.loginUrl });
     t.ok(r.stoppedAt, 'a login goes through');
     // The catalogues are inside what runs (the bundle has no files beside it).
@@ -188,6 +200,11 @@ for (const entry of Object.keys(ENTRIES))
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+    t.match(
+      lines.find((l) => l['event'] === 'started'),
+      { version, node: process.version, msg: `commbox-sso-bridge ${version} serving on 127.0.0.1 port ${port}` },
+      `${entry}: the start-up line says package.json's version`,
+    );
     t.ok(lines.some((l) => l['msg'] === 'IdP discovered'));
     t.ok(lines.some((l) => l['msg'] === 'login completed' && l['username'] === 'alice'));
     t.ok(lines.some((l) => l['msg'] === 'stopped'));
@@ -458,4 +475,28 @@ t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable
   );
   t.equal(badOut.match(/ECONNREFUSED/g)?.length, 1, 'said once');
   t.notMatch(badOut, /something went wrong/);
+
+  // --ticket-for from the command line: one ticket asked (the key "k" is not the sandbox's: refused), and
+  // arguments it cannot use stop it with the usage and exit code 2.
+  const run = async (args: string[]) => {
+    const child = spawn(process.execPath, [...ENTRIES['source']!(), '--check', ...args], {
+      cwd,
+      env: { PATH: process.env['PATH'] ?? '', ...TSX_ENV, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += String(c)));
+    child.stderr.on('data', (c) => (stderr += String(c)));
+    const code = await new Promise((ok) => child.on('exit', ok));
+    return { code, stdout, stderr };
+  };
+  const before = sandbox.requests.length;
+  const refused = await run(['--ticket-for', 'alice@example.com']);
+  t.equal(refused.code, 1);
+  t.match(refused.stdout, /CommBox ticket for "alice@example\.com": REFUSED: CommBox answered HTTP 401/);
+  t.equal(sandbox.requests.length, before + 1, 'one ticket asked');
+  const usage = await run(['--ticket-for', 'alice']);
+  t.equal(usage.code, 2);
+  t.match(usage.stderr, /--ticket-for needs --email <address> or --phone <number>[\s\S]*Usage: npm run check-config/);
+  t.equal(sandbox.requests.length, before + 1, 'nothing asked');
 });

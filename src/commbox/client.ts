@@ -40,6 +40,8 @@ export interface CommboxOptions {
 export interface TicketAttempts {
   attempts: number;
   lastStatus: number | undefined;
+  /** The `description` of CommBox's last error answer (its own words, bounded), for check-config. */
+  lastDescription?: string | undefined;
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
@@ -149,6 +151,7 @@ export class CommboxClient {
       }
 
       if (status >= 200 && status < 300) return readTicket(text);
+      stats.lastDescription = descriptionOf(text);
       if (
         RETRY_STATUS.has(status) &&
         retry < this.#maxRetries &&
@@ -209,14 +212,21 @@ export function parseRetryAfter(value: string | string[] | undefined): number | 
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-/** The status and description of a CommBox error body, for the log (bounded, no ticket). */
-function describeBody(text: string): string {
+/** The `description` of a CommBox error body (`{status, description, response_time}`), bounded; undefined when none. */
+function descriptionOf(text: string): string | undefined {
   try {
     const j = JSON.parse(text) as { description?: unknown };
-    if (typeof j?.description === 'string') return `: ${JSON.stringify(j.description.slice(0, 200))}`;
+    if (typeof j?.description === 'string') return j.description.slice(0, 200);
   } catch {
     /* not JSON */
   }
+  return undefined;
+}
+
+/** The description of a CommBox error body, for the log (bounded, no ticket). */
+function describeBody(text: string): string {
+  const description = descriptionOf(text);
+  if (description !== undefined) return `: ${JSON.stringify(description)}`;
   return text.trimStart().startsWith('<') ? ' (an HTML page, not the API)' : '';
 }
 

@@ -104,6 +104,8 @@ export function bridgeConfig(g: Values, idps: readonly WalkedIdp[]): BridgeConfi
     pageLanguages: g.PAGE_LANGUAGES,
     pageDefaultLanguage: g.PAGE_DEFAULT_LANGUAGE,
     pageTexts: g.PAGE_TEXTS_FILE,
+    orgLogo: g.ORG_LOGO_FILE,
+    orgColor: g.ORG_COLOR,
     proxy:
       g.HTTP_PROXY !== undefined || g.HTTPS_PROXY !== undefined
         ? { httpProxy: g.HTTP_PROXY, httpsProxy: g.HTTPS_PROXY, noProxy: g.NO_PROXY }

@@ -31,6 +31,12 @@ export function globalRules(globals: Walked, bad: (variable: string, problem: st
       'PAGE_DEFAULT_LANGUAGE',
       `("${g.PAGE_DEFAULT_LANGUAGE}") must be one of PAGE_LANGUAGES (${g.PAGE_LANGUAGES.join(', ')}): add it there, or choose one of them`,
     );
+  // A logo is the company's name in a picture: people who cannot see it get the name.
+  if (given.has('ORG_LOGO_FILE') && g.ORG_NAME === undefined)
+    bad(
+      'ORG_LOGO_FILE',
+      "needs ORG_NAME, the logo's text for people who cannot see it: set ORG_NAME to the company's name",
+    );
   if (g.METRICS_PORT !== undefined && g.METRICS_PORT === g.PORT)
     bad('METRICS_PORT', `must differ from PORT (${g.PORT}), or be off`);
   if (g.SHUTDOWN_TIMEOUT_MS <= g.SHUTDOWN_GRACE_MS) bad('SHUTDOWN_TIMEOUT_MS', 'must be longer than SHUTDOWN_GRACE_MS');

@@ -160,12 +160,24 @@ export interface BridgeConfig {
   readonly pageLanguages: readonly Language[];
   readonly pageDefaultLanguage: Language;
   readonly pageTexts: PageTextOverrides | undefined;
+  /** The company's logo above each page's heading (`ORG_LOGO_FILE`); undefined: none. */
+  readonly orgLogo: OrgLogo | undefined;
+  /** The accent colour of the button and links, `#rrggbb` (`ORG_COLOR`); undefined: the bridge's own. */
+  readonly orgColor: string | undefined;
   /** The forward proxy of outbound requests; undefined: direct. */
   readonly proxy: ProxySettings | undefined;
   /** Redis shared by the replicas (`REDIS_URL`); undefined: each replica its own memory. */
   readonly redis: RedisSettings | undefined;
   /** `DRY_RUN`: the callback previews the ticket request instead of making it. */
   readonly dryRun: boolean;
+}
+
+export type LogoMediaType = 'image/png' | 'image/jpeg' | 'image/webp' | 'image/svg+xml';
+
+/** `ORG_LOGO_FILE`: the image, its type told by its bytes. */
+export interface OrgLogo {
+  readonly mediaType: LogoMediaType;
+  readonly base64: string;
 }
 
 /** `REDIS_URL`, `REDIS_KEY_PREFIX`, `REDIS_CA_FILE`. */

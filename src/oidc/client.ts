@@ -13,11 +13,13 @@ import { untilAborted, type LoginClock } from '../net/deadline.js';
 import { fixedAuthorizationParams } from './authorization-params.js';
 import { authorizationUrl, authorizationUrlPrefix, type AuthorizationRequest } from './authorization-url.js';
 import { ConfigurationPool } from './configuration-pool.js';
+import { probeClientCredentials, type CredentialsVerdict } from './credentials-probe.js';
 import { discoverIdp, discoveryProblemText, type DiscoveredIdp, type Discovery } from './discovery.js';
 import { signInRequirements, type OidcOptions } from './options.js';
 import { verifyCallback, type CallbackSettings, type VerifiedLogin } from './verify-callback.js';
 
 export type { AuthorizationRequest } from './authorization-url.js';
+export type { CredentialsVerdict } from './credentials-probe.js';
 export type { DiscoveredIdp } from './discovery.js';
 export type { OidcOptions } from './options.js';
 export type { VerifiedLogin } from './verify-callback.js';
@@ -85,6 +87,12 @@ export class OidcClient {
     this.#configurations = new ConfigurationPool(found.configuration, found.newConfiguration, this.#http.fetch);
     this.#discovery = found;
     return found.idp;
+  }
+
+  /** For check-config: whether the IdP accepts the client's credentials, without a sign-in (credentials-probe.ts). */
+  async probeClientCredentials(): Promise<CredentialsVerdict> {
+    await this.discover();
+    return probeClientCredentials(this.#discovery!.configuration, this.#opts.redirectUri, [this.#opts.clientSecret]);
   }
 
   /**

@@ -63,15 +63,20 @@ function callbackRefusal(e: unknown): BridgeError {
       cause: e,
     });
   }
+  const answer = tokenEndpointAnswer(e);
+  if (answer !== undefined && refusesClientAuthentication(answer)) {
+    return refuse(
+      Reasons.tokenExchangeFailed,
+      'token.client_auth',
+      `the token endpoint refused the client's authentication: ${describeTokenAnswer(answer)}: check OIDC_CLIENT_ID, the client secret or key and OIDC_CLIENT_AUTH (npm run check-config tells a wrong one from a right one)`,
+    );
+  }
   if (e instanceof client.WWWAuthenticateChallengeError) {
-    const challenge = e.cause[0];
-    const scheme = challenge?.scheme ?? 'challenge';
-    const error = challenge?.parameters.error ?? 'invalid_client';
-    const description = challenge?.parameters.error_description;
+    // Another challenge than a refused client authentication (e.g. DPoP's use_dpop_nonce, unauthorized_client).
     return refuse(
       Reasons.tokenExchangeFailed,
       'token.challenge',
-      `the token endpoint answered HTTP ${e.status} (${scheme}) error=${quote(error, 100)}${description ? ` (${quote(description, 300)})` : ''}: check OIDC_CLIENT_ID, the client credentials and OIDC_CLIENT_AUTH`,
+      `the token endpoint answered with a challenge: ${describeTokenAnswer(answer!)}: check OIDC_CLIENT_ID, the client credentials and OIDC_CLIENT_AUTH`,
     );
   }
   if (e instanceof client.ResponseBodyError) {
@@ -195,6 +200,58 @@ function invalidResponseRefusal(
     return refuse(Reasons.idTokenInvalid, idTokenCheck(claim), `ID token rejected: ${message}${hint}`);
   }
   return refuse(Reasons.tokenExchangeFailed, 'token.response', `token response rejected: ${message}`);
+}
+
+/** What the token endpoint answered, as the library reports it: for the client's authentication and check-config. */
+export interface TokenEndpointAnswer {
+  readonly status: number;
+  /** The OAuth `error` of the challenge or the body; undefined when the answer named none. */
+  readonly error: string | undefined;
+  readonly description: string | undefined;
+  /** The WWW-Authenticate challenge's scheme, when the answer had one. */
+  readonly scheme: string | undefined;
+}
+
+/**
+ * The token endpoint's answer in a library error: a challenge (WWW-Authenticate),
+ * an OAuth error body, or an unexpected status; undefined when the error is not
+ * an answer of the token endpoint (a network failure, a token response check).
+ */
+export function tokenEndpointAnswer(e: unknown): TokenEndpointAnswer | undefined {
+  if (e instanceof client.WWWAuthenticateChallengeError) {
+    const challenge = e.cause[0];
+    return {
+      status: e.status,
+      error: challenge?.parameters.error,
+      description: challenge?.parameters.error_description,
+      scheme: challenge?.scheme ?? 'challenge',
+    };
+  }
+  if (e instanceof client.ResponseBodyError)
+    return { status: e.status, error: e.error, description: e.error_description, scheme: undefined };
+  // An unexpected status, or an answer that is not JSON: openid-client keeps the Response as the cause.
+  if (
+    e instanceof client.ClientError &&
+    (e.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || e.code === 'OAUTH_RESPONSE_IS_NOT_JSON') &&
+    isResponse(e.cause)
+  )
+    return { status: e.cause.status, error: undefined, description: undefined, scheme: undefined };
+  return undefined;
+}
+
+/**
+ * True when the answer refuses the client's own authentication: `invalid_client`
+ * (RFC 6749 §5.2: 400 or 401, with or without a challenge), or any HTTP 401: at
+ * the token endpoint only client authentication answers 401, whatever error an
+ * IdP names (Keycloak names `unauthorized_client` for a wrong secret).
+ */
+export function refusesClientAuthentication(a: TokenEndpointAnswer): boolean {
+  return a.error === 'invalid_client' || a.status === 401;
+}
+
+/** The answer in words for the log: status, challenge scheme, error and description (bounded). */
+export function describeTokenAnswer(a: TokenEndpointAnswer): string {
+  return `HTTP ${a.status}${a.scheme ? ` (${a.scheme})` : ''}${a.error === undefined ? '' : ` error=${quote(a.error, 100)}`}${a.description ? ` (${quote(a.description, 300)})` : ''}`;
 }
 
 /** The ID token signature (jose). A key that cannot be fetched is the IdP being unavailable. */

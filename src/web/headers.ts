@@ -4,14 +4,14 @@
  */
 import { PAGE_CSP } from './pages.js';
 
-/** The security headers; `https`: the public URL is https (adds HSTS). */
-export function securityHeaders(https: boolean): Record<string, string> {
+/** The security headers; `https`: the public URL is https (adds HSTS); `csp`: the pages' look's (`pagesLook`). */
+export function securityHeaders(https: boolean, csp: string = PAGE_CSP): Record<string, string> {
   const headers: Record<string, string> = {
     'cache-control': 'no-store',
     'referrer-policy': 'no-referrer',
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
-    'content-security-policy': PAGE_CSP,
+    'content-security-policy': csp,
   };
   if (https) headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
   return headers;

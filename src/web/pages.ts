@@ -2,15 +2,16 @@
  * The pages people see: the landing page and every error page, as small,
  * self-contained, accessible HTML (or JSON when the client asks for it), in
  * the reader's language. No external assets; the only style is inline and
- * allowed by its hash. The words are in config/locales/ (./texts.ts formats
+ * allowed by its hash, the only image the company's logo, inline
+ * (./branding.ts). The words are in config/locales/ (./texts.ts formats
  * them); this module only renders them, through the `html` template, which
  * escapes every value it is given.
  */
-import { createHash } from 'node:crypto';
 import { RTL_LANGUAGES, type Language } from '../config/page-catalogue.js';
 import { Reasons, type Reason, type UserDetail } from '../errors.js';
 import type { DryRunPreview } from '../login/preview.js';
 import { TRANSACTION_TTL_MS } from '../login/transaction.js';
+import { pageLook, type Branding, type PageLook } from './branding.js';
 import { html, joinHtml, raw, type SafeHtml } from './html.js';
 import type { LanguageChoice } from './language.js';
 import { listMarkup, PageTexts, type TextValue } from './texts.js';
@@ -25,10 +26,14 @@ h1{font-size:1.4rem;margin:0 0 .75rem}p{margin:.5rem 0}
 .button:focus{outline:3px solid #f2b600;outline-offset:2px}
 .ref{margin-block-start:1.5rem;color:#4a525c;font-size:.875rem}code{font-family:ui-monospace,monospace;direction:ltr;unicode-bidi:isolate}
 th{text-align:start}
+.org{margin-block:0 .5rem;color:#4a525c;font-size:.875rem}
 @media (max-width:400px){main{margin:0;border-radius:0}}`;
 
-/** CSP for the bridge's pages: nothing loads but the inline style above. */
-export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`;
+/** The pages' style with the company's look on top, and the CSP that allows exactly it: made once, at start-up. */
+export const pagesLook = (branding: Branding = {}): PageLook => pageLook(STYLE, branding);
+const PLAIN_LOOK = pagesLook();
+/** CSP for the bridge's pages without a company look: nothing loads but the inline style above. */
+export const PAGE_CSP = PLAIN_LOOK.csp;
 
 /**
  * What every page says of the company: its name and help desk (`ORG_NAME`,
@@ -41,6 +46,8 @@ export interface PageContext extends LanguageChoice {
   readonly orgName?: string | undefined;
   readonly helpUrl?: string | undefined;
   readonly texts?: PageTexts | undefined;
+  /** The company's look (`pagesLook`); undefined: the plain one. */
+  readonly look?: PageLook | undefined;
 }
 
 const CATALOGUE_TEXTS = new PageTexts();
@@ -111,7 +118,13 @@ function helpLine(ctx: PageContext, lang: Language = 'en'): SafeHtml | '' {
   return html`<p>${texts.markup(lang, 'help.label')} <a href="${ctx.helpUrl}">${who}</a></p>\n`;
 }
 
-function layout(title: string, body: SafeHtml, lang: Language = 'en'): string {
+/** The company's logo, named by `ORG_NAME` for those who cannot see it. */
+function logo(ctx: PageContext): SafeHtml | '' {
+  const src = ctx.look?.logoSrc;
+  return src === undefined ? '' : html`<img class="logo" src="${src}" alt="${ctx.orgName ?? ''}">\n`;
+}
+
+function layout(title: string, body: SafeHtml, ctx: PageContext, lang: Language = 'en'): string {
   return html`<!doctype html>
 <html lang="${lang}"${RTL_LANGUAGES.has(lang) && raw(' dir="rtl"')}>
 <head>
@@ -119,7 +132,7 @@ function layout(title: string, body: SafeHtml, lang: Language = 'en'): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title}</title>
-<style>${raw(STYLE)}</style>
+<style>${raw((ctx.look ?? PLAIN_LOOK).style)}</style>
 </head>
 <body>
 <main>
@@ -136,10 +149,11 @@ export function renderLanding(ctx: PageContext, lang: Language = ctx.defaultLang
   const org = ctx.orgName;
   return layout(
     org === undefined ? texts.text(lang, 'landing.title') : texts.text(lang, 'landing.title_with_org', { org }),
-    html`<h1>${texts.markup(lang, 'landing.heading')}</h1>
+    html`${logo(ctx)}<h1>${texts.markup(lang, 'landing.heading')}</h1>
 <p>${org === undefined ? texts.markup(lang, 'landing.sign_in') : texts.markup(lang, 'landing.sign_in_with_org', { org: isolated(org) })}</p>
 <a class="button" href="${ctx.loginUrl}">${texts.markup(lang, 'landing.button')}</a>
 ${helpLine(ctx, lang)}`,
+    ctx,
     lang,
   );
 }
@@ -168,10 +182,11 @@ export function renderErrorPage(
   const reasonCode = RTL_LANGUAGES.has(lang) ? html`<bdi dir="ltr">${reason}</bdi>` : html`${reason}`;
   return layout(
     org === undefined ? title : texts.text(lang, 'error.title_with_org', { title, org }),
-    html`${org !== undefined && html`<p class="ref">${texts.markup(lang, 'error.banner', { org: isolated(org) })}</p>\n`}<h1>${texts.markup(lang, reasonKey(reason, 'title'))}</h1>
+    html`${logo(ctx)}${org !== undefined && html`<p class="org">${texts.markup(lang, 'error.banner', { org: isolated(org) })}</p>\n`}<h1>${texts.markup(lang, reasonKey(reason, 'title'))}</h1>
 <p>${texts.markup(lang, reasonKey(reason, 'what'), values)}</p>
 ${userDetail && html`<p>${detailMarkup(texts, lang, userDetail)}</p>\n`}<p>${texts.markup(lang, reasonKey(reason, 'todo'), values)}</p>
 ${RETRY[reason] && html`<a class="button" href="${ctx.loginUrl}">${texts.markup(lang, 'error.retry')}</a>\n`}${helpLine(ctx, lang)}<p class="ref">${texts.markup(lang, 'error.reference', { reference: code(reference), reason: reasonCode })}</p>`,
+    ctx,
     lang,
   );
 }
@@ -227,5 +242,6 @@ ${joinHtml(rules, '\n')}
 <h2>Claims received (names only)</h2>
 <p>${joinHtml(claims, ', ')}</p>
 ${helpLine(ctx)}<p class="ref">Reference: <code>${reference}</code> (dry_run)</p>`,
+    ctx,
   );
 }

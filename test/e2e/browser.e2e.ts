@@ -7,8 +7,11 @@
  */
 import t, { type Test } from 'tap';
 import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startDemoStack, type Stack } from '../helpers/stack.js';
+import { build } from '../helpers/build.js';
+import { solidPng, svgLogo, writeLogo } from '../helpers/images.js';
 import type { DemoIdp } from '../../dev/idp.js';
 import { DEMO_CHAT_CHANNEL } from '../../dev/commbox-sandbox.js';
 
@@ -68,7 +71,7 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: `${OUT}${name}.png`, fullPage: true });
 }
 
-/** WCAG contrast ratios of the main text and of the button, computed in the page. */
+/** WCAG contrast ratios of the main text, the button and the links, computed in the page. */
 const CONTRAST_SCRIPT = `(() => {
   const lum = (rgb) => {
     const [r, g, b] = rgb.match(/\\d+/g).slice(0, 3).map((v) => {
@@ -85,6 +88,7 @@ const CONTRAST_SCRIPT = `(() => {
   const out = [ratio(getComputedStyle(main).color, getComputedStyle(main).backgroundColor)];
   const button = document.querySelector('.button');
   if (button) out.push(ratio(getComputedStyle(button).color, getComputedStyle(button).backgroundColor));
+  for (const a of main.querySelectorAll('a:not(.button)')) out.push(ratio(getComputedStyle(a).color, getComputedStyle(main).backgroundColor));
   return out;
 })()`;
 
@@ -236,4 +240,82 @@ t.test('two tabs started together both land (the older completed first)', async 
   t.match(await a.textContent('h1'), /signed in as alice/);
   t.match(await b.textContent('h1'), /signed in as alice/);
   await shot(a, 'two-tabs-a');
+});
+
+/** The company's logo and accent colour, and the spacing of what sits above the heading, measured in the page. */
+const BRAND_SCRIPT = `(() => {
+  const logo = document.querySelector('img.logo');
+  const box = (e) => e && e.getBoundingClientRect();
+  const main = document.querySelector('main');
+  const banner = document.querySelector('main > p.org');
+  const ref = document.querySelector('main > p.ref');
+  return {
+    logo: logo && { naturalWidth: logo.naturalWidth, complete: logo.complete, alt: logo.alt, height: box(logo).height },
+    button: getComputedStyle(document.querySelector('.button')).backgroundColor,
+    link: [...main.querySelectorAll('a:not(.button)')].map((a) => getComputedStyle(a).color),
+    mainTop: box(main).top + parseFloat(getComputedStyle(main).paddingTop),
+    logoBottom: logo ? box(logo).bottom : undefined,
+    bannerTop: banner ? box(banner).top : undefined,
+    refMarginTop: ref ? getComputedStyle(ref).marginTop : undefined,
+  };
+})()`;
+
+interface BrandMeasures {
+  logo: { naturalWidth: number; complete: boolean; alt: string; height: number } | null;
+  button: string;
+  link: string[];
+  mainTop: number;
+  logoBottom: number | undefined;
+  bannerTop: number | undefined;
+  refMarginTop: string | undefined;
+}
+
+for (const [kind, file, width] of [
+  ['png', solidPng(160, 48, [164, 18, 63]), 160],
+  ['svg', svgLogo('#a4123f'), 120],
+] as const) {
+  t.test(`the company's look: a ${kind} logo and ORG_COLOR, under the CSP, readable`, async (t) => {
+    const { app } = await build(t, {
+      ORG_NAME: 'Acme Bank',
+      ORG_COLOR: '#a4123f',
+      ORG_LOGO_FILE: writeLogo(t.testdir(), `logo.${kind}`, file),
+      HELP_URL: 'https://help.example.com/commbox',
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    for (const [path, name] of [
+      ['/', 'landing'],
+      ['/nowhere', 'error'],
+    ] as const) {
+      const { page, requests, problems } = await context(t);
+      await page.goto(`${base}${path}`);
+      await checkBridgePage(t, page, requests, problems);
+      const m = await page.evaluate<BrandMeasures>(BRAND_SCRIPT);
+      t.ok(m.logo?.complete, `${name}: the logo loaded`);
+      t.equal(m.logo?.naturalWidth, width, `${name}: the logo decoded (its natural width)`);
+      t.equal(m.logo?.alt, 'Acme Bank', `${name}: named by ORG_NAME`);
+      t.ok(m.logo!.height > 0 && m.logo!.height <= 64, `${name}: shown, at most 4rem high (${m.logo?.height}px)`);
+      t.equal(m.button, 'rgb(164, 18, 63)', `${name}: the button in the accent colour`);
+      t.same(m.link, ['rgb(164, 18, 63)'], `${name}: the help link too`);
+      if (name === 'error') {
+        // The banner follows the logo by the logo's own margin (1rem), nothing more.
+        t.equal(m.bannerTop! - m.logoBottom!, 16, 'no gap above the organisation line');
+        t.equal(m.refMarginTop, '24px', 'the reference line keeps its space above');
+      }
+      await shot(page, `brand-${kind}-${name}`);
+    }
+  });
+}
+
+t.test("the organisation line sits at the top of the page, without the reference line's margin", async (t) => {
+  const { app } = await build(t, { ORG_NAME: 'Acme Bank' });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { page, requests, problems } = await context(t);
+  await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/nowhere`);
+  await checkBridgePage(t, page, requests, problems);
+  const m = await page.evaluate<BrandMeasures>(BRAND_SCRIPT);
+  t.equal(m.logo, null, 'no logo');
+  t.equal(m.bannerTop, m.mainTop, "the banner starts where main's content does");
+  t.equal(m.refMarginTop, '24px');
+  await shot(page, 'error-with-org');
 });

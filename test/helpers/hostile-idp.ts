@@ -40,6 +40,12 @@ export type HostileMode =
   | 'skew-large'
   | 'userinfo-500'
   | 'token-challenge'
+  | 'token-challenge-other'
+  | 'token-any-code'
+  | 'token-echo'
+  | 'token-bad-json'
+  | 'token-invalid-client-400'
+  | 'token-401-unauthorized-client'
   | 'token-huge'
   | 'token-not-bearer'
   | 'userinfo-jwt'
@@ -83,6 +89,8 @@ export interface HostileIdp {
   lastAuthorize: Record<string, string> | undefined;
   /** The last authorization request's query as it arrived, repeated parameters included. */
   lastAuthorizeQuery: URLSearchParams | undefined;
+  /** The `code` of the last token request, as sent. */
+  lastTokenCode: string | undefined;
   /** How the client authenticated at the last token request. */
   lastTokenAuth: 'basic' | 'post' | 'private_key_jwt' | undefined;
   /** private_key_jwt: the client's public key (assertions are verified with it), and the last assertion. */
@@ -189,6 +197,7 @@ export async function startHostileIdp(
     lastAuthorize: undefined,
     lastAuthorizeQuery: undefined,
     issued: [],
+    lastTokenCode: undefined,
     lastTokenAuth: undefined,
     clientPublicKey: undefined,
     lastClientAssertion: undefined,
@@ -404,6 +413,7 @@ export async function startHostileIdp(
           idp.stats.token++;
           if (!(await slow(res, 'token'))) return;
           const form = new URLSearchParams(raw);
+          idp.lastTokenCode = form.get('code') ?? undefined;
           let id = form.get('client_id');
           let secret = form.get('client_secret');
           idp.lastTokenAuth = secret !== null ? 'post' : undefined;
@@ -438,6 +448,25 @@ export async function startHostileIdp(
               { error: 'invalid_client' },
               { 'www-authenticate': 'Basic realm="idp", error="invalid_client"' },
             );
+          if (idp.mode === 'token-challenge-other')
+            return send(
+              res,
+              400,
+              { error: 'unauthorized_client' },
+              { 'www-authenticate': 'Basic realm="idp", error="unauthorized_client"' },
+            );
+          if (idp.mode === 'token-echo')
+            return send(res, 400, {
+              error: 'invalid_grant',
+              error_description: `code ${form.get('code')} unknown to client ${id} (${secret})`,
+            });
+          if (idp.mode === 'token-any-code')
+            return send(res, 200, { access_token: randomBytes(24).toString('base64url'), token_type: 'Bearer' });
+          if (idp.mode === 'token-bad-json') return send(res, 200, '{"access_token":');
+          if (idp.mode === 'token-invalid-client-400') return send(res, 400, { error: 'invalid_client' });
+          // Keycloak's answer to a wrong secret.
+          if (idp.mode === 'token-401-unauthorized-client')
+            return send(res, 401, { error: 'unauthorized_client', error_description: 'Invalid client secret' });
           if (idp.mode === 'token-huge') return send(res, 200, `{"access_token":"${'a'.repeat(2 * 1024 * 1024)}"}`);
           if (idp.mode === 'token-drip') {
             // A 200 whose body never ends: a byte every 100 ms.

@@ -132,7 +132,42 @@ t.test('private_key_jwt with a key the IdP does not know is refused', async (t) 
   const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
   t.equal(r.last.status, 502);
   t.match(r.last.body, /\(token_exchange_failed\)/);
+  t.equal(s.logs.find((e) => e['reason'] === 'token_exchange_failed')?.['check'], 'token.client_auth');
   t.equal(s.ticketRequests(), 0);
+});
+
+t.test('a wrong client secret at the callback is logged as the client authentication refused', async (t) => {
+  const wrong = 'not-the-registered-secret-0123456789';
+  for (const method of ['client_secret_basic', 'client_secret_post'] as const) {
+    await t.test(`oidc-provider, ${method}`, async (t) => {
+      const s = await startDemoStack({
+        env: { OIDC_CLIENT_AUTH: method, OIDC_CLIENT_SECRET: wrong },
+        idp: { tokenEndpointAuthMethod: method },
+      });
+      t.teardown(() => s.close());
+      const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
+      t.notOk(r.stoppedAt, 'not sent to CommBox');
+      t.equal(r.last.status, 502);
+      t.match(r.last.body, /\(token_exchange_failed\)/);
+      const line = s.logs.find((e) => e['reason'] === 'token_exchange_failed');
+      t.equal(line?.['check'], 'token.client_auth');
+      t.match(String(line?.['detail']), /refused the client's authentication: HTTP 40[01].*invalid_client/);
+      t.notMatch(s.logs.text, wrong, 'the secret is not logged');
+      t.equal(s.ticketRequests(), 0, 'no ticket was requested');
+    });
+    await t.test(`hostile IdP, ${method}`, async (t) => {
+      const s = await startHostileStack({ env: { OIDC_CLIENT_AUTH: method, OIDC_CLIENT_SECRET: wrong } });
+      t.teardown(() => s.close());
+      const r = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+      t.notOk(r.stoppedAt, 'not sent to CommBox');
+      t.equal(r.last.status, 502);
+      t.match(r.last.body, /\(token_exchange_failed\)/);
+      const line = s.logs.find((e) => e['reason'] === 'token_exchange_failed');
+      t.equal(line?.['check'], 'token.client_auth');
+      t.match(String(line?.['detail']), /HTTP 401 error="invalid_client"/);
+      t.equal(s.ticketRequests(), 0, 'no ticket was requested');
+    });
+  }
 });
 
 /** An RSA key and a self-signed certificate for it (openssl, as an administrator makes one), and another key. */

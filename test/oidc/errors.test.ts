@@ -73,7 +73,7 @@ const CASES: [string, OidcStep, unknown, { reason: string; status: number; check
     { reason: Reasons.idpError, status: 502, check: 'auth_response.error', detail: /server_error.*"down"/ },
   ],
   [
-    'a WWW-Authenticate challenge from the token endpoint',
+    'a WWW-Authenticate challenge refusing the client authentication',
     'callback',
     new client.WWWAuthenticateChallengeError('server responded with a challenge in the WWW-Authenticate HTTP Header', {
       cause: [{ scheme: 'basic', parameters: { error: 'invalid_client' } }],
@@ -82,9 +82,79 @@ const CASES: [string, OidcStep, unknown, { reason: string; status: number; check
     {
       reason: Reasons.tokenExchangeFailed,
       status: 502,
-      check: 'token.challenge',
-      detail: /HTTP 401 \(basic\) error="invalid_client".*OIDC_CLIENT_AUTH/,
+      check: 'token.client_auth',
+      detail: /refused the client's authentication: HTTP 401 \(basic\) error="invalid_client".*OIDC_CLIENT_AUTH/,
     },
+  ],
+  [
+    'a 401 challenge that names no error',
+    'callback',
+    new client.WWWAuthenticateChallengeError('server responded with a challenge in the WWW-Authenticate HTTP Header', {
+      cause: [{ scheme: 'basic', parameters: {} }],
+      response: new Response(null, { status: 401 }),
+    }),
+    { reason: Reasons.tokenExchangeFailed, status: 502, check: 'token.client_auth', detail: /HTTP 401 \(basic\):/ },
+  ],
+  [
+    'invalid_client in a 400 body, without a challenge',
+    'callback',
+    new client.ResponseBodyError('server responded with an error in the response body', {
+      cause: { error: 'invalid_client' },
+      response: json({ error: 'invalid_client' }, 400),
+    }),
+    {
+      reason: Reasons.tokenExchangeFailed,
+      status: 502,
+      check: 'token.client_auth',
+      detail: /HTTP 400 error="invalid_client"/,
+    },
+  ],
+  [
+    'a 401 body naming another error (Keycloak: unauthorized_client)',
+    'callback',
+    new client.ResponseBodyError('server responded with an error in the response body', {
+      cause: { error: 'unauthorized_client', error_description: 'Invalid client secret' },
+      response: json({ error: 'unauthorized_client' }, 401),
+    }),
+    {
+      reason: Reasons.tokenExchangeFailed,
+      status: 502,
+      check: 'token.client_auth',
+      detail: /HTTP 401 error="unauthorized_client" \("Invalid client secret"\)/,
+    },
+  ],
+  [
+    'a 401 that is not an OAuth error at all',
+    'callback',
+    clientError(
+      'unexpected HTTP response status code',
+      'OAUTH_RESPONSE_IS_NOT_CONFORM',
+      new Response('<html>', { status: 401 }),
+    ),
+    { reason: Reasons.tokenExchangeFailed, status: 502, check: 'token.client_auth', detail: /HTTP 401:/ },
+  ],
+  [
+    'another challenge from the token endpoint',
+    'callback',
+    new client.WWWAuthenticateChallengeError('server responded with a challenge in the WWW-Authenticate HTTP Header', {
+      cause: [{ scheme: 'dpop', parameters: { error: 'use_dpop_nonce' } }],
+      response: new Response(null, { status: 400 }),
+    }),
+    {
+      reason: Reasons.tokenExchangeFailed,
+      status: 502,
+      check: 'token.challenge',
+      detail: /with a challenge: HTTP 400 \(dpop\) error="use_dpop_nonce"/,
+    },
+  ],
+  [
+    'a 400 challenge that names no error',
+    'callback',
+    new client.WWWAuthenticateChallengeError('server responded with a challenge in the WWW-Authenticate HTTP Header', {
+      cause: [],
+      response: new Response(null, { status: 400 }),
+    }),
+    { reason: Reasons.tokenExchangeFailed, status: 502, check: 'token.challenge', detail: /HTTP 400 \(challenge\):/ },
   ],
   [
     'an OAuth error in the token response body',

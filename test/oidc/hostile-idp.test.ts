@@ -34,7 +34,22 @@ const REFUSALS: [HostileMode, number, string, string, string][] = [
   ['userinfo-500', 502, 'userinfo_failed', '', 'userinfo.status'],
   ['token-error', 502, 'token_exchange_failed', 'invalid_grant', 'token.error'],
   ['token-500', 502, 'token_exchange_failed', 'HTTP 500', 'token.status'],
-  ['token-challenge', 502, 'token_exchange_failed', 'invalid_client.*OIDC_CLIENT_AUTH', 'token.challenge'],
+  ['token-challenge', 502, 'token_exchange_failed', 'invalid_client.*OIDC_CLIENT_AUTH', 'token.client_auth'],
+  ['token-invalid-client-400', 502, 'token_exchange_failed', 'HTTP 400 error="invalid_client"', 'token.client_auth'],
+  [
+    'token-401-unauthorized-client',
+    502,
+    'token_exchange_failed',
+    'HTTP 401 error="unauthorized_client"',
+    'token.client_auth',
+  ],
+  [
+    'token-challenge-other',
+    502,
+    'token_exchange_failed',
+    'HTTP 400 \\(basic\\) error="unauthorized_client"',
+    'token.challenge',
+  ],
   ['token-huge', 502, 'token_exchange_failed', 'larger than', 'token.request'],
   ['token-not-bearer', 502, 'token_exchange_failed', 'token_type', 'token.token_type'],
   ['userinfo-jwt', 502, 'userinfo_failed', 'application/jwt', 'userinfo.jwt'],
@@ -42,7 +57,7 @@ const REFUSALS: [HostileMode, number, string, string, string][] = [
 ];
 
 t.test('refused ID tokens and IdP answers', async (t) => {
-  // One client, 25 refusals in a row: the failed-login budget (test/login/failure-budget.test.ts) would stop them.
+  // One client, many refusals in a row: the failed-login budget (test/login/failure-budget.test.ts) would stop them.
   const s = await startHostileStack({ env: { ALLOWED_GROUPS: 'commbox-agents', RATE_LIMIT_FAILED_LOGINS: 'off' } });
   t.teardown(() => s.close());
   for (const [mode, status, reason, detail, check] of REFUSALS) {

@@ -18,7 +18,7 @@ const rest = (page: string) => page.slice(page.indexOf('</style>'));
 t.test('the inline style is the one the CSP allows by its hash', async (t) => {
   t.equal(
     PAGE_CSP,
-    "default-src 'none'; style-src 'sha256-HYFvkTYht5/mGrfTHp0K6kyiqEfCu9wWKdJF3kC9OTw='; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'none'; style-src 'sha256-bCzDi8ePZvLLC2SxinP/RwjWFxZMlr+SsYa+UgYAItI='; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
   );
 });
 
@@ -105,7 +105,7 @@ t.test("an error page with the company, the help desk, a detail and 'Try again',
 </head>
 <body>
 <main>
-<p class="ref"><bdi>Acme &lt;Bank&gt; &amp; &quot;Co&quot; &#39;x&#39;</bdi>: CommBox sign-in</p>
+<p class="org"><bdi>Acme &lt;Bank&gt; &amp; &quot;Co&quot; &#39;x&#39;</bdi>: CommBox sign-in</p>
 <h1>The sign-in service did not sign you in</h1>
 <p>Your company sign-in service ended the sign-in without signing you in.</p>
 <p>The sign-in service answered: <code>&lt;access_denied&gt;</code>.</p>

@@ -1,4 +1,5 @@
 /** The variables of the "Server" section of docs/configuration.md: the listener, its pages and its logs. */
+import { LOGO_MAX_BYTES, orgColor, orgLogoFile } from '../branding.js';
 import {
   isLanguage,
   LANGUAGES,
@@ -75,6 +76,22 @@ export const SERVER_VARIABLES = {
       return u?.href;
     },
     doc: "The company's help desk page (https), linked from the landing page and every error page.",
+  }),
+  ORG_LOGO_FILE: variable({
+    group: 'Server',
+    scope: 'global',
+    default: 'unset: no logo',
+    example: '/etc/commbox-bridge/logo.svg',
+    parse: orgLogoFile,
+    doc: `The company's logo, above the heading of the landing page and every error page: a PNG, JPEG, WebP or SVG file of at most ${LOGO_MAX_BYTES / 1024} KiB, told by its content, read at start-up and inlined in the pages (the CSP then allows \`data:\` images). Its text for screen readers is \`ORG_NAME\`, which it needs. An SVG is shown as an image, never run; one with a script is refused.`,
+  }),
+  ORG_COLOR: variable({
+    group: 'Server',
+    scope: 'global',
+    default: "unset: #0b5cad for the button, the browser's for links",
+    example: '#0b5cad',
+    parse: orgColor,
+    doc: "The accent colour of the button and the links, `#rrggbb` or `#rgb`. It must have a contrast of at least 4.5:1 (WCAG AA) with white, the button's text and the page's background: a lighter one is refused, with a darker shade of it that passes.",
   }),
   PAGE_LANGUAGES: variable({
     group: 'Server',

@@ -1,0 +1,140 @@
+/**
+ * The company's look as the pages serve it: the logo inline above the heading
+ * (alt: ORG_NAME) with a CSP that allows `data:` images only then, the accent
+ * colour in a style whose sha256 is the one the CSP names, and the banner above
+ * the heading without the bottom reference's margin.
+ */
+import t from 'tap';
+import { createHash } from 'node:crypto';
+import { build } from '../helpers/build.js';
+import { solidPng, svgLogo, writeLogo } from '../helpers/images.js';
+import { brandStyle, pageLook } from '../../src/web/branding.js';
+import { PAGE_CSP, pagesLook } from '../../src/web/pages.js';
+
+/** The inline style as served, and the sha256 source expression of it. */
+function servedStyle(body: string): { style: string; source: string } {
+  const style = /<style>([\s\S]*?)<\/style>/.exec(body)![1]!;
+  return { style, source: `'sha256-${createHash('sha256').update(style).digest('base64')}'` };
+}
+
+const directive = (csp: string, name: string) =>
+  csp
+    .split(';')
+    .map((d) => d.trim())
+    .find((d) => d.startsWith(`${name} `));
+
+t.test(
+  'the logo is inline above the heading of the landing and error pages, and the CSP allows data: images',
+  async (t) => {
+    const png = solidPng(8, 4, [11, 92, 173]);
+    const logo = writeLogo(t.testdir(), 'logo.png', png);
+    const { app } = await build(t, { ORG_NAME: 'Acme <Bank>', ORG_LOGO_FILE: logo });
+    const img = `<img class="logo" src="data:image/png;base64,${png.toString('base64')}" alt="Acme &lt;Bank&gt;">`;
+    for (const [url, status] of [
+      ['/', 200],
+      ['/nowhere', 404],
+      ['/callback?state=abc&code=x', 400],
+    ] as const) {
+      const res = await app.inject(url);
+      t.equal(res.statusCode, status, url);
+      t.ok(res.body.includes(`<main>\n${img}\n`), `${url}: the logo first in <main>`);
+      t.ok(res.body.indexOf(img) < res.body.indexOf('<h1>'), `${url}: above the heading`);
+      t.equal(res.body.split('<img').length, 2, `${url}: the only image`);
+      const csp = res.headers['content-security-policy'] as string;
+      t.equal(directive(csp, 'img-src'), 'img-src data:', `${url}: data: images, nothing else`);
+      t.equal(directive(csp, 'default-src'), "default-src 'none'");
+      t.equal(
+        directive(csp, 'style-src'),
+        `style-src ${servedStyle(res.body).source}`,
+        `${url}: the served style's hash`,
+      );
+    }
+  },
+);
+
+t.test('an SVG logo is an <img> too, with its media type', async (t) => {
+  const logo = writeLogo(t.testdir(), 'logo.svg', svgLogo());
+  const { app } = await build(t, { ORG_NAME: 'Acme', ORG_LOGO_FILE: logo });
+  const res = await app.inject('/');
+  t.ok(
+    res.body.includes(
+      `<img class="logo" src="data:image/svg+xml;base64,${Buffer.from(svgLogo()).toString('base64')}" alt="Acme">`,
+    ),
+  );
+  t.notMatch(res.body, /<svg/, 'never inlined as markup');
+});
+
+t.test('without a logo: no image, and the CSP allows none', async (t) => {
+  const { app } = await build(t, { ORG_NAME: 'Acme', ORG_COLOR: '#0b5cad' });
+  for (const url of ['/', '/nowhere']) {
+    const res = await app.inject(url);
+    t.notMatch(res.body, /<img/);
+    t.equal(directive(res.headers['content-security-policy'] as string, 'img-src'), "img-src 'none'");
+  }
+});
+
+t.test('the accent colour is in the served style, and the CSP names that style by its hash', async (t) => {
+  const { app } = await build(t, { ORG_COLOR: '#A4123F' });
+  for (const url of ['/', '/nowhere', '/callback?state=abc&code=x']) {
+    const res = await app.inject(url);
+    const { style, source } = servedStyle(res.body);
+    t.match(
+      style,
+      /\na\{color:#a4123f\}\.button\{background:#a4123f\}$/,
+      `${url}: the colour on the links and the button`,
+    );
+    t.equal(
+      res.headers['content-security-policy'],
+      `default-src 'none'; style-src ${source}; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
+      url,
+    );
+    t.not(res.headers['content-security-policy'], PAGE_CSP, 'not the plain look');
+  }
+  const json = await app.inject({ url: '/nowhere', headers: { accept: 'application/json' } });
+  t.equal(
+    json.headers['content-security-policy'],
+    (await app.inject('/')).headers['content-security-policy'],
+    'every answer the same CSP',
+  );
+});
+
+t.test('without branding the pages and their CSP are the plain ones', async (t) => {
+  const { app } = await build(t);
+  const res = await app.inject('/');
+  t.equal(res.headers['content-security-policy'], PAGE_CSP);
+  t.equal(directive(PAGE_CSP, 'style-src'), `style-src ${servedStyle(res.body).source}`);
+  t.notMatch(servedStyle(res.body).style, /\.logo|a\{color/);
+});
+
+t.test('the style takes only a colour the configuration checked', async (t) => {
+  // The configuration is the first lock; this one stands when a caller skips it.
+  for (const color of ['red', '#0B5CAD', '#fff', '#0b5cad}body{display:none', '</style><script>']) {
+    t.throws(() => brandStyle({ color }), { name: 'TypeError' }, color);
+    t.throws(() => pagesLook({ color }), { name: 'TypeError' }, color);
+  }
+  t.equal(brandStyle({}), '');
+  t.equal(pageLook('p{}', {}).style, 'p{}', 'nothing added without branding');
+});
+
+t.test(
+  'the banner above the heading has its own spacing; the reference line at the bottom keeps its margin',
+  async (t) => {
+    const { app } = await build(t, { ORG_NAME: 'Acme' });
+    const res = await app.inject('/nowhere');
+    const { style } = servedStyle(res.body);
+    t.match(
+      res.body,
+      /<main>\n<p class="org"><bdi>Acme<\/bdi>: CommBox sign-in<\/p>\n<h1>/,
+      'the banner is not a reference line',
+    );
+    t.match(res.body, /<p class="ref">Reference: <code>[0-9a-f]{16}<\/code> \(not_found\)<\/p>\n<\/main>/);
+    const rule = (selector: string) =>
+      new RegExp(`(?:^|[}\\n])${selector.replace('.', '\\.')}\\{([^}]*)\\}`).exec(style)?.[1];
+    t.match(rule('.ref'), /margin-(?:top|block-start):1\.5rem/, 'the reference line: its space above');
+    t.match(rule('.org'), /margin-block:0 /, 'the banner: none above');
+    t.notMatch(rule('.org'), /margin-(?:top|block-start)/);
+    // The contrast check of ORG_COLOR is against white: the button text and the page behind the links.
+    t.match(rule('main'), /background:#fff(?![0-9a-f])/);
+    t.match(rule('.button'), /color:#fff(?![0-9a-f])/);
+  },
+);
