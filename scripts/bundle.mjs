@@ -11,7 +11,24 @@ import { argv } from 'node:process';
 const outdir = argv[2] ?? 'dist';
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
+/**
+ * formatjs's packages (intl-messageformat and its parser) ship source maps of their own build that
+ * name files outside the package (`../index.ts`, a `sources/node_modules/` of that build): composed
+ * into the bundle's map, they would credit code to packages that do not exist. Their code is mapped
+ * to the JavaScript they ship instead, inside each package.
+ */
+const shippedJsOnly = {
+  name: 'shipped-js-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/](@formatjs[\\/][^\\/]+|intl-messageformat)[\\/].*\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, ''),
+      loader: 'js',
+    }));
+  },
+};
+
 const common = {
+  plugins: [shippedJsOnly],
   bundle: true,
   platform: 'node',
   format: 'esm',

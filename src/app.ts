@@ -220,6 +220,7 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     cookies,
     loginsStarted: metrics.loginsStarted,
     publicHost: new PublicHostRedirect(config.publicUrl, config.secureCookies),
+    languages: pageContext,
   };
   const completion: LoginCompletion = {
     cookies,

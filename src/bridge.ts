@@ -16,6 +16,7 @@ import { OidcClient } from './oidc/client.js';
 import { SharedState } from './redis/shared-state.js';
 import type { Health } from './routes/health.js';
 import { pagesLook, type PageContext } from './web/pages.js';
+import { PageTexts } from './web/texts.js';
 
 export interface Bridge {
   readonly config: BridgeConfig;
@@ -101,6 +102,9 @@ export async function createBridge(
       loginUrl: `${config.publicUrl}/login`,
       orgName: config.orgName,
       helpUrl: config.helpUrl,
+      languages: config.pageLanguages,
+      defaultLanguage: config.pageDefaultLanguage,
+      texts: new PageTexts(config.pageTexts),
       look: pagesLook({ color: config.orgColor, logo: config.orgLogo }),
     },
     metrics,

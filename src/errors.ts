@@ -200,12 +200,29 @@ export function isCheck(code: string): code is Check {
   return CHECK_SET.has(code);
 }
 
+/**
+ * Extra words for the user's page: a message key of the pages' catalogues
+ * (`detail.*`, config/locales/) and the values of its arguments, so the page
+ * says them in the reader's language. Values are shown as written (escaped,
+ * and isolated as left-to-right codes).
+ */
+export type UserDetail =
+  /** `error`: the OAuth error code the IdP answered. */
+  | { readonly key: 'detail.idp_answered'; readonly values: { readonly error: string } }
+  /** `claims`: the claim names of which one is needed (any one of them would do). */
+  | { readonly key: 'detail.claim_missing'; readonly values: { readonly claims: readonly string[] } }
+  /** `limit`: the groups an ID token lists at most; `setting`, `permission`: what IT sets. */
+  | {
+      readonly key: 'detail.groups_overage';
+      readonly values: { readonly limit: number; readonly setting: string; readonly permission: string };
+    };
+
 /** What a refusal carries besides its reason. */
 export interface BridgeErrorOptions {
   /** Admin-facing detail for the log line; never shown to the user, never a secret. */
   detail?: string;
-  /** Extra words for the user's page (plain text; escaped when rendered). */
-  userDetail?: string;
+  /** Extra words for the user's page. */
+  userDetail?: UserDetail;
   /** The error behind it, for the log only. */
   cause?: unknown;
   /** Which check refused, when a named one did. */
@@ -221,8 +238,8 @@ export class BridgeError extends Error {
   readonly status: number;
   /** Admin-facing detail for the log line; never shown to the user, never a secret. */
   readonly detail: string | undefined;
-  /** Extra words for the user's page (plain text; escaped when rendered). */
-  readonly userDetail: string | undefined;
+  /** Extra words for the user's page. */
+  readonly userDetail: UserDetail | undefined;
 
   /** Which check refused, when a named check did (e.g. `id_token.aud`, `auth_response.iss`): for the log. */
   readonly check: Check | undefined;

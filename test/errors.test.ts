@@ -64,7 +64,7 @@ t.test('a refusal keeps what it was given', async (t) => {
   const e = new BridgeError(Reasons.idTokenInvalid, {
     check: 'id_token.aud',
     detail: 'for the log',
-    userDetail: 'for the page',
+    userDetail: { key: 'detail.idp_answered', values: { error: 'access_denied' } },
     cause,
   });
   t.match(e, {
@@ -73,7 +73,7 @@ t.test('a refusal keeps what it was given', async (t) => {
     status: 502,
     check: 'id_token.aud',
     detail: 'for the log',
-    userDetail: 'for the page',
+    userDetail: { key: 'detail.idp_answered', values: { error: 'access_denied' } },
     message: 'for the log',
     cause,
   });

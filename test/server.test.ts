@@ -190,6 +190,9 @@ for (const entry of Object.keys(ENTRIES))
     );
     const r = await b.walk(`${base}/login`, { stopAt: sandbox.loginUrl });
     t.ok(r.stoppedAt, 'a login goes through');
+    // The catalogues are inside what runs (the bundle has no files beside it).
+    const hebrew = await fetch(`${base}/`, { headers: { 'accept-language': 'he-IL' } });
+    t.match(await hebrew.text(), /<html lang="he" dir="rtl">/, 'a Hebrew browser gets the Hebrew page');
     p.child.kill('SIGTERM');
     t.equal(await p.exited, 0);
     const lines = p

@@ -92,7 +92,7 @@ export interface AgentIdentity {
 
 export type IdentityResult =
   | { readonly ok: true; readonly identity: AgentIdentity }
-  | { readonly ok: false; readonly missing: string; readonly detail: string };
+  | { readonly ok: false; readonly missing: readonly string[]; readonly detail: string };
 
 /**
  * Maps claims to the CommBox agent identity. `username` is required, and so is
@@ -103,13 +103,13 @@ export function mapAgentIdentity(claims: Claims, mapping: IdentityMapping): Iden
   if (username === undefined) {
     return {
       ok: false,
-      missing: mapping.username.path.join('.'),
+      missing: [mapping.username.path.join('.')],
       detail: `MAP_USERNAME (${mapping.username.source}) maps to nothing`,
     };
   }
   const identity: AgentIdentity = { username, ...profileFields(claims, mapping) };
   if (!identity.email && !identity.phone1) {
-    const wanted = [mapping.email?.path.join('.'), mapping.phone?.path.join('.')].filter(Boolean).join(' or ');
+    const wanted = [mapping.email?.path.join('.'), mapping.phone?.path.join('.')].filter((c) => c !== undefined);
     return {
       ok: false,
       missing: wanted,
@@ -147,7 +147,7 @@ export interface ChatIdentity {
 
 export type ChatIdentityResult =
   | { readonly ok: true; readonly identity: ChatIdentity }
-  | { readonly ok: false; readonly missing: string; readonly detail: string };
+  | { readonly ok: false; readonly missing: readonly string[]; readonly detail: string };
 
 /** Maps claims to the customer identity of a chat ticket; `uniqueId` is required. */
 export function mapChatIdentity(claims: Claims, mapping: IdentityMapping): ChatIdentityResult {
@@ -155,7 +155,7 @@ export function mapChatIdentity(claims: Claims, mapping: IdentityMapping): ChatI
   if (uniqueId === undefined) {
     return {
       ok: false,
-      missing: mapping.uniqueId.path.join('.'),
+      missing: [mapping.uniqueId.path.join('.')],
       detail: `MAP_UNIQUE_ID (${mapping.uniqueId.source}) maps to nothing`,
     };
   }

@@ -101,6 +101,9 @@ export function bridgeConfig(g: Values, idps: readonly WalkedIdp[]): BridgeConfi
     dryRun: g.DRY_RUN,
     orgName: g.ORG_NAME,
     helpUrl: g.HELP_URL,
+    pageLanguages: g.PAGE_LANGUAGES,
+    pageDefaultLanguage: g.PAGE_DEFAULT_LANGUAGE,
+    pageTexts: g.PAGE_TEXTS_FILE,
     orgLogo: g.ORG_LOGO_FILE,
     orgColor: g.ORG_COLOR,
     proxy:

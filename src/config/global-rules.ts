@@ -26,6 +26,11 @@ export function globalRules(globals: Walked, bad: (variable: string, problem: st
     else if (g.REDIS_URL?.startsWith('redis://'))
       bad('REDIS_CA_FILE', 'is used only with rediss:// (TLS): write REDIS_URL as rediss://');
   }
+  if (!g.PAGE_LANGUAGES.includes(g.PAGE_DEFAULT_LANGUAGE))
+    bad(
+      'PAGE_DEFAULT_LANGUAGE',
+      `("${g.PAGE_DEFAULT_LANGUAGE}") must be one of PAGE_LANGUAGES (${g.PAGE_LANGUAGES.join(', ')}): add it there, or choose one of them`,
+    );
   // A logo is the company's name in a picture: people who cannot see it get the name.
   if (given.has('ORG_LOGO_FILE') && g.ORG_NAME === undefined)
     bad(

@@ -6,6 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { ClaimMapping } from './claim-mapping.js';
+import type { Language, PageTextOverrides } from './page-catalogue.js';
 
 /** Token endpoint authentication methods the bridge supports. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
@@ -155,6 +156,10 @@ export interface BridgeConfig {
   /** The company's name and help desk page, on every page; undefined: generic words, no link. */
   readonly orgName: string | undefined;
   readonly helpUrl: string | undefined;
+  /** The languages of the pages (`PAGE_LANGUAGES`), the one for a browser that asks for none (`PAGE_DEFAULT_LANGUAGE`), and the company's texts (`PAGE_TEXTS_FILE`; undefined: the catalogues'). */
+  readonly pageLanguages: readonly Language[];
+  readonly pageDefaultLanguage: Language;
+  readonly pageTexts: PageTextOverrides | undefined;
   /** The company's logo above each page's heading (`ORG_LOGO_FILE`); undefined: none. */
   readonly orgLogo: OrgLogo | undefined;
   /** The accent colour of the button and links, `#rrggbb` (`ORG_COLOR`); undefined: the bridge's own. */

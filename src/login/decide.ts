@@ -104,7 +104,7 @@ export function decideLogin(login: VerifiedClaims, idp: IdpSettings, commbox: Co
   if (!mapped.ok) {
     throw new BridgeError(Reasons.claimMissing, {
       detail: `${mapped.detail}; claims present: ${Object.keys(claims).sort().join(', ')}`,
-      userDetail: `Missing: ${mapped.missing}.`,
+      userDetail: { key: 'detail.claim_missing', values: { claims: mapped.missing } },
     });
   }
   // The identity CommBox would receive must lie in this IdP's own domains.

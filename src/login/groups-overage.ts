@@ -11,6 +11,9 @@ import type { LoginClock } from '../net/deadline.js';
 import type { IdpFetch } from '../net/idp-fetch.js';
 import type { LogSink } from './outcome.js';
 
+/** The most groups Entra ID puts in an ID token's groups claim; beyond it, the overage. */
+const ENTRA_GROUPS_CLAIM_LIMIT = 200;
+
 /** How Microsoft Graph is reached: the IdP's keep-alive fetch, and the deadline of each request (`OIDC_TIMEOUT_MS`). */
 export interface GraphAccess {
   readonly fetch: IdpFetch;
@@ -43,8 +46,14 @@ export async function resolveGroupsOverage(
     new BridgeError(Reasons.groupsOverage, {
       check,
       detail,
-      userDetail:
-        'For IT: the ID token lists no groups because the account is in more than 200. Set GROUPS_OVERAGE=graph (Microsoft Graph, GroupMember.Read.All), or use app roles or "groups assigned to the application" in Entra ID.',
+      userDetail: {
+        key: 'detail.groups_overage',
+        values: {
+          limit: ENTRA_GROUPS_CLAIM_LIMIT,
+          setting: 'GROUPS_OVERAGE=graph',
+          permission: 'GroupMember.Read.All',
+        },
+      },
     });
   if (rules.groupsOverage === 'refuse')
     throw refuse('groups.overage', 'the ID token has a groups overage (_claim_names) and GROUPS_OVERAGE=refuse');

@@ -3,7 +3,7 @@
  * IdP's authorization URL. Plain function: the route sets the cookies and
  * redirects.
  */
-import { passThroughParams } from '../oidc/authorization-params.js';
+import { loginParams, passThroughParams } from '../oidc/authorization-params.js';
 import type { Idp } from './idp.js';
 import {
   chooseTransactionCookieName,
@@ -36,11 +36,13 @@ export async function startLogin(
     cookies: Readonly<Record<string, string | undefined>>;
     params?: Readonly<Record<string, unknown>> | undefined;
     target?: string | undefined;
+    /** The language of the pages for this browser, for the IdP's `ui_locales`. */
+    uiLocales?: string | undefined;
   },
 ): Promise<LoginStart> {
   const tx = createTransaction(loginStartTime(), request.target, idp.config.name);
   const passed = passThroughParams(idp.config.oidc.passThroughParams, request.params, idp.oidc.fixedParams);
-  const location = await idp.oidc.authorizationUrl(tx, passed);
+  const location = await idp.oidc.authorizationUrl(tx, loginParams(passed, idp.oidc.fixedParams, request.uiLocales));
   // Unfinished logins must not pile up until the browser is locked out (431): a few slots.
   const name = chooseTransactionCookieName(request.cookies, tx.state, cookies.secure, cookies.sealer);
   return {

@@ -29,6 +29,25 @@ export function fixedAuthorizationParams(p: FixedAuthorizationParams): Record<st
 }
 
 /**
+ * The parameters of one login: `passed` (the link's) and `ui_locales`, the
+ * language of the bridge's pages, so the IdP's sign-in form matches them
+ * (OpenID Connect Core §3.1.2.1). The company's own `ui_locales`
+ * (`OIDC_AUTH_PARAMS`) wins, then the link's (`OIDC_PASS_THROUGH_PARAMS`):
+ * both are choices someone made for these logins, the page language a guess
+ * from the browser.
+ */
+export function loginParams(
+  passed: Readonly<Record<string, string>>,
+  fixed: Readonly<Record<string, string>>,
+  uiLocales: string | undefined,
+): Readonly<Record<string, string>> {
+  const named = (params: Readonly<Record<string, string>>) =>
+    Object.keys(params).some((n) => n.toLowerCase() === 'ui_locales');
+  if (uiLocales === undefined || named(fixed) || named(passed)) return passed;
+  return { ...passed, ui_locales: uiLocales };
+}
+
+/**
  * The parameters to copy from the link's query (or form): each name in `allowed`
  * (case-sensitive) given exactly once, with a value of at most
  * {@link MAX_PASS_THROUGH_LENGTH} characters, and not already fixed by the

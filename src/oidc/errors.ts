@@ -59,7 +59,7 @@ function callbackRefusal(e: unknown): BridgeError {
       ...(error === 'access_denied' ? { status: 403 } : {}),
       check: 'auth_response.error',
       detail: `the IdP answered error=${quote(error, 100)}${description ? ` (${quote(description, 300)})` : ''}`,
-      userDetail: `The sign-in service answered: ${error.slice(0, 100)}.`,
+      userDetail: { key: 'detail.idp_answered', values: { error: error.slice(0, 100) } },
       cause: e,
     });
   }

@@ -8,6 +8,7 @@ import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } fr
 import { BridgeError, Reasons } from '../errors.js';
 import { clientAddress } from '../net/client-address.js';
 import type { Metrics } from '../observability/metrics.js';
+import { pageLanguage } from './language.js';
 import { errorJson, renderErrorPage, type PageContext } from './pages.js';
 import type { LoginOutcome } from '../login/outcome.js';
 
@@ -83,15 +84,17 @@ export function sendError(
   if (err.reason === Reasons.idpUnavailable) reply.header('retry-after', '30');
   if (err.status === 429 && !reply.hasHeader('retry-after'))
     reply.header('retry-after', String(Math.ceil(ctx.rateLimitWindowMs / 1000)));
+  const lang = pageLanguage(req.headers['accept-language'], ctx.pageContext);
+  reply.header('vary', 'Accept-Language').header('content-language', lang);
   // DRY_RUN's view of a refused login (its claims): on this answer only, never in the log line above.
   const dryRun = login?.dryRunRefusal;
   if (wantsJson(req)) {
-    const json = errorJson(err.reason, req.id, err.userDetail, ctx.pageContext);
+    const json = errorJson(err.reason, req.id, err.userDetail, ctx.pageContext, lang);
     return reply.type('application/json; charset=utf-8').send(dryRun === undefined ? json : { ...json, dryRun });
   }
   return reply
     .type('text/html; charset=utf-8')
-    .send(renderErrorPage(err.reason, req.id, ctx.pageContext, err.userDetail, dryRun));
+    .send(renderErrorPage(err.reason, req.id, ctx.pageContext, err.userDetail, lang, dryRun));
 }
 
 /** What Node reports before a request reaches the router, as the status and the check of the refusal. */

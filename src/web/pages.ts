@@ -1,24 +1,32 @@
 /**
  * The pages people see: the landing page and every error page, as small,
- * self-contained, accessible HTML (or JSON when the client asks for it).
- * No external assets; the only style is inline and allowed by its hash, the
- * only image the company's logo, inline (./branding.ts).
- * The words are in ./page-texts.ts; this module only renders them, through
- * the `html` template, which escapes every value it is given.
+ * self-contained, accessible HTML (or JSON when the client asks for it), in
+ * the reader's language. No external assets; the only style is inline and
+ * allowed by its hash, the only image the company's logo, inline
+ * (./branding.ts). The words are in config/locales/ (./texts.ts formats
+ * them); this module only renders them, through the `html` template, which
+ * escapes every value it is given.
  */
-import type { Reason } from '../errors.js';
+import { RTL_LANGUAGES, type Language } from '../config/page-catalogue.js';
+import { Reasons, type Reason, type UserDetail } from '../errors.js';
 import type { DryRunRefusal } from '../login/dry-run-refusal.js';
 import type { DryRunPreview } from '../login/preview.js';
+import { TRANSACTION_TTL_MS } from '../login/transaction.js';
 import { pageLook, type Branding, type PageLook } from './branding.js';
 import { html, joinHtml, raw, type SafeHtml } from './html.js';
-import { PAGE_TEXTS, REASON_TEXTS } from './page-texts.js';
+import type { LanguageChoice } from './language.js';
+import { listMarkup, PageTexts, type TextValue } from './texts.js';
 
-const STYLE = `body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1b1f24}
-main{max-width:36rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15)}
+// Logical properties only (margin-inline, text-align:start), so a right-to-left
+// page mirrors; codes (references, reason and error codes, claim names) read
+// left to right, isolated from the sentence around them.
+const STYLE = `body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1b1f24;text-align:start}
+main{max-width:36rem;margin-block:2rem;margin-inline:auto;padding:1.5rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15)}
 h1{font-size:1.4rem;margin:0 0 .75rem}p{margin:.5rem 0}
-.button{display:inline-block;margin-top:1rem;padding:.6rem 1.2rem;background:#0b5cad;color:#fff;border-radius:6px;text-decoration:none;font-weight:600}
+.button{display:inline-block;margin-block-start:1rem;padding:.6rem 1.2rem;background:#0b5cad;color:#fff;border-radius:6px;text-decoration:none;font-weight:600}
 .button:focus{outline:3px solid #f2b600;outline-offset:2px}
-.ref{margin-top:1.5rem;color:#4a525c;font-size:.875rem}code{font-family:ui-monospace,monospace}
+.ref{margin-block-start:1.5rem;color:#4a525c;font-size:.875rem}code{font-family:ui-monospace,monospace;direction:ltr;unicode-bidi:isolate}
+th{text-align:start}
 .org{margin-block:0 .5rem;color:#4a525c;font-size:.875rem}
 @media (max-width:400px){main{margin:0;border-radius:0}}`;
 
@@ -28,28 +36,87 @@ const PLAIN_LOOK = pagesLook();
 /** CSP for the bridge's pages without a company look: nothing loads but the inline style above. */
 export const PAGE_CSP = PLAIN_LOOK.csp;
 
-/** What every page says of the company: its name and help desk (`ORG_NAME`, `HELP_URL`), and where to sign in. */
-export interface PageContext {
+/**
+ * What every page says of the company: its name and help desk (`ORG_NAME`,
+ * `HELP_URL`), where to sign in, the languages offered (`PAGE_LANGUAGES`,
+ * `PAGE_DEFAULT_LANGUAGE`; unset: all, English) and the words
+ * (`PAGE_TEXTS_FILE` over the catalogues; unset: the catalogues).
+ */
+export interface PageContext extends LanguageChoice {
   readonly loginUrl: string;
   readonly orgName?: string | undefined;
   readonly helpUrl?: string | undefined;
+  readonly texts?: PageTexts | undefined;
   /** The company's look (`pagesLook`); undefined: the plain one. */
   readonly look?: PageLook | undefined;
 }
 
-/** The page text `text` with its `{name}` placeholders filled in (plain text: the template escapes it). */
-function fill(text: string, values: Readonly<Record<string, string>>): string {
-  return text.replace(/\{(\w+)\}/g, (placeholder, name: string) =>
-    Object.hasOwn(values, name) ? values[name]! : placeholder,
-  );
-}
+const CATALOGUE_TEXTS = new PageTexts();
+const textsOf = (ctx: PageContext) => ctx.texts ?? CATALOGUE_TEXTS;
+
+/** Whether "Try again" makes sense for a reason (the page then shows the button): behaviour, not words. */
+const RETRY: Readonly<Record<Reason, boolean>> = {
+  [Reasons.loginCookieMissing]: true,
+  [Reasons.loginCookieInvalid]: true,
+  [Reasons.loginExpired]: true,
+  [Reasons.stateMismatch]: true,
+  [Reasons.callbackReplayed]: true,
+  [Reasons.callbackInvalid]: true,
+  [Reasons.idpError]: true,
+  [Reasons.idpUnavailable]: true,
+  [Reasons.issMismatch]: true,
+  [Reasons.tokenExchangeFailed]: true,
+  [Reasons.idTokenInvalid]: true,
+  [Reasons.userinfoFailed]: true,
+  [Reasons.userinfoSubMismatch]: true,
+  [Reasons.authTooOld]: true,
+  [Reasons.reauthenticationMissing]: true,
+  [Reasons.acrNotSatisfied]: true,
+  [Reasons.noAccessRule]: false,
+  [Reasons.emailUnverified]: false,
+  [Reasons.groupNotAllowed]: false,
+  [Reasons.emailDomainNotAllowed]: false,
+  [Reasons.usernameWithoutDomain]: false,
+  [Reasons.hostedDomainNotAllowed]: true,
+  [Reasons.groupsOverage]: false,
+  [Reasons.claimMissing]: false,
+  [Reasons.chatChannelNotAllowed]: false,
+  [Reasons.commboxUnauthorized]: false,
+  [Reasons.commboxRejected]: true,
+  [Reasons.commboxUnavailable]: true,
+  [Reasons.commboxTimeout]: true,
+  [Reasons.commboxBadResponse]: true,
+  [Reasons.loginTimeout]: true,
+  [Reasons.initiateUnknownIssuer]: true,
+  [Reasons.initiateBadTarget]: true,
+  [Reasons.rateLimited]: true,
+  [Reasons.badRequest]: true,
+  [Reasons.notFound]: true,
+  [Reasons.internalError]: true,
+};
+
+/** The numbers a reason's words count with (plurals). */
+const REASON_VALUES: Readonly<Partial<Record<Reason, Readonly<Record<string, number>>>>> = {
+  [Reasons.loginExpired]: { minutes: TRANSACTION_TTL_MS / 60_000 },
+};
+
+type ReasonPart = 'title' | 'what' | 'todo';
+const reasonKey = (reason: Reason, part: ReasonPart) => `reason.${reason}.${part}` as const;
+
+/** An organisation's name inside a sentence: its own direction, whatever the sentence's. */
+const isolated = (value: string) => html`<bdi>${value}</bdi>`;
+/** A code (an error code, a claim name): left to right, isolated by the style. */
+const code = (value: string) => html`<code>${value}</code>`;
 
 /** The help desk line, when `HELP_URL` is set. */
-function helpLine(ctx: PageContext): SafeHtml | '' {
+function helpLine(ctx: PageContext, lang: Language = 'en'): SafeHtml | '' {
   if (ctx.helpUrl === undefined) return '';
-  const t = PAGE_TEXTS.help;
-  const who = ctx.orgName === undefined ? t.link : fill(t.linkWithOrg, { org: ctx.orgName });
-  return html`<p>${t.label} <a href="${ctx.helpUrl}">${who}</a></p>\n`;
+  const texts = textsOf(ctx);
+  const who =
+    ctx.orgName === undefined
+      ? texts.markup(lang, 'help.link')
+      : texts.markup(lang, 'help.link_with_org', { org: isolated(ctx.orgName) });
+  return html`<p>${texts.markup(lang, 'help.label')} <a href="${ctx.helpUrl}">${who}</a></p>\n`;
 }
 
 /** The company's logo, named by `ORG_NAME` for those who cannot see it. */
@@ -58,9 +125,9 @@ function logo(ctx: PageContext): SafeHtml | '' {
   return src === undefined ? '' : html`<img class="logo" src="${src}" alt="${ctx.orgName ?? ''}">\n`;
 }
 
-function layout(title: string, body: SafeHtml, ctx: PageContext): string {
+function layout(title: string, body: SafeHtml, ctx: PageContext, lang: Language = 'en'): string {
   return html`<!doctype html>
-<html lang="en">
+<html lang="${lang}"${RTL_LANGUAGES.has(lang) && raw(' dir="rtl"')}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -78,53 +145,84 @@ ${body}
 }
 
 /** The landing page: what the intranet links to when it does not link `/login`. */
-export function renderLanding(ctx: PageContext): string {
-  const t = PAGE_TEXTS.landing;
+export function renderLanding(ctx: PageContext, lang: Language = ctx.defaultLanguage ?? 'en'): string {
+  const texts = textsOf(ctx);
   const org = ctx.orgName;
   return layout(
-    org === undefined ? t.title : fill(t.titleWithOrg, { org }),
-    html`${logo(ctx)}<h1>${t.heading}</h1>
-<p>${org === undefined ? t.signIn : fill(t.signInWithOrg, { org })}</p>
-<a class="button" href="${ctx.loginUrl}">${t.button}</a>
-${helpLine(ctx)}`,
+    org === undefined ? texts.text(lang, 'landing.title') : texts.text(lang, 'landing.title_with_org', { org }),
+    html`${logo(ctx)}<h1>${texts.markup(lang, 'landing.heading')}</h1>
+<p>${org === undefined ? texts.markup(lang, 'landing.sign_in') : texts.markup(lang, 'landing.sign_in_with_org', { org: isolated(org) })}</p>
+<a class="button" href="${ctx.loginUrl}">${texts.markup(lang, 'landing.button')}</a>
+${helpLine(ctx, lang)}`,
     ctx,
+    lang,
   );
+}
+
+/** A user detail's words as HTML: codes and claim names as codes, counts as numbers. */
+function detailMarkup(texts: PageTexts, lang: Language, detail: UserDetail): SafeHtml {
+  const values: Record<string, SafeHtml | number> = {};
+  for (const [name, v] of Object.entries(detail.values) as [string, TextValue][])
+    values[name] = typeof v === 'number' ? v : typeof v === 'string' ? code(v) : listMarkup(lang, v, code);
+  return texts.markup(lang, detail.key, values);
 }
 
 /**
  * The error page for a reason, with the reference (request ID) the log line
- * carries; with `dryRun` (DRY_RUN only), the operator's view of the refusal below it.
+ * carries; with `dryRun` (DRY_RUN only), the operator's view of the refusal
+ * below it, in English like the dry-run page.
  */
 export function renderErrorPage(
   reason: Reason,
   reference: string,
   ctx: PageContext,
-  userDetail?: string,
+  userDetail?: UserDetail,
+  lang: Language = ctx.defaultLanguage ?? 'en',
   dryRun?: DryRunRefusal,
 ): string {
-  const e = REASON_TEXTS[reason];
-  const t = PAGE_TEXTS.error;
+  const texts = textsOf(ctx);
+  const values = REASON_VALUES[reason];
+  const title = texts.text(lang, reasonKey(reason, 'title'));
   const org = ctx.orgName;
+  // In a left-to-right page the reason code needs no isolation, and the line keeps the shape log tools read.
+  const reasonCode = RTL_LANGUAGES.has(lang) ? html`<bdi dir="ltr">${reason}</bdi>` : html`${reason}`;
   return layout(
-    org === undefined ? e.title : fill(t.titleWithOrg, { title: e.title, org }),
-    html`${logo(ctx)}${org !== undefined && html`<p class="org">${fill(t.banner, { org })}</p>\n`}<h1>${e.title}</h1>
-<p>${e.what}</p>
-${userDetail && html`<p>${userDetail}</p>\n`}<p>${e.todo}</p>
-${e.retry && html`<a class="button" href="${ctx.loginUrl}">${t.retry}</a>\n`}${helpLine(ctx)}${dryRun && renderDryRunRefusal(dryRun)}<p class="ref">${t.reference} <code>${reference}</code> (${reason})</p>`,
+    org === undefined ? title : texts.text(lang, 'error.title_with_org', { title, org }),
+    html`${logo(ctx)}${org !== undefined && html`<p class="org">${texts.markup(lang, 'error.banner', { org: isolated(org) })}</p>\n`}<h1>${texts.markup(lang, reasonKey(reason, 'title'))}</h1>
+<p>${texts.markup(lang, reasonKey(reason, 'what'), values)}</p>
+${userDetail && html`<p>${detailMarkup(texts, lang, userDetail)}</p>\n`}<p>${texts.markup(lang, reasonKey(reason, 'todo'), values)}</p>
+${RETRY[reason] && html`<a class="button" href="${ctx.loginUrl}">${texts.markup(lang, 'error.retry')}</a>\n`}${helpLine(ctx, lang)}${
+      dryRun &&
+      html`<section lang="en" dir="ltr">
+${renderDryRunRefusal(dryRun)}</section>
+`
+    }<p class="ref">${texts.markup(lang, 'error.reference', { reference: code(reference), reason: reasonCode })}</p>`,
     ctx,
+    lang,
   );
 }
 
-/** The same answer as JSON, for API clients. */
+/**
+ * The same answer as JSON, for API clients: `error` is the stable reason code
+ * to act on; the words are for a person, in the page's language (`lang`).
+ */
 export function errorJson(
   reason: Reason,
   reference: string,
-  userDetail?: string,
+  userDetail?: UserDetail,
   ctx?: PageContext,
+  lang: Language = ctx?.defaultLanguage ?? 'en',
 ): Record<string, string> {
-  const e = REASON_TEXTS[reason];
-  const out: Record<string, string> = { error: reason, title: e.title, message: e.what, action: e.todo, reference };
-  if (userDetail) out['detail'] = userDetail;
+  const texts = ctx === undefined ? CATALOGUE_TEXTS : textsOf(ctx);
+  const values = REASON_VALUES[reason];
+  const out: Record<string, string> = {
+    error: reason,
+    title: texts.text(lang, reasonKey(reason, 'title')),
+    message: texts.text(lang, reasonKey(reason, 'what'), values),
+    action: texts.text(lang, reasonKey(reason, 'todo'), values),
+    reference,
+  };
+  if (userDetail) out['detail'] = texts.text(lang, userDetail.key, userDetail.values);
   if (ctx?.helpUrl !== undefined) out['help'] = ctx.helpUrl;
   return out;
 }

@@ -58,8 +58,8 @@ t.test('mapAgentIdentity', async (t) => {
     ok: true,
     identity: { username: 'alice', email: 'alice.smith@example.com', phone1: '442501234567' },
   });
-  t.match(mapAgentIdentity({ email: 'a@b.c' }, mapping), { ok: false, missing: 'preferred_username' });
-  t.match(mapAgentIdentity({ preferred_username: 'x' }, mapping), { ok: false, missing: 'email or phone' });
+  t.match(mapAgentIdentity({ email: 'a@b.c' }, mapping), { ok: false, missing: ['preferred_username'] });
+  t.match(mapAgentIdentity({ preferred_username: 'x' }, mapping), { ok: false, missing: ['email', 'phone'] });
   t.same(mapAgentIdentity({ preferred_username: 'x', phone: '+1' }, mapping), {
     ok: true,
     identity: { username: 'x', phone1: '+1' },
@@ -76,7 +76,7 @@ t.test('mapChatIdentity', async (t) => {
     { ok: true, identity: { uniqueId: 'x' } },
     'uniqueId alone is a strong identifier',
   );
-  t.match(mapChatIdentity({ email: 'a@b.c' }, mapping), { ok: false, missing: 'sub' });
+  t.match(mapChatIdentity({ email: 'a@b.c' }, mapping), { ok: false, missing: ['sub'] });
 });
 
 t.test(

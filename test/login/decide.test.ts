@@ -235,7 +235,7 @@ t.test('refused when the identity CommBox needs cannot be mapped', async (t) => 
       check: undefined,
       detail:
         'MAP_USERNAME (preferred_username) maps to nothing; claims present: email, email_verified, family_name, given_name, groups, sub',
-      userDetail: 'Missing: preferred_username.',
+      userDetail: { key: 'detail.claim_missing', values: { claims: ['preferred_username'] } },
     },
   );
   const { email: _email, ...noEmail } = ALICE;
@@ -247,7 +247,7 @@ t.test('refused when the identity CommBox needs cannot be mapped', async (t) => 
       check: undefined,
       detail:
         'neither MAP_EMAIL nor MAP_PHONE maps to a value (CommBox needs one of them); claims present: email_verified, family_name, given_name, groups, preferred_username, sub',
-      userDetail: 'Missing: email or phone_number.',
+      userDetail: { key: 'detail.claim_missing', values: { claims: ['email', 'phone_number'] } },
     },
   );
   const { sub: _sub, ...noSub } = ALICE;
@@ -259,7 +259,7 @@ t.test('refused when the identity CommBox needs cannot be mapped', async (t) => 
       check: undefined,
       detail:
         'MAP_UNIQUE_ID (sub) maps to nothing; claims present: email, email_verified, family_name, given_name, groups, preferred_username',
-      userDetail: 'Missing: sub.',
+      userDetail: { key: 'detail.claim_missing', values: { claims: ['sub'] } },
     },
     'a chat customer needs the unique ID, not a username',
   );

@@ -234,10 +234,11 @@ t.test(
 t.test('the page part: after the usual page, escaped; none of it without a DRY_RUN view', async (t) => {
   const view = viewOf(verified({ ...ALICE, groups: ['<b>"x"</b>'] }));
   const ctx = { loginUrl: 'https://bridge.example.com/login' };
-  const page = renderErrorPage('group_not_allowed', 'req-1', ctx, undefined, view);
+  const page = renderErrorPage('group_not_allowed', 'req-1', ctx, undefined, 'en', view);
   t.match(
     page,
-    `<h2>Dry run: the rule that refused</h2>
+    `<section lang="en" dir="ltr">
+<h2>Dry run: the rule that refused</h2>
 <p><code>ALLOWED_GROUPS</code> refused the sign-in with IdP <code>default</code> (<code>group_not_allowed</code>: none of the user&#39;s 1 group(s) in &quot;groups&quot; is allowed).</p>
 <h2>What it saw</h2>
 <ul>
@@ -247,15 +248,23 @@ t.test('the page part: after the usual page, escaped; none of it without a DRY_R
 <p>Read from: id token.</p>
 <p><code>email (id token)</code>, <code>email_verified (id token)</code>, <code>groups (id token)</code>, <code>preferred_username (id token)</code>, <code>sub (id token)</code></p>
 <p>Shown because <code>DRY_RUN=true</code>; without it this page ends above. None of it is logged.</p>
+</section>
 <p class="ref">Reference: <code>req-1</code> (group_not_allowed)</p>`,
   );
   t.notMatch(page, /<b>/);
-  const noRule = renderErrorPage('not_found', 'req-2', ctx, undefined, { ...view, saw: [], detail: undefined });
+  const noRule = renderErrorPage('not_found', 'req-2', ctx, undefined, 'en', { ...view, saw: [], detail: undefined });
   t.notMatch(noRule, /What it saw/, 'no list when the rule saw nothing to show');
   t.match(noRule, /\(<code>group_not_allowed<\/code>\)\.<\/p>/, 'no detail, no colon');
   t.equal(
     renderErrorPage('group_not_allowed', 'req-1', ctx),
-    page.replace(/<h2>Dry run[^]*?(?=<p class="ref">)/, ''),
+    page.replace(/<section lang="en" dir="ltr">\n<h2>Dry run[^]*?(?=<p class="ref">)/, ''),
     'without the view, the page is the usual one',
+  );
+  const hebrew = renderErrorPage('group_not_allowed', 'req-3', ctx, undefined, 'he', view);
+  t.match(hebrew, /<html lang="he" dir="rtl">/);
+  t.match(
+    hebrew,
+    /<section lang="en" dir="ltr">\n<h2>Dry run: the rule that refused<\/h2>/,
+    "on a right-to-left page the operator's English part reads left to right",
   );
 });

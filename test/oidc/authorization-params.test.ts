@@ -5,7 +5,7 @@
  * as the functions build them and as the IdP receives them.
  */
 import t from 'tap';
-import { fixedAuthorizationParams, passThroughParams } from '../../src/oidc/authorization-params.js';
+import { loginParams, fixedAuthorizationParams, passThroughParams } from '../../src/oidc/authorization-params.js';
 import { startHostileStack } from '../helpers/stack.js';
 
 t.test('passThroughParams: only listed names, once, short, not fixed, never protocol', async (t) => {
@@ -59,6 +59,14 @@ t.test('fixedAuthorizationParams: OIDC_AUTH_PARAMS, then prompt, max_age and hd'
   );
 });
 
+t.test('loginParams: the page language as ui_locales, unless the company or the link set it', async (t) => {
+  t.same(loginParams({ login_hint: 'bob' }, {}, 'he'), { login_hint: 'bob', ui_locales: 'he' });
+  t.same(loginParams({}, {}, undefined), {}, 'no page language: none');
+  t.same(loginParams({}, { ui_locales: 'de' }, 'he'), {}, 'the fixed value is in the URL prefix already');
+  t.same(loginParams({}, { UI_LOCALES: 'de' }, 'he'), {}, 'in any letter case');
+  t.same(loginParams({ ui_locales: 'fr' }, {}, 'he'), { ui_locales: 'fr' }, "the link's");
+});
+
 t.test('what the IdP receives: fixed parameters, and the link parameters that may pass', async (t) => {
   const s = await startHostileStack({
     env: {
@@ -105,7 +113,7 @@ t.test('what the IdP receives: fixed parameters, and the link parameters that ma
   });
   const pat = new URL(posted.location!).searchParams;
   t.equal(pat.get('login_hint'), 'dave');
-  t.equal(pat.get('ui_locales'), null, 'a value over 256 characters is dropped');
+  t.equal(pat.get('ui_locales'), 'en', 'a value over 256 characters is dropped (the page language goes instead)');
   t.match(
     s.logs.find(
       (e) =>

@@ -139,7 +139,7 @@ t.test('a required claim that maps to nothing: 403 naming the claim', async (t) 
   t.teardown(() => s.close());
   const r = await signInWithForm(s.browser(), `${s.base}/login`, 'alice', s.sandbox.loginUrl);
   t.equal(r.last.status, 403);
-  t.match(r.last.body, /Missing: employee\.id\./);
+  t.match(r.last.body, /Missing: <code>employee\.id<\/code>\./);
   t.match(
     s.logs.find((e) => e['reason'] === 'claim_missing'),
     { detail: /MAP_USERNAME \(employee\.id\|lower\) maps to nothing; claims present: .*email/ },

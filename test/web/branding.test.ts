@@ -122,7 +122,11 @@ t.test(
     const { app } = await build(t, { ORG_NAME: 'Acme' });
     const res = await app.inject('/nowhere');
     const { style } = servedStyle(res.body);
-    t.match(res.body, /<main>\n<p class="org">Acme: CommBox sign-in<\/p>\n<h1>/, 'the banner is not a reference line');
+    t.match(
+      res.body,
+      /<main>\n<p class="org"><bdi>Acme<\/bdi>: CommBox sign-in<\/p>\n<h1>/,
+      'the banner is not a reference line',
+    );
     t.match(res.body, /<p class="ref">Reference: <code>[0-9a-f]{16}<\/code> \(not_found\)<\/p>\n<\/main>/);
     const rule = (selector: string) =>
       new RegExp(`(?:^|[}\\n])${selector.replace('.', '\\.')}\\{([^}]*)\\}`).exec(style)?.[1];

@@ -18,7 +18,7 @@ const rest = (page: string) => page.slice(page.indexOf('</style>'));
 t.test('the inline style is the one the CSP allows by its hash', async (t) => {
   t.equal(
     PAGE_CSP,
-    "default-src 'none'; style-src 'sha256-okaVbb6IDVblQQDbWUwnHos/Uge39wDMROtcKgBccgs='; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'none'; style-src 'sha256-bCzDi8ePZvLLC2SxinP/RwjWFxZMlr+SsYa+UgYAItI='; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
   );
 });
 
@@ -42,9 +42,9 @@ t.test('the landing page names the company and links its help desk, escaped', as
 <body>
 <main>
 <h1>CommBox</h1>
-<p>Sign in with your Acme &lt;Bank&gt; &amp; &quot;Co&quot; &#39;x&#39; account to open CommBox.</p>
+<p>Sign in with your <bdi>Acme &lt;Bank&gt; &amp; &quot;Co&quot; &#39;x&#39;</bdi> account to open CommBox.</p>
 <a class="button" href="/login?x=1&amp;y=&quot;2&quot;">Open CommBox</a>
-<p>Help: <a href="https://help.example.com/it?topic=commbox&amp;x=&quot;&lt;y&gt;">the help desk of Acme &lt;Bank&gt; &amp; &quot;Co&quot; &#39;x&#39;</a></p>
+<p>Help: <a href="https://help.example.com/it?topic=commbox&amp;x=&quot;&lt;y&gt;">the help desk of <bdi>Acme &lt;Bank&gt; &amp; &quot;Co&quot; &#39;x&#39;</bdi></a></p>
 
 </main>
 </body>
@@ -84,7 +84,10 @@ t.test('the landing page without ORG_NAME and HELP_URL', async (t) => {
 });
 
 t.test("an error page with the company, the help desk, a detail and 'Try again', escaped", async (t) => {
-  const page = renderErrorPage('idp_error', 'req-<1>', ctx, 'The sign-in service answered: <access_denied>.');
+  const page = renderErrorPage('idp_error', 'req-<1>', ctx, {
+    key: 'detail.idp_answered',
+    values: { error: '<access_denied>' },
+  });
   t.equal(
     head(page),
     `<!doctype html>
@@ -102,13 +105,13 @@ t.test("an error page with the company, the help desk, a detail and 'Try again',
 </head>
 <body>
 <main>
-<p class="org">Acme &lt;Bank&gt; &amp; &quot;Co&quot; &#39;x&#39;: CommBox sign-in</p>
+<p class="org"><bdi>Acme &lt;Bank&gt; &amp; &quot;Co&quot; &#39;x&#39;</bdi>: CommBox sign-in</p>
 <h1>The sign-in service did not sign you in</h1>
 <p>Your company sign-in service ended the sign-in without signing you in.</p>
-<p>The sign-in service answered: &lt;access_denied&gt;.</p>
+<p>The sign-in service answered: <code>&lt;access_denied&gt;</code>.</p>
 <p>Try again. If this keeps happening, contact your IT service desk and quote the reference below.</p>
 <a class="button" href="/login?x=1&amp;y=&quot;2&quot;">Try again</a>
-<p>Help: <a href="https://help.example.com/it?topic=commbox&amp;x=&quot;&lt;y&gt;">the help desk of Acme &lt;Bank&gt; &amp; &quot;Co&quot; &#39;x&#39;</a></p>
+<p>Help: <a href="https://help.example.com/it?topic=commbox&amp;x=&quot;&lt;y&gt;">the help desk of <bdi>Acme &lt;Bank&gt; &amp; &quot;Co&quot; &#39;x&#39;</bdi></a></p>
 <p class="ref">Reference: <code>req-&lt;1&gt;</code> (idp_error)</p>
 </main>
 </body>

@@ -11,17 +11,17 @@ const ORG = { ORG_NAME: 'Acme <Bank> & "Co"', HELP_URL: 'https://help.example.co
 t.test('the landing and every error page name the company and link its help desk, escaped', async (t) => {
   const { app } = await build(t, ORG);
   const landing = await app.inject('/');
-  t.match(landing.body, /Sign in with your Acme &lt;Bank&gt; &amp; &quot;Co&quot; account/);
+  t.match(landing.body, /Sign in with your <bdi>Acme &lt;Bank&gt; &amp; &quot;Co&quot;<\/bdi> account/);
   t.match(
     landing.body,
-    /<a href="https:\/\/help\.example\.com\/it\?topic=commbox&amp;x=%22%3Cy%3E">the help desk of Acme &lt;Bank&gt;/,
+    /<a href="https:\/\/help\.example\.com\/it\?topic=commbox&amp;x=%22%3Cy%3E">the help desk of <bdi>Acme &lt;Bank&gt;/,
   );
   t.notMatch(landing.body, /<Bank>/, 'never raw');
 
   const missing = await app.inject('/nowhere');
   t.equal(missing.statusCode, 404);
-  t.match(missing.body, /Acme &lt;Bank&gt; &amp; &quot;Co&quot;: CommBox sign-in/);
-  t.match(missing.body, /the help desk of Acme/);
+  t.match(missing.body, /<bdi>Acme &lt;Bank&gt; &amp; &quot;Co&quot;<\/bdi>: CommBox sign-in/);
+  t.match(missing.body, /the help desk of <bdi>Acme/);
   t.match(missing.body, /<title>Page not found: Acme &lt;Bank&gt;/);
 
   const replay = await app.inject('/callback?state=abc&code=x');

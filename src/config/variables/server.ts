@@ -1,10 +1,52 @@
 /** The variables of the "Server" section of docs/configuration.md: the listener, its pages and its logs. */
 import { LOGO_MAX_BYTES, orgColor, orgLogoFile } from '../branding.js';
-import { integer, isSet, oneOf } from '../parsers.js';
+import {
+  isLanguage,
+  LANGUAGES,
+  readPageTextOverrides,
+  type Language,
+  type PageTextOverrides,
+} from '../page-catalogue.js';
+import { integer, isSet, list, oneOf } from '../parsers.js';
 import type { LogLevel } from '../settings.js';
 import { parseTrustProxy } from '../trust-proxy.js';
 import { httpsUrl } from '../urls.js';
 import { variable, type Parser } from '../variable.js';
+
+/** `PAGE_LANGUAGES`: the languages offered, lower-cased, each once; unknown codes refused. */
+const pageLanguages: Parser<Language[]> = (raw, ctx) => {
+  if (!isSet(raw)) return [...LANGUAGES];
+  const codes = [...new Set(list(raw, ctx).map((c) => c.toLowerCase()))];
+  const unknown = codes.filter((c) => !isLanguage(c));
+  if (unknown.length > 0)
+    ctx.bad(
+      `has ${unknown.map((c) => `"${c}"`).join(', ')}, not a language of the pages: write some of ${LANGUAGES.join(', ')}`,
+    );
+  const known = codes.filter(isLanguage);
+  if (unknown.length > 0 || known.length === 0) {
+    if (known.length === 0 && unknown.length === 0) ctx.bad(`lists no language: write some of ${LANGUAGES.join(', ')}`);
+    return [...LANGUAGES];
+  }
+  return known;
+};
+
+/** `PAGE_TEXTS_FILE`: the company's texts, read and checked against the catalogue at start-up. */
+const pageTextsFile: Parser<PageTextOverrides | undefined> = (raw, ctx) => {
+  if (!isSet(raw)) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(ctx.readFile(raw));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    ctx.bad(
+      code === undefined
+        ? `${raw} is not JSON (${(e as Error).message})`
+        : `cannot read ${raw} (${code}): check the path and the mounted file`,
+    );
+    return undefined;
+  }
+  return readPageTextOverrides(json, (problem) => ctx.bad(problem));
+};
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const logLevel: Parser<LogLevel> = (raw, ctx) => oneOf(LEVELS, 'info')(raw?.toLowerCase(), ctx);
@@ -50,6 +92,35 @@ export const SERVER_VARIABLES = {
     example: '#0b5cad',
     parse: orgColor,
     doc: "The accent colour of the button and the links, `#rrggbb` or `#rgb`. It must have a contrast of at least 4.5:1 (WCAG AA) with white, the button's text and the page's background: a lighter one is refused, with a darker shade of it that passes.",
+  }),
+  PAGE_LANGUAGES: variable({
+    group: 'Server',
+    scope: 'global',
+    default: LANGUAGES.join(','),
+    example: 'en,he,ar,ru',
+    parse: pageLanguages,
+    doc: `The languages of the pages, comma-separated, of ${LANGUAGES.map((l) => `\`${l}\``).join(', ')}. Each page is in the one the browser's \`Accept-Language\` prefers among them (q-values; \`he-IL\` takes \`he\`), else in \`PAGE_DEFAULT_LANGUAGE\`; the login asks the IdP for it as \`ui_locales\`. An unknown code is refused.`,
+  }),
+  PAGE_DEFAULT_LANGUAGE: variable({
+    group: 'Server',
+    scope: 'global',
+    default: 'en',
+    parse: (raw, ctx) => {
+      const code = raw?.toLowerCase();
+      if (!isSet(code)) return 'en';
+      if (isLanguage(code)) return code;
+      ctx.bad(`"${raw}" is not a language of the pages: write one of ${LANGUAGES.join(', ')}`);
+      return 'en';
+    },
+    doc: 'The language of the pages for a browser that asks for none of `PAGE_LANGUAGES` (or sends no `Accept-Language`); must be one of them.',
+  }),
+  PAGE_TEXTS_FILE: variable({
+    group: 'Server',
+    scope: 'global',
+    default: 'unset: the built-in texts',
+    example: '/etc/commbox-sso-bridge/page-texts.json',
+    parse: pageTextsFile,
+    doc: 'A JSON file of the company\'s own words for the pages, `{ "<language>": { "<key>": "<ICU message>" } }`, each replacing the built-in text of that key in that language (keys and arguments as in `src/config/locales/en.json`; see docs/operations.md). An unknown language or key, a message that does not parse, or one whose `{arguments}` differ from the key\'s stops the start-up.',
   }),
   PORT: variable({
     group: 'Server',

@@ -1,0 +1,26 @@
+/**
+ * The language of a page, from the browser's `Accept-Language`: negotiator
+ * (express's) weighs the q-values and takes a region to its language (`he-IL`
+ * to `he`), case-insensitively, among the languages the company offers
+ * (`PAGE_LANGUAGES`); a header that asks for none of them, or none at all,
+ * gets `PAGE_DEFAULT_LANGUAGE`.
+ */
+import Negotiator from 'negotiator';
+import { LANGUAGES, type Language } from '../config/page-catalogue.js';
+
+/** The languages the pages are offered in, and the one for a browser that asks for none of them. */
+export interface LanguageChoice {
+  readonly languages?: readonly Language[] | undefined;
+  readonly defaultLanguage?: Language | undefined;
+}
+
+/** The page language for a request with this `Accept-Language` header. */
+export function pageLanguage(acceptLanguage: string | undefined, choice: LanguageChoice): Language {
+  const fallback = choice.defaultLanguage ?? 'en';
+  const offered = choice.languages ?? LANGUAGES;
+  if (acceptLanguage === undefined || offered.length === 1) return fallback;
+  // The default first: for `*`, or equal weights, it is the one taken.
+  const ordered = [fallback, ...offered.filter((l) => l !== fallback)];
+  const [best] = new Negotiator({ headers: { 'accept-language': acceptLanguage } }).languages(ordered);
+  return (best as Language | undefined) ?? fallback;
+}
