@@ -37,13 +37,16 @@ node_bin=$(command -v node)
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 [[ -f $npm_dir/package.json ]] || { echo "fresh-machine-check: npm's own folder not found (from $(command -v npm))" >&2; exit 2; }
 
+mkdir -p "$fresh"
+exec 9>"$fresh/lock"
+flock -n 9 || { echo "fresh-machine-check: another check is running in $fresh" >&2; exit 2; }
+
 # The pristine root: Debian, Node and npm, and what every installed system or container has (/etc/hosts).
 if [[ ${FRESH_REBUILD:-} == 1 || ! -x $base/usr/local/bin/node ]]; then
   command -v debootstrap >/dev/null || {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
   }
   rm -rf "$base" "$base.tmp"
-  mkdir -p "$fresh"
   echo "fresh-machine-check: debootstrap bookworm (minbase) into $base"
   debootstrap --variant=minbase bookworm "$base.tmp" "$mirror" >"$fresh/debootstrap.log" 2>&1 ||
     { tail -n 20 "$fresh/debootstrap.log" >&2; exit 2; }
