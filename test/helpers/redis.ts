@@ -1,5 +1,5 @@
 /**
- * A real `redis-server` (Debian's package; `.ci/run` installs it) on a free
+ * A real `redis-server` (Debian's package; `npm test` installs it) on a free
  * loopback port, without persistence, for one test. It can be stopped, started
  * again on the same port, and paused (SIGSTOP) to play a Redis that hangs. With
  * `tls`, it listens with TLS only, with a certificate issued by a CA made here
@@ -9,6 +9,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requirePrograms } from './prerequisites.js';
 import { freePort } from './stack.js';
 import { selfSignedFiles } from './tls.js';
 
@@ -92,6 +93,7 @@ function createServerCertificate(names: string) {
 }
 
 export async function startRedis(opts: { tls?: true | RedisTls } = {}): Promise<TestRedis> {
+  requirePrograms('redis-server', 'redis-cli', ...(opts.tls === undefined ? [] : ['openssl']));
   const port = await freePort();
   const tls =
     opts.tls === undefined

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requirePrograms } from './prerequisites.js';
 
 export interface TestCertificate {
   readonly key: string;
@@ -22,6 +23,7 @@ export function selfSignedFiles(
   subject: string,
   extensions: readonly string[] = [],
 ): { certFile: string; keyFile: string } {
+  requirePrograms('openssl');
   const certFile = join(dir, `${name}.pem`);
   const keyFile = join(dir, `${name}.key`);
   const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subject];
