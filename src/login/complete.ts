@@ -134,7 +134,15 @@ async function complete(
     );
   } catch (e) {
     if (parts.settings.dryRun && e instanceof BridgeError)
-      outcome.dryRunRefusal = dryRunRefusal(e, step, idp.config, parts.settings.commbox, login, claims, tx.target);
+      outcome.dryRunRefusal = dryRunRefusal({
+        refusal: e,
+        step,
+        idp: idp.config,
+        commbox: parts.settings.commbox,
+        login,
+        claims,
+        target: tx.target,
+      });
     throw e;
   }
   const { username, channel } = decision;

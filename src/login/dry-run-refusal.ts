@@ -13,6 +13,7 @@ import type { ClaimMapping } from '../config/claim-mapping.js';
 import { idpPrefix } from '../config/unknown.js';
 import { Reasons, type BridgeError, type Reason } from '../errors.js';
 import type { VerifiedLogin } from '../oidc/client.js';
+import { ENTRA_GROUPS_CLAIM_LIMIT } from './groups-overage.js';
 import { identityMapping, loginKind, type CommboxSettings, type IdpSettings } from './decide.js';
 import { claimNamesWithSources, claimSource, cut } from './preview.js';
 
@@ -34,6 +35,17 @@ export interface DryRunRefusal {
 
 /** Where a refusal happened: userinfo failed and a claim is still missing, the groups overage, or the decision. */
 export type RefusalStep = 'userinfo' | 'groups_overage' | 'decision';
+
+/** A refusal thrown at `step` of a login at `idp` whose claims (completed from every source) are `claims`. */
+export interface RefusedLogin {
+  readonly refusal: BridgeError;
+  readonly step: RefusalStep;
+  readonly idp: IdpSettings;
+  readonly commbox: CommboxSettings;
+  readonly login: VerifiedLogin;
+  readonly claims: Claims;
+  readonly target: string | undefined;
+}
 
 /** The most items of a list shown; the others are counted. */
 export const SHOWN_LIST_ITEMS = 20;
@@ -94,15 +106,10 @@ const variableOf = (idp: IdpSettings, suffix: string) =>
 const list = (values: readonly string[]) => (values.length === 0 ? 'none' : values.map((v) => cut(v)).join(', '));
 
 /** What a refusal's rule is and what it saw; the others (bad request, not found) name their reason. */
-function ruleAndSaw(
-  refusal: BridgeError,
-  step: RefusalStep,
-  idp: IdpSettings,
-  commbox: CommboxSettings,
-  login: VerifiedLogin,
-  claims: Claims,
-  target: string | undefined,
-): { rule: string; saw: string[] } {
+function ruleAndSaw({ refusal, step, idp, commbox, login, claims, target }: RefusedLogin): {
+  rule: string;
+  saw: string[];
+} {
   const rules = idp.access;
   const mapping = identityMapping(idp);
   const v = (suffix: string) => variableOf(idp, suffix);
@@ -139,7 +146,7 @@ function ruleAndSaw(
       return {
         rule: `${v('GROUPS_OVERAGE')}=${rules.groupsOverage}`,
         saw: [
-          `${groups}; the ID token names it in _claim_names (more than 200 groups)`,
+          `${groups}; the ID token names it in _claim_names (more than ${ENTRA_GROUPS_CLAIM_LIMIT} groups)`,
           `allowed: ${list(rules.allowedGroups)}`,
         ],
       };
@@ -186,24 +193,14 @@ function ruleAndSaw(
   }
 }
 
-/**
- * The operator's view of `refusal`, thrown at `step` of a login at `idp` whose
- * claims (completed from every source) are `claims`.
- */
-export function dryRunRefusal(
-  refusal: BridgeError,
-  step: RefusalStep,
-  idp: IdpSettings,
-  commbox: CommboxSettings,
-  login: VerifiedLogin,
-  claims: Claims,
-  target: string | undefined,
-): DryRunRefusal {
+/** The operator's view of a refused login. */
+export function dryRunRefusal(refused: RefusedLogin): DryRunRefusal {
+  const { refusal, idp, login, claims } = refused;
   return {
     idp: idp.name,
     reason: refusal.reason,
     detail: refusal.detail,
-    ...ruleAndSaw(refusal, step, idp, commbox, login, claims, target),
+    ...ruleAndSaw(refused),
     sources: sourcesRead(login, claims),
     claimNames: claimNamesWithSources(login, claims),
   };

@@ -12,7 +12,7 @@ import type { IdpFetch } from '../net/idp-fetch.js';
 import type { LogSink } from './outcome.js';
 
 /** The most groups Entra ID puts in an ID token's groups claim; beyond it, the overage. */
-const ENTRA_GROUPS_CLAIM_LIMIT = 200;
+export const ENTRA_GROUPS_CLAIM_LIMIT = 200;
 
 /** How Microsoft Graph is reached: the IdP's keep-alive fetch, and the deadline of each request (`OIDC_TIMEOUT_MS`). */
 export interface GraphAccess {

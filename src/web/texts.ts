@@ -5,7 +5,7 @@
  * JSON; markup for the page, where every value is a fragment that isolates its
  * direction and every word of the message is escaped.
  */
-import { IntlMessageFormat, PART_TYPE } from 'intl-messageformat';
+import { IntlMessageFormat } from 'intl-messageformat';
 import {
   CATALOGUES,
   PARSE_OPTIONS,
@@ -67,8 +67,9 @@ export class PageTexts {
    */
   markup(lang: Language, key: MessageKey, values: Readonly<Record<string, SafeHtml | number>> = {}): SafeHtml {
     const parts = this.#format(lang, key).formatToParts<SafeHtml>(values);
+    // A literal part is the message's own words (escaped by joinHtml); an argument is the fragment given.
     return joinHtml(
-      parts.map((p) => (p.type === PART_TYPE.literal ? p.value : p.value)),
+      parts.map((p) => p.value),
       '',
     );
   }

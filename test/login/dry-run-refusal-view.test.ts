@@ -69,7 +69,7 @@ function viewOf(login: VerifiedLogin, idp = main, target: string | undefined = u
     decideLogin({ claims: login.claims, idTokenClaims: login.idTokenClaims, target }, idp, settings);
   } catch (e) {
     if (!(e instanceof BridgeError)) throw e;
-    return dryRunRefusal(e, 'decision', idp, settings, login, login.claims, target);
+    return dryRunRefusal({ refusal: e, step: 'decision', idp, commbox: settings, login, claims: login.claims, target });
   }
   throw new Error('not refused');
 }
@@ -186,7 +186,7 @@ t.test(
   'a refusal before the decision: the groups overage, a userinfo failure with a claim still missing',
   async (t) => {
     const view = (e: BridgeError, step: RefusalStep, login: VerifiedLogin) =>
-      dryRunRefusal(e, step, main, commbox, login, login.claims, undefined);
+      dryRunRefusal({ refusal: e, step, idp: main, commbox, login, claims: login.claims, target: undefined });
     const { groups: _g, ...rest } = ALICE;
     const overage = { ...rest, _claim_names: { groups: 'src1' } };
     t.match(
@@ -217,17 +217,28 @@ t.test(
     });
     // Groups read from Microsoft Graph are named by their source.
     const graph = verified(ALICE);
-    t.match(dryRunRefusal(bare, 'decision', main, commbox, graph, { ...graph.claims, 'roles.all': ['x'] }, undefined), {
-      sources: ['id token', 'Microsoft Graph'],
-      claimNames: [
-        'email (id token)',
-        'email_verified (id token)',
-        'groups (id token)',
-        'preferred_username (id token)',
-        'roles.all (Microsoft Graph)',
-        'sub (id token)',
-      ],
-    });
+    t.match(
+      dryRunRefusal({
+        refusal: bare,
+        step: 'decision',
+        idp: main,
+        commbox,
+        login: graph,
+        claims: { ...graph.claims, 'roles.all': ['x'] },
+        target: undefined,
+      }),
+      {
+        sources: ['id token', 'Microsoft Graph'],
+        claimNames: [
+          'email (id token)',
+          'email_verified (id token)',
+          'groups (id token)',
+          'preferred_username (id token)',
+          'roles.all (Microsoft Graph)',
+          'sub (id token)',
+        ],
+      },
+    );
   },
 );
 
