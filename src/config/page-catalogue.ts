@@ -70,8 +70,9 @@ export const isMessageKey = (key: string): key is MessageKey => KEY_SET.has(key)
 export const PARSE_OPTIONS = { ignoreTag: true, requiresOtherClause: true } as const;
 
 /**
- * A message's arguments: name → kind, where the kind is `value` (`{name}`,
- * `{name, number}`, …), `plural`, `selectordinal` or `select:<options>`.
+ * A message's arguments: name → kind, where the kind is `value` (`{name}`),
+ * `number`, `date`, `time` (`{name, number}`, …), `plural`, `selectordinal` or
+ * `select:<options>`.
  * Nested arguments (inside plural or select options) count. Throws a
  * SyntaxError when the message does not parse.
  */
@@ -86,13 +87,16 @@ export function messageArguments(message: string): ReadonlyMap<string, string> {
       } else if (el.type === TYPE.select) {
         add(el.value, `select:${Object.keys(el.options).sort().join('|')}`);
         for (const option of Object.values(el.options)) walk(option.value);
-      } else if (
-        el.type === TYPE.argument ||
-        el.type === TYPE.number ||
-        el.type === TYPE.date ||
-        el.type === TYPE.time
-      ) {
+      } else if (el.type === TYPE.argument) {
         add(el.value, 'value');
+      } else if (el.type === TYPE.number) {
+        // A formatted argument is its own kind: `{org, date}` where English has `{org}` would
+        // throw when the page is rendered (a string is not a date), so it must not pass start-up.
+        add(el.value, 'number');
+      } else if (el.type === TYPE.date) {
+        add(el.value, 'date');
+      } else if (el.type === TYPE.time) {
+        add(el.value, 'time');
       }
     }
   };
@@ -127,8 +131,13 @@ export function keyArguments(key: MessageKey): ReadonlyMap<string, string> {
   return args;
 }
 
+const FORMATTED_KINDS: ReadonlySet<string> = new Set(['number', 'date', 'time']);
 const describe = (name: string, kind: string) =>
-  kind === 'value' ? `{${name}}` : `{${name}, ${kind.startsWith('select:') ? 'select' : kind}, …}`;
+  kind === 'value'
+    ? `{${name}}`
+    : FORMATTED_KINDS.has(kind)
+      ? `{${name}, ${kind}}`
+      : `{${name}, ${kind.startsWith('select:') ? 'select' : kind}, …}`;
 
 /**
  * What is wrong with `message` as the text of `key`: it does not parse, or its

@@ -88,11 +88,14 @@ t.test('each language says who wrote it and whether a native speaker reviewed it
 
 t.test('messageArguments: names and kinds, nested ones too; tags are text', async (t) => {
   t.same(
-    [...messageArguments('Hello {name}, {n, number}')],
+    [...messageArguments('Hello {name}, {n, number}, {d, date}, {h, time}')],
     [
       ['name', 'value'],
-      ['n', 'value'],
+      ['n', 'number'],
+      ['d', 'date'],
+      ['h', 'time'],
     ],
+    'a formatted argument is a kind of its own',
   );
   t.same(
     [...messageArguments('{n, plural, one {# of {who}} other {# of {who}}} {g, select, a {x} other {y}}')],
@@ -125,6 +128,9 @@ t.test('messageProblem names what is wrong, and what the key has', async (t) => 
     messageProblem(key, '{org, select, acme {Acme} other {us}}'),
     /uses \{org, select, …\} where English has \{org\}/,
   );
+  t.match(messageProblem(key, 'Welcome to {org, date}.'), /uses \{org, date\} where English has \{org\}/);
+  t.match(messageProblem(key, 'Welcome to {org, number}.'), /uses \{org, number\} where English has \{org\}/);
+  t.match(messageProblem(key, 'Welcome to {org, time, short}.'), /uses \{org, time\} where English has \{org\}/);
   t.match(messageProblem(key, 'Welcome {org'), /does not parse as ICU MessageFormat/);
   t.match(messageProblem(key, '{org, plural, one {a}}'), /does not parse/, 'a plural needs its other');
 });

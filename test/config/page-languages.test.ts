@@ -77,6 +77,7 @@ t.test('PAGE_TEXTS_FILE: every problem stops the start-up, each naming its langu
         'help.link_with_org': 'the help desk',
         'error.retry': 'Try {again',
         'reason.login_expired.what': 'More than {minutes} minutes.',
+        'error.banner': '{org, date}: CommBox sign-in',
       },
     }),
   );
@@ -87,6 +88,7 @@ t.test('PAGE_TEXTS_FILE: every problem stops the start-up, each naming its langu
     'PAGE_TEXTS_FILE: en "help.link_with_org" leaves out {org}',
     "PAGE_TEXTS_FILE: en \"error.retry\" does not parse as ICU MessageFormat (EXPECT_ARGUMENT_CLOSING_BRACE); write a literal { or } as '{' or '}'",
     'PAGE_TEXTS_FILE: en "reason.login_expired.what" uses {minutes} where English has {minutes, plural, …}',
+    'PAGE_TEXTS_FILE: en "error.banner" uses {org, date} where English has {org}',
     'PORT: must be a whole number from 0 to 65535, got "x"',
   ]);
 });
