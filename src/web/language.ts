@@ -14,6 +14,20 @@ export interface LanguageChoice {
   readonly defaultLanguage?: Language | undefined;
 }
 
+/**
+ * How much of `Accept-Language` is read: browsers send well under 200 characters;
+ * the rest of a longer header (up to Node's 16 KiB of headers, on pages served
+ * without a rate limit) is not worth parsing on every request.
+ */
+export const ACCEPT_LANGUAGE_READ = 512;
+
+/** The header's whole entries within the first `ACCEPT_LANGUAGE_READ` characters. */
+function firstEntries(header: string): string {
+  if (header.length <= ACCEPT_LANGUAGE_READ) return header;
+  const end = header.lastIndexOf(',', ACCEPT_LANGUAGE_READ);
+  return end === -1 ? '' : header.slice(0, end);
+}
+
 /** The page language for a request with this `Accept-Language` header. */
 export function pageLanguage(acceptLanguage: string | undefined, choice: LanguageChoice): Language {
   const fallback = choice.defaultLanguage ?? 'en';
@@ -21,6 +35,6 @@ export function pageLanguage(acceptLanguage: string | undefined, choice: Languag
   if (acceptLanguage === undefined || offered.length === 1) return fallback;
   // The default first: for `*`, or equal weights, it is the one taken.
   const ordered = [fallback, ...offered.filter((l) => l !== fallback)];
-  const [best] = new Negotiator({ headers: { 'accept-language': acceptLanguage } }).languages(ordered);
+  const [best] = new Negotiator({ headers: { 'accept-language': firstEntries(acceptLanguage) } }).languages(ordered);
   return (best as Language | undefined) ?? fallback;
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { CATALOGUES, LANGUAGES } from '../../src/config/page-catalogue.js';
 import { Reasons, type UserDetail } from '../../src/errors.js';
-import { pageLanguage } from '../../src/web/language.js';
+import { ACCEPT_LANGUAGE_READ, pageLanguage } from '../../src/web/language.js';
 import { errorJson, renderErrorPage, renderLanding } from '../../src/web/pages.js';
 import { Browser } from '../helpers/browser.js';
 import { build } from '../helpers/build.js';
@@ -98,6 +98,17 @@ t.test('pageLanguage: q-values, regions, case, *, and the offered languages', as
   ];
   for (const [header, choice, want] of cases)
     t.equal(pageLanguage(header, choice), want, `${header} ${JSON.stringify(choice)}`);
+});
+
+t.test('pageLanguage reads only the first entries of a long header', async (t) => {
+  const filler = Array.from({ length: 2000 }, (_, i) => `x${i};q=0.1`).join(',');
+  t.ok(filler.length > 16 * ACCEPT_LANGUAGE_READ);
+  t.equal(pageLanguage(`he-IL,${filler}`, {}), 'he', 'an entry within the bound counts');
+  t.equal(pageLanguage(`${filler},he-IL`, {}), 'en', 'an entry past the bound is not read');
+  const head = 'ru;q=0.5,';
+  const cut = `${head}${'y'.repeat(ACCEPT_LANGUAGE_READ - 2 - head.length)},he-IL`;
+  t.equal(pageLanguage(cut, {}), 'ru', 'the entry the bound cuts through is left out whole');
+  t.equal(pageLanguage('z'.repeat(ACCEPT_LANGUAGE_READ + 1), {}), 'en', 'one entry longer than the bound: none');
 });
 
 t.test(
