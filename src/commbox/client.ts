@@ -54,6 +54,8 @@ export class CommboxClient {
   readonly #origin: string;
   readonly #path: string;
   readonly #headers: Record<string, string>;
+  /** Hidden from CommBox's words before they are cut and logged, should CommBox echo it. */
+  readonly #apiKey: string;
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
   readonly #onAttempt: (status: number | 'error' | 'timeout') => void;
@@ -74,6 +76,7 @@ export class CommboxClient {
       'content-type': 'application/json',
       accept: 'application/json',
     };
+    this.#apiKey = opts.apiKey;
     this.#timeoutMs = opts.timeoutMs;
     this.#maxRetries = opts.maxRetries ?? 2;
     this.#onAttempt = opts.onAttempt ?? (() => {});
@@ -151,7 +154,7 @@ export class CommboxClient {
       }
 
       if (status >= 200 && status < 300) return readTicket(text);
-      stats.lastDescription = descriptionOf(text);
+      stats.lastDescription = descriptionOf(text, this.#apiKey);
       if (
         RETRY_STATUS.has(status) &&
         retry < this.#maxRetries &&
@@ -165,11 +168,11 @@ export class CommboxClient {
       }
       if (RETRY_STATUS.has(status) || status >= 500) {
         throw new BridgeError(Reasons.commboxUnavailable, {
-          detail: `CommBox answered HTTP ${status} after ${stats.attempts} attempt(s)${describeBody(text)}`,
+          detail: `CommBox answered HTTP ${status} after ${stats.attempts} attempt(s)${describeBody(text, this.#apiKey)}`,
         });
       }
       throw new BridgeError(Reasons.commboxRejected, {
-        detail: `CommBox refused the ticket request with HTTP ${status}${describeBody(text)}`,
+        detail: `CommBox refused the ticket request with HTTP ${status}${describeBody(text, this.#apiKey)}`,
       });
     }
   }
@@ -212,20 +215,25 @@ export function parseRetryAfter(value: string | string[] | undefined): number | 
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-/** The `description` of a CommBox error body (`{status, description, response_time}`), bounded; undefined when none. */
-function descriptionOf(text: string): string | undefined {
+/**
+ * The `description` of a CommBox error body (`{status, description, response_time}`),
+ * bounded; undefined when none. `apiKey` is hidden before the cut, which could
+ * otherwise leave a part of it that no later redaction recognises.
+ */
+function descriptionOf(text: string, apiKey = ''): string | undefined {
   try {
     const j = JSON.parse(text) as { description?: unknown };
-    if (typeof j?.description === 'string') return j.description.slice(0, 200);
+    if (typeof j?.description === 'string')
+      return (apiKey === '' ? j.description : j.description.split(apiKey).join('[hidden]')).slice(0, 200);
   } catch {
     /* not JSON */
   }
   return undefined;
 }
 
-/** The description of a CommBox error body, for the log (bounded, no ticket). */
-function describeBody(text: string): string {
-  const description = descriptionOf(text);
+/** The description of a CommBox error body, for the log (bounded, no ticket, no API key). */
+function describeBody(text: string, apiKey?: string): string {
+  const description = descriptionOf(text, apiKey);
   if (description !== undefined) return `: ${JSON.stringify(description)}`;
   return text.trimStart().startsWith('<') ? ' (an HTML page, not the API)' : '';
 }

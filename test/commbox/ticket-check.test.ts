@@ -178,4 +178,12 @@ t.test("CommBox's description is quoted bounded, and never with the API key", as
   const r = await echo.run(ALICE, { brand: 'other' });
   t.notMatch(r.out, echo.sandbox.apiKey);
   t.match(r.out, /no brand for key \[hidden\]/);
+  // The key echoed across the bound: the part before the cut is no key any later redaction knows.
+  const key = echo.sandbox.apiKey;
+  const across = await sandboxCheck(t, {
+    refusals: { brand: { status: 404, description: `${'y'.repeat(195)}${key}` } },
+  });
+  const cut = await across.run(ALICE, { brand: 'other' });
+  t.notMatch(cut.out, key.slice(0, 5), 'no part of the key before the cut');
+  t.match(cut.out, /y{195}\[hid/);
 });
