@@ -146,9 +146,12 @@ export function evaluateIdentity(
   return { allowed: true };
 }
 
+/** The most groups Entra ID puts in an ID token's groups claim; beyond it, the overage. */
+export const ENTRA_GROUPS_CLAIM_LIMIT = 200;
+
 /**
  * True when the ID token names the groups claim in `_claim_names` instead of
- * carrying it: Entra ID's groups overage (more than 200 groups).
+ * carrying it: Entra ID's groups overage (more than `ENTRA_GROUPS_CLAIM_LIMIT` groups).
  */
 export function hasGroupsOverage(idTokenClaims: Claims, groupsClaim: readonly string[]): boolean {
   const names = idTokenClaims['_claim_names'];

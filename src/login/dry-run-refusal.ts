@@ -6,14 +6,13 @@
  * never logged: the values are the signed-in person's own claims, each cut to a
  * bounded length and count here, and escaped when the page renders them.
  */
-import { missingRequiredClaims } from '../claims/access.js';
+import { ENTRA_GROUPS_CLAIM_LIMIT, missingRequiredClaims } from '../claims/access.js';
 import { applyMapping, getClaim, type Claims } from '../claims/mapping.js';
 import { CHAT_PREFIX } from '../commbox/chat.js';
 import type { ClaimMapping } from '../config/claim-mapping.js';
 import { idpPrefix } from '../config/unknown.js';
 import { Reasons, type BridgeError, type Reason } from '../errors.js';
 import type { VerifiedLogin } from '../oidc/client.js';
-import { ENTRA_GROUPS_CLAIM_LIMIT } from './groups-overage.js';
 import { identityMapping, loginKind, type CommboxSettings, type IdpSettings } from './decide.js';
 import { claimNamesWithSources, claimSource, cut } from './preview.js';
 

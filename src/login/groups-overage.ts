@@ -2,7 +2,7 @@
  * Entra ID's groups overage, for a login whose access rules name groups: the
  * ID token names the groups claim in `_claim_names` instead of carrying it.
  */
-import { hasGroupsOverage } from '../claims/access.js';
+import { ENTRA_GROUPS_CLAIM_LIMIT, hasGroupsOverage } from '../claims/access.js';
 import { readGraphGroups } from '../claims/entra-groups.js';
 import { getClaim, type Claims } from '../claims/mapping.js';
 import type { AccessRules } from '../config/settings.js';
@@ -10,9 +10,6 @@ import { BridgeError, Reasons, type Check } from '../errors.js';
 import type { LoginClock } from '../net/deadline.js';
 import type { IdpFetch } from '../net/idp-fetch.js';
 import type { LogSink } from './outcome.js';
-
-/** The most groups Entra ID puts in an ID token's groups claim; beyond it, the overage. */
-export const ENTRA_GROUPS_CLAIM_LIMIT = 200;
 
 /** How Microsoft Graph is reached: the IdP's keep-alive fetch, and the deadline of each request (`OIDC_TIMEOUT_MS`). */
 export interface GraphAccess {
