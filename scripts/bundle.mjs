@@ -36,7 +36,7 @@ const common = {
   sourcemap: true,
   legalComments: 'linked',
   logLevel: 'warning',
-  // The version /healthz and the start-up line report, written in (src/observability/version.ts).
+  // The version the start-up line and the metrics report, written in (src/observability/version.ts).
   define: { __BRIDGE_VERSION__: JSON.stringify(version) },
   // Some dependencies are CommonJS and call require(); give the ESM bundle one.
   banner: {

@@ -3,7 +3,8 @@
  * bounded values: reason codes, entry points, CommBox status classes; never a
  * user name, an email or anything a user controls.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BRIDGE_VERSION } from './version.js';
 
 /** Seconds; the flow is dominated by the IdP and CommBox round trips. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -29,6 +30,15 @@ export function createMetrics({ defaults = true }: { defaults?: boolean } = {}):
   const registry = new Registry();
   if (defaults) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  // Which release runs, for dashboards and alerts (the usual `_build_info` shape: always 1,
+  // the facts in labels). Here on the metrics port, not on the public /healthz: a version
+  // banner on the internet-facing port tells a scanner which advisories to try (ASVS V13).
+  new Gauge({
+    name: 'commbox_bridge_build_info',
+    help: 'Always 1; the running release (package.json version) and the Node.js version in labels.',
+    labelNames: ['version', 'node'],
+    registers,
+  }).set({ version: BRIDGE_VERSION, node: process.version }, 1);
   return {
     registry,
     loginsStarted: new Counter({

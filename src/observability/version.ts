@@ -1,5 +1,6 @@
 /**
- * The bridge's version: package.json's, as `/healthz` and the start-up line report it.
+ * The bridge's version: package.json's, as the start-up line, check-config and the metrics port's
+ * `commbox_bridge_build_info` report it.
  * The bundle the image runs has it written in when it is built (esbuild's `define` in
  * scripts/bundle.mjs), so it never depends on a file beside it; from source (tsx) and
  * from tsc's output it is read from this project's package.json, the nearest one above

@@ -1,13 +1,12 @@
 /**
- * `GET /healthz` (liveness: the event loop answers; it also says which version
- * runs) and `GET /readyz` (readiness: the IdP's metadata and keys are loaded,
+ * `GET /healthz` (liveness: the event loop answers; which version runs is said by the
+ * start-up line and the metrics port's `commbox_bridge_build_info`, not to the internet) and `GET /readyz` (readiness: the IdP's metadata and keys are loaded,
  * CommBox has answered at least once or was not tried yet, and the process is not
  * draining); the `/metrics` handler, which only the metrics port serves.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Idp } from '../login/idp.js';
 import type { Metrics } from '../observability/metrics.js';
-import { BRIDGE_VERSION } from '../observability/version.js';
 import type { SharedState } from '../redis/shared-state.js';
 
 /** What readiness is made of. */
@@ -47,7 +46,7 @@ export function readinessProblems(health: Health, idps: ReadonlyMap<string, Idp>
 
 export async function healthRoutes(app: FastifyInstance, readiness: Readiness): Promise<void> {
   const { health, idps, dryRun, sharedState } = readiness;
-  app.get('/healthz', (_req, reply) => reply.send({ status: 'ok', version: BRIDGE_VERSION }));
+  app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', (_req, reply) => {
     const problems = readinessProblems(health, idps);
     // Ready, but worth saying: what an operator must not miss on a live service.

@@ -4,6 +4,7 @@
  */
 import { buildMetricsApp } from '../../src/app.js';
 import t from 'tap';
+import { BRIDGE_VERSION } from '../../src/observability/version.js';
 import { startHostileStack } from '../helpers/stack.js';
 
 t.test('metrics count logins, refusals and ticket requests without user data', async (t) => {
@@ -36,5 +37,9 @@ t.test('metrics count logins, refusals and ticket requests without user data', a
   t.match(text, /commbox_bridge_login_duration_seconds_count 2/);
   t.match(text, /commbox_bridge_idp_token_duration_seconds_count 3/);
   t.match(text, /commbox_bridge_commbox_ticket_duration_seconds_bucket\{le="\+Inf"\} 2/);
+  t.ok(
+    text.includes(`commbox_bridge_build_info{version="${BRIDGE_VERSION}",node="${process.version}"} 1`),
+    'which release runs: on the metrics port',
+  );
   t.notMatch(text, /alice|bob|u-alice|example\.com/, 'no user data in metrics');
 });
