@@ -3,6 +3,8 @@
 // certificates with openssl. With everything on the PATH it only looks, and says nothing. Otherwise
 // it installs Debian's packages with apt-get, as root or with passwordless `sudo -n`; where it cannot,
 // it prints the one command to run and exits non-zero. The tests never skip for want of them.
+// TEST_PREREQUISITES_INSTALL=no keeps it from installing anything (it tells instead): for a workstation
+// where a system package is the owner's decision (Debian's redis-server also enables a Redis service).
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -36,7 +38,7 @@ export function findOnPath(command, path = process.env.PATH ?? '') {
  * What to do about the missing programs: nothing; install with apt-get (`sudo` says whether through
  * `sudo -n`); or tell the user the one command to run.
  */
-export function plan({ missing, hasAptGet, isRoot, hasSudo, sudoWithoutPassword }) {
+export function plan({ missing, hasAptGet, isRoot, hasSudo, sudoWithoutPassword, installAllowed = true }) {
   if (missing.length === 0) return { action: 'none' };
   const packages = [...new Set(missing.map((p) => p.debianPackage))];
   const needs = missing.map((p) => `${p.command} (${p.why})`).join(', ');
@@ -50,14 +52,20 @@ export function plan({ missing, hasAptGet, isRoot, hasSudo, sudoWithoutPassword 
         `Homebrew: brew install redis openssl), then run npm test again.`,
     };
   }
-  if (isRoot || sudoWithoutPassword) return { action: 'install', packages, needs, sudo: !isRoot, installArgs };
-  const command = `${hasSudo ? 'sudo ' : ''}apt-get install -y ${packages.join(' ')}`;
-  const why = hasSudo ? 'not root, and sudo -n is refused: it wants a password' : 'not root, and there is no sudo';
+  if (installAllowed && (isRoot || sudoWithoutPassword)) {
+    return { action: 'install', packages, needs, sudo: !isRoot, installArgs };
+  }
+  const command = `${hasSudo && !isRoot ? 'sudo ' : ''}apt-get install -y ${packages.join(' ')}`;
+  const why = !installAllowed
+    ? 'TEST_PREREQUISITES_INSTALL=no'
+    : hasSudo
+      ? 'not root, and sudo -n is refused: it wants a password'
+      : 'not root, and there is no sudo';
   return {
     action: 'tell',
     message:
       `npm test needs ${needs}, which are not installed, and cannot install them itself (${why}).\n` +
-      `Run${hasSudo ? '' : ' as root'}:  ${command}\nthen npm test again.`,
+      `Run${hasSudo || isRoot ? '' : ' as root'}:  ${command}\nthen npm test again.`,
   };
 }
 
@@ -66,13 +74,16 @@ function main() {
   if (missing.length === 0) return 0;
   const isRoot = process.getuid?.() === 0;
   const hasSudo = findOnPath('sudo') !== undefined;
+  const installAllowed = process.env.TEST_PREREQUISITES_INSTALL !== 'no';
   const next = plan({
     missing,
     hasAptGet: findOnPath('apt-get') !== undefined,
     isRoot,
     hasSudo,
     // Only when it would be used: `-n` fails at once instead of asking for a password.
-    sudoWithoutPassword: !isRoot && hasSudo && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0,
+    sudoWithoutPassword:
+      installAllowed && !isRoot && hasSudo && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0,
+    installAllowed,
   });
   if (next.action === 'tell') {
     console.error(next.message);
@@ -80,7 +91,7 @@ function main() {
   }
   console.error(
     `npm test: installing ${next.packages.join(' ')} with apt-get${next.sudo ? ' (sudo -n)' : ''}: ` +
-      `the tests need ${next.needs}.`,
+      `the tests need ${next.needs} (TEST_PREREQUISITES_INSTALL=no: never install, only say what is missing).`,
   );
   // `env` carries DEBIAN_FRONTEND through sudo, which resets the environment.
   const prefix = next.sudo ? ['sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive'] : [];

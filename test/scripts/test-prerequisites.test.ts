@@ -23,6 +23,8 @@ interface Machine {
   sudo?: 'without-password' | 'asks-for-password' | 'absent';
   /** Run as a user other than root (the script's process.getuid() says 1000). */
   notRoot?: boolean;
+  /** TEST_PREREQUISITES_INSTALL's value. */
+  install?: string;
 }
 
 /** Runs the script on a machine whose PATH holds only stand-ins; what it printed and what it called. */
@@ -59,7 +61,8 @@ function runOn(t: Test, m: Machine) {
     );
   }
   const args = m.notRoot ? ['--import', 'data:text/javascript,process.getuid = () => 1000;', script] : [script];
-  const r = spawnSync(process.execPath, args, { env: { PATH: bin }, encoding: 'utf8', timeout: 30_000 });
+  const env = { PATH: bin, ...(m.install === undefined ? {} : { TEST_PREREQUISITES_INSTALL: m.install }) };
+  const r = spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 30_000 });
   return {
     status: r.status,
     stderr: r.stderr,
@@ -137,6 +140,21 @@ t.test('not root, no sudo: the command to run as root', async (t) => {
   t.equal(r.status, 1);
   t.match(r.stderr, /\(not root, and there is no sudo\)\.\nRun as root: {2}apt-get install -y openssl\n/);
   t.same(r.calls, []);
+});
+
+t.test('TEST_PREREQUISITES_INSTALL=no: installs nothing even as root, says the command, exit 1', async (t) => {
+  const r = runOn(t, { install: 'no', present: ['redis-server', 'redis-cli'] });
+  t.equal(r.status, 1);
+  t.match(r.stderr, /\(TEST_PREREQUISITES_INSTALL=no\)\.\nRun: {2}apt-get install -y openssl\n/);
+  t.same(r.calls, [], 'neither apt-get nor sudo was called');
+  t.notOk(r.installed('openssl'));
+  const sudo = runOn(t, { install: 'no', notRoot: true, sudo: 'without-password' });
+  t.equal(sudo.status, 1);
+  t.match(sudo.stderr, /Run: {2}sudo apt-get install -y redis-server openssl\n/);
+  t.same(sudo.calls, [], 'not even sudo -n true');
+  const other = runOn(t, { install: 'yes', present: ['redis-server', 'redis-cli'] });
+  t.equal(other.status, 0, 'any other value installs as before');
+  t.ok(other.installed('openssl'));
 });
 
 t.test('no apt-get: names the packages for the system package manager, exit 1', async (t) => {
