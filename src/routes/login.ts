@@ -17,14 +17,14 @@ import { limited, type RateLimit } from './rate-limit.js';
  * What starting a login uses: the IdPs (`default` first), the login cookies, the
  * started-logins counter, the redirect of a login started on another host to
  * PUBLIC_URL, and the pages' languages (the IdP is asked for the page language
- * as `ui_locales`; unset: none is asked for).
+ * as `ui_locales`).
  */
 export interface LoginStarter {
   readonly idps: ReadonlyMap<string, Idp>;
   readonly cookies: TransactionCookies;
   readonly loginsStarted: Metrics['loginsStarted'];
   readonly publicHost: PublicHostRedirect;
-  readonly languages?: LanguageChoice | undefined;
+  readonly languages: LanguageChoice;
 }
 
 /**
@@ -54,7 +54,7 @@ export async function beginLogin(
     cookies,
     params: opts.params ?? (req.query as Record<string, unknown>),
     target: opts.target,
-    uiLocales: starter.languages && pageLanguage(req.headers['accept-language'], starter.languages),
+    uiLocales: pageLanguage(req.headers['accept-language'], starter.languages),
   });
   reply.setCookie(start.cookie.name, start.cookie.value, {
     ...transactionCookieOptions(starter.cookies.secure),
