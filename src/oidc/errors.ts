@@ -71,12 +71,12 @@ function callbackRefusal(e: unknown): BridgeError {
       `the token endpoint refused the client's authentication: ${describeTokenAnswer(answer)}: check OIDC_CLIENT_ID, the client secret or key and OIDC_CLIENT_AUTH (npm run check-config tells a wrong one from a right one)`,
     );
   }
-  if (e instanceof client.WWWAuthenticateChallengeError) {
+  if (answer !== undefined && e instanceof client.WWWAuthenticateChallengeError) {
     // Another challenge than a refused client authentication (e.g. DPoP's use_dpop_nonce, unauthorized_client).
     return refuse(
       Reasons.tokenExchangeFailed,
       'token.challenge',
-      `the token endpoint answered with a challenge: ${describeTokenAnswer(answer!)}: check OIDC_CLIENT_ID, the client credentials and OIDC_CLIENT_AUTH`,
+      `the token endpoint answered with a challenge: ${describeTokenAnswer(answer)}: check OIDC_CLIENT_ID, the client credentials and OIDC_CLIENT_AUTH`,
     );
   }
   if (e instanceof client.ResponseBodyError) {
