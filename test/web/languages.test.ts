@@ -61,12 +61,12 @@ t.test(
       /<title>\u2068חסר מידע בחשבון שלך\u2069: \u2068Acme &lt;Bank&gt;\u2069<\/title>/,
       'isolated in the title too',
     );
-    t.match(page, /<p class="org"><bdi>Acme &lt;Bank&gt;<\/bdi>: כניסה ל-CommBox<\/p>/);
+    t.match(page, /<p class="org"><bdi>Acme &lt;Bank&gt;<\/bdi>: התחברות ל-CommBox<\/p>/);
     t.match(page, /<p>חסר: <code>email<\/code> או <code>phone&lt;x&gt;<\/code>\.<\/p>/, 'a Hebrew "or" between codes');
     t.match(page, /מוקד התמיכה של <bdi>Acme &lt;Bank&gt;<\/bdi><\/a>/);
     t.match(
       page,
-      /<p class="ref">מזהה לפנייה: <code>ref-&lt;1&gt;<\/code> \(<bdi dir="ltr">claim_missing<\/bdi>\)<\/p>/,
+      /<p class="ref">מספר אסמכתא: <code>ref-&lt;1&gt;<\/code> \(<bdi dir="ltr">claim_missing<\/bdi>\)<\/p>/,
     );
     t.notMatch(page, /<Bank>|<x>|<1>/, 'never raw');
     t.match(renderLanding(ctx, 'ar'), /<html lang="ar" dir="rtl">/);
@@ -168,8 +168,8 @@ t.test(
     t.equal(r.last.headers['content-language'], 'he');
     t.match(r.last.body, /<html lang="he" dir="rtl">/);
     t.match(r.last.body, /<h1>אין לך גישה ל-CommBox<\/h1>/);
-    t.match(r.last.body, /<p class="org"><bdi>Acme Bank<\/bdi>: כניסה ל-CommBox<\/p>/);
-    const ref = /מזהה לפנייה: <code>([0-9a-f]{16})<\/code> \(<bdi dir="ltr">group_not_allowed<\/bdi>\)/.exec(
+    t.match(r.last.body, /<p class="org"><bdi>Acme Bank<\/bdi>: התחברות ל-CommBox<\/p>/);
+    const ref = /מספר אסמכתא: <code>([0-9a-f]{16})<\/code> \(<bdi dir="ltr">group_not_allowed<\/bdi>\)/.exec(
       r.last.body,
     )?.[1];
     t.ok(ref, 'the reference, isolated left to right');
