@@ -8,7 +8,7 @@
 #   --build-arg SOURCE_URL=<the repository's URL> --build-arg VENDOR=<who builds and ships it>
 ARG NODE_IMAGE=node:24-bookworm-slim
 # package.json's version (test/deploy.test.ts keeps it so; the build stage refuses another).
-ARG VERSION=0.1.0
+ARG VERSION=0.2.0
 
 FROM ${NODE_IMAGE} AS build
 ARG VERSION
