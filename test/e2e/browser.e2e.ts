@@ -8,7 +8,7 @@
 import t, { type Test } from 'tap';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { startDemoStack, type Stack } from '../helpers/stack.js';
 import { build } from '../helpers/build.js';
 import { solidPng, svgLogo, writeLogo } from '../helpers/images.js';
@@ -46,9 +46,12 @@ t.teardown(async () => {
   await s?.close();
 });
 
-/** A fresh browser profile that records every request and CSP complaint. */
-async function context(t: Test): Promise<{ ctx: BrowserContext; page: Page; requests: string[]; problems: string[] }> {
-  const ctx = await browser.newContext();
+/** A fresh browser profile that records every request and CSP complaint; `locale` sets its Accept-Language. */
+async function context(
+  t: Test,
+  options: BrowserContextOptions = {},
+): Promise<{ ctx: BrowserContext; page: Page; requests: string[]; problems: string[] }> {
+  const ctx = await browser.newContext(options);
   t.teardown(() => ctx.close());
   const page = await ctx.newPage();
   const requests: string[] = [];
@@ -71,10 +74,10 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: `${OUT}${name}.png`, fullPage: true });
 }
 
-/** WCAG contrast ratios of the main text, the button and the links, computed in the page. */
-const CONTRAST_SCRIPT = `(() => {
+/** WCAG 2.x relative luminance and contrast ratio of two computed colours, for the scripts run in the page. */
+const WCAG_JS = `
   const lum = (rgb) => {
-    const [r, g, b] = rgb.match(/\\d+/g).slice(0, 3).map((v) => {
+    const [r, g, b] = rgb.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map((v) => {
       const c = Number(v) / 255;
       return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
     });
@@ -83,7 +86,10 @@ const CONTRAST_SCRIPT = `(() => {
   const ratio = (a, b) => {
     const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
     return (x + 0.05) / (y + 0.05);
-  };
+  };`;
+
+/** WCAG contrast ratios of the main text, the button and the links, computed in the page. */
+const CONTRAST_SCRIPT = `(() => {${WCAG_JS}
   const main = document.querySelector('main');
   const out = [ratio(getComputedStyle(main).color, getComputedStyle(main).backgroundColor)];
   const button = document.querySelector('.button');
@@ -92,9 +98,66 @@ const CONTRAST_SCRIPT = `(() => {
   return out;
 })()`;
 
-/** Readable, accessible, self-contained: checked on every page the bridge shows. */
-async function checkBridgePage(t: Test, page: Page, requests: string[], problems: string[]) {
-  t.equal(await page.getAttribute('html', 'lang'), 'en', 'lang');
+/**
+ * The focused element's focus ring, if it is a link of the page: its outline,
+ * and the contrast of the outline with the page and with the inner ring
+ * (box-shadow), and of the inner ring with the button.
+ */
+const FOCUS_SCRIPT = `(() => {${WCAG_JS}
+  const a = document.activeElement;
+  const main = document.querySelector('main');
+  const links = [...main.querySelectorAll('a')];
+  if (!links.includes(a)) return null;
+  const s = getComputedStyle(a);
+  const ring = (s.boxShadow.match(/rgba?\\([^)]*\\)/) || [])[0];
+  return {
+    index: links.indexOf(a),
+    button: a.classList.contains('button'),
+    focusVisible: a.matches(':focus-visible'),
+    outline: s.outlineStyle + ' ' + s.outlineWidth,
+    outlineWidth: parseFloat(s.outlineWidth),
+    outlineOnPage: ratio(s.outlineColor, getComputedStyle(main).backgroundColor),
+    outlineOnRing: ring ? ratio(s.outlineColor, ring) : 0,
+    ringOnButton: ring ? ratio(ring, s.backgroundColor) : 0,
+  };
+})()`;
+
+interface Focus {
+  index: number;
+  button: boolean;
+  focusVisible: boolean;
+  outline: string;
+  outlineWidth: number;
+  outlineOnPage: number;
+  outlineOnRing: number;
+  ringOnButton: number;
+}
+
+/** Tab reaches every link of the page (the button is one), each with a focus ring of 3:1 (WCAG 2.2 1.4.11, 2.4.13). */
+async function checkKeyboard(t: Test, page: Page) {
+  const links = await page.locator('main a').count();
+  const reached = new Set<number>();
+  for (let i = 0; i < 2 * links + 2 && reached.size < links; i++) {
+    await page.keyboard.press('Tab');
+    const f = await page.evaluate<Focus | null>(FOCUS_SCRIPT);
+    if (f === null || reached.has(f.index)) continue;
+    reached.add(f.index);
+    const what = f.button ? 'the button' : `link ${f.index + 1}`;
+    t.ok(f.focusVisible, `Tab: ${what} has keyboard focus (:focus-visible)`);
+    t.ok(f.outline.startsWith('solid') && f.outlineWidth >= 2, `${what}: a visible outline (${f.outline})`);
+    t.ok(f.outlineOnPage >= 3, `${what}: its outline has ${f.outlineOnPage.toFixed(1)}:1 with the page`);
+    if (f.button) {
+      t.ok(f.outlineOnRing >= 3, `${what}: the outline has ${f.outlineOnRing.toFixed(1)}:1 with the inner ring`);
+      t.ok(f.ringOnButton >= 3, `${what}: the inner ring has ${f.ringOnButton.toFixed(1)}:1 with the button`);
+    }
+  }
+  t.equal(reached.size, links, `Tab reaches every link (${links})`);
+}
+
+/** Readable, accessible, self-contained: checked on every page the bridge shows, in its language. */
+async function checkBridgePage(t: Test, page: Page, requests: string[], problems: string[], lang = 'en') {
+  t.equal(await page.getAttribute('html', 'lang'), lang, 'lang');
+  t.equal(await page.getAttribute('html', 'dir'), lang === 'he' || lang === 'ar' ? 'rtl' : null, 'dir');
   t.ok((await page.title()).length > 0, 'a title');
   t.equal(await page.locator('h1').count(), 1, 'one heading');
   t.same(
@@ -110,6 +173,7 @@ async function checkBridgePage(t: Test, page: Page, requests: string[], problems
   // A string, not a function: tsx would add helpers the page does not have.
   const contrast = await page.evaluate<number[]>(CONTRAST_SCRIPT);
   for (const c of contrast) t.ok(c >= 4.5, `contrast ${c.toFixed(1)}:1 is at least 4.5:1`);
+  await checkKeyboard(t, page);
   await page.setViewportSize({ width: 320, height: 640 });
   t.ok(await page.evaluate('document.documentElement.scrollWidth <= 320'), 'usable at 320 px: no horizontal scrolling');
   await page.setViewportSize({ width: 1280, height: 720 });
