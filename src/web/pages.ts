@@ -19,12 +19,18 @@ import { listMarkup, PageTexts, type TextValue } from './texts.js';
 
 // Logical properties only (margin-inline, text-align:start), so a right-to-left
 // page mirrors; codes (references, reason and error codes, claim names) read
-// left to right, isolated from the sentence around them.
+// left to right, isolated from the sentence around them. A focused link (the
+// button too) has two rings, WCAG 2.2's 3:1 each (1.4.11, 2.4.13) whatever the
+// accent: a white one against the button (ORG_COLOR has 4.5:1 with white, see
+// config/branding.ts) and a dark one, the text colour, against it and the page.
+// A word longer than the line (DRY_RUN's `MAP_USERNAME=preferred_username:`)
+// breaks instead of running out of main: a right-to-left page does not scroll
+// to the right, so at 360 px it was cut off.
 const STYLE = `body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1b1f24;text-align:start}
-main{max-width:36rem;margin-block:2rem;margin-inline:auto;padding:1.5rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15)}
+main{max-width:36rem;margin-block:2rem;margin-inline:auto;padding:1.5rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15);overflow-wrap:anywhere}
 h1{font-size:1.4rem;margin:0 0 .75rem}p{margin:.5rem 0}
 .button{display:inline-block;margin-block-start:1rem;padding:.6rem 1.2rem;background:#0b5cad;color:#fff;border-radius:6px;text-decoration:none;font-weight:600}
-.button:focus{outline:3px solid #f2b600;outline-offset:2px}
+a:focus-visible{outline:3px solid #1b1f24;outline-offset:2px;box-shadow:0 0 0 2px #fff}
 .ref{margin-block-start:1.5rem;color:#4a525c;font-size:.875rem}code{font-family:ui-monospace,monospace;direction:ltr;unicode-bidi:isolate}
 th{text-align:start}
 .org{margin-block:0 .5rem;color:#4a525c;font-size:.875rem}

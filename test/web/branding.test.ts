@@ -1,13 +1,23 @@
 /**
  * The company's look as the pages serve it: the logo inline above the heading
  * (alt: ORG_NAME) with a CSP that allows `data:` images only then, the accent
- * colour in a style whose sha256 is the one the CSP names, and the banner above
- * the heading without the bottom reference's margin.
+ * colour in a style whose sha256 is the one the CSP names, the banner above
+ * the heading without the bottom reference's margin, and a keyboard focus ring
+ * with 3:1 against the page and the button whatever the accent.
  */
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { build } from '../helpers/build.js';
 import { solidPng, svgLogo, writeLogo } from '../helpers/images.js';
+import {
+  AA_NORMAL_TEXT,
+  contrastRatio,
+  darkerToReach,
+  formatRatio,
+  parseHexColor,
+  toHex,
+  WHITE,
+} from '../../src/config/contrast.js';
 import { brandStyle, pageLook } from '../../src/web/branding.js';
 import { PAGE_CSP, pagesLook } from '../../src/web/pages.js';
 
@@ -136,5 +146,58 @@ t.test(
     // The contrast check of ORG_COLOR is against white: the button text and the page behind the links.
     t.match(rule('main'), /background:#fff(?![0-9a-f])/);
     t.match(rule('.button'), /color:#fff(?![0-9a-f])/);
+  },
+);
+
+/** The declarations of a style's top-level rules for `selector`, later rules over earlier ones (as the cascade does). */
+function declarations(style: string, selector: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  // Top-level rules only: one inside @media follows a `{`, never a `}`, a newline or the start.
+  for (const [, selectors, body] of style.matchAll(/(?:^|[}\n])([^{}@]+)\{([^{}]*)\}/g)) {
+    if (!selectors!.split(',').some((s) => s.trim() === selector)) continue;
+    for (const d of body!.split(';')) {
+      const colon = d.indexOf(':');
+      if (colon > 0) out[d.slice(0, colon).trim()] = d.slice(colon + 1).trim();
+    }
+  }
+  return out;
+}
+
+const px = (length: string | undefined) => Number(/^(\d+(?:\.\d+)?)px$/.exec(length ?? '')?.[1] ?? NaN);
+
+t.test(
+  'the focus ring of a link and the button: 3:1 against the page and the button, whatever ORG_COLOR (WCAG 2.2 1.4.11, 2.4.13)',
+  async (t) => {
+    // The accents ORG_COLOR accepts at their lightest (4.5:1 with white, of several hues), the darkest, and none.
+    const boundary = ['#ffff00', '#00ffff', '#ff00ff', '#ff8000', '#00ff00', '#808080'].map((c) =>
+      toHex(darkerToReach(parseHexColor(c)!, WHITE, AA_NORMAL_TEXT)),
+    );
+    for (const color of [undefined, '#0b5cad', '#a4123f', '#000000', ...boundary]) {
+      const name = color ?? 'the plain look';
+      const { style } = pagesLook({ color });
+      const page = parseHexColor(declarations(style, 'main')['background'] ?? '');
+      const accent = parseHexColor(declarations(style, '.button')['background'] ?? '');
+      t.ok(page && accent, `${name}: the page and the button have a colour`);
+      // Keyboard focus only (:focus-visible), on every link: the button is one.
+      t.notMatch(style, /:focus(?![-\w])/, `${name}: no :focus rule (a click leaves no ring)`);
+      const focus = declarations(style, 'a:focus-visible');
+      const outline = /^(\d+)px solid (#[0-9a-f]{3,6})$/.exec(focus['outline'] ?? '');
+      t.ok(outline, `${name}: a solid outline (${focus['outline']})`);
+      t.ok(Number(outline?.[1]) >= 2, `${name}: at least 2px thick (2.4.13)`);
+      // The inner ring fills the gap between the button and the outline, so the ring is all the outline touches inside.
+      const ring = /^0 0 0 (\d+px) (#[0-9a-f]{3,6})$/.exec(focus['box-shadow'] ?? '');
+      t.ok(ring, `${name}: an inner ring (${focus['box-shadow']})`);
+      t.ok(px(ring?.[1]) >= px(focus['outline-offset']), `${name}: the ring fills the outline's offset`);
+      const [outer, inner] = [parseHexColor(outline?.[2] ?? ''), parseHexColor(ring?.[2] ?? '')];
+      if (!page || !accent || !outer || !inner) continue;
+      for (const [what, a, b] of [
+        ['the outline against the page', outer, page],
+        ['the outline against the inner ring', outer, inner],
+        ['the inner ring against the button', inner, accent],
+      ] as const) {
+        const ratio = contrastRatio(a, b);
+        t.ok(ratio >= 3, `${name}: ${what}, ${formatRatio(ratio)}, at least 3:1`);
+      }
+    }
   },
 );

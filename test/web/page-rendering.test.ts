@@ -18,7 +18,7 @@ const rest = (page: string) => page.slice(page.indexOf('</style>'));
 t.test('the inline style is the one the CSP allows by its hash', async (t) => {
   t.equal(
     PAGE_CSP,
-    "default-src 'none'; style-src 'sha256-bCzDi8ePZvLLC2SxinP/RwjWFxZMlr+SsYa+UgYAItI='; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'none'; style-src 'sha256-0hsdmDrGwhuefA87u3kGblUo4PizUJuo+XQkxuO4uMI='; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
   );
 });
 
