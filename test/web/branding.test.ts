@@ -19,7 +19,7 @@ import {
   WHITE,
 } from '../../src/config/contrast.js';
 import { brandStyle, pageLook } from '../../src/web/branding.js';
-import { PAGE_CSP, pagesLook } from '../../src/web/pages.js';
+import { PAGE_CSP, pagesLook, renderErrorPage } from '../../src/web/pages.js';
 
 /** The inline style as served, and the sha256 source expression of it. */
 function servedStyle(body: string): { style: string; source: string } {
@@ -199,5 +199,23 @@ t.test(
         t.ok(ratio >= 3, `${name}: ${what}, ${formatRatio(ratio)}, at least 3:1`);
       }
     }
+  },
+);
+
+t.test(
+  'second lock: an SVG with a script that got past the configuration is still only an <img> under a CSP without scripts',
+  async (t) => {
+    // The configuration refuses an SVG logo with a script (test/config/branding.test.ts); here that first
+    // lock is off: the look is made straight from a scripted SVG. What is left must hold on its own: the
+    // logo is an <img> of a data: URL (a browser runs no script in an image and fetches nothing for it),
+    // never markup in the page, and the CSP allows no script at all.
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script><rect/></svg>`;
+    const look = pagesLook({ logo: { mediaType: 'image/svg+xml', base64: Buffer.from(svg).toString('base64') } });
+    const body = renderErrorPage('not_found', 'ref-1', { loginUrl: '/login', orgName: 'Acme', look });
+    t.ok(body.includes(`<img class="logo" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}"`));
+    t.notMatch(body, /<svg|<script|onload=|alert\(/, 'nothing of the SVG is markup of the page');
+    t.equal(directive(look.csp, 'default-src'), "default-src 'none'", 'no script source by default');
+    t.equal(directive(look.csp, 'script-src'), undefined, 'and none allowed');
+    t.equal(directive(look.csp, 'img-src'), 'img-src data:', 'the logo is an image, nothing more');
   },
 );
