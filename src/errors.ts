@@ -204,7 +204,7 @@ export function isCheck(code: string): code is Check {
  * Extra words for the user's page: a message key of the pages' catalogues
  * (`detail.*`, config/locales/) and the values of its arguments, so the page
  * says them in the reader's language. Values are shown as written (escaped,
- * and isolated as left-to-right codes).
+ * and isolated left to right: codes as codes, an email as an address).
  */
 export type UserDetail =
   /** `error`: the OAuth error code the IdP answered. */
@@ -215,7 +215,9 @@ export type UserDetail =
   | {
       readonly key: 'detail.groups_overage';
       readonly values: { readonly limit: number; readonly setting: string; readonly permission: string };
-    };
+    }
+  /** `email`: the address of the account the person signed in with (an access rule refused it), shown as an address. */
+  | { readonly key: 'detail.signed_in_as'; readonly values: { readonly email: string } };
 
 /** What a refusal carries besides its reason. */
 export interface BridgeErrorOptions {

@@ -5,13 +5,25 @@
  * refusal. No I/O, no clock, no logger: the callback (`complete.ts`) gathers the
  * claims and acts on the answer.
  */
-import { evaluateAccess, evaluateHostedDomain, evaluateIdentity, missingRequiredClaims } from '../claims/access.js';
-import { mapAgentIdentity, mapChatIdentity, valueBeforeLocalpart, type Claims } from '../claims/mapping.js';
+import {
+  evaluateAccess,
+  evaluateHostedDomain,
+  evaluateIdentity,
+  missingRequiredClaims,
+  type AccessRule,
+} from '../claims/access.js';
+import {
+  applyMapping,
+  mapAgentIdentity,
+  mapChatIdentity,
+  valueBeforeLocalpart,
+  type Claims,
+} from '../claims/mapping.js';
 import { isChatPath, resolveChatChannel } from '../commbox/chat.js';
 import type { TicketData } from '../commbox/client.js';
 import type { BridgeConfig, IdpConfig } from '../config/parse.js';
 import type { IdentityMapping } from '../config/settings.js';
-import { BridgeError, Reasons } from '../errors.js';
+import { BridgeError, Reasons, type UserDetail } from '../errors.js';
 
 /** What the decision reads of an IdP: its name, its access rules, its identity mapping. */
 export type IdpSettings = Pick<IdpConfig, 'name' | 'access' | 'mapping'>;
@@ -79,6 +91,59 @@ export function checkUserinfoFailure(
   }
 }
 
+/** The longest address RFC 5321 lets through (a path of 256 octets, less its angle brackets). */
+export const EMAIL_MAX_LENGTH = 254;
+
+/**
+ * The rules that refuse a person the IdP did sign in, on who they are: the
+ * usual cause is the wrong account (a personal one, another company's), so the
+ * page says which account was used. Not `no_access_rule` (nobody is let in,
+ * whatever the account).
+ */
+const WRONG_ACCOUNT_RULES: ReadonlySet<AccessRule> = new Set<AccessRule>([
+  Reasons.emailUnverified,
+  Reasons.groupNotAllowed,
+  Reasons.emailDomainNotAllowed,
+  Reasons.usernameWithoutDomain,
+  Reasons.hostedDomainNotAllowed,
+]);
+
+// Characters that reorder or break the text around them (bidi controls, C0 and C1
+// controls, line and paragraph separators): never in an address; shown raw, one
+// would turn the sentence around it where nothing isolates the value (the JSON text
+// of a left-to-right language).
+// eslint-disable-next-line no-control-regex
+const UNSHOWN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/**
+ * The account a refused person signed in with, for their page
+ * (`detail.signed_in_as`): the mapped email (MAP_EMAIL), only when it looks
+ * like an address (one `@`, something either side), never another claim. At
+ * most {@link EMAIL_MAX_LENGTH} characters, a longer one cut with an ellipsis;
+ * control characters shown as U+FFFD. Undefined when no email is mapped.
+ */
+export function signedInAs(claims: Claims, idp: IdpSettings): UserDetail | undefined {
+  const mapping = identityMapping(idp).email;
+  const email = mapping === undefined ? undefined : applyMapping(claims, mapping);
+  if (email === undefined) return undefined;
+  const at = email.indexOf('@');
+  if (at < 1 || at !== email.lastIndexOf('@') || at === email.length - 1) return undefined;
+  // Cut between characters, never inside a surrogate pair.
+  const shown =
+    email.length <= EMAIL_MAX_LENGTH
+      ? email
+      : email.slice(0, EMAIL_MAX_LENGTH - 1).replace(/[\ud800-\udbff]$/, '') + '\u2026';
+  return { key: 'detail.signed_in_as', values: { email: shown.replace(UNSHOWN, '\ufffd') } };
+}
+
+/** The refusal of an access rule; a wrong-account one says which account was used. */
+function refusedBy(decision: { rule: AccessRule; detail: string }, claims: Claims, idp: IdpSettings): BridgeError {
+  return new BridgeError(decision.rule, {
+    detail: decision.detail,
+    userDetail: WRONG_ACCOUNT_RULES.has(decision.rule) ? signedInAs(claims, idp) : undefined,
+  });
+}
+
 /**
  * Decides a verified sign-in at `idp`: the access rules, then where the login
  * goes, then the identity CommBox would receive. Returns the ticket request and
@@ -87,9 +152,9 @@ export function checkUserinfoFailure(
 export function decideLogin(login: VerifiedClaims, idp: IdpSettings, commbox: CommboxSettings): LoginDecision {
   const { claims, target } = login;
   const access = evaluateAccess(claims, idp.access);
-  if (!access.allowed) throw new BridgeError(access.rule, { detail: access.detail });
+  if (!access.allowed) throw refusedBy(access, claims, idp);
   const hosted = evaluateHostedDomain(login.idTokenClaims, idp.access);
-  if (!hosted.allowed) throw new BridgeError(hosted.rule, { detail: hosted.detail });
+  if (!hosted.allowed) throw refusedBy(hosted, claims, idp);
   // An agent into CommBox, or a customer into a chat channel (checked again:
   // the allow-list may have changed since /chat). Chat goes through the default IdP only.
   const chat = target !== undefined && isChatPath(target);
@@ -111,7 +176,7 @@ export function decideLogin(login: VerifiedClaims, idp: IdpSettings, commbox: Co
   const username = 'username' in mapped.identity ? mapped.identity.username : undefined;
   const usernameBeforeLocalpart = username === undefined ? undefined : valueBeforeLocalpart(claims, mapping.username);
   const scoped = evaluateIdentity({ username, email: mapped.identity.email, usernameBeforeLocalpart }, idp.access);
-  if (!scoped.allowed) throw new BridgeError(scoped.rule, { detail: scoped.detail });
+  if (!scoped.allowed) throw refusedBy(scoped, claims, idp);
   const data: TicketData =
     channel === undefined
       ? { brand: commbox.brand, ...mapped.identity, oneTimeUse: true }

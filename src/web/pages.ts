@@ -113,6 +113,8 @@ const reasonKey = (reason: Reason, part: ReasonPart) => `reason.${reason}.${part
 const isolated = (value: string) => html`<bdi>${value}</bdi>`;
 /** A code (an error code, a claim name): left to right, isolated by the style. */
 const code = (value: string) => html`<code>${value}</code>`;
+/** An address (an email) inside a sentence: left to right and isolated in any page, in the sentence's font. */
+const address = (value: string) => html`<bdi dir="ltr">${value}</bdi>`;
 
 /** The help desk line, when `HELP_URL` is set. */
 function helpLine(ctx: PageContext, lang: Language = 'en'): SafeHtml | '' {
@@ -165,11 +167,18 @@ ${helpLine(ctx, lang)}`,
   );
 }
 
-/** A user detail's words as HTML: codes and claim names as codes, counts as numbers. */
+/** A user detail's words as HTML: an email as an address, codes and claim names as codes, counts as numbers. */
 function detailMarkup(texts: PageTexts, lang: Language, detail: UserDetail): SafeHtml {
   const values: Record<string, SafeHtml | number> = {};
   for (const [name, v] of Object.entries(detail.values) as [string, TextValue][])
-    values[name] = typeof v === 'number' ? v : typeof v === 'string' ? code(v) : listMarkup(lang, v, code);
+    values[name] =
+      typeof v === 'number'
+        ? v
+        : typeof v === 'string'
+          ? name === 'email'
+            ? address(v)
+            : code(v)
+          : listMarkup(lang, v, code);
   return texts.markup(lang, detail.key, values);
 }
 

@@ -71,7 +71,7 @@ t.test('the keys are the pages: each reason code has its three texts, and the fr
   );
   t.same(
     MESSAGE_KEYS.filter((k) => k.startsWith('detail.')).sort(),
-    ['detail.claim_missing', 'detail.groups_overage', 'detail.idp_answered'],
+    ['detail.claim_missing', 'detail.groups_overage', 'detail.idp_answered', 'detail.signed_in_as'],
     "the user details (errors.ts UserDetail's keys)",
   );
 });

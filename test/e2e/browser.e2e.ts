@@ -16,7 +16,7 @@ import { startDemoStack, type Stack } from '../helpers/stack.js';
 import { build } from '../helpers/build.js';
 import { solidPng, svgLogo, writeLogo } from '../helpers/images.js';
 import { DEMO_CHAT_CHANNEL } from '../../dev/commbox-sandbox.js';
-import { DEMO_USERS, type DemoIdp } from '../../dev/idp.js';
+import { DEMO_USERS, type DemoIdp, type DemoUser } from '../../dev/idp.js';
 
 const OUT = new URL('../../test-output/e2e/', import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
@@ -709,3 +709,118 @@ t.test('DRY_RUN refusal in Hebrew and Arabic: the address in the operator view r
   }
   t.equal(dry.ticketRequests(), 0, 'DRY_RUN asked CommBox for no ticket');
 });
+
+/**
+ * The account line of a wrong-account refusal ("<sentence> <address>."), found
+ * by the address's text, not its markup: the element the address is in with its
+ * computed direction, and where the address's local part, its @, its domain,
+ * the sentence's first word and its full stop are drawn.
+ */
+const accountScript = (email: string) => `(() => {
+  const email = ${JSON.stringify(email)};
+  const p = [...document.querySelectorAll('main > p')].find((e) => e.textContent.includes(email));
+  const nodes = [];
+  const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n);
+  const node = nodes.find((n) => n.data.includes(email));
+  const at = node.data.indexOf(email);
+  const split = at + email.indexOf('@');
+  const box = (n, i, j) => {
+    const r = document.createRange();
+    r.setStart(n, i);
+    r.setEnd(n, j);
+    const b = r.getBoundingClientRect();
+    return { left: b.left, right: b.right };
+  };
+  const first = nodes[0];
+  const word = first.data.trim().split(/\\s+/)[0];
+  const w = first.data.indexOf(word);
+  const last = nodes[nodes.length - 1];
+  const stop = last.data.lastIndexOf('.');
+  const e = node.parentElement;
+  return {
+    line: p.textContent,
+    sentence: getComputedStyle(p).direction,
+    tag: e === p ? null : e.tagName.toLowerCase(),
+    direction: getComputedStyle(e).direction,
+    bidi: getComputedStyle(e).unicodeBidi,
+    email: box(node, at, at + email.length),
+    local: box(node, at, split),
+    at: box(node, split, split + 1),
+    domain: box(node, split + 1, at + email.length),
+    word: { text: word, ...box(first, w, w + word.length) },
+    stop: box(last, stop, stop + 1),
+  };
+})()`;
+
+interface AccountLine {
+  line: string;
+  sentence: string;
+  tag: string | null;
+  direction: string;
+  bidi: string;
+  email: Edges;
+  local: Edges;
+  at: Edges;
+  domain: Edges;
+  word: Edges & { text: string };
+  stop: Edges;
+}
+
+t.test(
+  'a wrong-account refusal in Hebrew and Arabic: the address inside the sentence reads left to right',
+  async (t) => {
+    // bob (bob@example.com) is the usual case; an agent number as the local part, and a local part in the
+    // page's own script, are the ones that turn around without isolation (the @ or the domain would land on
+    // the wrong side).
+    const outsider = (name: string, email: string, n: number) => ({
+      ...DEMO_USERS['bob']!,
+      sub: `0ff51de0-000${n}-4c3a-9d2e-${name.padEnd(12, '0').slice(0, 12)}`,
+      preferred_username: name,
+      email,
+    });
+    const users: Record<string, DemoUser> = {
+      ...DEMO_USERS,
+      agent20417: outsider('agent20417', '20417@example.com', 6),
+      dana: outsider('dana', 'דנה@example.com', 7),
+      layla: outsider('layla', 'ليلى@example.com', 8),
+    };
+    const refused = await startDemoStack({
+      idp: { users },
+      env: { ALLOWED_GROUPS: 'commbox-agents', ORG_NAME: 'Acme Bank', HELP_URL: 'https://help.example.com/commbox' },
+    });
+    t.teardown(() => refused.close());
+    const words = { he: 'התחברת', ar: 'تم' };
+    for (const [[locale, lang], user] of [
+      [RTL[0], 'bob'],
+      [RTL[0], 'agent20417'],
+      [RTL[0], 'dana'],
+      [RTL[1], 'bob'],
+      [RTL[1], 'agent20417'],
+      [RTL[1], 'layla'],
+    ] as const) {
+      const email = users[user]!.email;
+      const at = `${lang}, ${email}`;
+      const { page, requests, problems } = await context(t, { locale });
+      await page.goto(`${refused.base}/login`);
+      await signIn(page, user);
+      await page.waitForURL(/\/callback\?/);
+      t.match(await page.textContent('main'), /group_not_allowed/, `${at}: refused by the group rule`);
+      const a = await page.evaluate<AccountLine>(accountScript(email));
+      t.ok(a.line.startsWith(`${words[lang]} `) && a.line.endsWith(`${email}.`), `${at}: the account line (${a.line})`);
+      t.equal(a.sentence, 'rtl', `${at}: the sentence is right to left`);
+      t.equal(a.tag, 'bdi', `${at}: the address in its own element`);
+      t.equal(a.direction, 'ltr', `${at}: its computed direction is ltr`);
+      t.equal(a.bidi, 'isolate', `${at}: isolated from the sentence`);
+      t.ok(a.local.right <= a.at.left + 0.5, `${at}: the local part left of the @`);
+      t.ok(a.at.right <= a.domain.left + 0.5, `${at}: the domain right of the @`);
+      t.equal(a.word.text, words[lang]);
+      t.ok(a.word.left >= a.email.right - 0.5, `${at}: the sentence's first word right of the address`);
+      t.ok(a.stop.right <= a.email.left + 0.5, `${at}: the full stop left of the address (the sentence ends there)`);
+      await checkBridgePage(t, page, requests, problems, lang);
+      await checkReference(t, page, 'group_not_allowed');
+      await mirroredShots(t, page, `${lang}-refused-account-${user}`);
+    }
+    t.equal(refused.ticketRequests(), 0, 'no ticket was requested');
+  },
+);

@@ -11,8 +11,10 @@ import { BridgeError } from '../../src/errors.js';
 import {
   checkUserinfoFailure,
   decideLogin,
+  EMAIL_MAX_LENGTH,
   identityMapping,
   loginKind,
+  signedInAs as accountLine,
   type IdpSettings,
 } from '../../src/login/decide.js';
 import { NO_RULES, TWO_IDP_BASE } from '../helpers/config.js';
@@ -63,6 +65,9 @@ function refusal(decide: () => unknown) {
   }
   throw new Error('not refused');
 }
+
+/** The page's line naming the account a refused person signed in with. */
+const signedInAs = (email: string) => ({ key: 'detail.signed_in_as', values: { email } });
 
 const agent = (claims: Claims, idp = main, idTokenClaims: Claims = claims) =>
   decideLogin({ claims, idTokenClaims, target: undefined }, idp, commbox);
@@ -149,7 +154,7 @@ t.test('refused by the access rules', async (t) => {
       status: 403,
       check: undefined,
       detail: 'email_verified is false',
-      userDetail: undefined,
+      userDetail: signedInAs('alice@example.com'),
     },
   );
   t.strictSame(
@@ -159,7 +164,7 @@ t.test('refused by the access rules', async (t) => {
       status: 403,
       check: undefined,
       detail: `none of the user's 1 group(s) in "groups" is allowed`,
-      userDetail: undefined,
+      userDetail: signedInAs('alice@example.com'),
     },
   );
 });
@@ -173,7 +178,7 @@ t.test('refused on the hosted domain of the ID token itself, never of userinfo',
       status: 403,
       check: undefined,
       detail: 'the ID token has no "hd" (not a Google Workspace account)',
-      userDetail: undefined,
+      userDetail: signedInAs('alice@example.com'),
     },
   );
   t.strictSame(
@@ -183,7 +188,7 @@ t.test('refused on the hosted domain of the ID token itself, never of userinfo',
       status: 403,
       check: undefined,
       detail: `the ID token's "hd" "other.example" is not allowed`,
-      userDetail: undefined,
+      userDetail: signedInAs('alice@example.com'),
     },
   );
   t.equal(agent(ALICE, google, { ...ALICE, hd: 'example.com' }).username, 'alice', 'its own hd passes');
@@ -273,7 +278,7 @@ t.test("refused when the identity lies outside the IdP's own domains", async (t)
       status: 403,
       check: undefined,
       detail: 'the domain "evil.example" of the mapped email is not allowed',
-      userDetail: undefined,
+      userDetail: signedInAs('alice@evil.example'),
     },
   );
   t.strictSame(
@@ -283,7 +288,7 @@ t.test("refused when the identity lies outside the IdP's own domains", async (t)
       status: 403,
       check: undefined,
       detail: 'the domain "example.com" of the mapped email is not allowed',
-      userDetail: undefined,
+      userDetail: signedInAs('bob@example.com'),
     },
   );
   const plainUsername = { ...acquired, mapping: { ...acquired.mapping, username: main.mapping.username } };
@@ -295,7 +300,7 @@ t.test("refused when the identity lies outside the IdP's own domains", async (t)
       check: undefined,
       detail:
         'the mapped username "bob" has no "@domain"; this IdP\'s usernames must be name@domain (one of its own ALLOWED_EMAIL_DOMAINS)',
-      userDetail: undefined,
+      userDetail: signedInAs('bob@acquired.example'),
     },
   );
 });
@@ -396,5 +401,80 @@ t.test('a userinfo failure names every claim still missing', async (t) => {
   t.equal(
     refusal(() => checkUserinfoFailure({ ...neither, email_verified: undefined }, failure, main, undefined))?.detail,
     'userinfo: reset; still missing without it: preferred_username, email_verified',
+  );
+});
+
+t.test('a wrong-account refusal names the account used: the mapped email, never another claim', async (t) => {
+  const rules = { ...TWO_IDP_BASE, ALLOW_ANY_AUTHENTICATED: '', ALLOWED_GROUPS: 'commbox-agents' };
+  const outsider = { ...ALICE, groups: ['finance'] };
+  const shown = (claims: Claims, idp: IdpSettings = main) => refusal(() => agent(claims, idp)).userDetail;
+  t.strictSame(shown(outsider), signedInAs('alice@example.com'));
+  // MAP_EMAIL=upn|lower: the address CommBox would receive, as it would receive it, not the email claim.
+  const upn = parseConfig({ ...rules, MAP_EMAIL: 'upn|lower' }).idps[0]!;
+  t.strictSame(shown({ ...outsider, upn: ' Alice@Corp.Example ' }, upn), signedInAs('alice@corp.example'));
+  t.equal(shown(outsider, upn), undefined, 'MAP_EMAIL maps to nothing: no line, though an email claim is there');
+  const noEmail = parseConfig({ ...rules, MAP_EMAIL: '', MAP_PHONE: 'phone_number' }).idps[0]!;
+  t.equal(shown(outsider, noEmail), undefined, 'no email mapped: no line');
+  t.equal(accountLine(outsider, noEmail), undefined);
+  // Only a value that looks like an address: one @, something on each side.
+  t.strictSame(shown({ ...outsider, email: 'a@b' }), signedInAs('a@b'), 'the shortest address');
+  for (const email of ['alice', '@example.com', 'alice@', 'alice@x@example.com', '@', ['alice@example.com'], 7])
+    t.equal(shown({ ...outsider, email }), undefined, `not an address: ${JSON.stringify(email)}`);
+  t.equal(
+    refusal(() => agent({ ...ALICE, email: 'alice' })).userDetail,
+    undefined,
+    'the domain rule refuses an email without @domain, and names no account',
+  );
+});
+
+t.test('the account line is bounded (RFC 5321: 254 characters) and shows no control character', async (t) => {
+  const outsider = { ...ALICE, groups: ['finance'] };
+  const email = (claims: Claims) => {
+    const d = accountLine(claims, main);
+    return d?.key === 'detail.signed_in_as' ? d.values.email : undefined;
+  };
+  t.equal(EMAIL_MAX_LENGTH, 254);
+  const longest = `${'a'.repeat(242)}@example.com`;
+  t.equal(longest.length, 254);
+  t.equal(email({ ...outsider, email: longest }), longest, '254 characters: shown whole');
+  t.equal(
+    email({ ...outsider, email: `a${longest}` }),
+    `${'a'.repeat(243)}@example.c\u2026`,
+    '255: cut, with an ellipsis',
+  );
+  const huge = email({ ...outsider, email: `${'b'.repeat(10_000)}@example.com` })!;
+  t.equal(huge.length, 254, 'a 10 KB value: 254 characters');
+  t.equal(huge, `${'b'.repeat(253)}\u2026`);
+  // Never half a character: a surrogate pair across the cut goes whole.
+  const emoji = email({ ...outsider, email: `${'c'.repeat(252)}\u{1f600}${'d'.repeat(20)}@example.com` });
+  t.equal(emoji, `${'c'.repeat(252)}\u2026`);
+  const before = email({ ...outsider, email: `${'c'.repeat(251)}\u{1f600}${'d'.repeat(20)}@example.com` });
+  t.equal(before, `${'c'.repeat(251)}\u{1f600}\u2026`, 'a pair before the cut stays');
+  // Bidi controls, C0 and C1 controls, line and paragraph separators: each shown as U+FFFD.
+  const unshown =
+    '\u0000\u001f\u007f\u0085\u009f\u061c\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069';
+  t.equal(
+    email({ ...outsider, email: `x${unshown}y@example.com` }),
+    `x${'\ufffd'.repeat(unshown.length)}y@example.com`,
+  );
+  t.equal(email({ ...outsider, email: '\u202emoc.elpmaxe@ecila' }), '\ufffdmoc.elpmaxe@ecila');
+  // Their neighbours are text: an address in any script keeps its letters and joiners.
+  const kept = ' \u00a0\u00ad\u061b\u061d\u200b\u200c\u200d\u2027\u202f\u2065\u206a';
+  t.equal(email({ ...outsider, email: `x${kept}y@example.com` }), `x${kept}y@example.com`);
+  t.equal(email({ ...outsider, email: 'דנה@example.com' }), 'דנה@example.com');
+  t.equal(
+    email({ ...outsider, email: '<script>alert(1)</script>@example.com' }),
+    '<script>alert(1)</script>@example.com',
+    'escaped by the page, not here',
+  );
+});
+
+t.test('refusals with their own user detail keep it: the missing claim, not the account', async (t) => {
+  const { preferred_username: _username, ...noUsername } = ALICE;
+  t.match(refusal(() => agent(noUsername)).userDetail, { key: 'detail.claim_missing' });
+  t.equal(
+    refusal(() => agent(ALICE, { ...main, access: { ...NO_RULES, allowAnyAuthenticated: false } })).userDetail,
+    undefined,
+    'no_access_rule lets nobody in, whatever the account: no line',
   );
 });

@@ -114,7 +114,10 @@ t.test('without DRY_RUN the same refusals show none of it, on the page or in JSO
       /Dry run|What it saw|Claims received|ALLOWED_GROUPS|email_verified:/,
       `${user}: no DRY_RUN part`,
     );
-    t.notMatch(page.body, /finance|example\.com/, `${user}: no claim value on the page`);
+    // The account used, on its own line of every wrong-account refusal; no other claim value.
+    const account = `<p>You signed in as <bdi dir="ltr">${user}@example.com</bdi>.</p>`;
+    t.ok(page.body.includes(account), `${user}: the account used`);
+    t.notMatch(page.body.replace(account, ''), /finance|example\.com/, `${user}: no other claim value on the page`);
     t.notOk('dryRun' in json, `${user}: no DRY_RUN part in JSON`);
   }
   t.equal(s.ticketRequests(), 0);

@@ -20,6 +20,7 @@ const DETAILS: readonly UserDetail[] = [
   { key: 'detail.idp_answered', values: { error: 'access_denied' } },
   { key: 'detail.claim_missing', values: { claims: ['email', 'phone_number'] } },
   { key: 'detail.groups_overage', values: { limit: 200, setting: 'GROUPS_OVERAGE=graph', permission: 'G.Read' } },
+  { key: 'detail.signed_in_as', values: { email: 'alice@example.com' } },
 ];
 
 t.test('every reason and every detail renders in every language, as a page and as JSON', async (t) => {
@@ -74,6 +75,29 @@ t.test(
     t.match(renderLanding(ctx, 'he'), /יש להתחבר עם החשבון שלך ב-<bdi>Acme &lt;Bank&gt;<\/bdi>\./);
   },
 );
+
+t.test('the account used, in every language: an address isolated left to right, escaped', async (t) => {
+  const detail: UserDetail = { key: 'detail.signed_in_as', values: { email: '<b>alice</b>@example.com' } };
+  const line = (lang: (typeof LANGUAGES)[number]) =>
+    /<p>([^\n]*<bdi dir="ltr">[^<]*<\/bdi>[^\n]*)<\/p>\n/.exec(
+      renderErrorPage(Reasons.groupNotAllowed, 'r', { loginUrl: '/login' }, detail, lang),
+    )?.[1];
+  const address = '<bdi dir="ltr">&lt;b&gt;alice&lt;/b&gt;@example.com</bdi>';
+  t.equal(line('en'), `You signed in as ${address}.`);
+  t.equal(line('he'), `התחברת בתור ${address}.`);
+  t.equal(line('ar'), `تم تسجيل دخولك باسم ${address}.`);
+  t.equal(line('fr'), `Compte utilisé pour la connexion\u00a0: ${address}.`);
+  for (const lang of LANGUAGES) t.ok(line(lang)?.includes(address), `${lang}: the address, isolated and escaped`);
+  // In text (JSON), a right-to-left language isolates it with Unicode's isolates.
+  t.equal(
+    errorJson(Reasons.groupNotAllowed, 'r', detail, undefined, 'en')['detail'],
+    'You signed in as <b>alice</b>@example.com.',
+  );
+  t.equal(
+    errorJson(Reasons.groupNotAllowed, 'r', detail, undefined, 'he')['detail'],
+    'התחברת בתור \u2068<b>alice</b>@example.com\u2069.',
+  );
+});
 
 t.test('pageLanguage: q-values, regions, case, *, and the offered languages', async (t) => {
   const all = {};
