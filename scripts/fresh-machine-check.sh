@@ -85,7 +85,19 @@ mount_in() { # <mount args...> <target>
   mounted+=("${*: -1}")
 }
 
-rm -rf "$run"
+# A run killed with SIGKILL (a cancelled CI job, the OOM killer) leaves its bind mounts behind, and
+# `rm -rf` crosses mount points: it would delete the host's /dev and /sys through them. Unmount what is
+# left under the root first (deepest first), and never let rm leave the root's own filesystem.
+if [[ -d $run ]]; then
+  findmnt -R -n -o TARGET --list 2>/dev/null | grep -E "^$run(/|$)" | sort -r | while read -r target; do
+    umount "$target" 2>/dev/null || umount -l "$target"
+  done
+  if findmnt -R -n -o TARGET --list 2>/dev/null | grep -qE "^$run(/|$)"; then
+    echo "fresh-machine-check: $run still has mounts (findmnt -R | grep $run): unmount them, then run again" >&2
+    exit 2
+  fi
+  rm -rf --one-file-system "$run"
+fi
 cp -a "$base" "$run"
 cp /etc/resolv.conf "$run/etc/resolv.conf"
 mount_in -t proc proc "$run/proc"
