@@ -16,4 +16,6 @@ export function plan(facts: {
   isRoot: boolean;
   hasSudo: boolean;
   sudoWithoutPassword: boolean;
+  /** False with TEST_PREREQUISITES_INSTALL=no: tell, never install. Default true. */
+  installAllowed?: boolean;
 }): Plan;

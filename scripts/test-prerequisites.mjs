@@ -108,6 +108,24 @@ function main() {
     );
     return 1;
   }
+  // Debian's redis-server package enables and starts a Redis service (under systemd), without a password,
+  // which the tests never use: they start their own on a free port. One that this script installed is
+  // stopped and disabled again, so `npm test` leaves no server running behind it.
+  if (next.packages.includes('redis-server') && findOnPath('systemctl') !== undefined) {
+    const systemctl = (args) =>
+      spawnSync(next.sudo ? 'sudo' : 'systemctl', next.sudo ? ['-n', 'systemctl', ...args] : args, {
+        stdio: 'ignore',
+      }).status === 0;
+    if (systemctl(['is-enabled', '--quiet', 'redis-server'])) {
+      const stopped = systemctl(['disable', '--now', 'redis-server']);
+      console.error(
+        stopped
+          ? 'npm test: stopped and disabled the redis-server service the package started (the tests start their own).'
+          : 'npm test: the redis-server package started a Redis service the tests do not use; ' +
+              `stop it with  ${next.sudo ? 'sudo ' : ''}systemctl disable --now redis-server`,
+      );
+    }
+  }
   const still = PREREQUISITES.filter((p) => findOnPath(p.command) === undefined);
   if (still.length > 0) {
     console.error(`npm test: still not on the PATH after the install: ${still.map((p) => p.command).join(', ')}.`);

@@ -25,6 +25,8 @@ interface Machine {
   notRoot?: boolean;
   /** TEST_PREREQUISITES_INSTALL's value. */
   install?: string;
+  /** A systemctl that says the redis-server service is enabled (as Debian's package leaves it under systemd). */
+  systemd?: boolean;
 }
 
 /** Runs the script on a machine whose PATH holds only stand-ins; what it printed and what it called. */
@@ -52,6 +54,7 @@ function runOn(t: Test, m: Machine) {
       ].join('\n'),
     );
   }
+  if (m.systemd) stub('systemctl', `echo "systemctl $*" >> ${calls}\nexit 0`);
   if ((m.sudo ?? 'absent') !== 'absent') {
     stub(
       'sudo',
@@ -140,6 +143,30 @@ t.test('not root, no sudo: the command to run as root', async (t) => {
   t.equal(r.status, 1);
   t.match(r.stderr, /\(not root, and there is no sudo\)\.\nRun as root: {2}apt-get install -y openssl\n/);
   t.same(r.calls, []);
+});
+
+t.test("the Redis service that Debian's package starts is stopped and disabled again", async (t) => {
+  const root = runOn(t, { systemd: true });
+  t.equal(root.status, 0, root.stderr);
+  t.same(
+    root.calls.filter((c) => c.startsWith('systemctl')),
+    ['systemctl is-enabled --quiet redis-server', 'systemctl disable --now redis-server'],
+  );
+  t.match(root.stderr, /stopped and disabled the redis-server service the package started/);
+  const sudo = runOn(t, { systemd: true, notRoot: true, sudo: 'without-password', present: ['openssl'] });
+  t.equal(sudo.status, 0, sudo.stderr);
+  t.same(
+    sudo.calls.filter((c) => c.includes('systemctl') && c.startsWith('sudo')),
+    ['sudo -n systemctl is-enabled --quiet redis-server', 'sudo -n systemctl disable --now redis-server'],
+    'through sudo -n',
+  );
+  const opensslOnly = runOn(t, { systemd: true, present: ['redis-server', 'redis-cli'] });
+  t.equal(opensslOnly.status, 0);
+  t.same(
+    opensslOnly.calls.filter((c) => c.startsWith('systemctl')),
+    [],
+    'a Redis this script did not install is left alone',
+  );
 });
 
 t.test('TEST_PREREQUISITES_INSTALL=no: installs nothing even as root, says the command, exit 1', async (t) => {
