@@ -5,6 +5,7 @@
  */
 import t, { type Test } from 'tap';
 import { CommboxClient } from '../../src/commbox/client.js';
+import { BridgeError, Reasons } from '../../src/errors.js';
 import { checkTicket, type TicketAgent } from '../../src/commbox/ticket-check.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/commbox-sandbox.js';
 import { freePort } from '../helpers/stack.js';
@@ -187,3 +188,28 @@ t.test("CommBox's description is quoted bounded, and never with the API key", as
   t.notMatch(cut.out, key.slice(0, 5), 'no part of the key before the cut');
   t.match(cut.out, /y{195}\[hid/);
 });
+
+t.test(
+  'second lock: a client that passes the API key through unhidden still has it hidden in the output',
+  async (t) => {
+    // The CommBox client hides the key in CommBox's description before it cuts it (test above); here that first
+    // lock is off: a stand-in client echoes the key in the description and in the refusal's detail.
+    const key = 'k3y-0123456789abcdef0123456789';
+    const echoing = {
+      requestTicket: async (
+        _data: unknown,
+        stats: { attempts: number; lastStatus?: number; lastDescription?: string },
+      ) => {
+        stats.attempts = 1;
+        stats.lastStatus = 404;
+        stats.lastDescription = `no brand for key ${key}`;
+        throw new BridgeError(Reasons.commboxRejected, { detail: `CommBox answered 404 for key ${key}` });
+      },
+    } as unknown as Pick<CommboxClient, 'requestTicket'>;
+    const r = await checkTicket(echoing, { brand: 'other', loginUrl: 'https://app.commbox.test/login' }, ALICE, [key]);
+    t.equal(r.ok, false);
+    const out = r.lines.join('\n');
+    t.notOk(out.includes(key), 'the key appears nowhere');
+    t.match(out, /no brand for key \[hidden\]/);
+  },
+);
