@@ -10,14 +10,14 @@ import { startLogin } from '../login/start.js';
 import { transactionCookieOptions, type TransactionCookies } from '../login/transaction.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { PublicHostRedirect } from './public-host.js';
-import { pageLanguage, type LanguageChoice } from '../web/language.js';
+import { idpLanguage, type LanguageChoice } from '../web/language.js';
 import { limited, type RateLimit } from './rate-limit.js';
 
 /**
  * What starting a login uses: the IdPs (`default` first), the login cookies, the
  * started-logins counter, the redirect of a login started on another host to
  * PUBLIC_URL, and the pages' languages (the IdP is asked for the page language
- * as `ui_locales`).
+ * as `ui_locales`, unless the browser asked for none of them).
  */
 export interface LoginStarter {
   readonly idps: ReadonlyMap<string, Idp>;
@@ -54,7 +54,7 @@ export async function beginLogin(
     cookies,
     params: opts.params ?? (req.query as Record<string, unknown>),
     target: opts.target,
-    uiLocales: pageLanguage(req.headers['accept-language'], starter.languages),
+    uiLocales: idpLanguage(req.headers['accept-language'], starter.languages),
   });
   reply.setCookie(start.cookie.name, start.cookie.value, {
     ...transactionCookieOptions(starter.cookies.secure),

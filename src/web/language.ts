@@ -28,13 +28,29 @@ function firstEntries(header: string): string {
   return end === -1 ? '' : header.slice(0, end);
 }
 
+/**
+ * The language to ask the IdP for (`ui_locales`): the page language, except for a browser that asks for
+ * none of the offered ones: then nothing, so an IdP that has the browser's own language uses it instead of
+ * being told the pages' default.
+ */
+export function idpLanguage(acceptLanguage: string | undefined, choice: LanguageChoice): Language | undefined {
+  if (acceptLanguage === undefined) return choice.defaultLanguage ?? 'en';
+  return negotiated(acceptLanguage, choice);
+}
+
 /** The page language for a request with this `Accept-Language` header. */
 export function pageLanguage(acceptLanguage: string | undefined, choice: LanguageChoice): Language {
   const fallback = choice.defaultLanguage ?? 'en';
+  if (acceptLanguage === undefined || (choice.languages ?? LANGUAGES).length === 1) return fallback;
+  return negotiated(acceptLanguage, choice) ?? fallback;
+}
+
+/** The offered language the header prefers; undefined when it accepts none of them. */
+function negotiated(acceptLanguage: string, choice: LanguageChoice): Language | undefined {
+  const fallback = choice.defaultLanguage ?? 'en';
   const offered = choice.languages ?? LANGUAGES;
-  if (acceptLanguage === undefined || offered.length === 1) return fallback;
   // The default first: for `*`, or equal weights, it is the one taken.
   const ordered = [fallback, ...offered.filter((l) => l !== fallback)];
   const [best] = new Negotiator({ headers: { 'accept-language': firstEntries(acceptLanguage) } }).languages(ordered);
-  return (best as Language | undefined) ?? fallback;
+  return best as Language | undefined;
 }

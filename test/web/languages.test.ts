@@ -206,26 +206,40 @@ t.test(
   },
 );
 
-t.test('ui_locales: the page language, unless the company or the link chose one', async (t) => {
-  const uiLocales = async (env: Record<string, string>, query = '', header: string | null = 'he-IL') => {
-    const s = await startHostileStack({ env });
-    t.teardown(() => s.close());
-    const b = new Browser({ headers: header === null ? {} : { 'accept-language': header } });
-    const hop = await b.fetch(`${s.base}/login${query}`);
-    return new URL(hop.location!).searchParams.getAll('ui_locales');
-  };
-  t.same(await uiLocales({}), ['he']);
-  t.same(await uiLocales({}, '', null), ['en'], 'no header: the default language');
-  t.same(await uiLocales({ PAGE_LANGUAGES: 'en,ar' }), ['en'], 'only a language the pages offer');
-  t.same(await uiLocales({ OIDC_AUTH_PARAMS: 'ui_locales=de' }), ['de'], "the company's fixed value wins");
-  t.same(await uiLocales({ OIDC_AUTH_PARAMS: 'UI_Locales=de' }), [], 'in any letter case (sent as written)');
-  t.same(
-    await uiLocales({ OIDC_PASS_THROUGH_PARAMS: 'ui_locales' }, '?ui_locales=fr'),
-    ['fr'],
-    "the link's value, when the company passes it through",
-  );
-  t.same(await uiLocales({ OIDC_PASS_THROUGH_PARAMS: 'ui_locales' }), ['he'], 'a link without one: the page language');
-});
+t.test(
+  'ui_locales: the page language, unless the company or the link chose one, or the browser asked for none offered',
+  async (t) => {
+    const uiLocales = async (env: Record<string, string>, query = '', header: string | null = 'he-IL') => {
+      const s = await startHostileStack({ env });
+      t.teardown(() => s.close());
+      const b = new Browser({ headers: header === null ? {} : { 'accept-language': header } });
+      const hop = await b.fetch(`${s.base}/login${query}`);
+      return new URL(hop.location!).searchParams.getAll('ui_locales');
+    };
+    t.same(await uiLocales({}), ['he']);
+    t.same(await uiLocales({}, '', null), ['en'], 'no header: the default language');
+    t.same(
+      await uiLocales({ PAGE_LANGUAGES: 'en,ar' }),
+      [],
+      'none the pages offer: nothing, the IdP reads the browser',
+    );
+    t.same(await uiLocales({ PAGE_LANGUAGES: 'en,ar' }, '', 'he-IL,ar;q=0.5'), ['ar'], 'an offered one further down');
+    t.same(await uiLocales({ PAGE_LANGUAGES: 'en' }, '', 'en-GB'), ['en'], 'a single offered language it asks for');
+    t.same(await uiLocales({ PAGE_LANGUAGES: 'en' }), [], 'and not one it does not');
+    t.same(await uiLocales({ OIDC_AUTH_PARAMS: 'ui_locales=de' }), ['de'], "the company's fixed value wins");
+    t.same(await uiLocales({ OIDC_AUTH_PARAMS: 'UI_Locales=de' }), [], 'in any letter case (sent as written)');
+    t.same(
+      await uiLocales({ OIDC_PASS_THROUGH_PARAMS: 'ui_locales' }, '?ui_locales=fr'),
+      ['fr'],
+      "the link's value, when the company passes it through",
+    );
+    t.same(
+      await uiLocales({ OIDC_PASS_THROUGH_PARAMS: 'ui_locales' }),
+      ['he'],
+      'a link without one: the page language',
+    );
+  },
+);
 
 t.test("PAGE_TEXTS_FILE: the company's words replace the built-in ones, per language and key", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'page-texts-'));

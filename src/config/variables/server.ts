@@ -99,7 +99,7 @@ export const SERVER_VARIABLES = {
     default: LANGUAGES.join(','),
     example: 'en,he,ar,ru',
     parse: pageLanguages,
-    doc: `The languages of the pages, comma-separated, of ${LANGUAGES.map((l) => `\`${l}\``).join(', ')}. Each page is in the one the browser's \`Accept-Language\` prefers among them (q-values; \`he-IL\` takes \`he\`), else in \`PAGE_DEFAULT_LANGUAGE\`; the login asks the IdP for it as \`ui_locales\`. An unknown code is refused.`,
+    doc: `The languages of the pages, comma-separated, of ${LANGUAGES.map((l) => `\`${l}\``).join(', ')}. Each page is in the one the browser's \`Accept-Language\` prefers among them (q-values; \`he-IL\` takes \`he\`), else in \`PAGE_DEFAULT_LANGUAGE\`; the login asks the IdP for it as \`ui_locales\` (nothing when the browser asks for none of them, so the IdP can use the browser's own). An unknown code is refused.`,
   }),
   PAGE_DEFAULT_LANGUAGE: variable({
     group: 'Server',
