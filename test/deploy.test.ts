@@ -553,6 +553,13 @@ t.test("Dockerfile: labels, licence and SBOM in the image; the version is packag
     version,
     "a plain docker build labels the image with package.json's version (the build refuses any other)",
   );
+  t.equal(
+    /^\s+image: \S+\/commbox-sso-bridge:(\S+)$/m.exec(
+      readFileSync(new URL('../deploy/kubernetes/deployment.yaml', import.meta.url), 'utf8'),
+    )?.[1],
+    version,
+    "the Kubernetes Deployment runs the release of package.json's version",
+  );
   const base = dockerfile.slice(dockerfile.indexOf(' AS base'), dockerfile.indexOf(' AS demo'));
   for (const label of [
     'title',
