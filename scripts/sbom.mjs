@@ -45,14 +45,16 @@ try {
   writeFileSync(join(tree, 'package.json'), JSON.stringify(production, null, 2));
   const bom = JSON.parse(npm(['sbom', '--sbom-format', 'cyclonedx', '--sbom-type', 'application', '--omit', 'dev']));
   if (bom.bomFormat !== 'CycloneDX' || !Array.isArray(bom.components) || bom.components.length === 0) {
+    // Not process.exit here: the finally below removes the scratch install first.
     process.stderr.write('sbom: npm sbom did not give a CycloneDX document with components\n');
-    process.exit(1);
+    process.exitCode = 1;
+  } else {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(bom, null, 2)}\n`);
+    process.stdout.write(
+      `sbom: ${out}: CycloneDX ${bom.specVersion}, ${pkg.name} ${pkg.version}, ${bom.components.length} production packages\n`,
+    );
   }
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(bom, null, 2)}\n`);
-  process.stdout.write(
-    `sbom: ${out}: CycloneDX ${bom.specVersion}, ${pkg.name} ${pkg.version}, ${bom.components.length} production packages\n`,
-  );
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
