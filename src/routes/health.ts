@@ -1,8 +1,9 @@
 /**
  * `GET /healthz` (liveness: the event loop answers; which version runs is said by the
- * start-up line and the metrics port's `commbox_bridge_build_info`, not to the internet) and `GET /readyz` (readiness: the IdP's metadata and keys are loaded,
- * CommBox has answered at least once or was not tried yet, and the process is not
- * draining); the `/metrics` handler, which only the metrics port serves.
+ * start-up line and the metrics port's `commbox_bridge_build_info`, not to the internet)
+ * and `GET /readyz` (readiness: the IdP's metadata and keys are loaded, CommBox has
+ * answered at least once or was not tried yet, and the process is not draining); the
+ * `/metrics` handler, which only the metrics port serves.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Idp } from '../login/idp.js';
