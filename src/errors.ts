@@ -221,7 +221,7 @@ export type UserDetail =
 
 /** What a refusal carries besides its reason. */
 export interface BridgeErrorOptions {
-  /** Admin-facing detail for the log line; never a secret; not on the user's page (only DRY_RUN's operator view shows it, bounded). */
+  /** Admin-facing detail for the log line; never a secret; on no page but DRY_RUN's operator view. */
   detail?: string;
   /** Extra words for the user's page. */
   userDetail?: UserDetail;
@@ -238,7 +238,7 @@ export class BridgeError extends Error {
   readonly reason: Reason;
   /** HTTP status of the page shown to the user: the reason's (see {@link REASON_STATUS}). */
   readonly status: number;
-  /** Admin-facing detail for the log line; never a secret; not on the user's page (only DRY_RUN's operator view shows it, bounded). */
+  /** Admin-facing detail for the log line; never a secret; on no page but DRY_RUN's operator view. */
   readonly detail: string | undefined;
   /** Extra words for the user's page. */
   readonly userDetail: UserDetail | undefined;
