@@ -187,6 +187,10 @@ export async function checkConfig(
         : `Redis: FAILED: ${redis.detail}; logins would go on, each replica with its own memory`,
     );
     if (!redis.ok) code = 1;
+  } else {
+    out(
+      'Redis: not set (REDIS_URL): each replica has its own replay memory, rate limits and failed-login budget; with N replicas the limits are N times the configured ones',
+    );
   }
   if (options.ticketFor !== undefined) {
     const ticket = await checkTicket(bridge.commbox, config.commbox, options.ticketFor, [config.commbox.apiKey]);

@@ -117,6 +117,7 @@ t.test('check-config connects to Redis and says whether it can', async (t) => {
   const good = await run({});
   t.equal(good.code, 0, good.out);
   t.match(good.out, /Redis: ok \(keys under "commbox-bridge:"\)/);
+  t.notMatch(good.out, /Redis: not set/);
   await redis.stop();
   const bad = await run({});
   t.equal(bad.code, 1);
@@ -308,6 +309,7 @@ t.test('check-config --ticket-for asks CommBox for one ticket, never shows it, a
   const none = await check({}, ['--check']);
   t.equal(none.code, 0);
   t.notMatch(none.out, /CommBox ticket for/);
+  t.match(none.out, /\nRedis: not set \(REDIS_URL\): each replica has its own replay memory, rate limits/);
   t.equal(s.ticketRequests(), 2, 'no ticket without --ticket-for');
 });
 
