@@ -83,7 +83,7 @@ export const SERVER_VARIABLES = {
     default: 'unset: no logo',
     example: '/etc/commbox-sso-bridge/logo.svg',
     parse: orgLogoFile,
-    doc: `The company's logo, above the heading of the landing page and every error page: a PNG, JPEG, WebP or SVG file of at most ${LOGO_MAX_BYTES / 1024} KiB, told by its content, read at start-up and inlined in the pages (the CSP then allows \`data:\` images). Its text for screen readers is \`ORG_NAME\`, which it needs. An SVG is shown as an image, never run; one with a script is refused.`,
+    doc: `The company's logo, above the heading of the landing page and every error page: a PNG, JPEG, WebP or SVG file of at most ${LOGO_MAX_BYTES / 1024} KiB, told by its content, read at start-up and inlined in the pages (the CSP then allows \`data:\` images). Its text for screen readers is \`ORG_NAME\`, which it needs. An SVG is only ever shown as an image, where no script runs (the CSP allows none); one with a plain script (a \`<script>\`, an \`on…\` attribute, a \`javascript:\` URL) is refused all the same.`,
   }),
   ORG_COLOR: variable({
     group: 'Server',
