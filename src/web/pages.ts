@@ -8,7 +8,7 @@
  * escapes every value it is given.
  */
 import { RTL_LANGUAGES, type Language } from '../config/page-catalogue.js';
-import { shownValue } from '../config/shown-values.js';
+import { escapedValue, shownValue } from '../config/shown-values.js';
 import { Reasons, type Reason, type UserDetail } from '../errors.js';
 import type { DryRunRefusal } from '../login/dry-run-refusal.js';
 import type { DryRunPreview } from '../login/preview.js';
@@ -253,7 +253,10 @@ export function errorJson(
  */
 export function renderDryRun(preview: DryRunPreview, reference: string, ctx: PageContext): string {
   const rows = Object.entries(preview.ticketRequest).map(
-    ([k, v]) => html`<tr><th scope="row"><code>${k}</code></th><td><code>${JSON.stringify(v)}</code></td></tr>`,
+    // The request's values as JSON, their direction and control characters escaped (`\u202E`) like the
+    // claims in the refusal's view: the operator sees what CommBox would receive.
+    ([k, v]) =>
+      html`<tr><th scope="row"><code>${k}</code></th><td><code>${v !== undefined && escapedValue(JSON.stringify(v))}</code></td></tr>`,
   );
   const rules = preview.rulesPassed.map((r) => html`<li>${r}</li>`);
   const claims = preview.claimNames.map((c) => html`<code>${c}</code>`);
