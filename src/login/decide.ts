@@ -23,6 +23,7 @@ import { isChatPath, resolveChatChannel } from '../commbox/chat.js';
 import type { TicketData } from '../commbox/client.js';
 import type { BridgeConfig, IdpConfig } from '../config/parse.js';
 import type { IdentityMapping } from '../config/settings.js';
+import { shownValue } from '../config/shown-values.js';
 import { BridgeError, Reasons, type UserDetail } from '../errors.js';
 
 /** What the decision reads of an IdP: its name, its access rules, its identity mapping. */
@@ -108,19 +109,12 @@ const WRONG_ACCOUNT_RULES: ReadonlySet<AccessRule> = new Set<AccessRule>([
   Reasons.hostedDomainNotAllowed,
 ]);
 
-// Characters that reorder or break the text around them (bidi controls, C0 and C1
-// controls, line and paragraph separators): never in an address; shown raw, one
-// would turn the sentence around it where nothing isolates the value (the JSON text
-// of a left-to-right language).
-// eslint-disable-next-line no-control-regex
-const UNSHOWN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
-
 /**
  * The account a refused person signed in with, for their page
  * (`detail.signed_in_as`): the mapped email (MAP_EMAIL), only when it looks
  * like an address (one `@`, something either side), never another claim. At
  * most {@link EMAIL_MAX_LENGTH} characters, a longer one cut with an ellipsis;
- * control characters shown as U+FFFD. Undefined when no email is mapped.
+ * control and direction characters shown as U+FFFD (config/shown-values.ts). Undefined when no email is mapped.
  */
 export function signedInAs(claims: Claims, idp: IdpSettings): UserDetail | undefined {
   const mapping = identityMapping(idp).email;
@@ -133,7 +127,7 @@ export function signedInAs(claims: Claims, idp: IdpSettings): UserDetail | undef
     email.length <= EMAIL_MAX_LENGTH
       ? email
       : email.slice(0, EMAIL_MAX_LENGTH - 1).replace(/[\ud800-\udbff]$/, '') + '\u2026';
-  return { key: 'detail.signed_in_as', values: { email: shown.replace(UNSHOWN, '\ufffd') } };
+  return { key: 'detail.signed_in_as', values: { email: shownValue(shown) } };
 }
 
 /** The refusal of an access rule; a wrong-account one says which account was used. */

@@ -10,6 +10,7 @@ import { ENTRA_GROUPS_CLAIM_LIMIT, missingRequiredClaims } from '../claims/acces
 import { applyMapping, getClaim, type Claims } from '../claims/mapping.js';
 import { CHAT_PREFIX } from '../commbox/chat.js';
 import type { ClaimMapping } from '../config/claim-mapping.js';
+import { escapedValue } from '../config/shown-values.js';
 import { idpPrefix } from '../config/unknown.js';
 import { Reasons, type BridgeError, type Reason } from '../errors.js';
 import type { VerifiedLogin } from '../oidc/client.js';
@@ -48,17 +49,23 @@ export interface RefusedLogin {
 
 /** The most items of a list shown; the others are counted. */
 export const SHOWN_LIST_ITEMS = 20;
+/** The longest refusal detail shown (claim_missing's names every claim present). */
+export const SHOWN_DETAIL_CHARS = 500;
 
-/** A claim value as the page shows it: strings quoted, lists bounded, objects by kind only. */
+/** A string claim as the page shows it: quoted as JSON, its direction and control characters escaped (`\u202E`). */
+const quoted = (value: string) => cut(escapedValue(JSON.stringify(value)));
+
+/**
+ * A claim value as the page shows it: strings quoted, lists bounded, objects by
+ * kind only. Escaped, not replaced: the operator wants to see what the claim held.
+ */
 function show(value: unknown): string {
   if (value === undefined) return 'absent';
-  if (typeof value === 'string') return cut(JSON.stringify(value));
+  if (typeof value === 'string') return quoted(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   if (Array.isArray(value)) {
     if (value.length === 0) return 'none (an empty list)';
-    const items = value
-      .slice(0, SHOWN_LIST_ITEMS)
-      .map((v) => (typeof v === 'string' ? cut(JSON.stringify(v)) : show(v)));
+    const items = value.slice(0, SHOWN_LIST_ITEMS).map((v) => (typeof v === 'string' ? quoted(v) : show(v)));
     const more = value.length - items.length;
     return items.join(', ') + (more > 0 ? `, and ${more} more (${value.length} in all)` : '');
   }
@@ -198,7 +205,8 @@ export function dryRunRefusal(refused: RefusedLogin): DryRunRefusal {
   return {
     idp: idp.name,
     reason: refusal.reason,
-    detail: refusal.detail,
+    // The log line's detail, which may name claims and values: escaped like them, and bounded.
+    detail: refusal.detail === undefined ? undefined : cut(escapedValue(refusal.detail), SHOWN_DETAIL_CHARS),
     ...ruleAndSaw(refused),
     sources: sourcesRead(login, claims),
     claimNames: claimNamesWithSources(login, claims),

@@ -4,6 +4,7 @@
  */
 import { describePassedRules } from '../claims/access.js';
 import type { Claims } from '../claims/mapping.js';
+import { escapedValue } from '../config/shown-values.js';
 import type { VerifiedLogin } from '../oidc/client.js';
 import type { IdpSettings, LoginDecision } from './decide.js';
 
@@ -30,7 +31,8 @@ export function dryRunPreview(
     idp: idp.name,
     destination: decision.destination,
     ticketRequest: { ...decision.data },
-    rulesPassed: describePassedRules(claims, login.idTokenClaims, idp.access),
+    // A rule's line may quote a claim (hd, email_verified): its direction and control characters escaped.
+    rulesPassed: describePassedRules(claims, login.idTokenClaims, idp.access).map(escapedValue),
     claimNames: claimNamesWithSources(login, claims),
   };
 }
@@ -44,10 +46,13 @@ export function cut(value: string, max = SHOWN_VALUE_CHARS): string {
   return value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters)`;
 }
 
-/** The names of `claims`, sorted, each with its source; bounded in length and count (an IdP chooses them). */
+/**
+ * The names of `claims`, sorted, each with its source; bounded in length and
+ * count, direction and control characters escaped (`\u202E`): an IdP chooses them.
+ */
 export function claimNamesWithSources(login: VerifiedLogin, claims: Claims): string[] {
   const names = Object.keys(claims).sort();
-  const shown = names.slice(0, SHOWN_CLAIM_NAMES).map((k) => `${cut(k)} (${claimSource(login, k)})`);
+  const shown = names.slice(0, SHOWN_CLAIM_NAMES).map((k) => `${cut(escapedValue(k))} (${claimSource(login, k)})`);
   if (names.length > shown.length) shown.push(`and ${names.length - shown.length} more`);
   return shown;
 }

@@ -8,6 +8,7 @@
  * escapes every value it is given.
  */
 import { RTL_LANGUAGES, type Language } from '../config/page-catalogue.js';
+import { escapedValue, shownValue } from '../config/shown-values.js';
 import { Reasons, type Reason, type UserDetail } from '../errors.js';
 import type { DryRunRefusal } from '../login/dry-run-refusal.js';
 import type { DryRunPreview } from '../login/preview.js';
@@ -109,12 +110,15 @@ const REASON_VALUES: Readonly<Partial<Record<Reason, Readonly<Record<string, num
 type ReasonPart = 'title' | 'what' | 'todo';
 const reasonKey = (reason: Reason, part: ReasonPart) => `reason.${reason}.${part}` as const;
 
+// A value inside a sentence is isolated (<bdi>, or <code> by the style), and its direction and control
+// characters are shown as U+FFFD: a stray U+2069 (PDI) inside it would end the isolation, and a U+202E after
+// it turn the rest of the sentence around.
 /** An organisation's name inside a sentence: its own direction, whatever the sentence's. */
-const isolated = (value: string) => html`<bdi>${value}</bdi>`;
+const isolated = (value: string) => html`<bdi>${shownValue(value)}</bdi>`;
 /** A code (an error code, a claim name): left to right, isolated by the style. */
-const code = (value: string) => html`<code>${value}</code>`;
+const code = (value: string) => html`<code>${shownValue(value)}</code>`;
 /** An address (an email) inside a sentence: left to right and isolated in any page, in the sentence's font. */
-const address = (value: string) => html`<bdi dir="ltr">${value}</bdi>`;
+const address = (value: string) => html`<bdi dir="ltr">${shownValue(value)}</bdi>`;
 
 /** The help desk line, when `HELP_URL` is set. */
 function helpLine(ctx: PageContext, lang: Language = 'en'): SafeHtml | '' {
@@ -130,7 +134,7 @@ function helpLine(ctx: PageContext, lang: Language = 'en'): SafeHtml | '' {
 /** The company's logo, named by `ORG_NAME` for those who cannot see it. */
 function logo(ctx: PageContext): SafeHtml | '' {
   const src = ctx.look?.logoSrc;
-  return src === undefined ? '' : html`<img class="logo" src="${src}" alt="${ctx.orgName ?? ''}">\n`;
+  return src === undefined ? '' : html`<img class="logo" src="${src}" alt="${shownValue(ctx.orgName ?? '')}">\n`;
 }
 
 function layout(title: string, body: SafeHtml, ctx: PageContext, lang: Language = 'en'): string {
@@ -249,7 +253,10 @@ export function errorJson(
  */
 export function renderDryRun(preview: DryRunPreview, reference: string, ctx: PageContext): string {
   const rows = Object.entries(preview.ticketRequest).map(
-    ([k, v]) => html`<tr><th scope="row"><code>${k}</code></th><td><code>${JSON.stringify(v)}</code></td></tr>`,
+    // The request's values as JSON, their direction and control characters escaped (`\u202E`) like the
+    // claims in the refusal's view: the operator sees what CommBox would receive.
+    ([k, v]) =>
+      html`<tr><th scope="row"><code>${k}</code></th><td><code>${v !== undefined && escapedValue(JSON.stringify(v))}</code></td></tr>`,
   );
   const rules = preview.rulesPassed.map((r) => html`<li>${r}</li>`);
   const claims = preview.claimNames.map((c) => html`<code>${c}</code>`);

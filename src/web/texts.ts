@@ -14,6 +14,7 @@ import {
   type MessageKey,
   type PageTextOverrides,
 } from '../config/page-catalogue.js';
+import { shownValue } from '../config/shown-values.js';
 import { joinHtml, type SafeHtml } from './html.js';
 
 /** A value of a message's argument in text: numbers for plurals, strings as written, lists joined as the language joins them. */
@@ -47,15 +48,17 @@ export class PageTexts {
   }
 
   /**
-   * The message as plain text (a title, a JSON field). In a right-to-left
-   * language each text value is wrapped in Unicode isolates, so an address or
-   * a code keeps its own direction inside the sentence.
+   * The message as plain text (a title, a JSON field). Each text value's
+   * direction and control characters are shown as U+FFFD (a stray U+2069 would
+   * end the isolate around it); in a right-to-left language each is then
+   * wrapped in Unicode isolates, so an address or a code keeps its own
+   * direction inside the sentence.
    */
   text(lang: Language, key: MessageKey, values: Readonly<Record<string, TextValue>> = {}): string {
     const rtl = RTL_LANGUAGES.has(lang);
     const plain: Record<string, string | number> = {};
     for (const [name, v] of Object.entries(values)) {
-      const s = typeof v === 'number' ? v : typeof v === 'string' ? v : listText(lang, v);
+      const s = typeof v === 'number' ? v : typeof v === 'string' ? shownValue(v) : listText(lang, v.map(shownValue));
       plain[name] = rtl && typeof s === 'string' ? FSI + s + PDI : s;
     }
     return String(this.#format(lang, key).format(plain));
@@ -63,7 +66,9 @@ export class PageTexts {
 
   /**
    * The message as HTML: its words escaped, each value inserted as the fragment
-   * given (numbers formatted by the message, for plurals).
+   * given (numbers formatted by the message, for plurals). The fragments are
+   * the pages' (web/pages.ts), which show a value's direction and control
+   * characters as U+FFFD.
    */
   markup(lang: Language, key: MessageKey, values: Readonly<Record<string, SafeHtml | number>> = {}): SafeHtml {
     const parts = this.#format(lang, key).formatToParts<SafeHtml>(values);

@@ -6,6 +6,7 @@
  * flow: the demo IdP's login form, the bridge, the CommBox sandbox.
  */
 import t, { type Test } from 'tap';
+import { Browser } from '../helpers/browser.js';
 import { signInWithForm, startDemoStack, startHostileStack, type Stack } from '../helpers/stack.js';
 import type { DemoIdp } from '../../dev/idp.js';
 
@@ -145,3 +146,66 @@ t.test('DRY_RUN: claim values are escaped and bounded in length and count', asyn
   t.ok(r.last.body.length < 40_000, `the page stays small (${r.last.body.length} characters)`);
   t.equal(s.ticketRequests(), 0);
 });
+
+/** Unicode's direction controls: marks, embeddings, overrides and isolates. */
+const DIRECTION_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+t.test(
+  "DRY_RUN: a claim's direction controls are shown escaped (\\u202E), never raw, on the page and in JSON",
+  async (t) => {
+    const s = await startHostileStack({ env: { ...RULES, DRY_RUN: 'true' } });
+    t.teardown(() => s.close());
+    // Raw, U+202E would show the rule's own "allowed: commbox-agents" reversed; U+2069 first ends any isolate
+    // the value sits in.
+    s.idp.users['alice']!['groups'] = ['\u202eevil', 'x\u2069\u202edenied by admin'];
+    s.idp.users['alice']!['\u202eclaim'] = 1;
+    const saw = 'groups: "\\u202Eevil", "x\\u2069\\u202Edenied by admin", from id token; allowed: commbox-agents';
+
+    const page = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+    t.equal(page.last.status, 403);
+    t.notMatch(page.last.body, DIRECTION_CONTROLS, 'no direction control anywhere on the page');
+    t.ok(page.last.body.includes(`<li>${saw.replaceAll('"', '&quot;')}</li>`), 'each escaped where it was');
+    t.ok(page.last.body.includes('<code>\\u202Eclaim (id token)</code>'), 'in a claim name too');
+
+    const b = new Browser({ headers: { accept: 'application/json' } });
+    const upTo = await b.walk(`${s.base}/login`, { stopAt: `${s.base}/callback` });
+    const json = await b.fetch(upTo.stoppedAt!, { headers: { accept: 'application/json' } });
+    t.notMatch(json.body, DIRECTION_CONTROLS, 'nor in the JSON text');
+    const dryRun = (JSON.parse(json.body) as { dryRun: { saw: string[]; claimNames: string[] } }).dryRun;
+    t.same(dryRun.saw, [saw]);
+    t.ok(dryRun.claimNames.includes('\\u202Eclaim (id token)'));
+    t.equal(s.ticketRequests(), 0);
+  },
+);
+
+t.test(
+  "DRY_RUN: the refusal's detail is bounded and its direction controls escaped, on the page and in JSON",
+  async (t) => {
+    const s = await startHostileStack({ env: { ...RULES, DRY_RUN: 'true', MAP_USERNAME: 'employee_id' } });
+    t.teardown(() => s.close());
+    // claim_missing's detail names every claim present: 150 names of 200 characters, one with U+2069 and U+202E.
+    s.idp.users['alice']!['groups'] = ['commbox-agents'];
+    s.idp.users['alice']!['a\u2069\u202eclaim'] = 1;
+    for (let i = 0; i < 150; i++) s.idp.users['alice']![`claim_${String(i).padStart(3, '0')}_${'n'.repeat(200)}`] = i;
+
+    const page = await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
+    t.equal(page.last.status, 403);
+    t.match(page.last.body, /\(claim_missing\)/);
+    t.notMatch(page.last.body, DIRECTION_CONTROLS, 'no direction control anywhere on the page');
+    const shown = /\(<code>claim_missing<\/code>: ([^\n]*)\)\.<\/p>/.exec(page.last.body)?.[1];
+    t.ok(shown?.includes('a\\u2069\\u202Eclaim'), 'escaped');
+    t.match(shown, /… \(\d{5} characters\)$/, 'cut, saying how long it was');
+    t.ok(shown !== undefined && shown.length < 700, `bounded (${shown?.length} characters)`);
+
+    const b = new Browser({ headers: { accept: 'application/json' } });
+    const upTo = await b.walk(`${s.base}/login`, { stopAt: `${s.base}/callback` });
+    const json = await b.fetch(upTo.stoppedAt!, { headers: { accept: 'application/json' } });
+    t.notMatch(json.body, DIRECTION_CONTROLS, 'nor in the JSON text');
+    const detail = (JSON.parse(json.body) as { dryRun: { detail: string } }).dryRun.detail;
+    t.ok(detail.includes('a\\u2069\\u202Eclaim'), 'escaped in JSON');
+    t.match(detail, /… \(\d{5} characters\)$/);
+    t.ok(detail.length <= 520, `bounded in JSON (${detail.length} characters)`);
+    t.ok(json.body.length < 40_000, `the answer stays small (${json.body.length} characters)`);
+    t.equal(s.ticketRequests(), 0);
+  },
+);

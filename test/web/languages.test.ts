@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { CATALOGUES, LANGUAGES } from '../../src/config/page-catalogue.js';
+import { CATALOGUES, LANGUAGES, RTL_LANGUAGES as RTL } from '../../src/config/page-catalogue.js';
 import { Reasons, type UserDetail } from '../../src/errors.js';
 import { ACCEPT_LANGUAGE_READ, pageLanguage } from '../../src/web/language.js';
 import { errorJson, renderErrorPage, renderLanding } from '../../src/web/pages.js';
@@ -98,6 +98,55 @@ t.test('the account used, in every language: an address isolated left to right, 
     'התחברת בתור \u2068<b>alice</b>@example.com\u2069.',
   );
 });
+
+/** Unicode's direction controls: marks, embeddings, overrides and isolates. */
+const DIRECTION_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/**
+ * The direction controls of `text` that the template did not write: a right-to-left language's text (a
+ * title, JSON) isolates each value with FSI…PDI, a pair with no direction control between them.
+ */
+const strayControls = (text: string) =>
+  text
+    .replace(/\u2068[^\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*\u2069/g, '')
+    .match(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g) ?? [];
+
+t.test(
+  "a value's direction controls never reach a page or JSON: shown as U+FFFD, the page's own isolates unchanged",
+  async (t) => {
+    // Raw, U+202E turns the text after it around, and U+2069 first ends the isolate the value sits in, so that
+    // the sentence's own words are turned around too ("x.nimda yb deined"). The other controls do the like.
+    const hostile = 'x\u2069\u202edenied by admin\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u0007';
+    const shown = `x\ufffd\ufffddenied by admin${'\ufffd'.repeat(11)}`;
+    const details = (v: string): UserDetail[] => [
+      { key: 'detail.idp_answered', values: { error: v } },
+      { key: 'detail.claim_missing', values: { claims: [v, `email${v}`] } },
+      { key: 'detail.groups_overage', values: { limit: 200, setting: v, permission: v } },
+      { key: 'detail.signed_in_as', values: { email: `a${v}@example.com` } },
+    ];
+    const ctx = (v: string) => ({ loginUrl: '/login', orgName: `Acme${v}` });
+    /** A page's own controls: only its title's isolates (text), in a right-to-left language; none in its body. */
+    const check = (page: string, what: string) => {
+      t.same(strayControls(page), [], `${what}: no direction control of the value`);
+      t.notMatch(page.slice(page.indexOf('</title>')), DIRECTION_CONTROLS, `${what}: none in the body`);
+    };
+    for (const lang of LANGUAGES) {
+      const landing = renderLanding(ctx(hostile), lang);
+      check(landing, `${lang}: the landing page (the company's name)`);
+      t.equal(landing, renderLanding(ctx(shown), lang), `${lang}: the landing page, as with U+FFFD`);
+      details(hostile).forEach((detail, i) => {
+        const clean = details(shown)[i]!;
+        const page = renderErrorPage(Reasons.idpError, 'r', ctx(hostile), detail, lang);
+        check(page, `${lang} ${detail.key}`);
+        t.equal(page, renderErrorPage(Reasons.idpError, 'r', ctx(shown), clean, lang), `${lang} ${detail.key}: page`);
+        t.ok(page.includes(shown), `${lang} ${detail.key}: the value is there, as U+FFFD`);
+        const json = errorJson(Reasons.idpError, 'r', detail, ctx(hostile), lang);
+        t.same(json, errorJson(Reasons.idpError, 'r', clean, ctx(shown), lang), `${lang} ${detail.key}: JSON`);
+        t.same(strayControls(JSON.stringify(json)), [], `${lang} ${detail.key}: none in JSON but its own isolates`);
+        if (!RTL.has(lang)) t.notMatch(JSON.stringify(json), DIRECTION_CONTROLS, `${lang}: none at all`);
+      });
+    }
+  },
+);
 
 t.test('pageLanguage: q-values, regions, case, *, and the offered languages', async (t) => {
   const all = {};

@@ -201,3 +201,21 @@ t.test('the DRY_RUN page lists the ticket request, the rules passed and the clai
 `,
   );
 });
+
+t.test("the DRY_RUN page shows a ticket value's direction controls escaped (\\u202E), never raw", async (t) => {
+  // Raw, U+2069 would end the <code>'s isolation and U+202E turn the rest of the line around.
+  const page = renderDryRun(
+    {
+      idp: 'default',
+      destination: 'https://x.commbox.io/login',
+      ticketRequest: { brand: 'acme', username: 'x\u2069\u202eadmin@x', firstName: undefined, oneTimeUse: true },
+      rulesPassed: [],
+      claimNames: [],
+    },
+    'req-4',
+    { loginUrl: '/login' },
+  );
+  t.notMatch(page, /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/, 'no direction control on the page');
+  t.ok(page.includes('<td><code>&quot;x\\u2069\\u202Eadmin@x&quot;</code></td>'), 'escaped as JSON writes one');
+  t.ok(page.includes('<th scope="row"><code>firstName</code></th><td><code></code></td>'), 'an absent value: empty');
+});
