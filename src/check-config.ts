@@ -61,10 +61,13 @@ export function describeCredentials(c: IdpConfig, v: CredentialsVerdict): string
   const name = (variable: string) => `${c.name === 'default' ? '' : idpPrefix(c.name)}${variable}`;
   const method = c.oidc.clientAuth;
   const what = method === 'private_key_jwt' ? name('OIDC_CLIENT_PRIVATE_KEY_FILE') : name('OIDC_CLIENT_SECRET');
+  const wrong = method === 'private_key_jwt' ? 'an assertion signed by a throwaway key' : 'a wrong secret';
+  const control = v.control;
   switch (v.outcome) {
     case 'accepted':
       return [
-        `  client credentials: accepted (${method}): a token request with a code the IdP never issued was refused for the code, not the client (${v.answer})`,
+        `  client credentials: accepted (${method}): a token request with a code the IdP never issued was refused for the code, not the client (${v.answer});`,
+        `    the same request with ${wrong} was refused for the client (${control?.answer ?? '?'}), so the IdP judged the client first.`,
       ];
     case 'refused':
       return [
@@ -74,6 +77,17 @@ export function describeCredentials(c: IdpConfig, v: CredentialsVerdict): string
     case 'failed':
       return [`  client credentials: FAILED: the token request failed: ${v.answer}`];
     default:
+      if (control?.said === 'invalid_grant')
+        return [
+          `WARNING: client credentials: could not tell: this IdP judges the code before the client (${wrong} also gets invalid_grant):`,
+          `  to a code it never issued it answered ${v.answer} to ${method}, and ${control.answer} to ${wrong}.`,
+          `  A sign-in proves them: a wrong ${what} fails it with token_exchange_failed.`,
+        ];
+      if (control !== undefined)
+        return [
+          `WARNING: client credentials: could not tell: to a code it never issued, the IdP answered ${v.answer} (refused for the code),`,
+          `  but the same request with ${wrong} was not refused for the client either (${control.said === 'failed' ? 'the request failed: ' : ''}${control.answer}).`,
+        ];
       return [
         `WARNING: client credentials: could not tell: to a code it never issued, the IdP answered ${v.answer}, which says neither that the client was refused (invalid_client, 401) nor that it passed (invalid_grant).`,
       ];

@@ -4,6 +4,7 @@
  * can use Redis.
  */
 import t from 'tap';
+import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -275,6 +276,171 @@ t.test('check-config proves the client credentials at the hostile IdP, and says 
   t.match(down.out, /client credentials: FAILED: the token request failed: .*refused/);
   t.equal(s.ticketRequests(), 0, 'no ticket was asked');
 });
+
+const COULD_NOT_TELL_CODE_FIRST =
+  /\nWARNING: client credentials: could not tell: this IdP judges the code before the client \((a wrong secret|an assertion signed by a throwaway key) also gets invalid_grant\)/;
+
+t.test(
+  'check-config follows an invalid_grant with a control request authenticated with a wrong credential; a refusal needs none',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'check-config-keys-'));
+    const s = await startHostileStack();
+    t.teardown(() => s.close());
+    const right = clientKey(dir, 'right');
+    const wrong = clientKey(dir, 'wrong');
+    s.idp.clientPublicKey = right.publicKey;
+    /** check-config's output, and the token requests it sent. */
+    const check = async (env: Record<string, string>) => {
+      const before = s.idp.tokenRequests.length;
+      const lines: string[] = [];
+      const code = await checkConfig(parseConfig({ ...s.env, ...env }), (l) => lines.push(l));
+      return { code, out: lines.join('\n'), sent: s.idp.tokenRequests.slice(before) };
+    };
+    const formOf = (r: { body: string }) => new URLSearchParams(r.body);
+
+    for (const method of METHODS) {
+      s.idp.mode = 'ok';
+      // A normal IdP (the client first): invalid_grant, then the control is refused for the client.
+      const good = await check(clientEnv(method, s.idp.clientSecret, right.file));
+      t.equal(good.code, 0, `${method}, right credentials: ${good.out}`);
+      t.match(good.out, ACCEPTED, `${method}: accepted`);
+      t.match(
+        good.out,
+        /\n {4}the same request with (a wrong secret|an assertion signed by a throwaway key) was refused for the client \(HTTP 401.*error="invalid_client"\), so the IdP judged the client first\./,
+      );
+      t.equal(good.sent.length, 2, `${method}: the probe and its control`);
+      const [probe, control] = good.sent as [(typeof good.sent)[0], (typeof good.sent)[0]];
+      t.equal(formOf(control).get('code'), formOf(probe).get('code'), 'the same code');
+      t.equal(formOf(control).get('code_verifier'), formOf(probe).get('code_verifier'), 'the same verifier');
+      if (method === 'client_secret_basic') {
+        t.ok(probe.authorization?.startsWith('Basic ') && control.authorization?.startsWith('Basic '), 'both Basic');
+        t.not(control.authorization, probe.authorization, 'the control with another secret');
+      } else if (method === 'client_secret_post') {
+        t.equal(formOf(probe).get('client_secret'), s.idp.clientSecret);
+        t.ok(formOf(control).get('client_secret'), 'the control sends a secret');
+        t.not(formOf(control).get('client_secret'), s.idp.clientSecret, 'another one');
+      } else {
+        // The control's assertion: the same header and issuer, a signature the client's key does not verify.
+        const [a, b] = [formOf(probe).get('client_assertion')!, formOf(control).get('client_assertion')!];
+        t.same(decodeProtectedHeader(b), decodeProtectedHeader(a), 'the same header (alg, kid)');
+        t.equal(decodeJwt(b).iss, decodeJwt(a).iss);
+        await t.resolves(jwtVerify(a, right.publicKey), 'the probe signed with the client key');
+        await t.rejects(jwtVerify(b, right.publicKey), 'the control with another key');
+      }
+
+      // A wrong credential: refused at once, no control.
+      const bad = await check(clientEnv(method, WRONG_SECRET, wrong.file));
+      t.equal(bad.code, 1);
+      t.match(bad.out, REFUSED);
+      t.equal(bad.sent.length, 1, `${method}, wrong credentials: no control request`);
+    }
+
+    // A control that fails otherwise (an IdP that answers 500 to a wrong secret): could not tell, and what came back.
+    s.idp.mode = 'token-client-500';
+    const other = await check({});
+    t.equal(other.code, 0, other.out);
+    t.match(
+      other.out,
+      /\nWARNING: client credentials: could not tell: to a code it never issued, the IdP answered HTTP 400 error="invalid_grant" \("unknown or used code"\) \(refused for the code\),\n {2}but the same request with a wrong secret was not refused for the client either \(HTTP 500\)\./,
+    );
+    s.idp.mode = 'ok';
+    t.equal(s.ticketRequests(), 0, 'no ticket was asked');
+  },
+);
+
+t.test(
+  'check-config at an IdP that judges the code before the client: neither a right nor a wrong credential is called accepted',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'check-config-keys-'));
+    const s = await startHostileStack();
+    t.teardown(() => s.close());
+    const right = clientKey(dir, 'right');
+    const wrong = clientKey(dir, 'wrong');
+    s.idp.clientPublicKey = right.publicKey;
+    // Google's answer to a code not in its format, whatever the client's credentials.
+    s.idp.mode = 'token-code-first';
+    const check = async (env: Record<string, string>) => {
+      const before = s.idp.tokenRequests.length;
+      const lines: string[] = [];
+      const code = await checkConfig(parseConfig({ ...s.env, ...env }), (l) => lines.push(l));
+      return { code, out: lines.join('\n'), sent: s.idp.tokenRequests.length - before };
+    };
+    for (const method of METHODS) {
+      const wrongFirst = await check(clientEnv(method, WRONG_SECRET, wrong.file));
+      t.notMatch(wrongFirst.out, /client credentials: accepted/, `${method}: a wrong credential is not accepted`);
+      t.match(wrongFirst.out, COULD_NOT_TELL_CODE_FIRST, `${method}, wrong credentials: could not tell`);
+      t.equal(wrongFirst.code, 0, 'a warning, not a failure');
+      t.equal(wrongFirst.sent, 2, 'the probe and its control');
+      const rightFirst = await check(clientEnv(method, s.idp.clientSecret, right.file));
+      t.notMatch(rightFirst.out, /client credentials: accepted/, `${method}: nor a right one`);
+      t.match(rightFirst.out, COULD_NOT_TELL_CODE_FIRST, `${method}, right credentials: could not tell`);
+      t.match(
+        rightFirst.out,
+        /\n {2}to a code it never issued it answered HTTP 400 error="invalid_grant" \("Malformed auth code\."\) to \w+, and HTTP 400 error="invalid_grant" \("Malformed auth code\."\) to /,
+      );
+      t.match(
+        rightFirst.out,
+        method === 'private_key_jwt'
+          ? /\n {2}A sign-in proves them: a wrong OIDC_CLIENT_PRIVATE_KEY_FILE fails it with token_exchange_failed\./
+          : /\n {2}A sign-in proves them: a wrong OIDC_CLIENT_SECRET fails it with token_exchange_failed\./,
+      );
+      t.equal(rightFirst.code, 0);
+      t.equal(rightFirst.sent, 2);
+    }
+  },
+);
+
+t.test(
+  'check-config hides what an IdP echoes of the client authentication, of the probe and of its control',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'check-config-keys-'));
+    // A secret the Basic header and the form encode differently (RFC 6749 §2.3.1 and WHATWG forms).
+    const secret = 'S3cr3t +/=~é!:%&-_.*(x)';
+    const s = await startHostileStack({ clientSecret: secret });
+    t.teardown(() => s.close());
+    const right = clientKey(dir, 'right');
+    s.idp.clientPublicKey = right.publicKey;
+    s.idp.mode = 'token-echo-auth';
+    for (const method of METHODS) {
+      const before = s.idp.tokenRequests.length;
+      const lines: string[] = [];
+      const code = await checkConfig(parseConfig({ ...s.env, ...clientEnv(method, secret, right.file) }), (l) =>
+        lines.push(l),
+      );
+      const out = lines.join('\n');
+      const sent = s.idp.tokenRequests.slice(before);
+      t.equal(code, 0, `${method}: ${out}`);
+      t.match(out, ACCEPTED, `${method}: accepted`);
+      t.equal(sent.length, 2, 'the probe and its control');
+      // The IdP echoed the client authentication of both requests: each is hidden.
+      t.match(
+        out,
+        /error="invalid_grant" \("unknown code: authorization (Basic \[hidden\]; |none; client_(secret|assertion)=\[hidden\])"\)/,
+      );
+      t.match(
+        out,
+        /error="invalid_client" \("client refused: authorization (Basic \[hidden\]; |none; client_(secret|assertion)=\[hidden\])"\)/,
+      );
+      const shown: string[] = [secret, encodeURIComponent(secret)];
+      for (const r of sent) {
+        if (r.authorization !== undefined) {
+          const basic = r.authorization.slice('Basic '.length);
+          const pair = Buffer.from(basic, 'base64').toString();
+          const password = pair.slice(pair.indexOf(':') + 1);
+          shown.push(basic, password, decodeURIComponent(password.replace(/\+/g, ' ')));
+        }
+        for (const p of r.body.split('&')) {
+          if (/^client_(secret|assertion)=/.test(p)) {
+            const value = p.slice(p.indexOf('=') + 1);
+            shown.push(value, decodeURIComponent(value.replace(/\+/g, ' ')));
+          }
+        }
+      }
+      t.ok(shown.length > 3, `${method}: the requests carried credentials`);
+      for (const value of shown) t.notOk(out.includes(value), `${method}: never printed: ${value.slice(0, 12)}…`);
+    }
+  },
+);
 
 t.test('check-config --ticket-for asks CommBox for one ticket, never shows it, and explains a refusal', async (t) => {
   const s = await startHostileStack();

@@ -2,6 +2,8 @@
  * How the bridge authenticates at an IdP's token endpoint (`OIDC_CLIENT_AUTH`),
  * through openid-client's client authentication methods.
  */
+import { generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import type { OidcSettings } from '../config/parse.js';
@@ -43,6 +45,32 @@ export async function clientAuthentication(o: OidcSettings, tokenEndpoint: strin
     default:
       return client.ClientSecretBasic(o.clientSecret);
   }
+}
+
+/**
+ * The same client authentication with a credential the IdP cannot accept, for
+ * check-config's control request (credentials-probe.ts): a random secret, or an
+ * assertion with the same header and claims signed by a throwaway key of the
+ * configured key's type and size (so of the same algorithm).
+ */
+export async function wrongClientAuthentication(o: OidcSettings, tokenEndpoint: string): Promise<client.ClientAuth> {
+  if (o.clientAuth !== 'private_key_jwt')
+    return clientAuthentication({ ...o, clientSecret: randomBytes(32).toString('base64url') }, tokenEndpoint);
+  const key = o.clientPrivateKey;
+  if (!key) throw new BridgeError(Reasons.internalError, { detail: 'private_key_jwt without a private key' });
+  return clientAuthentication({ ...o, clientPrivateKey: await throwawayKey(key) }, tokenEndpoint);
+}
+
+const generate = promisify(generateKeyPair);
+
+/** A new private key of `like`'s type and size: RSA of its modulus length, EC on its curve. */
+async function throwawayKey(like: KeyObject): Promise<KeyObject> {
+  const details = like.asymmetricKeyDetails;
+  const pair =
+    like.asymmetricKeyType === 'rsa'
+      ? await generate('rsa', { modulusLength: details?.modulusLength ?? 2048 })
+      : await generate('ec', { namedCurve: details?.namedCurve ?? 'prime256v1' });
+  return pair.privateKey;
 }
 
 /**

@@ -12,6 +12,7 @@ import type { HttpClient } from '../net/idp-fetch.js';
 import { untilAborted, type LoginClock } from '../net/deadline.js';
 import { fixedAuthorizationParams } from './authorization-params.js';
 import { authorizationUrl, authorizationUrlPrefix, type AuthorizationRequest } from './authorization-url.js';
+import { wrongClientAuthentication } from './client-auth.js';
 import { ConfigurationPool } from './configuration-pool.js';
 import { probeClientCredentials, type CredentialsVerdict } from './credentials-probe.js';
 import { discoverIdp, discoveryProblemText, type DiscoveredIdp, type Discovery } from './discovery.js';
@@ -92,7 +93,15 @@ export class OidcClient {
   /** For check-config: whether the IdP accepts the client's credentials, without a sign-in (credentials-probe.ts). */
   async probeClientCredentials(): Promise<CredentialsVerdict> {
     await this.discover();
-    return probeClientCredentials(this.#discovery!.configuration, this.#opts.redirectUri, [this.#opts.clientSecret]);
+    const discovery = this.#discovery!;
+    const tokenEndpoint = discovery.idp.tokenEndpoint;
+    return probeClientCredentials({
+      configuration: discovery.configurationWith,
+      auth: discovery.clientAuth,
+      wrongAuth: () => wrongClientAuthentication(this.#opts, tokenEndpoint),
+      redirectUri: this.#opts.redirectUri,
+      secrets: [this.#opts.clientSecret],
+    });
   }
 
   /**

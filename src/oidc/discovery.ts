@@ -36,6 +36,10 @@ export interface Discovery {
   readonly configuration: client.Configuration;
   /** Another Configuration of the same metadata and client, without a fetch of its own. */
   readonly newConfiguration: () => client.Configuration;
+  /** The client's authentication at the token endpoint (OIDC_CLIENT_AUTH), as `configuration` uses it. */
+  readonly clientAuth: client.ClientAuth;
+  /** A Configuration like `configuration`, its transport included, that authenticates with `auth` (check-config's probe). */
+  readonly configurationWith: (auth: client.ClientAuth) => client.Configuration;
 }
 
 /**
@@ -86,8 +90,8 @@ export async function discoverIdp(opts: OidcOptions, fetch: IdpFetch, requireAut
     [client.clockTolerance]: opts.clockToleranceSec,
     ...(requireAuthTime ? { require_auth_time: true } : {}),
   };
-  const newConfiguration = () => {
-    const c = new client.Configuration(server, opts.clientId, metadata, auth);
+  const newConfiguration = (withAuth: client.ClientAuth = auth) => {
+    const c = new client.Configuration(server, opts.clientId, metadata, withAuth);
     // The total deadline of each request is the transport's (OIDC_TIMEOUT_MS, in
     // customFetch: one timer, cleared with the answer). With 0, openid-client adds
     // no AbortSignal.timeout of its own: that one keeps its timer and signal
@@ -96,8 +100,12 @@ export async function discoverIdp(opts: OidcOptions, fetch: IdpFetch, requireAut
     if (insecure) client.allowInsecureRequests(c);
     return c;
   };
-  const configuration = newConfiguration();
-  configuration[client.customFetch] = fetch;
+  const configurationWith = (withAuth: client.ClientAuth) => {
+    const c = newConfiguration(withAuth);
+    c[client.customFetch] = fetch;
+    return c;
+  };
+  const configuration = configurationWith(auth);
 
   const keys = new IdpKeys(new URL(server.jwks_uri!), fetch, { timeoutMs: opts.timeoutMs });
   try {
@@ -121,7 +129,7 @@ export async function discoverIdp(opts: OidcOptions, fetch: IdpFetch, requireAut
     issParameterSupported: server.authorization_response_iss_parameter_supported === true,
     tokenEndpointAuthMethods: server.token_endpoint_auth_methods_supported ?? ['client_secret_basic'],
   };
-  return { idp, keys, configuration, newConfiguration };
+  return { idp, keys, configuration, newConfiguration: () => newConfiguration(), clientAuth: auth, configurationWith };
 }
 
 /** Picks the ID token algorithm: the pinned one, else RS256 when listed, else the first asymmetric one. */

@@ -43,6 +43,9 @@ export type HostileMode =
   | 'token-challenge-other'
   | 'token-any-code'
   | 'token-echo'
+  | 'token-echo-auth'
+  | 'token-code-first'
+  | 'token-client-500'
   | 'token-bad-json'
   | 'token-invalid-client-400'
   | 'token-401-unauthorized-client'
@@ -91,6 +94,8 @@ export interface HostileIdp {
   lastAuthorizeQuery: URLSearchParams | undefined;
   /** The `code` of the last token request, as sent. */
   lastTokenCode: string | undefined;
+  /** Every token request as it arrived: its Authorization header and its form body (for redaction tests). */
+  tokenRequests: { authorization: string | undefined; body: string }[];
   /** How the client authenticated at the last token request. */
   lastTokenAuth: 'basic' | 'post' | 'private_key_jwt' | undefined;
   /** private_key_jwt: the client's public key (assertions are verified with it), and the last assertion. */
@@ -156,7 +161,12 @@ export const HOSTILE_USERS: Record<string, HostileUser> = {
 };
 
 export async function startHostileIdp(
-  opts: { alg?: 'RS256' | 'ES256'; issParameter?: boolean; tls?: { key: string; cert: string } } = {},
+  opts: {
+    alg?: 'RS256' | 'ES256';
+    issParameter?: boolean;
+    tls?: { key: string; cert: string };
+    clientSecret?: string;
+  } = {},
 ): Promise<HostileIdp> {
   const alg = opts.alg ?? 'RS256';
   const issParameter = opts.issParameter ?? true;
@@ -184,7 +194,7 @@ export async function startHostileIdp(
     mode: 'ok',
     issuer,
     clientId: 'bridge',
-    clientSecret: 'bridge-client-secret-0123456789',
+    clientSecret: opts.clientSecret ?? 'bridge-client-secret-0123456789',
     alg,
     redirectUris: [],
     users: structuredClone(HOSTILE_USERS),
@@ -198,6 +208,7 @@ export async function startHostileIdp(
     lastAuthorizeQuery: undefined,
     issued: [],
     lastTokenCode: undefined,
+    tokenRequests: [],
     lastTokenAuth: undefined,
     clientPublicKey: undefined,
     lastClientAssertion: undefined,
@@ -414,6 +425,23 @@ export async function startHostileIdp(
           if (!(await slow(res, 'token'))) return;
           const form = new URLSearchParams(raw);
           idp.lastTokenCode = form.get('code') ?? undefined;
+          idp.tokenRequests.push({ authorization: req.headers.authorization, body: raw });
+          const unknownCode = !codes.has(form.get('code') ?? '');
+          // Google's answer to a code not in its format, before it looks at the client.
+          if (idp.mode === 'token-code-first' && unknownCode)
+            return send(res, 400, { error: 'invalid_grant', error_description: 'Malformed auth code.' });
+          // What the client sent to authenticate, as it arrived (the header, the form-encoded parameters).
+          const echo = `authorization ${req.headers.authorization ?? 'none'}; ${raw
+            .split('&')
+            .filter((p) => /^client_(secret|assertion)=/.test(p))
+            .join('&')}`;
+          const refuseClient = () =>
+            idp.mode === 'token-client-500'
+              ? send(res, 500, '<html>Internal error</html>', { 'content-type': 'text/html' })
+              : send(res, 401, {
+                  error: 'invalid_client',
+                  ...(idp.mode === 'token-echo-auth' ? { error_description: `client refused: ${echo}` } : {}),
+                });
           let id = form.get('client_id');
           let secret = form.get('client_secret');
           idp.lastTokenAuth = secret !== null ? 'post' : undefined;
@@ -433,10 +461,12 @@ export async function startHostileIdp(
               id = payload.iss ?? null;
               secret = idp.clientSecret;
             } catch {
-              return send(res, 401, { error: 'invalid_client' });
+              return refuseClient();
             }
           }
-          if (id !== idp.clientId || secret !== idp.clientSecret) return send(res, 401, { error: 'invalid_client' });
+          if (id !== idp.clientId || secret !== idp.clientSecret) return refuseClient();
+          if (idp.mode === 'token-echo-auth' && unknownCode)
+            return send(res, 400, { error: 'invalid_grant', error_description: `unknown code: ${echo}` });
           if (idp.mode === 'token-500')
             return send(res, 500, '<html>Internal error</html>', { 'content-type': 'text/html' });
           if (idp.mode === 'token-error')

@@ -213,10 +213,14 @@ export function startDemoStack(
 
 /** The stack with the scriptable hostile IdP. */
 export function startHostileStack(
-  opts: { env?: Env; alg?: 'RS256' | 'ES256'; issParameter?: boolean } = {},
+  opts: { env?: Env; alg?: 'RS256' | 'ES256'; issParameter?: boolean; clientSecret?: string } = {},
 ): Promise<Stack<HostileIdp>> {
   return startStack(async (redirectUri) => {
-    const idp = await startHostileIdp({ alg: opts.alg, issParameter: opts.issParameter });
+    const idp = await startHostileIdp({
+      alg: opts.alg,
+      issParameter: opts.issParameter,
+      clientSecret: opts.clientSecret,
+    });
     idp.redirectUris = [redirectUri];
     return idp;
   }, opts.env);
