@@ -46,3 +46,14 @@ t.test('HELP_URL must be https (not even http on localhost); ORG_NAME at most 10
   t.match(configProblems({ ...TWO_IDP_BASE, HELP_URL: 'javascript:alert(1)' }), { HELP_URL: /https/ });
   t.match(configProblems({ ...TWO_IDP_BASE, ORG_NAME: 'x'.repeat(101) }), { ORG_NAME: /100 characters/ });
 });
+
+t.test('ORG_NAME with a direction mark or a control character is refused at start-up, saying why', async (t) => {
+  for (const name of ['\u200fבנק\u200f', 'Acme\u202eknaB', 'Acme\u2069', 'Acme\u0007']) {
+    t.match(
+      configProblems({ ...TWO_IDP_BASE, ORG_NAME: name }),
+      { ORG_NAME: /direction mark or control character .*write the name without it/ },
+      JSON.stringify(name),
+    );
+  }
+  t.same(configProblems({ ...TWO_IDP_BASE, ORG_NAME: 'בנק לאומי – Leumi' }), {}, 'Hebrew and a dash are fine');
+});

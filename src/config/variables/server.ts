@@ -1,4 +1,5 @@
 /** The variables of the "Server" section of docs/configuration.md: the listener, its pages and its logs. */
+import { shownValue } from '../shown-values.js';
 import { LOGO_MAX_BYTES, orgColor, orgLogoFile } from '../branding.js';
 import {
   isLanguage,
@@ -60,9 +61,15 @@ export const SERVER_VARIABLES = {
     parse: (raw, ctx) => {
       if (!isSet(raw)) return undefined;
       if (raw.length > 100) ctx.bad('must be at most 100 characters');
+      // The pages show values without these (config/shown-values.ts): the name would show U+FFFD instead.
+      if (shownValue(raw) !== raw) {
+        ctx.bad(
+          'holds a direction mark or control character (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069, a control): write the name without it; the pages isolate the name in its own direction already',
+        );
+      }
       return raw;
     },
-    doc: "The company's name, on the landing page and every error page.",
+    doc: "The company's name, on the landing page and every error page (without direction marks or control characters: the pages isolate it in its own direction).",
   }),
   HELP_URL: variable({
     group: 'Server',
@@ -99,7 +106,7 @@ export const SERVER_VARIABLES = {
     default: LANGUAGES.join(','),
     example: 'en,he,ar,ru',
     parse: pageLanguages,
-    doc: `The languages of the pages, comma-separated, of ${LANGUAGES.map((l) => `\`${l}\``).join(', ')}. Each page is in the one the browser's \`Accept-Language\` prefers among them (q-values; \`he-IL\` takes \`he\`), else in \`PAGE_DEFAULT_LANGUAGE\`; the login asks the IdP for it as \`ui_locales\` (nothing when the browser asks for none of them, so the IdP can use the browser's own). An unknown code is refused.`,
+    doc: `The languages of the pages, comma-separated, of ${LANGUAGES.map((l) => `\`${l}\``).join(', ')}. Each page is in the one the browser's \`Accept-Language\` prefers among them (q-values; \`he-IL\` takes \`he\`), else in \`PAGE_DEFAULT_LANGUAGE\`; the login asks the IdP for it as \`ui_locales\` (\`PAGE_DEFAULT_LANGUAGE\` for a browser that sends no \`Accept-Language\`; nothing for one whose header names none of them, so the IdP can use the browser's own). An unknown code is refused.`,
   }),
   PAGE_DEFAULT_LANGUAGE: variable({
     group: 'Server',
