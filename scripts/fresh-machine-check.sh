@@ -82,17 +82,21 @@ trap 'exit 130' INT TERM
 
 mount_in() { # <mount args...> <target>
   mount "$@"
+  # Where the host's mounts are shared (systemd's default), a bind of /dev would join its peer group, and
+  # what is mounted under it here (/dev/pts, /dev/shm) would appear on the host: receive, never send.
+  mount --make-rslave "${*: -1}"
   mounted+=("${*: -1}")
 }
 
 # A run killed with SIGKILL (a cancelled CI job, the OOM killer) leaves its bind mounts behind, and
 # `rm -rf` crosses mount points: it would delete the host's /dev and /sys through them. Unmount what is
 # left under the root first (deepest first), and never let rm leave the root's own filesystem.
+mounts_under() { # <dir>: the mount points at or under it, deepest first (compared as text, not as a pattern)
+  findmnt -R -n -o TARGET --list 2>/dev/null | awk -v r="$1" '$0 == r || index($0, r "/") == 1' | sort -r
+}
 if [[ -d $run ]]; then
-  findmnt -R -n -o TARGET --list 2>/dev/null | grep -E "^$run(/|$)" | sort -r | while read -r target; do
-    umount "$target" 2>/dev/null || umount -l "$target"
-  done
-  if findmnt -R -n -o TARGET --list 2>/dev/null | grep -qE "^$run(/|$)"; then
+  for target in $(mounts_under "$run"); do umount "$target" 2>/dev/null || umount -l "$target"; done
+  if [[ -n $(mounts_under "$run") ]]; then
     echo "fresh-machine-check: $run still has mounts (findmnt -R | grep $run): unmount them, then run again" >&2
     exit 2
   fi
