@@ -145,7 +145,8 @@ export function renderConfigurationDoc(): string {
     '',
     '`npm run check-config` (in the image: `node dist/commbox-sso-bridge.mjs --check`) validates the',
     "configuration, performs discovery and a JWKS fetch for every IdP, proves each IdP's client credentials",
-    '(a token request with a code the IdP never issued), prints what it found and exits 0 or 1 (2 for',
+    '(a token request with a code the IdP never issued, then the same with a wrong credential as a control',
+    'when the IdP refuses the code), prints what it found and exits 0 or 1 (2 for',
     'arguments it cannot use) without starting the server. `--ticket-for <username>` also asks CommBox for',
     'one ticket for that agent, never shown: see [Operations](operations.md).',
   );
