@@ -226,7 +226,7 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     cookies,
     replayMemory: bridge.replayMemory,
     failureBudget: bridge.failureBudget,
-    graph: { fetch: bridge.http.fetch, timeoutMs: config.idpTimeoutMs },
+    graph: { fetch: bridge.http.fetch, timeoutMs: config.idpTimeoutMs, duration: metrics.graphDuration },
     commbox: bridge.commbox,
     settings: { commbox: config.commbox, loginTimeoutMs: config.loginTimeoutMs, dryRun: config.dryRun },
     metrics,

@@ -63,6 +63,16 @@ export async function createBridge(
   const metrics = opts.metrics ?? createMetrics();
   const health: Health = { draining: false, commboxReachable: undefined };
   const idps = new Map<string, Idp>(config.idps.map((c) => [c.name, createIdp(c, config, http)]));
+  // Per configured IdP (a bounded set): its metadata and keys are loaded, as /readyz sees it.
+  new Gauge({
+    name: 'commbox_bridge_idp_discovered',
+    help: "1 while the IdP's discovery document and keys are loaded; 0 while they are not (logins to it fail with idp_unavailable).",
+    labelNames: ['idp'],
+    registers: [metrics.registry],
+    collect() {
+      for (const [name, idp] of idps) this.set({ idp: name }, idp.oidc.discovered ? 1 : 0);
+    },
+  });
   const sharedState = config.redis === undefined ? undefined : await SharedState.create(config.redis);
   if (sharedState !== undefined) {
     new Gauge({

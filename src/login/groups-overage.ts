@@ -11,10 +11,14 @@ import type { LoginClock } from '../net/deadline.js';
 import type { IdpFetch } from '../net/idp-fetch.js';
 import type { LogSink } from './outcome.js';
 
-/** How Microsoft Graph is reached: the IdP's keep-alive fetch, and the deadline of each request (`OIDC_TIMEOUT_MS`). */
+/**
+ * How Microsoft Graph is reached: the IdP's keep-alive fetch, and the deadline of each request
+ * (`OIDC_TIMEOUT_MS`); `duration` observes each reading's seconds (all its pages).
+ */
 export interface GraphAccess {
   readonly fetch: IdpFetch;
   readonly timeoutMs: number;
+  readonly duration?: { observe(seconds: number): void };
 }
 
 /**
@@ -55,6 +59,7 @@ export async function resolveGroupsOverage(
   if (rules.groupsOverage === 'refuse')
     throw refuse('groups.overage', 'the ID token has a groups overage (_claim_names) and GROUPS_OVERAGE=refuse');
   clock.enter('graph');
+  const graphStart = performance.now();
   const read = await readGraphGroups(graph.fetch, {
     graphApiUrl: rules.graphApiUrl,
     accessToken: login.accessToken,
@@ -62,6 +67,7 @@ export async function resolveGroupsOverage(
     wanted: (g) => rules.allowedGroups.includes(g),
     signal: clock.signal,
   });
+  graph.duration?.observe((performance.now() - graphStart) / 1000);
   // Stopped by the login's deadline: that is the refusal, not an incomplete list.
   clock.signal.throwIfAborted();
   const found = read.groups.some((g) => rules.allowedGroups.includes(g));

@@ -19,6 +19,7 @@ export interface Metrics {
   readonly tokenDuration: Histogram;
   readonly userinfoDuration: Histogram;
   readonly commboxDuration: Histogram;
+  readonly graphDuration: Histogram;
 }
 
 /**
@@ -85,6 +86,12 @@ export function createMetrics({ defaults = true }: { defaults?: boolean } = {}):
     commboxDuration: new Histogram({
       name: 'commbox_bridge_commbox_ticket_duration_seconds',
       help: 'The whole ticket step, retries included.',
+      buckets: BUCKETS,
+      registers,
+    }),
+    graphDuration: new Histogram({
+      name: 'commbox_bridge_graph_groups_duration_seconds',
+      help: "Reading a login's groups from Microsoft Graph (GROUPS_OVERAGE=graph, an overage only), every page.",
       buckets: BUCKETS,
       registers,
     }),

@@ -91,6 +91,11 @@ t.test(
       { check: 'groups.overage' },
     );
     t.equal(graph.seen.length, 0, 'neither Graph nor the _claim_sources endpoint was called');
+    t.match(
+      await s.bridge.metrics.registry.getSingleMetricAsString('commbox_bridge_graph_groups_duration_seconds'),
+      /commbox_bridge_graph_groups_duration_seconds_count 0$/m,
+      'no Graph reading, none timed',
+    );
     t.equal(s.ticketRequests(), 0);
   },
 );
@@ -116,6 +121,11 @@ t.test('GROUPS_OVERAGE=graph: the groups are read page by page with the login ac
   t.match(
     s.logs.find((e) => e['event'] === 'graph_groups'),
     { groups: 3, pages: 2, found: true },
+  );
+  t.match(
+    await s.bridge.metrics.registry.getSingleMetricAsString('commbox_bridge_graph_groups_duration_seconds'),
+    /commbox_bridge_graph_groups_duration_seconds_count 1$/m,
+    'one Graph reading timed (both pages in it)',
   );
 });
 

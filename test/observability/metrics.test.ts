@@ -43,3 +43,17 @@ t.test('metrics count logins, refusals and ticket requests without user data', a
   );
   t.notMatch(text, /alice|bob|u-alice|example\.com/, 'no user data in metrics');
 });
+
+t.test("commbox_bridge_idp_discovered follows each IdP's discovery, as readiness does", async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const gauge = () => s.bridge.metrics.registry.getSingleMetricAsString('commbox_bridge_idp_discovered');
+  s.idp.down = true;
+  t.equal((await s.browser().fetch(`${s.base}/readyz`)).status, 503);
+  t.match(await gauge(), /commbox_bridge_idp_discovered\{idp="default"\} 0$/m, 'not loaded: 0');
+  s.idp.down = false;
+  await s.bridge.oidc.discover();
+  t.match(await gauge(), /commbox_bridge_idp_discovered\{idp="default"\} 1$/m, 'loaded: 1');
+  const all = await s.bridge.metrics.registry.metrics();
+  t.notMatch(all, /commbox_bridge_redis_up/, 'no Redis gauge without REDIS_URL');
+});

@@ -22,6 +22,11 @@ t.test('rate limit per client IP on the login routes: a 429 page with Retry-Afte
   const json = await b.fetch(`${s.base}/callback`, { headers: { accept: 'application/json' } });
   t.equal(json.status, 429);
   t.match(JSON.parse(json.body), { error: 'rate_limited' });
+  t.match(
+    await s.bridge.metrics.registry.getSingleMetricAsString('commbox_bridge_logins_refused_total'),
+    /commbox_bridge_logins_refused_total\{reason="rate_limited"\} 2$/m,
+    "each 429 is counted where the dashboard's rate-limited panel and the refusal alerts read it",
+  );
   t.equal((await b.fetch(`${s.base}/healthz`)).status, 200, 'health is never limited');
   t.equal((await b.fetch(`${s.base}/`)).status, 200);
 });
