@@ -126,7 +126,12 @@ t.test('the check can fail: each kind of mistake is named', async (t) => {
     ['an older release dated later', /^## \[0\.1\.0\] - \S+$/m, '## [0.1.0] - 2027-01-01', /is dated after/],
     ['a date that does not exist', /^## \[0\.1\.0\] - \S+$/m, '## [0.1.0] - 2026-02-30', /2026-02-30 is not a date/],
     ['a seventh type', '### Fixed', '### Performance', /has "### Performance", not one of Added/],
-    ['a type twice, out of order', '### Added', '### Security', /subsections are Security, Changed/],
+    [
+      'a type twice, out of order',
+      /(## \[0\.2\.0\][\s\S]*?)### Added/,
+      '$1### Security',
+      /subsections are Security, Changed/,
+    ],
     ['a missing link reference', /^\[0\.1\.0\]: .*\n/m, '', /no link reference \[0\.1\.0\]:/],
     ['a link comparing the wrong tags', 'compare/v0.1.0...v', 'compare/v0.0.9...v', /, not \S+compare\/v0\.1\.0\.\.\./],
     [
