@@ -6,6 +6,7 @@
 import t from 'tap';
 import { BridgeError } from '../../src/errors.js';
 import { renderLoggedOut } from '../../src/web/pages.js';
+import { checkConfig } from '../../src/check-config.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { configProblems, TWO_IDP_BASE, WITH_ENTRA } from '../helpers/config.js';
 import { signInWithForm, startDemoStack, startHostileStack } from '../helpers/stack.js';
@@ -180,4 +181,25 @@ t.test('several IdPs: the default one is "your company account", an extra one is
   t.match(he, 'להתנתק גם מ\u2011<bdi>entra</bdi>');
   const back = renderLoggedOut(ctx, 'en', [{ idp: 'entra', url: 'https://e.example.com/logout' }], true);
   t.notMatch(back, 'https://e.example.com', 'not offered again on the way back');
+});
+
+t.test('check-config says the sign-out, the URI to register, or why the IdP is refused', async (t) => {
+  const s = await startHostileStack();
+  t.teardown(() => s.close());
+  const check = async (env: Record<string, string>) => {
+    const lines: string[] = [];
+    const code = await checkConfig(parseConfig({ ...s.env, ...env }), (l) => lines.push(l));
+    return { code, out: lines.join('\n') };
+  };
+  const off = await check({});
+  t.match(off.out, 'sign-out at the IdP:     off (OIDC_LOGOUT)');
+  const refused = await check({ OIDC_LOGOUT: 'end_session' });
+  t.equal(refused.code, 1);
+  t.match(refused.out, /IdP: FAILED: .*no usable end_session_endpoint/);
+  s.idp.metadata = { end_session_endpoint: `${s.idp.issuer}/logout` };
+  const on = await check({ OIDC_LOGOUT: 'end_session' });
+  t.match(
+    on.out,
+    `sign-out at the IdP:     ${s.idp.issuer}/logout; register ${s.base}/logged-out?done=1 there as a post-logout redirect URI`,
+  );
 });
