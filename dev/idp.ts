@@ -64,6 +64,8 @@ export interface DemoIdpOptions {
   clientId?: string;
   clientSecret?: string;
   redirectUris: string[];
+  /** Where RP-initiated logout may send the browser back (the bridge's `<PUBLIC_URL>/logged-out?done=1`). */
+  postLogoutRedirectUris?: string[];
   /** ID token algorithm of the client (RS256 by default). */
   idTokenAlg?: 'RS256' | 'ES256' | 'PS256';
   /** When false, profile claims go into the ID token too (oidc-provider puts them only in userinfo by default). */
@@ -133,6 +135,7 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
         client_id: clientId,
         client_secret: clientSecret,
         redirect_uris: opts.redirectUris,
+        post_logout_redirect_uris: opts.postLogoutRedirectUris ?? [],
         response_types: ['code'],
         grant_types: ['authorization_code'],
         token_endpoint_auth_method: opts.tokenEndpointAuthMethod ?? 'client_secret_basic',

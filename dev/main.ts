@@ -18,7 +18,10 @@ const sandbox = await startSandbox({
   brand: 'demo',
   agents: DEMO_AGENTS,
 });
-const idp = await startDemoIdp({ redirectUris: [`${publicUrl}/callback`] });
+const idp = await startDemoIdp({
+  redirectUris: [`${publicUrl}/callback`],
+  postLogoutRedirectUris: [`${publicUrl}/logged-out?done=1`],
+});
 
 let config;
 try {
@@ -31,6 +34,7 @@ try {
     OIDC_ISSUER: idp.issuer,
     OIDC_CLIENT_ID: idp.clientId,
     OIDC_CLIENT_SECRET: idp.clientSecret,
+    OIDC_LOGOUT: 'end_session',
     COMMBOX_API_URL: sandbox.url,
     COMMBOX_API_KEY: sandbox.apiKey,
     COMMBOX_BRAND: sandbox.brand,

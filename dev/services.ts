@@ -18,6 +18,9 @@ if (which === 'idp') {
     port,
     issuer: env['DEMO_IDP_ISSUER'] ?? `http://localhost:${port}`,
     redirectUris: (env['DEMO_REDIRECT_URIS'] ?? 'http://localhost:3000/callback').split(','),
+    postLogoutRedirectUris: (env['DEMO_POST_LOGOUT_REDIRECT_URIS'] ?? 'http://localhost:3000/logged-out?done=1').split(
+      ',',
+    ),
     clientId: env['DEMO_CLIENT_ID'] ?? 'commbox-bridge',
     clientSecret: env['DEMO_CLIENT_SECRET'] ?? 'demo-client-secret-0123456789',
   });

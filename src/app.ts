@@ -23,7 +23,7 @@ import { chatRoutes } from './routes/chat.js';
 import { healthRoutes, metricsHandler } from './routes/health.js';
 import { initiateRoutes } from './routes/initiate.js';
 import { loginRoutes, type LoginStarter } from './routes/login.js';
-import { pageRoutes } from './routes/pages.js';
+import { LOGGED_OUT_DONE_QUERY, LOGGED_OUT_PATH, pageRoutes } from './routes/pages.js';
 import { PublicHostRedirect } from './routes/public-host.js';
 import type { RateLimit } from './routes/rate-limit.js';
 
@@ -237,7 +237,11 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     dryRun: config.dryRun,
     sharedState: bridge.sharedState,
   });
-  await app.register(pageRoutes, { pageContext });
+  await app.register(pageRoutes, {
+    pageContext,
+    idps: bridge.idps,
+    postLogoutRedirectUri: `${config.publicUrl}${LOGGED_OUT_PATH}?${LOGGED_OUT_DONE_QUERY}`,
+  });
   await app.register(loginRoutes, { starter, rateLimit });
   const site = { publicUrl: config.publicUrl, publicOrigin: config.publicOrigin, commbox: config.commbox };
   await app.register(initiateRoutes, { starter, site, rateLimit });

@@ -231,6 +231,11 @@ export async function checkConfig(
         out(
           `  client authentication:  ${c.oidc.clientAuth}; the IdP offers ${idp.tokenEndpointAuthMethods.join(', ')}`,
         );
+        out(
+          idp.endSessionEndpoint === undefined
+            ? '  sign-out at the IdP:     off (OIDC_LOGOUT): /logged-out offers none'
+            : `  sign-out at the IdP:     ${idp.endSessionEndpoint}; register ${config.publicUrl}/logged-out?done=1 there as a post-logout redirect URI`,
+        );
         if (!idp.tokenEndpointAuthMethods.includes(c.oidc.clientAuth)) {
           out(`WARNING: the IdP does not list ${c.oidc.clientAuth}; set the client authentication to one it offers`);
         }

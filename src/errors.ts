@@ -165,6 +165,7 @@ export const CHECKS = [
   'metadata.token_endpoint',
   'metadata.jwks_uri',
   'metadata.userinfo_endpoint',
+  'metadata.end_session_endpoint',
   'jwks.fetch',
   // Entra ID groups overage and Microsoft Graph
   'groups.overage',

@@ -33,6 +33,7 @@ function idpConfig(name: string, v: Values, base: string): IdpConfig {
       passThroughParams: v.OIDC_PASS_THROUGH_PARAMS,
       hostedDomain: v.ALLOWED_HOSTED_DOMAINS.length === 1 ? v.ALLOWED_HOSTED_DOMAINS[0] : undefined,
       accessTokenClaims: v.ACCESS_TOKEN_CLAIMS,
+      logout: v.OIDC_LOGOUT,
     },
     access: {
       allowedGroups: v.ALLOWED_GROUPS,

@@ -42,6 +42,8 @@ export interface OidcSettings {
   readonly hostedDomain: string | undefined;
   /** `ACCESS_TOKEN_CLAIMS`: a verified JWT access token's claims are read too. */
   readonly accessTokenClaims: boolean;
+  /** `OIDC_LOGOUT`: `end_session` offers RP-initiated logout at the IdP on `/logged-out`. */
+  readonly logout: 'off' | 'end_session';
 }
 
 /** The access rules, as configured. */

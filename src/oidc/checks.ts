@@ -29,7 +29,7 @@ export function checkCallbackParameters(params: URLSearchParams): CheckFailure |
  * issuer on a loopback host (local testing).
  */
 export function checkEndpoint(
-  name: 'authorization_endpoint' | 'token_endpoint' | 'jwks_uri' | 'userinfo_endpoint',
+  name: 'authorization_endpoint' | 'token_endpoint' | 'jwks_uri' | 'userinfo_endpoint' | 'end_session_endpoint',
   value: unknown,
   issuer: URL,
 ): CheckFailure | undefined {

@@ -8,6 +8,7 @@
  * All requests go through the bridge's keep-alive undici Agent, each under a
  * total deadline (`OIDC_TIMEOUT_MS`, kept by the transport's `customFetch`).
  */
+import * as client from 'openid-client';
 import type { HttpClient } from '../net/idp-fetch.js';
 import { untilAborted, type LoginClock } from '../net/deadline.js';
 import { fixedAuthorizationParams } from './authorization-params.js';
@@ -115,6 +116,22 @@ export class OidcClient {
     await this.discover();
     this.#authorizationPrefix ??= authorizationUrlPrefix(this.#discovery!.configuration, this.fixedParams, this.#opts);
     return authorizationUrl(this.#authorizationPrefix, request, passed);
+  }
+
+  /**
+   * Where the `/logged-out` page sends a browser to sign out of this IdP too (`OIDC_LOGOUT=end_session`):
+   * the IdP's `end_session_endpoint` with `client_id` and `postLogoutRedirectUri`, through openid-client's
+   * `buildEndSessionUrl`. No `id_token_hint`: the bridge keeps no tokens. Undefined when the setting is off
+   * or discovery has not succeeded yet (the page then offers nothing; readiness says why).
+   */
+  endSessionUrl(postLogoutRedirectUri: string): string | undefined {
+    if (this.#opts.logout !== 'end_session' || this.#discovery === undefined) return undefined;
+    return client
+      .buildEndSessionUrl(this.#discovery.configuration, {
+        client_id: this.#opts.clientId,
+        post_logout_redirect_uri: postLogoutRedirectUri,
+      })
+      .toString();
   }
 
   /**

@@ -26,6 +26,8 @@ export interface DiscoveredIdp {
   readonly keyCount: number;
   readonly issParameterSupported: boolean;
   readonly tokenEndpointAuthMethods: readonly string[];
+  /** The RP-initiated logout endpoint, checked, with `OIDC_LOGOUT=end_session`; undefined otherwise. */
+  readonly endSessionEndpoint: string | undefined;
 }
 
 /** A discovered IdP: what it advertised, its keys, and its openid-client Configuration. */
@@ -83,6 +85,12 @@ export async function discoverIdp(opts: OidcOptions, fetch: IdpFetch, requireAut
     const problem = checkEndpoint(name, value, issuer);
     if (problem) throw unusableMetadata(problem);
   }
+  // OIDC_LOGOUT=end_session: the sign-out the company asked for must be possible, else the IdP is refused
+  // (fail closed, not a page quietly without its button). Off, the endpoint is neither read nor judged.
+  if (opts.logout === 'end_session') {
+    const problem = checkEndpoint('end_session_endpoint', server.end_session_endpoint, issuer);
+    if (problem) throw unusableMetadata(problem);
+  }
 
   const auth = await clientAuthentication(opts, String(server.token_endpoint));
   const metadata = {
@@ -128,6 +136,7 @@ export async function discoverIdp(opts: OidcOptions, fetch: IdpFetch, requireAut
     keyCount: keys.keyCount,
     issParameterSupported: server.authorization_response_iss_parameter_supported === true,
     tokenEndpointAuthMethods: server.token_endpoint_auth_methods_supported ?? ['client_secret_basic'],
+    endSessionEndpoint: opts.logout === 'end_session' ? server.end_session_endpoint : undefined,
   };
   return { idp, keys, configuration, newConfiguration: () => newConfiguration(), clientAuth: auth, configurationWith };
 }

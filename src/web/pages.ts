@@ -171,6 +171,49 @@ ${helpLine(ctx, lang)}`,
   );
 }
 
+/** An IdP the `/logged-out` page offers to sign out of: its name, and its end-session URL. */
+export interface IdpSignOut {
+  /** `default` for the OIDC_* IdP (the button then says "your company account"), else its OIDC_IDPS name. */
+  readonly idp: string;
+  readonly url: string;
+}
+
+/**
+ * `/logged-out`, CommBox's sign-out URL: CommBox ended its session and sent the agent here. It ends
+ * nothing itself; it offers to open CommBox again, and to sign out of the IdPs set to `OIDC_LOGOUT=end_session`
+ * (`signOuts`); `back`: the IdP sent the browser back here (`?done=1`), so it is not offered again.
+ */
+export function renderLoggedOut(
+  ctx: PageContext,
+  lang: Language = ctx.defaultLanguage ?? 'en',
+  signOuts: readonly IdpSignOut[] = [],
+  back = false,
+): string {
+  const texts = textsOf(ctx);
+  const org = ctx.orgName;
+  const idpButtons = back
+    ? []
+    : signOuts.map(
+        (s) =>
+          html`<a class="button" href="${s.url}">${
+            s.idp === 'default'
+              ? texts.markup(lang, 'logged_out.idp_button')
+              : texts.markup(lang, 'logged_out.idp_button_named', { idp: isolated(s.idp) })
+          }</a>
+`,
+      );
+  return layout(
+    org === undefined ? texts.text(lang, 'logged_out.title') : texts.text(lang, 'logged_out.title_with_org', { org }),
+    html`${logo(ctx)}${org !== undefined && html`<p class="org">${texts.markup(lang, 'error.banner', { org: isolated(org) })}</p>\n`}<h1>${texts.markup(lang, 'logged_out.heading')}</h1>
+<p>${texts.markup(lang, 'logged_out.what')}</p>
+<p>${back ? texts.markup(lang, 'logged_out.idp_done') : texts.markup(lang, 'logged_out.company_session')}</p>
+<a class="button" href="${ctx.loginUrl}">${texts.markup(lang, 'logged_out.button')}</a>
+${joinHtml(idpButtons, '')}${helpLine(ctx, lang)}`,
+    ctx,
+    lang,
+  );
+}
+
 /** A user detail's words as HTML: an email as an address, codes and claim names as codes, counts as numbers. */
 function detailMarkup(texts: PageTexts, lang: Language, detail: UserDetail): SafeHtml {
   const values: Record<string, SafeHtml | number> = {};

@@ -41,6 +41,7 @@ t.before(async () => {
       ALLOWED_GROUPS: 'commbox-agents',
       COMMBOX_CHAT_URL: sb.chatUrl,
       COMMBOX_CHAT_CHANNELS: DEMO_CHAT_CHANNEL,
+      OIDC_LOGOUT: 'end_session',
     }),
   });
 });
@@ -201,6 +202,30 @@ t.test('intranet link: landing page, "Open CommBox", the IdP form, CommBox as al
   await page.waitForURL((u) => u.href.startsWith(s.sandbox.loginUrl));
   t.match(await page.textContent('h1'), /signed in as alice/, 'no form the second time');
 });
+
+t.test(
+  'sign-out: /logged-out, signed out of the IdP too, and "Open CommBox again" asks for the password',
+  async (t) => {
+    const alone = await context(t);
+    await alone.page.goto(`${s.base}/logged-out`);
+    await checkBridgePage(t, alone.page, alone.requests, alone.problems);
+    await shot(alone.page, 'logged-out');
+
+    const { page } = await context(t);
+    await page.goto(`${s.base}/login`);
+    await signIn(page, 'alice');
+    await page.waitForURL((u) => u.href.startsWith(s.sandbox.loginUrl));
+    await page.goto(`${s.base}/logged-out`);
+    await page.getByRole('link', { name: 'Sign out of your company account too' }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.waitForURL(`${s.base}/logged-out?done=1`);
+    t.match(await page.textContent('main'), /You are back from your company sign-in service/);
+    t.equal(await page.getByRole('link', { name: 'Sign out of your company account too' }).count(), 0, 'not again');
+    await page.getByRole('link', { name: 'Open CommBox again' }).click();
+    await page.waitForURL((u) => u.pathname.startsWith('/interaction/'));
+    t.pass("the IdP's sign-in form: its session ended");
+  },
+);
 
 t.test('launcher tile: GET /initiate with login_hint, and a POSTed tile', async (t) => {
   const { page } = await context(t);
@@ -586,6 +611,7 @@ for (const [locale, lang] of RTL) {
       const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
       for (const [path, name] of [
         ['/', 'landing'],
+        ['/logged-out', 'logged-out'],
         ['/nowhere', 'error'],
       ] as const) {
         const { page, requests, problems } = await context(t, { locale });

@@ -205,7 +205,12 @@ export function startDemoStack(
   opts: { env?: Env; idp?: Partial<DemoIdpOptions>; sandbox?: SandboxOptions } = {},
 ): Promise<Stack<DemoIdp>> {
   return startStack(
-    (redirectUri) => startDemoIdp({ redirectUris: [redirectUri], ...opts.idp }),
+    (redirectUri) =>
+      startDemoIdp({
+        redirectUris: [redirectUri],
+        postLogoutRedirectUris: [new URL('/logged-out?done=1', redirectUri).href],
+        ...opts.idp,
+      }),
     opts.env,
     opts.sandbox,
   );

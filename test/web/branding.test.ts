@@ -34,7 +34,7 @@ const directive = (csp: string, name: string) =>
     .find((d) => d.startsWith(`${name} `));
 
 t.test(
-  'the logo is inline above the heading of the landing and error pages, and the CSP allows data: images',
+  'the logo is inline above the heading of the landing, sign-out and error pages, and the CSP allows data: images',
   async (t) => {
     const png = solidPng(8, 4, [11, 92, 173]);
     const logo = writeLogo(t.testdir(), 'logo.png', png);
@@ -42,6 +42,7 @@ t.test(
     const img = `<img class="logo" src="data:image/png;base64,${png.toString('base64')}" alt="Acme &lt;Bank&gt;">`;
     for (const [url, status] of [
       ['/', 200],
+      ['/logged-out', 200],
       ['/nowhere', 404],
       ['/callback?state=abc&code=x', 400],
     ] as const) {
@@ -85,7 +86,7 @@ t.test('without a logo: no image, and the CSP allows none', async (t) => {
 
 t.test('the accent colour is in the served style, and the CSP names that style by its hash', async (t) => {
   const { app } = await build(t, { ORG_COLOR: '#A4123F' });
-  for (const url of ['/', '/nowhere', '/callback?state=abc&code=x']) {
+  for (const url of ['/', '/logged-out', '/nowhere', '/callback?state=abc&code=x']) {
     const res = await app.inject(url);
     const { style, source } = servedStyle(res.body);
     t.match(

@@ -11,7 +11,7 @@ import t from 'tap';
 import { CATALOGUES, LANGUAGES, RTL_LANGUAGES as RTL } from '../../src/config/page-catalogue.js';
 import { Reasons, type UserDetail } from '../../src/errors.js';
 import { ACCEPT_LANGUAGE_READ, pageLanguage } from '../../src/web/language.js';
-import { errorJson, renderErrorPage, renderLanding } from '../../src/web/pages.js';
+import { errorJson, renderErrorPage, renderLanding, renderLoggedOut } from '../../src/web/pages.js';
 import { Browser } from '../helpers/browser.js';
 import { build } from '../helpers/build.js';
 import { startHostileStack } from '../helpers/stack.js';
@@ -133,6 +133,9 @@ t.test(
       const landing = renderLanding(ctx(hostile), lang);
       check(landing, `${lang}: the landing page (the company's name)`);
       t.equal(landing, renderLanding(ctx(shown), lang), `${lang}: the landing page, as with U+FFFD`);
+      const loggedOut = renderLoggedOut(ctx(hostile), lang);
+      check(loggedOut, `${lang}: the sign-out page (the company's name)`);
+      t.equal(loggedOut, renderLoggedOut(ctx(shown), lang), `${lang}: the sign-out page, as with U+FFFD`);
       details(hostile).forEach((detail, i) => {
         const clean = details(shown)[i]!;
         const page = renderErrorPage(Reasons.idpError, 'r', ctx(hostile), detail, lang);

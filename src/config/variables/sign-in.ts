@@ -172,6 +172,15 @@ export const SIGN_IN_VARIABLES = {
     parse: passThroughNames,
     doc: 'Query parameters copied from `/login`, `/chat/…` and `/initiate` links to the authorization request (case-sensitive names; a value over 256 characters is dropped; a fixed `OIDC_AUTH_PARAMS` value wins). Empty: none.',
   }),
+  OIDC_LOGOUT: variable({
+    group: 'Sign-in (per IdP)',
+    scope: 'idp',
+    idpSuffix: 'LOGOUT',
+    default: 'off',
+    example: 'end_session',
+    parse: oneOf(['off', 'end_session'] as const, 'off'),
+    doc: '`end_session`: the `/logged-out` page also offers to sign out of this IdP, through its `end_session_endpoint` (RP-initiated logout) with `client_id` and `post_logout_redirect_uri` `<PUBLIC_URL>/logged-out?done=1`, which must be registered at the IdP; no `id_token_hint` (the bridge keeps no tokens). An IdP whose discovery has no usable `end_session_endpoint` is then refused like other unusable metadata (readiness and check-config say `metadata.end_session_endpoint`). `off`: the page offers nothing for this IdP.',
+  }),
   OIDC_IDPS: variable({
     group: 'Sign-in (per IdP)',
     scope: 'global',
