@@ -4,6 +4,7 @@
  * user name, an email or anything a user controls.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Reasons } from '../errors.js';
 import { BRIDGE_VERSION } from './version.js';
 
 /** Seconds; the flow is dominated by the IdP and CommBox round trips. */
@@ -40,7 +41,7 @@ export function createMetrics({ defaults = true }: { defaults?: boolean } = {}):
     labelNames: ['version', 'node'],
     registers,
   }).set({ version: BRIDGE_VERSION, node: process.version }, 1);
-  return {
+  const metrics: Metrics = {
     registry,
     loginsStarted: new Counter({
       name: 'commbox_bridge_logins_started_total',
@@ -96,4 +97,10 @@ export function createMetrics({ defaults = true }: { defaults?: boolean } = {}):
       registers,
     }),
   };
+  // A labelled series exists from its first inc(): Prometheus first sees it at 1, and increase() over the
+  // window drops that first refusal (a revoked API key's first 401, a reason's first refusals). Every reason
+  // code and the ticket statuses the alerts read start at 0 instead; both sets are bounded.
+  for (const reason of Object.values(Reasons)) metrics.loginsRefused.inc({ reason }, 0);
+  for (const status of ['401', '502', '503', '504', 'error', 'timeout']) metrics.ticketRequests.inc({ status }, 0);
+  return metrics;
 }

@@ -31,6 +31,9 @@ t.test('metrics count logins, refusals and ticket requests without user data', a
   t.match(text, /commbox_bridge_logins_started_total\{entry="login"\} 3/);
   t.match(text, /commbox_bridge_logins_completed_total 2/);
   t.match(text, /commbox_bridge_logins_refused_total\{reason="group_not_allowed"\} 1/);
+  // Series the alerts read exist at 0 before their first event, so increase() counts that first one.
+  t.match(text, /commbox_bridge_logins_refused_total\{reason="commbox_unauthorized"\} 0\n/);
+  t.match(text, /commbox_bridge_commbox_ticket_requests_total\{status="401"\} 0\n/);
   t.match(text, /commbox_bridge_logins_refused_total\{reason="login_cookie_missing"\} 1/);
   t.match(text, /commbox_bridge_commbox_ticket_requests_total\{status="200"\} 2/);
   t.match(text, /commbox_bridge_commbox_ticket_requests_total\{status="503"\} 1/);
