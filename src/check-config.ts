@@ -233,7 +233,7 @@ export async function checkConfig(
         );
         out(
           idp.endSessionEndpoint === undefined
-            ? '  sign-out at the IdP:     off (OIDC_LOGOUT): /logged-out offers none'
+            ? `  sign-out at the IdP:     off (${c.name === 'default' ? 'OIDC_' : idpPrefix(c.name)}LOGOUT): /logged-out offers none`
             : `  sign-out at the IdP:     ${idp.endSessionEndpoint}; register ${config.publicUrl}/logged-out?done=1 there as a post-logout redirect URI`,
         );
         if (!idp.tokenEndpointAuthMethods.includes(c.oidc.clientAuth)) {
