@@ -137,6 +137,12 @@ function logo(ctx: PageContext): SafeHtml | '' {
   return src === undefined ? '' : html`<img class="logo" src="${src}" alt="${shownValue(ctx.orgName ?? '')}">\n`;
 }
 
+/** Above an error or sign-out page's heading: the logo, then the line naming the company (`ORG_NAME`). */
+function logoAndBanner(ctx: PageContext, texts: PageTexts, lang: Language): SafeHtml {
+  const org = ctx.orgName;
+  return html`${logo(ctx)}${org !== undefined && html`<p class="org">${texts.markup(lang, 'error.banner', { org: isolated(org) })}</p>\n`}`;
+}
+
 function layout(title: string, body: SafeHtml, ctx: PageContext, lang: Language = 'en'): string {
   return html`<!doctype html>
 <html lang="${lang}"${RTL_LANGUAGES.has(lang) && raw(' dir="rtl"')}>
@@ -204,7 +210,7 @@ export function renderLoggedOut(
       );
   return layout(
     org === undefined ? texts.text(lang, 'logged_out.title') : texts.text(lang, 'logged_out.title_with_org', { org }),
-    html`${logo(ctx)}${org !== undefined && html`<p class="org">${texts.markup(lang, 'error.banner', { org: isolated(org) })}</p>\n`}<h1>${texts.markup(lang, 'logged_out.heading')}</h1>
+    html`${logoAndBanner(ctx, texts, lang)}<h1>${texts.markup(lang, 'logged_out.heading')}</h1>
 <p>${texts.markup(lang, 'logged_out.what')}</p>
 <p>${back ? texts.markup(lang, 'logged_out.idp_done') : texts.markup(lang, 'logged_out.company_session')}</p>
 <a class="button" href="${ctx.loginUrl}">${texts.markup(lang, 'logged_out.button')}</a>
@@ -250,7 +256,7 @@ export function renderErrorPage(
   const reasonCode = RTL_LANGUAGES.has(lang) ? html`<bdi dir="ltr">${reason}</bdi>` : html`${reason}`;
   return layout(
     org === undefined ? title : texts.text(lang, 'error.title_with_org', { title, org }),
-    html`${logo(ctx)}${org !== undefined && html`<p class="org">${texts.markup(lang, 'error.banner', { org: isolated(org) })}</p>\n`}<h1>${texts.markup(lang, reasonKey(reason, 'title'))}</h1>
+    html`${logoAndBanner(ctx, texts, lang)}<h1>${texts.markup(lang, reasonKey(reason, 'title'))}</h1>
 <p>${texts.markup(lang, reasonKey(reason, 'what'), values)}</p>
 ${userDetail && html`<p>${detailMarkup(texts, lang, userDetail)}</p>\n`}<p>${texts.markup(lang, reasonKey(reason, 'todo'), values)}</p>
 ${RETRY[reason] && html`<a class="button" href="${ctx.loginUrl}">${texts.markup(lang, 'error.retry')}</a>\n`}${helpLine(ctx, lang)}${
