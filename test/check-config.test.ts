@@ -3,7 +3,7 @@
  * ticket asked), the rules and mapping each IdP's logins get, and whether it
  * can use Redis.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -148,6 +148,26 @@ function clientEnv(method: (typeof METHODS)[number], secret: string, keyFile: st
     : { OIDC_CLIENT_AUTH: method, OIDC_CLIENT_SECRET: secret };
 }
 
+/**
+ * A hostile stack for the credentials proof, with a right and a wrong client key registered as the right
+ * one's, and check-config run against it: its exit code, its output and the token requests it sent.
+ */
+async function probeStack(t: Test, opts: Parameters<typeof startHostileStack>[0] = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'check-config-keys-'));
+  const s = await startHostileStack(opts);
+  t.teardown(() => s.close());
+  const right = clientKey(dir, 'right');
+  const wrong = clientKey(dir, 'wrong');
+  s.idp.clientPublicKey = right.publicKey;
+  const check = async (env: Record<string, string>) => {
+    const before = s.idp.tokenRequests.length;
+    const lines: string[] = [];
+    const code = await checkConfig(parseConfig({ ...s.env, ...env }), (l) => lines.push(l));
+    return { code, out: lines.join('\n'), sent: s.idp.tokenRequests.slice(before) };
+  };
+  return { s, right, wrong, check };
+}
+
 const ACCEPTED =
   /\n {2}client credentials: accepted \((\w+)\): a token request with a code the IdP never issued was refused for the code, not the client \(HTTP 400 error="invalid_grant"/;
 const REFUSED =
@@ -203,17 +223,7 @@ t.test(
 );
 
 t.test('check-config proves the client credentials at the hostile IdP, and says when it cannot tell', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'check-config-keys-'));
-  const s = await startHostileStack();
-  t.teardown(() => s.close());
-  const right = clientKey(dir, 'right');
-  const wrong = clientKey(dir, 'wrong');
-  s.idp.clientPublicKey = right.publicKey;
-  const check = async (env: Record<string, string>) => {
-    const lines: string[] = [];
-    const code = await checkConfig(parseConfig({ ...s.env, ...env }), (l) => lines.push(l));
-    return { code, out: lines.join('\n') };
-  };
+  const { s, right, wrong, check } = await probeStack(t);
   for (const method of METHODS) {
     const good = await check(clientEnv(method, s.idp.clientSecret, right.file));
     t.equal(good.code, 0, `${method}, right credentials: ${good.out}`);
@@ -283,19 +293,7 @@ const COULD_NOT_TELL_CODE_FIRST =
 t.test(
   'check-config follows an invalid_grant with a control request authenticated with a wrong credential; a refusal needs none',
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'check-config-keys-'));
-    const s = await startHostileStack();
-    t.teardown(() => s.close());
-    const right = clientKey(dir, 'right');
-    const wrong = clientKey(dir, 'wrong');
-    s.idp.clientPublicKey = right.publicKey;
-    /** check-config's output, and the token requests it sent. */
-    const check = async (env: Record<string, string>) => {
-      const before = s.idp.tokenRequests.length;
-      const lines: string[] = [];
-      const code = await checkConfig(parseConfig({ ...s.env, ...env }), (l) => lines.push(l));
-      return { code, out: lines.join('\n'), sent: s.idp.tokenRequests.slice(before) };
-    };
+    const { s, right, wrong, check } = await probeStack(t);
     const formOf = (r: { body: string }) => new URLSearchParams(r.body);
 
     for (const method of METHODS) {
@@ -351,26 +349,15 @@ t.test(
 t.test(
   'check-config at an IdP that judges the code before the client: neither a right nor a wrong credential is called accepted',
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'check-config-keys-'));
-    const s = await startHostileStack();
-    t.teardown(() => s.close());
-    const right = clientKey(dir, 'right');
-    const wrong = clientKey(dir, 'wrong');
-    s.idp.clientPublicKey = right.publicKey;
+    const { s, right, wrong, check } = await probeStack(t);
     // Google's answer to a code not in its format, whatever the client's credentials.
     s.idp.mode = 'token-code-first';
-    const check = async (env: Record<string, string>) => {
-      const before = s.idp.tokenRequests.length;
-      const lines: string[] = [];
-      const code = await checkConfig(parseConfig({ ...s.env, ...env }), (l) => lines.push(l));
-      return { code, out: lines.join('\n'), sent: s.idp.tokenRequests.length - before };
-    };
     for (const method of METHODS) {
       const wrongFirst = await check(clientEnv(method, WRONG_SECRET, wrong.file));
       t.notMatch(wrongFirst.out, /client credentials: accepted/, `${method}: a wrong credential is not accepted`);
       t.match(wrongFirst.out, COULD_NOT_TELL_CODE_FIRST, `${method}, wrong credentials: could not tell`);
       t.equal(wrongFirst.code, 0, 'a warning, not a failure');
-      t.equal(wrongFirst.sent, 2, 'the probe and its control');
+      t.equal(wrongFirst.sent.length, 2, 'the probe and its control');
       const rightFirst = await check(clientEnv(method, s.idp.clientSecret, right.file));
       t.notMatch(rightFirst.out, /client credentials: accepted/, `${method}: nor a right one`);
       t.match(rightFirst.out, COULD_NOT_TELL_CODE_FIRST, `${method}, right credentials: could not tell`);
@@ -385,7 +372,7 @@ t.test(
           : /\n {2}A sign-in proves them: a wrong OIDC_CLIENT_SECRET fails it with token_exchange_failed\./,
       );
       t.equal(rightFirst.code, 0);
-      t.equal(rightFirst.sent, 2);
+      t.equal(rightFirst.sent.length, 2);
     }
   },
 );
@@ -393,22 +380,12 @@ t.test(
 t.test(
   'check-config hides what an IdP echoes of the client authentication, of the probe and of its control',
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'check-config-keys-'));
     // A secret the Basic header and the form encode differently (RFC 6749 §2.3.1 and WHATWG forms).
     const secret = 'S3cr3t +/=~é!:%&-_.*(x)';
-    const s = await startHostileStack({ clientSecret: secret });
-    t.teardown(() => s.close());
-    const right = clientKey(dir, 'right');
-    s.idp.clientPublicKey = right.publicKey;
+    const { s, right, check } = await probeStack(t, { clientSecret: secret });
     s.idp.mode = 'token-echo-auth';
     for (const method of METHODS) {
-      const before = s.idp.tokenRequests.length;
-      const lines: string[] = [];
-      const code = await checkConfig(parseConfig({ ...s.env, ...clientEnv(method, secret, right.file) }), (l) =>
-        lines.push(l),
-      );
-      const out = lines.join('\n');
-      const sent = s.idp.tokenRequests.slice(before);
+      const { code, out, sent } = await check(clientEnv(method, secret, right.file));
       t.equal(code, 0, `${method}: ${out}`);
       t.match(out, ACCEPTED, `${method}: accepted`);
       t.equal(sent.length, 2, 'the probe and its control');
