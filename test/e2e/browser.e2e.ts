@@ -362,19 +362,24 @@ interface BrandMeasures {
   refMarginTop: string | undefined;
 }
 
+/** A bridge with the company's look (ORG_NAME, ORG_COLOR, a logo, HELP_URL) listening on a free port: its base URL. */
+async function brandedBridge(t: Test, logoName: string, logo: Buffer | string): Promise<string> {
+  const { app } = await build(t, {
+    ORG_NAME: 'Acme Bank',
+    ORG_COLOR: '#a4123f',
+    ORG_LOGO_FILE: writeLogo(t.testdir(), logoName, logo),
+    HELP_URL: 'https://help.example.com/commbox',
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
 for (const [kind, file, width] of [
   ['png', solidPng(160, 48, [164, 18, 63]), 160],
   ['svg', svgLogo('#a4123f'), 120],
 ] as const) {
   t.test(`the company's look: a ${kind} logo and ORG_COLOR, under the CSP, readable`, async (t) => {
-    const { app } = await build(t, {
-      ORG_NAME: 'Acme Bank',
-      ORG_COLOR: '#a4123f',
-      ORG_LOGO_FILE: writeLogo(t.testdir(), `logo.${kind}`, file),
-      HELP_URL: 'https://help.example.com/commbox',
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const base = await brandedBridge(t, `logo.${kind}`, file);
     for (const [path, name] of [
       ['/', 'landing'],
       ['/nowhere', 'error'],
@@ -601,14 +606,7 @@ for (const [locale, lang] of RTL) {
   t.test(
     `${lang} (Accept-Language: ${locale}): the landing and an error page, mirrored, the codes left to right`,
     async (t) => {
-      const { app } = await build(t, {
-        ORG_NAME: 'Acme Bank',
-        ORG_COLOR: '#a4123f',
-        ORG_LOGO_FILE: writeLogo(t.testdir(), 'logo.png', solidPng(160, 48, [164, 18, 63])),
-        HELP_URL: 'https://help.example.com/commbox',
-      });
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      const base = await brandedBridge(t, 'logo.png', solidPng(160, 48, [164, 18, 63]));
       for (const [path, name] of [
         ['/', 'landing'],
         ['/logged-out', 'logged-out'],
