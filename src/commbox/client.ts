@@ -8,6 +8,7 @@ import type { ProxySettings } from '../config/parse.js';
 import { createDispatcher } from '../net/proxy.js';
 import { Pool } from 'undici';
 import { send } from '../net/send.js';
+import { hideValues } from '../observability/log.js';
 
 /** The body's `data` object, per the Create Ticket OpenAPI. Absent fields are left out. */
 export interface TicketData {
@@ -223,8 +224,7 @@ export function parseRetryAfter(value: string | string[] | undefined): number | 
 function descriptionOf(text: string, apiKey = ''): string | undefined {
   try {
     const j = JSON.parse(text) as { description?: unknown };
-    if (typeof j?.description === 'string')
-      return (apiKey === '' ? j.description : j.description.split(apiKey).join('[hidden]')).slice(0, 200);
+    if (typeof j?.description === 'string') return hideValues(j.description, [apiKey]).slice(0, 200);
   } catch {
     /* not JSON */
   }

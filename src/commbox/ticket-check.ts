@@ -10,6 +10,7 @@
  */
 import { BridgeError, Reasons } from '../errors.js';
 import { describeError } from '../net/network-errors.js';
+import { hideValues } from '../observability/log.js';
 import type { CommboxClient, TicketAttempts, TicketData } from './client.js';
 
 /** The agent a test ticket is asked for: the username and at least one strong identifier of its record. */
@@ -94,7 +95,7 @@ export async function checkTicket(
     };
   } catch (e) {
     // CommBox's words are printed: should they echo the API key, it is hidden.
-    const clean = (text: string) => hide.filter((h) => h !== '').reduce((t, h) => t.split(h).join('[hidden]'), text);
+    const clean = (text: string) => hideValues(text, hide);
     if (stats.lastDescription !== undefined) stats.lastDescription = clean(stats.lastDescription);
     const detail = e instanceof BridgeError && e.detail !== undefined ? clean(e.detail) : describeError(e);
     return { ok: false, lines: explainFailure(e, detail, stats, settings, agent) };

@@ -75,6 +75,16 @@ export interface LoggerOptions {
   readonly name?: string;
 }
 
+/**
+ * `text` with every occurrence of each of `values` (a secret, or what a request
+ * carried of it) replaced by `[hidden]`, the longest first (one may contain
+ * another); for words a remote service sent back that are printed or logged.
+ */
+export function hideValues(text: string, values: readonly string[]): string {
+  const hidden = [...new Set(values)].filter((v) => v !== '').sort((a, b) => b.length - a.length);
+  return hidden.reduce((t, v) => t.split(v).join('[hidden]'), text);
+}
+
 /** A URL path with every query value not known to be safe replaced by `[redacted]`. */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');

@@ -17,6 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { describeError } from '../net/network-errors.js';
+import { hideValues } from '../observability/log.js';
 import {
   describeTokenAnswer,
   refusesClientAuthentication,
@@ -149,10 +150,10 @@ function describe(result: Result, hide: (text: string) => string): string {
   }
 }
 
-/** Replaces each of `hidden` (as it is when called), the longest first, with `[hidden]`. */
+/** Hides each of `hidden`, as it is when called (observability/log.ts's hideValues). */
 function words(hidden: readonly string[]): (text: string) => string {
-  const values = [...new Set(hidden)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
-  return (text) => values.reduce((t, s) => t.split(s).join('[hidden]'), text);
+  const values = [...hidden];
+  return (text) => hideValues(text, values);
 }
 
 /**

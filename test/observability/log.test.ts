@@ -3,7 +3,7 @@
  * authorization code, ID and access tokens, the ticket and the login cookie.
  */
 import t from 'tap';
-import { createLogger, redactUrl } from '../../src/observability/log.js';
+import { createLogger, hideValues, redactUrl } from '../../src/observability/log.js';
 import { COOKIE_SECRET, LogCapture, startHostileStack } from '../helpers/stack.js';
 
 t.test('a full login at trace level, and failing ones, log no secret', async (t) => {
@@ -74,4 +74,9 @@ t.test('redactUrl', async (t) => {
   t.equal(redactUrl('/login'), '/login');
   t.equal(redactUrl('/callback?code=x&error=access_denied'), '/callback?code=[redacted]&error=access_denied');
   t.equal(redactUrl('/initiate?login_hint=alice%40x&iss=y'), '/initiate?login_hint=[redacted]&iss=y');
+});
+
+t.test('hideValues: every occurrence, the longest value first, empty values ignored', async (t) => {
+  t.equal(hideValues('key k3y and k3y-long, k3y', ['k3y', 'k3y-long', '']), 'key [hidden] and [hidden], [hidden]');
+  t.equal(hideValues('nothing to hide', []), 'nothing to hide');
 });
