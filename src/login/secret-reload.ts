@@ -87,7 +87,7 @@ export class SecretReload {
     });
     this.#failures = new Counter({
       name: 'commbox_bridge_secret_reload_failures_total',
-      help: 'Changed secret files whose new content was refused (bad value, file gone or empty, or REDIS_URL, which needs a restart): the previous value stays in use.',
+      help: 'Reads of a changed secret file whose new content is refused (bad value, file gone or empty, or REDIS_URL, which needs a restart), counted at every read while it lasts: the previous value stays in use.',
       labelNames: ['secret'],
       registers: [o.registry],
     });
@@ -149,7 +149,11 @@ export class SecretReload {
       const content = this.#read(f.path);
       const state = stateOf(content);
       if (state === applied.state) this.#refused.delete(f.variable);
-      if (state === applied.state || state === this.#refused.get(f.variable)) contents.set(f.path, applied.content);
+      if (state === this.#refused.get(f.variable)) {
+        // Still refused: counted at every read (the alert fires while it lasts), said once.
+        this.#failures.inc({ secret: f.variable });
+        contents.set(f.path, applied.content);
+      } else if (state === applied.state) contents.set(f.path, applied.content);
       else {
         contents.set(f.path, content);
         pending.push(f);

@@ -281,7 +281,7 @@ t.test(
         msg: /^COOKIE_SECRET_FILE: the new content is not used \(.*\); the previous value is kept$/,
       },
     );
-    t.match(await failures(), /\{secret="COOKIE_SECRET_FILE"\} 1/);
+    t.match(await failures(), /\{secret="COOKIE_SECRET_FILE"\} 2/, 'counted at each read while it lasts');
     t.notOk(s.logs.text.includes(weak) || s.audit.text.includes(weak), 'the refused value is in no log line');
     t.equal(auditEvents(s, 'secret_reloaded').length, 0, 'nothing reloaded');
 
