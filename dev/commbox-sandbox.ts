@@ -111,6 +111,8 @@ export interface Sandbox {
   readonly chatUrl: string;
   readonly brand: string;
   readonly apiKey: string;
+  /** The API keys accepted (`apiKey` at first): a key rotation adds the new one, then revokes the old. */
+  readonly apiKeys: Set<string>;
   /** Every ticket request, in order. */
   readonly requests: TicketRecord[];
   readonly arrivals: Arrival[];
@@ -171,6 +173,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     delayMs: 0,
     ticketStyle: 'plain' as 'plain' | 'percent',
     ssoBlocksTickets: false,
+    apiKeys: new Set([apiKey]),
   };
   const refusals = { ...DEFAULT_REFUSALS, ...opts.refusals };
   // The peer as CommBox sees it: an IPv4 client of a dual-stack socket is ::ffff:a.b.c.d.
@@ -220,7 +223,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (sb.fault === 'reset') return void req.socket.destroy();
     const refuse = (why: SandboxRefusal) => answer(refusals[why].status, refusals[why].description);
     if (opts.apiAllowList && !opts.apiAllowList.includes(peer(req))) return refuse('ipNotAllowed');
-    if (req.headers.authorization !== `Bearer ${apiKey}` || sb.fault === '401') return refuse('apiKey');
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (bearer === undefined || !sb.apiKeys.has(bearer) || sb.fault === '401') return refuse('apiKey');
     if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
       rec.problems.push('content-type is not application/json');
     rec.problems.push(...(body === undefined ? ['body is not JSON'] : validateTicketRequest(body)));

@@ -81,6 +81,11 @@ export interface DemoIdp {
   readonly issuer: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /**
+   * The client secrets the token endpoint accepts (`client_secret_basic`), `clientSecret` at first:
+   * a rotation adds the new one, then removes the old, as IdPs that hold several secrets allow.
+   */
+  readonly clientSecrets: Set<string>;
   readonly provider: Provider;
   close(): Promise<void>;
 }
@@ -184,10 +189,24 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
   };
   const provider = new Provider(issuer, configuration);
   const handle = provider.callback();
+  const clientSecrets = new Set([clientSecret]);
+  // oidc-provider holds one secret per client: a token request with an accepted one reaches it
+  // with that one, any other with a wrong one.
+  const acceptedSecret = (req: http.IncomingMessage) => {
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (req.method !== 'POST' || !req.url?.startsWith('/token') || basic === undefined) return;
+    const [id = '', secret = ''] = Buffer.from(basic, 'base64')
+      .toString()
+      .split(':')
+      .map((p) => decodeURIComponent(p.replace(/\+/g, ' ')));
+    const used = clientSecrets.has(secret) ? clientSecret : `${clientSecret}-not-accepted`;
+    req.headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(used)}`).toString('base64')}`;
+  };
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', issuer);
     const m = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/.exec(url.pathname);
+    acceptedSecret(req);
     if (!m) return void handle(req, res);
     void (async () => {
       try {
@@ -222,6 +241,7 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
     issuer,
     clientId,
     clientSecret,
+    clientSecrets,
     provider,
     close: () =>
       new Promise<void>((ok) => {

@@ -9,6 +9,7 @@ import type { BridgeConfig, IdpConfig } from './config/parse.js';
 import { FailureBudget } from './login/failure-budget.js';
 import type { Idp } from './login/idp.js';
 import { ReplayMemory } from './login/replay.js';
+import { SecretReload, type SecretReloadOptions } from './login/secret-reload.js';
 import { TransactionSealer } from './login/transaction.js';
 import { createHttpClient, type HttpClient } from './net/idp-fetch.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -123,4 +124,17 @@ export async function createBridge(
       await Promise.allSettled([commbox.close(), http.close(), sharedState?.close()]);
     },
   };
+}
+
+/**
+ * Reads the bridge's secret files again while it runs (login/secret-reload.ts): every
+ * `SECRET_RELOAD_INTERVAL_SEC`, on {@link SecretReload.reload} (SIGHUP) and after a CommBox 401.
+ */
+export function reloadSecrets(
+  bridge: Bridge,
+  o: Pick<SecretReloadOptions, 'environment' | 'logger' | 'audit' | 'scrubbed'>,
+): SecretReload {
+  const oidc = new Map([...bridge.idps].map(([name, idp]) => [name, idp.oidc]));
+  const users = { commbox: bridge.commbox, sealer: bridge.sealer, oidc };
+  return new SecretReload({ ...o, config: bridge.config, registry: bridge.metrics.registry, users });
 }

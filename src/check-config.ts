@@ -186,6 +186,13 @@ export async function checkConfig(
   out(
     `  TRUST_PROXY:  ${config.trustProxy === false ? 'unset: the client is the address that connects' : config.trustProxy.join(', ')}`,
   );
+  // Read just now, by the configuration this check loaded; the running bridge reads them again.
+  const loadedAt = new Date().toISOString();
+  const every = config.secretReloadIntervalMs;
+  for (const f of config.secretFiles ?? [])
+    out(
+      `  secret file:  ${f.variable}${f.idp === undefined ? '' : ` (IdP ${f.idp})`} read from ${f.path} at ${loadedAt}; read again ${every === undefined ? 'on SIGHUP' : `every ${every / 1000} s and on SIGHUP`}`,
+    );
   const untrustedProxy = untrustedProxyWarning(config.publicUrl, config.trustProxy);
   if (untrustedProxy !== undefined) out(`WARNING: ${untrustedProxy}`);
   let code = 0;

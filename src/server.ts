@@ -4,9 +4,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import { buildApp, buildMetricsApp } from './app.js';
-import { createBridge } from './bridge.js';
+import { createBridge, reloadSecrets } from './bridge.js';
 import { checkConfig, parseCheckArgs, USAGE_EXIT_CODE, type CheckOptions } from './check-config.js';
-import { loadConfig, secretValues, type BridgeConfig } from './config/parse.js';
+import { parseConfig, readEnvironment, secretValues, type BridgeConfig } from './config/parse.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './observability/log.js';
 import { describeError } from './net/network-errors.js';
@@ -15,8 +15,10 @@ import { BRIDGE_VERSION } from './observability/version.js';
 const DISCOVERY_RETRY_MAX_MS = 30_000;
 
 let config: BridgeConfig;
+// Kept: the secret files are read again with the same variables (login/secret-reload.ts).
+const environment = readEnvironment();
 try {
-  config = loadConfig();
+  config = parseConfig(environment);
 } catch (e) {
   if (e instanceof ConfigError) {
     process.stderr.write(`commbox-sso-bridge: ${e.message}\nSee docs/configuration.md and .env.example.\n`);
@@ -44,6 +46,8 @@ const audit = createLogger({ level: 'info', secrets, name: 'commbox-sso-bridge.a
 const bridge = await createBridge(config);
 const app = await buildApp({ bridge, logger, audit });
 const metricsServer = config.metricsPort === undefined ? undefined : buildMetricsApp(bridge);
+const secretReload = reloadSecrets(bridge, { environment, logger, audit, scrubbed: secrets });
+process.on('SIGHUP', () => void secretReload.reload());
 
 // SIGTERM/SIGINT: readiness fails at once; logins are still served for the
 // grace period (load balancers take a while to notice); then the listener
@@ -53,6 +57,7 @@ async function drain(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   bridge.health.draining = true;
+  secretReload.stop();
   logger.info({ signal, graceMs: config.shutdownGraceMs }, 'draining: readiness is now failing');
   const force = setTimeout(() => {
     logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; exiting');
@@ -73,7 +78,14 @@ process.once('SIGINT', () => void drain('SIGINT'));
 await app.listen({ port: config.port, host: config.host });
 const serving = app.server.address() as AddressInfo;
 logger.info(
-  { event: 'started', version: BRIDGE_VERSION, node: process.version, address: serving.address, port: serving.port },
+  {
+    event: 'started',
+    version: BRIDGE_VERSION,
+    node: process.version,
+    address: serving.address,
+    port: serving.port,
+    secrets: secretReload.loaded,
+  },
   `commbox-sso-bridge ${BRIDGE_VERSION} serving on ${serving.address} port ${serving.port}`,
 );
 if (metricsServer) {

@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkConfig, parseCheckArgs } from '../src/check-config.js';
@@ -472,4 +472,39 @@ t.test('check-config arguments: --ticket-for with --email or --phone, or a usern
   t.throws(() => parseCheckArgs(['--ticket-for', '--email', 'a@example.com']), /--ticket-for needs a value/);
   t.throws(() => parseCheckArgs(['--email', 'a@example.com']), /go with --ticket-for/);
   t.throws(() => parseCheckArgs(['--ticket', 'alice']), /unknown argument "--ticket"/);
+});
+
+t.test('check-config names each secret file, when it was read and how it is read again', async (t) => {
+  const idp = await startHostileIdp();
+  const sandbox = await startSandbox({ brand: 'acme' });
+  t.teardown(async () => {
+    await idp.close();
+    await sandbox.close();
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'check-secrets-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'api-key'), sandbox.apiKey);
+  writeFileSync(join(dir, 'cookie'), COOKIE_SECRET);
+  const { code, out } = await run({
+    PUBLIC_URL: 'https://bridge.example.com',
+    OIDC_ISSUER: idp.issuer,
+    OIDC_CLIENT_ID: idp.clientId,
+    OIDC_CLIENT_SECRET: idp.clientSecret,
+    COMMBOX_API_URL: sandbox.url,
+    COMMBOX_API_KEY_FILE: join(dir, 'api-key'),
+    COMMBOX_BRAND: 'acme',
+    COMMBOX_LOGIN_URL: sandbox.loginUrl,
+    COOKIE_SECRET_FILE: join(dir, 'cookie'),
+    ALLOW_ANY_AUTHENTICATED: 'true',
+  });
+  t.equal(code, 0, out);
+  const at = '\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z';
+  t.match(
+    out,
+    new RegExp(
+      `secret file: +COMMBOX_API_KEY_FILE read from ${dir}/api-key at ${at}; read again every 10 s and on SIGHUP`,
+    ),
+  );
+  t.match(out, new RegExp(`secret file: +COOKIE_SECRET_FILE read from ${dir}/cookie at ${at}`));
+  t.notMatch(out, /OIDC_CLIENT_SECRET_FILE/, 'a secret set in the environment is no file');
 });

@@ -15,6 +15,7 @@ import { startSandbox } from '../dev/commbox-sandbox.js';
 import { Browser } from './helpers/browser.js';
 import { startHostileIdp } from './helpers/hostile-idp.js';
 import { COOKIE_SECRET, freePort } from './helpers/stack.js';
+import { until } from './helpers/until.js';
 
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -499,4 +500,45 @@ t.test('--check reports the IdP and exits 0; exits 1 when the IdP is unreachable
   t.equal(usage.code, 2);
   t.match(usage.stderr, /--ticket-for needs --email <address> or --phone <number>[\s\S]*Usage: npm run check-config/);
   t.equal(sandbox.requests.length, before + 1, 'nothing asked');
+});
+
+t.test('SIGHUP reads the secret files again: the new CommBox key is used from then on, never logged', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bridge-secrets-'));
+  const keyFile = join(dir, 'commbox-api-key');
+  writeFileSync(keyFile, 'sandbox-api-key-0123456789\n');
+  const newKey = 'rotated-by-sighup-4b3a29181706';
+  const { p, base, sandbox } = await startServer(t, {
+    COMMBOX_API_KEY: '',
+    COMMBOX_API_KEY_FILE: keyFile,
+    // Neither the poll nor a 401 (the old key stays accepted) reads the file: only the signal.
+    SECRET_RELOAD_INTERVAL_SEC: 'off',
+  });
+  const lines = () =>
+    p
+      .out()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.match(
+    lines().find((l) => l['event'] === 'started'),
+    {
+      secrets: [{ secret: 'COMMBOX_API_KEY_FILE', file: keyFile, loadedAt: /^\d{4}-\d\d-\d\dT/ }],
+    },
+  );
+  sandbox.apiKeys.add(newKey);
+  writeFileSync(keyFile, `${newKey}\n`);
+  p.child.kill('SIGHUP');
+  await until(() => lines().some((l) => l['event'] === 'secret_reloaded'));
+  t.match(
+    lines().find((l) => l['event'] === 'secret_reloaded'),
+    { secret: 'COMMBOX_API_KEY_FILE' },
+  );
+  const before = sandbox.requests.length;
+  t.ok((await new Browser().walk(`${base}/login`, { stopAt: sandbox.loginUrl })).stoppedAt, 'the process is still up');
+  t.same(
+    sandbox.requests.slice(before).map((r) => r.authorization),
+    [`Bearer ${newKey}`],
+    'one request, with the new key',
+  );
+  t.notOk(p.out().includes(newKey) || p.err().includes(newKey), 'the new key is in no log line');
 });

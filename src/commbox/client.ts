@@ -54,9 +54,11 @@ export class CommboxClient {
   readonly #pool: Dispatcher;
   readonly #origin: string;
   readonly #path: string;
-  readonly #headers: Record<string, string>;
+  #headers: Record<string, string>;
   /** Hidden from CommBox's words before they are cut and logged, should CommBox echo it. */
-  readonly #apiKey: string;
+  #apiKey: string;
+  /** Reads the key's file again after a 401 (a key rotated before the bridge noticed); see {@link whenUnauthorized}. */
+  #reread: (() => Promise<void>) | undefined;
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
   readonly #onAttempt: (status: number | 'error' | 'timeout') => void;
@@ -83,6 +85,20 @@ export class CommboxClient {
     this.#onAttempt = opts.onAttempt ?? (() => {});
   }
 
+  /** The key for the next request from now on (a rotated `COMMBOX_API_KEY_FILE`); requests in flight keep theirs. */
+  setApiKey(apiKey: string): void {
+    this.#apiKey = apiKey;
+    this.#headers = { ...this.#headers, authorization: `Bearer ${apiKey}` };
+  }
+
+  /**
+   * `reread` is called once after a 401 and may {@link setApiKey}: when it changed the key,
+   * the request is sent once more with the new one before the login is refused.
+   */
+  whenUnauthorized(reread: () => Promise<void>): void {
+    this.#reread = reread;
+  }
+
   /**
    * Requests a one-time ticket. Retries 429 (honouring `Retry-After`), 502/503/504
    * and connection errors at most {@link CommboxOptions.maxRetries} times inside the
@@ -103,6 +119,7 @@ export class CommboxClient {
     // is never shown to anyone (tickets are one-time-use).
     const deadline = performance.now() + this.#timeoutMs;
     const body = JSON.stringify({ data });
+    let reread = false;
     for (let retry = 0; ; retry++) {
       signal?.throwIfAborted();
       const remaining = deadline - performance.now();
@@ -111,6 +128,7 @@ export class CommboxClient {
       let status: number;
       let text: string;
       let retryAfterMs: number | undefined;
+      const sentKey = this.#apiKey;
       try {
         const res = await send(
           this.#pool,
@@ -163,6 +181,13 @@ export class CommboxClient {
       )
         continue;
       if (status === 401) {
+        // Once per login: the key file may already hold the new key (CommBox revoked the old one
+        // before the bridge read the file again); another login's re-read may have set it too.
+        if (!reread && this.#reread !== undefined) {
+          reread = true;
+          await this.#reread();
+          if (this.#apiKey !== sentKey) continue;
+        }
         throw new BridgeError(Reasons.commboxUnauthorized, {
           detail: 'CommBox answered 401: COMMBOX_API_KEY is wrong, revoked or rotated',
         });

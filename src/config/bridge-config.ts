@@ -95,6 +95,8 @@ export function bridgeConfig(g: Values, idps: readonly WalkedIdp[]): BridgeConfi
     rateLimitWindowMs: g.RATE_LIMIT_WINDOW_MS,
     failedLoginBudget: g.RATE_LIMIT_FAILED_LOGINS,
     loginTimeoutMs: g.LOGIN_TIMEOUT_MS,
+    secretReloadIntervalMs:
+      g.SECRET_RELOAD_INTERVAL_SEC === undefined ? undefined : g.SECRET_RELOAD_INTERVAL_SEC * 1000,
     clockToleranceSec: g.OIDC_CLOCK_TOLERANCE_SEC,
     idpTimeoutMs: g.OIDC_TIMEOUT_MS,
     redis:

@@ -12,13 +12,23 @@ import { readEnvironment, type Environment } from './environment.js';
 import { globalRules } from './global-rules.js';
 import { idpRules, rulesBetweenIdps, type WalkedIdp } from './idp-rules.js';
 import type { BridgeConfig } from './settings.js';
+import { secretFiles } from './secret-files.js';
 import { GLOBAL_VARIABLES, PER_IDP_VARIABLES, VARIABLES } from './table.js';
 import { idpPrefix, unknownVariables, type VariableProblem } from './unknown.js';
 import { walkVariables, type NameOf } from './walk.js';
 
-export type { BridgeConfig, IdpConfig, OidcSettings, ProxySettings, RedisSettings } from './settings.js';
+export type {
+  BridgeConfig,
+  IdpConfig,
+  OidcSettings,
+  ProxySettings,
+  RedisSettings,
+  SecretFile,
+  SecretKind,
+} from './settings.js';
 export { SECRET_VARIABLES } from './table.js';
-export { readEnvironment } from './environment.js';
+export { readEnvironment, type Environment } from './environment.js';
+export { problemsOf } from './secret-files.js';
 export { idpPrefix } from './unknown.js';
 
 /**
@@ -81,7 +91,13 @@ export function parseConfig(
     ),
   );
   if (problems.length > 0) throw new ConfigError(problems);
-  return bridgeConfig(globals.values, idps);
+  return {
+    ...bridgeConfig(globals.values, idps),
+    secretFiles: secretFiles(
+      env,
+      idps.map((i) => i.name),
+    ),
+  };
 }
 
 /** Every secret value of the configuration, for the log scrubber. */

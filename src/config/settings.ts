@@ -149,6 +149,10 @@ export interface BridgeConfig {
   readonly failedLoginBudget: number | undefined;
   /** Total deadline of a whole callback, every request in it included. */
   readonly loginTimeoutMs: number;
+  /** How often the secret files are read again (`SECRET_RELOAD_INTERVAL_SEC`); undefined: only on SIGHUP. */
+  readonly secretReloadIntervalMs: number | undefined;
+  /** The secrets read from files, which are read again while the bridge runs. */
+  readonly secretFiles?: readonly SecretFile[];
   /** Seconds of clock skew tolerated on ID token times (every IdP). */
   readonly clockToleranceSec: number;
   /** Total deadline of each request to an IdP. */
@@ -196,4 +200,22 @@ export interface ProxySettings {
   readonly httpProxy: string | undefined;
   readonly httpsProxy: string | undefined;
   readonly noProxy: string | undefined;
+}
+
+/** What a secret file holds, which says where the running bridge uses it. */
+export type SecretKind =
+  'commboxApiKey' | 'cookieSecret' | 'redisUrl' | 'clientSecret' | 'clientKey' | 'clientCertificate';
+
+export interface SecretFile {
+  /** The variable that names the file, as set (`COMMBOX_API_KEY_FILE`, `IDP_OKTA_CLIENT_SECRET_FILE`, `OIDC_CLIENT_PRIVATE_KEY_FILE`). */
+  readonly variable: string;
+  readonly path: string;
+  readonly kind: SecretKind;
+  /** The IdP of a per-IdP secret. */
+  readonly idp?: string | undefined;
+  /**
+   * The variables whose problems refuse this file's content: its own and the value's, and for the
+   * client key and certificate both of them (a new key needs its new certificate).
+   */
+  readonly judgedBy: readonly string[];
 }

@@ -41,6 +41,13 @@ const TAG_BYTES = 16;
 /** How much of the state the legacy cookie name carries (`cbx_tx_` + the start of the state). */
 const LEGACY_STATE_PREFIX_CHARS = 16;
 
+/**
+ * A cookie secret's AES key. KeyObjects, not Buffers: Node checks for a KeyObject first, and a
+ * Buffer key costs more per cipher (twice per login).
+ */
+const keyOf = (secret: string): KeyObject =>
+  createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'commbox-sso-bridge', 'login-transaction v1', 32)));
+
 /** Live login transactions one browser may hold: the number of cookie names (slots). */
 export const MAX_LIVE_TRANSACTIONS = 5;
 
@@ -121,16 +128,34 @@ export type OpenFailure = 'invalid' | 'expired' | 'state_mismatch';
  * first seals and every one opens.
  */
 export class TransactionSealer {
-  readonly #keys: KeyObject[];
+  #keys: KeyObject[];
+  /** The keys of secrets a rotation removed, each opening cookies until its time (epoch ms). */
+  #retired: { key: KeyObject; secret: string; until: number }[] = [];
+  #secrets: readonly string[];
 
   constructor(cookieSecrets: string | readonly string[]) {
     const secrets = typeof cookieSecrets === 'string' ? [cookieSecrets] : cookieSecrets;
     if (secrets.length === 0) throw new TypeError('at least one cookie secret is needed');
-    // KeyObjects, not Buffers: Node checks for a KeyObject first, and a Buffer
-    // key costs more per cipher (twice per login).
-    this.#keys = secrets.map((s) =>
-      createSecretKey(Buffer.from(hkdfSync('sha256', s, 'commbox-sso-bridge', 'login-transaction v1', 32))),
-    );
+    this.#secrets = secrets;
+    this.#keys = secrets.map(keyOf);
+  }
+
+  /**
+   * A rotated `COOKIE_SECRET`: its first secret seals from now on, all of them open; a secret it no
+   * longer lists still opens the cookies of the logins in flight for {@link TRANSACTION_TTL_MS}
+   * (no later login cookie is live), then nothing.
+   */
+  rotate(cookieSecrets: readonly string[], now = Date.now()): void {
+    if (cookieSecrets.length === 0) throw new TypeError('at least one cookie secret is needed');
+    const until = now + TRANSACTION_TTL_MS;
+    this.#retired = [
+      ...this.#retired.filter((r) => r.until > now && !cookieSecrets.includes(r.secret)),
+      ...this.#secrets
+        .filter((s) => !cookieSecrets.includes(s))
+        .map((secret) => ({ key: keyOf(secret), secret, until })),
+    ];
+    this.#secrets = cookieSecrets;
+    this.#keys = cookieSecrets.map(keyOf);
   }
 
   /** Seals the transaction; the cookie name is bound in as associated data. */
@@ -153,7 +178,7 @@ export class TransactionSealer {
     expectedState: string,
     now = Date.now(),
   ): { ok: true; tx: LoginTransaction } | { ok: false; why: OpenFailure } {
-    const tx = this.#unseal(sealed, cookieName);
+    const tx = this.#unseal(sealed, cookieName, now);
     if (tx === undefined) return { ok: false, why: 'invalid' };
     // The state first: 'expired' then says that this state's own login expired.
     const a = Buffer.from(tx.state);
@@ -168,10 +193,14 @@ export class TransactionSealer {
     return this.#unseal(sealed, cookieName)?.createdAt;
   }
 
-  #unseal(sealed: string, cookieName: string): LoginTransaction | undefined {
+  #unseal(sealed: string, cookieName: string, now = Date.now()): LoginTransaction | undefined {
     const raw = Buffer.from(sealed, 'base64url');
     if (raw.length < 1 + IV_BYTES + TAG_BYTES + 2 || raw[0] !== VERSION) return undefined;
-    for (const key of this.#keys) {
+    const keys =
+      this.#retired.length === 0
+        ? this.#keys
+        : [...this.#keys, ...this.#retired.filter((r) => r.until > now).map((r) => r.key)];
+    for (const key of keys) {
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(1, 1 + IV_BYTES));
         decipher.setAAD(Buffer.from(cookieName));

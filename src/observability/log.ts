@@ -68,7 +68,10 @@ export function redactFields(obj: Record<string, unknown>): Record<string, unkno
 
 export interface LoggerOptions {
   readonly level: string;
-  /** Secret values to scrub from every line (client secret, API key, cookie secret). */
+  /**
+   * Secret values to scrub from every line (client secret, API key, cookie secret). Read at each
+   * line: a rotated secret's new value, pushed onto the same array, is scrubbed from then on.
+   */
   readonly secrets: readonly string[];
   /** Defaults to stdout. */
   readonly destination?: DestinationStream;
@@ -100,10 +103,10 @@ export function redactUrl(url: string): string {
 
 /** Creates the application logger. */
 export function createLogger(opts: LoggerOptions): Logger {
-  const secrets = opts.secrets.filter((s) => s.length >= 8);
+  const secrets = opts.secrets;
   const scrub = (line: string): string => {
     let out = line;
-    for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
+    for (const s of secrets) if (s.length >= 8 && out.includes(s)) out = out.split(s).join('[redacted]');
     return out.includes('eyJ') ? out.replace(JWT_SHAPE, '[redacted-jwt]') : out;
   };
   return pino(

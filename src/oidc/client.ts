@@ -13,7 +13,8 @@ import type { HttpClient } from '../net/idp-fetch.js';
 import { untilAborted, type LoginClock } from '../net/deadline.js';
 import { fixedAuthorizationParams } from './authorization-params.js';
 import { authorizationUrl, authorizationUrlPrefix, type AuthorizationRequest } from './authorization-url.js';
-import { wrongClientAuthentication } from './client-auth.js';
+import type { OidcSettings } from '../config/parse.js';
+import { clientAuthentication, wrongClientAuthentication } from './client-auth.js';
 import { ConfigurationPool } from './configuration-pool.js';
 import { probeClientCredentials, type CredentialsVerdict } from './credentials-probe.js';
 import { discoverIdp, discoveryProblemText, type DiscoveredIdp, type Discovery } from './discovery.js';
@@ -28,7 +29,7 @@ export type { VerifiedLogin } from './verify-callback.js';
 
 /** The IdP as this bridge uses it. Discovery happens in {@link OidcClient.discover}. */
 export class OidcClient {
-  readonly #opts: OidcOptions;
+  #opts: OidcOptions;
   readonly #http: HttpClient;
   readonly #settings: CallbackSettings;
   /** The company's fixed authorization parameters (prompt, max_age, hd, OIDC_AUTH_PARAMS). */
@@ -89,6 +90,28 @@ export class OidcClient {
     this.#configurations = new ConfigurationPool(found.configuration, found.newConfiguration, this.#http.fetch);
     this.#discovery = found;
     return found.idp;
+  }
+
+  /**
+   * New client credentials (a rotated secret, key or certificate file): the next code exchange
+   * authenticates with them; one in flight finishes with the old ones, and a login started before
+   * completes with the new ones (the authorization request carries no credential).
+   */
+  async setCredentials(
+    credentials: Pick<OidcSettings, 'clientSecret' | 'clientPrivateKey' | 'clientPrivateKeyKid' | 'clientCertificate'>,
+  ): Promise<void> {
+    const opts: OidcOptions = { ...this.#opts, ...credentials };
+    this.#opts = opts;
+    // A discovery in flight builds its authentication from the options it started with.
+    await this.#discovering?.catch(() => undefined);
+    const discovery = this.#discovery;
+    if (discovery === undefined) return;
+    const auth = await clientAuthentication(opts, discovery.idp.tokenEndpoint);
+    if (this.#opts !== opts) return; // newer credentials came meanwhile: theirs win
+    const configuration = discovery.configurationWith(auth);
+    const newConfiguration = () => discovery.configurationWith(auth);
+    this.#configurations = new ConfigurationPool(configuration, newConfiguration, this.#http.fetch);
+    this.#discovery = { ...discovery, configuration, newConfiguration, clientAuth: auth };
   }
 
   /** For check-config: whether the IdP accepts the client's credentials, without a sign-in (credentials-probe.ts). */

@@ -7,8 +7,9 @@ import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import http from 'node:http';
 import { buildApp, HTTP_SERVER_OPTIONS } from '../../src/app.js';
-import { createBridge, type Bridge } from '../../src/bridge.js';
+import { createBridge, reloadSecrets, type Bridge } from '../../src/bridge.js';
 import { parseConfig, secretValues } from '../../src/config/parse.js';
+import type { SecretReload } from '../../src/login/secret-reload.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/commbox-sandbox.js';
 import { startDemoIdp, type DemoIdp, type DemoIdpOptions } from '../../dev/idp.js';
 import { createLogger } from '../../src/observability/log.js';
@@ -75,6 +76,8 @@ interface StackBase {
   browser(): Browser;
   /** Ticket requests the sandbox has received so far. */
   ticketRequests(): number;
+  /** Reads the secret files again, as the bridge does every SECRET_RELOAD_INTERVAL_SEC and on SIGHUP. */
+  secretReload: SecretReload;
   close(): Promise<void>;
 }
 
@@ -123,11 +126,13 @@ async function startBridge(
     sandbox,
     env,
   );
-  const logger = createLogger({ level: config.logLevel, secrets: secretValues(config), destination: logs });
+  // One list, as server.ts has: a rotated secret's new value is added to it.
+  const secrets = secretValues(config);
+  const logger = createLogger({ level: config.logLevel, secrets, destination: logs });
   const audit = new LogCapture();
   const auditLogger = createLogger({
     level: 'info',
-    secrets: secretValues(config),
+    secrets,
     destination: audit,
     name: 'commbox-sso-bridge.audit',
   });
@@ -135,6 +140,7 @@ async function startBridge(
   const bridge = await createBridge(config, { metrics: createMetrics({ defaults: false }) });
   const app = await buildApp({ bridge, logger, audit: auditLogger, server });
   await app.ready();
+  const secretReload = reloadSecrets(bridge, { environment: env, logger, audit: auditLogger, scrubbed: secrets });
   return {
     base,
     env,
@@ -145,7 +151,9 @@ async function startBridge(
     audit,
     browser: () => new Browser(),
     ticketRequests: () => sandbox.requests.length,
+    secretReload,
     async close() {
+      secretReload.stop();
       await app.close();
       // The app did not open the server (it was listening already), so it does not close it.
       server.closeAllConnections();

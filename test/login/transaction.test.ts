@@ -273,3 +273,29 @@ t.test(
     t.same(transactionCookiesStartedBefore(cookies, 1000, undefined, sealer), [], 'started in the same millisecond');
   },
 );
+
+t.test(
+  'a rotation: the new secret seals, the previous one opens the logins in flight for their lifetime only',
+  async (t) => {
+    const before = 's'.repeat(40);
+    const after = 'Qm7tV2xK9pL4wR8zN1cF6hJ3sD0gB5yE2uA7iO4kT9w=';
+    const sealer = new TransactionSealer([before]);
+    const rotatedAt = Date.now();
+    const inFlight = createTransaction(rotatedAt - 1000);
+    const sealedBefore = sealer.seal(inFlight, 'tx');
+    sealer.rotate([after], rotatedAt);
+    t.ok(sealer.open(sealedBefore, 'tx', inFlight.state, rotatedAt + 1000).ok, 'a login started before completes');
+    const fresh = createTransaction(rotatedAt);
+    const sealedAfter = sealer.seal(fresh, 'tx');
+    t.ok(new TransactionSealer([after]).open(sealedAfter, 'tx', fresh.state, rotatedAt).ok, 'sealed with the new one');
+    t.notOk(new TransactionSealer([before]).open(sealedAfter, 'tx', fresh.state, rotatedAt).ok, 'not with the old');
+    // A cookie forged with the old secret after its retirement, with a fresh time: refused once the
+    // logins in flight at the rotation can no longer be live.
+    const late = rotatedAt + TRANSACTION_TTL_MS + 1;
+    const forged = createTransaction(late);
+    const sealedOld = new TransactionSealer([before]).seal(forged, 'tx');
+    t.ok(sealer.open(sealedOld, 'tx', forged.state, late - 2).ok, 'still opened within the lifetime');
+    t.same(sealer.open(sealedOld, 'tx', forged.state, late), { ok: false, why: 'invalid' }, 'refused after it');
+    t.throws(() => sealer.rotate([]), TypeError);
+  },
+);

@@ -25,6 +25,16 @@ const failedLogins: Parser<number | undefined> = (raw, ctx) => {
   return integer(DEFAULT_FAILED_LOGINS, 1, 10_000)(raw, ctx);
 };
 
+/** How often the secret files are read again (seconds); `off` leaves it to SIGHUP and a CommBox 401. */
+const secretReloadInterval: Parser<number | undefined> = (raw, ctx) => {
+  if (raw?.toLowerCase() === 'off') return undefined;
+  return integer(
+    10,
+    1,
+    3600,
+  )(raw, { ...ctx, bad: (p) => ctx.bad(`${p}; write off to read them again only on SIGHUP`) });
+};
+
 const metricsPort: Parser<number | undefined> = (raw, ctx) => {
   if (raw?.toLowerCase() === 'off') return undefined;
   // What Kubernetes injects for a Service named "metrics" in the namespace.
@@ -107,5 +117,12 @@ export const OPERATIONS_VARIABLES = {
     default: String(DEFAULT_FAILED_LOGINS),
     parse: failedLogins,
     doc: "Code exchanges per client address (an IPv6 address's /64) and window that failed before their tokens verified or are still in flight; past it, `/callback` answers 429 without a token request, so an outsider cannot spend the bridge's client credentials. Each successful exchange from the address in the window allows 2 more (the budget is the larger). `off` turns it off, explicitly.",
+  }),
+  SECRET_RELOAD_INTERVAL_SEC: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '10',
+    parse: secretReloadInterval,
+    doc: "How often, in seconds, the files of the `_FILE` secrets, `OIDC_CLIENT_PRIVATE_KEY_FILE` and `OIDC_CLIENT_CERTIFICATE_FILE` are read again: a changed value is checked as at start-up and used from then on, without a restart (a bad one is refused and the old one kept). A few small reads, never on a login's path. `off`: read again only on `SIGHUP` (and the CommBox key after a `401`).",
   }),
 } as const;

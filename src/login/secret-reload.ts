@@ -1,0 +1,246 @@
+/**
+ * Secrets rotated without a restart: the secret files are read again every
+ * `SECRET_RELOAD_INTERVAL_SEC`, on SIGHUP (server.ts) and after a CommBox 401.
+ * A changed file makes the configuration parse again with it, by the start-up
+ * parsers and rules; a value they accept is handed to the part that uses it
+ * (the next request, code exchange or sealed cookie takes it), one they refuse
+ * (or a file gone or empty) keeps the previous value, and says so.
+ *
+ * Polled, not watched: Kubernetes updates a mounted secret by swapping a `..data`
+ * symlink, which a watch on the file never sees (the file it watches is not
+ * replaced, its directory's link is), and inotify is absent on some volumes and
+ * network filesystems. Reading a handful of small files every few seconds costs
+ * nothing a login would notice, and it is off every login's path.
+ */
+import { readFileSync } from 'node:fs';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { CommboxClient } from '../commbox/client.js';
+import {
+  parseConfig,
+  problemsOf,
+  secretValues,
+  type BridgeConfig,
+  type Environment,
+  type SecretFile,
+} from '../config/parse.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../observability/log.js';
+import type { OidcClient } from '../oidc/client.js';
+import type { TransactionSealer } from './transaction.js';
+
+/** The parts that use the secrets, each given a new value by a method of its own. */
+export interface SecretUsers {
+  readonly commbox: Pick<CommboxClient, 'setApiKey' | 'whenUnauthorized'>;
+  /** Each IdP's client, by IdP name. */
+  readonly oidc: ReadonlyMap<string, Pick<OidcClient, 'setCredentials'>>;
+  readonly sealer: Pick<TransactionSealer, 'rotate'>;
+}
+
+export interface SecretReloadOptions {
+  /** The variables the configuration was parsed from (the secret files are read again, the rest is as it was). */
+  readonly environment: Environment;
+  readonly config: BridgeConfig;
+  readonly users: SecretUsers;
+  readonly logger: Logger;
+  readonly audit: Logger;
+  /** The loggers' list of values to scrub: each new secret value is added before anything is logged. */
+  readonly scrubbed: string[];
+  readonly registry: Registry;
+  readonly readFile?: (path: string) => string;
+}
+
+/** When a secret file's current value was loaded, for the start-up line. */
+export interface LoadedSecret {
+  readonly secret: string;
+  readonly idp?: string | undefined;
+  readonly file: string;
+  readonly loadedAt: string;
+}
+
+type Content = { readonly text: string } | { readonly error: NodeJS.ErrnoException };
+const stateOf = (c: Content) => ('text' in c ? `t${c.text}` : `e${c.error.code ?? 'error'}`);
+const RESTART_NEEDED =
+  'a new REDIS_URL is used only after a restart (the running connection keeps the previous one): restart the replicas one at a time';
+
+export class SecretReload {
+  readonly #o: SecretReloadOptions;
+  readonly #files: readonly SecretFile[];
+  readonly #readFile: (path: string) => string;
+  /** Each file's content in use (by variable), and when it was loaded. */
+  readonly #applied = new Map<string, { content: Content; state: string; at: number }>();
+  /** The state of each file whose content was refused, not to refuse (and say) it again at every read. */
+  readonly #refused = new Map<string, string>();
+  readonly #loadedGauge: Gauge;
+  readonly #failures: Counter;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+
+  constructor(o: SecretReloadOptions) {
+    this.#o = o;
+    this.#files = o.config.secretFiles ?? [];
+    this.#readFile = o.readFile ?? ((p) => readFileSync(p, 'utf8'));
+    this.#loadedGauge = new Gauge({
+      name: 'commbox_bridge_secret_loaded_timestamp_seconds',
+      help: 'When the value in use of each secret read from a file was loaded (Unix time): at start-up, then at each accepted change of its file.',
+      labelNames: ['secret'],
+      registers: [o.registry],
+    });
+    this.#failures = new Counter({
+      name: 'commbox_bridge_secret_reload_failures_total',
+      help: 'Reads of a changed secret file whose new content is refused (bad value, file gone or empty, or REDIS_URL, which needs a restart), counted at every read while it lasts: the previous value stays in use.',
+      labelNames: ['secret'],
+      registers: [o.registry],
+    });
+    const now = Date.now();
+    for (const f of this.#files) {
+      const content = this.#read(f.path);
+      this.#applied.set(f.variable, { content, state: stateOf(content), at: now });
+      this.#loadedGauge.set({ secret: f.variable }, Math.floor(now / 1000));
+      this.#failures.inc({ secret: f.variable }, 0);
+    }
+    if (this.#files.some((f) => f.kind === 'commboxApiKey')) o.users.commbox.whenUnauthorized(() => this.reload());
+    const every = o.config.secretReloadIntervalMs;
+    if (every !== undefined && this.#files.length > 0) {
+      this.#timer = setInterval(() => void this.reload(), every);
+      this.#timer.unref();
+    }
+  }
+
+  /** Each secret file, and when its value in use was loaded. */
+  get loaded(): LoadedSecret[] {
+    return this.#files.map((f) => ({
+      secret: f.variable,
+      idp: f.idp,
+      file: f.path,
+      loadedAt: new Date(this.#applied.get(f.variable)!.at).toISOString(),
+    }));
+  }
+
+  /** Reads the secret files again and uses what changed and is accepted; concurrent calls share one read. */
+  reload(): Promise<void> {
+    this.#running ??= this.#reload()
+      .catch((e: unknown) => {
+        this.#o.logger.error({ event: 'secret_reload_error', err: e }, 'reading the secret files again failed');
+      })
+      .finally(() => {
+        this.#running = undefined;
+      });
+    return this.#running;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  #read(path: string): Content {
+    try {
+      return { text: this.#readFile(path) };
+    } catch (e) {
+      return { error: e as NodeJS.ErrnoException };
+    }
+  }
+
+  async #reload(): Promise<void> {
+    // What each file holds now; a file not changed (or changed to what was refused already) is read as in use.
+    const contents = new Map<string, Content>();
+    let pending: SecretFile[] = [];
+    for (const f of this.#files) {
+      const applied = this.#applied.get(f.variable)!;
+      const content = this.#read(f.path);
+      const state = stateOf(content);
+      if (state === applied.state) this.#refused.delete(f.variable);
+      if (state === this.#refused.get(f.variable)) {
+        // Still refused: counted at every read (the alert fires while it lasts), said once.
+        this.#failures.inc({ secret: f.variable });
+        contents.set(f.path, applied.content);
+      } else if (state === applied.state) contents.set(f.path, applied.content);
+      else {
+        contents.set(f.path, content);
+        pending.push(f);
+        // Scrubbed before anything is logged, whether it is accepted or not.
+        if ('text' in content && f.kind !== 'clientKey' && f.kind !== 'clientCertificate') this.#scrub(content.text);
+      }
+    }
+    while (pending.length > 0) {
+      const { config, problems: parsed = [] } = this.#parse(contents);
+      if (config !== undefined) return this.#use(pending, config, contents);
+      const refused = pending.filter((f) => problemsOf(f, parsed).length > 0);
+      if (refused.length === 0) {
+        // A problem of a variable that is not a changed secret: nothing new can be used.
+        const others = parsed.map((p) => `${p.variable}: ${p.problem}`).join('; ');
+        for (const f of pending) this.#refuse(f, contents, `the configuration no longer parses (${others})`);
+        return;
+      }
+      for (const f of refused) {
+        const why = problemsOf(f, parsed)
+          .map((p) => `${p.variable}: ${p.problem}`)
+          .join('; ');
+        this.#refuse(f, contents, why);
+      }
+      pending = pending.filter((f) => !refused.includes(f));
+    }
+  }
+
+  /** The configuration with `contents` for the secret files, or its problems. */
+  #parse(contents: ReadonlyMap<string, Content>): { config?: BridgeConfig; problems?: ConfigError['problems'] } {
+    const read = (path: string): string => {
+      const c = contents.get(path);
+      if (c === undefined) return this.#readFile(path);
+      if ('error' in c) throw c.error;
+      return c.text;
+    };
+    try {
+      return { config: parseConfig(this.#o.environment, read) };
+    } catch (e) {
+      if (e instanceof ConfigError) return { problems: e.problems };
+      throw e;
+    }
+  }
+
+  /** Hands each of `files` new value in `next` to its user. */
+  async #use(files: readonly SecretFile[], next: BridgeConfig, contents: Map<string, Content>): Promise<void> {
+    for (const v of secretValues(next)) this.#scrub(v);
+    const { users } = this.#o;
+    const idps = new Set<string>();
+    for (const f of files) {
+      if (f.kind === 'redisUrl') this.#refuse(f, contents, RESTART_NEEDED);
+      else if (f.kind === 'commboxApiKey') users.commbox.setApiKey(next.commbox.apiKey);
+      else if (f.kind === 'cookieSecret') users.sealer.rotate(next.cookieSecrets);
+      else idps.add(f.idp!);
+    }
+    for (const name of idps) {
+      const o = next.idps.find((i) => i.name === name)!.oidc;
+      await users.oidc.get(name)!.setCredentials({
+        clientSecret: o.clientSecret,
+        clientPrivateKey: o.clientPrivateKey,
+        clientPrivateKeyKid: o.clientPrivateKeyKid,
+        clientCertificate: o.clientCertificate,
+      });
+    }
+    const now = Date.now();
+    for (const f of files) {
+      if (f.kind === 'redisUrl') continue;
+      const content = contents.get(f.path)!;
+      this.#applied.set(f.variable, { content, state: stateOf(content), at: now });
+      this.#loadedGauge.set({ secret: f.variable }, Math.floor(now / 1000));
+      this.#o.audit.info({ event: 'secret_reloaded', secret: f.variable, idp: f.idp }, 'secret reloaded');
+    }
+  }
+
+  /** Keeps `f`'s previous value, and says why (never the value). */
+  #refuse(f: SecretFile, contents: Map<string, Content>, problem: string): void {
+    const applied = this.#applied.get(f.variable)!;
+    this.#refused.set(f.variable, stateOf(contents.get(f.path)!));
+    contents.set(f.path, applied.content);
+    this.#failures.inc({ secret: f.variable });
+    const fields = { event: 'secret_reload_failed', secret: f.variable, idp: f.idp, problem };
+    this.#o.logger.error(fields, `${f.variable}: the new content is not used (${problem}); the previous value is kept`);
+    this.#o.audit.warn(fields, 'secret reload failed: kept the previous value');
+  }
+
+  /** Adds a value (and its comma-separated parts, as COOKIE_SECRET lists) to the loggers' scrub list. */
+  #scrub(text: string): void {
+    for (const v of [text.trim(), ...text.split(',').map((s) => s.trim())])
+      if (v !== '' && !this.#o.scrubbed.includes(v)) this.#o.scrubbed.push(v);
+  }
+}
