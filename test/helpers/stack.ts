@@ -11,6 +11,7 @@ import { createBridge, type Bridge } from '../../src/bridge.js';
 import { parseConfig, secretValues } from '../../src/config/parse.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/commbox-sandbox.js';
 import { startDemoIdp, type DemoIdp, type DemoIdpOptions } from '../../dev/idp.js';
+import { createAuditLogger } from '../../src/observability/audit.js';
 import { createLogger } from '../../src/observability/log.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { startHostileIdp, type HostileIdp } from './hostile-idp.js';
@@ -123,14 +124,14 @@ async function startBridge(
     sandbox,
     env,
   );
-  const logger = createLogger({ level: config.logLevel, secrets: secretValues(config), destination: logs });
-  const audit = new LogCapture();
-  const auditLogger = createLogger({
-    level: 'info',
+  const logger = createLogger({
+    level: config.logLevel,
     secrets: secretValues(config),
-    destination: audit,
-    name: 'commbox-sso-bridge.audit',
+    destination: logs,
+    format: config.logFormat,
   });
+  const audit = new LogCapture();
+  const auditLogger = createAuditLogger({ secrets: secretValues(config), destination: audit, format: config.logFormat });
   // Default process metrics start timers; the tests need only the bridge's own.
   const bridge = await createBridge(config, { metrics: createMetrics({ defaults: false }) });
   const app = await buildApp({ bridge, logger, audit: auditLogger, server });

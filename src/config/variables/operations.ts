@@ -1,5 +1,6 @@
 /** The variables of the "Operations" section of docs/configuration.md: metrics, shutdown, limits and deadlines. */
-import { boolean, integer, listenAddress } from '../parsers.js';
+import { boolean, integer, listenAddress, oneOf } from '../parsers.js';
+import type { LogFormat } from '../settings.js';
 import { variable, type Parser } from '../variable.js';
 
 /** The default port of `/metrics`, as Prometheus exporters use. */
@@ -36,6 +37,8 @@ const metricsPort: Parser<number | undefined> = (raw, ctx) => {
   }
   return integer(DEFAULT_METRICS_PORT, 1, 65535)(raw, ctx);
 };
+
+const LOG_FORMATS: readonly LogFormat[] = ['json', 'ecs'];
 
 export const OPERATIONS_VARIABLES = {
   DRY_RUN: variable({
@@ -107,5 +110,13 @@ export const OPERATIONS_VARIABLES = {
     default: String(DEFAULT_FAILED_LOGINS),
     parse: failedLogins,
     doc: "Code exchanges per client address (an IPv6 address's /64) and window that failed before their tokens verified or are still in flight; past it, `/callback` answers 429 without a token request, so an outsider cannot spend the bridge's client credentials. Each successful exchange from the address in the window allows 2 more (the budget is the larger). `off` turns it off, explicitly.",
+  }),
+  LOG_FORMAT: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'json',
+    example: 'ecs',
+    parse: (raw, ctx) => oneOf(LOG_FORMATS, 'json')(raw?.toLowerCase(), ctx),
+    doc: "The field names of every log line, the application's and the audit trail's: `json`, the bridge's own (`time`, `level`, `msg`, `reqId`, `ip`, …); `ecs`, Elastic Common Schema (`@timestamp`, `log.level`, `message`, `event.action`, `client.ip`, `user.id`, …), which Elastic, Splunk and Microsoft Sentinel read without parsing rules. [docs/audit.md](audit.md) has both.",
   }),
 } as const;
