@@ -69,7 +69,7 @@ function mapField(out: Fields, key: string, value: unknown, redactUrl: (url: str
       const err = value as Error & { code?: unknown };
       put(out, 'error.type', err.name);
       put(out, 'error.message', String(err.message));
-      if (err.code !== undefined) put(out, 'error.code', String(err.code));
+      if (err.code !== undefined) put(out, 'error.code', err.code);
       return;
     }
     default:
@@ -135,7 +135,7 @@ export function mapChildBindings(logger: Logger, redactUrl: (url: string) => str
     for (const [k, v] of Object.entries(b)) mapField(out, k, v, redactUrl);
     return out;
   };
-  // Called below on each child as `this` (children inherit it: pino makes them by Object.create).
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called on each child as its `this` (pino makes children by Object.create: they inherit this method)
   const child = logger.child as unknown as (this: Logger, b: Bindings, options: ChildLoggerOptions) => Logger;
   logger.child = function (this: Logger, b: Bindings, options?: ChildLoggerOptions) {
     return child.call(this, b, { ...options, formatters: { ...options?.formatters, bindings } });

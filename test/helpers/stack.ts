@@ -131,7 +131,11 @@ async function startBridge(
     format: config.logFormat,
   });
   const audit = new LogCapture();
-  const auditLogger = createAuditLogger({ secrets: secretValues(config), destination: audit, format: config.logFormat });
+  const auditLogger = createAuditLogger({
+    secrets: secretValues(config),
+    destination: audit,
+    format: config.logFormat,
+  });
   // Default process metrics start timers; the tests need only the bridge's own.
   const bridge = await createBridge(config, { metrics: createMetrics({ defaults: false }) });
   const app = await buildApp({ bridge, logger, audit: auditLogger, server });
