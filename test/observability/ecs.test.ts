@@ -4,22 +4,29 @@
  * line, the application's or the audit trail's, through a login and refusals.
  */
 import t from 'tap';
-import { COOKIE_SECRET, startHostileStack } from '../helpers/stack.js';
+import { createLogger } from '../../src/observability/log.js';
+import { Browser } from '../helpers/browser.js';
+import { COOKIE_SECRET, LogCapture, startHostileStack } from '../helpers/stack.js';
+
+/** A JWT's shape, as a client could send one in any header it controls. */
+const JWT = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
 
 for (const format of ['json', 'ecs'] as const) {
   t.test(`LOG_FORMAT=${format}: a login and refusals, every line JSON, nothing secret`, async (t) => {
     const s = await startHostileStack({ env: { LOG_FORMAT: format } });
     t.teardown(() => s.close());
-    const ok = await s
-      .browser()
-      .walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl, headers: { 'user-agent': 'AgentBrowser/1.0' } });
+    // A client that echoes a secret and a JWT in its User-Agent, which the audit lines carry:
+    // only the last scrub of the written line keeps them out.
+    const userAgent = `Hostile/1.0 ${s.sandbox.apiKey} ${JWT}`;
+    const browser = () => new Browser({ headers: { 'user-agent': userAgent } });
+    const ok = await browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
     t.ok(ok.stoppedAt, 'signed in');
     s.idp.mode = 'bad-sig';
-    t.equal((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).last.status, 502);
+    t.equal((await browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).last.status, 502);
     s.idp.mode = 'ok';
     s.sandbox.fault = '401';
-    t.equal((await s.browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).last.status, 502);
-    t.equal((await s.browser().fetch(`${s.base}/callback?code=a-code&state=a-state`)).status, 400);
+    t.equal((await browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl })).last.status, 502);
+    t.equal((await browser().fetch(`${s.base}/callback?code=a-code&state=a-state`)).status, 400);
 
     const secrets = [
       s.idp.clientSecret,
@@ -71,7 +78,7 @@ for (const format of ['json', 'ecs'] as const) {
       'user.name': 'alice',
       'user.email': 'alice@example.com',
       'client.ip': '127.0.0.1',
-      'user_agent.original': 'test-browser',
+      'user_agent.original': 'Hostile/1.0 [redacted] [redacted-jwt]',
       'http.request.id': /^[0-9a-f]{16}$/,
       'commbox_sso_bridge.schemaVersion': 1,
       'commbox_sso_bridge.idp': 'default',
@@ -98,3 +105,22 @@ for (const format of ['json', 'ecs'] as const) {
     });
   });
 }
+
+t.test('both formats: secret fields, query strings and error messages redacted before the mapping', async (t) => {
+  for (const format of ['json', 'ecs'] as const) {
+    const lines = new LogCapture();
+    const log = createLogger({ level: 'info', secrets: ['configured-secret-value'], destination: lines, format });
+    log.child({ reqId: 'r1' }).warn(
+      {
+        event: 'login',
+        code: 'a-code-value',
+        nested: { ticket: 'a-ticket-value' },
+        req: { method: 'GET', url: '/callback?code=a-code-value&iss=https://idp', ip: '192.0.2.1' },
+        err: new Error('failed with configured-secret-value'),
+      },
+      'login refused',
+    );
+    t.notMatch(lines.text, /a-code-value|a-ticket-value|configured-secret-value/, `${format}: none of them`);
+    t.match(lines.text, /iss=https%3A%2F%2Fidp/, `${format}: the safe query value stays`);
+  }
+});
