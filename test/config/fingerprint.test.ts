@@ -36,6 +36,13 @@ t.test('the variables set, by name; a hash that follows the non-secret values on
     "a secret's value does not (it is never hashed)",
   );
   t.notOk(JSON.stringify(f).includes(BASE.COMMBOX_API_KEY));
+  // Without the second lock (no values to hide), a secret variable's value is still left out.
+  const unhidden = (env: Record<string, string>) => settingsFingerprint(env, parseConfig(env), []).settingsSha256;
+  t.equal(
+    unhidden({ ...BASE, COOKIE_SECRET: 'Qm9vZ3VzLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVmZ2g=' }),
+    unhidden(BASE),
+    'a secret variable is never hashed, hidden or not',
+  );
 });
 
 t.test("a secret from a file counts by its path; an extra IdP's variables by their own names", async (t) => {
