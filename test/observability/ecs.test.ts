@@ -42,7 +42,7 @@ for (const format of ['json', 'ecs'] as const) {
       ['audit', s.audit],
     ] as const) {
       t.ok(capture.lines.length > 0, `${what}: lines were written`);
-      for (const line of capture.lines) t.doesNotThrow(() => JSON.parse(line), `${what}: JSON`);
+      for (const line of capture.lines) t.doesNotThrow(() => JSON.parse(line) as unknown, `${what}: JSON`);
       for (const secret of secrets) t.notOk(capture.text.includes(secret), `${what}: not ${secret.slice(0, 6)}…`);
       t.notMatch(capture.text, /eyJ[A-Za-z0-9_-]{5,}\./, `${what}: no JWT`);
       t.notMatch(capture.text, /a-code/, `${what}: no code from a query string`);
