@@ -13,6 +13,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { untrustedProxyWarning } from './config/trust-proxy.js';
 import { BridgeError, Reasons } from './errors.js';
 import { clientAddress, clientKey } from './net/client-address.js';
+import { OncePerWindow } from './observability/audit.js';
 import type { Logger } from './observability/log.js';
 import { clientErrorAnswer, sendError, toBridgeError, type ErrorAnswerContext } from './web/error-handler.js';
 import { securityHeaders } from './web/headers.js';
@@ -54,7 +55,7 @@ export const HTTP_SERVER_OPTIONS = {
 export interface AppOptions {
   readonly bridge: Bridge;
   readonly logger: Logger;
-  /** One line per issued ticket, on a logger of its own; defaults to `logger`. */
+  /** The audit trail (issued tickets, refused logins, limits hit), on a logger of its own; defaults to `logger`. */
   readonly audit?: Logger;
   /**
    * A server already listening, for callers that need the address before the app
@@ -111,6 +112,7 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     loginsRefused: metrics.loginsRefused,
     rateLimitWindowMs: config.rateLimitWindowMs,
     pageContext,
+    audit: { log: audit, limitsAudited: new OncePerWindow(config.rateLimitWindowMs) },
   };
   const app = Fastify({
     // As Fastify's base logger type, so the app is a plain FastifyInstance.

@@ -6,8 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { buildApp, buildMetricsApp } from './app.js';
 import { createBridge, reloadSecrets } from './bridge.js';
 import { checkConfig, parseCheckArgs, USAGE_EXIT_CODE, type CheckOptions } from './check-config.js';
+import { settingsFingerprint } from './config/fingerprint.js';
 import { parseConfig, readEnvironment, secretValues, type BridgeConfig } from './config/parse.js';
 import { ConfigError } from './errors.js';
+import { createAuditLogger } from './observability/audit.js';
 import { createLogger } from './observability/log.js';
 import { describeError } from './net/network-errors.js';
 import { BRIDGE_VERSION } from './observability/version.js';
@@ -41,8 +43,8 @@ if (process.argv.includes('--check')) {
 }
 
 const secrets = secretValues(config);
-const logger = createLogger({ level: config.logLevel, secrets });
-const audit = createLogger({ level: 'info', secrets, name: 'commbox-sso-bridge.audit' });
+const logger = createLogger({ level: config.logLevel, secrets, format: config.logFormat });
+const audit = createAuditLogger({ secrets, format: config.logFormat });
 const bridge = await createBridge(config);
 const app = await buildApp({ bridge, logger, audit });
 const metricsServer = config.metricsPort === undefined ? undefined : buildMetricsApp(bridge);
@@ -62,6 +64,9 @@ async function drain(signal: string): Promise<void> {
   const force = setTimeout(() => {
     logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; exiting');
     logger.flush();
+    // Written synchronously (the audit destination is sync): on stdout before the exit.
+    audit.error({ event: 'stopped', outcome: 'failure', signal, exitCode: 1 }, 'stopped: in-flight requests cut');
+    audit.flush();
     process.exit(1);
   }, config.shutdownTimeoutMs);
   force.unref();
@@ -70,6 +75,8 @@ async function drain(signal: string): Promise<void> {
   await metricsServer?.close();
   logger.info('stopped');
   logger.flush();
+  audit.info({ event: 'stopped', signal, exitCode: 0 }, 'stopped');
+  audit.flush();
   process.exitCode = 0;
 }
 process.once('SIGTERM', () => void drain('SIGTERM'));
@@ -87,6 +94,15 @@ logger.info(
     secrets: secretReload.loaded,
   },
   `commbox-sso-bridge ${BRIDGE_VERSION} serving on ${serving.address} port ${serving.port}`,
+);
+audit.info(
+  {
+    event: 'started',
+    version: BRIDGE_VERSION,
+    node: process.version,
+    ...settingsFingerprint(environment, config, secrets),
+  },
+  `commbox-sso-bridge ${BRIDGE_VERSION} started`,
 );
 if (metricsServer) {
   // Its own address (loopback unless METRICS_HOST says otherwise), never the public one by default.

@@ -6,6 +6,7 @@ import t from 'tap';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AUDIT_EVENTS } from '../src/observability/audit.js';
 import { CHECKS, REASON_STATUS, Reasons, STATUS_OVERRIDE_REASONS, type Reason } from '../src/errors.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -73,4 +74,20 @@ t.test('docs/troubleshooting.md explains every check code, and only those, with 
     t.ok(named.length > 0, `${check} names its reason`);
     for (const r of named) t.ok((Object.values(Reasons) as string[]).includes(r!), `${check}: ${r} is a reason code`);
   }
+});
+
+t.test('docs/audit.md documents every audit event, and only those; the code writes no other', async (t) => {
+  const documented = [...read('docs/audit.md').matchAll(/^### `([a-z_]+)`$/gm)].map((m) => m[1]!);
+  t.same(documented.toSorted(), Object.keys(AUDIT_EVENTS).toSorted(), 'a section per event of AUDIT_EVENTS');
+  // Every `{ event: '…' }` written to an audit logger in src/ (a call on a name with "audit" in it, or
+  // the audit sink of a login); the object's first brace level only, which is where the event name sits.
+  const written = new Set<string>();
+  for (const file of readdirSync(join(root, 'src'), { recursive: true }).map(String)) {
+    if (!file.endsWith('.ts')) continue;
+    const source = read(`src/${file}`);
+    for (const m of source.matchAll(/audit(?:\.log)?\.(?:info|warn|error)\(\s*([^;]*?)\)\s*;/gs))
+      for (const e of m[1]!.matchAll(/event: '([a-z_]+)'/g)) written.add(e[1]!);
+  }
+  t.ok(written.size >= 6, `found the audit writes (${[...written].join(', ')})`);
+  for (const e of written) t.ok(Object.hasOwn(AUDIT_EVENTS, e), `${e}: an event of AUDIT_EVENTS`);
 });

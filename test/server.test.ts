@@ -205,6 +205,23 @@ for (const entry of Object.keys(ENTRIES))
     t.ok(lines.some((l) => l['msg'] === 'IdP discovered'));
     t.ok(lines.some((l) => l['msg'] === 'login completed' && l['username'] === 'alice'));
     t.ok(lines.some((l) => l['msg'] === 'stopped'));
+    const audit = lines.filter((l) => l['name'] === 'commbox-sso-bridge.audit');
+    t.same(
+      audit.map((l) => l['event']),
+      ['started', 'ticket_issued', 'stopped'],
+      `${entry}: the audit trail from start to stop, the stop written before the exit`,
+    );
+    t.match(audit[0], {
+      schemaVersion: 1,
+      outcome: 'success',
+      version,
+      node: process.version,
+      settingsSha256: /^[0-9a-f]{64}$/,
+    });
+    const set = audit[0]!['variablesSet'] as string[];
+    for (const v of ['ALLOWED_GROUPS', 'COOKIE_SECRET', 'OIDC_CLIENT_SECRET', 'PORT'])
+      t.ok(set.includes(v), `${v} is named as set (a secret by its name only)`);
+    t.match(audit[2], { event: 'stopped', signal: 'SIGTERM', exitCode: 0, outcome: 'success' });
     for (const secret of [idp.clientSecret, sandbox.apiKey, COOKIE_SECRET]) t.notOk(p.out().includes(secret));
   });
 
@@ -289,6 +306,48 @@ t.test('SIGTERM during a burst of logins: readiness fails at once, no login fail
   t.ok(ok > 10, `${ok} logins completed during the burst`);
   t.same(failures, [], 'none failed');
 });
+
+t.test(
+  'LOG_FORMAT=ecs, and a drain cut by SHUTDOWN_TIMEOUT_MS: the stopped line is written before exit 1',
+  async (t) => {
+    const { p, base, sandbox } = await startServer(t, {
+      LOG_FORMAT: 'ecs',
+      SHUTDOWN_GRACE_MS: '0',
+      SHUTDOWN_TIMEOUT_MS: '1000',
+      COMMBOX_TIMEOUT_MS: '30000',
+      LOGIN_TIMEOUT_MS: '60000',
+    });
+    // A login held at CommBox, which never answers: the drain cannot finish it.
+    sandbox.fault = 'hang';
+    const held = new Browser().walk(`${base}/login`, { stopAt: sandbox.loginUrl }).catch(() => undefined);
+    await until(() => sandbox.requests.length === 1);
+    p.child.kill('SIGTERM');
+    t.equal(await p.exited, 1, 'exit 1: in-flight requests were cut');
+    await held;
+    const lines = p
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const l of lines)
+      t.match(l, { '@timestamp': String, 'log.level': String, message: String, 'ecs.version': String });
+    const audit = lines.filter((l) => l['log.logger'] === 'commbox-sso-bridge.audit');
+    t.same(
+      audit.map((l) => l['event.action']),
+      ['started', 'stopped'],
+    );
+    t.match(audit[0], { 'service.name': 'commbox-sso-bridge', 'service.version': version, 'event.outcome': 'success' });
+    t.match(audit[1], {
+      'event.outcome': 'failure',
+      'event.category': ['process'],
+      'event.type': ['end'],
+      'commbox_sso_bridge.exitCode': 1,
+      'commbox_sso_bridge.signal': 'SIGTERM',
+      'log.level': 'error',
+    });
+    t.equal(lines.at(-1), audit[1], 'the last line written');
+  },
+);
 
 /** Opens a raw connection, sends `first`, then one byte of `drip` a second; resolves with what came back when it closes. */
 function trickle(port: number, first: string, drip: string | undefined) {

@@ -86,6 +86,7 @@ export function bridgeConfig(g: Values, idps: readonly WalkedIdp[]): BridgeConfi
     },
     cookieSecrets: g.COOKIE_SECRET,
     logLevel: g.LOG_LEVEL,
+    logFormat: g.LOG_FORMAT,
     trustProxy: g.TRUST_PROXY,
     metricsPort: g.METRICS_PORT,
     metricsHost: g.METRICS_HOST,

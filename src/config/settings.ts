@@ -12,6 +12,8 @@ import type { Language, PageTextOverrides } from './page-catalogue.js';
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** The field names of the log lines: the bridge's own, or Elastic Common Schema's. */
+export type LogFormat = 'json' | 'ecs';
 
 /** How the bridge signs people in at one IdP. */
 export interface OidcSettings {
@@ -132,6 +134,8 @@ export interface BridgeConfig {
   /** The first seals login cookies; all open them (rotation). */
   readonly cookieSecrets: readonly string[];
   readonly logLevel: LogLevel;
+  /** `LOG_FORMAT`: the field names of every log line. */
+  readonly logFormat: LogFormat;
   /** For Fastify's `trustProxy`: the trusted proxies' addresses and CIDRs, or false (the socket address is the client's). */
   readonly trustProxy: false | readonly string[];
   /** `/metrics` is served on this port only (never on `port`); undefined: off. */

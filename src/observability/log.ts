@@ -6,7 +6,10 @@
  * the structured fields that could hold a secret; and a last scrub of every line
  * for the configured secret values and anything shaped like a JWT.
  */
-import pino, { type DestinationStream, type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
+import type { LogFormat } from '../config/settings.js';
+import { ecsOptions, mapChildBindings, type EcsCategory } from './ecs.js';
+import { BRIDGE_VERSION } from './version.js';
 
 export type { Logger };
 
@@ -76,6 +79,12 @@ export interface LoggerOptions {
   /** Defaults to stdout. */
   readonly destination?: DestinationStream;
   readonly name?: string;
+  /** `LOG_FORMAT`: the bridge's own field names (default), or Elastic Common Schema's. */
+  readonly format?: LogFormat | undefined;
+  /** Fields added to every line (the audit envelope); the line's own win. */
+  readonly mixin?: (fields: object) => object;
+  /** ECS only: the categorization of an event, by its name (the audit events'). */
+  readonly categorize?: (event: unknown) => EcsCategory | undefined;
 }
 
 /**
@@ -101,7 +110,7 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, q)}?${parts.join('&')}`;
 }
 
-/** Creates the application logger. */
+/** Creates a logger: the application's, or (with the audit envelope as `mixin`) the audit trail's. */
 export function createLogger(opts: LoggerOptions): Logger {
   const secrets = opts.secrets;
   const scrub = (line: string): string => {
@@ -109,13 +118,18 @@ export function createLogger(opts: LoggerOptions): Logger {
     for (const s of secrets) if (s.length >= 8 && out.includes(s)) out = out.split(s).join('[redacted]');
     return out.includes('eyJ') ? out.replace(JWT_SHAPE, '[redacted-jwt]') : out;
   };
-  return pino(
+  const name = opts.name ?? 'commbox-sso-bridge';
+  const format: PinoOptions =
+    opts.format === 'ecs'
+      ? ecsOptions({ name, version: BRIDGE_VERSION, redact: redactFields, redactUrl, categorize: opts.categorize })
+      : { timestamp: pino.stdTimeFunctions.isoTime, formatters: { log: redactFields } };
+  const logger = pino(
     {
       level: opts.level,
-      name: opts.name ?? 'commbox-sso-bridge',
+      name,
       base: undefined,
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { log: redactFields },
+      ...format,
+      ...(opts.mixin ? { mixin: opts.mixin } : {}),
       serializers: {
         req: (req: { method?: string; url?: string; ip?: string }) => ({
           method: req.method,
@@ -129,10 +143,13 @@ export function createLogger(opts: LoggerOptions): Logger {
           message: scrub(String(err.message)),
         }),
       },
+      // Last, on the whole line in either format: the configured secret values and JWT shapes.
       hooks: { streamWrite: scrub },
     },
     // Synchronous writes, as pino does by default: no log line is lost on a crash,
     // and a small write to stdout costs less than a hand-off to the thread pool.
     opts.destination ?? pino.destination({ dest: 1, sync: true }),
   );
+  if (opts.format === 'ecs') mapChildBindings(logger, redactUrl);
+  return logger;
 }

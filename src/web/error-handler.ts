@@ -11,6 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { pageLanguage } from './language.js';
 import { errorJson, renderErrorPage, type PageContext } from './pages.js';
 import type { LoginOutcome } from '../login/outcome.js';
+import { auditRefusal, type RefusalAudit } from './refusal-audit.js';
 
 // Declared here, where it is read; the callback route, a layer above, sets it.
 declare module 'fastify' {
@@ -25,6 +26,8 @@ export interface ErrorAnswerContext {
   readonly loginsRefused: Metrics['loginsRefused'];
   readonly rateLimitWindowMs: number;
   readonly pageContext: PageContext;
+  /** Where a refused login's audit line goes. */
+  readonly audit: RefusalAudit;
 }
 
 /** Routes where a failure is a refused login (metrics). */
@@ -58,7 +61,11 @@ export function sendError(
   route: string | undefined,
 ): FastifyReply {
   const login = req.login;
-  if (login || isAuthRoute(route ?? '')) ctx.loginsRefused.inc({ reason: err.reason });
+  const ip = clientAddress(req);
+  if (login || isAuthRoute(route ?? '')) {
+    ctx.loginsRefused.inc({ reason: err.reason });
+    auditRefusal(ctx.audit, req, err, login, ip);
+  }
   const fields = {
     event: login ? 'login' : 'request',
     reason: err.reason,
@@ -70,7 +77,7 @@ export function sendError(
     username: login?.username,
     commboxAttempts: login?.ticket?.attempts,
     commboxStatus: login?.ticket?.lastStatus,
-    req: { method: req.method, url: req.url, ip: clientAddress(req) },
+    req: { method: req.method, url: req.url, ip },
   };
   if (err.status >= 500) {
     const cause = err.reason === Reasons.internalError ? err.cause : undefined;

@@ -36,6 +36,7 @@ t.test('defaults', async (t) => {
   t.equal(c.idps[0]!.mapping.email?.source, 'email');
   t.equal(c.idps[0]!.mapping.phone?.source, 'phone_number');
   t.equal(c.logLevel, 'info');
+  t.equal(c.logFormat, 'json', "LOG_FORMAT: the bridge's own field names by default");
   t.equal(c.trustProxy, false);
 });
 
@@ -73,6 +74,7 @@ t.test('bad values, all reported together', async (t) => {
     OIDC_ID_TOKEN_ALG: 'HS256',
     OIDC_SCOPES: 'email profile',
     LOG_LEVEL: 'loud',
+    LOG_FORMAT: 'xml',
     ALLOW_UNVERIFIED_EMAIL: 'maybe',
     MAP_USERNAME: 'email|shout',
     GROUPS_CLAIM: 'realm_access..roles',
@@ -89,6 +91,7 @@ t.test('bad values, all reported together', async (t) => {
     OIDC_ID_TOKEN_ALG: /never accepted/,
     OIDC_SCOPES: /openid/,
     LOG_LEVEL: /one of/,
+    LOG_FORMAT: /must be one of json, ecs/,
     ALLOW_UNVERIFIED_EMAIL: /true or false/,
     MAP_USERNAME: /unknown transform "shout"/,
     GROUPS_CLAIM: /not a dotted claim path/,

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { createBridge, type Bridge } from '../../src/bridge.js';
 import { parseConfig, secretValues } from '../../src/config/parse.js';
+import { createAuditLogger } from '../../src/observability/audit.js';
 import { createLogger } from '../../src/observability/log.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { COOKIE_SECRET, LogCapture } from './stack.js';
@@ -17,7 +18,7 @@ export const NOWHERE = 'http://127.0.0.1:1';
 export async function build(
   t: Test,
   env: Record<string, string> = {},
-): Promise<{ app: FastifyInstance; bridge: Bridge; logs: LogCapture }> {
+): Promise<{ app: FastifyInstance; bridge: Bridge; logs: LogCapture; audit: LogCapture }> {
   const config = parseConfig({
     PUBLIC_URL: 'http://127.0.0.1:3000',
     OIDC_ISSUER: NOWHERE,
@@ -34,8 +35,11 @@ export async function build(
   });
   const logs = new LogCapture();
   const logger = createLogger({ level: config.logLevel, secrets: secretValues(config), destination: logs });
+  // The audit trail on a logger of its own, as the server has it.
+  const audit = new LogCapture();
+  const auditLogger = createAuditLogger({ secrets: secretValues(config), destination: audit });
   const bridge = await createBridge(config, { metrics: createMetrics({ defaults: false }) });
-  const app = await buildApp({ bridge, logger });
+  const app = await buildApp({ bridge, logger, audit: auditLogger });
   t.teardown(() => app.close());
-  return { app, bridge, logs };
+  return { app, bridge, logs, audit };
 }

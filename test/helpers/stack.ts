@@ -12,6 +12,7 @@ import { parseConfig, secretValues } from '../../src/config/parse.js';
 import type { SecretReload } from '../../src/login/secret-reload.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/commbox-sandbox.js';
 import { startDemoIdp, type DemoIdp, type DemoIdpOptions } from '../../dev/idp.js';
+import { createAuditLogger } from '../../src/observability/audit.js';
 import { createLogger } from '../../src/observability/log.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { startHostileIdp, type HostileIdp } from './hostile-idp.js';
@@ -128,13 +129,12 @@ async function startBridge(
   );
   // One list, as server.ts has: a rotated secret's new value is added to it.
   const secrets = secretValues(config);
-  const logger = createLogger({ level: config.logLevel, secrets, destination: logs });
+  const logger = createLogger({ level: config.logLevel, secrets, destination: logs, format: config.logFormat });
   const audit = new LogCapture();
-  const auditLogger = createLogger({
-    level: 'info',
+  const auditLogger = createAuditLogger({
     secrets,
     destination: audit,
-    name: 'commbox-sso-bridge.audit',
+    format: config.logFormat,
   });
   // Default process metrics start timers; the tests need only the bridge's own.
   const bridge = await createBridge(config, { metrics: createMetrics({ defaults: false }) });

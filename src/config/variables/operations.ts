@@ -1,5 +1,6 @@
 /** The variables of the "Operations" section of docs/configuration.md: metrics, shutdown, limits and deadlines. */
-import { boolean, integer, listenAddress } from '../parsers.js';
+import { boolean, integer, listenAddress, oneOf } from '../parsers.js';
+import type { LogFormat } from '../settings.js';
 import { variable, type Parser } from '../variable.js';
 
 /** The default port of `/metrics`, as Prometheus exporters use. */
@@ -46,6 +47,8 @@ const metricsPort: Parser<number | undefined> = (raw, ctx) => {
   }
   return integer(DEFAULT_METRICS_PORT, 1, 65535)(raw, ctx);
 };
+
+const LOG_FORMATS: readonly LogFormat[] = ['json', 'ecs'];
 
 export const OPERATIONS_VARIABLES = {
   DRY_RUN: variable({
@@ -124,5 +127,13 @@ export const OPERATIONS_VARIABLES = {
     default: '10',
     parse: secretReloadInterval,
     doc: "How often, in seconds, the files of the `_FILE` secrets, `OIDC_CLIENT_PRIVATE_KEY_FILE` and `OIDC_CLIENT_CERTIFICATE_FILE` are read again: a changed value is checked as at start-up and used from then on, without a restart (a bad one is refused and the old one kept). A few small reads, never on a login's path. `off`: read again only on `SIGHUP` (and the CommBox key after a `401`).",
+  }),
+  LOG_FORMAT: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'json',
+    example: 'ecs',
+    parse: (raw, ctx) => oneOf(LOG_FORMATS, 'json')(raw?.toLowerCase(), ctx),
+    doc: "The field names of every log line, the application's and the audit trail's: `json`, the bridge's own (`time`, `level`, `msg`, `reqId`, `ip`, …); `ecs`, Elastic Common Schema (`@timestamp`, `log.level`, `message`, `event.action`, `client.ip`, `user.id`, …), which Elastic, Splunk and Microsoft Sentinel read without parsing rules. [docs/audit.md](audit.md) has both.",
   }),
 } as const;
