@@ -16,7 +16,14 @@ import { GLOBAL_VARIABLES, PER_IDP_VARIABLES, VARIABLES } from './table.js';
 import { idpPrefix, unknownVariables, type VariableProblem } from './unknown.js';
 import { walkVariables, type NameOf } from './walk.js';
 
-export type { BridgeConfig, IdpConfig, OidcSettings, ProxySettings, RedisSettings } from './settings.js';
+export type {
+  BridgeConfig,
+  IdpConfig,
+  OidcSettings,
+  ProxySettings,
+  RedisSettings,
+  TracingSettings,
+} from './settings.js';
 export { SECRET_VARIABLES } from './table.js';
 export { readEnvironment } from './environment.js';
 export { idpPrefix } from './unknown.js';
@@ -97,6 +104,7 @@ export function secretValues(c: BridgeConfig): string[] {
     ...c.cookieSecrets,
     c.redis?.url ?? '',
     ...urlPasswords,
+    ...Object.values(c.tracing?.headers ?? {}),
   ].filter((v) => v !== '');
 }
 

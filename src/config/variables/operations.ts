@@ -1,5 +1,6 @@
 /** The variables of the "Operations" section of docs/configuration.md: metrics, shutdown, limits and deadlines. */
-import { boolean, integer, listenAddress } from '../parsers.js';
+import { keyValueList, otlpEndpoint, samplerRatio, TRACE_SAMPLERS, type TraceSampler } from '../otel.js';
+import { boolean, integer, isSet, listenAddress, oneOf } from '../parsers.js';
 import { variable, type Parser } from '../variable.js';
 
 /** The default port of `/metrics`, as Prometheus exporters use. */
@@ -36,6 +37,17 @@ const metricsPort: Parser<number | undefined> = (raw, ctx) => {
   }
   return integer(DEFAULT_METRICS_PORT, 1, 65535)(raw, ctx);
 };
+
+/** The one OTLP encoding the bridge sends (what `@opentelemetry/exporter-trace-otlp-http` speaks). */
+const otlpProtocol: Parser<'http/json'> = (raw, ctx) => {
+  if (isSet(raw) && raw !== 'http/json')
+    ctx.bad(
+      `the bridge sends traces as OTLP/HTTP JSON only: write http/json or leave it unset (every OTel Collector, Tempo and Jaeger accept it on their OTLP/HTTP port, 4318)`,
+    );
+  return 'http/json';
+};
+
+const TRACING = 'Traces are on when one of the two endpoints is set (and OTEL_SDK_DISABLED is not true)';
 
 export const OPERATIONS_VARIABLES = {
   DRY_RUN: variable({
@@ -107,5 +119,74 @@ export const OPERATIONS_VARIABLES = {
     default: String(DEFAULT_FAILED_LOGINS),
     parse: failedLogins,
     doc: "Code exchanges per client address (an IPv6 address's /64) and window that failed before their tokens verified or are still in flight; past it, `/callback` answers 429 without a token request, so an outsider cannot spend the bridge's client credentials. Each successful exchange from the address in the window allows 2 more (the budget is the larger). `off` turns it off, explicitly.",
+  }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: variable({
+    group: 'Operations',
+    scope: 'global',
+    example: 'http://otel-collector:4318',
+    parse: otlpEndpoint,
+    doc: 'OpenTelemetry traces: the OTLP/HTTP receiver (an OTel Collector, Grafana Tempo, Jaeger), `http://` or `https://`; traces go to `<this>/v1/traces`. Unset (with the next one unset): no traces, and the tracing SDK is never loaded. See "Traces" in the operations guide.',
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: variable({
+    group: 'Operations',
+    scope: 'global',
+    parse: otlpEndpoint,
+    doc: 'The whole URL traces are sent to, as written (no `/v1/traces` added); wins over `OTEL_EXPORTER_OTLP_ENDPOINT`.',
+  }),
+  OTEL_EXPORTER_OTLP_HEADERS: variable({
+    group: 'Operations',
+    scope: 'global',
+    secret: true,
+    parse: keyValueList(true),
+    doc: 'Headers sent with every export, `key=value,key2=value2` (values percent-encoded), e.g. `authorization=Bearer%20<token>` for a hosted backend. A secret: never logged, scrubbed from log lines.',
+  }),
+  OTEL_EXPORTER_OTLP_PROTOCOL: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'http/json',
+    parse: otlpProtocol,
+    doc: 'Only `http/json` (OTLP over HTTP, JSON-encoded); `grpc` and `http/protobuf` are refused rather than ignored.',
+  }),
+  OTEL_SERVICE_NAME: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'commbox-sso-bridge',
+    parse: (raw) => (isSet(raw) ? raw : 'commbox-sso-bridge'),
+    doc: "The traces' `service.name`.",
+  }),
+  OTEL_RESOURCE_ATTRIBUTES: variable({
+    group: 'Operations',
+    scope: 'global',
+    example: 'deployment.environment.name=production',
+    parse: keyValueList(false),
+    doc: 'More resource attributes of the traces, `key=value,key2=value2` (values percent-encoded); `OTEL_SERVICE_NAME` wins for `service.name`.',
+  }),
+  OTEL_TRACES_SAMPLER: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'parentbased_always_on',
+    parse: oneOf<TraceSampler>(TRACE_SAMPLERS, 'parentbased_always_on'),
+    doc: "Which logins are traced: `parentbased_*` follows the caller's `traceparent` decision when there is one, else the root sampler (`always_on`, `always_off`, `traceidratio`: the share `OTEL_TRACES_SAMPLER_ARG`).",
+  }),
+  OTEL_TRACES_SAMPLER_ARG: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '1',
+    parse: samplerRatio,
+    doc: 'The share of logins the `traceidratio` samplers trace, from 0 to 1.',
+  }),
+  OTEL_TRACES_EXPORTER: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'otlp',
+    parse: oneOf(['otlp', 'none'] as const, 'otlp'),
+    doc: '`none` turns traces off whatever the endpoint says.',
+  }),
+  OTEL_SDK_DISABLED: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'false',
+    parse: boolean(false),
+    doc: `\`true\` turns traces off whatever the endpoint says. ${TRACING}.`,
   }),
 } as const;
