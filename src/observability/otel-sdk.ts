@@ -76,6 +76,8 @@ const clean = (attributes: SpanAttributes): Attributes => {
   return out;
 };
 
+const NO_SPAN: StepSpan = { set: () => {}, fail: () => {} };
+
 const stepSpan = (span: Span): StepSpan => ({
   set: (attributes) => void span.setAttributes(clean(attributes)),
   fail: (error) => {
@@ -109,6 +111,8 @@ export function createTracer(settings: TracingSettings): Tracer {
   return {
     async span(name, kind, attributes, work) {
       const parent = contexts.active();
+      // Outside a login (discovery, its retries, readiness's key fetches) a request is no trace of its own.
+      if (trace.getSpan(parent) === undefined) return work(NO_SPAN);
       const span = start(name, kind, attributes, parent);
       const step = stepSpan(span);
       try {
