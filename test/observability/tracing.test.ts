@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import type { TracingSettings } from '../../src/config/parse.js';
-import { startTracing, stopTracing, tracer } from '../../src/observability/tracing.js';
+import { inSpan, startTracing, stopTracing, tracer, withTraceHeaders } from '../../src/observability/tracing.js';
 import { startOtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 import { startRedis } from '../helpers/redis.js';
 import { COOKIE_SECRET, signInWithForm, startDemoStack } from '../helpers/stack.js';
@@ -108,6 +108,16 @@ t.test('a login is traced: the callback, its steps and the outbound requests in 
   t.same(parseTraceparent(tokenAtIdp[0]?.traceparent), { traceId: callback.traceId, spanId: tokenHttp.spanId });
   const atCommbox = s.sandbox.requests.at(-1)!;
   t.same(parseTraceparent(atCommbox.traceparent), { traceId: callback.traceId, spanId: attempt.spanId });
+});
+
+t.test('a request outside a login (discovery and its retries) is no trace of its own', async (t) => {
+  const headers: Record<string, string>[] = [];
+  await inSpan('outside-a-login', {}, async () => void headers.push(withTraceHeaders({})), 'client');
+  t.notOk(
+    (await exported()).some((x) => x.name === 'outside-a-login'),
+    'not exported',
+  );
+  t.same(headers, [{}], 'no traceparent sent');
 });
 
 t.test("a login's /login continues the caller's trace (W3C traceparent)", async (t) => {
