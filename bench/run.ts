@@ -9,6 +9,9 @@
  *                                      set high enough never to refuse, the failed-login budget at its
  *                                      default), to price Redis against --rate-limit
  *   npm run bench -- --rate-limit      the same limits, in this replica's memory
+ *   npm run bench -- --tracing         traces on: OTEL_EXPORTER_OTLP_ENDPOINT at an in-process OTLP
+ *                                      receiver that counts and discards what it is sent
+ *   npm run bench -- --tracing both    runs alternate off, on, off, on… (--runs of each), medians of each
  * Without either, RATE_LIMIT_MAX=0 and RATE_LIMIT_FAILED_LOGINS=off: no limits at all.
  *
  * Figures per run: flows/s; flow latency p50/p99 (the whole browser walk, fakes
@@ -24,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { startSandbox } from '../dev/commbox-sandbox.js';
 import { Browser, dispatcher } from '../test/helpers/browser.js';
 import { startHostileIdp } from '../test/helpers/hostile-idp.js';
+import { startOtlpReceiver, type OtlpReceiver } from '../test/helpers/otlp-receiver.js';
 import { freePort } from '../test/helpers/stack.js';
 
 const arg = (name: string, fallback: string) => {
@@ -38,6 +42,9 @@ const profile = process.argv.includes('--profile');
 const soakFlows = Number(arg('soak', '0'));
 const redisUrl = arg('redis', '');
 const rateLimited = redisUrl !== '' || process.argv.includes('--rate-limit');
+const tracingArg = process.argv.includes('--tracing') ? arg('tracing', 'on') : 'off';
+const tracingModes: boolean[] =
+  tracingArg === 'both' ? [false, true] : [tracingArg !== 'off' && !tracingArg.startsWith('--')];
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = `${root}bench/results`;
 mkdirSync(outDir, { recursive: true });
@@ -70,8 +77,10 @@ interface RunResult {
   commboxMs: number;
 }
 
-async function runOnce(n: number): Promise<RunResult> {
+async function runOnce(n: number, tracing: boolean): Promise<RunResult> {
   const idp = await startHostileIdp({ alg });
+  // Bounded: it keeps no body, only counts.
+  const receiver: OtlpReceiver | undefined = tracing ? await startOtlpReceiver({ discard: true }) : undefined;
   const sandbox = await startSandbox({ brand: 'acme' });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -105,6 +114,7 @@ async function runOnce(n: number): Promise<RunResult> {
   // keeps it at its default: every benchmark login succeeds, so it never refuses.
   if (!rateLimited) env['RATE_LIMIT_FAILED_LOGINS'] = 'off';
   if (redisUrl !== '') env['REDIS_URL'] = redisUrl;
+  if (receiver !== undefined) env['OTEL_EXPORTER_OTLP_ENDPOINT'] = receiver.url;
   const nodeArgs = profile ? [`--cpu-prof`, `--cpu-prof-dir=${outDir}`] : [];
   const cmd = ['node', '--enable-source-maps', ...nodeArgs, 'dist/server.js'];
   const pinned = process.platform === 'linux';
@@ -189,6 +199,7 @@ async function runOnce(n: number): Promise<RunResult> {
   await exited;
   await idp.close();
   await sandbox.close();
+  await receiver?.close();
   lat.sort((x, y) => x - y);
   const callbackMs = mean(timings.map((x) => x['ms']!));
   const tokenMs = mean(timings.map((x) => x['tokenMs']!));
@@ -210,17 +221,19 @@ async function runOnce(n: number): Promise<RunResult> {
     commboxMs,
   };
   console.log(
-    `run ${n}: ${r.flowsPerSec.toFixed(0)} flows/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.cpuUsPerFlow.toFixed(0)} µs CPU/flow, peak RSS ${r.peakRssMB.toFixed(0)} MB, ready ${r.readyMs.toFixed(0)} ms, errors ${r.errors}`,
+    `run ${n}${tracing ? ` (tracing on: ${receiver!.count.requests} exports, ${(receiver!.count.bytes / 1024).toFixed(0)} KiB)` : tracingModes.length > 1 ? ' (tracing off)' : ''}: ${r.flowsPerSec.toFixed(0)} flows/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${r.cpuUsPerFlow.toFixed(0)} µs CPU/flow, peak RSS ${r.peakRssMB.toFixed(0)} MB, ready ${r.readyMs.toFixed(0)} ms, errors ${r.errors}`,
   );
   return r;
 }
 
 console.log(`bench: ${runs} run(s) of ${seconds} s at concurrency ${conc}, ${alg}, node ${process.version}`);
-const results: RunResult[] = [];
-for (let i = 1; i <= runs; i++) results.push(await runOnce(i));
-const m = (k: keyof RunResult) => median(results.map((r) => r[k]));
-console.log(`
-median of ${runs} run(s)
+const byMode = new Map<boolean, RunResult[]>(tracingModes.map((mode) => [mode, []]));
+// Interleaved (off, on, off, on…) when both are measured: a drift of the machine falls on both alike.
+for (let i = 1; i <= runs; i++) for (const mode of tracingModes) byMode.get(mode)!.push(await runOnce(i, mode));
+for (const [mode, results] of byMode) {
+  const m = (k: keyof RunResult) => median(results.map((r) => r[k]));
+  console.log(`
+median of ${runs} run(s)${tracingArg === 'off' ? '' : `, tracing ${mode ? 'on' : 'off'}`}
   flows/s                 ${m('flowsPerSec').toFixed(0)}
   flow latency p50 / p99  ${m('p50Ms').toFixed(2)} / ${m('p99Ms').toFixed(2)} ms   (the whole browser walk, fakes included)
   CPU per flow            ${m('cpuUsPerFlow').toFixed(0)} µs   (one core: ${(1e6 / m('cpuUsPerFlow')).toFixed(0)} logins/s)
@@ -228,10 +241,23 @@ median of ${runs} run(s)
   ready after spawn       ${m('readyMs').toFixed(0)} ms   (discovery included)
   callback, mean          ${m('callbackMs').toFixed(2)} ms = own ${m('ownMs').toFixed(2)} + token ${m('tokenMs').toFixed(2)} + userinfo ${m('userinfoMs').toFixed(2)} + CommBox ${m('commboxMs').toFixed(2)} ms
   errors                  ${results.reduce((a, r) => a + r.errors, 0)}`);
+}
+if (byMode.size > 1) {
+  const cpu = (mode: boolean) => median(byMode.get(mode)!.map((r) => r.cpuUsPerFlow));
+  const flows = (mode: boolean) => median(byMode.get(mode)!.map((r) => r.flowsPerSec));
+  console.log(
+    `\ntracing on / off: CPU per flow ×${(cpu(true) / cpu(false)).toFixed(3)}, flows/s ×${(flows(true) / flows(false)).toFixed(3)}`,
+  );
+}
+const results = [...byMode.values()].flat();
 const file = `${outDir}/${new Date().toISOString().replace(/[:.]/g, '-')}-${alg}-c${conc}.json`;
 writeFileSync(
   file,
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, alg, conc, seconds, runs: results }, null, 2),
+  JSON.stringify(
+    { date: new Date().toISOString(), node: process.version, alg, conc, seconds, tracing: tracingArg, runs: results },
+    null,
+    2,
+  ),
 );
 console.log(`raw numbers: ${file.slice(root.length)}`);
 if (profile)

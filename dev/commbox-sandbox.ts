@@ -85,6 +85,8 @@ export interface TicketRecord {
   abandoned?: boolean;
   authorization: string | undefined;
   contentType: string | undefined;
+  /** The W3C trace context the bridge sent (traces on). */
+  traceparent: string | undefined;
   body: unknown;
   problems: string[];
   status: number;
@@ -197,6 +199,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       at: Date.now(),
       authorization: req.headers.authorization,
       contentType: req.headers['content-type'],
+      traceparent: req.headers.traceparent?.toString(),
       body,
       problems: [],
       status: 0,

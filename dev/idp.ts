@@ -75,6 +75,8 @@ export interface DemoIdpOptions {
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
   /** The client's public keys, for private_key_jwt. */
   clientJwks?: { keys: object[] };
+  /** Sees each request as it arrives (tests: the headers the bridge sent). */
+  onRequest?: (req: http.IncomingMessage) => void;
 }
 
 export interface DemoIdp {
@@ -204,6 +206,7 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
   };
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    opts.onRequest?.(req);
     const url = new URL(req.url ?? '/', issuer);
     const m = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/.exec(url.pathname);
     acceptedSecret(req);

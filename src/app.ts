@@ -15,6 +15,7 @@ import { BridgeError, Reasons } from './errors.js';
 import { clientAddress, clientKey } from './net/client-address.js';
 import { OncePerWindow } from './observability/audit.js';
 import type { Logger } from './observability/log.js';
+import { tracer } from './observability/tracing.js';
 import { clientErrorAnswer, sendError, toBridgeError, type ErrorAnswerContext } from './web/error-handler.js';
 import { securityHeaders } from './web/headers.js';
 import type { LoginCompletion } from './login/complete.js';
@@ -27,6 +28,7 @@ import { loginRoutes, type LoginStarter } from './routes/login.js';
 import { LOGGED_OUT_DONE_QUERY, LOGGED_OUT_PATH, pageRoutes } from './routes/pages.js';
 import { PublicHostRedirect } from './routes/public-host.js';
 import type { RateLimit } from './routes/rate-limit.js';
+import { traceLoginRequests } from './routes/tracing.js';
 
 /** Maximum size of a request body (`POST /initiate` only takes a small form). */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -199,6 +201,9 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     }
     done();
   });
+  // Traces on (OTEL_EXPORTER_OTLP_ENDPOINT): each login request's server span, first of its hooks.
+  const tracing = tracer();
+  if (tracing !== undefined) traceLoginRequests(app, tracing);
   app.setErrorHandler((error, req, reply) =>
     sendError(errorAnswers, req, reply, toBridgeError(error), req.routeOptions.url),
   );

@@ -12,6 +12,7 @@ import { ConfigError } from './errors.js';
 import { createAuditLogger } from './observability/audit.js';
 import { createLogger } from './observability/log.js';
 import { describeError } from './net/network-errors.js';
+import { startTracing, stopTracing } from './observability/tracing.js';
 import { BRIDGE_VERSION } from './observability/version.js';
 
 const DISCOVERY_RETRY_MAX_MS = 30_000;
@@ -45,6 +46,12 @@ if (process.argv.includes('--check')) {
 const secrets = secretValues(config);
 const logger = createLogger({ level: config.logLevel, secrets, format: config.logFormat });
 const audit = createAuditLogger({ secrets, format: config.logFormat });
+// OpenTelemetry: the SDK is loaded only when an endpoint is set.
+if (await startTracing(config.tracing))
+  logger.info(
+    { event: 'tracing', endpoint: new URL(config.tracing!.tracesUrl).origin, sampler: config.tracing!.sampler },
+    'traces are exported over OTLP/HTTP',
+  );
 const bridge = await createBridge(config);
 const app = await buildApp({ bridge, logger, audit });
 const metricsServer = config.metricsPort === undefined ? undefined : buildMetricsApp(bridge);
@@ -73,6 +80,8 @@ async function drain(signal: string): Promise<void> {
   await new Promise((r) => setTimeout(r, config.shutdownGraceMs));
   await app.close();
   await metricsServer?.close();
+  // The spans still buffered are exported before the exit (within the force timer's deadline).
+  await stopTracing().catch((e: unknown) => logger.warn({ detail: describeError(e) }, 'traces not all exported'));
   logger.info('stopped');
   logger.flush();
   audit.info({ event: 'stopped', signal, exitCode: 0 }, 'stopped');

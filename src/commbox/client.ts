@@ -9,6 +9,7 @@ import { createDispatcher } from '../net/proxy.js';
 import { Pool } from 'undici';
 import { send } from '../net/send.js';
 import { hideValues } from '../observability/log.js';
+import { inSpan, withTraceHeaders } from '../observability/tracing.js';
 
 /** The body's `data` object, per the Create Ticket OpenAPI. Absent fields are left out. */
 export interface TicketData {
@@ -130,18 +131,29 @@ export class CommboxClient {
       let retryAfterMs: number | undefined;
       const sentKey = this.#apiKey;
       try {
-        const res = await send(
-          this.#pool,
-          {
-            origin: this.#origin,
-            path: this.#path,
-            method: 'POST',
-            headers: this.#headers,
-            body,
-            headersTimeout: Math.ceil(remaining),
-            bodyTimeout: Math.ceil(remaining),
+        // A client span per attempt, its traceparent sent to CommBox.
+        const res = await inSpan(
+          'commbox.ticket.attempt',
+          { 'http.request.method': 'POST', 'url.path': this.#path, 'bridge.commbox.attempt': stats.attempts },
+          async (span) => {
+            const answer = await send(
+              this.#pool,
+              {
+                origin: this.#origin,
+                path: this.#path,
+                method: 'POST',
+                headers: withTraceHeaders(this.#headers),
+                body,
+                headersTimeout: Math.ceil(remaining),
+                bodyTimeout: Math.ceil(remaining),
+              },
+              { timeoutMs: Math.ceil(remaining), signal },
+            );
+            span.set({ 'http.response.status_code': answer.status });
+            if (answer.status >= 400) span.fail({ name: `HTTP ${answer.status}` });
+            return answer;
           },
-          { timeoutMs: Math.ceil(remaining), signal },
+          'client',
         );
         status = res.status;
         stats.lastStatus = status;

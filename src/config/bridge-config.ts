@@ -4,8 +4,23 @@
  */
 import type { ChatChannels } from './chat-channels.js';
 import type { WalkedIdp } from './idp-rules.js';
-import type { BridgeConfig, IdpConfig } from './settings.js';
+import type { BridgeConfig, IdpConfig, TracingSettings } from './settings.js';
 import type { Values } from './table.js';
+
+/** Traces are on when an endpoint is set, unless `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`. */
+function tracingSettings(g: Values): TracingSettings | undefined {
+  const base = g.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracesUrl = g.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base && `${base.replace(/\/+$/, '')}/v1/traces`);
+  if (tracesUrl === undefined || g.OTEL_SDK_DISABLED || g.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  return {
+    tracesUrl,
+    headers: g.OTEL_EXPORTER_OTLP_HEADERS,
+    serviceName: g.OTEL_SERVICE_NAME,
+    resourceAttributes: g.OTEL_RESOURCE_ATTRIBUTES,
+    sampler: g.OTEL_TRACES_SAMPLER,
+    samplerRatio: g.OTEL_TRACES_SAMPLER_ARG ?? 1,
+  };
+}
 
 /** An IdP's configuration from its values over the global ones. */
 function idpConfig(name: string, v: Values, base: string): IdpConfig {
@@ -103,6 +118,7 @@ export function bridgeConfig(g: Values, idps: readonly WalkedIdp[]): BridgeConfi
     redis:
       g.REDIS_URL === undefined ? undefined : { url: g.REDIS_URL, keyPrefix: g.REDIS_KEY_PREFIX, ca: g.REDIS_CA_FILE },
     dryRun: g.DRY_RUN,
+    tracing: tracingSettings(g),
     orgName: g.ORG_NAME,
     helpUrl: g.HELP_URL,
     pageLanguages: g.PAGE_LANGUAGES,

@@ -25,6 +25,7 @@ export type {
   RedisSettings,
   SecretFile,
   SecretKind,
+  TracingSettings,
 } from './settings.js';
 export { SECRET_VARIABLES } from './table.js';
 export { readEnvironment, type Environment } from './environment.js';
@@ -113,6 +114,7 @@ export function secretValues(c: BridgeConfig): string[] {
     ...c.cookieSecrets,
     c.redis?.url ?? '',
     ...urlPasswords,
+    ...Object.values(c.tracing?.headers ?? {}),
   ].filter((v) => v !== '');
 }
 

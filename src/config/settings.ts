@@ -7,6 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { ClaimMapping } from './claim-mapping.js';
 import type { Language, PageTextOverrides } from './page-catalogue.js';
+import type { TraceSampler } from './otel.js';
 
 /** Token endpoint authentication methods the bridge supports. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
@@ -180,6 +181,21 @@ export interface BridgeConfig {
   readonly redis: RedisSettings | undefined;
   /** `DRY_RUN`: the callback previews the ticket request instead of making it. */
   readonly dryRun: boolean;
+  /** OpenTelemetry traces (`OTEL_EXPORTER_OTLP_ENDPOINT`, …); undefined: off, and the SDK is never loaded. */
+  readonly tracing: TracingSettings | undefined;
+}
+
+/** Where the traces go and which are kept: the standard `OTEL_*` variables, parsed. */
+export interface TracingSettings {
+  /** The URL spans are posted to (`…/v1/traces`). */
+  readonly tracesUrl: string;
+  /** Sent with every export (an API key, often): secrets. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly serviceName: string;
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  readonly sampler: TraceSampler;
+  /** The share the `traceidratio` samplers keep. */
+  readonly samplerRatio: number;
 }
 
 export type LogoMediaType = 'image/png' | 'image/jpeg' | 'image/webp' | 'image/svg+xml';

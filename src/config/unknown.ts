@@ -21,8 +21,10 @@ const NAMES = Object.keys(VARIABLES) as VariableName[];
  * Prefixes owned by other programs too: the proxy variables are read by every
  * HTTP client on the machine (`NO_COLOR`, `HTTP_PROXY_…`), so `HTTP_`, `HTTPS_`
  * and `NO_` are not the bridge's namespaces, only its three names in them are.
+ * `OTEL_` is the OpenTelemetry SDK's: it reads many more (`OTEL_BSP_*`,
+ * `OTEL_EXPORTER_OTLP_TIMEOUT`, …) than the few the bridge reads itself.
  */
-const SHARED_PREFIXES = new Set(['HTTP_', 'HTTPS_', 'NO_']);
+const SHARED_PREFIXES = new Set(['HTTP_', 'HTTPS_', 'NO_', 'OTEL_']);
 
 /** The bridge's namespaces: the first word of every variable of the table, and `IDP_`. */
 export const BRIDGE_PREFIXES: readonly string[] = [

@@ -12,6 +12,7 @@ import type { BridgeConfig } from '../config/parse.js';
 import { BridgeError, Reasons } from '../errors.js';
 import { LoginDeadline } from '../net/deadline.js';
 import type { Metrics } from '../observability/metrics.js';
+import { inSpan } from '../observability/tracing.js';
 import type { VerifiedLogin } from '../oidc/client.js';
 import { checkUserinfoFailure, decideLogin, type LoginDecision } from './decide.js';
 import { dryRunRefusal, type RefusalStep } from './dry-run-refusal.js';
@@ -162,7 +163,9 @@ async function complete(
   outcome.ticket = { attempts: 0, lastStatus: undefined };
   const commboxStart = performance.now();
   deadline.enter('ticket');
-  const ticket = await parts.commbox.requestTicket(decision.data, outcome.ticket, deadline.signal);
+  const ticket = await inSpan('commbox.ticket', {}, () =>
+    parts.commbox.requestTicket(decision.data, outcome.ticket, deadline.signal),
+  );
   clearOlderLogins(parts.cookies, req, tx, outcome);
   const ms = performance.now() - started;
   const commboxMs = performance.now() - commboxStart;

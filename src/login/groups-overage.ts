@@ -9,6 +9,7 @@ import type { AccessRules } from '../config/settings.js';
 import { BridgeError, Reasons, type Check } from '../errors.js';
 import type { LoginClock } from '../net/deadline.js';
 import type { IdpFetch } from '../net/idp-fetch.js';
+import { inSpan } from '../observability/tracing.js';
 import type { LogSink } from './outcome.js';
 
 /**
@@ -60,12 +61,16 @@ export async function resolveGroupsOverage(
     throw refuse('groups.overage', 'the ID token has a groups overage (_claim_names) and GROUPS_OVERAGE=refuse');
   clock.enter('graph');
   const graphStart = performance.now();
-  const read = await readGraphGroups(graph.fetch, {
-    graphApiUrl: rules.graphApiUrl,
-    accessToken: login.accessToken,
-    timeoutMs: graph.timeoutMs,
-    wanted: (g) => rules.allowedGroups.includes(g),
-    signal: clock.signal,
+  const read = await inSpan('graph.groups', {}, async (span) => {
+    const answer = await readGraphGroups(graph.fetch, {
+      graphApiUrl: rules.graphApiUrl,
+      accessToken: login.accessToken,
+      timeoutMs: graph.timeoutMs,
+      wanted: (g) => rules.allowedGroups.includes(g),
+      signal: clock.signal,
+    });
+    span.set({ 'bridge.graph.pages': answer.pages, 'bridge.graph.complete': answer.stopped === undefined });
+    return answer;
   });
   graph.duration?.observe((performance.now() - graphStart) / 1000);
   // Stopped by the login's deadline: that is the refusal, not an incomplete list.

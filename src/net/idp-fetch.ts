@@ -3,8 +3,9 @@
  * and jose call (also used for Microsoft Graph), every request under OIDC_TIMEOUT_MS.
  */
 import type { ProxySettings } from '../config/parse.js';
+import { inSpan, withTraceHeaders } from '../observability/tracing.js';
 import { createDispatcher } from './proxy.js';
-import { requestTarget, send } from './send.js';
+import { requestTarget, send, type HttpAnswer } from './send.js';
 
 /** What openid-client and jose call to reach the IdP: the WHATWG `fetch` shape, on our dispatcher. */
 export type IdpFetch = (
@@ -36,16 +37,35 @@ export function createHttpClient(opts: {
 
   const customFetch: IdpFetch = async (url, options) => {
     const body = options.body instanceof URLSearchParams ? options.body.toString() : options.body;
-    const res = await send(
-      dispatcher,
+    const target = new URL(url);
+    const method = options.method ?? 'GET';
+    // A client span per request (token, userinfo, JWKS, Graph), its traceparent sent
+    // along; its attributes are the host and path, never the query.
+    const res = await inSpan(
+      `${method} ${target.host}`,
       {
-        ...requestTarget(new URL(url)),
-        method: options.method ?? 'GET',
-        headers: options.headers as Record<string, string>,
-        body: body as string | Uint8Array | null | undefined,
+        'http.request.method': method,
+        'server.address': target.hostname,
+        'server.port': Number(target.port || (target.protocol === 'https:' ? 443 : 80)),
+        'url.path': target.pathname,
       },
-      // The total deadline is ours (OIDC_TIMEOUT_MS); a signal the library adds is honoured too.
-      { signal: options.signal ?? undefined, timeoutMs: opts.timeoutMs },
+      async (span): Promise<HttpAnswer> => {
+        const answer = await send(
+          dispatcher,
+          {
+            ...requestTarget(target),
+            method,
+            headers: withTraceHeaders(options.headers) as Record<string, string>,
+            body: body as string | Uint8Array | null | undefined,
+          },
+          // The total deadline is ours (OIDC_TIMEOUT_MS); a signal the library adds is honoured too.
+          { signal: options.signal ?? undefined, timeoutMs: opts.timeoutMs },
+        );
+        span.set({ 'http.response.status_code': answer.status });
+        if (answer.status >= 400) span.fail({ name: `HTTP ${answer.status}` });
+        return answer;
+      },
+      'client',
     );
     const headers = new Headers();
     for (const [name, value] of Object.entries(res.headers)) {

@@ -9,6 +9,7 @@
 import * as client from 'openid-client';
 import { BridgeError, Reasons, type Reason } from '../errors.js';
 import { untilAborted, type LoginClock } from '../net/deadline.js';
+import { inSpan } from '../observability/tracing.js';
 import type { AuthorizationRequest } from './authorization-url.js';
 import {
   checkAcr,
@@ -101,15 +102,18 @@ export async function verifyCallback(
   // The redirect URI is this IdP's own, whatever path a proxy showed the bridge.
   const currentUrl = new URL(`${settings.redirectUri}?${params.toString()}`);
   clock?.enter('token');
-  const tokens = await libraryStep('callback', () =>
-    client.authorizationCodeGrant(configuration, currentUrl, {
-      pkceCodeVerifier: request.codeVerifier,
-      expectedState: request.state,
-      expectedNonce: request.nonce,
-      idTokenExpected: true,
-      // OIDC_MAX_AGE: auth_time is then required and checked (with the clock tolerance).
-      ...(settings.maxAge !== undefined ? { maxAge: settings.maxAge } : {}),
-    }),
+  // The step's span is outside libraryStep, so that it carries the refusal's reason and check.
+  const tokens = await inSpan('oidc.token', {}, () =>
+    libraryStep('callback', () =>
+      client.authorizationCodeGrant(configuration, currentUrl, {
+        pkceCodeVerifier: request.codeVerifier,
+        expectedState: request.state,
+        expectedNonce: request.nonce,
+        idTokenExpected: true,
+        // OIDC_MAX_AGE: auth_time is then required and checked (with the clock tolerance).
+        ...(settings.maxAge !== undefined ? { maxAge: settings.maxAge } : {}),
+      }),
+    ),
   );
   refuseIf(checkTokenType(tokens.token_type), Reasons.tokenExchangeFailed);
   // A JWKS refetch is shared by the logins waiting on it: this one stops waiting at its deadline.
@@ -150,8 +154,8 @@ export async function verifyCallback(
     const userinfoStart = performance.now();
     clock?.enter('userinfo');
     try {
-      userinfoClaims = await libraryStep('userinfo', () =>
-        client.fetchUserInfo(configuration, tokens.access_token, sub),
+      userinfoClaims = await inSpan('oidc.userinfo', {}, () =>
+        libraryStep('userinfo', () => client.fetchUserInfo(configuration, tokens.access_token, sub)),
       );
       claims = withMissingClaims(claims, userinfoClaims);
       usedUserinfo = true;

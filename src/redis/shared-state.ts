@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { UNTRUSTED_CERT_CODES } from '../net/network-errors.js';
+import { inSpan } from '../observability/tracing.js';
 
 /** The longest a login waits on one Redis command before going on without it. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
@@ -17,6 +18,15 @@ export const REDIS_COMMAND_TIMEOUT_MS = 250;
 export const REDIS_MAX_RECONNECT_DELAY_MS = 2000;
 
 /** What a change of Redis's availability is reported with; `first`: the first news since start-up. */
+/** What a command is for: the replay memory, the rate limits, the failed-login budget. */
+type RedisOperation =
+  | 'replay.set_once'
+  | 'replay.exists'
+  | 'rate_limit.count'
+  | 'rate_limit.undo'
+  | 'login_budget.count'
+  | 'login_budget.end';
+
 export type RedisStatusListener = (up: boolean, detail: string | undefined, first: boolean) => void;
 
 /**
@@ -176,21 +186,33 @@ export class SharedState {
    * unavailable, and no command is tried for {@link REDIS_MAX_RECONNECT_DELAY_MS},
    * so that the logins meanwhile do not each wait for the timeout.
    */
-  async #run<T>(command: () => Promise<T>): Promise<T | undefined> {
+  async #run<T>(operation: RedisOperation, command: () => Promise<T>): Promise<T | undefined> {
     if (!this.#connected || Date.now() < this.#retryAt) {
       this.stats.skipped++;
       return undefined;
     }
-    const answer = await this.#deadlines.race(command());
-    if (answer === TIMED_OUT) {
-      this.stats.timedOut++;
-      this.#retryAt = Date.now() + REDIS_MAX_RECONNECT_DELAY_MS;
-      this.#set(false, `a command took longer than ${this.#timeoutMs} ms`);
-      return undefined;
-    }
-    if (answer === FAILED) return undefined;
-    this.#set(true, undefined);
-    return answer;
+    // One client span per command, named for what it is for (the key, a hash, is never an attribute).
+    return inSpan(
+      `redis ${operation}`,
+      { 'db.system.name': 'redis', 'db.operation.name': operation },
+      async (span) => {
+        const answer = await this.#deadlines.race(command());
+        if (answer === TIMED_OUT) {
+          this.stats.timedOut++;
+          this.#retryAt = Date.now() + REDIS_MAX_RECONNECT_DELAY_MS;
+          this.#set(false, `a command took longer than ${this.#timeoutMs} ms`);
+          span.fail({ name: 'timeout' });
+          return undefined;
+        }
+        if (answer === FAILED) {
+          span.fail({ name: 'failed' });
+          return undefined;
+        }
+        this.#set(true, undefined);
+        return answer;
+      },
+      'client',
+    );
   }
 
   /** The full key of `kind` for `value` (hashed). */
@@ -203,13 +225,15 @@ export class SharedState {
    * it already was; undefined when Redis cannot say.
    */
   async setOnce(key: string, ttlMs: number): Promise<boolean | undefined> {
-    const answer = await this.#run(() => this.#redis.set(key, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'));
+    const answer = await this.#run('replay.set_once', () =>
+      this.#redis.set(key, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'),
+    );
     return answer === undefined ? undefined : answer === 'OK';
   }
 
   /** Whether `key` exists; undefined when Redis cannot say. */
   async exists(key: string): Promise<boolean | undefined> {
-    const answer = await this.#run(() => this.#redis.exists(key));
+    const answer = await this.#run('replay.exists', () => this.#redis.exists(key));
     return answer === undefined ? undefined : answer === 1;
   }
 
@@ -218,7 +242,7 @@ export class SharedState {
    * `windowMs`); undefined when Redis cannot say.
    */
   async countHit(key: string, windowMs: number): Promise<{ current: number; ttlMs: number } | undefined> {
-    const answer = await this.#run(() => this.#redis.commboxBridgeCountHit(key, windowMs));
+    const answer = await this.#run('rate_limit.count', () => this.#redis.commboxBridgeCountHit(key, windowMs));
     if (answer === undefined) return undefined;
     const [current, ttl] = answer;
     return { current, ttlMs: ttl > 0 ? ttl : windowMs };
@@ -226,7 +250,7 @@ export class SharedState {
 
   /** Takes back one hit counted by {@link countHit}; false when Redis cannot say it did. */
   async undoHit(key: string): Promise<boolean> {
-    return (await this.#run(() => this.#redis.commboxBridgeUndoHit(key))) !== undefined;
+    return (await this.#run('rate_limit.undo', () => this.#redis.commboxBridgeUndoHit(key))) !== undefined;
   }
 
   /**
@@ -238,7 +262,7 @@ export class SharedState {
     key: string,
     windowMs: number,
   ): Promise<{ open: number; succeeded: number; ttlMs: number } | undefined> {
-    const answer = await this.#run(() => this.#redis.commboxBridgeCountAttempt(key, windowMs));
+    const answer = await this.#run('login_budget.count', () => this.#redis.commboxBridgeCountAttempt(key, windowMs));
     if (answer === undefined) return undefined;
     const [open, succeeded, ttl] = answer;
     return { open, succeeded, ttlMs: ttl > 0 ? ttl : windowMs };
@@ -250,7 +274,11 @@ export class SharedState {
    * cannot say it did.
    */
   async endAttempt(key: string, windowMs: number, succeeded: boolean): Promise<boolean> {
-    return (await this.#run(() => this.#redis.commboxBridgeEndAttempt(key, windowMs, succeeded ? 1 : 0))) !== undefined;
+    return (
+      (await this.#run('login_budget.end', () =>
+        this.#redis.commboxBridgeEndAttempt(key, windowMs, succeeded ? 1 : 0),
+      )) !== undefined
+    );
   }
 
   /** PING within `timeoutMs` (check-config): the answer, or the failure. */

@@ -49,5 +49,11 @@ t.test('the lists the walk and the docs use come from the table', async (t) => {
   t.same([...GLOBAL_VARIABLES, ...PER_IDP_VARIABLES].sort(), [...names].sort(), 'global or per IdP, each once');
   for (const n of PER_IDP_VARIABLES) t.ok(VARIABLES[n].idpSuffix, `${n} has its IDP_<NAME>_ suffix`);
   for (const n of GLOBAL_VARIABLES) t.equal(VARIABLES[n].idpSuffix, undefined, `${n} has none`);
-  t.same(SECRET_VARIABLES, ['OIDC_CLIENT_SECRET', 'COMMBOX_API_KEY', 'COOKIE_SECRET', 'REDIS_URL']);
+  t.same(SECRET_VARIABLES, [
+    'OIDC_CLIENT_SECRET',
+    'COMMBOX_API_KEY',
+    'COOKIE_SECRET',
+    'REDIS_URL',
+    'OTEL_EXPORTER_OTLP_HEADERS',
+  ]);
 });

@@ -1,5 +1,6 @@
 /** The variables of the "Operations" section of docs/configuration.md: metrics, shutdown, limits and deadlines. */
-import { boolean, integer, listenAddress, oneOf } from '../parsers.js';
+import { keyValueList, otlpEndpoint, samplerRatio, TRACE_SAMPLERS, type TraceSampler } from '../otel.js';
+import { boolean, integer, isSet, listenAddress, oneOf } from '../parsers.js';
 import type { LogFormat } from '../settings.js';
 import { variable, type Parser } from '../variable.js';
 
@@ -49,6 +50,17 @@ const metricsPort: Parser<number | undefined> = (raw, ctx) => {
 };
 
 const LOG_FORMATS: readonly LogFormat[] = ['json', 'ecs'];
+
+/** The one OTLP encoding the bridge sends (what `@opentelemetry/exporter-trace-otlp-http` speaks). */
+const otlpProtocol: Parser<'http/json'> = (raw, ctx) => {
+  if (isSet(raw) && raw !== 'http/json')
+    ctx.bad(
+      `the bridge sends traces as OTLP/HTTP JSON only: write http/json or leave it unset (every OTel Collector, Tempo and Jaeger accept it on their OTLP/HTTP port, 4318)`,
+    );
+  return 'http/json';
+};
+
+const TRACING = 'Traces are on when one of the two endpoints is set (and OTEL_SDK_DISABLED is not true)';
 
 export const OPERATIONS_VARIABLES = {
   DRY_RUN: variable({
@@ -135,5 +147,74 @@ export const OPERATIONS_VARIABLES = {
     example: 'ecs',
     parse: (raw, ctx) => oneOf(LOG_FORMATS, 'json')(raw?.toLowerCase(), ctx),
     doc: "The field names of every log line, the application's and the audit trail's: `json`, the bridge's own (`time`, `level`, `msg`, `reqId`, `ip`, …); `ecs`, Elastic Common Schema (`@timestamp`, `log.level`, `message`, `event.action`, `client.ip`, `user.id`, …), which Elastic, Splunk and Microsoft Sentinel read without parsing rules. [docs/audit.md](audit.md) has both.",
+  }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: variable({
+    group: 'Operations',
+    scope: 'global',
+    example: 'http://otel-collector:4318',
+    parse: otlpEndpoint,
+    doc: 'OpenTelemetry traces: the OTLP/HTTP receiver (an OTel Collector, Grafana Tempo, Jaeger), `http://` or `https://`; traces go to `<this>/v1/traces`. Unset (with the next one unset): no traces, and the tracing SDK is never loaded. See "Traces" in the operations guide.',
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: variable({
+    group: 'Operations',
+    scope: 'global',
+    parse: otlpEndpoint,
+    doc: 'The whole URL traces are sent to, as written (no `/v1/traces` added); wins over `OTEL_EXPORTER_OTLP_ENDPOINT`.',
+  }),
+  OTEL_EXPORTER_OTLP_HEADERS: variable({
+    group: 'Operations',
+    scope: 'global',
+    secret: true,
+    parse: keyValueList(true),
+    doc: 'Headers sent with every export, `key=value,key2=value2` (values percent-encoded), e.g. `authorization=Bearer%20<token>` for a hosted backend. A secret: never logged, scrubbed from log lines.',
+  }),
+  OTEL_EXPORTER_OTLP_PROTOCOL: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'http/json',
+    parse: otlpProtocol,
+    doc: 'Only `http/json` (OTLP over HTTP, JSON-encoded); `grpc` and `http/protobuf` are refused rather than ignored.',
+  }),
+  OTEL_SERVICE_NAME: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'commbox-sso-bridge',
+    parse: (raw) => (isSet(raw) ? raw : 'commbox-sso-bridge'),
+    doc: "The traces' `service.name`.",
+  }),
+  OTEL_RESOURCE_ATTRIBUTES: variable({
+    group: 'Operations',
+    scope: 'global',
+    example: 'deployment.environment.name=production',
+    parse: keyValueList(false),
+    doc: 'More resource attributes of the traces, `key=value,key2=value2` (values percent-encoded); `OTEL_SERVICE_NAME` wins for `service.name`.',
+  }),
+  OTEL_TRACES_SAMPLER: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'parentbased_always_on',
+    parse: oneOf<TraceSampler>(TRACE_SAMPLERS, 'parentbased_always_on'),
+    doc: "Which logins are traced: `parentbased_*` follows the caller's `traceparent` decision when there is one, else the root sampler (`always_on`, `always_off`, `traceidratio`: the share `OTEL_TRACES_SAMPLER_ARG`).",
+  }),
+  OTEL_TRACES_SAMPLER_ARG: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: '1',
+    parse: samplerRatio,
+    doc: 'The share of logins the `traceidratio` samplers trace, from 0 to 1.',
+  }),
+  OTEL_TRACES_EXPORTER: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'otlp',
+    parse: oneOf(['otlp', 'none'] as const, 'otlp'),
+    doc: '`none` turns traces off whatever the endpoint says.',
+  }),
+  OTEL_SDK_DISABLED: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'false',
+    parse: boolean(false),
+    doc: `\`true\` turns traces off whatever the endpoint says. ${TRACING}.`,
   }),
 } as const;

@@ -1,0 +1,55 @@
+/**
+ * The server span of each request to a login route (`/login`, `/initiate`,
+ * `/chat`, `/callback`): it continues the caller's trace (W3C `traceparent`),
+ * is the parent of the login's steps (Redis, token, userinfo, Graph, CommBox),
+ * carries the reference ID and, on a refusal, its reason and check, and ends
+ * with the answer. Health, metrics and pages are not traced: probes would
+ * drown the logins.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ServerSpan, Tracer } from '../observability/tracing.js';
+import { toBridgeError } from '../web/error-handler.js';
+
+const LOGIN_ROUTE = /^\/(login|initiate|callback|chat)(\/|$)/;
+
+/** Adds the hooks that give each login request its server span (before the routes are registered). */
+export function traceLoginRequests(app: FastifyInstance, tracer: Tracer): void {
+  const spans = new WeakMap<FastifyRequest, ServerSpan>();
+  app.addHook('onRequest', (req, _reply, done) => {
+    const route = req.routeOptions.url;
+    if (route === undefined || !LOGIN_ROUTE.test(route)) {
+      done();
+      return;
+    }
+    const span = tracer.serverSpan(`${req.method} ${route}`, req.headers, {
+      'http.request.method': req.method,
+      'http.route': route,
+      'bridge.reference': req.id,
+    });
+    spans.set(req, span);
+    // The rest of the request (the rate limit, the handler) runs with this span as its parent.
+    span.run(done);
+  });
+  app.addHook('onError', (req, _reply, error, done) => {
+    spans.get(req)?.fail(toBridgeError(error));
+    done();
+  });
+  const end = (req: FastifyRequest, status: number) => {
+    const span = spans.get(req);
+    if (span === undefined) return;
+    const params = req.params as { idp?: unknown } | undefined;
+    // /login/<idp>'s name only once the route accepted it (an unknown name is the visitor's text).
+    const idp = req.login?.idp ?? (status < 400 && typeof params?.idp === 'string' ? params.idp : undefined);
+    if (idp !== undefined) span.set({ 'bridge.idp': idp });
+    span.end(status);
+  };
+  app.addHook('onResponse', (req, reply, done) => {
+    end(req, reply.statusCode);
+    done();
+  });
+  // The client went away before the answer: the span still ends (499, as proxies log it).
+  app.addHook('onRequestAbort', (req, done) => {
+    end(req, 499);
+    done();
+  });
+}
