@@ -73,6 +73,9 @@ export function createAuditLogger(opts: {
   });
 }
 
+/** The most clients {@link OncePerWindow} remembers in one window (about 1 MB). */
+export const ONCE_PER_WINDOW_MAX_KEYS = 10_000;
+
 /**
  * Lets through the first of each key per window: at most one audit line per
  * client and window for a refusal an outsider can repeat at will (the rest
@@ -81,22 +84,29 @@ export function createAuditLogger(opts: {
 export class OncePerWindow {
   readonly #windowMs: number;
   readonly #now: () => number;
+  readonly #maxKeys: number;
   #windowEnds = 0;
   #seen = new Set<string>();
 
-  constructor(windowMs: number, now: () => number = Date.now) {
+  /**
+   * `maxKeys` bounds the memory of one window: the keys are client addresses,
+   * which an outsider with many addresses chooses. Past it, the window's other
+   * clients get no line of their own (the metric still counts every refusal).
+   */
+  constructor(windowMs: number, now: () => number = Date.now, maxKeys = ONCE_PER_WINDOW_MAX_KEYS) {
     this.#windowMs = windowMs;
     this.#now = now;
+    this.#maxKeys = maxKeys;
   }
 
-  /** True the first time `key` is seen in the current window. */
+  /** True the first time `key` is seen in the current window, while the window remembers fewer than its maximum. */
   first(key: string): boolean {
     const now = this.#now();
     if (now >= this.#windowEnds) {
       this.#seen = new Set();
       this.#windowEnds = now + this.#windowMs;
     }
-    if (this.#seen.has(key)) return false;
+    if (this.#seen.has(key) || this.#seen.size >= this.#maxKeys) return false;
     this.#seen.add(key);
     return true;
   }

@@ -58,3 +58,18 @@ t.test('once per window: the first of each key, again in the next window', async
   t.ok(once.first('a'), 'the next window');
   t.notOk(once.first('a'));
 });
+
+t.test(
+  'once per window remembers at most its maximum of clients in a window; the next window starts afresh',
+  async (t) => {
+    let now = 0;
+    const once = new OncePerWindow(60_000, () => now, 3);
+    t.same(
+      ['a', 'b', 'c', 'd', 'a'].map((k) => once.first(k)),
+      [true, true, true, false, false],
+      'a fourth client in the window gets no line of its own',
+    );
+    now += 60_000;
+    t.ok(once.first('d'), 'the next window');
+  },
+);
