@@ -6,6 +6,7 @@ import { buildApp } from '../src/app.js';
 import { createBridge } from '../src/bridge.js';
 import { parseConfig, readEnvironment, secretValues } from '../src/config/parse.js';
 import { ConfigError } from '../src/errors.js';
+import { createAuditLogger } from '../src/observability/audit.js';
 import { createLogger } from '../src/observability/log.js';
 import { DEMO_AGENTS, DEMO_CHAT_CHANNEL, startSandbox } from './commbox-sandbox.js';
 import { DEMO_PASSWORD, startDemoIdp } from './idp.js';
@@ -48,9 +49,12 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
+const secrets = secretValues(config);
+const logger = createLogger({ level: config.logLevel, secrets, format: config.logFormat });
+// The audit trail on its own logger, as server.ts has it (docs/audit.md).
+const audit = createAuditLogger({ secrets, format: config.logFormat });
 const bridge = await createBridge(config);
-const app = await buildApp({ bridge, logger });
+const app = await buildApp({ bridge, logger, audit });
 await app.listen({ port: config.port, host: config.host });
 await bridge.oidc.discover();
 
