@@ -69,25 +69,26 @@ function continuousLogins(base: string, stopAt: string, workers = 4) {
   };
 }
 
+/** The hostile stack with the CommBox key in a mounted secret file (and `env`), closed after `t`. */
+async function stackWithKeyFile(t: Test, env: Record<string, string>) {
+  let secret!: ReturnType<typeof mountedSecret>;
+  const s = await startHostileStack({
+    env: (sandbox) => {
+      secret = mountedSecret(t, { 'commbox-api-key': sandbox.apiKey });
+      return { COMMBOX_API_KEY: '', COMMBOX_API_KEY_FILE: secret.path('commbox-api-key'), ...env };
+    },
+  });
+  t.teardown(() => s.close());
+  return { s, secret };
+}
+
 const auditEvents = (s: { audit: { entries: Record<string, unknown>[] } }, event: string) =>
   s.audit.entries.filter((e) => e['event'] === event);
 
 t.test(
   'the CommBox key rotates under continuous logins: none fails, the new key is used from the reload on',
   async (t) => {
-    let secret!: ReturnType<typeof mountedSecret>;
-    const s = await startHostileStack({
-      env: (sandbox) => {
-        secret = mountedSecret(t, { 'commbox-api-key': sandbox.apiKey });
-        return {
-          COMMBOX_API_KEY: '',
-          COMMBOX_API_KEY_FILE: secret.path('commbox-api-key'),
-          SECRET_RELOAD_INTERVAL_SEC: 'off',
-          RATE_LIMIT_MAX: '0',
-        };
-      },
-    });
-    t.teardown(() => s.close());
+    const { s, secret } = await stackWithKeyFile(t, { SECRET_RELOAD_INTERVAL_SEC: 'off', RATE_LIMIT_MAX: '0' });
     const oldKey = s.sandbox.apiKey;
     const logins = continuousLogins(s.base, s.sandbox.loginUrl);
     await until(() => logins.ok() >= 5);
@@ -122,19 +123,8 @@ t.test(
 t.test(
   'a CommBox 401 reads the key file once: a key already written is used at once, one extra request at most',
   async (t) => {
-    let secret!: ReturnType<typeof mountedSecret>;
-    const s = await startHostileStack({
-      env: (sandbox) => {
-        secret = mountedSecret(t, { 'commbox-api-key': sandbox.apiKey });
-        // The poll would not notice for an hour: only the 401 makes the bridge read the file.
-        return {
-          COMMBOX_API_KEY: '',
-          COMMBOX_API_KEY_FILE: secret.path('commbox-api-key'),
-          SECRET_RELOAD_INTERVAL_SEC: '3600',
-        };
-      },
-    });
-    t.teardown(() => s.close());
+    // The poll would not notice for an hour: only the 401 makes the bridge read the file.
+    const { s, secret } = await stackWithKeyFile(t, { SECRET_RELOAD_INTERVAL_SEC: '3600' });
     const login = () => new Browser().walk(`${s.base}/login`, { stopAt: s.sandbox.loginUrl });
     const oldKey = s.sandbox.apiKey;
 
@@ -303,18 +293,7 @@ t.test(
 );
 
 t.test('with SECRET_RELOAD_INTERVAL_SEC the files are read again by themselves', async (t) => {
-  let secret!: ReturnType<typeof mountedSecret>;
-  const s = await startHostileStack({
-    env: (sandbox) => {
-      secret = mountedSecret(t, { 'commbox-api-key': sandbox.apiKey });
-      return {
-        COMMBOX_API_KEY: '',
-        COMMBOX_API_KEY_FILE: secret.path('commbox-api-key'),
-        SECRET_RELOAD_INTERVAL_SEC: '1',
-      };
-    },
-  });
-  t.teardown(() => s.close());
+  const { s, secret } = await stackWithKeyFile(t, { SECRET_RELOAD_INTERVAL_SEC: '1' });
   s.sandbox.apiKeys.add(NEW_KEY);
   secret.update({ 'commbox-api-key': NEW_KEY });
   await until(() => auditEvents(s, 'secret_reloaded').length === 1, 10_000);
@@ -328,18 +307,7 @@ t.test('with SECRET_RELOAD_INTERVAL_SEC the files are read again by themselves',
 });
 
 t.test('a new secret value is scrubbed from every log line from the moment it is read', async (t) => {
-  let secret!: ReturnType<typeof mountedSecret>;
-  const s = await startHostileStack({
-    env: (sandbox) => {
-      secret = mountedSecret(t, { 'commbox-api-key': sandbox.apiKey });
-      return {
-        COMMBOX_API_KEY: '',
-        COMMBOX_API_KEY_FILE: secret.path('commbox-api-key'),
-        SECRET_RELOAD_INTERVAL_SEC: 'off',
-      };
-    },
-  });
-  t.teardown(() => s.close());
+  const { s, secret } = await stackWithKeyFile(t, { SECRET_RELOAD_INTERVAL_SEC: 'off' });
   secret.update({ 'commbox-api-key': NEW_KEY });
   await s.secretReload.reload();
   // As a library's error message might carry it.
