@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Environment } from './environment.js';
 import type { BridgeConfig } from './settings.js';
 import { GLOBAL_VARIABLES, PER_IDP_VARIABLES, VARIABLES, type VariableName } from './table.js';
-import { idpPrefix } from './unknown.js';
+import { idpVariableName } from './unknown.js';
 
 export interface SettingsFingerprint {
   /** SHA-256 (hex) of the canonical JSON of the non-secret variables set, sorted by name. */
@@ -33,10 +33,7 @@ export function settingsFingerprint(
   const names: [VariableName, string][] = [
     ...GLOBAL_VARIABLES.map((n): [VariableName, string] => [n, n]),
     ...config.idps.flatMap(({ name }) =>
-      PER_IDP_VARIABLES.map((n): [VariableName, string] => [
-        n,
-        name === 'default' ? n : `${idpPrefix(name)}${VARIABLES[n].idpSuffix!}`,
-      ]),
+      PER_IDP_VARIABLES.map((n): [VariableName, string] => [n, idpVariableName(name, n)]),
     ),
   ];
   const values: Record<string, string> = {};

@@ -7,8 +7,8 @@
  */
 import type { Environment } from './environment.js';
 import type { SecretFile, SecretKind } from './settings.js';
-import { VARIABLES, type VariableName } from './table.js';
-import { idpPrefix } from './unknown.js';
+import type { VariableName } from './table.js';
+import { idpVariableName } from './unknown.js';
 
 const GLOBAL: readonly [VariableName, SecretKind][] = [
   ['COMMBOX_API_KEY', 'commboxApiKey'],
@@ -25,7 +25,7 @@ export function secretFiles(environment: Environment, idps: readonly string[]): 
   };
   for (const [name, kind] of GLOBAL) add(`${name}_FILE`, kind, [name, `${name}_FILE`]);
   for (const name of idps) {
-    const nameOf = (n: VariableName) => (name === 'default' ? n : `${idpPrefix(name)}${VARIABLES[n].idpSuffix}`);
+    const nameOf = (n: VariableName) => idpVariableName(name, n);
     const secret = nameOf('OIDC_CLIENT_SECRET');
     add(`${secret}_FILE`, 'clientSecret', [secret, `${secret}_FILE`], name);
     const pair = [

@@ -39,6 +39,11 @@ export function idpPrefix(name: string): string {
   return `IDP_${name.toUpperCase().replace(/-/g, '_')}_`;
 }
 
+/** The name IdP `idp` reads variable `n` of the table by: the table's own for `default`, `IDP_<NAME>_<suffix>` for an extra one. */
+export function idpVariableName(idp: string, n: VariableName): string {
+  return idp === 'default' ? n : `${idpPrefix(idp)}${VARIABLES[n].idpSuffix!}`;
+}
+
 /** `written` for variable `n` of the table, and `written_FILE` when `n` is a secret. */
 const withFile = (n: VariableName, written: string) => (VARIABLES[n].secret ? [written, `${written}_FILE`] : [written]);
 
