@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { bridgeConfig } from './bridge-config.js';
-import { readEnvironment, type Environment } from './environment.js';
+import type { Environment } from './environment.js';
 import { globalRules } from './global-rules.js';
 import { idpRules, rulesBetweenIdps, type WalkedIdp } from './idp-rules.js';
 import type { BridgeConfig } from './settings.js';
@@ -125,8 +125,3 @@ const safeDecode = (s: string) => {
     return s;
   }
 };
-
-/** Reads and validates the configuration of this process. */
-export function loadConfig(cwd?: string): BridgeConfig {
-  return parseConfig(readEnvironment(cwd));
-}
