@@ -143,23 +143,32 @@ export class SecretReload {
   async #reload(): Promise<void> {
     // What each file holds now; a file not changed (or changed to what was refused already) is read as in use.
     const contents = new Map<string, Content>();
+    const read = new Map<SecretFile, Content>();
     let pending: SecretFile[] = [];
     for (const f of this.#files) {
       const applied = this.#applied.get(f.variable)!;
       const content = this.#read(f.path);
+      read.set(f, content);
       const state = stateOf(content);
       if (state === applied.state) this.#refused.delete(f.variable);
-      if (state === this.#refused.get(f.variable)) {
-        // Still refused: counted at every read (the alert fires while it lasts), said once.
-        this.#failures.inc({ secret: f.variable });
-        contents.set(f.path, applied.content);
-      } else if (state === applied.state) contents.set(f.path, applied.content);
+      if (state === this.#refused.get(f.variable)) contents.set(f.path, applied.content);
+      else if (state === applied.state) contents.set(f.path, applied.content);
       else {
         contents.set(f.path, content);
         pending.push(f);
         // Scrubbed before anything is logged, whether it is accepted or not.
         if ('text' in content && f.kind !== 'clientKey' && f.kind !== 'clientCertificate') this.#scrub(content.text);
       }
+    }
+    // A refused file is judged again with a changed file it is judged with: the client key and
+    // certificate are a pair, and each alone is refused until the other one follows (either order).
+    const changed = [...pending];
+    for (const f of this.#files) {
+      if (changed.includes(f) || !this.#refused.has(f.variable)) continue;
+      if (changed.some((c) => c.judgedBy.some((v) => f.judgedBy.includes(v)))) {
+        contents.set(f.path, read.get(f)!);
+        pending.push(f);
+      } else this.#failures.inc({ secret: f.variable }); // still refused: counted at every read (the alert fires while it lasts), said once
     }
     while (pending.length > 0) {
       const { config, problems: parsed = [] } = this.#parse(contents);
