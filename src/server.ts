@@ -7,7 +7,14 @@ import { buildApp, buildMetricsApp } from './app.js';
 import { createBridge, reloadSecrets } from './bridge.js';
 import { checkConfig, parseCheckArgs, USAGE_EXIT_CODE, type CheckOptions } from './check-config.js';
 import { settingsFingerprint } from './config/fingerprint.js';
-import { parseConfig, readEnvironment, secretValues, type BridgeConfig } from './config/parse.js';
+import {
+  otelVariablesNotRead,
+  parseConfig,
+  processEnvironment,
+  readEnvironment,
+  secretValues,
+  type BridgeConfig,
+} from './config/parse.js';
 import { ConfigError } from './errors.js';
 import { createAuditLogger } from './observability/audit.js';
 import { createLogger } from './observability/log.js';
@@ -46,6 +53,13 @@ if (process.argv.includes('--check')) {
 const secrets = secretValues(config);
 const logger = createLogger({ level: config.logLevel, secrets, format: config.logFormat });
 const audit = createAuditLogger({ secrets, format: config.logFormat });
+// OpenTelemetry variables that exist but that nothing here reads: named (never their values), not refused.
+const otelNotRead = otelVariablesNotRead(environment, processEnvironment());
+if (otelNotRead.length > 0)
+  logger.warn(
+    { event: 'otel_variables_not_read', variables: otelNotRead },
+    `OpenTelemetry variables that neither the bridge nor its tracing SDK reads (or that only the .env file sets, which the SDK never sees): ${otelNotRead.join(', ')}; see "Traces" in docs/operations.md`,
+  );
 // OpenTelemetry: the SDK is loaded only when an endpoint is set.
 if (await startTracing(config.tracing))
   logger.info(

@@ -243,9 +243,10 @@ t.test('the Deployment agrees with the bridge', async (t) => {
   // REDIS_URL with the redis component (its Secret is created only for several replicas sharing Redis).
   const redisEnv = operatorEnv(withComponent(shippedDeployment(), 'redis').spec.template.spec.containers[0]!.env);
   // Traces are off in the shipped manifest: the export headers of a hosted backend are the operator's to mount.
-  for (const v of SECRET_VARIABLES.filter((s) => s !== 'OTEL_EXPORTER_OTLP_HEADERS'))
+  const exportHeaders = ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'];
+  for (const v of SECRET_VARIABLES.filter((s) => !exportHeaders.includes(s)))
     t.ok(redisEnv[`${v}_FILE`] && redisEnv[v] === undefined, `${v} comes from a mounted file`);
-  t.equal(redisEnv['OTEL_EXPORTER_OTLP_HEADERS'], undefined, 'never the export headers as a value');
+  for (const v of exportHeaders) t.equal(redisEnv[v], undefined, 'never the export headers as a value');
   // The configuration the manifest gives is valid (secret files read as placeholders).
   const config = parseConfig(env, (f) =>
     f.endsWith('/redis-url') ? 'rediss://redis:6379' : f.endsWith('/redis-ca.pem') ? caPem : SECRET_PLACEHOLDER,

@@ -129,10 +129,16 @@ t.test('a misspelt variable stops the start-up with the name it most likely mean
     COOKIE_SECRET: 'Zk3q9P0vLw7xR2mT8yB5nC1dF6gH4jK0sA9eU3iO7pQ=',
     // One letter short: ignored, it would leave the bridge with no rule, open to everyone.
     ALLOWED_GROUP: 'commbox-agents',
+    // Traces would go nowhere: the endpoint's name misspelt.
+    OTEL_EXPORTER_OTLP_ENDPIONT: 'http://otel-collector:4318',
   });
   t.equal(await p.exited, 1);
   const err = p.err();
   t.match(err, /- ALLOWED_GROUP: is not a variable of the bridge; did you mean ALLOWED_GROUPS\?/);
+  t.match(
+    err,
+    /- OTEL_EXPORTER_OTLP_ENDPIONT: is not an OpenTelemetry variable; did you mean OTEL_EXPORTER_OTLP_ENDPOINT\?/,
+  );
   t.match(err, /- OIDC_CLIENT_SECERT: is not a variable of the bridge; did you mean OIDC_CLIENT_SECRET\?/);
   t.match(err, /- ALLOW_ANY_AUTHENTICATED: is not true and no access rule is set/);
   t.notMatch(err, /client-secret-value/, 'the misspelt secret is not echoed');
@@ -478,6 +484,23 @@ t.test('METRICS_HOST: metrics listen on loopback only by default; 0.0.0.0 opens 
     p.child.kill('SIGKILL');
     await p.exited;
   }
+});
+
+t.test('OpenTelemetry variables that nothing reads: the start-up warns, naming them, never their values', async (t) => {
+  const { p, base, b } = await startServer(t, {
+    OTEL_METRICS_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'authorization=Bearer%20metrics-key-0123456789',
+    OTEL_BSP_SCHEDULE_DELAY: '1000',
+  });
+  t.equal((await b.fetch(`${base}/readyz`)).status, 200, 'not refused');
+  const warning = p
+    .out()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l['event'] === 'otel_variables_not_read');
+  t.match(warning, { level: 40, variables: ['OTEL_METRICS_EXPORTER', 'OTEL_EXPORTER_OTLP_METRICS_HEADERS'] });
+  t.notOk(p.out().includes('metrics-key-0123456789'), 'the value is never logged');
 });
 
 t.test('METRICS_PORT=off: no metrics listener', async (t) => {

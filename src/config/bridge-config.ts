@@ -14,7 +14,8 @@ function tracingSettings(g: Values): TracingSettings | undefined {
   if (tracesUrl === undefined || g.OTEL_SDK_DISABLED || g.OTEL_TRACES_EXPORTER === 'none') return undefined;
   return {
     tracesUrl,
-    headers: g.OTEL_EXPORTER_OTLP_HEADERS,
+    // The traces' own headers win over the common ones, header by header (as the SDK merges them).
+    headers: { ...g.OTEL_EXPORTER_OTLP_HEADERS, ...g.OTEL_EXPORTER_OTLP_TRACES_HEADERS },
     serviceName: g.OTEL_SERVICE_NAME,
     resourceAttributes: g.OTEL_RESOURCE_ATTRIBUTES,
     sampler: g.OTEL_TRACES_SAMPLER,

@@ -16,3 +16,9 @@ export function readEnvironment(cwd = process.cwd()): Environment {
   const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
   return { ...fromFile, ...process.env };
 }
+
+/**
+ * The process environment alone, without the `.env` file: what a library that
+ * reads `process.env` itself (the OpenTelemetry SDK) sees.
+ */
+export const processEnvironment = (): Environment => process.env;

@@ -28,7 +28,8 @@ export type {
   TracingSettings,
 } from './settings.js';
 export { SECRET_VARIABLES } from './table.js';
-export { readEnvironment, type Environment } from './environment.js';
+export { processEnvironment, readEnvironment, type Environment } from './environment.js';
+export { otelVariablesNotRead } from './otel-names.js';
 export { problemsOf } from './secret-files.js';
 export { idpPrefix } from './unknown.js';
 

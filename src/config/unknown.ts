@@ -5,8 +5,10 @@
  * table uses) must be one of its own, else the start-up stops with the name it
  * most likely meant. Kubernetes service-link variables share those namespaces
  * (a Service named `redis` injects `REDIS_PORT=tcp://…`): they are recognised
- * and ignored.
+ * and ignored. `OTEL_*` is OpenTelemetry's namespace: a variable there must be
+ * the bridge's or one of the OpenTelemetry names that exist (otel-names.ts).
  */
+import { OTEL_VARIABLES } from './otel-names.js';
 import { GLOBAL_VARIABLES, PER_IDP_VARIABLES, VARIABLES, type VariableName } from './table.js';
 
 /** A problem with a variable, as the configuration reports it. */
@@ -21,8 +23,9 @@ const NAMES = Object.keys(VARIABLES) as VariableName[];
  * Prefixes owned by other programs too: the proxy variables are read by every
  * HTTP client on the machine (`NO_COLOR`, `HTTP_PROXY_…`), so `HTTP_`, `HTTPS_`
  * and `NO_` are not the bridge's namespaces, only its three names in them are.
- * `OTEL_` is the OpenTelemetry SDK's: it reads many more (`OTEL_BSP_*`,
- * `OTEL_EXPORTER_OTLP_TIMEOUT`, …) than the few the bridge reads itself.
+ * `OTEL_` is OpenTelemetry's: the SDK reads many more (`OTEL_BSP_*`,
+ * `OTEL_EXPORTER_OTLP_TIMEOUT`, …) than the few the bridge reads itself, so its
+ * names are checked against OpenTelemetry's list, not the bridge's.
  */
 const SHARED_PREFIXES = new Set(['HTTP_', 'HTTPS_', 'NO_', 'OTEL_']);
 
@@ -53,6 +56,8 @@ function idpNames(prefix: string): string[] {
 }
 
 const DEFAULT_NAMES = [...GLOBAL_VARIABLES.flatMap((n) => withFile(n, n)), ...idpNames('')];
+/** The `OTEL_*` names a misspelt one may stand for: the bridge's own and OpenTelemetry's. */
+const OTEL_NAMES = [...new Set([...DEFAULT_NAMES.filter((n) => n.startsWith('OTEL_')), ...OTEL_VARIABLES])];
 /** Per IdP: what follows `IDP_<NAME>_` (`ISSUER`), and the default IdP's name for it (`OIDC_ISSUER`), `_FILE` forms first. */
 const IDP_SETTINGS = PER_IDP_VARIABLES.flatMap((n) => {
   const [name, file] = withFile(n, n);
@@ -121,13 +126,22 @@ const suggest = (name: string, known: readonly string[]) => {
 /** Why `name`, not a variable of the bridge, cannot be ignored; undefined when it is outside the bridge's namespaces. */
 function problemWith(name: string, extraIdps: readonly string[], known: ReadonlySet<string>): string | undefined {
   const upper = name.toUpperCase();
-  if (!BRIDGE_PREFIXES.some((p) => upper.startsWith(p))) {
+  const otel = upper.startsWith('OTEL_');
+  if (otel && OTEL_VARIABLES.has(name)) return undefined;
+  if (!otel && !BRIDGE_PREFIXES.some((p) => upper.startsWith(p))) {
     const meant = nearMiss(upper);
     return meant === undefined ? undefined : `is not a variable of the bridge; did you mean ${meant}?`;
   }
-  if (name !== upper && known.has(upper)) return `variable names are upper-case: write ${upper}`;
+  if (name !== upper && (known.has(upper) || OTEL_VARIABLES.has(upper)))
+    return `variable names are upper-case: write ${upper}`;
   if (upper.endsWith('_FILE') && known.has(upper.slice(0, -'_FILE'.length))) {
     return `only secrets may be read from a file (_FILE); set ${upper.slice(0, -'_FILE'.length)} itself`;
+  }
+  if (otel) {
+    const meant = closestName(name, OTEL_NAMES);
+    return meant === undefined
+      ? `is not an OpenTelemetry variable (neither the bridge's nor one of the specification's): remove it from the environment or the .env file`
+      : `is not an OpenTelemetry variable; did you mean ${meant}?`;
   }
   if (!upper.startsWith('IDP_')) return `is not a variable of the bridge${suggest(name, DEFAULT_NAMES)}`;
   // `IDP_ACQ_OIDC_ISSUER`: the default IdP's name written after the prefix.

@@ -79,6 +79,38 @@ t.test('configuration: OTEL_EXPORTER_OTLP_HEADERS (or _FILE) is a secret, never 
   t.notMatch(problem['OTEL_EXPORTER_OTLP_HEADERS'], /sk-live/, 'the value is not repeated');
 });
 
+t.test('configuration: OTEL_EXPORTER_OTLP_TRACES_HEADERS is a secret too, winning header by header', async (t) => {
+  const c = withEnv({
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otlp.example.com',
+    OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20common-0123456789,x-tenant=bank',
+    OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'authorization=Bearer%20traces-0123456789',
+  });
+  t.same(c.tracing?.headers, { authorization: 'Bearer traces-0123456789', 'x-tenant': 'bank' });
+  t.ok(secretValues(c).includes('Bearer traces-0123456789'), 'its values are scrubbed from logs');
+  const fromFile = parseConfig(
+    {
+      ...TWO_IDP_BASE,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://o',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS_FILE: '/run/secrets/otlp-traces',
+    },
+    () => 'api-key=traces-from-a-file\n',
+  );
+  t.same(fromFile.tracing?.headers, { 'api-key': 'traces-from-a-file' });
+  const problem = configProblems({ ...TWO_IDP_BASE, OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'Bearer sk-live-0123456789' });
+  t.match(problem, { OTEL_EXPORTER_OTLP_TRACES_HEADERS: /not key=value/ });
+  t.notMatch(problem['OTEL_EXPORTER_OTLP_TRACES_HEADERS'], /sk-live/, 'the value is not repeated');
+});
+
+t.test(
+  'configuration: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL is refused as the common one is, unless http/json',
+  async (t) => {
+    t.match(configProblems({ ...TWO_IDP_BASE, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' }), {
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: /OTLP\/HTTP JSON only: write http\/json/,
+    });
+    t.same(configProblems({ ...TWO_IDP_BASE, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }), {});
+  },
+);
+
 t.test("configuration: the SDK's other OTEL_* variables are not refused as unknown", async (t) => {
   t.same(
     configProblems({

@@ -55,5 +55,6 @@ t.test('the lists the walk and the docs use come from the table', async (t) => {
     'COOKIE_SECRET',
     'REDIS_URL',
     'OTEL_EXPORTER_OTLP_HEADERS',
+    'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
   ]);
 });

@@ -168,12 +168,26 @@ export const OPERATIONS_VARIABLES = {
     parse: keyValueList(true),
     doc: 'Headers sent with every export, `key=value,key2=value2` (values percent-encoded), e.g. `authorization=Bearer%20<token>` for a hosted backend. A secret: never logged, scrubbed from log lines.',
   }),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: variable({
+    group: 'Operations',
+    scope: 'global',
+    secret: true,
+    parse: keyValueList(true),
+    doc: 'Headers sent with the trace exports, as `OTEL_EXPORTER_OTLP_HEADERS` (a secret too); a header in both is sent with its value from this one.',
+  }),
   OTEL_EXPORTER_OTLP_PROTOCOL: variable({
     group: 'Operations',
     scope: 'global',
     default: 'http/json',
     parse: otlpProtocol,
     doc: 'Only `http/json` (OTLP over HTTP, JSON-encoded); `grpc` and `http/protobuf` are refused rather than ignored.',
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: variable({
+    group: 'Operations',
+    scope: 'global',
+    default: 'http/json',
+    parse: otlpProtocol,
+    doc: 'The same for traces alone: only `http/json`.',
   }),
   OTEL_SERVICE_NAME: variable({
     group: 'Operations',
