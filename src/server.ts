@@ -24,6 +24,11 @@ import { BRIDGE_VERSION } from './observability/version.js';
 
 const DISCOVERY_RETRY_MAX_MS = 30_000;
 
+// SIGHUP reads the secret files again. Caught from the first moment: its default action ends the
+// process, and a reloader may send it while the bridge is still starting; that one is kept for later.
+const sighup: { reload?: () => void; asked: boolean } = { asked: false };
+process.on('SIGHUP', () => (sighup.reload === undefined ? (sighup.asked = true) : sighup.reload()));
+
 let config: BridgeConfig;
 // Kept: the secret files are read again with the same variables (login/secret-reload.ts).
 const environment = readEnvironment();
@@ -70,7 +75,8 @@ const bridge = await createBridge(config);
 const app = await buildApp({ bridge, logger, audit });
 const metricsServer = config.metricsPort === undefined ? undefined : buildMetricsApp(bridge);
 const secretReload = reloadSecrets(bridge, { environment, logger, audit, scrubbed: secrets });
-process.on('SIGHUP', () => void secretReload.reload());
+sighup.reload = () => void secretReload.reload();
+if (sighup.asked) sighup.reload();
 
 // SIGTERM/SIGINT: readiness fails at once; logins are still served for the
 // grace period (load balancers take a while to notice); then the listener
