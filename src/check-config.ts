@@ -5,6 +5,7 @@
  * found, without starting the server. Exit code 0 when all is well, 1 when a check
  * failed, 2 for arguments it cannot use.
  */
+import { statSync } from 'node:fs';
 import { createBridge } from './bridge.js';
 import { checkTicket, type TicketAgent } from './commbox/ticket-check.js';
 import { hasAccessRule } from './claims/access.js';
@@ -186,12 +187,12 @@ export async function checkConfig(
   out(
     `  TRUST_PROXY:  ${config.trustProxy === false ? 'unset: the client is the address that connects' : config.trustProxy.join(', ')}`,
   );
-  // Read just now, by the configuration this check loaded; the running bridge reads them again.
-  const loadedAt = new Date().toISOString();
+  // When the content was written (this check read it just now): a running bridge has loaded it if its
+  // commbox_bridge_secret_loaded_timestamp_seconds is later.
   const every = config.secretReloadIntervalMs;
   for (const f of config.secretFiles ?? [])
     out(
-      `  secret file:  ${f.variable}${f.idp === undefined ? '' : ` (IdP ${f.idp})`} read from ${f.path} at ${loadedAt}; read again ${every === undefined ? 'on SIGHUP' : `every ${every / 1000} s and on SIGHUP`}`,
+      `  secret file:  ${f.variable}${f.idp === undefined ? '' : ` (IdP ${f.idp})`} read from ${f.path}, written ${writtenAt(f.path)}; a running bridge reads it again ${every === undefined ? 'on SIGHUP' : `every ${every / 1000} s and on SIGHUP`} (commbox_bridge_secret_loaded_timestamp_seconds says when it last did)`,
     );
   const untrustedProxy = untrustedProxyWarning(config.publicUrl, config.trustProxy);
   if (untrustedProxy !== undefined) out(`WARNING: ${untrustedProxy}`);
@@ -270,4 +271,13 @@ export async function checkConfig(
     await bridge.close();
   }
   return code;
+}
+
+/** When the file at `path` (a link followed, as Kubernetes mounts a secret) was last written. */
+function writtenAt(path: string): string {
+  try {
+    return statSync(path).mtime.toISOString();
+  } catch {
+    return 'at an unknown time';
+  }
 }

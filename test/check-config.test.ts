@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkConfig, parseCheckArgs } from '../src/check-config.js';
@@ -474,7 +474,7 @@ t.test('check-config arguments: --ticket-for with --email or --phone, or a usern
   t.throws(() => parseCheckArgs(['--ticket', 'alice']), /unknown argument "--ticket"/);
 });
 
-t.test('check-config names each secret file, when it was read and how it is read again', async (t) => {
+t.test('check-config names each secret file, when it was written and how it is read again', async (t) => {
   const idp = await startHostileIdp();
   const sandbox = await startSandbox({ brand: 'acme' });
   t.teardown(async () => {
@@ -485,6 +485,8 @@ t.test('check-config names each secret file, when it was read and how it is read
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'api-key'), sandbox.apiKey);
   writeFileSync(join(dir, 'cookie'), COOKIE_SECRET);
+  const written = new Date('2026-01-02T03:04:05.000Z');
+  utimesSync(join(dir, 'api-key'), written, written);
   const { code, out } = await run({
     PUBLIC_URL: 'https://bridge.example.com',
     OIDC_ISSUER: idp.issuer,
@@ -502,9 +504,9 @@ t.test('check-config names each secret file, when it was read and how it is read
   t.match(
     out,
     new RegExp(
-      `secret file: +COMMBOX_API_KEY_FILE read from ${dir}/api-key at ${at}; read again every 10 s and on SIGHUP`,
+      `secret file: +COMMBOX_API_KEY_FILE read from ${dir}/api-key, written 2026-01-02T03:04:05\\.000Z; a running bridge reads it again every 10 s and on SIGHUP \\(commbox_bridge_secret_loaded_timestamp_seconds says when it last did\\)`,
     ),
   );
-  t.match(out, new RegExp(`secret file: +COOKIE_SECRET_FILE read from ${dir}/cookie at ${at}`));
+  t.match(out, new RegExp(`secret file: +COOKIE_SECRET_FILE read from ${dir}/cookie, written ${at}`));
   t.notMatch(out, /OIDC_CLIENT_SECRET_FILE/, 'a secret set in the environment is no file');
 });
