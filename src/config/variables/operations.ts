@@ -138,7 +138,7 @@ export const OPERATIONS_VARIABLES = {
     scope: 'global',
     default: '10',
     parse: secretReloadInterval,
-    doc: "How often, in seconds, the files of the `_FILE` secrets, `OIDC_CLIENT_PRIVATE_KEY_FILE` and `OIDC_CLIENT_CERTIFICATE_FILE` are read again: a changed value is checked as at start-up and used from then on, without a restart (a bad one is refused and the old one kept). A few small reads, never on a login's path. `off`: read again only on `SIGHUP` (and the CommBox key after a `401`).",
+    doc: "How often, in seconds, the files of `COMMBOX_API_KEY_FILE`, `COOKIE_SECRET_FILE`, `REDIS_URL_FILE` and each IdP's client secret, `OIDC_CLIENT_PRIVATE_KEY_FILE` and `OIDC_CLIENT_CERTIFICATE_FILE` are read again: a changed value is checked as at start-up and used from then on, without a restart (a bad one is refused and the old one kept). A few small reads, off the logins' path (but for the CommBox key, read again once by the login whose ticket request got a `401`). `off`: read again only on `SIGHUP` (and the CommBox key after a `401`). The OTLP export-header files are read at start-up only.",
   }),
   LOG_FORMAT: variable({
     group: 'Operations',
