@@ -5,13 +5,20 @@
  * new URL whose Redis refuses the password, cannot be reached, does not answer
  * or shows a certificate of another CA keeps the old connection in use and says
  * why, once; it is tried again at each read, so a Redis that comes up later is
- * taken. The password of the new URL is in no log line.
+ * taken. The password of the new URL is in no log line. SharedState.useUrl
+ * itself: its deadline, one try at a time, close() during a try, and a command
+ * still waiting on a hung old Redis.
  */
 import t, { type Test } from 'tap';
+import { Registry } from 'prom-client';
+import { TWO_IDP_BASE } from '../helpers/config.js';
 import { continuousLogins, mountedSecret } from '../helpers/rotation.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { startHostileStack } from '../helpers/stack.js';
+import { LogCapture, startHostileStack } from '../helpers/stack.js';
 import { until } from '../helpers/until.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { SecretReload } from '../../src/login/secret-reload.js';
+import { createLogger } from '../../src/observability/log.js';
 import { SharedState } from '../../src/redis/shared-state.js';
 
 const PASSWORD = 'redis-b-password-7c6d5e4f3a2b';
@@ -222,6 +229,22 @@ t.test('useUrl: a Redis that does not answer is refused at the deadline, the con
   t.pass('the connection tried is closed');
 });
 
+t.test('useUrl: one new URL at a time; close() ends a try at once', async (t) => {
+  const a = await redis(t);
+  const hung = await redis(t);
+  t.teardown(() => hung.resume());
+  const shared = await SharedState.create({ url: a.url, keyPrefix: 'test:' });
+  await until(() => shared.up);
+  hung.pause();
+  const first = shared.useUrl(hung.url);
+  t.match(await shared.useUrl(a.url), { ok: false, detail: 'another new Redis URL is being tried' });
+  const started = performance.now();
+  await shared.close();
+  t.match(await first, { ok: false, detail: 'the connection was closed' });
+  t.ok(performance.now() - started < 1000, 'without waiting for the deadline');
+  t.match(await shared.useUrl(a.url), { ok: false, detail: 'the bridge is closing' });
+});
+
 t.test('useUrl away from a hung Redis: a command still waiting on it says nothing of the new one', async (t) => {
   const a = await redis(t);
   const b = await redis(t);
@@ -238,3 +261,34 @@ t.test('useUrl away from a hung Redis: a command still waiting on it says nothin
   t.equal(await shared.setOnce(shared.key('k', 'on B'), 60_000), true, 'the next command is sent, to B');
   t.equal(dbsize(b), 1);
 });
+
+t.test(
+  'without a Redis connection to move (none handed over), a new REDIS_URL is refused, never said used',
+  async (t) => {
+    const files = new Map([['/run/secrets/redis-url', 'redis://127.0.0.1:6379']]);
+    const environment = { ...TWO_IDP_BASE, REDIS_URL_FILE: '/run/secrets/redis-url' };
+    const readFile = (path: string) => files.get(path)!;
+    const logs = new LogCapture();
+    const logger = createLogger({ level: 'info', secrets: [], destination: logs, format: 'json' });
+    const reload = new SecretReload({
+      environment,
+      config: parseConfig(environment, readFile),
+      users: { commbox: { setApiKey() {}, whenUnauthorized() {} }, oidc: new Map(), sealer: { rotate() {} } },
+      logger,
+      audit: logger,
+      scrubbed: [],
+      registry: new Registry(),
+      readFile,
+    });
+    files.set('/run/secrets/redis-url', 'redis://127.0.0.1:6380');
+    await reload.reload();
+    t.match(logs.entries, [
+      { event: 'secret_reload_failed', secret: 'REDIS_URL_FILE', problem: /not set at start-up: restart/ },
+      { event: 'secret_reload_failed' },
+    ]);
+    t.notOk(
+      logs.find((l) => l['event'] === 'secret_reloaded'),
+      'not said used',
+    );
+  },
+);
