@@ -135,6 +135,6 @@ export function reloadSecrets(
   o: Pick<SecretReloadOptions, 'environment' | 'logger' | 'audit' | 'scrubbed'>,
 ): SecretReload {
   const oidc = new Map([...bridge.idps].map(([name, idp]) => [name, idp.oidc]));
-  const users = { commbox: bridge.commbox, sealer: bridge.sealer, oidc };
+  const users = { commbox: bridge.commbox, sealer: bridge.sealer, oidc, redis: bridge.sharedState };
   return new SecretReload({ ...o, config: bridge.config, registry: bridge.metrics.registry, users });
 }

@@ -3,8 +3,10 @@
  * `SECRET_RELOAD_INTERVAL_SEC`, on SIGHUP (server.ts) and after a CommBox 401.
  * A changed file makes the configuration parse again with it, by the start-up
  * parsers and rules; a value they accept is handed to the part that uses it
- * (the next request, code exchange or sealed cookie takes it), one they refuse
- * (or a file gone or empty) keeps the previous value, and says so.
+ * (the next request, code exchange or sealed cookie takes it; a new Redis URL,
+ * once a connection to it is ready), one they refuse (or a file gone or empty)
+ * keeps the previous value, and says so. A Redis that cannot be used yet is
+ * tried again at each read (it may come up after its URL was written).
  *
  * Polled, not watched: Kubernetes updates a mounted secret by swapping a `..data`
  * symlink, which a watch on the file never sees (the file it watches is not
@@ -26,6 +28,7 @@ import {
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/log.js';
 import type { OidcClient } from '../oidc/client.js';
+import type { SharedState } from '../redis/shared-state.js';
 import type { TransactionSealer } from './transaction.js';
 
 /** The parts that use the secrets, each given a new value by a method of its own. */
@@ -34,6 +37,8 @@ export interface SecretUsers {
   /** Each IdP's client, by IdP name. */
   readonly oidc: ReadonlyMap<string, Pick<OidcClient, 'setCredentials'>>;
   readonly sealer: Pick<TransactionSealer, 'rotate'>;
+  /** The Redis connection (`REDIS_URL`); undefined when Redis is not configured (then no `REDIS_URL_FILE` is read). */
+  readonly redis?: Pick<SharedState, 'useUrl'> | undefined;
 }
 
 export interface SecretReloadOptions {
@@ -59,8 +64,6 @@ export interface LoadedSecret {
 
 type Content = { readonly text: string } | { readonly error: NodeJS.ErrnoException };
 const stateOf = (c: Content) => ('text' in c ? `t${c.text}` : `e${c.error.code ?? 'error'}`);
-const RESTART_NEEDED =
-  'a new REDIS_URL is used only after a restart (the running connection keeps the previous one): restart the replicas one at a time';
 
 export class SecretReload {
   readonly #o: SecretReloadOptions;
@@ -68,8 +71,13 @@ export class SecretReload {
   readonly #readFile: (path: string) => string;
   /** Each file's content in use (by variable), and when it was loaded. */
   readonly #applied = new Map<string, { content: Content; state: string; at: number }>();
-  /** The state of each file whose content was refused, not to refuse (and say) it again at every read. */
+  /** The state of each file whose content was refused, not to refuse it again at every read. */
   readonly #refused = new Map<string, string>();
+  /**
+   * The state of each file whose refusal was said, not to say it again at every read: a new
+   * REDIS_URL whose Redis cannot be reached is tried again at each read (it may come up later).
+   */
+  readonly #said = new Map<string, string>();
   readonly #loadedGauge: Gauge;
   readonly #failures: Counter;
   #timer: NodeJS.Timeout | undefined;
@@ -87,7 +95,7 @@ export class SecretReload {
     });
     this.#failures = new Counter({
       name: 'commbox_bridge_secret_reload_failures_total',
-      help: 'Reads of a changed secret file whose new content is refused (bad value, file gone or empty, or REDIS_URL, which needs a restart), counted at every read while it lasts: the previous value stays in use.',
+      help: 'Reads of a changed secret file whose new content is refused (bad value, file gone or empty, a new REDIS_URL whose Redis cannot be reached), counted at every read while it lasts: the previous value stays in use.',
       labelNames: ['secret'],
       registers: [o.registry],
     });
@@ -150,7 +158,10 @@ export class SecretReload {
       const content = this.#read(f.path);
       read.set(f, content);
       const state = stateOf(content);
-      if (state === applied.state) this.#refused.delete(f.variable);
+      if (state === applied.state) {
+        this.#refused.delete(f.variable);
+        this.#said.delete(f.variable);
+      }
       if (state === this.#refused.get(f.variable)) contents.set(f.path, applied.content);
       else if (state === applied.state) contents.set(f.path, applied.content);
       else {
@@ -212,10 +223,9 @@ export class SecretReload {
     const { users } = this.#o;
     const idps = new Set<string>();
     for (const f of files) {
-      if (f.kind === 'redisUrl') this.#refuse(f, contents, RESTART_NEEDED);
-      else if (f.kind === 'commboxApiKey') users.commbox.setApiKey(next.commbox.apiKey);
+      if (f.kind === 'commboxApiKey') users.commbox.setApiKey(next.commbox.apiKey);
       else if (f.kind === 'cookieSecret') users.sealer.rotate(next.cookieSecrets);
-      else idps.add(f.idp!);
+      else if (f.kind !== 'redisUrl') idps.add(f.idp!);
     }
     for (const name of idps) {
       const o = next.idps.find((i) => i.name === name)!.oidc;
@@ -226,22 +236,40 @@ export class SecretReload {
         clientCertificate: o.clientCertificate,
       });
     }
+    // Last: a new Redis connection may take a few seconds to be ready (or refused); the others are in use already.
+    const redis = files.find((f) => f.kind === 'redisUrl');
+    const moved =
+      redis === undefined
+        ? undefined
+        : ((await users.redis?.useUrl(next.redis!.url)) ?? {
+            ok: false,
+            detail: 'REDIS_URL was not set at start-up: restart to use Redis',
+          });
+    // Not refused for good: tried again at the next read (the new Redis may not be up yet, or not know its password yet).
+    if (moved?.ok === false) this.#refuse(redis!, contents, `the new Redis cannot be used: ${moved.detail}`, true);
     const now = Date.now();
     for (const f of files) {
-      if (f.kind === 'redisUrl') continue;
+      if (f === redis && moved?.ok === false) continue;
       const content = contents.get(f.path)!;
       this.#applied.set(f.variable, { content, state: stateOf(content), at: now });
+      this.#said.delete(f.variable);
       this.#loadedGauge.set({ secret: f.variable }, Math.floor(now / 1000));
       this.#o.audit.info({ event: 'secret_reloaded', secret: f.variable, idp: f.idp }, 'secret reloaded');
     }
   }
 
-  /** Keeps `f`'s previous value, and says why (never the value). */
-  #refuse(f: SecretFile, contents: Map<string, Content>, problem: string): void {
+  /**
+   * Keeps `f`'s previous value, and says why (never the value), once per new content;
+   * `retry`: its content is tried again at the next read rather than refused at once.
+   */
+  #refuse(f: SecretFile, contents: Map<string, Content>, problem: string, retry = false): void {
     const applied = this.#applied.get(f.variable)!;
-    this.#refused.set(f.variable, stateOf(contents.get(f.path)!));
+    const state = stateOf(contents.get(f.path)!);
+    if (!retry) this.#refused.set(f.variable, state);
     contents.set(f.path, applied.content);
     this.#failures.inc({ secret: f.variable });
+    if (this.#said.get(f.variable) === state) return;
+    this.#said.set(f.variable, state);
     const fields = { event: 'secret_reload_failed', secret: f.variable, idp: f.idp, problem };
     this.#o.logger.error(fields, `${f.variable}: the new content is not used (${problem}); the previous value is kept`);
     this.#o.audit.warn(fields, 'secret reload failed: kept the previous value');

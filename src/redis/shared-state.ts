@@ -6,18 +6,27 @@
  *
  * Keys are `REDIS_KEY_PREFIX` + a kind + a SHA-256 hash (never a state, a code,
  * a cookie or an address), and every key has an expiry.
+ *
+ * A new `REDIS_URL` (a rotated `REDIS_URL_FILE`) is used without a restart: its
+ * connection replaces the one in use once it is ready ({@link SharedState.useUrl}).
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { UNTRUSTED_CERT_CODES } from '../net/network-errors.js';
 import { inSpan } from '../observability/tracing.js';
+import {
+  connectRedis,
+  disconnectRedis,
+  explainRedisError,
+  REDIS_MAX_RECONNECT_DELAY_MS,
+  whenReady,
+  type BridgeRedis,
+} from './connection.js';
 
 /** The longest a login waits on one Redis command before going on without it. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
-/** The longest wait between two reconnection attempts: sharing resumes within seconds. */
-export const REDIS_MAX_RECONNECT_DELAY_MS = 2000;
+/** The longest a new `REDIS_URL` may take to connect and authenticate before it is refused (the old one stays). */
+export const REDIS_NEW_URL_TIMEOUT_MS = 5000;
 
-/** What a change of Redis's availability is reported with; `first`: the first news since start-up. */
 /** What a command is for: the replay memory, the rate limits, the failed-login budget. */
 type RedisOperation =
   | 'replay.set_once'
@@ -27,60 +36,8 @@ type RedisOperation =
   | 'login_budget.count'
   | 'login_budget.end';
 
+/** What a change of Redis's availability is reported with; `first`: the first news since start-up. */
 export type RedisStatusListener = (up: boolean, detail: string | undefined, first: boolean) => void;
-
-/**
- * One hit in a fixed window, in one round trip: the count, and the window's time
- * left (the key gets its expiry with the first hit).
- */
-const COUNT_HIT = `
-local current = redis.call('INCR', KEYS[1])
-if current == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {current, redis.call('PTTL', KEYS[1])}
-`;
-
-/**
- * Takes back one hit of a window that still exists, never below zero: a key
- * that expired in between is not created again (without an expiry).
- */
-const UNDO_HIT = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if current > 0 then return redis.call('DECR', KEYS[1]) end
-return 0
-`;
-
-/**
- * An attempt begins in a window of attempts and successes (one hash, its expiry
- * set once), in one round trip: the attempts open or failed (this one counted),
- * the successes, and the window's time left.
- */
-const COUNT_ATTEMPT = `
-local open = redis.call('HINCRBY', KEYS[1], 'open', 1)
-if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {open, tonumber(redis.call('HGET', KEYS[1], 'succeeded') or '0'), redis.call('PTTL', KEYS[1])}
-`;
-
-/**
- * An attempt counted by COUNT_ATTEMPT ends without counting against its client
- * (never below zero; a window that expired meanwhile is not created again), and
- * when ARGV[2] is 1 it counts as a success (in a new window if need be).
- */
-const END_ATTEMPT = `
-if tonumber(redis.call('HGET', KEYS[1], 'open') or '0') > 0 then redis.call('HINCRBY', KEYS[1], 'open', -1) end
-if ARGV[2] == '1' then
-  redis.call('HINCRBY', KEYS[1], 'succeeded', 1)
-  if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-end
-return 1
-`;
-
-/** Our commands, defined on the client by ioredis (EVALSHA, loading the script when Redis lacks it). */
-interface BridgeCommands {
-  commboxBridgeCountHit(key: string, windowMs: number): Promise<[number, number]>;
-  commboxBridgeUndoHit(key: string): Promise<number>;
-  commboxBridgeCountAttempt(key: string, windowMs: number): Promise<[number, number, number]>;
-  commboxBridgeEndAttempt(key: string, windowMs: number, succeeded: 0 | 1): Promise<number>;
-}
 
 /** A key's hash: base64url SHA-256, 43 characters. */
 export const keyHash = (value: string) => createHash('sha256').update(value).digest('base64url');
@@ -97,7 +54,14 @@ export interface SharedStateOptions {
 
 /** Redis as the replicas' shared memory; see the module comment. */
 export class SharedState {
-  readonly #redis: Redis & BridgeCommands;
+  readonly #RedisClient: typeof Redis;
+  readonly #ca: string | undefined;
+  /** The connection in use; replaced by {@link useUrl}. */
+  #redis: BridgeRedis;
+  /** A connection to a new URL being tried, closed by {@link close} too. */
+  #trying: BridgeRedis | undefined;
+  /** Replaced connections, closed once the commands sent on them are answered (or timed out). */
+  readonly #retiring = new Map<BridgeRedis, NodeJS.Timeout>();
   readonly #prefix: string;
   readonly #timeoutMs: number;
   readonly #deadlines: Deadlines;
@@ -123,41 +87,76 @@ export class SharedState {
   }
 
   private constructor(opts: SharedStateOptions, RedisClient: typeof Redis) {
+    this.#RedisClient = RedisClient;
+    this.#ca = opts.ca;
     this.#prefix = opts.keyPrefix;
     this.#timeoutMs = opts.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
     this.#deadlines = new Deadlines(this.#timeoutMs);
-    this.#redis = new RedisClient(opts.url, {
-      // A login must not wait for a reconnect: commands fail at once while Redis is away.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      // Concurrent logins' commands share a write (fewer system calls per login).
-      enableAutoPipelining: true,
-      connectTimeout: 2000,
-      retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 10), REDIS_MAX_RECONNECT_DELAY_MS),
-      // Never give up reconnecting (ioredis's default stops after a failed first connection on some errors).
-      reconnectOnError: () => true,
-      // TLS for rediss:// in any letter case (ioredis itself matches "rediss://" exactly);
-      // a CA given replaces the trusted ones. No option here ever relaxes the
-      // certificate or host name check.
-      ...(new URL(opts.url).protocol === 'rediss:' ? { tls: opts.ca === undefined ? {} : { ca: opts.ca } } : {}),
-    }) as Redis & BridgeCommands;
-    this.#redis.defineCommand('commboxBridgeCountHit', { numberOfKeys: 1, lua: COUNT_HIT });
-    this.#redis.defineCommand('commboxBridgeUndoHit', { numberOfKeys: 1, lua: UNDO_HIT });
-    this.#redis.defineCommand('commboxBridgeCountAttempt', { numberOfKeys: 1, lua: COUNT_ATTEMPT });
-    this.#redis.defineCommand('commboxBridgeEndAttempt', { numberOfKeys: 1, lua: END_ATTEMPT });
-    this.#redis.on('ready', () => {
+    this.#redis = this.#connect(opts.url);
+  }
+
+  /** A connection to `url`, made as at start-up (the TLS of `rediss://` with the start-up CA). */
+  #connect(url: string): BridgeRedis {
+    const redis = connectRedis(this.#RedisClient, url, this.#ca);
+    // Only the connection in use speaks for Redis: one being tried, or one replaced, changes nothing.
+    redis.on('ready', () => {
+      if (redis !== this.#redis) return;
       this.#connected = true;
       this.#retryAt = 0;
       this.#set(true, undefined);
     });
-    this.#redis.on('error', (e: Error) => {
+    redis.on('error', (e: Error) => {
+      if (redis !== this.#redis) return;
       this.#lastError = explainRedisError(e);
       if (!this.#connected) this.#set(false, this.#lastError);
     });
-    this.#redis.on('close', () => {
+    redis.on('close', () => {
+      if (redis !== this.#redis) return;
       this.#connected = false;
       this.#set(false, 'the connection closed');
     });
+    return redis;
+  }
+
+  /**
+   * Moves to the Redis of `url` (a rotated `REDIS_URL_FILE`) without a restart. A
+   * new connection replaces the one in use only once it is ready (connected, TLS
+   * and password accepted, its ready check answered); one that fails, or is not
+   * ready within `deadlineMs`, is closed and the one in use stays: the answer
+   * says why. Commands sent before the move finish on the old connection (or
+   * their deadline answers them, and the caller falls back), which is then closed.
+   */
+  async useUrl(
+    url: string,
+    deadlineMs = REDIS_NEW_URL_TIMEOUT_MS,
+  ): Promise<{ ok: true } | { ok: false; detail: string }> {
+    if (this.#closed) return { ok: false, detail: 'the bridge is closing' };
+    // One at a time (SecretReload never overlaps its reads): a second would race the first to replace.
+    if (this.#trying !== undefined) return { ok: false, detail: 'another new Redis URL is being tried' };
+    const next = this.#connect(url);
+    this.#trying = next;
+    const failure = await whenReady(next, deadlineMs);
+    this.#trying = undefined;
+    if (failure !== undefined || this.#closed) {
+      disconnectRedis(next);
+      return { ok: false, detail: failure ?? 'the bridge is closing' };
+    }
+    const old = this.#redis;
+    this.#redis = next;
+    this.#connected = true;
+    this.#retryAt = 0;
+    this.#lastError = undefined;
+    this.#set(true, undefined);
+    if (old.status !== 'ready') disconnectRedis(old);
+    else
+      this.#retiring.set(
+        old,
+        setTimeout(() => {
+          this.#retiring.delete(old);
+          disconnectRedis(old);
+        }, 2 * this.#timeoutMs),
+      );
+    return { ok: true };
   }
 
   /** Commands answered by the deadline, and operations not sent because Redis was away (tests, diagnostics). */
@@ -186,7 +185,8 @@ export class SharedState {
    * unavailable, and no command is tried for {@link REDIS_MAX_RECONNECT_DELAY_MS},
    * so that the logins meanwhile do not each wait for the timeout.
    */
-  async #run<T>(operation: RedisOperation, command: () => Promise<T>): Promise<T | undefined> {
+  async #run<T>(operation: RedisOperation, command: (redis: BridgeRedis) => Promise<T>): Promise<T | undefined> {
+    const redis = this.#redis;
     if (!this.#connected || Date.now() < this.#retryAt) {
       this.stats.skipped++;
       return undefined;
@@ -196,11 +196,15 @@ export class SharedState {
       `redis ${operation}`,
       { 'db.system.name': 'redis', 'db.operation.name': operation },
       async (span) => {
-        const answer = await this.#deadlines.race(command());
+        const answer = await this.#deadlines.race(command(redis));
+        // An answer of a connection replaced meanwhile (a new REDIS_URL) says nothing of the one in use.
+        const inUse = redis === this.#redis;
         if (answer === TIMED_OUT) {
           this.stats.timedOut++;
-          this.#retryAt = Date.now() + REDIS_MAX_RECONNECT_DELAY_MS;
-          this.#set(false, `a command took longer than ${this.#timeoutMs} ms`);
+          if (inUse) {
+            this.#retryAt = Date.now() + REDIS_MAX_RECONNECT_DELAY_MS;
+            this.#set(false, `a command took longer than ${this.#timeoutMs} ms`);
+          }
           span.fail({ name: 'timeout' });
           return undefined;
         }
@@ -208,7 +212,7 @@ export class SharedState {
           span.fail({ name: 'failed' });
           return undefined;
         }
-        this.#set(true, undefined);
+        if (inUse) this.#set(true, undefined);
         return answer;
       },
       'client',
@@ -225,15 +229,15 @@ export class SharedState {
    * it already was; undefined when Redis cannot say.
    */
   async setOnce(key: string, ttlMs: number): Promise<boolean | undefined> {
-    const answer = await this.#run('replay.set_once', () =>
-      this.#redis.set(key, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'),
+    const answer = await this.#run('replay.set_once', (r) =>
+      r.set(key, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'),
     );
     return answer === undefined ? undefined : answer === 'OK';
   }
 
   /** Whether `key` exists; undefined when Redis cannot say. */
   async exists(key: string): Promise<boolean | undefined> {
-    const answer = await this.#run('replay.exists', () => this.#redis.exists(key));
+    const answer = await this.#run('replay.exists', (r) => r.exists(key));
     return answer === undefined ? undefined : answer === 1;
   }
 
@@ -242,7 +246,7 @@ export class SharedState {
    * `windowMs`); undefined when Redis cannot say.
    */
   async countHit(key: string, windowMs: number): Promise<{ current: number; ttlMs: number } | undefined> {
-    const answer = await this.#run('rate_limit.count', () => this.#redis.commboxBridgeCountHit(key, windowMs));
+    const answer = await this.#run('rate_limit.count', (r) => r.commboxBridgeCountHit(key, windowMs));
     if (answer === undefined) return undefined;
     const [current, ttl] = answer;
     return { current, ttlMs: ttl > 0 ? ttl : windowMs };
@@ -250,7 +254,7 @@ export class SharedState {
 
   /** Takes back one hit counted by {@link countHit}; false when Redis cannot say it did. */
   async undoHit(key: string): Promise<boolean> {
-    return (await this.#run('rate_limit.undo', () => this.#redis.commboxBridgeUndoHit(key))) !== undefined;
+    return (await this.#run('rate_limit.undo', (r) => r.commboxBridgeUndoHit(key))) !== undefined;
   }
 
   /**
@@ -262,7 +266,7 @@ export class SharedState {
     key: string,
     windowMs: number,
   ): Promise<{ open: number; succeeded: number; ttlMs: number } | undefined> {
-    const answer = await this.#run('login_budget.count', () => this.#redis.commboxBridgeCountAttempt(key, windowMs));
+    const answer = await this.#run('login_budget.count', (r) => r.commboxBridgeCountAttempt(key, windowMs));
     if (answer === undefined) return undefined;
     const [open, succeeded, ttl] = answer;
     return { open, succeeded, ttlMs: ttl > 0 ? ttl : windowMs };
@@ -275,9 +279,8 @@ export class SharedState {
    */
   async endAttempt(key: string, windowMs: number, succeeded: boolean): Promise<boolean> {
     return (
-      (await this.#run('login_budget.end', () =>
-        this.#redis.commboxBridgeEndAttempt(key, windowMs, succeeded ? 1 : 0),
-      )) !== undefined
+      (await this.#run('login_budget.end', (r) => r.commboxBridgeEndAttempt(key, windowMs, succeeded ? 1 : 0))) !==
+      undefined
     );
   }
 
@@ -301,26 +304,15 @@ export class SharedState {
   async close(): Promise<void> {
     this.#closed = true;
     this.#deadlines.stop();
-    // ioredis listens for one error per connection (`once`); a TLS connection
-    // ended during a failing handshake can report a second one, which would
-    // otherwise be an unhandled 'error' event and end the process.
-    (this.#redis.stream as Redis['stream'] | undefined)?.on('error', () => {});
-    this.#redis.disconnect();
+    for (const [old, timer] of this.#retiring) {
+      clearTimeout(timer);
+      disconnectRedis(old);
+    }
+    this.#retiring.clear();
+    if (this.#trying !== undefined) disconnectRedis(this.#trying);
+    disconnectRedis(this.#redis);
     await Promise.resolve();
   }
-}
-
-/** A connection error as the log says it; a refused certificate names what to fix. */
-function explainRedisError(e: Error): string {
-  const code = (e as NodeJS.ErrnoException).code ?? '';
-  const what = `(${code}: ${e.message})`;
-  if (UNTRUSTED_CERT_CODES.has(code))
-    return `Redis's TLS certificate is not trusted ${what}: give the CA that issued it in REDIS_CA_FILE`;
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
-    return `Redis's TLS certificate does not name the host of REDIS_URL ${what}: write the host as the certificate names it`;
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
-    return `Redis's TLS certificate is not valid now ${what}`;
-  return e.message;
 }
 
 const TIMED_OUT = Symbol('timed out');

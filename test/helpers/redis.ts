@@ -3,7 +3,7 @@
  * loopback port, without persistence, for one test. It can be stopped, started
  * again on the same port, and paused (SIGSTOP) to play a Redis that hangs. With
  * `tls`, it listens with TLS only, with a certificate issued by a CA made here
- * by openssl.
+ * by openssl; with `password`, it requires it (`requirepass`).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,13 +15,12 @@ import { selfSignedFiles } from './tls.js';
 
 export interface TestRedis {
   readonly port: number;
-  /** `redis://127.0.0.1:<port>`, or with TLS `rediss://localhost:<port>`. */
+  /** `redis://127.0.0.1:<port>`, or with TLS `rediss://localhost:<port>`; with `password`, it is in the URL. */
   readonly url: string;
   /** With TLS: the PEM file of the CA that issued the server's certificate. */
   readonly caFile: string | undefined;
   /** Runs a redis-cli command against it and returns its output. */
   cli(...args: string[]): string;
-  /** Every key with its remaining time to live in ms (-1: none). */
   /** Every key, its time left and its value (a hash's: `field value field value`). */
   keys(): { key: string; pttl: number; value: string }[];
   stop(): Promise<void>;
@@ -92,7 +91,7 @@ function createServerCertificate(names: string) {
   return { caFile: ca.certFile, certFile, keyFile };
 }
 
-export async function startRedis(opts: { tls?: true | RedisTls } = {}): Promise<TestRedis> {
+export async function startRedis(opts: { tls?: true | RedisTls; password?: string } = {}): Promise<TestRedis> {
   requirePrograms('redis-server', 'redis-cli', ...(opts.tls === undefined ? [] : ['openssl']));
   const port = await freePort();
   const tls =
@@ -116,7 +115,14 @@ export async function startRedis(opts: { tls?: true | RedisTls } = {}): Promise<
           '--tls-auth-clients',
           'no',
         ];
-  const cliArgs = ['-p', String(port), ...(tls === undefined ? [] : ['--tls', '--cacert', tls.caFile])];
+  const auth = opts.password === undefined ? [] : ['--requirepass', opts.password];
+  const cliArgs = [
+    '-p',
+    String(port),
+    ...(tls === undefined ? [] : ['--tls', '--cacert', tls.caFile]),
+    ...(opts.password === undefined ? [] : ['-a', opts.password, '--no-auth-warning']),
+  ];
+  const userInfo = opts.password === undefined ? '' : `:${encodeURIComponent(opts.password)}@`;
   let proc: ChildProcess | undefined;
   const cli = (...args: string[]) =>
     execFileSync('redis-cli', [...cliArgs, '--no-raw', ...args], { encoding: 'utf8', timeout: 5000 }).trim();
@@ -124,7 +130,7 @@ export async function startRedis(opts: { tls?: true | RedisTls } = {}): Promise<
     execFileSync('redis-cli', [...cliArgs, '--raw', ...args], { encoding: 'utf8', timeout: 5000 }).trim();
   const r: TestRedis = {
     port,
-    url: tls === undefined ? `redis://127.0.0.1:${port}` : `rediss://localhost:${port}`,
+    url: tls === undefined ? `redis://${userInfo}127.0.0.1:${port}` : `rediss://${userInfo}localhost:${port}`,
     caFile: tls?.caFile,
     cli,
     keys() {
@@ -137,7 +143,7 @@ export async function startRedis(opts: { tls?: true | RedisTls } = {}): Promise<
     async start() {
       // `localhost` may be ::1 first elsewhere: the TLS server listens there too when it can (`-`: optional).
       const bind = tls === undefined ? ['127.0.0.1'] : ['127.0.0.1', '-::1'];
-      proc = spawn('redis-server', [...listen, '--bind', ...bind, '--save', '', '--appendonly', 'no'], {
+      proc = spawn('redis-server', [...listen, ...auth, '--bind', ...bind, '--save', '', '--appendonly', 'no'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';

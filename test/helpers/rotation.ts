@@ -1,6 +1,6 @@
 /**
- * Secret files changed under a running bridge as Kubernetes changes them, and
- * logins kept going meanwhile: the rotation tests' tools.
+ * Secrets rotated under a running bridge, as Kubernetes does it: a mounted secret
+ * whose files change by a swapped `..data` link, and logins going on meanwhile.
  */
 import type { Test } from 'tap';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

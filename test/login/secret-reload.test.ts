@@ -7,8 +7,8 @@
 import t, { type Test } from 'tap';
 import { rmSync } from 'node:fs';
 import { Browser } from '../helpers/browser.js';
-import { COOKIE_SECRET, signInWithForm, startDemoStack, startHostileStack, submitLoginForm } from '../helpers/stack.js';
 import { continuousLogins, mountedSecret } from '../helpers/rotation.js';
+import { COOKIE_SECRET, signInWithForm, startDemoStack, startHostileStack, submitLoginForm } from '../helpers/stack.js';
 import { until } from '../helpers/until.js';
 
 const NEW_KEY = 'rotated-commbox-api-key-9f8e7d6c5b4a';
