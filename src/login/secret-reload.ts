@@ -74,8 +74,9 @@ export class SecretReload {
   /** The state of each file whose content was refused, not to refuse it again at every read. */
   readonly #refused = new Map<string, string>();
   /**
-   * The state of each file whose refusal was said, not to say it again at every read: a new
-   * REDIS_URL whose Redis cannot be reached is tried again at each read (it may come up later).
+   * The state of each file whose refusal was said, not to say it again at every read (a new
+   * REDIS_URL whose Redis cannot be reached is tried again at each read: it may come up later);
+   * a file is here exactly while its content is refused.
    */
   readonly #said = new Map<string, string>();
   readonly #loadedGauge: Gauge;
@@ -98,6 +99,19 @@ export class SecretReload {
       help: 'Reads of a changed secret file whose new content is refused (bad value, file gone or empty, a new REDIS_URL whose Redis cannot be reached), counted at every read while it lasts: the previous value stays in use.',
       labelNames: ['secret'],
       registers: [o.registry],
+    });
+    // What the SecretNotReloaded alert reads: a state, not the failures counter, which moves only when
+    // a file is read (with a long SECRET_RELOAD_INTERVAL_SEC, or `off`, most windows would see no increase).
+    const refused = this.#said;
+    const files = this.#files;
+    new Gauge({
+      name: 'commbox_bridge_secret_refused',
+      help: "1 while a secret file's content is refused and the previous value stays in use (the log's secret_reload_failed says why); 0 while its content is the one in use.",
+      labelNames: ['secret'],
+      registers: [o.registry],
+      collect() {
+        for (const f of files) this.set({ secret: f.variable }, refused.has(f.variable) ? 1 : 0);
+      },
     });
     const now = Date.now();
     for (const f of this.#files) {

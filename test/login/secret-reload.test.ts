@@ -200,6 +200,9 @@ t.test(
       /commbox_bridge_secret_reload_failures_total\{secret="COOKIE_SECRET_FILE"\} 0/,
       'at 0 from the start',
     );
+    const refusedNow = async () =>
+      await s.bridge.metrics.registry.getSingleMetricAsString('commbox_bridge_secret_refused');
+    t.match(await refusedNow(), /commbox_bridge_secret_refused\{secret="COOKIE_SECRET_FILE"\} 0/);
 
     const weak = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
     secret.update({ 'cookie-secret': weak, 'commbox-api-key': '' });
@@ -224,6 +227,14 @@ t.test(
       },
     );
     t.match(await failures(), /\{secret="COOKIE_SECRET_FILE"\} 2/, 'counted at each read while it lasts');
+    t.match(
+      await refusedNow(),
+      /\{secret="COMMBOX_API_KEY_FILE"\} 1\n.*\{secret="COOKIE_SECRET_FILE"\} 1/,
+      'refused: 1 while it lasts (what the alert reads)',
+    );
+    // A refused value is hidden too, from the moment it is read: a library's error may quote it.
+    s.app.log.warn({ detail: `upstream said: ${weak}` }, `echo ${weak}`);
+    t.match(s.logs.text, /upstream said: \[redacted\]/);
     t.notOk(s.logs.text.includes(weak) || s.audit.text.includes(weak), 'the refused value is in no log line');
     t.equal(auditEvents(s, 'secret_reloaded').length, 0, 'nothing reloaded');
 
@@ -235,6 +246,12 @@ t.test(
       problem: /cannot read .*ENOENT/,
     });
     t.ok((await login()).stoppedAt, 'logins go on');
+
+    // Back to the values in use: nothing refused any more, nothing reloaded either.
+    secret.update({ 'cookie-secret': COOKIE_SECRET, 'commbox-api-key': s.sandbox.apiKey });
+    await s.secretReload.reload();
+    t.match(await refusedNow(), /\{secret="COMMBOX_API_KEY_FILE"\} 0\n.*\{secret="COOKIE_SECRET_FILE"\} 0/);
+    t.equal(auditEvents(s, 'secret_reloaded').length, 0);
   },
 );
 
