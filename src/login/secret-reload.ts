@@ -231,45 +231,54 @@ export class SecretReload {
     }
   }
 
-  /** Hands each of `files` new value in `next` to its user. */
+  /**
+   * Hands each of `files` new value in `next` to its user, and records each as in use as soon as
+   * it is: one user that fails (tried again at the next read) leaves the others recorded and said.
+   */
   async #use(files: readonly SecretFile[], next: BridgeConfig, contents: Map<string, Content>): Promise<void> {
     for (const v of secretValues(next)) this.#scrub(v);
     const { users } = this.#o;
-    const idps = new Set<string>();
-    for (const f of files) {
-      if (f.kind === 'commboxApiKey') users.commbox.setApiKey(next.commbox.apiKey);
-      else if (f.kind === 'cookieSecret') users.sealer.rotate(next.cookieSecrets);
-      else if (f.kind !== 'redisUrl') idps.add(f.idp!);
-    }
-    for (const name of idps) {
-      const o = next.idps.find((i) => i.name === name)!.oidc;
-      await users.oidc.get(name)!.setCredentials({
-        clientSecret: o.clientSecret,
-        clientPrivateKey: o.clientPrivateKey,
-        clientPrivateKeyKid: o.clientPrivateKeyKid,
-        clientCertificate: o.clientCertificate,
-      });
-    }
-    // Last: a new Redis connection may take a few seconds to be ready (or refused); the others are in use already.
-    const redis = files.find((f) => f.kind === 'redisUrl');
-    const moved =
-      redis === undefined
-        ? undefined
-        : ((await users.redis?.useUrl(next.redis!.url)) ?? {
-            ok: false,
-            detail: 'REDIS_URL was not set at start-up: restart to use Redis',
-          });
-    // Not refused for good: tried again at the next read (the new Redis may not be up yet, or not know its password yet).
-    if (moved?.ok === false) this.#refuse(redis!, contents, `the new Redis cannot be used: ${moved.detail}`, true);
-    const now = Date.now();
-    for (const f of files) {
-      if (f === redis && moved?.ok === false) continue;
+    const inUse = (f: SecretFile) => {
       const content = contents.get(f.path)!;
+      const now = Date.now();
       this.#applied.set(f.variable, { content, state: stateOf(content), at: now });
       this.#said.delete(f.variable);
       this.#loadedGauge.set({ secret: f.variable }, Math.floor(now / 1000));
       this.#o.audit.info({ event: 'secret_reloaded', secret: f.variable, idp: f.idp }, 'secret reloaded');
+    };
+    for (const f of files) {
+      if (f.kind === 'commboxApiKey') users.commbox.setApiKey(next.commbox.apiKey);
+      else if (f.kind === 'cookieSecret') users.sealer.rotate(next.cookieSecrets);
+      else continue;
+      inUse(f);
     }
+    for (const name of new Set(files.flatMap((f) => (f.idp === undefined ? [] : [f.idp])))) {
+      const mine = files.filter((f) => f.idp === name);
+      const o = next.idps.find((i) => i.name === name)!.oidc;
+      try {
+        await users.oidc.get(name)!.setCredentials({
+          clientSecret: o.clientSecret,
+          clientPrivateKey: o.clientPrivateKey,
+          clientPrivateKeyKid: o.clientPrivateKeyKid,
+          clientCertificate: o.clientCertificate,
+        });
+      } catch (e) {
+        for (const f of mine)
+          this.#refuse(f, contents, `the IdP's client could not take it: ${(e as Error).message}`, true);
+        continue;
+      }
+      mine.forEach(inUse);
+    }
+    // Last: a new Redis connection may take a few seconds to be ready (or refused); the others are in use already.
+    const redis = files.find((f) => f.kind === 'redisUrl');
+    if (redis === undefined) return;
+    const moved = (await users.redis?.useUrl(next.redis!.url)) ?? {
+      ok: false,
+      detail: 'REDIS_URL was not set at start-up: restart to use Redis',
+    };
+    // Not refused for good: tried again at the next read (the new Redis may not be up yet, or not know its password yet).
+    if (moved.ok) inUse(redis);
+    else this.#refuse(redis, contents, `the new Redis cannot be used: ${moved.detail}`, true);
   }
 
   /**

@@ -6,10 +6,22 @@
  */
 import t, { type Test } from 'tap';
 import { rmSync } from 'node:fs';
+import { Registry } from 'prom-client';
 import { Browser } from '../helpers/browser.js';
+import { TWO_IDP_BASE } from '../helpers/config.js';
 import { continuousLogins, mountedSecret } from '../helpers/rotation.js';
-import { COOKIE_SECRET, signInWithForm, startDemoStack, startHostileStack, submitLoginForm } from '../helpers/stack.js';
+import {
+  COOKIE_SECRET,
+  LogCapture,
+  signInWithForm,
+  startDemoStack,
+  startHostileStack,
+  submitLoginForm,
+} from '../helpers/stack.js';
 import { until } from '../helpers/until.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { SecretReload } from '../../src/login/secret-reload.js';
+import { createLogger } from '../../src/observability/log.js';
 
 const NEW_KEY = 'rotated-commbox-api-key-9f8e7d6c5b4a';
 const NEW_COOKIE_SECRET = 'Qm7tV2xK9pL4wR8zN1cF6hJ3sD0gB5yE2uA7iO4kT9w=';
@@ -278,3 +290,71 @@ t.test('a new secret value is scrubbed from every log line from the moment it is
   t.match(s.logs.text, /upstream said: \[redacted\]/);
   t.notOk(s.logs.text.includes(NEW_KEY));
 });
+
+t.test(
+  'one user that cannot take its new value leaves the others in use and said; it is tried again at the next read',
+  async (t) => {
+    const files = new Map([
+      ['/run/secrets/commbox-api-key', 'old-commbox-api-key-0123'],
+      ['/run/secrets/client-secret', 'old-client-secret-0123'],
+    ]);
+    const environment = {
+      ...TWO_IDP_BASE,
+      COMMBOX_API_KEY: '',
+      COMMBOX_API_KEY_FILE: '/run/secrets/commbox-api-key',
+      OIDC_CLIENT_SECRET: '',
+      OIDC_CLIENT_SECRET_FILE: '/run/secrets/client-secret',
+    };
+    const readFile = (path: string) => files.get(path)!;
+    const logs = new LogCapture();
+    const logger = createLogger({ level: 'info', secrets: [], destination: logs, format: 'json' });
+    const keys: string[] = [];
+    let failing = true;
+    const registry = new Registry();
+    const reload = new SecretReload({
+      environment,
+      config: parseConfig(environment, readFile),
+      users: {
+        commbox: { setApiKey: (key) => void keys.push(key), whenUnauthorized() {} },
+        oidc: new Map([
+          [
+            'default',
+            {
+              setCredentials: async () => {
+                if (failing) throw new Error('the key could not be imported');
+              },
+            },
+          ],
+        ]),
+        sealer: { rotate() {} },
+      },
+      logger,
+      audit: logger,
+      scrubbed: [],
+      registry,
+      readFile,
+    });
+    files.set('/run/secrets/commbox-api-key', 'new-commbox-api-key-4567');
+    files.set('/run/secrets/client-secret', 'new-client-secret-4567');
+    await reload.reload();
+    t.same(keys, ['new-commbox-api-key-4567'], 'the CommBox key is in use');
+    t.match(
+      logs.entries.filter((l) => String(l['event']).startsWith('secret_')),
+      [
+        { event: 'secret_reloaded', secret: 'COMMBOX_API_KEY_FILE' },
+        { event: 'secret_reload_failed', secret: 'OIDC_CLIENT_SECRET_FILE', problem: /could not take it/ },
+        { event: 'secret_reload_failed', secret: 'OIDC_CLIENT_SECRET_FILE' },
+      ],
+      'the key said in use, the client secret said refused (application line and audit line)',
+    );
+    t.match(
+      await registry.getSingleMetricAsString('commbox_bridge_secret_refused'),
+      /\{secret="COMMBOX_API_KEY_FILE"\} 0\n.*\{secret="OIDC_CLIENT_SECRET_FILE"\} 1/,
+    );
+
+    failing = false;
+    await reload.reload();
+    t.same(keys, ['new-commbox-api-key-4567'], 'the key, in use, is not handed over again');
+    t.match(logs.entries.at(-1), { event: 'secret_reloaded', secret: 'OIDC_CLIENT_SECRET_FILE' }, 'tried again');
+  },
+);
