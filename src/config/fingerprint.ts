@@ -38,6 +38,8 @@ export function settingsFingerprint(
   ];
   const values: Record<string, string> = {};
   const set: string[] = [];
+  // The same replacement as observability's hideValues (longest first), written here because config
+  // may not import from a layer above it; a hash needs no more than that.
   const hidden = [...secrets].filter((s) => s !== '').sort((a, b) => b.length - a.length);
   const hide = (v: string) => hidden.reduce((t, s) => t.split(s).join('[secret]'), v);
   for (const [name, actual] of names) {
