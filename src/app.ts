@@ -203,7 +203,7 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
   });
   // Traces on (OTEL_EXPORTER_OTLP_ENDPOINT): each login request's server span, first of its hooks.
   const tracing = tracer();
-  if (tracing !== undefined) traceLoginRequests(app, tracing);
+  if (tracing !== undefined) traceLoginRequests(app, tracing, config.trustProxy);
   app.setErrorHandler((error, req, reply) =>
     sendError(errorAnswers, req, reply, toBridgeError(error), req.routeOptions.url),
   );

@@ -57,13 +57,10 @@ export function sampler(name: TracingSettings['sampler'], ratio: number): Sample
   return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
 }
 
-/** Reads the inbound headers as Fastify gives them (lower-case names; a repeated header as an array). */
-const headerGetter: TextMapGetter<Readonly<Record<string, unknown>>> = {
-  keys: (carrier) => Object.keys(carrier),
-  get: (carrier, key) => {
-    const v = carrier[key];
-    return typeof v === 'string' || Array.isArray(v) ? (v as string | string[]) : undefined;
-  },
+/** Reads the one inbound header the bridge continues: `traceparent` (never `tracestate`). */
+const traceparentGetter: TextMapGetter<{ readonly traceparent: string }> = {
+  keys: () => ['traceparent'],
+  get: (carrier, key) => (key === 'traceparent' ? carrier.traceparent : undefined),
 };
 
 const headerSetter: TextMapSetter<Record<string, string>> = {
@@ -124,8 +121,10 @@ export function createTracer(settings: TracingSettings): Tracer {
         span.end();
       }
     },
-    serverSpan(name, headers, attributes): ServerSpan {
-      const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+    serverSpan(name, traceparent, attributes): ServerSpan {
+      // No tracestate is read, so none is written outbound either.
+      const parent =
+        traceparent === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, { traceparent }, traceparentGetter);
       const span = start(name, 'server', attributes, parent);
       const context = trace.setSpan(parent, span);
       let ended = false;

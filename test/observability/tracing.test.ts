@@ -26,7 +26,8 @@ const redis = await startRedis();
 // What the IdP received: each request's path and traceparent.
 const atIdp: { path: string; traceparent: string | undefined }[] = [];
 const s = await startDemoStack({
-  env: { REDIS_URL: redis.url },
+  // The test client connects from 127.0.0.1: here it is the trusted proxy whose traceparent is continued.
+  env: { REDIS_URL: redis.url, TRUST_PROXY: '127.0.0.1' },
   idp: {
     onRequest: (req) => void atIdp.push({ path: req.url ?? '', traceparent: req.headers.traceparent?.toString() }),
   },
