@@ -6,10 +6,10 @@
  * request is the root of a new trace, sampled as OTEL_TRACES_SAMPLER says.
  * Otherwise any client could decide that its logins are traced (defeating the
  * ratio, at the bank's export cost) and choose trace IDs (its requests merged
- * into another's trace). It is the parent of the login's steps (Redis, token, userinfo, Graph, CommBox),
- * carries the reference ID and, on a refusal, its reason and check, and ends
- * with the answer. Health, metrics and pages are not traced: probes would
- * drown the logins.
+ * into another's trace). It is the parent of the login's steps (Redis, token,
+ * userinfo, Graph, CommBox), carries the reference ID and, on a refusal, its
+ * reason and check, and ends with the answer. Health, metrics and pages are not
+ * traced: probes would drown the logins; nor is a request the rate limit refuses.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { trustedPeer } from '../net/client-address.js';
@@ -22,10 +22,13 @@ const LOGIN_ROUTE = /^\/(login|initiate|callback|chat)(\/|$)/;
 export function traceLoginRequests(app: FastifyInstance, tracer: Tracer, trustProxy: false | readonly string[]): void {
   const spans = new WeakMap<FastifyRequest, ServerSpan>();
   const fromTrustedProxy = trustedPeer(trustProxy);
-  app.addHook('onRequest', (req, _reply, done) => {
+  // Started in preParsing, after every onRequest hook, the rate limit's (a route's
+  // own onRequest hooks run after the app's): a request the limit refuses (429)
+  // has no span, so a flood is not a flood of exported spans.
+  app.addHook('preParsing', (req, _reply, payload, done) => {
     const route = req.routeOptions.url;
     if (route === undefined || !LOGIN_ROUTE.test(route)) {
-      done();
+      done(null, payload);
       return;
     }
     // One traceparent header, from a trusted proxy (repeated, it is invalid: W3C trace context).
@@ -37,8 +40,8 @@ export function traceLoginRequests(app: FastifyInstance, tracer: Tracer, trustPr
       'bridge.reference': req.id,
     });
     spans.set(req, span);
-    // The rest of the request (the rate limit, the handler) runs with this span as its parent.
-    span.run(done);
+    // The rest of the request (parsing, the handler) runs with this span as its parent.
+    span.run(() => done(null, payload));
   });
   app.addHook('onError', (req, _reply, error, done) => {
     spans.get(req)?.fail(toBridgeError(error));
