@@ -39,6 +39,7 @@ import {
   type StepSpan,
   type Tracer,
 } from './spans.js';
+import { reportingExporter, type ExportReport } from './span-export.js';
 import { BRIDGE_VERSION } from './version.js';
 
 const KINDS: Record<Kind, SpanKind> = {
@@ -84,9 +85,12 @@ const stepSpan = (span: Span): StepSpan => ({
   },
 });
 
-/** Starts the SDK: a provider exporting in batches to `settings.tracesUrl`. */
-export function createTracer(settings: TracingSettings): Tracer {
-  const exporter = new OTLPTraceExporter({ url: settings.tracesUrl, headers: { ...settings.headers } });
+/** Starts the SDK: a provider exporting in batches to `settings.tracesUrl`, a failed batch told to `report`. */
+export function createTracer(settings: TracingSettings, report: ExportReport): Tracer {
+  const exporter = reportingExporter(
+    new OTLPTraceExporter({ url: settings.tracesUrl, headers: { ...settings.headers } }),
+    report,
+  );
   const provider = new BasicTracerProvider({
     resource: defaultResource().merge(
       resourceFromAttributes({

@@ -7,6 +7,7 @@
  * trusts no proxy, one that trusts 127.0.0.1, where the test client connects from.
  */
 import { randomBytes } from 'node:crypto';
+import { Registry } from 'prom-client';
 import t from 'tap';
 import type { TracingSettings } from '../../src/config/parse.js';
 import { startTracing, stopTracing, tracer } from '../../src/observability/tracing.js';
@@ -23,7 +24,7 @@ const settings: TracingSettings = {
   sampler: 'parentbased_traceidratio',
   samplerRatio: 0,
 };
-await startTracing(settings);
+await startTracing(settings, { registry: new Registry(), log: { warn: () => {} } });
 t.teardown(async () => {
   await stopTracing();
   await receiver.close();

@@ -4,6 +4,7 @@
  * One tracer for the file: tracing is the process's, as in server.ts.
  */
 import { randomBytes } from 'node:crypto';
+import { Registry } from 'prom-client';
 import t from 'tap';
 import type { TracingSettings } from '../../src/config/parse.js';
 import { inSpan, startTracing, stopTracing, tracer, withTraceHeaders } from '../../src/observability/tracing.js';
@@ -21,7 +22,7 @@ const settings: TracingSettings = {
   sampler: 'parentbased_always_on',
   samplerRatio: 1,
 };
-await startTracing(settings);
+await startTracing(settings, { registry: new Registry(), log: { warn: () => {} } });
 const redis = await startRedis();
 // What the IdP received: each request's path and traceparent.
 const atIdp: { path: string; traceparent: string | undefined }[] = [];
