@@ -33,6 +33,7 @@ import {
 import type { TracingSettings } from '../config/parse.js';
 import {
   failureAttributes,
+  NO_SPAN,
   type ServerSpan,
   type SpanAttributes,
   type SpanKind as Kind,
@@ -73,8 +74,6 @@ const clean = (attributes: SpanAttributes): Attributes => {
   for (const k in attributes) if (attributes[k] !== undefined) out[k] = attributes[k];
   return out;
 };
-
-const NO_SPAN: StepSpan = { set: () => {}, fail: () => {} };
 
 const stepSpan = (span: Span): StepSpan => ({
   set: (attributes) => void span.setAttributes(clean(attributes)),

@@ -14,6 +14,9 @@ export interface StepSpan {
   fail(error: unknown): void;
 }
 
+/** The span of a step that is no span: tracing off, or a step outside a login. */
+export const NO_SPAN: StepSpan = { set: () => {}, fail: () => {} };
+
 export type SpanKind = 'internal' | 'client' | 'server';
 
 /** A request's server span, started before its handler runs and ended with the answer. */

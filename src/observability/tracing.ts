@@ -12,11 +12,9 @@
  */
 import type { TracingSettings } from '../config/parse.js';
 import type { ExportReport } from './span-export.js';
-import type { ServerSpan, SpanAttributes, SpanKind, StepSpan, Tracer } from './spans.js';
+import { NO_SPAN, type ServerSpan, type SpanAttributes, type SpanKind, type StepSpan, type Tracer } from './spans.js';
 
 export type { ExportReport, ServerSpan, SpanAttributes, SpanKind, StepSpan, Tracer };
-
-const NO_SPAN: StepSpan = { set: () => {}, fail: () => {} };
 
 let active: Tracer | undefined;
 
