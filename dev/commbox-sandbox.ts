@@ -87,6 +87,8 @@ export interface TicketRecord {
   contentType: string | undefined;
   /** The W3C trace context the bridge sent (traces on). */
   traceparent: string | undefined;
+  /** A `tracestate` (the bridge never sends one: the tests check). */
+  tracestate: string | undefined;
   body: unknown;
   problems: string[];
   status: number;
@@ -200,6 +202,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       authorization: req.headers.authorization,
       contentType: req.headers['content-type'],
       traceparent: req.headers.traceparent?.toString(),
+      tracestate: req.headers.tracestate?.toString(),
       body,
       problems: [],
       status: 0,

@@ -201,9 +201,9 @@ export async function buildApp({ bridge, logger, audit = logger, server }: AppOp
     }
     done();
   });
-  // Traces on (OTEL_EXPORTER_OTLP_ENDPOINT): each login request's server span, first of its hooks.
+  // Traces on (OTEL_EXPORTER_OTLP_ENDPOINT): each login request's server span, once past the rate limit.
   const tracing = tracer();
-  if (tracing !== undefined) traceLoginRequests(app, tracing);
+  if (tracing !== undefined) traceLoginRequests(app, tracing, config.trustProxy);
   app.setErrorHandler((error, req, reply) =>
     sendError(errorAnswers, req, reply, toBridgeError(error), req.routeOptions.url),
   );

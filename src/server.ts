@@ -18,6 +18,7 @@ import {
 import { ConfigError } from './errors.js';
 import { createAuditLogger } from './observability/audit.js';
 import { createLogger } from './observability/log.js';
+import { createMetrics } from './observability/metrics.js';
 import { describeError } from './net/network-errors.js';
 import { startTracing, stopTracing } from './observability/tracing.js';
 import { BRIDGE_VERSION } from './observability/version.js';
@@ -65,13 +66,15 @@ if (otelNotRead.length > 0)
     { event: 'otel_variables_not_read', variables: otelNotRead },
     `OpenTelemetry variables that neither the bridge nor its tracing SDK reads (or that only the .env file sets, which the SDK never sees): ${otelNotRead.join(', ')}; see "Traces" in docs/operations.md`,
   );
-// OpenTelemetry: the SDK is loaded only when an endpoint is set.
-if (await startTracing(config.tracing))
+// OpenTelemetry: the SDK is loaded only when an endpoint is set. Its export failures
+// are counted on the bridge's registry (made here, before the bridge, for that).
+const metrics = createMetrics();
+if (await startTracing(config.tracing, { registry: metrics.registry, log: logger }))
   logger.info(
     { event: 'tracing', endpoint: new URL(config.tracing!.tracesUrl).origin, sampler: config.tracing!.sampler },
     'traces are exported over OTLP/HTTP',
   );
-const bridge = await createBridge(config);
+const bridge = await createBridge(config, { metrics });
 const app = await buildApp({ bridge, logger, audit });
 const metricsServer = config.metricsPort === undefined ? undefined : buildMetricsApp(bridge);
 const secretReload = reloadSecrets(bridge, { environment, logger, audit, scrubbed: secrets });

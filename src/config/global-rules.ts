@@ -1,9 +1,12 @@
 /**
  * The rules between the bridge's own (global) variables, on what the walk
  * returned (`walk.ts`): a variable that needs another, two that contradict, a
- * deadline that another one would make a dead letter.
+ * deadline that another one would make a dead letter, a credential sent in clear.
  */
+import { isLoopbackHost } from './urls.js';
 import type { Walked } from './walk.js';
+
+const OTLP_HEADERS = ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'] as const;
 
 export function globalRules(globals: Walked, bad: (variable: string, problem: string) => void): void {
   const { values: g, given } = globals;
@@ -46,6 +49,22 @@ export function globalRules(globals: Walked, bad: (variable: string, problem: st
       bad(
         'LOGIN_TIMEOUT_MS',
         `(${g.LOGIN_TIMEOUT_MS}) must be at least ${step} (${g[step]}): a login makes that request; raise it, or lower ${step}`,
+      );
+  }
+  // The export headers are the tracing backend's credential: over plain http to another host it would
+  // cross the network in clear. The endpoint traces go to is checked (the traces one wins when set).
+  const headers = OTLP_HEADERS.filter((v) => Object.keys(g[v]).length > 0);
+  const endpoint =
+    g.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT === undefined
+      ? 'OTEL_EXPORTER_OTLP_ENDPOINT'
+      : 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
+  const url = g[endpoint];
+  if (headers.length > 0 && url !== undefined) {
+    const { protocol, hostname } = new URL(url);
+    if (protocol === 'http:' && !isLoopbackHost(hostname))
+      bad(
+        endpoint,
+        `is plain http:// to another host while ${headers.join(' and ')} ${headers.length > 1 ? 'are' : 'is'} set: the tracing backend's credential would cross the network in clear; write https:// (the receiver's TLS address), or, for an in-cluster collector that needs no credential, remove ${headers.join(' and ')}`,
       );
   }
 }

@@ -21,7 +21,10 @@ export type TraceSampler = (typeof TRACE_SAMPLERS)[number];
 /**
  * An OTLP/HTTP endpoint: an `http://` or `https://` URL. `localhost:4318`
  * without a scheme parses as a URL of scheme `localhost:`: refused, with the
- * value to write instead.
+ * value to write instead. A user name or password in it (`user:token@host`)
+ * is refused: the backend's credential belongs in the (secret) export headers.
+ * No problem quotes the value: it may hold a credential. Plain `http://` with
+ * export headers is a rule across variables (global-rules.ts).
  */
 export const otlpEndpoint: Parser<string | undefined> = (raw, ctx) => {
   if (!isSet(raw)) return undefined;
@@ -33,7 +36,13 @@ export const otlpEndpoint: Parser<string | undefined> = (raw, ctx) => {
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
     ctx.bad(
-      `must be an http:// or https:// URL of the OTLP/HTTP receiver, e.g. http://${raw.replace(/^[a-z]+:\/\//i, '')}`,
+      'must be an http:// or https:// URL of the OTLP/HTTP receiver, the scheme written before the host: e.g. http://otel-collector:4318 (an in-cluster collector) or https://otlp.example.com',
+    );
+    return undefined;
+  }
+  if (url.username !== '' || url.password !== '') {
+    ctx.bad(
+      'must not carry a user name or password (user:password@): write the URL without them and put the credential in OTEL_EXPORTER_OTLP_HEADERS (a secret), e.g. authorization=Basic%20<base64 of user:password>',
     );
     return undefined;
   }

@@ -11,6 +11,7 @@
  * address at all falls back to the socket's address (the proxy's: its one
  * bucket, fail closed).
  */
+import proxyAddr from '@fastify/proxy-addr';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { addressBytes, formatAddress, isV4Mapped, network } from '../config/ip-address.js';
 
@@ -45,4 +46,19 @@ export function clientKey(address: string): string {
   const bytes = addressBytes(address, 6);
   if (isV4Mapped(bytes)) return formatAddress(bytes.slice(12));
   return `${formatAddress(network(bytes, 64))}/64`;
+}
+
+/**
+ * Whether a request's connecting peer (the socket's address, never
+ * `X-Forwarded-For`) is one of `TRUST_PROXY`'s proxies: the matcher Fastify
+ * compiles from the same list (proxy-addr's), so "trusted" means one thing.
+ * What a trusted proxy forwards may be believed; what anyone else sends may not.
+ */
+export function trustedPeer(trustProxy: false | readonly string[]): (req: Pick<AddressedRequest, 'socket'>) => boolean {
+  if (trustProxy === false) return () => false;
+  const trusted = proxyAddr.compile([...trustProxy]);
+  return (req) => {
+    const peer = req.socket.remoteAddress;
+    return peer !== undefined && trusted(peer, 0);
+  };
 }

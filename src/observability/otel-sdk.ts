@@ -33,12 +33,14 @@ import {
 import type { TracingSettings } from '../config/parse.js';
 import {
   failureAttributes,
+  NO_SPAN,
   type ServerSpan,
   type SpanAttributes,
   type SpanKind as Kind,
   type StepSpan,
   type Tracer,
 } from './spans.js';
+import { reportingExporter, type ExportReport } from './span-export.js';
 import { BRIDGE_VERSION } from './version.js';
 
 const KINDS: Record<Kind, SpanKind> = {
@@ -57,13 +59,10 @@ export function sampler(name: TracingSettings['sampler'], ratio: number): Sample
   return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
 }
 
-/** Reads the inbound headers as Fastify gives them (lower-case names; a repeated header as an array). */
-const headerGetter: TextMapGetter<Readonly<Record<string, unknown>>> = {
-  keys: (carrier) => Object.keys(carrier),
-  get: (carrier, key) => {
-    const v = carrier[key];
-    return typeof v === 'string' || Array.isArray(v) ? (v as string | string[]) : undefined;
-  },
+/** Reads the one inbound header the bridge continues: `traceparent` (never `tracestate`). */
+const traceparentGetter: TextMapGetter<{ readonly traceparent: string }> = {
+  keys: () => ['traceparent'],
+  get: (carrier, key) => (key === 'traceparent' ? carrier.traceparent : undefined),
 };
 
 const headerSetter: TextMapSetter<Record<string, string>> = {
@@ -76,8 +75,6 @@ const clean = (attributes: SpanAttributes): Attributes => {
   return out;
 };
 
-const NO_SPAN: StepSpan = { set: () => {}, fail: () => {} };
-
 const stepSpan = (span: Span): StepSpan => ({
   set: (attributes) => void span.setAttributes(clean(attributes)),
   fail: (error) => {
@@ -87,9 +84,12 @@ const stepSpan = (span: Span): StepSpan => ({
   },
 });
 
-/** Starts the SDK: a provider exporting in batches to `settings.tracesUrl`. */
-export function createTracer(settings: TracingSettings): Tracer {
-  const exporter = new OTLPTraceExporter({ url: settings.tracesUrl, headers: { ...settings.headers } });
+/** Starts the SDK: a provider exporting in batches to `settings.tracesUrl`, a failed batch told to `report`. */
+export function createTracer(settings: TracingSettings, report: ExportReport): Tracer {
+  const exporter = reportingExporter(
+    new OTLPTraceExporter({ url: settings.tracesUrl, headers: { ...settings.headers } }),
+    report,
+  );
   const provider = new BasicTracerProvider({
     resource: defaultResource().merge(
       resourceFromAttributes({
@@ -124,8 +124,10 @@ export function createTracer(settings: TracingSettings): Tracer {
         span.end();
       }
     },
-    serverSpan(name, headers, attributes): ServerSpan {
-      const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+    serverSpan(name, traceparent, attributes): ServerSpan {
+      // No tracestate is read, so none is written outbound either.
+      const parent =
+        traceparent === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, { traceparent }, traceparentGetter);
       const span = start(name, 'server', attributes, parent);
       const context = trace.setSpan(parent, span);
       let ended = false;

@@ -14,6 +14,9 @@ export interface StepSpan {
   fail(error: unknown): void;
 }
 
+/** The span of a step that is no span: tracing off, or a step outside a login. */
+export const NO_SPAN: StepSpan = { set: () => {}, fail: () => {} };
+
 export type SpanKind = 'internal' | 'client' | 'server';
 
 /** A request's server span, started before its handler runs and ended with the answer. */
@@ -27,9 +30,14 @@ export interface ServerSpan extends StepSpan {
 /** What the SDK side provides (otel-sdk.ts). */
 export interface Tracer {
   span<T>(name: string, kind: SpanKind, attributes: SpanAttributes, work: (span: StepSpan) => Promise<T>): Promise<T>;
-  /** A server span continuing the trace of `headers`' `traceparent` (and `tracestate`), if any. */
-  serverSpan(name: string, headers: Readonly<Record<string, unknown>>, attributes: SpanAttributes): ServerSpan;
-  /** Writes the running span's `traceparent` (and `tracestate`) into `headers`. */
+  /**
+   * A server span continuing the trace of `traceparent` (W3C), or the root of a
+   * new trace without one (or with an invalid one). The caller decides whose
+   * `traceparent` is heeded; a `tracestate` never is (the bridge has no vendor
+   * state to carry, and a client's would be forwarded to the IdP and CommBox).
+   */
+  serverSpan(name: string, traceparent: string | undefined, attributes: SpanAttributes): ServerSpan;
+  /** Writes the running span's `traceparent` into `headers`. */
   inject(headers: Record<string, string>): void;
   /** Exports the spans ended so far. */
   flush(): Promise<void>;

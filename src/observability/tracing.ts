@@ -11,11 +11,10 @@
  * secret, code, token, ticket, claim value, cookie or query.
  */
 import type { TracingSettings } from '../config/parse.js';
-import type { ServerSpan, SpanAttributes, SpanKind, StepSpan, Tracer } from './spans.js';
+import type { ExportReport } from './span-export.js';
+import { NO_SPAN, type ServerSpan, type SpanAttributes, type SpanKind, type StepSpan, type Tracer } from './spans.js';
 
-export type { ServerSpan, SpanAttributes, SpanKind, StepSpan, Tracer };
-
-const NO_SPAN: StepSpan = { set: () => {}, fail: () => {} };
+export type { ExportReport, ServerSpan, SpanAttributes, SpanKind, StepSpan, Tracer };
 
 let active: Tracer | undefined;
 
@@ -45,21 +44,24 @@ export function withTraceHeaders<H>(headers: H): H | Record<string, string> {
 }
 
 /** Loads the SDK side; tests pass their own to see when it is called. */
-export type SdkLoader = () => Promise<{ createTracer(settings: TracingSettings): Tracer }>;
+export type SdkLoader = () => Promise<{ createTracer(settings: TracingSettings, report: ExportReport): Tracer }>;
 
 const loadSdk: SdkLoader = () => import('./otel-sdk.js');
 
 /**
  * Starts tracing when `settings` say so (an endpoint is set), loading the SDK
- * then and only then; undefined, and nothing loaded, when they do not.
+ * then and only then; undefined, and nothing loaded, when they do not. A
+ * batch the receiver does not accept is counted on `report.registry` and
+ * logged on `report.log` (span-export.ts).
  */
 export async function startTracing(
   settings: TracingSettings | undefined,
+  report: ExportReport,
   load: SdkLoader = loadSdk,
 ): Promise<Tracer | undefined> {
   if (settings === undefined) return undefined;
   const sdk = await load();
-  active = sdk.createTracer(settings);
+  active = sdk.createTracer(settings, report);
   return active;
 }
 

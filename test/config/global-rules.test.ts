@@ -58,3 +58,48 @@ t.test('COMMBOX_LOGIN_URL carries no ta of its own', async (t) => {
     { variable: 'COMMBOX_LOGIN_URL', problem: 'must not already contain a "ta" parameter' },
   ]);
 });
+
+t.test('export headers (the backend credential) are never sent over plain http to another host', async (t) => {
+  const problem = (variable: string, headers: string) => ({
+    variable,
+    problem: `is plain http:// to another host while ${headers} set: the tracing backend's credential would cross the network in clear; write https:// (the receiver's TLS address), or, for an in-cluster collector that needs no credential, remove ${headers.replace(/ (is|are)$/, '')}`,
+  });
+  const KEY = 'authorization=Bearer%20otlp-key-0123456789';
+  t.same(rules({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318', OTEL_EXPORTER_OTLP_HEADERS: KEY }).rules, [
+    problem('OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS is'),
+  ]);
+  t.same(
+    rules({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://tempo.example.com/v1/traces',
+      OTEL_EXPORTER_OTLP_HEADERS: KEY,
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: KEY,
+    }).rules,
+    [
+      problem(
+        'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+        'OTEL_EXPORTER_OTLP_HEADERS and OTEL_EXPORTER_OTLP_TRACES_HEADERS are',
+      ),
+    ],
+    'the traces endpoint, the one used, with both headers named',
+  );
+  t.same(
+    rules({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://unused:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://tempo.example.com/v1/traces',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: KEY,
+    }).rules,
+    [],
+    'the endpoint traces go to is https',
+  );
+  for (const ok of ['https://otlp.example.com', 'http://localhost:4318', 'http://127.0.0.1:4318', 'http://[::1]:4318'])
+    t.same(rules({ OTEL_EXPORTER_OTLP_ENDPOINT: ok, OTEL_EXPORTER_OTLP_HEADERS: KEY }).rules, [], `${ok} with headers`);
+  t.same(
+    rules({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' }).rules,
+    [],
+    'plain http without headers (an in-cluster collector)',
+  );
+  const problems = JSON.stringify(
+    rules({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_HEADERS: KEY }),
+  );
+  t.notMatch(problems, /otlp-key/, 'the header value is never quoted');
+});

@@ -42,7 +42,8 @@ t.test('configuration: OTEL_EXPORTER_OTLP_ENDPOINT turns traces on, sent to its 
 
 t.test('configuration: an endpoint without its scheme stops the start-up, with the value to write', async (t) => {
   t.match(configProblems({ ...TWO_IDP_BASE, OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' }), {
-    OTEL_EXPORTER_OTLP_ENDPOINT: /http:\/\/ or https:\/\/ URL.*e\.g\. http:\/\/localhost:4318/,
+    OTEL_EXPORTER_OTLP_ENDPOINT:
+      /http:\/\/ or https:\/\/ URL.*scheme written before the host: e\.g\. http:\/\/otel-collector:4318/,
   });
   t.match(configProblems({ ...TWO_IDP_BASE, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'otel-collector' }), {
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: /http:\/\/ or https:\/\//,
@@ -60,6 +61,26 @@ t.test('configuration: an endpoint without its scheme stops the start-up, with t
   t.match(configProblems({ ...TWO_IDP_BASE, OTEL_RESOURCE_ATTRIBUTES: 'team' }), {
     OTEL_RESOURCE_ATTRIBUTES: /not key=value/,
   });
+});
+
+t.test('configuration: an endpoint never carries a credential, and a problem never quotes it', async (t) => {
+  for (const value of [
+    'https://tenant:otlp-pass-0123456789@otlp.example.com',
+    'https://otlp-token-0123456789@otlp.example.com',
+  ]) {
+    const problem = configProblems({ ...TWO_IDP_BASE, OTEL_EXPORTER_OTLP_ENDPOINT: value });
+    t.match(problem, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: /must not carry a user name or password.*OTEL_EXPORTER_OTLP_HEADERS/,
+    });
+    t.notMatch(problem['OTEL_EXPORTER_OTLP_ENDPOINT'], /otlp-(pass|token)/, 'the credential is not repeated');
+  }
+  // Without its scheme, user:token@host parses as a URL of scheme "user:": refused, and not quoted either.
+  const schemeless = configProblems({
+    ...TWO_IDP_BASE,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'tenant:otlp-pass-0123456789@otlp.example.com',
+  });
+  t.match(schemeless, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: /http:\/\/ or https:\/\// });
+  t.notMatch(schemeless['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'], /otlp-pass/, 'not quoted');
 });
 
 t.test('configuration: OTEL_EXPORTER_OTLP_HEADERS (or _FILE) is a secret, never quoted in a problem', async (t) => {

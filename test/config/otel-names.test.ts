@@ -42,8 +42,8 @@ t.test('an OTEL_* name that is no OpenTelemetry variable is refused, saying to r
 t.test("the bridge's own OTEL_* variables, the SDK's and the Operator's are accepted", async (t) => {
   t.same(
     problems({
-      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c:4318/v1/traces',
       OTEL_EXPORTER_OTLP_HEADERS: 'a=b',
       OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'c=d',
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',

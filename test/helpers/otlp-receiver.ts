@@ -61,6 +61,8 @@ export interface OtlpReceiver {
   /** The headers of each export request. */
   readonly headers: http.IncomingHttpHeaders[];
   spans(): ReceivedSpan[];
+  /** The status it answers exports with (200; a test sets 401 or 500 for a receiver that refuses). */
+  status: number;
   /** Bodies received and read, and connections answered; with `discard`, bodies are counted, not kept. */
   readonly count: { requests: number; bytes: number };
   close(): Promise<void>;
@@ -71,6 +73,7 @@ export async function startOtlpReceiver(opts: { discard?: boolean } = {}): Promi
   const bodies: string[] = [];
   const headers: http.IncomingHttpHeaders[] = [];
   const count = { requests: 0, bytes: 0 };
+  const answer = { status: 200 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
@@ -83,12 +86,18 @@ export async function startOtlpReceiver(opts: { discard?: boolean } = {}): Promi
         bodies.push(Buffer.concat(chunks).toString('utf8'));
         headers.push(req.headers);
       }
-      res.writeHead(req.url === '/v1/traces' ? 200 : 404, { 'content-type': 'application/json' }).end('{}');
+      res.writeHead(req.url === '/v1/traces' ? answer.status : 404, { 'content-type': 'application/json' }).end('{}');
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;
   return {
+    get status() {
+      return answer.status;
+    },
+    set status(status: number) {
+      answer.status = status;
+    },
     url: `http://127.0.0.1:${port}`,
     bodies,
     headers,

@@ -3,7 +3,7 @@
  * port after it), and the key its limits count under (an IPv6 /64).
  */
 import t from 'tap';
-import { clientAddress, clientKey } from '../../src/net/client-address.js';
+import { clientAddress, clientKey, trustedPeer } from '../../src/net/client-address.js';
 
 const req = (ip: string, remoteAddress = '10.9.8.7') => ({ ip, socket: { remoteAddress } });
 
@@ -38,4 +38,16 @@ t.test('clientKey: an IPv4 address, an IPv6 /64', async (t) => {
   t.equal(clientKey('2001:db8::1'), '2001:db8::/64');
   t.equal(clientKey('::1'), '::/64');
   t.not(clientKey('2001:db8:1:3::1'), clientKey('2001:db8:1:2::1'));
+});
+
+t.test("trustedPeer: the socket's address against TRUST_PROXY, never X-Forwarded-For", async (t) => {
+  const peer = (remoteAddress: string | undefined) => ({ socket: { remoteAddress } });
+  t.notOk(trustedPeer(false)(peer('127.0.0.1')), 'no TRUST_PROXY: no peer is trusted');
+  const trusted = trustedPeer(['10.42.0.0/16', '::1']);
+  t.ok(trusted(peer('10.42.3.4')), 'inside a listed range');
+  t.ok(trusted(peer('::ffff:10.42.3.4')), 'IPv4-mapped, as a dual-stack socket reports it');
+  t.ok(trusted(peer('::1')));
+  t.notOk(trusted(peer('10.43.0.1')), 'outside every range');
+  t.notOk(trusted(peer(undefined)), 'a socket already gone');
+  t.notOk(trusted({ ip: '10.42.3.4', socket: { remoteAddress: '203.0.113.9' } } as never), 'req.ip is not the peer');
 });

@@ -7,10 +7,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Registry } from 'prom-client';
 import t from 'tap';
 import { inSpan, startTracing, tracer, withTraceHeaders, type SdkLoader } from '../../src/observability/tracing.js';
 
 const root = join(import.meta.dirname, '..', '..');
+const report = { registry: new Registry(), log: { warn: () => {} } };
 
 t.test('tracing off: the SDK loader is never called, steps run as they are', async (t) => {
   let loads = 0;
@@ -18,14 +20,14 @@ t.test('tracing off: the SDK loader is never called, steps run as they are', asy
     loads++;
     return Promise.reject(new Error('not to be loaded'));
   };
-  t.equal(await startTracing(undefined, loader), undefined);
+  t.equal(await startTracing(undefined, report, loader), undefined);
   t.equal(loads, 0, 'not loaded');
   t.equal(tracer(), undefined);
   t.equal(await inSpan('step', {}, async () => 42), 42);
   const headers = { authorization: 'Bearer x' };
   t.equal(withTraceHeaders(headers), headers, 'the same headers, not a copy');
   // The loader is what tracing on calls: once.
-  await t.rejects(startTracing({ tracesUrl: 'http://c:4318/v1/traces' } as never, loader), /not to be loaded/);
+  await t.rejects(startTracing({ tracesUrl: 'http://c:4318/v1/traces' } as never, report, loader), /not to be loaded/);
   t.equal(loads, 1);
 });
 
@@ -67,7 +69,8 @@ export async function resolve(specifier, context, next) {
       COOKIE_SECRET: 'test-cookie-secret-0123456789-abcdefghijkl',
       ALLOW_ANY_AUTHENTICATED: 'true',
     })}, ...${JSON.stringify(tracingEnv)} };
-    await startTracing(parseConfig(env).tracing);
+    const { Registry } = await import('prom-client');
+    await startTracing(parseConfig(env).tracing, { registry: new Registry(), log: { warn() {} } });
     await stopTracing();
   `;
   execFileSync(process.execPath, ['--import', register, '--import', 'tsx', '--input-type=module', '-e', script], {

@@ -4,6 +4,7 @@
  * One tracer for the file: tracing is the process's, as in server.ts.
  */
 import { randomBytes } from 'node:crypto';
+import { Registry } from 'prom-client';
 import t from 'tap';
 import type { TracingSettings } from '../../src/config/parse.js';
 import { inSpan, startTracing, stopTracing, tracer, withTraceHeaders } from '../../src/observability/tracing.js';
@@ -21,12 +22,13 @@ const settings: TracingSettings = {
   sampler: 'parentbased_always_on',
   samplerRatio: 1,
 };
-await startTracing(settings);
+await startTracing(settings, { registry: new Registry(), log: { warn: () => {} } });
 const redis = await startRedis();
 // What the IdP received: each request's path and traceparent.
 const atIdp: { path: string; traceparent: string | undefined }[] = [];
 const s = await startDemoStack({
-  env: { REDIS_URL: redis.url },
+  // The test client connects from 127.0.0.1: here it is the trusted proxy whose traceparent is continued.
+  env: { REDIS_URL: redis.url, TRUST_PROXY: '127.0.0.1' },
   idp: {
     onRequest: (req) => void atIdp.push({ path: req.url ?? '', traceparent: req.headers.traceparent?.toString() }),
   },
@@ -92,9 +94,10 @@ t.test('a login is traced: the callback, its steps and the outbound requests in 
   t.equal(attempt.attributes['bridge.commbox.attempt'], 1);
   const replay = childOf(callback, 'redis replay.set_once');
   t.equal(replay.attributes['db.system.name'], 'redis');
-  t.ok(
-    inTrace.some((x) => x.name === 'redis rate_limit.count' && x.parentSpanId === callback.spanId),
-    'the rate limit counted in Redis, inside the callback',
+  // The rate limit runs before the server span starts (a refused request has none): its Redis count is not traced.
+  t.notOk(
+    inTrace.some((x) => x.name === 'redis rate_limit.count'),
+    'the rate limit is counted before the span',
   );
   t.ok(
     inTrace.some((x) => x.name === 'redis login_budget.count'),
@@ -185,4 +188,25 @@ t.test('no secret, code, token, ticket or cookie value is in anything exported',
   t.notOk(raw.includes('alice'), 'no claim value');
   // The receiver got the export header, over its own connection only.
   t.equal(receiver.headers.at(-1)?.['x-api-key'], OTLP_KEY);
+});
+
+t.test('a request the rate limit refuses (429) starts no span: a flood is not a flood of spans', async (t) => {
+  const limited = await startDemoStack({ env: { RATE_LIMIT_MAX: '2' } });
+  t.teardown(() => limited.close());
+  await exported();
+  receiver.bodies.length = 0;
+  const statuses: number[] = [];
+  const references: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const res = await limited.browser().fetch(`${limited.base}/login`, { headers: { accept: 'application/json' } });
+    statuses.push(res.status);
+    if (res.status === 429) references.push((JSON.parse(res.body) as { reference: string }).reference);
+  }
+  t.same(statuses, [302, 302, 429, 429, 429, 429], 'two allowed, then refused');
+  const spans = (await exported()).filter((x) => x.name === 'GET /login');
+  t.equal(spans.length, 2, 'a span for each allowed request only');
+  t.notOk(
+    spans.some((x) => references.includes(String(x.attributes['bridge.reference']))),
+    'none for a refused one',
+  );
 });

@@ -153,7 +153,7 @@ export const OPERATIONS_VARIABLES = {
     scope: 'global',
     example: 'http://otel-collector:4318',
     parse: otlpEndpoint,
-    doc: 'OpenTelemetry traces: the OTLP/HTTP receiver (an OTel Collector, Grafana Tempo, Jaeger), `http://` or `https://`; traces go to `<this>/v1/traces`. Unset (with the next one unset): no traces, and the tracing SDK is never loaded. See "Traces" in the operations guide.',
+    doc: 'OpenTelemetry traces: the OTLP/HTTP receiver (an OTel Collector, Grafana Tempo, Jaeger), `http://` or `https://`; traces go to `<this>/v1/traces`. With export headers (`OTEL_EXPORTER_OTLP_HEADERS`, `_TRACES_HEADERS`: a credential) it must be `https://` (`http://` only to localhost); never a `user:password@`. Unset (with the next one unset): no traces, and the tracing SDK is never loaded. See "Traces" in the operations guide.',
   }),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: variable({
     group: 'Operations',
