@@ -22,16 +22,6 @@ return {current, redis.call('PTTL', KEYS[1])}
 `;
 
 /**
- * Takes back one hit of a window that still exists, never below zero: a key
- * that expired in between is not created again (without an expiry).
- */
-const UNDO_HIT = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if current > 0 then return redis.call('DECR', KEYS[1]) end
-return 0
-`;
-
-/**
  * An attempt begins in a window of attempts and successes (one hash, its expiry
  * set once), in one round trip: the attempts open or failed (this one counted),
  * the successes, and the window's time left.
@@ -59,7 +49,6 @@ return 1
 /** Our commands, defined on the client by ioredis (EVALSHA, loading the script when Redis lacks it). */
 interface BridgeCommands {
   commboxBridgeCountHit(key: string, windowMs: number): Promise<[number, number]>;
-  commboxBridgeUndoHit(key: string): Promise<number>;
   commboxBridgeCountAttempt(key: string, windowMs: number): Promise<[number, number, number]>;
   commboxBridgeEndAttempt(key: string, windowMs: number, succeeded: 0 | 1): Promise<number>;
 }
@@ -88,7 +77,6 @@ export function connectRedis(RedisClient: typeof Redis, url: string, ca: string 
     ...(new URL(url).protocol === 'rediss:' ? { tls: ca === undefined ? {} : { ca } } : {}),
   }) as BridgeRedis;
   redis.defineCommand('commboxBridgeCountHit', { numberOfKeys: 1, lua: COUNT_HIT });
-  redis.defineCommand('commboxBridgeUndoHit', { numberOfKeys: 1, lua: UNDO_HIT });
   redis.defineCommand('commboxBridgeCountAttempt', { numberOfKeys: 1, lua: COUNT_ATTEMPT });
   redis.defineCommand('commboxBridgeEndAttempt', { numberOfKeys: 1, lua: END_ATTEMPT });
   return redis;

@@ -32,7 +32,6 @@ type RedisOperation =
   | 'replay.set_once'
   | 'replay.exists'
   | 'rate_limit.count'
-  | 'rate_limit.undo'
   | 'login_budget.count'
   | 'login_budget.end';
 
@@ -250,11 +249,6 @@ export class SharedState {
     if (answer === undefined) return undefined;
     const [current, ttl] = answer;
     return { current, ttlMs: ttl > 0 ? ttl : windowMs };
-  }
-
-  /** Takes back one hit counted by {@link countHit}; false when Redis cannot say it did. */
-  async undoHit(key: string): Promise<boolean> {
-    return (await this.#run('rate_limit.undo', (r) => r.commboxBridgeUndoHit(key))) !== undefined;
   }
 
   /**
