@@ -25,8 +25,9 @@ import { BRIDGE_VERSION } from './observability/version.js';
 
 const DISCOVERY_RETRY_MAX_MS = 30_000;
 
-// SIGHUP reads the secret files again. Caught from the first moment: its default action ends the
-// process, and a reloader may send it while the bridge is still starting; that one is kept for later.
+// SIGHUP reads the secret files again. Caught as soon as this module runs (its imports are loaded by
+// then), not only once the bridge is built: its default action ends the process, and a reloader may send
+// it while the bridge is still starting; that one is answered once the secret reload exists.
 const sighup: { reload?: () => void; asked: boolean } = { asked: false };
 process.on('SIGHUP', () => (sighup.reload === undefined ? (sighup.asked = true) : sighup.reload()));
 

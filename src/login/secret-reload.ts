@@ -74,7 +74,7 @@ export class SecretReload {
   /** The state of each file whose content was refused, not to refuse it again at every read. */
   readonly #refused = new Map<string, string>();
   /**
-   * The state of each file whose refusal was said, not to say it again at every read (a new
+   * The state and reason of each file whose refusal was said, not to say it again at every read (a new
    * REDIS_URL whose Redis cannot be reached is tried again at each read: it may come up later);
    * a file is here exactly while its content is refused.
    */
@@ -83,6 +83,7 @@ export class SecretReload {
   readonly #failures: Counter;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
+  #keyRunning: Promise<void> | undefined;
 
   constructor(o: SecretReloadOptions) {
     this.#o = o;
@@ -120,7 +121,7 @@ export class SecretReload {
       this.#loadedGauge.set({ secret: f.variable }, Math.floor(now / 1000));
       this.#failures.inc({ secret: f.variable }, 0);
     }
-    if (this.#files.some((f) => f.kind === 'commboxApiKey')) o.users.commbox.whenUnauthorized(() => this.reload());
+    if (this.#files.some((f) => f.kind === 'commboxApiKey')) o.users.commbox.whenUnauthorized(() => this.#reloadKey());
     const every = o.config.secretReloadIntervalMs;
     if (every !== undefined && this.#files.length > 0) {
       this.#timer = setInterval(() => void this.reload(), every);
@@ -140,14 +141,27 @@ export class SecretReload {
 
   /** Reads the secret files again and uses what changed and is accepted; concurrent calls share one read. */
   reload(): Promise<void> {
-    this.#running ??= this.#reload()
-      .catch((e: unknown) => {
-        this.#o.logger.error({ event: 'secret_reload_error', err: e }, 'reading the secret files again failed');
-      })
-      .finally(() => {
-        this.#running = undefined;
-      });
+    this.#running ??= this.#guard(this.#reload()).finally(() => {
+      this.#running = undefined;
+    });
     return this.#running;
+  }
+
+  /**
+   * After a CommBox 401, on the login's path: the key's file alone (the others as in use), never
+   * waiting on a full read, whose new Redis connection may take seconds; concurrent 401s share one read.
+   */
+  #reloadKey(): Promise<void> {
+    this.#keyRunning ??= this.#guard(this.#reload((f) => f.kind === 'commboxApiKey')).finally(() => {
+      this.#keyRunning = undefined;
+    });
+    return this.#keyRunning;
+  }
+
+  #guard(reading: Promise<void>): Promise<void> {
+    return reading.catch((e: unknown) => {
+      this.#o.logger.error({ event: 'secret_reload_error', err: e }, 'reading the secret files again failed');
+    });
   }
 
   stop(): void {
@@ -162,13 +176,18 @@ export class SecretReload {
     }
   }
 
-  async #reload(): Promise<void> {
+  /** Reads the files `only` picks (all by default) again; the others count as their values in use. */
+  async #reload(only: (f: SecretFile) => boolean = () => true): Promise<void> {
     // What each file holds now; a file not changed (or changed to what was refused already) is read as in use.
     const contents = new Map<string, Content>();
     const read = new Map<SecretFile, Content>();
     let pending: SecretFile[] = [];
     for (const f of this.#files) {
       const applied = this.#applied.get(f.variable)!;
+      if (!only(f)) {
+        contents.set(f.path, applied.content);
+        continue;
+      }
       const content = this.#read(f.path);
       read.set(f, content);
       const state = stateOf(content);
@@ -189,7 +208,7 @@ export class SecretReload {
     // certificate are a pair, and each alone is refused until the other one follows (either order).
     const changed = [...pending];
     for (const f of this.#files) {
-      if (changed.includes(f) || !this.#refused.has(f.variable)) continue;
+      if (!only(f) || changed.includes(f) || !this.#refused.has(f.variable)) continue;
       if (changed.some((c) => c.judgedBy.some((v) => f.judgedBy.includes(v)))) {
         contents.set(f.path, read.get(f)!);
         pending.push(f);
@@ -274,7 +293,7 @@ export class SecretReload {
     if (redis === undefined) return;
     const moved = (await users.redis?.useUrl(next.redis!.url)) ?? {
       ok: false,
-      detail: 'REDIS_URL was not set at start-up: restart to use Redis',
+      detail: 'no Redis connection was open at start-up: restart to use Redis',
     };
     // Not refused for good: tried again at the next read (the new Redis may not be up yet, or not know its password yet).
     if (moved.ok) inUse(redis);
@@ -291,8 +310,10 @@ export class SecretReload {
     if (!retry) this.#refused.set(f.variable, state);
     contents.set(f.path, applied.content);
     this.#failures.inc({ secret: f.variable });
-    if (this.#said.get(f.variable) === state) return;
-    this.#said.set(f.variable, state);
+    // Said again when the reason changes (a new Redis that refused the connection now refuses the password).
+    const said = `${state}\n${problem}`;
+    if (this.#said.get(f.variable) === said) return;
+    this.#said.set(f.variable, said);
     const fields = { event: 'secret_reload_failed', secret: f.variable, idp: f.idp, problem };
     this.#o.logger.error(fields, `${f.variable}: the new content is not used (${problem}); the previous value is kept`);
     this.#o.audit.warn(fields, 'secret reload failed: kept the previous value');

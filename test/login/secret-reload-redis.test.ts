@@ -283,7 +283,7 @@ t.test(
     files.set('/run/secrets/redis-url', 'redis://127.0.0.1:6380');
     await reload.reload();
     t.match(logs.entries, [
-      { event: 'secret_reload_failed', secret: 'REDIS_URL_FILE', problem: /not set at start-up: restart/ },
+      { event: 'secret_reload_failed', secret: 'REDIS_URL_FILE', problem: /no Redis connection was open at start-up: restart/ },
       { event: 'secret_reload_failed' },
     ]);
     t.notOk(

@@ -358,3 +358,84 @@ t.test(
     t.match(logs.entries.at(-1), { event: 'secret_reloaded', secret: 'OIDC_CLIENT_SECRET_FILE' }, 'tried again');
   },
 );
+
+t.test('a CommBox 401 reads the key file alone: it never waits on a new Redis that takes its time', async (t) => {
+  const files = new Map([
+    ['/run/secrets/commbox-api-key', 'first-commbox-api-key-01'],
+    ['/run/secrets/redis-url', 'redis://127.0.0.1:6379'],
+  ]);
+  const environment = {
+    ...TWO_IDP_BASE,
+    COMMBOX_API_KEY: '',
+    COMMBOX_API_KEY_FILE: '/run/secrets/commbox-api-key',
+    REDIS_URL_FILE: '/run/secrets/redis-url',
+    SECRET_RELOAD_INTERVAL_SEC: 'off',
+  };
+  const readFile = (path: string) => files.get(path)!;
+  const logger = createLogger({ level: 'info', secrets: [], destination: new LogCapture(), format: 'json' });
+  const keys: string[] = [];
+  let onUnauthorized: (() => Promise<void>) | undefined;
+  let redisTries = 0;
+  const reload = new SecretReload({
+    environment,
+    config: parseConfig(environment, readFile),
+    users: {
+      commbox: { setApiKey: (key) => void keys.push(key), whenUnauthorized: (f) => void (onUnauthorized = f) },
+      oidc: new Map(),
+      sealer: { rotate() {} },
+      // A new Redis that does not get ready (a real try ends at its own deadline, seconds later).
+      redis: { useUrl: () => (redisTries++, new Promise(() => {})) },
+    },
+    logger,
+    audit: logger,
+    scrubbed: [],
+    registry: new Registry(),
+    readFile,
+  });
+  files.set('/run/secrets/redis-url', 'redis://127.0.0.1:6380');
+  void reload.reload(); // a full read, waiting on the new Redis
+  t.equal(redisTries, 1);
+
+  // Meanwhile CommBox revoked the old key, and a login got a 401.
+  files.set('/run/secrets/commbox-api-key', 'second-commbox-api-key-02');
+  let timer: NodeJS.Timeout | undefined;
+  const answered = await Promise.race([
+    onUnauthorized!().then(() => 'read'),
+    new Promise((r) => (timer = setTimeout(() => r('still waiting'), 2000))),
+  ]);
+  clearTimeout(timer);
+  t.equal(answered, 'read', "the 401's read did not join the full one");
+  t.same(keys, ['second-commbox-api-key-02'], 'the new key is in use for the retry');
+  t.equal(redisTries, 1, 'the 401 did not try the new Redis');
+});
+
+t.test('a refusal is said again when its reason changes, not at every read', async (t) => {
+  const files = new Map([['/run/secrets/redis-url', 'redis://127.0.0.1:6379']]);
+  const environment = { ...TWO_IDP_BASE, REDIS_URL_FILE: '/run/secrets/redis-url', SECRET_RELOAD_INTERVAL_SEC: 'off' };
+  const readFile = (path: string) => files.get(path)!;
+  const logs = new LogCapture();
+  const logger = createLogger({ level: 'info', secrets: [], destination: logs, format: 'json' });
+  const answers = ['connect ECONNREFUSED', 'connect ECONNREFUSED', 'WRONGPASS invalid username-password pair'];
+  const reload = new SecretReload({
+    environment,
+    config: parseConfig(environment, readFile),
+    users: {
+      commbox: { setApiKey() {}, whenUnauthorized() {} },
+      oidc: new Map(),
+      sealer: { rotate() {} },
+      redis: { useUrl: async () => ({ ok: false, detail: answers.shift()! }) },
+    },
+    logger,
+    audit: logger,
+    scrubbed: [],
+    registry: new Registry(),
+    readFile,
+  });
+  files.set('/run/secrets/redis-url', 'redis://127.0.0.1:6380');
+  for (let i = 0; i < 3; i++) await reload.reload();
+  t.match(
+    logs.entries.filter((l) => l['event'] === 'secret_reload_failed' && l['level'] === 50),
+    [{ problem: /ECONNREFUSED/ }, { problem: /WRONGPASS/ }],
+  );
+  t.equal(logs.entries.filter((l) => l['event'] === 'secret_reload_failed' && l['level'] === 50).length, 2);
+});
