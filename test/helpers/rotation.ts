@@ -6,7 +6,13 @@ import type { Test } from 'tap';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { parseConfig } from '../../src/config/parse.js';
+import { SecretReload, type SecretUsers } from '../../src/login/secret-reload.js';
+import { createLogger } from '../../src/observability/log.js';
 import { Browser } from './browser.js';
+import { TWO_IDP_BASE } from './config.js';
+import { LogCapture } from './stack.js';
 
 /**
  * A directory as the kubelet writes a mounted secret: `<dir>/<name>` links to `..data/<name>`, and
@@ -59,4 +65,31 @@ export function continuousLogins(base: string, stopAt: string, workers = 4) {
       await Promise.all(running);
     },
   };
+}
+
+/**
+ * A SecretReload over files held in memory (path → content) for `env` on top of a valid
+ * configuration, with users that do nothing unless `users` gives them, and the interval off.
+ */
+export function secretReloadInMemory(
+  files: Map<string, string>,
+  env: Record<string, string>,
+  users: Partial<SecretUsers> = {},
+) {
+  const environment = { ...TWO_IDP_BASE, SECRET_RELOAD_INTERVAL_SEC: 'off', ...env };
+  const readFile = (path: string) => files.get(path)!;
+  const logs = new LogCapture();
+  const logger = createLogger({ level: 'info', secrets: [], destination: logs, format: 'json' });
+  const registry = new Registry();
+  const reload = new SecretReload({
+    environment,
+    config: parseConfig(environment, readFile),
+    users: { commbox: { setApiKey() {}, whenUnauthorized() {} }, oidc: new Map(), sealer: { rotate() {} }, ...users },
+    logger,
+    audit: logger,
+    scrubbed: [],
+    registry,
+    readFile,
+  });
+  return { reload, logs, registry };
 }

@@ -10,15 +10,10 @@
  * still waiting on a hung old Redis.
  */
 import t, { type Test } from 'tap';
-import { Registry } from 'prom-client';
-import { TWO_IDP_BASE } from '../helpers/config.js';
-import { continuousLogins, mountedSecret } from '../helpers/rotation.js';
+import { continuousLogins, mountedSecret, secretReloadInMemory } from '../helpers/rotation.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { LogCapture, startHostileStack } from '../helpers/stack.js';
+import { startHostileStack } from '../helpers/stack.js';
 import { until } from '../helpers/until.js';
-import { parseConfig } from '../../src/config/parse.js';
-import { SecretReload } from '../../src/login/secret-reload.js';
-import { createLogger } from '../../src/observability/log.js';
 import { SharedState } from '../../src/redis/shared-state.js';
 
 const PASSWORD = 'redis-b-password-7c6d5e4f3a2b';
@@ -266,24 +261,15 @@ t.test(
   'without a Redis connection to move (none handed over), a new REDIS_URL is refused, never said used',
   async (t) => {
     const files = new Map([['/run/secrets/redis-url', 'redis://127.0.0.1:6379']]);
-    const environment = { ...TWO_IDP_BASE, REDIS_URL_FILE: '/run/secrets/redis-url' };
-    const readFile = (path: string) => files.get(path)!;
-    const logs = new LogCapture();
-    const logger = createLogger({ level: 'info', secrets: [], destination: logs, format: 'json' });
-    const reload = new SecretReload({
-      environment,
-      config: parseConfig(environment, readFile),
-      users: { commbox: { setApiKey() {}, whenUnauthorized() {} }, oidc: new Map(), sealer: { rotate() {} } },
-      logger,
-      audit: logger,
-      scrubbed: [],
-      registry: new Registry(),
-      readFile,
-    });
+    const { reload, logs } = secretReloadInMemory(files, { REDIS_URL_FILE: '/run/secrets/redis-url' });
     files.set('/run/secrets/redis-url', 'redis://127.0.0.1:6380');
     await reload.reload();
     t.match(logs.entries, [
-      { event: 'secret_reload_failed', secret: 'REDIS_URL_FILE', problem: /no Redis connection was open at start-up: restart/ },
+      {
+        event: 'secret_reload_failed',
+        secret: 'REDIS_URL_FILE',
+        problem: /no Redis connection was open at start-up: restart/,
+      },
       { event: 'secret_reload_failed' },
     ]);
     t.notOk(

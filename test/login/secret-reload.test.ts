@@ -6,22 +6,10 @@
  */
 import t, { type Test } from 'tap';
 import { rmSync } from 'node:fs';
-import { Registry } from 'prom-client';
 import { Browser } from '../helpers/browser.js';
-import { TWO_IDP_BASE } from '../helpers/config.js';
-import { continuousLogins, mountedSecret } from '../helpers/rotation.js';
-import {
-  COOKIE_SECRET,
-  LogCapture,
-  signInWithForm,
-  startDemoStack,
-  startHostileStack,
-  submitLoginForm,
-} from '../helpers/stack.js';
+import { continuousLogins, mountedSecret, secretReloadInMemory } from '../helpers/rotation.js';
+import { COOKIE_SECRET, signInWithForm, startDemoStack, startHostileStack, submitLoginForm } from '../helpers/stack.js';
 import { until } from '../helpers/until.js';
-import { parseConfig } from '../../src/config/parse.js';
-import { SecretReload } from '../../src/login/secret-reload.js';
-import { createLogger } from '../../src/observability/log.js';
 
 const NEW_KEY = 'rotated-commbox-api-key-9f8e7d6c5b4a';
 const NEW_COOKIE_SECRET = 'Qm7tV2xK9pL4wR8zN1cF6hJ3sD0gB5yE2uA7iO4kT9w=';
@@ -298,23 +286,17 @@ t.test(
       ['/run/secrets/commbox-api-key', 'old-commbox-api-key-0123'],
       ['/run/secrets/client-secret', 'old-client-secret-0123'],
     ]);
-    const environment = {
-      ...TWO_IDP_BASE,
-      COMMBOX_API_KEY: '',
-      COMMBOX_API_KEY_FILE: '/run/secrets/commbox-api-key',
-      OIDC_CLIENT_SECRET: '',
-      OIDC_CLIENT_SECRET_FILE: '/run/secrets/client-secret',
-    };
-    const readFile = (path: string) => files.get(path)!;
-    const logs = new LogCapture();
-    const logger = createLogger({ level: 'info', secrets: [], destination: logs, format: 'json' });
     const keys: string[] = [];
     let failing = true;
-    const registry = new Registry();
-    const reload = new SecretReload({
-      environment,
-      config: parseConfig(environment, readFile),
-      users: {
+    const { reload, logs, registry } = secretReloadInMemory(
+      files,
+      {
+        COMMBOX_API_KEY: '',
+        COMMBOX_API_KEY_FILE: '/run/secrets/commbox-api-key',
+        OIDC_CLIENT_SECRET: '',
+        OIDC_CLIENT_SECRET_FILE: '/run/secrets/client-secret',
+      },
+      {
         commbox: { setApiKey: (key) => void keys.push(key), whenUnauthorized() {} },
         oidc: new Map([
           [
@@ -326,14 +308,8 @@ t.test(
             },
           ],
         ]),
-        sealer: { rotate() {} },
       },
-      logger,
-      audit: logger,
-      scrubbed: [],
-      registry,
-      readFile,
-    });
+    );
     files.set('/run/secrets/commbox-api-key', 'new-commbox-api-key-4567');
     files.set('/run/secrets/client-secret', 'new-client-secret-4567');
     await reload.reload();
@@ -364,34 +340,22 @@ t.test('a CommBox 401 reads the key file alone: it never waits on a new Redis th
     ['/run/secrets/commbox-api-key', 'first-commbox-api-key-01'],
     ['/run/secrets/redis-url', 'redis://127.0.0.1:6379'],
   ]);
-  const environment = {
-    ...TWO_IDP_BASE,
-    COMMBOX_API_KEY: '',
-    COMMBOX_API_KEY_FILE: '/run/secrets/commbox-api-key',
-    REDIS_URL_FILE: '/run/secrets/redis-url',
-    SECRET_RELOAD_INTERVAL_SEC: 'off',
-  };
-  const readFile = (path: string) => files.get(path)!;
-  const logger = createLogger({ level: 'info', secrets: [], destination: new LogCapture(), format: 'json' });
   const keys: string[] = [];
   let onUnauthorized: (() => Promise<void>) | undefined;
   let redisTries = 0;
-  const reload = new SecretReload({
-    environment,
-    config: parseConfig(environment, readFile),
-    users: {
+  const { reload } = secretReloadInMemory(
+    files,
+    {
+      COMMBOX_API_KEY: '',
+      COMMBOX_API_KEY_FILE: '/run/secrets/commbox-api-key',
+      REDIS_URL_FILE: '/run/secrets/redis-url',
+    },
+    {
       commbox: { setApiKey: (key) => void keys.push(key), whenUnauthorized: (f) => void (onUnauthorized = f) },
-      oidc: new Map(),
-      sealer: { rotate() {} },
       // A new Redis that does not get ready (a real try ends at its own deadline, seconds later).
       redis: { useUrl: () => (redisTries++, new Promise(() => {})) },
     },
-    logger,
-    audit: logger,
-    scrubbed: [],
-    registry: new Registry(),
-    readFile,
-  });
+  );
   files.set('/run/secrets/redis-url', 'redis://127.0.0.1:6380');
   void reload.reload(); // a full read, waiting on the new Redis
   t.equal(redisTries, 1);
@@ -411,26 +375,12 @@ t.test('a CommBox 401 reads the key file alone: it never waits on a new Redis th
 
 t.test('a refusal is said again when its reason changes, not at every read', async (t) => {
   const files = new Map([['/run/secrets/redis-url', 'redis://127.0.0.1:6379']]);
-  const environment = { ...TWO_IDP_BASE, REDIS_URL_FILE: '/run/secrets/redis-url', SECRET_RELOAD_INTERVAL_SEC: 'off' };
-  const readFile = (path: string) => files.get(path)!;
-  const logs = new LogCapture();
-  const logger = createLogger({ level: 'info', secrets: [], destination: logs, format: 'json' });
   const answers = ['connect ECONNREFUSED', 'connect ECONNREFUSED', 'WRONGPASS invalid username-password pair'];
-  const reload = new SecretReload({
-    environment,
-    config: parseConfig(environment, readFile),
-    users: {
-      commbox: { setApiKey() {}, whenUnauthorized() {} },
-      oidc: new Map(),
-      sealer: { rotate() {} },
-      redis: { useUrl: async () => ({ ok: false, detail: answers.shift()! }) },
-    },
-    logger,
-    audit: logger,
-    scrubbed: [],
-    registry: new Registry(),
-    readFile,
-  });
+  const { reload, logs } = secretReloadInMemory(
+    files,
+    { REDIS_URL_FILE: '/run/secrets/redis-url' },
+    { redis: { useUrl: async () => ({ ok: false, detail: answers.shift()! }) } },
+  );
   files.set('/run/secrets/redis-url', 'redis://127.0.0.1:6380');
   for (let i = 0; i < 3; i++) await reload.reload();
   t.match(
