@@ -29,11 +29,7 @@ export const REDIS_NEW_URL_TIMEOUT_MS = 5000;
 
 /** What a command is for: the replay memory, the rate limits, the failed-login budget. */
 type RedisOperation =
-  | 'replay.set_once'
-  | 'replay.exists'
-  | 'rate_limit.count'
-  | 'login_budget.count'
-  | 'login_budget.end';
+  'replay.set_once' | 'replay.exists' | 'rate_limit.count' | 'login_budget.count' | 'login_budget.end';
 
 /** What a change of Redis's availability is reported with; `first`: the first news since start-up. */
 export type RedisStatusListener = (up: boolean, detail: string | undefined, first: boolean) => void;
