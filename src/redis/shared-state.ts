@@ -95,10 +95,7 @@ export class SharedState {
     const redis = connectRedis(this.#RedisClient, url, this.#ca);
     // Only the connection in use speaks for Redis: one being tried, or one replaced, changes nothing.
     redis.on('ready', () => {
-      if (redis !== this.#redis) return;
-      this.#connected = true;
-      this.#retryAt = 0;
-      this.#set(true, undefined);
+      if (redis === this.#redis) this.#ready();
     });
     redis.on('error', (e: Error) => {
       if (redis !== this.#redis) return;
@@ -111,6 +108,13 @@ export class SharedState {
       this.#set(false, 'the connection closed');
     });
     return redis;
+  }
+
+  /** The connection in use is ready: commands go to it again at once. */
+  #ready(): void {
+    this.#connected = true;
+    this.#retryAt = 0;
+    this.#set(true, undefined);
   }
 
   /**
@@ -138,10 +142,9 @@ export class SharedState {
     }
     const old = this.#redis;
     this.#redis = next;
-    this.#connected = true;
-    this.#retryAt = 0;
     this.#lastError = undefined;
-    this.#set(true, undefined);
+    // Its 'ready' came while it was not the one in use: said now.
+    this.#ready();
     if (old.status !== 'ready') disconnectRedis(old);
     else
       this.#retiring.set(
