@@ -195,8 +195,7 @@ export class SecretReload {
         this.#refused.delete(f.variable);
         this.#said.delete(f.variable);
       }
-      if (state === this.#refused.get(f.variable)) contents.set(f.path, applied.content);
-      else if (state === applied.state) contents.set(f.path, applied.content);
+      if (state === applied.state || state === this.#refused.get(f.variable)) contents.set(f.path, applied.content);
       else {
         contents.set(f.path, content);
         pending.push(f);
